@@ -1,0 +1,143 @@
+import { activationLabel } from './activation-spec.ts';
+import { canonicalHash } from './canonical.ts';
+import { datasetShape } from './dataset-spec.ts';
+import { applyGridPoint, type GridPoint, gridPoints } from './grid.ts';
+import { modelBytes } from './model-size.ts';
+import { modelTensors, tensorSize } from './model-tensors.ts';
+import { type Quantization, resolveQuantization } from './quantize-spec.ts';
+import { type RunConfig, type RunKind, runBits } from './run-config.ts';
+import type { StudentBase, SweepSpec } from './sweep-spec.ts';
+import { DEFAULT_DISTILL } from './train-spec.ts';
+
+export interface PredictedSize {
+  /** Stored values (trainable and not). */
+  parameters: number;
+  /** Bytes of the weights at `bits` (packed codes + bucket headers when quantized). */
+  bytes: number;
+  bits: number;
+}
+
+export interface PlannedRun {
+  /** Unique within the sweep, stable for a given spec: `teacher`, `s3.seed1`, `s3.seed1.q0`. */
+  key: string;
+  kind: RunKind;
+  /** Key of the run this one waits for, inside the sweep. */
+  parentKey: string | null;
+  /** An existing run this one waits for (a reused teacher, `teacher: { runId }`). */
+  parentRunId: string | null;
+  /** Human-readable: the grid values, seed and quantization. */
+  label: string;
+  /** Hash of the configuration without its seed: runs that are replicates of each other share it. */
+  group: string;
+  /** Hash of the whole configuration (for caching identical runs, e.g. teachers). */
+  hash: string;
+  config: RunConfig;
+  size: PredictedSize;
+}
+
+export const TEACHER_KEY = 'teacher';
+export const DEFAULT_SEEDS = [0];
+
+/**
+ * Expands a validated sweep into its runs, parents before children: the teacher, then for every grid point
+ * and seed a student, its PTQ variants (children of the student) and its QAT variants (children of the
+ * teacher: quantized distillation trains from scratch against the teacher). Pure and deterministic.
+ */
+export function expandSweep(spec: SweepSpec): PlannedRun[] {
+  const runs: PlannedRun[] = [];
+  const data = datasetShape(spec.dataset);
+  const plan = (
+    key: string,
+    parentKey: string | null,
+    parentRunId: string | null,
+    label: string,
+    config: RunConfig,
+  ) => {
+    const tensors = modelTensors(config.model, data);
+    const bits = runBits(config);
+    const parameters = tensors.reduce((n, t) => n + tensorSize(t), 0);
+    const bytes = modelBytes(tensors, config.quantize ?? undefined);
+    const { seed: _seed, ...withoutSeed } = config;
+    runs.push({
+      key,
+      kind: config.kind,
+      parentKey,
+      parentRunId,
+      label,
+      group: canonicalHash(withoutSeed),
+      hash: canonicalHash(config),
+      config,
+      size: { parameters, bytes, bits },
+    });
+  };
+
+  let teacherKey: string | null = null;
+  let teacherRunId: string | null = null;
+  if ('runId' in spec.teacher) {
+    teacherRunId = spec.teacher.runId;
+  } else {
+    teacherKey = TEACHER_KEY;
+    const t = spec.teacher;
+    plan(TEACHER_KEY, null, null, `teacher ${modelLabel(t.model)}`, {
+      kind: 'teacher',
+      dataset: spec.dataset,
+      model: t.model,
+      train: t.train,
+      seed: t.seed ?? 0,
+      distill: null,
+      quantize: null,
+    });
+  }
+
+  const { grid, ...base } = spec.students;
+  const quantizations = (spec.quantize ?? []).map(resolveQuantization);
+  gridPoints(grid).forEach((point, i) => {
+    const student = applyGridPoint<StudentBase>(base, point);
+    const distill = student.distill ?? DEFAULT_DISTILL;
+    const name = pointLabel(point) || modelLabel(student.model);
+    for (const seed of spec.seeds ?? DEFAULT_SEEDS) {
+      const key = `s${i}.seed${seed}`;
+      const config: RunConfig = {
+        kind: 'student',
+        dataset: spec.dataset,
+        model: student.model,
+        train: student.train,
+        seed,
+        distill,
+        quantize: null,
+      };
+      plan(key, teacherKey, teacherRunId, `${name} · seed ${seed}`, config);
+      quantizations.forEach((q, j) => {
+        const label = `${name} · seed ${seed} · ${quantLabel(q)}`;
+        if (q.method === 'ptq') {
+          plan(`${key}.q${j}`, key, null, label, { ...config, kind: 'quantize-ptq', train: null, quantize: q });
+        } else {
+          plan(`${key}.q${j}`, teacherKey, teacherRunId, label, { ...config, kind: 'quantize-qat', quantize: q });
+        }
+      });
+    }
+  });
+  return runs;
+}
+
+function modelLabel(m: RunConfig['model']): string {
+  const widths = m.family === 'mlp' ? m.hidden.join('-') : `${m.channels.join('-')}/${m.dense.join('-')}`;
+  return `${m.family} ${widths} ${activationLabel(m.activation)}`;
+}
+
+function pointLabel(point: GridPoint): string {
+  return point
+    .map(([path, v]) => {
+      const short = path.split('.').at(-1);
+      const value =
+        path.endsWith('activation') && v !== null && (typeof v === 'string' || typeof v === 'object')
+          ? activationLabel(v as Parameters<typeof activationLabel>[0])
+          : JSON.stringify(v);
+      return `${short}=${value}`;
+    })
+    .join(' ');
+}
+
+function quantLabel(q: Quantization): string {
+  return `${q.method} ${q.bits}-bit`;
+}

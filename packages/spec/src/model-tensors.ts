@@ -1,0 +1,109 @@
+import { apluHinges, normalizeActivation } from './activation-spec.ts';
+import type { DatasetShape } from './dataset-spec.ts';
+import { DEFAULT_CONVS_PER_BLOCK, DEFAULT_KERNEL, type ModelSpec } from './model-spec.ts';
+
+/**
+ * One weight tensor of a model, in the order the model stores them (layer by layer, and within a layer in
+ * the order tfjs adds them). packages/ml builds models whose `weights` match this list exactly, so sizes
+ * are known before training and the packed artifact can be checked against them.
+ */
+export interface TensorInfo {
+  /** `<layer>/<weight>`, e.g. `dense_1/kernel`, `lma_1/alpha`. */
+  name: string;
+  shape: number[];
+  /** Non-trainable tensors (BatchNorm moving statistics, LMA running μ/σ) are never quantized. */
+  trainable: boolean;
+}
+
+export function tensorSize(t: { shape: number[] }): number {
+  return t.shape.reduce((a, b) => a * b, 1);
+}
+
+/** Every weight tensor of `model` on inputs of `data.shape`, with `data.classes` outputs. */
+export function modelTensors(model: ModelSpec, data: DatasetShape): TensorInfo[] {
+  const out: TensorInfo[] = [];
+  const act = normalizeActivation(model.activation);
+  const counters = new Map<string, number>();
+  const layer = (kind: string) => {
+    const n = (counters.get(kind) ?? 0) + 1;
+    counters.set(kind, n);
+    return `${kind}_${n}`;
+  };
+  const add = (l: string, w: string, shape: number[], trainable = true) =>
+    out.push({ name: `${l}/${w}`, shape, trainable });
+
+  /** The tensors that follow a conv or dense layer of `units` outputs: BatchNorm, then the activation. */
+  const normAndActivation = (units: number) => {
+    if (model.batchNorm) {
+      const bn = layer('batch_normalization');
+      add(bn, 'gamma', [units]);
+      add(bn, 'beta', [units]);
+      add(bn, 'moving_mean', [units], false);
+      add(bn, 'moving_variance', [units], false);
+    }
+    switch (act.name) {
+      case 'relu':
+        return;
+      case 'prelu':
+        add(layer('prelu'), 'alpha', [units]);
+        return;
+      case 'swish':
+        add(layer('swish'), 'beta', [1]);
+        return;
+      case 'aplu': {
+        const l = layer('aplu');
+        const hinges = apluHinges(act.segments ?? 2);
+        add(l, 'alpha', [hinges, units]);
+        add(l, 'offset', [hinges, units]);
+        return;
+      }
+      case 'lma': {
+        const l = layer('lma');
+        const k = act.segments ?? 8;
+        add(l, 'alpha', [k]);
+        add(l, 'beta', [k]);
+        add(l, 'running_mean', [1], false);
+        add(l, 'running_std', [1], false);
+        return;
+      }
+    }
+  };
+  const dense = (inputs: number, units: number) => {
+    const l = layer('dense');
+    add(l, 'kernel', [inputs, units]);
+    add(l, 'bias', [units]);
+  };
+
+  const [h0, w0, c0] = data.shape;
+  let features: number;
+  if (model.family === 'mlp') {
+    features = h0 * w0 * c0;
+  } else {
+    const k = model.kernel ?? DEFAULT_KERNEL;
+    let [h, w, c] = [h0, w0, c0];
+    for (const channels of model.channels) {
+      for (let i = 0; i < (model.convsPerBlock ?? DEFAULT_CONVS_PER_BLOCK); i++) {
+        const l = layer('conv2d');
+        add(l, 'kernel', [k, k, c, channels]);
+        add(l, 'bias', [channels]);
+        normAndActivation(channels);
+        c = channels;
+      }
+      h = Math.floor(h / 2);
+      w = Math.floor(w / 2);
+    }
+    features = h * w * c;
+  }
+  for (const units of model.family === 'mlp' ? model.hidden : model.dense) {
+    dense(features, units);
+    normAndActivation(units);
+    features = units;
+  }
+  dense(features, data.classes);
+  return out;
+}
+
+/** Values stored for the model (trainable and not), what "parameters" means in every result. */
+export function parameterCount(model: ModelSpec, data: DatasetShape): number {
+  return modelTensors(model, data).reduce((n, t) => n + tensorSize(t), 0);
+}

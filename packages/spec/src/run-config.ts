@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { DatasetSpec } from './dataset-spec.ts';
+import { ModelSpec } from './model-spec.ts';
+import { Quantization } from './quantize-spec.ts';
+import { DistillSpec, TrainSpec } from './train-spec.ts';
+
+/**
+ * Glossary.
+ * - teacher: trained with cross-entropy; the parent of students and QAT variants.
+ * - student: a compact model trained with the KD loss against its (frozen) teacher; α = 0 is plain CE.
+ * - quantize-ptq: a trained student's weights quantized after training, then evaluated; no training.
+ * - quantize-qat: quantized distillation — a student trained with quantized weights in the forward pass.
+ */
+export const RUN_KINDS = ['teacher', 'student', 'quantize-ptq', 'quantize-qat'] as const;
+export const RunKind = z.enum(RUN_KINDS);
+export type RunKind = z.infer<typeof RunKind>;
+
+/** waiting (on its parent) → queued → running → succeeded | failed | cancelled. */
+export const RUN_STATES = ['waiting', 'queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+export const RunState = z.enum(RUN_STATES);
+export type RunState = z.infer<typeof RunState>;
+export const TERMINAL_RUN_STATES: readonly RunState[] = ['succeeded', 'failed', 'cancelled'];
+
+export const SWEEP_STATES = ['running', 'succeeded', 'failed', 'cancelled'] as const;
+export const SweepState = z.enum(SWEEP_STATES);
+export type SweepState = z.infer<typeof SweepState>;
+
+/** Everything a worker needs to execute one run; stored with the run, defaults resolved. */
+export const RunConfig = z.strictObject({
+  kind: RunKind,
+  dataset: DatasetSpec,
+  model: ModelSpec,
+  /** Absent for quantize-ptq, which does not train. */
+  train: TrainSpec.nullable(),
+  seed: z.int().min(0),
+  /** KD settings for student and quantize-qat runs. */
+  distill: DistillSpec.nullable(),
+  quantize: Quantization.nullable(),
+});
+export type RunConfig = z.infer<typeof RunConfig>;
+
+/** Bits per weight of a run's result: 32 unless quantized. */
+export function runBits(config: Pick<RunConfig, 'quantize'>): number {
+  return config.quantize?.bits ?? 32;
+}

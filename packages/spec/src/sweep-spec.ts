@@ -1,0 +1,113 @@
+import { z } from 'zod';
+import { countRuns } from './count-runs.ts';
+import { DatasetSpec } from './dataset-spec.ts';
+import { applyGridPoint, gridPoints } from './grid.ts';
+import { ModelSpec } from './model-spec.ts';
+import { QuantizeSpec } from './quantize-spec.ts';
+import { DistillSpec, TrainSpec } from './train-spec.ts';
+import { describeIssues, formatPath } from './validation-issue.ts';
+
+const Seed = z
+  .int()
+  .min(0)
+  .max(2 ** 31 - 1);
+
+export const TeacherSpec = z.union([
+  z.strictObject({
+    model: ModelSpec,
+    train: TrainSpec,
+    /** @defaultValue 0 */
+    seed: Seed.optional(),
+  }),
+  z.strictObject({
+    /** Reuse a teacher that already succeeded in this team (a run id). */
+    runId: z.string().min(1).max(64),
+  }),
+]);
+export type TeacherSpec = z.infer<typeof TeacherSpec>;
+
+/**
+ * `"<dotted path into the student>": [values…]`. Keys are paths such as `model.activation`, `model.hidden`,
+ * `train.optimizer.lr`, `distill.alpha`; the grid is the cartesian product over the base student.
+ */
+export const GridSpec = z.record(
+  z.string().regex(/^(model|train|distill)(\.[A-Za-z0-9]+)+$/, 'a dotted path into the student such as model.hidden'),
+  z.array(z.unknown()).min(1).max(256),
+);
+export type GridSpec = z.infer<typeof GridSpec>;
+
+export const StudentBase = z.strictObject({
+  model: ModelSpec,
+  train: TrainSpec,
+  /** @defaultValue { temperature: 2, alpha: 0.7 } (the paper's image setting) */
+  distill: DistillSpec.optional(),
+});
+export type StudentBase = z.infer<typeof StudentBase>;
+
+export const StudentsSpec = StudentBase.extend({
+  grid: GridSpec.optional(),
+});
+export type StudentsSpec = z.infer<typeof StudentsSpec>;
+
+/** Hard ceiling on runs per sweep, whatever the budget says. */
+export const MAX_RUNS_PER_SWEEP = 5000;
+
+export const SweepSpecShape = z.strictObject({
+  name: z.string().min(1).max(200),
+  tags: z.array(z.string().min(1).max(64)).max(32).optional(),
+  dataset: DatasetSpec,
+  teacher: TeacherSpec,
+  students: StudentsSpec,
+  /** Variants of every student. @defaultValue [] */
+  quantize: z.array(QuantizeSpec).max(32).optional(),
+  /** Student replicates; results aggregate over them. @defaultValue [0] */
+  seeds: z.array(Seed).min(1).max(100).optional(),
+  budget: z.strictObject({ maxRuns: z.int().min(1).max(MAX_RUNS_PER_SWEEP) }).optional(),
+});
+
+/** Most validation issues reported for one grid before giving up (every point may fail the same way). */
+const MAX_GRID_ISSUES = 20;
+
+/**
+ * The sweep spec v1 (DESIGN.md): the shape above, plus the rules that span fields — every grid point must
+ * give a valid student (issues are reported at `students.grid.<path>.<index>`), and the expansion must fit the
+ * budget.
+ */
+export const SweepSpec = SweepSpecShape.superRefine((spec, ctx) => {
+  const total = countRuns(spec);
+  const limit = spec.budget?.maxRuns ?? MAX_RUNS_PER_SWEEP;
+  if (total > limit) {
+    ctx.addIssue({
+      code: 'custom',
+      path: spec.budget ? ['budget', 'maxRuns'] : ['students', 'grid'],
+      message: `the sweep expands to ${total} runs, more than the ${spec.budget ? 'budget' : 'limit'} of ${limit}`,
+    });
+    return;
+  }
+  const { grid, ...base } = spec.students;
+  const seen = new Set<string>();
+  for (const point of gridPoints(grid)) {
+    const parsed = StudentBase.safeParse(applyGridPoint(base, point));
+    if (parsed.success) continue;
+    for (const issue of describeIssues(parsed.error.issues)) {
+      const dotted = issue.path.map(String).join('.');
+      // Blame the grid entry whose path the issue lies under; otherwise the base student.
+      const culprit = point.find(([p]) => dotted === p || dotted.startsWith(`${p}.`));
+      const where = culprit
+        ? [
+            'students',
+            'grid',
+            culprit[0],
+            grid?.[culprit[0]]?.indexOf(culprit[1]) ?? 0,
+            ...issue.path.slice(culprit[0].split('.').length),
+          ]
+        : ['students', ...issue.path];
+      const id = `${formatPath(where)}|${issue.message}`;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      ctx.addIssue({ code: 'custom', path: where, message: issue.message });
+      if (seen.size >= MAX_GRID_ISSUES) return;
+    }
+  }
+});
+export type SweepSpec = z.infer<typeof SweepSpec>;

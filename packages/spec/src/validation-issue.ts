@@ -1,0 +1,59 @@
+import type { z } from 'zod';
+
+/** One client mistake: where (a dotted path such as `students.train.epochs`) and which rule it breaks. */
+export interface ValidationIssue {
+  path: string;
+  message: string;
+}
+
+/** `students.grid["model.hidden"].1` reads badly; dotted keys are quoted so the path stays unambiguous. */
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  return path
+    .map((p, i) => {
+      const s = String(p);
+      if (typeof p === 'number') return `[${s}]`;
+      if (s.includes('.')) return `[${JSON.stringify(s)}]`;
+      return i === 0 ? s : `.${s}`;
+    })
+    .join('')
+    .replace(/^\./, '');
+}
+
+/** A zod issue reduced to where and what, before the path is formatted. */
+export interface RawIssue {
+  path: PropertyKey[];
+  message: string;
+}
+
+/** Flattens zod issues (unions included) into path + message pairs; unknown keys are named one by one. */
+export function describeIssues(issues: readonly z.core.$ZodIssue[]): RawIssue[] {
+  const out: RawIssue[] = [];
+  for (const issue of issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) out.push({ path: [...issue.path, key], message: `unknown field '${key}'` });
+    } else if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+      out.push({ path: issue.path, message: unionMessage(issue) });
+    } else {
+      out.push({ path: issue.path, message: issue.message });
+    }
+  }
+  return out;
+}
+
+export function toValidationIssues(error: z.ZodError): ValidationIssue[] {
+  return describeIssues(error.issues).map((i) => ({ path: formatPath(i.path), message: i.message }));
+}
+
+/**
+ * A union failed: report the branch that got furthest (deepest issue path, then fewest issues), so
+ * `activation: { name: lma }` says `segments` is missing rather than "invalid input".
+ */
+function unionMessage(issue: z.core.$ZodIssueInvalidUnion): string {
+  const depth = (branch: z.core.$ZodIssue[]) => Math.max(0, ...branch.map((i) => i.path.length));
+  const best = [...issue.errors].sort((a, b) => depth(b) - depth(a) || a.length - b.length)[0] ?? [];
+  const described = describeIssues(best)
+    .map((i) => (i.path.length ? `${formatPath(i.path)}: ${i.message}` : i.message))
+    .slice(0, 3)
+    .join('; ');
+  return described || issue.message;
+}
