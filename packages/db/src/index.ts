@@ -1,1 +1,2 @@
 export * from './database-client.ts';
+export * from './runs/index.ts';
