@@ -6,7 +6,7 @@ import { modelBytes } from './model-size.ts';
 import { modelTensors, tensorSize } from './model-tensors.ts';
 import { type Quantization, resolveQuantization } from './quantize-spec.ts';
 import { type RunConfig, type RunKind, runBits } from './run-config.ts';
-import type { StudentBase, SweepSpec } from './sweep-spec.ts';
+import { type StudentBase, type SweepSpec, splitStudents } from './sweep-spec.ts';
 import { DEFAULT_DISTILL } from './train-spec.ts';
 
 export interface PredictedSize {
@@ -89,7 +89,7 @@ export function expandSweep(spec: SweepSpec): PlannedRun[] {
     });
   }
 
-  const { grid, ...base } = spec.students;
+  const { grid, base } = splitStudents(spec.students);
   const quantizations = (spec.quantize ?? []).map(resolveQuantization);
   gridPoints(grid).forEach((point, i) => {
     const student = applyGridPoint<StudentBase>(base, point);

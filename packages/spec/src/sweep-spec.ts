@@ -4,7 +4,7 @@ import { DatasetSpec } from './dataset-spec.ts';
 import { applyGridPoint, gridPoints } from './grid.ts';
 import { ModelSpec } from './model-spec.ts';
 import { QuantizeSpec } from './quantize-spec.ts';
-import { DistillSpec, TrainSpec } from './train-spec.ts';
+import { DEFAULT_DISTILL, DistillSpec, TrainSpec } from './train-spec.ts';
 import { describeIssues, formatPath } from './validation-issue.ts';
 
 const Seed = z
@@ -49,6 +49,15 @@ export const StudentsSpec = StudentBase.extend({
 });
 export type StudentsSpec = z.infer<typeof StudentsSpec>;
 
+/**
+ * The grid's base student with defaults filled in, so a grid over `distill.alpha` alone keeps the default
+ * temperature.
+ */
+export function splitStudents(students: StudentsSpec): { grid: GridSpec | undefined; base: StudentBase } {
+  const { grid, ...base } = students;
+  return { grid, base: { ...base, distill: base.distill ?? DEFAULT_DISTILL } };
+}
+
 /** Hard ceiling on runs per sweep, whatever the budget says. */
 export const MAX_RUNS_PER_SWEEP = 5000;
 
@@ -84,7 +93,7 @@ export const SweepSpec = SweepSpecShape.superRefine((spec, ctx) => {
     });
     return;
   }
-  const { grid, ...base } = spec.students;
+  const { grid, base } = splitStudents(spec.students);
   const seen = new Set<string>();
   for (const point of gridPoints(grid)) {
     const parsed = StudentBase.safeParse(applyGridPoint(base, point));

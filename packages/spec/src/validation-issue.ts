@@ -32,7 +32,11 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[]): RawIssue[] 
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) out.push({ path: [...issue.path, key], message: `unknown field '${key}'` });
     } else if (issue.code === 'invalid_union' && issue.errors.length > 0) {
-      out.push({ path: issue.path, message: unionMessage(issue) });
+      // Report the branch that got furthest, at full depth: `activation: { name: lma }` is missing
+      // `activation.segments`, not an "invalid input".
+      for (const inner of describeIssues(closestBranch(issue))) {
+        out.push({ path: [...issue.path, ...inner.path], message: inner.message });
+      }
     } else {
       out.push({ path: issue.path, message: issue.message });
     }
@@ -44,16 +48,8 @@ export function toValidationIssues(error: z.ZodError): ValidationIssue[] {
   return describeIssues(error.issues).map((i) => ({ path: formatPath(i.path), message: i.message }));
 }
 
-/**
- * A union failed: report the branch that got furthest (deepest issue path, then fewest issues), so
- * `activation: { name: lma }` says `segments` is missing rather than "invalid input".
- */
-function unionMessage(issue: z.core.$ZodIssueInvalidUnion): string {
+/** The union branch that got furthest: deepest issue path, then fewest issues. */
+function closestBranch(issue: z.core.$ZodIssueInvalidUnion): z.core.$ZodIssue[] {
   const depth = (branch: z.core.$ZodIssue[]) => Math.max(0, ...branch.map((i) => i.path.length));
-  const best = [...issue.errors].sort((a, b) => depth(b) - depth(a) || a.length - b.length)[0] ?? [];
-  const described = describeIssues(best)
-    .map((i) => (i.path.length ? `${formatPath(i.path)}: ${i.message}` : i.message))
-    .slice(0, 3)
-    .join('; ');
-  return described || issue.message;
+  return [...issue.errors].sort((a, b) => depth(b) - depth(a) || a.length - b.length)[0] ?? [];
 }

@@ -1,0 +1,61 @@
+import { Command, CommanderError } from 'commander';
+import { demoCommand } from './commands/demo-command.ts';
+import { migrateCommand } from './commands/migrate-command.ts';
+import { serveCommand } from './commands/serve-command.ts';
+import { teamCreateCommand } from './commands/team-create-command.ts';
+import { workerCommand } from './commands/worker-command.ts';
+import { ConfigError } from './config-error.ts';
+
+function program(): Command {
+  const cli = new Command('distillery')
+    .description('Knowledge-distillation sweeps for model compression: teachers, compact students, quantization.')
+    .showHelpAfterError()
+    .exitOverride();
+  cli
+    .command('migrate')
+    .description('create the database if needed and apply migrations to DATABASE_URL')
+    .action(migrateCommand);
+  cli
+    .command('team')
+    .description('manage teams')
+    .command('create')
+    .argument('<name>', 'team name')
+    .description('create a team and an API key (printed alone on the last line)')
+    .action(teamCreateCommand);
+  cli
+    .command('serve')
+    .description('run the REST API')
+    .option('-p, --port <port>', 'port to listen on (env PORT; default 8080)')
+    .option('--host <host>', 'address to bind (env HOST; default 127.0.0.1)')
+    .action(serveCommand);
+  cli
+    .command('worker')
+    .description('run a worker that executes runs from the queue')
+    .option('-c, --concurrency <n>', 'runs at once in this process', '1')
+    .option('--backend <name>', 'TensorFlow.js backend: tensorflow | wasm | cpu (env DISTILLERY_BACKEND)')
+    .action(workerCommand);
+  cli
+    .command('demo')
+    .description('migrate, start an API and a worker in this process, run a sweep and print its results')
+    .argument('[file]', 'sweep file', 'examples/quickstart.yaml')
+    .action(demoCommand);
+  return cli;
+}
+
+/** Entry point of bin/distillery.mjs. Errors a user can fix print one line, never a stack. */
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await program().parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      process.exitCode = e.exitCode;
+      return;
+    }
+    if (e instanceof ConfigError || (e instanceof Error && 'code' in e && typeof e.code === 'string')) {
+      console.error(`distillery: ${e.message}`);
+      process.exitCode = 1;
+      return;
+    }
+    throw e;
+  }
+}

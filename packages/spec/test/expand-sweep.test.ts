@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { expandSweep, SweepSpec } from '../src/index.ts';
+
+const spec = SweepSpec.parse({
+  name: 'expand',
+  dataset: { name: 'mnist' },
+  teacher: {
+    model: { family: 'mlp', hidden: [64], activation: 'relu' },
+    train: { epochs: 1, batchSize: 32, optimizer: { name: 'adam', lr: 0.001 } },
+    seed: 7,
+  },
+  students: {
+    model: { family: 'mlp', hidden: [8], activation: 'relu' },
+    train: { epochs: 1, batchSize: 32, optimizer: { name: 'adam', lr: 0.001 } },
+    grid: { 'model.activation': ['relu', { name: 'lma', segments: 4 }], 'distill.alpha': [0, 0.7] },
+  },
+  quantize: [
+    { method: 'ptq', bits: 8 },
+    { method: 'qat', bits: 4 },
+  ],
+  seeds: [1, 2],
+});
+
+describe('expandSweep', () => {
+  const runs = expandSweep(spec);
+
+  it('plans a teacher, a student per grid point and seed, and each quantized variant', () => {
+    expect(runs).toHaveLength(1 + 4 * 2 * 3);
+    expect(runs.filter((r) => r.kind === 'teacher')).toHaveLength(1);
+    expect(runs.filter((r) => r.kind === 'student')).toHaveLength(8);
+    expect(runs.filter((r) => r.kind === 'quantize-ptq')).toHaveLength(8);
+    expect(runs.filter((r) => r.kind === 'quantize-qat')).toHaveLength(8);
+  });
+
+  it('lists parents before children and wires PTQ to its student, students and QAT to the teacher', () => {
+    const index = new Map(runs.map((r, i) => [r.key, i]));
+    for (const r of runs) {
+      if (r.parentKey !== null) expect(index.get(r.parentKey)).toBeLessThan(index.get(r.key) as number);
+      const parent = runs.find((p) => p.key === r.parentKey);
+      if (r.kind === 'quantize-ptq') expect(parent?.kind).toBe('student');
+      if (r.kind === 'student' || r.kind === 'quantize-qat') expect(parent?.kind).toBe('teacher');
+    }
+  });
+
+  it('gives replicates the same group and distinct keys', () => {
+    const students = runs.filter((r) => r.kind === 'student');
+    expect(new Set(students.map((r) => r.key)).size).toBe(8);
+    expect(new Set(students.map((r) => r.group)).size).toBe(4);
+    expect(students[0]?.group).toBe(students[1]?.group);
+    expect(students[0]?.config.seed).not.toBe(students[1]?.config.seed);
+  });
+
+  it('applies the grid values to the student configuration', () => {
+    const lma = runs.find((r) => r.kind === 'student' && r.label.includes('lma-4') && r.label.includes('alpha=0 '));
+    expect(lma?.config.model.activation).toEqual({ name: 'lma', segments: 4 });
+    expect(lma?.config.distill).toEqual({ temperature: 2, alpha: 0 });
+  });
+
+  it('is deterministic', () => {
+    expect(expandSweep(spec)).toEqual(runs);
+  });
+
+  it('waits on an existing teacher when the sweep reuses one', () => {
+    const reuse = SweepSpec.parse({ ...spec, teacher: { runId: 'abc' } });
+    const planned = expandSweep(reuse);
+    expect(planned.some((r) => r.kind === 'teacher')).toBe(false);
+    expect(planned.filter((r) => r.kind === 'student').every((r) => r.parentRunId === 'abc')).toBe(true);
+  });
+});

@@ -1,0 +1,114 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseDocument, SweepSpec, toValidationIssues } from '../src/index.ts';
+
+const EXAMPLES = join(import.meta.dirname, '..', '..', '..', 'examples');
+
+const base = {
+  name: 'unit',
+  dataset: { name: 'mnist' },
+  teacher: {
+    model: { family: 'mlp', hidden: [32], activation: 'relu' },
+    train: { epochs: 1, batchSize: 32, optimizer: { name: 'adam', lr: 0.001 } },
+  },
+  students: {
+    model: { family: 'mlp', hidden: [8], activation: 'relu' },
+    train: { epochs: 1, batchSize: 32, optimizer: { name: 'adam', lr: 0.001 } },
+  },
+};
+
+function issues(doc: unknown) {
+  const r = SweepSpec.safeParse(doc);
+  if (r.success) throw new Error('expected the spec to be rejected');
+  return toValidationIssues(r.error);
+}
+
+describe('SweepSpec', () => {
+  it.each(readdirSync(EXAMPLES).filter((f) => f.endsWith('.yaml')))('accepts the contract example %s', (file) => {
+    const doc = parseDocument(readFileSync(join(EXAMPLES, file), 'utf8'), 'yaml');
+    expect(SweepSpec.safeParse(doc).success).toBe(true);
+  });
+
+  it('names each unknown field with its path', () => {
+    const doc = structuredClone(base) as Record<string, unknown>;
+    doc.colour = 'red';
+    (doc.students as Record<string, unknown>).optimiser = 'sgd';
+    expect(issues(doc)).toEqual(
+      expect.arrayContaining([
+        { path: 'colour', message: "unknown field 'colour'" },
+        { path: 'students.optimiser', message: "unknown field 'optimiser'" },
+      ]),
+    );
+  });
+
+  it('reports a wrong type or range with the dotted path of the field', () => {
+    const doc = structuredClone(base);
+    (doc.students.train as Record<string, unknown>).epochs = 0;
+    (doc.teacher.train.optimizer as Record<string, unknown>).lr = 'fast';
+    const found = issues(doc).map((i) => i.path);
+    expect(found).toEqual(expect.arrayContaining(['students.train.epochs', 'teacher.train.optimizer.lr']));
+  });
+
+  it('says an LMA activation needs its segments', () => {
+    const doc = structuredClone(base);
+    (doc.students.model as Record<string, unknown>).activation = { name: 'lma' };
+    expect(issues(doc)).toEqual([{ path: 'students.model.activation.segments', message: expect.any(String) }]);
+  });
+
+  it('blames the grid value that makes a student invalid', () => {
+    const doc = { ...structuredClone(base), students: { ...base.students, grid: { 'model.hidden': [[4], [0]] } } };
+    expect(issues(doc)).toEqual([
+      { path: 'students.grid["model.hidden"][1][0]', message: expect.stringContaining('>=1') },
+    ]);
+  });
+
+  it('rejects a grid path that leads nowhere in the student', () => {
+    const doc = { ...structuredClone(base), students: { ...base.students, grid: { 'model.colour': ['red'] } } };
+    expect(issues(doc)).toEqual([{ path: 'students.grid["model.colour"][0]', message: "unknown field 'colour'" }]);
+  });
+
+  it('refuses a sweep that expands beyond its budget', () => {
+    const doc = {
+      ...structuredClone(base),
+      students: { ...base.students, grid: { 'model.hidden': [[4], [8], [16]] } },
+      seeds: [1, 2],
+      budget: { maxRuns: 6 },
+    };
+    expect(issues(doc)).toEqual([
+      { path: 'budget.maxRuns', message: 'the sweep expands to 7 runs, more than the budget of 6' },
+    ]);
+  });
+
+  it('requires a path for file-based data sets', () => {
+    const doc = { ...structuredClone(base), dataset: { name: 'idx' } };
+    expect(issues(doc)).toEqual([{ path: 'dataset.path', message: "dataset 'idx' needs a path to its files" }]);
+  });
+
+  it('accepts only the supported bit widths', () => {
+    const doc = { ...structuredClone(base), quantize: [{ method: 'ptq', bits: 12 }] };
+    expect(issues(doc).map((i) => i.path)).toEqual(['quantize[0].bits']);
+  });
+});
+
+describe('parseDocument', () => {
+  it('names the format of a malformed body', () => {
+    expect(() => parseDocument('{"name": ', 'json')).toThrow(/^malformed JSON: /);
+    expect(() => parseDocument('name: [unclosed', 'yaml')).toThrow(/^malformed YAML: /);
+  });
+
+  it('refuses a YAML alias bomb instead of expanding it', () => {
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', 'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]']
+      .concat(
+        Array.from(
+          { length: 8 },
+          (_, i) =>
+            `c${i}: &c${i} [${Array(10)
+              .fill(i ? `*c${i - 1}` : '*b')
+              .join(', ')}]`,
+        ),
+      )
+      .join('\n');
+    expect(() => parseDocument(bomb, 'yaml')).toThrow(/malformed YAML/);
+  });
+});
