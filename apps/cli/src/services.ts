@@ -1,7 +1,7 @@
 import { createDatabaseClient, migrateDatabase, type PrismaClient } from '@distillery/db';
 import { RedisProbe } from '@distillery/queue';
-import { ConfigError } from './config-error.ts';
 import type { DistilleryConfig } from './config.ts';
+import { ConfigError } from './config-error.ts';
 
 function redact(url: string): string {
   const u = new URL(url);

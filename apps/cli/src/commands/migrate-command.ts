@@ -3,5 +3,7 @@ import { migrate } from '../services.ts';
 
 export async function migrateCommand(): Promise<void> {
   const applied = await migrate(loadConfig());
-  console.log(applied.length ? `applied ${applied.length} migration(s): ${applied.join(', ')}` : 'database is up to date');
+  console.log(
+    applied.length ? `applied ${applied.length} migration(s): ${applied.join(', ')}` : 'database is up to date',
+  );
 }

@@ -1,6 +1,6 @@
 import { RunWorker } from '@distillery/worker';
-import { ConfigError } from '../config-error.ts';
 import { loadConfig } from '../config.ts';
+import { ConfigError } from '../config-error.ts';
 import { checkRedis, connectDatabase } from '../services.ts';
 import { onShutdown } from '../shutdown.ts';
 
