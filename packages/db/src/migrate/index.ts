@@ -1,0 +1,5 @@
+export * from './migrate-database.ts';
+export * from './migrate-database-options.ts';
+export * from './migration-errors.ts';
+export { CREATE_MIGRATIONS_TABLE_SQL } from './migration-ledger.ts';
+export { MIGRATION_LOCK_KEY } from './migration-lock.ts';

@@ -1,0 +1,71 @@
+import { randomBytes } from 'node:crypto';
+import { createDatabaseClient, type PrismaClient } from '../database-client.ts';
+import { parseDatabaseUrl } from '../database-url.ts';
+import { connectPostgres } from '../migrate/connect-postgres.ts';
+import { quoteIdentifier } from '../migrate/ensure-database.ts';
+import { migrateDatabase } from '../migrate/migrate-database.ts';
+
+/** Server used by test suites when `TEST_DATABASE_URL` is not set. Only its host, port and user matter. */
+export const DEFAULT_TEST_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/postgres';
+
+export interface TestDatabase {
+  /** URL of the fresh, migrated database. */
+  url: string;
+  /** A Prisma client on it. */
+  db: PrismaClient;
+  /** Disconnects `db` and drops the database (WITH (FORCE): other connections are cut). Idempotent. */
+  drop(): Promise<void>;
+}
+
+export interface CreateTestDatabaseOptions {
+  /** Prefix of the database name, e.g. the suite's package. @defaultValue 'distillery_test' */
+  prefix?: string;
+  /** Apply the migrations. @defaultValue true */
+  migrate?: boolean;
+}
+
+/**
+ * A uniquely named database (`distillery_test_<random>`) on the test server (`TEST_DATABASE_URL`, else
+ * {@link DEFAULT_TEST_DATABASE_URL}), migrated with the project's migrator, so each suite is isolated:
+ *
+ * ```ts
+ * let testDb: TestDatabase;
+ * beforeAll(async () => { testDb = await createTestDatabase(); });
+ * afterAll(() => testDb?.drop());
+ * ```
+ */
+export async function createTestDatabase(options: CreateTestDatabaseOptions = {}): Promise<TestDatabase> {
+  const prefix = options.prefix ?? 'distillery_test';
+  const base = parseDatabaseUrl(process.env.TEST_DATABASE_URL || DEFAULT_TEST_DATABASE_URL, 'TEST_DATABASE_URL');
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
+  const url = new URL(base.url);
+  url.pathname = `/${name}`;
+  const databaseUrl = url.toString();
+
+  if (options.migrate ?? true) {
+    await migrateDatabase(databaseUrl);
+  } else {
+    const admin = await connectPostgres(base, { connectTimeoutMs: 10_000 });
+    try {
+      await admin.query(`CREATE DATABASE ${quoteIdentifier(name)}`);
+    } finally {
+      await admin.end();
+    }
+  }
+
+  const db = createDatabaseClient(databaseUrl, { maxConnections: 4 });
+  let dropped: Promise<void> | undefined;
+  const drop = (): Promise<void> => {
+    dropped ??= (async () => {
+      await db.$disconnect().catch(() => {});
+      const admin = await connectPostgres(base, { connectTimeoutMs: 10_000 });
+      try {
+        await admin.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(name)} WITH (FORCE)`);
+      } finally {
+        await admin.end();
+      }
+    })();
+    return dropped;
+  };
+  return { url: databaseUrl, db, drop };
+}
