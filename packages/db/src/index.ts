@@ -1,2 +1,4 @@
 export * from './database-client.ts';
 export * from './runs/index.ts';
+export * from './database-url.ts';
+export * from './migrate/index.ts';
