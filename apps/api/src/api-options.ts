@@ -1,0 +1,47 @@
+import type { PrismaClient } from '@distillery/db';
+import type { RedisProbe, RunQueue } from '@distillery/queue';
+import type { FastifyServerOptions } from 'fastify';
+
+/** What the API needs from its host: the process (CLI `serve`, tests) owns these and closes them. */
+export interface ApiOptions {
+  /** The team's results database: the source of truth for sweeps, runs and results. */
+  db: PrismaClient;
+  /** Where queued runs go for the workers. */
+  queue: RunQueue;
+  /** Answers `/readyz`'s "is Redis reachable?"; separate from the queue, whose connection waits forever. */
+  redisProbe: RedisProbe;
+  /**
+   * Fastify's logger: `false` for none, `true` for pino at info level, or pino options.
+   * @defaultValue false
+   */
+  logger?: FastifyServerOptions['logger'];
+  /**
+   * Largest request body accepted, in bytes; a larger one answers 413.
+   * @defaultValue 1_048_576 (1 MiB)
+   */
+  bodyLimit?: number;
+}
+
+/** Options with every default resolved. */
+export type ResolvedApiOptions = Required<ApiOptions>;
+
+export const DEFAULT_API_OPTIONS = {
+  logger: false,
+  bodyLimit: 1024 * 1024,
+} as const satisfies Partial<ApiOptions>;
+
+/** Resolves defaults once and rejects nonsense with a message naming the option and the rule. */
+export function resolveApiOptions(options: ApiOptions): ResolvedApiOptions {
+  const resolved: ResolvedApiOptions = {
+    ...options,
+    logger: options.logger ?? DEFAULT_API_OPTIONS.logger,
+    bodyLimit: options.bodyLimit ?? DEFAULT_API_OPTIONS.bodyLimit,
+  };
+  for (const name of ['db', 'queue', 'redisProbe'] as const) {
+    if (resolved[name] == null) throw new TypeError(`ApiOptions.${name} is required`);
+  }
+  if (!Number.isSafeInteger(resolved.bodyLimit) || resolved.bodyLimit < 1) {
+    throw new RangeError(`ApiOptions.bodyLimit must be a positive integer number of bytes, got ${resolved.bodyLimit}`);
+  }
+  return resolved;
+}

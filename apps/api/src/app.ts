@@ -1,0 +1,38 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { serializerCompiler } from 'fastify-type-provider-zod';
+import { type ApiOptions, resolveApiOptions } from './api-options.ts';
+import dependencies from './plugins/dependencies.ts';
+import errorHandler from './plugins/error-handler.ts';
+import swagger from './plugins/swagger.ts';
+import sweepBodyParsers from './plugins/sweep-body-parsers.ts';
+import { zodValidatorCompiler } from './plugins/zod-validator-compiler.ts';
+import healthz from './routes/healthz/index.ts';
+import readyz from './routes/readyz/index.ts';
+import v1 from './routes/v1/index.ts';
+
+/**
+ * The Distillery REST API, ready to `listen` or `inject`. Layout (fastify/demo): external plugins, then the
+ * app's own (dependencies, errors, body parsers), then routes — folder = URL. The host owns `db`, `queue` and
+ * `redisProbe` and closes them after `app.close()`.
+ */
+export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
+  const config = resolveApiOptions(options);
+  const app = Fastify({
+    logger: config.logger,
+    bodyLimit: config.bodyLimit,
+    // `/v1/sweeps/` and `/v1/sweeps` are the same resource.
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  app.setValidatorCompiler(zodValidatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  await app.register(swagger);
+  await app.register(dependencies, { db: config.db, queue: config.queue, redisProbe: config.redisProbe });
+  await app.register(errorHandler, { bodyLimit: config.bodyLimit });
+  await app.register(sweepBodyParsers);
+
+  await app.register(healthz);
+  await app.register(readyz);
+  await app.register(v1, { prefix: '/v1' });
+  return app;
+}

@@ -1,0 +1,97 @@
+import type { ValidationIssue } from '@distillery/spec';
+import { ApiError } from './api-error.ts';
+
+/** The body is not well-formed JSON or YAML. */
+export class MalformedBodyError extends ApiError {
+  override name = 'MalformedBodyError';
+  constructor(detail: string, options?: ErrorOptions) {
+    super('MALFORMED_BODY', detail, options);
+  }
+}
+
+/** One or more fields break a rule; each issue names its field by dotted path. */
+export class ValidationFailedError extends ApiError {
+  override name = 'ValidationFailedError';
+  constructor(message: string, issues: ValidationIssue[], options?: ErrorOptions) {
+    super('VALIDATION_FAILED', message, { ...options, issues });
+  }
+}
+
+/** Any other request Fastify refused before routing (the message is Fastify's, written for clients). */
+export class BadRequestError extends ApiError {
+  override name = 'BadRequestError';
+  constructor(message: string, options?: ErrorOptions) {
+    super('BAD_REQUEST', message, options);
+  }
+}
+
+export class BodyTooLargeError extends ApiError {
+  override name = 'BodyTooLargeError';
+  constructor(
+    readonly limitBytes: number,
+    options?: ErrorOptions,
+  ) {
+    super('BODY_TOO_LARGE', `the request body is larger than the limit of ${describeBytes(limitBytes)}`, options);
+  }
+}
+
+/** `1048576 bytes (1 MiB)`: exact, and readable when it is a round binary size. */
+function describeBytes(bytes: number): string {
+  const mib = 1024 * 1024;
+  if (bytes % mib === 0) return `${bytes} bytes (${bytes / mib} MiB)`;
+  if (bytes % 1024 === 0) return `${bytes} bytes (${bytes / 1024} KiB)`;
+  return `${bytes} bytes`;
+}
+
+export class UnsupportedMediaTypeError extends ApiError {
+  override name = 'UnsupportedMediaTypeError';
+  constructor(contentType: string | undefined, supported: readonly string[], options?: ErrorOptions) {
+    super(
+      'UNSUPPORTED_MEDIA_TYPE',
+      `unsupported content type ${contentType ? `'${contentType}'` : '(none)'}; send one of ${supported.join(', ')}`,
+      options,
+    );
+  }
+}
+
+/** Missing, unknown or revoked API key. `WWW-Authenticate` tells the client which scheme to use (RFC 6750). */
+export class UnauthorizedError extends ApiError {
+  override name = 'UnauthorizedError';
+  constructor(reason: 'missing' | 'invalid') {
+    super(
+      'UNAUTHORIZED',
+      reason === 'missing'
+        ? 'an API key is required: send Authorization: Bearer <key>'
+        : 'the API key is unknown or revoked',
+      {
+        headers: {
+          'www-authenticate':
+            reason === 'missing' ? 'Bearer realm="distillery"' : 'Bearer realm="distillery", error="invalid_token"',
+        },
+      },
+    );
+  }
+}
+
+/** No such resource for this team. Another team's resources are reported the same way: existence is not leaked. */
+export class NotFoundError extends ApiError {
+  override name = 'NotFoundError';
+  constructor(resource: 'sweep' | 'run', id: string) {
+    super('NOT_FOUND', `${resource} '${id.length > 64 ? `${id.slice(0, 64)}…` : id}' not found`);
+  }
+}
+
+export class RouteNotFoundError extends ApiError {
+  override name = 'RouteNotFoundError';
+  constructor(method: string, url: string) {
+    super('ROUTE_NOT_FOUND', `no route ${method} ${url}`);
+  }
+}
+
+/** The body of every 5xx: nothing internal. The cause is logged with the request id. */
+export class InternalError extends ApiError {
+  override name = 'InternalError';
+  constructor(options?: ErrorOptions) {
+    super('INTERNAL_ERROR', 'internal server error', options);
+  }
+}

@@ -1,0 +1,12 @@
+export { type ApiOptions, DEFAULT_API_OPTIONS, resolveApiOptions } from './api-options.ts';
+export { buildApp } from './app.ts';
+export { ApiError } from './errors/api-error.ts';
+export { ERROR_REGISTRY, type ErrorCode } from './errors/error-codes.ts';
+export type { AuthenticatedTeam } from './plugins/auth.ts';
+export { ErrorBody } from './schemas/error-body.ts';
+export { RunDetail } from './schemas/run-detail.ts';
+export { RunList, RunSummary } from './schemas/run-summary.ts';
+export { SweepDetail } from './schemas/sweep-detail.ts';
+export { SweepPlan } from './schemas/sweep-plan.ts';
+export { ResultGroup, ResultRow, SweepResults } from './schemas/sweep-results.ts';
+export { SweepList, SweepSummary } from './schemas/sweep-summary.ts';

@@ -1,0 +1,36 @@
+import { RunKind, RunState } from '@distillery/spec';
+import { z } from 'zod';
+import { PredictedSize } from './predicted-size.ts';
+
+/** The headline numbers of a run's result. */
+export const ResultSummary = z.object({
+  accuracy: z.number(),
+  loss: z.number(),
+  /** Measured on the packed artifact. */
+  parameters: z.int(),
+  bytes: z.int(),
+  bits: z.int(),
+});
+export type ResultSummary = z.infer<typeof ResultSummary>;
+
+/** A run in its sweep's listing. */
+export const RunSummary = z
+  .object({
+    id: z.uuid(),
+    key: z.string(),
+    kind: RunKind,
+    label: z.string(),
+    /** The run it waits for; may belong to another sweep of the team (a reused teacher). */
+    parentId: z.uuid().nullable(),
+    state: RunState,
+    attempt: z.int(),
+    /** Completed fraction of the run's epochs, 0..1. */
+    progress: z.number(),
+    predicted: PredictedSize,
+    result: ResultSummary.nullable(),
+  })
+  .meta({ id: 'RunSummary' });
+export type RunSummary = z.infer<typeof RunSummary>;
+
+export const RunList = z.object({ items: z.array(RunSummary) });
+export type RunList = z.infer<typeof RunList>;

@@ -1,0 +1,31 @@
+import { RunKind } from '@distillery/spec';
+import { z } from 'zod';
+import { PredictedSize } from './predicted-size.ts';
+
+/** One run of a dry run's plan. */
+export const PlannedRunView = z.object({
+  /** Unique within the sweep: `teacher`, `s3.seed1`, `s3.seed1.q0`. */
+  key: z.string(),
+  kind: RunKind,
+  /** The run it waits for, inside the sweep. */
+  parentKey: z.string().nullable(),
+  /** The existing run it waits for (a reused teacher). */
+  parentRunId: z.string().nullable(),
+  label: z.string(),
+  /** Hash of the config without its seed: replicates share it. */
+  group: z.string(),
+  predicted: PredictedSize,
+});
+export type PlannedRunView = z.infer<typeof PlannedRunView>;
+
+/** `POST /v1/sweeps?dryRun=true`: what the sweep would run, parents first. Nothing is stored. */
+export const SweepPlan = z
+  .object({
+    name: z.string(),
+    /** sha256 of the canonical spec (the same hash a submission stores). */
+    specHash: z.string(),
+    runCount: z.int(),
+    runs: z.array(PlannedRunView),
+  })
+  .meta({ id: 'SweepPlan' });
+export type SweepPlan = z.infer<typeof SweepPlan>;

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+
+/** `POST /v1/sweeps?dryRun=true`: expand and size the sweep, store nothing. */
+export const SubmitSweepQuery = z.object({
+  dryRun: z.stringbool().default(false).describe('Return the expanded plan with predicted sizes; store nothing.'),
+});
+export type SubmitSweepQuery = z.infer<typeof SubmitSweepQuery>;
+
+export const MAX_PAGE_SIZE = 100;
+export const DEFAULT_PAGE_SIZE = 20;
+
+/** `GET /v1/sweeps`: newest first, keyset-paginated. */
+export const ListSweepsQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE).describe('Page size.'),
+  cursor: z.string().min(1).max(200).optional().describe('`nextCursor` of the previous page.'),
+});
+export type ListSweepsQuery = z.infer<typeof ListSweepsQuery>;
+
+export const RESULT_FORMATS = ['json', 'csv'] as const;
+
+/** `GET /v1/sweeps/:id/results`. */
+export const SweepResultsQuery = z.object({
+  format: z.enum(RESULT_FORMATS).default('json').describe('`csv`: the rows as text/csv (no groups).'),
+});
+export type SweepResultsQuery = z.infer<typeof SweepResultsQuery>;

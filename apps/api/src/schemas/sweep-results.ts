@@ -1,0 +1,56 @@
+import { RunKind } from '@distillery/spec';
+import { z } from 'zod';
+
+/** One run with a result. */
+export const ResultRow = z.object({
+  runId: z.uuid(),
+  key: z.string(),
+  kind: RunKind,
+  label: z.string(),
+  seed: z.int(),
+  bits: z.int(),
+  accuracy: z.number(),
+  loss: z.number(),
+  parameters: z.int(),
+  bytes: z.int(),
+  backend: z.string(),
+  /** The run's `groupHash`: rows of one group are replicates (same config, other seed). */
+  group: z.string(),
+});
+export type ResultRow = z.infer<typeof ResultRow>;
+
+/** Mean and sample standard deviation (n − 1); `std` is null for a single replicate. */
+export const MeanStd = z.object({ mean: z.number(), std: z.number().nullable() });
+export type MeanStd = z.infer<typeof MeanStd>;
+
+/** Replicates (runs that differ only by seed) aggregated: seeds are replicates, not a search dimension. */
+export const ResultGroup = z.object({
+  /** The runs' shared `groupHash`. */
+  group: z.string(),
+  kind: RunKind,
+  /** The runs' label without the seed. */
+  label: z.string(),
+  /** Number of replicates with a result. */
+  n: z.int(),
+  seeds: z.array(z.int()),
+  accuracy: MeanStd,
+  loss: MeanStd,
+  /** Mean over the replicates (they normally agree). */
+  parameters: z.number(),
+  bytes: z.number(),
+  bits: z.int(),
+});
+export type ResultGroup = z.infer<typeof ResultGroup>;
+
+export const SweepResults = z
+  .object({
+    rows: z.array(ResultRow),
+    groups: z.array(ResultGroup),
+  })
+  .meta({ id: 'SweepResults' });
+export type SweepResults = z.infer<typeof SweepResults>;
+
+/** The same rows as CSV, one header line. */
+export const ResultsCsv = z
+  .string()
+  .describe('CSV with a header line: runId,key,kind,label,seed,bits,accuracy,loss,parameters,bytes,backend,group');

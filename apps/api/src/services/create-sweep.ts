@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import type { Prisma, PrismaClient } from '@distillery/db';
+import type { RunQueue } from '@distillery/queue';
+import { canonicalHash, expandSweep, type RunState, type SweepSpec } from '@distillery/spec';
+import type { FastifyBaseLogger } from 'fastify';
+import { withTimeout } from '../lib/with-timeout.ts';
+import { resolveTeacherRun } from './resolve-teacher-run.ts';
+
+export interface CreateSweepDeps {
+  db: PrismaClient;
+  queue: RunQueue;
+  log: FastifyBaseLogger;
+}
+
+export interface CreateSweepInput {
+  teamId: string;
+  /** The document as submitted (parsed JSON or YAML), stored verbatim. */
+  submitted: unknown;
+  /** The same document validated. */
+  spec: SweepSpec;
+}
+
+/**
+ * How long the answer waits for Redis. The runs are already committed as `queued` by then: PostgreSQL is the
+ * source of truth and the reconciler re-enqueues queued runs, so a slow Redis delays runs but loses none.
+ */
+const ENQUEUE_TIMEOUT_MS = 5000;
+
+/**
+ * Stores a sweep and all its runs in one transaction, then puts the runs that can start right away on the
+ * queue. Initial states: no parent → `queued`; a parent in the sweep → `waiting`; a reused teacher →
+ * `queued` if it already succeeded, else `waiting`. Returns the new sweep's id.
+ */
+export async function createSweep(deps: CreateSweepDeps, input: CreateSweepInput): Promise<string> {
+  const { db, queue, log } = deps;
+  const { teamId, spec } = input;
+  const planned = expandSweep(spec);
+  const sweepId = randomUUID();
+  // Ids are chosen here so that children can name their parents in the same multi-row insert.
+  const idByKey = new Map(planned.map((r) => [r.key, randomUUID()]));
+
+  const queued = await db.$transaction(async (tx) => {
+    const teacher =
+      'runId' in spec.teacher ? await resolveTeacherRun(tx, teamId, spec.teacher.runId, spec.dataset) : null;
+    const now = new Date();
+    await tx.sweep.create({
+      data: {
+        id: sweepId,
+        teamId,
+        name: spec.name,
+        tags: spec.tags ?? [],
+        state: 'running',
+        spec: input.submitted as Prisma.InputJsonValue,
+        canonical: spec as unknown as Prisma.InputJsonValue,
+        specHash: canonicalHash(spec),
+      },
+    });
+    const rows: Prisma.RunCreateManyInput[] = planned.map((r) => {
+      let parentId: string | null = null;
+      let state: RunState = 'queued';
+      if (r.parentKey !== null) {
+        parentId = idByKey.get(r.parentKey) ?? null;
+        state = 'waiting';
+      } else if (r.parentRunId !== null && teacher !== null) {
+        parentId = teacher.id;
+        state = teacher.dependentState;
+      }
+      return {
+        id: idByKey.get(r.key) as string,
+        sweepId,
+        teamId,
+        key: r.key,
+        kind: r.kind,
+        parentId,
+        label: r.label,
+        groupHash: r.group,
+        configHash: r.hash,
+        config: r.config as unknown as Prisma.InputJsonValue,
+        state,
+        attempt: 1,
+        predictedParameters: r.size.parameters,
+        predictedBytes: r.size.bytes,
+        bits: r.size.bits,
+        queuedAt: state === 'queued' ? now : null,
+      };
+    });
+    // Parents come first in the plan, and PostgreSQL checks foreign keys at the end of each statement.
+    await tx.run.createMany({ data: rows });
+    return rows.filter((r) => r.state === 'queued').map((r) => ({ runId: r.id as string, attempt: 1 }));
+  });
+
+  try {
+    await withTimeout(queue.enqueue(queued), ENQUEUE_TIMEOUT_MS, 'the run queue');
+  } catch (err) {
+    log.error({ err, sweepId, runs: queued.length }, 'sweep stored but its queued runs could not be enqueued');
+  }
+  return sweepId;
+}

@@ -1,0 +1,64 @@
+import type { PrismaClient } from '@distillery/db';
+import type { RunConfig, RunKind, RunState } from '@distillery/spec';
+import { NotFoundError } from '../errors/http-errors.ts';
+import { isUuid } from '../lib/is-uuid.ts';
+import { iso } from '../lib/iso.ts';
+import type { EpochMetrics, RunDetail } from '../schemas/run-detail.ts';
+
+/** Everything about one of the team's runs: config, state, timings, learning curve and result. */
+export async function getRun(db: PrismaClient, teamId: string, runId: string): Promise<RunDetail> {
+  if (!isUuid(runId)) throw new NotFoundError('run', runId);
+  const run = await db.run.findFirst({
+    where: { id: runId, teamId },
+    include: { metrics: { orderBy: { epoch: 'asc' } }, result: true },
+  });
+  if (run === null) throw new NotFoundError('run', runId);
+  const metrics: EpochMetrics[] = run.metrics.map((m) => ({
+    epoch: m.epoch,
+    trainLoss: m.trainLoss,
+    trainAccuracy: m.trainAccuracy,
+    valLoss: m.valLoss,
+    valAccuracy: m.valAccuracy,
+    learningRate: m.learningRate,
+    seconds: m.seconds,
+    recordedAt: iso(m.createdAt),
+  }));
+  const result = run.result;
+  return {
+    id: run.id,
+    sweepId: run.sweepId,
+    key: run.key,
+    kind: run.kind as RunKind,
+    label: run.label,
+    parentId: run.parentId,
+    groupHash: run.groupHash,
+    configHash: run.configHash,
+    config: run.config as unknown as RunConfig,
+    state: run.state as RunState,
+    attempt: run.attempt,
+    progress: run.progress,
+    error: run.error,
+    skippedReason: run.skippedReason,
+    predicted: { parameters: run.predictedParameters, bytes: run.predictedBytes, bits: run.bits },
+    createdAt: iso(run.createdAt),
+    queuedAt: iso(run.queuedAt),
+    startedAt: iso(run.startedAt),
+    finishedAt: iso(run.finishedAt),
+    heartbeatAt: iso(run.heartbeatAt),
+    metrics,
+    latestMetrics: metrics.at(-1) ?? null,
+    result:
+      result === null
+        ? null
+        : {
+            accuracy: result.accuracy,
+            loss: result.loss,
+            parameters: result.parameters,
+            bytes: result.bytes,
+            bits: result.bits,
+            backend: result.backend,
+            seconds: result.seconds,
+            recordedAt: iso(result.createdAt),
+          },
+  };
+}

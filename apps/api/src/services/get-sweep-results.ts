@@ -1,0 +1,40 @@
+import type { PrismaClient } from '@distillery/db';
+import type { RunConfig, RunKind } from '@distillery/spec';
+import { NotFoundError } from '../errors/http-errors.ts';
+import { compareRunKeys } from '../lib/compare-run-keys.ts';
+import { isUuid } from '../lib/is-uuid.ts';
+import type { SweepResults } from '../schemas/sweep-results.ts';
+import { aggregateResults } from './aggregate-results.ts';
+
+/** One row per run of the sweep that has a result, and the rows aggregated over replicates. */
+export async function getSweepResults(db: PrismaClient, teamId: string, sweepId: string): Promise<SweepResults> {
+  if (!isUuid(sweepId)) throw new NotFoundError('sweep', sweepId);
+  const sweep = await db.sweep.findFirst({ where: { id: sweepId, teamId }, select: { id: true } });
+  if (sweep === null) throw new NotFoundError('sweep', sweepId);
+  const runs = await db.run.findMany({
+    where: { sweepId, result: { isNot: null } },
+    select: { id: true, key: true, kind: true, label: true, groupHash: true, config: true, result: true },
+  });
+  runs.sort((a, b) => compareRunKeys(a.key, b.key));
+  const rows = runs.flatMap((r) =>
+    r.result === null
+      ? []
+      : [
+          {
+            runId: r.id,
+            key: r.key,
+            kind: r.kind as RunKind,
+            label: r.label,
+            seed: (r.config as unknown as RunConfig).seed,
+            bits: r.result.bits,
+            accuracy: r.result.accuracy,
+            loss: r.result.loss,
+            parameters: r.result.parameters,
+            bytes: r.result.bytes,
+            backend: r.result.backend,
+            group: r.groupHash,
+          },
+        ],
+  );
+  return { rows, groups: aggregateResults(rows) };
+}

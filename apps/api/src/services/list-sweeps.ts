@@ -1,0 +1,36 @@
+import type { PrismaClient } from '@distillery/db';
+import { ValidationFailedError } from '../errors/http-errors.ts';
+import { decodeSweepCursor, encodeSweepCursor } from '../lib/sweep-cursor.ts';
+import type { ListSweepsQuery } from '../schemas/sweep-queries.ts';
+import type { SweepList } from '../schemas/sweep-summary.ts';
+import { toSweepSummary } from './to-sweep-summary.ts';
+
+/**
+ * The team's sweeps, newest first. Keyset pagination on (created_at, id): stable while new sweeps arrive,
+ * and served by the (team_id, created_at) index.
+ */
+export async function listSweeps(db: PrismaClient, teamId: string, query: ListSweepsQuery): Promise<SweepList> {
+  const after = query.cursor === undefined ? null : decodeSweepCursor(query.cursor);
+  if (query.cursor !== undefined && after === null) {
+    throw new ValidationFailedError('the query string is invalid', [
+      { path: 'cursor', message: 'not a cursor returned by this listing' },
+    ]);
+  }
+  const rows = await db.sweep.findMany({
+    where: {
+      teamId,
+      ...(after && {
+        OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }],
+      }),
+    },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    take: query.limit + 1,
+    include: { _count: { select: { runs: true } } },
+  });
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  return {
+    items: page.map((row) => toSweepSummary(row, row._count.runs)),
+    nextCursor: rows.length > query.limit && last ? encodeSweepCursor(last) : null,
+  };
+}

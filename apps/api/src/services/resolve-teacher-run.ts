@@ -1,0 +1,46 @@
+import type { Prisma } from '@distillery/db';
+import { canonicalJson, type DatasetSpec, type RunConfig } from '@distillery/spec';
+import { ValidationFailedError } from '../errors/http-errors.ts';
+import { isUuid } from '../lib/is-uuid.ts';
+
+/** A reused teacher (`teacher: { runId }`) and the state its dependents start in. */
+export interface ResolvedTeacher {
+  id: string;
+  /** `queued` when the teacher already succeeded, `waiting` while it is still on its way. */
+  dependentState: 'queued' | 'waiting';
+}
+
+const FIELD = 'teacher.runId';
+
+/**
+ * Checks that `runId` names a teacher of this team trained on the same dataset and not dead, inside the
+ * submission's transaction. The row is locked `FOR SHARE` until the commit: a worker completing the teacher
+ * meanwhile waits, then releases our waiting runs with the rest — no dependent is left waiting forever.
+ * Another team's run is "not found", exactly like a missing one.
+ */
+export async function resolveTeacherRun(
+  tx: Prisma.TransactionClient,
+  teamId: string,
+  runId: string,
+  dataset: DatasetSpec,
+): Promise<ResolvedTeacher> {
+  const reject = (message: string) =>
+    new ValidationFailedError('the sweep cannot reuse that teacher', [{ path: FIELD, message }]);
+  if (!isUuid(runId)) throw reject(`run '${runId}' not found`);
+  const locked = await tx.$queryRaw<{ id: string }[]>`
+    SELECT id::text AS id FROM runs WHERE id = ${runId}::uuid AND team_id = ${teamId}::uuid FOR SHARE`;
+  if (locked.length === 0) throw reject(`run '${runId}' not found`);
+  const run = await tx.run.findUniqueOrThrow({
+    where: { id: runId },
+    select: { id: true, kind: true, state: true, config: true },
+  });
+  if (run.kind !== 'teacher') throw reject(`run '${runId}' is a ${run.kind} run, not a teacher`);
+  const config = run.config as unknown as RunConfig;
+  if (canonicalJson(config.dataset) !== canonicalJson(dataset)) {
+    throw reject(`teacher run '${runId}' was trained on a different dataset (${config.dataset.name})`);
+  }
+  if (run.state === 'failed' || run.state === 'cancelled') {
+    throw reject(`teacher run '${runId}' ${run.state}; it cannot be reused`);
+  }
+  return { id: run.id, dependentState: run.state === 'succeeded' ? 'queued' : 'waiting' };
+}

@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createTeam } from '@distillery/db';
+import { createTestDatabase } from '@distillery/db/testing';
+import { RedisProbe, RunQueue } from '@distillery/queue';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { type ApiOptions, buildApp } from '../src/index.ts';
+
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** The repository's copy of the contract examples (identical to the shared ones). */
+const EXAMPLES_DIR = join(import.meta.dirname, '..', '..', '..', 'examples');
+
+export interface TestTeam {
+  teamId: string;
+  apiKey: string;
+}
+
+/** One suite's world: a fresh migrated database, its own queue prefix, two teams, and the app. */
+export interface TestApi {
+  app: FastifyInstance;
+  db: Awaited<ReturnType<typeof createTestDatabase>>['db'];
+  queue: RunQueue;
+  redisProbe: RedisProbe;
+  /** The team most tests act as. */
+  team: TestTeam;
+  /** Another team, to check isolation. */
+  otherTeam: TestTeam;
+  /** `app.inject` as `team` (or `as`), with the Authorization header set. */
+  request(options: InjectOptions & { as?: TestTeam | null }): Promise<LightMyRequestResponse>;
+  /** Run ids currently on this suite's queue (waiting, i.e. not yet taken by a worker: there is none). */
+  queuedRunIds(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+/** Builds the app against real PostgreSQL and Redis; call `close()` in `afterAll`. */
+export async function buildTestApi(overrides: Partial<ApiOptions> = {}): Promise<TestApi> {
+  const database = await createTestDatabase();
+  const queue = new RunQueue({ redisUrl: REDIS_URL, prefix: `api-test-${randomUUID().slice(0, 8)}` });
+  const redisProbe = new RedisProbe(REDIS_URL);
+  const suffix = randomUUID().slice(0, 8);
+  const team = await createTeam(database.db, `team-a-${suffix}`);
+  const otherTeam = await createTeam(database.db, `team-b-${suffix}`);
+  const app = await buildApp({ db: database.db, queue, redisProbe, logger: false, ...overrides });
+  await app.ready();
+  return {
+    app,
+    db: database.db,
+    queue,
+    redisProbe,
+    team,
+    otherTeam,
+    request: ({ as = team, headers, ...options }) =>
+      app.inject({
+        ...options,
+        headers: { ...(as ? { authorization: `Bearer ${as.apiKey}` } : {}), ...headers },
+      }),
+    queuedRunIds: async () => {
+      const jobs = await queue.queue.getJobs(['waiting', 'prioritized', 'delayed', 'active']);
+      return jobs.map((j) => j.data.runId);
+    },
+    close: async () => {
+      await app.close();
+      await queue.queue.obliterate({ force: true }).catch(() => {});
+      await queue.close();
+      await redisProbe.close();
+      await database.drop();
+    },
+  };
+}
+
+/** The contract examples (`examples/*.yaml`): they must be accepted unchanged. */
+export function contractExamples(): { file: string; yaml: string }[] {
+  return readdirSync(EXAMPLES_DIR)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((file) => ({ file, yaml: readFileSync(join(EXAMPLES_DIR, file), 'utf8') }));
+}
+
+/** The smallest useful sweep: a teacher, two students (relu, LMA-8), one PTQ variant each, one seed. */
+export function quickstart(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name: 'quickstart',
+    tags: ['demo'],
+    dataset: { name: 'mnist', limit: { train: 6000, test: 1000 }, validation: 0.1 },
+    teacher: {
+      model: { family: 'mlp', hidden: [128], activation: 'relu' },
+      train: { epochs: 2, batchSize: 64, optimizer: { name: 'adam', lr: 0.001 } },
+    },
+    students: {
+      model: { family: 'mlp', hidden: [16], activation: 'relu' },
+      train: { epochs: 2, batchSize: 64, optimizer: { name: 'adam', lr: 0.001 } },
+      distill: { temperature: 2, alpha: 0.7 },
+      grid: { 'model.activation': ['relu', { name: 'lma', segments: 8 }] },
+    },
+    quantize: [{ method: 'ptq', bits: 8 }],
+    seeds: [1],
+    ...overrides,
+  };
+}
+
+/** POSTs a sweep as JSON and returns the created sweep's id (fails the test otherwise). */
+export async function submitSweep(api: TestApi, spec: unknown, as: TestTeam = api.team): Promise<string> {
+  const res = await api.request({ method: 'POST', url: '/v1/sweeps', payload: spec as object, as });
+  if (res.statusCode !== 201) throw new Error(`expected 201, got ${res.statusCode}: ${res.body}`);
+  return res.json().id;
+}

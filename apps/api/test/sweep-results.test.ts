@@ -1,0 +1,149 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ResultGroup } from '../src/index.ts';
+import { buildTestApi, quickstart, submitSweep, type TestApi } from './helper.ts';
+
+let api: TestApi;
+let sweepId: string;
+
+/** Accuracies per run key: students and their PTQ variants over three seeds. */
+const ACCURACY: Record<string, number> = {
+  teacher: 0.97,
+  's0.seed1': 0.9,
+  's0.seed2': 0.92,
+  's0.seed3': 0.94,
+  's0.seed1.q0': 0.89,
+  's0.seed2.q0': 0.91,
+  's1.seed1': 0.8,
+  's1.seed2': 0.9,
+  // s1.seed3 and the remaining PTQ variants have no result yet.
+};
+
+beforeAll(async () => {
+  api = await buildTestApi();
+  sweepId = await submitSweep(api, quickstart({ seeds: [1, 2, 3] }));
+  const runs = await api.db.run.findMany({ where: { sweepId } });
+  await api.db.result.createMany({
+    data: runs
+      .filter((r) => ACCURACY[r.key] !== undefined)
+      .map((r) => ({
+        runId: r.id,
+        accuracy: ACCURACY[r.key] as number,
+        loss: 1 - (ACCURACY[r.key] as number),
+        parameters: r.predictedParameters,
+        bytes: r.predictedBytes,
+        bits: r.bits,
+        backend: 'wasm',
+        seconds: 1,
+      })),
+  });
+});
+afterAll(async () => {
+  await api?.close();
+});
+
+describe('GET /v1/sweeps/:id/results', () => {
+  it('returns one row per run with a result', async () => {
+    const res = await api.request({ method: 'GET', url: `/v1/sweeps/${sweepId}/results` });
+    expect(res.statusCode, res.body).toBe(200);
+    const { rows } = res.json();
+    expect(rows.map((r: { key: string }) => r.key)).toEqual([
+      'teacher',
+      's0.seed1',
+      's0.seed1.q0',
+      's0.seed2',
+      's0.seed2.q0',
+      's0.seed3',
+      's1.seed1',
+      's1.seed2',
+    ]);
+    expect(rows[1]).toMatchObject({
+      kind: 'student',
+      label: 'activation=relu · seed 1',
+      seed: 1,
+      bits: 32,
+      accuracy: 0.9,
+      backend: 'wasm',
+    });
+    expect(Object.keys(rows[1]).sort()).toEqual(
+      [
+        'runId',
+        'key',
+        'kind',
+        'label',
+        'seed',
+        'bits',
+        'accuracy',
+        'loss',
+        'parameters',
+        'bytes',
+        'backend',
+        'group',
+      ].sort(),
+    );
+  });
+
+  it('aggregates replicates into groups with mean and sample std of accuracy', async () => {
+    const { groups } = (await api.request({ method: 'GET', url: `/v1/sweeps/${sweepId}/results` })).json();
+    const byLabel = new Map((groups as ResultGroup[]).map((g) => [g.label, g]));
+    expect([...byLabel.keys()]).toEqual([
+      'teacher mlp 128 relu',
+      'activation=relu',
+      'activation=relu · ptq 8-bit',
+      'activation=lma-8',
+    ]);
+    const relu = byLabel.get('activation=relu') as ResultGroup;
+    expect(relu).toMatchObject({ kind: 'student', n: 3, seeds: [1, 2, 3], bits: 32 });
+    expect(relu.accuracy.mean).toBeCloseTo(0.92, 10);
+    expect(relu.accuracy.std).toBeCloseTo(0.02, 10);
+    const lma = byLabel.get('activation=lma-8') as ResultGroup;
+    expect(lma.n).toBe(2);
+    expect(lma.accuracy.mean).toBeCloseTo(0.85, 10);
+    expect(lma.accuracy.std).toBeCloseTo(Math.SQRT2 * 0.05, 10);
+    const ptq = byLabel.get('activation=relu · ptq 8-bit') as ResultGroup;
+    expect(ptq).toMatchObject({ kind: 'quantize-ptq', n: 2, bits: 8 });
+    expect(ptq.accuracy.mean).toBeCloseTo(0.9, 10);
+    expect(ptq.bytes).toBeLessThan(relu.bytes);
+    const teacher = byLabel.get('teacher mlp 128 relu') as ResultGroup;
+    expect(teacher).toMatchObject({ n: 1, accuracy: { mean: 0.97, std: null } });
+  });
+
+  it('returns the rows as CSV with ?format=csv', async () => {
+    const res = await api.request({ method: 'GET', url: `/v1/sweeps/${sweepId}/results?format=csv` });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
+    const lines = res.body.trimEnd().split('\r\n');
+    expect(lines[0]).toBe('runId,key,kind,label,seed,bits,accuracy,loss,parameters,bytes,backend,group');
+    expect(lines).toHaveLength(9);
+    expect(lines[2]).toMatch(/^[0-9a-f-]{36},s0\.seed1,student,activation=relu · seed 1,1,32,0\.9,0\.0999/);
+  });
+
+  it('quotes CSV fields that hold commas', async () => {
+    const id = await submitSweep(
+      api,
+      quickstart({ students: { ...(quickstart().students as object), grid: { 'model.hidden': [[8, 8]] } } }),
+    );
+    const run = await api.db.run.findFirstOrThrow({ where: { sweepId: id, kind: 'student' } });
+    await api.db.result.create({
+      data: { runId: run.id, accuracy: 0.5, loss: 1, parameters: 1, bytes: 4, bits: 32, backend: 'cpu', seconds: 1 },
+    });
+    const res = await api.request({ method: 'GET', url: `/v1/sweeps/${id}/results?format=csv` });
+    expect(res.body.split('\r\n')[1]).toContain(',"hidden=[8,8] · seed 1",');
+  });
+
+  it('returns no rows and no groups before any result', async () => {
+    const id = await submitSweep(api, quickstart());
+    const res = await api.request({ method: 'GET', url: `/v1/sweeps/${id}/results` });
+    expect(res.json()).toEqual({ rows: [], groups: [] });
+  });
+
+  it('rejects an unknown format with the parameter name', async () => {
+    const res = await api.request({ method: 'GET', url: `/v1/sweeps/${sweepId}/results?format=xml` });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.issues.map((i: { path: string }) => i.path)).toEqual(['format']);
+  });
+
+  it('answers 404 for an unknown sweep', async () => {
+    const res = await api.request({ method: 'GET', url: '/v1/sweeps/00000000-0000-4000-8000-000000000000/results' });
+    expect(res.statusCode).toBe(404);
+  });
+});
