@@ -3,9 +3,11 @@ import type { DatasetShape } from './dataset-spec.ts';
 import { DEFAULT_CONVS_PER_BLOCK, DEFAULT_KERNEL, type ModelSpec } from './model-spec.ts';
 
 /**
- * One weight tensor of a model, in the order the model stores them (layer by layer, and within a layer in
- * the order tfjs adds them). packages/ml builds models whose `weights` match this list exactly, so sizes
- * are known before training and the packed artifact can be checked against them.
+ * One weight tensor of a model, in the order the model stores them: tfjs's `model.weights` (and what
+ * `model.save` writes) lists every trainable tensor first, layer by layer, then every non-trainable one
+ * (BatchNorm moving statistics, LMA running μ/σ), layer by layer. packages/ml builds models whose `weights`
+ * match this list exactly, so sizes are known before training and the packed artifact can be checked against
+ * them.
  */
 export interface TensorInfo {
   /** `<layer>/<weight>`, e.g. `dense_1/kernel`, `lma_1/alpha`. */
@@ -100,7 +102,8 @@ export function modelTensors(model: ModelSpec, data: DatasetShape): TensorInfo[]
     features = units;
   }
   dense(features, data.classes);
-  return out;
+  // tfjs order: trainable tensors first, then the non-trainable ones (each group in layer order).
+  return [...out.filter((t) => t.trainable), ...out.filter((t) => !t.trainable)];
 }
 
 /** Values stored for the model (trainable and not), what "parameters" means in every result. */

@@ -1,0 +1,74 @@
+import { canonicalJson, type DatasetSpec } from '@distillery/spec';
+import * as tf from '@tensorflow/tfjs';
+import { deriveSeed, mulberry32, permutation } from '../random/prng.ts';
+import { type Dataset, type DatasetSplit, featureCount } from './dataset.ts';
+
+/** Rows of one split used by a run, as indices into the Dataset's split. */
+export interface RowSet {
+  split: DatasetSplit;
+  indices: Int32Array;
+}
+
+export interface RunData {
+  dataset: Dataset;
+  train: RowSet;
+  /** Empty when `validation` is 0. */
+  validation: RowSet;
+  test: RowSet;
+}
+
+/**
+ * The rows a run uses: the first `limit.train` training rows, of which a fraction `validation` is held out
+ * (chosen by a seeded permutation), and the first `limit.test` test rows. The hold-out seed depends on the data
+ * spec only, not on the run's seed, so a teacher and its students hold out the same rows.
+ */
+export function selectRunData(dataset: Dataset, spec: DatasetSpec): RunData {
+  const nTrain = Math.min(dataset.train.count, spec.limit?.train ?? dataset.train.count);
+  const nTest = Math.min(dataset.test.count, spec.limit?.test ?? dataset.test.count);
+  const nVal = Math.round(nTrain * (spec.validation ?? 0));
+  const { name, path, shape, classes, limit, validation } = spec;
+  const seed = deriveSeed(0, 'validation', canonicalJson({ name, path, shape, classes, limit, validation }));
+  const order = permutation(nTrain, mulberry32(seed));
+  const heldOut = order.slice(0, nVal).sort();
+  const kept = order.slice(nVal).sort();
+  const test = new Int32Array(nTest);
+  for (let i = 0; i < nTest; i++) test[i] = i;
+  return {
+    dataset,
+    train: { split: dataset.train, indices: kept },
+    validation: { split: dataset.train, indices: heldOut },
+    test: { split: dataset.test, indices: test },
+  };
+}
+
+export interface Batch {
+  /** [n, features] for MLPs, [n, h, w, c] for CNNs, pixels scaled to [0, 1]. */
+  x: tf.Tensor;
+  /** Integer labels. */
+  labels: Int32Array;
+}
+
+/** Rows `rows[from..to)` of a row set as a batch tensor (the caller disposes `x`). */
+export function makeBatch(
+  rows: RowSet,
+  order: Int32Array,
+  from: number,
+  to: number,
+  dataset: Pick<Dataset, 'shape'>,
+  layout: 'flat' | 'image',
+): Batch {
+  const features = featureCount(dataset);
+  const n = to - from;
+  const x = new Float32Array(n * features);
+  const labels = new Int32Array(n);
+  const { images } = rows.split;
+  for (let i = 0; i < n; i++) {
+    const row = order[from + i] as number;
+    const src = row * features;
+    const dst = i * features;
+    for (let f = 0; f < features; f++) x[dst + f] = (images[src + f] as number) / 255;
+    labels[i] = rows.split.labels[row] as number;
+  }
+  const shape = layout === 'flat' ? [n, features] : [n, ...dataset.shape];
+  return { x: tf.tensor(x, shape, 'float32'), labels };
+}

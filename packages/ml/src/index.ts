@@ -1,0 +1,24 @@
+/**
+ * packages/ml — TensorFlow.js: backends, data sets, models, activations (LMA, PReLU, Swish, APLU), knowledge
+ * distillation, quantization and training. The worker's entry points are `initBackend` and `executeRun`.
+ */
+export {
+  type ArtifactFile,
+  loadModelArtifact,
+  type ModelArtifact,
+  saveModelArtifact,
+} from './artifact/model-artifact.ts';
+export { BACKEND_ENV, type BackendName, initBackend } from './backend/init-backend.ts';
+export { registerWasmKernels } from './backend/wasm-kernels.ts';
+export type { Dataset, DatasetSplit } from './data/dataset.ts';
+export { clearDatasetCache, loadDataset } from './data/load-dataset.ts';
+export { ArtifactError, DatasetError, MlError, type MlErrorCode, RunConfigError } from './errors.ts';
+export { APLU, type APLUArgs, aplu } from './layers/aplu.ts';
+export { ChannelPReLU, type ChannelPReLUArgs, channelPRelu } from './layers/channel-prelu.ts';
+export { LMA, type LMAArgs, lma, lmaActivation } from './layers/lma.ts';
+export { TrainableSwish, type TrainableSwishArgs, trainableSwish } from './layers/trainable-swish.ts';
+export { buildModel } from './model/build-model.ts';
+export { dequantizeBuckets, type QuantizedTensor, quantizeBuckets } from './quantize/bucket-quantize.ts';
+export { type ExecuteRunInput, executeRun, type RunOutcome } from './run/execute-run.ts';
+export { crossEntropy, type DistillSettings, kdLoss } from './train/kd-loss.ts';
+export type { EpochMetrics } from './train/train-model.ts';

@@ -1,0 +1,155 @@
+import * as tf from '@tensorflow/tfjs';
+import { type Kwargs, type LayerArgs, type LayerConfig, oneTensor, type Shape } from './layer-types.ts';
+
+/**
+ * Light Multi-segment Activation, LMA-k (Xu et al., AAAI 2020; docs/LMA.md).
+ *
+ * One scalar mean μ and standard deviation σ of the whole input tensor (batch, units and positions together),
+ * detached from the gradient, split [μ−3σ, μ+3σ] into k equal bins of width w = 6σ/k; the first and last
+ * segments are open-ended. Segment j = clamp(floor((x − μ + 3σ)/w), 0, k−1) applies h(x) = α_j·x + β_j, with
+ * α and β shared by every unit of the layer. Initialised like ReLU (β = 0; α = 0 on the left ⌊k/2⌋ segments,
+ * 1 on the others). In training, μ/σ come from the batch and their moving averages (momentum 0.99) are updated;
+ * at inference the moving averages are used, frozen. They are non-trainable weights, so they are saved and
+ * restored with the model (the official code kept them as plain attributes, and updated them during evaluation).
+ */
+export interface LMAArgs extends LayerArgs {
+  /** k, the number of linear pieces. @defaultValue 8 (the paper's setting) */
+  segments?: number;
+  /** Momentum of the moving μ and σ: running = momentum·running + (1 − momentum)·batch. @defaultValue 0.99 */
+  momentum?: number;
+  /** Floor on σ, so a constant input still gets bins of positive width. @defaultValue 1e-5 */
+  epsilon?: number;
+}
+
+export class LMA extends tf.layers.Layer {
+  static className = 'LMA';
+  static readonly DEFAULT_SEGMENTS = 8;
+  static readonly DEFAULT_MOMENTUM = 0.99;
+  static readonly DEFAULT_EPSILON = 1e-5;
+
+  readonly segments: number;
+  readonly momentum: number;
+  readonly epsilon: number;
+  private alpha!: tf.LayerVariable;
+  private beta!: tf.LayerVariable;
+  private runningMean!: tf.LayerVariable;
+  private runningStd!: tf.LayerVariable;
+
+  constructor(args: LMAArgs = {}) {
+    super(args);
+    this.segments = args.segments ?? LMA.DEFAULT_SEGMENTS;
+    this.momentum = args.momentum ?? LMA.DEFAULT_MOMENTUM;
+    this.epsilon = args.epsilon ?? LMA.DEFAULT_EPSILON;
+    if (!Number.isInteger(this.segments) || this.segments < 2) {
+      throw new Error(`LMA: segments must be an integer ≥ 2, got ${this.segments}`);
+    }
+    if (!(this.momentum >= 0 && this.momentum < 1))
+      throw new Error(`LMA: momentum must be in [0, 1), got ${this.momentum}`);
+    if (!(this.epsilon > 0)) throw new Error(`LMA: epsilon must be > 0, got ${this.epsilon}`);
+  }
+
+  override build(_inputShape: Shape | Shape[]): void {
+    const k = this.segments;
+    // Weight order: alpha, beta, running_mean, running_std (packages/spec modelTensors lists them so).
+    this.alpha = this.addWeight('alpha', [k], 'float32', tf.initializers.zeros(), undefined, true);
+    this.beta = this.addWeight('beta', [k], 'float32', tf.initializers.zeros(), undefined, true);
+    this.runningMean = this.addWeight('running_mean', [1], 'float32', tf.initializers.zeros(), undefined, false);
+    this.runningStd = this.addWeight('running_std', [1], 'float32', tf.initializers.ones(), undefined, false);
+    tf.tidy(() => {
+      this.alpha.write(tf.tensor1d(lmaInitialSlopes(k)));
+    });
+    this.built = true;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
+    return tf.tidy(() => {
+      const x = oneTensor(inputs);
+      let mean: tf.Tensor;
+      let std: tf.Tensor;
+      if (kwargs?.training === true) {
+        const m = tf.moments(x);
+        mean = m.mean.reshape([1]);
+        std = m.variance.sqrt().reshape([1]);
+        const keep = this.momentum;
+        this.runningMean.write(
+          this.runningMean
+            .read()
+            .mul(keep)
+            .add(mean.mul(1 - keep)),
+        );
+        this.runningStd.write(
+          this.runningStd
+            .read()
+            .mul(keep)
+            .add(std.mul(1 - keep)),
+        );
+      } else {
+        mean = this.runningMean.read();
+        std = this.runningStd.read();
+      }
+      return lmaActivation(x, this.alpha.read(), this.beta.read(), mean, std, this.epsilon);
+    });
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
+    return inputShape;
+  }
+
+  override getConfig(): LayerConfig {
+    return { segments: this.segments, momentum: this.momentum, epsilon: this.epsilon, ...super.getConfig() };
+  }
+}
+tf.serialization.registerClass(LMA);
+
+/** ReLU-like initial slopes: 0 for the left ⌊k/2⌋ segments, 1 for the others. */
+export function lmaInitialSlopes(k: number): number[] {
+  return Array.from({ length: k }, (_, j) => (j < Math.floor(k / 2) ? 0 : 1));
+}
+
+/**
+ * The LMA function with μ and σ given (shape [1]); no gradient flows to μ or σ (they are detached, as in the
+ * paper). Gradients: ∂/∂x = α_j, ∂/∂α_j = Σ x over segment j, ∂/∂β_j = Σ 1 over segment j (each times dy).
+ */
+export function lmaActivation(
+  x: tf.Tensor,
+  alpha: tf.Tensor,
+  beta: tf.Tensor,
+  mean: tf.Tensor,
+  std: tf.Tensor,
+  epsilon = LMA.DEFAULT_EPSILON,
+): tf.Tensor {
+  return lmaOp(x, alpha, beta, mean, std, tf.scalar(epsilon));
+}
+
+const lmaOp = tf.customGrad(
+  // biome-ignore lint/suspicious/noExplicitAny: tf.customGrad's typing passes `save` as the last rest argument.
+  ((x: tf.Tensor, alpha: tf.Tensor, beta: tf.Tensor, mean: tf.Tensor, std: tf.Tensor, eps: tf.Tensor, save: any) => {
+    const k = alpha.shape[0] as number;
+    const sigma = tf.maximum(std, eps);
+    const width = sigma.mul(6 / k);
+    const lower = mean.sub(sigma.mul(3));
+    const segment = tf
+      .clipByValue(tf.floor(x.sub(lower).div(width)), 0, k - 1)
+      .reshape([-1])
+      .toInt();
+    const slope = tf.gather(alpha, segment).reshape(x.shape);
+    const value = slope.mul(x).add(tf.gather(beta, segment).reshape(x.shape));
+    (save as (ts: tf.Tensor[]) => void)([x, segment, slope]);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sx, seg, sl] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
+        const n = sx.size;
+        const oneHot = tf.oneHot(seg, k).toFloat(); // [n, k]
+        const dAlpha = dy.mul(sx).reshape([1, n]).matMul(oneHot).reshape([k]);
+        const dBeta = dy.reshape([1, n]).matMul(oneHot).reshape([k]);
+        // μ, σ and ε are detached: zero gradients (built from shapes: the inputs may be disposed by now).
+        return [dy.mul(sl), dAlpha, dBeta, tf.zeros(mean.shape), tf.zeros(std.shape), tf.zeros(eps.shape)];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0],
+) as unknown as (...args: tf.Tensor[]) => tf.Tensor;
+
+export function lma(args?: LMAArgs): LMA {
+  return new LMA(args);
+}

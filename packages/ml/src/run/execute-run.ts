@@ -1,0 +1,181 @@
+import {
+  datasetShape,
+  modelBytes,
+  modelTensors,
+  quantizedTensorIndices,
+  RunConfig,
+  runBits,
+  tensorSize,
+} from '@distillery/spec';
+import * as tf from '@tensorflow/tfjs';
+import { decodeWeights, loadModelArtifact, type ModelArtifact, saveModelArtifact } from '../artifact/model-artifact.ts';
+import { currentBackend } from '../backend/init-backend.ts';
+import { loadDataset } from '../data/load-dataset.ts';
+import { selectRunData } from '../data/run-data.ts';
+import { ArtifactError, abortError, RunConfigError } from '../errors.ts';
+import { buildModel, inputLayout } from '../model/build-model.ts';
+import type { QuantizedTensor } from '../quantize/bucket-quantize.ts';
+import { quantizeModelWeights } from '../quantize/quantize-model.ts';
+import { evaluate, predictLogits } from '../train/evaluate.ts';
+import { type EpochMetrics, trainModel } from '../train/train-model.ts';
+
+export interface RunOutcome {
+  /** On the test split (after `limit.test`). */
+  accuracy: number;
+  /** Mean cross-entropy on the test split. */
+  loss: number;
+  /** Stored values, = the sum of the `modelTensors` sizes. */
+  parameters: number;
+  /** Measured length of the packed weight payload (weights.bin) at `bits`; equals the `modelBytes` prediction. */
+  bytes: number;
+  /** 32, or the quantization bits. */
+  bits: number;
+  backend: string;
+  artifact: ModelArtifact;
+}
+
+export interface ExecuteRunInput {
+  config: RunConfig;
+  /** The teacher's artifact for student and quantize-qat; the trained student's for quantize-ptq; absent for teacher. */
+  parent?: ModelArtifact;
+  /** Awaited after every epoch. */
+  onEpoch?: (m: EpochMetrics) => void | Promise<void>;
+  /** Stops training between batches; the promise then rejects with an AbortError. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Executes one run of any kind and returns its test result and saved model. Everything it allocates in tfjs is
+ * disposed before it returns or throws, so a worker can execute many runs in one process.
+ *
+ * - teacher: trains `config.model` with cross-entropy.
+ * - student: trains with the KD loss against the frozen teacher (`parent`), whose logits on the training rows
+ *   are computed once in inference mode (the data are not augmented, so they do not change between epochs).
+ * - quantize-qat: like student, with quantized distillation (quantized forward/backward, full-precision
+ *   update), then quantized once more at the end.
+ * - quantize-ptq: loads the trained student (`parent`), quantizes its weights, evaluates; no training.
+ */
+export async function executeRun(input: ExecuteRunInput): Promise<RunOutcome> {
+  const parsed = RunConfig.safeParse(input.config);
+  if (!parsed.success) throw new RunConfigError(`invalid run config: ${parsed.error.message}`, { cause: parsed.error });
+  const config = parsed.data;
+  const { signal } = input;
+  if (signal?.aborted) throw abortError(signal);
+  const backend = await currentBackend();
+
+  const shape = datasetShape(config.dataset);
+  const tensors = modelTensors(config.model, shape);
+  const bits = runBits(config);
+  const layout = config.quantize
+    ? { bits: config.quantize.bits, bucketSize: config.quantize.bucketSize, keepFloat: config.quantize.keepFloat }
+    : undefined;
+  const quantizedIndices = layout ? [...quantizedTensorIndices(tensors, layout.keepFloat)].sort((a, b) => a - b) : [];
+  const needsParent = config.kind !== 'teacher';
+  if (needsParent && !input.parent) {
+    const parentKind = config.kind === 'quantize-ptq' ? "the trained student's" : "the teacher's";
+    throw new RunConfigError(`a ${config.kind} run needs ${parentKind} artifact as parent`);
+  }
+  if ((config.kind === 'quantize-ptq' || config.kind === 'quantize-qat') && !layout) {
+    throw new RunConfigError(`a ${config.kind} run needs config.quantize`);
+  }
+  if (config.kind !== 'quantize-ptq' && !config.train)
+    throw new RunConfigError(`a ${config.kind} run needs config.train`);
+
+  const dataset = loadDataset(config.dataset);
+  const data = selectRunData(dataset, config.dataset);
+  const io = inputLayout(config.model);
+  const numTensorsBefore = tf.memory().numTensors;
+  let model: tf.LayersModel | null = null;
+  try {
+    let quantized = new Map<number, QuantizedTensor>();
+    if (config.kind === 'quantize-ptq') {
+      model = await loadParent(input.parent as ModelArtifact, tensors);
+      quantized = quantizeModelWeights(model, quantizedIndices, layout as NonNullable<typeof layout>);
+    } else {
+      let teacherLogits: Float32Array | null = null;
+      if (config.kind !== 'teacher' && (config.distill?.alpha ?? 0) > 0) {
+        const teacher = await loadModelArtifact(input.parent as ModelArtifact);
+        try {
+          teacherLogits = await predictLogits(teacher, data.train, data.train.indices, dataset, io);
+        } finally {
+          teacher.dispose();
+        }
+      }
+      if (signal?.aborted) throw abortError(signal);
+      model = buildModel(config.model, shape, config.seed);
+      checkWeights(model, tensors);
+      await trainModel({
+        model,
+        data,
+        layout: io,
+        train: config.train as NonNullable<RunConfig['train']>,
+        seed: config.seed,
+        distill: config.kind === 'teacher' ? null : config.distill,
+        teacherLogits,
+        qat:
+          config.kind === 'quantize-qat' && layout
+            ? { indices: quantizedIndices, bits: layout.bits, bucketSize: layout.bucketSize }
+            : null,
+        ...(input.onEpoch ? { onEpoch: input.onEpoch } : {}),
+        ...(signal ? { signal } : {}),
+      });
+      if (config.kind === 'quantize-qat' && layout) {
+        quantized = quantizeModelWeights(model, quantizedIndices, layout);
+      }
+    }
+    const test = await evaluate(model, data.test, dataset, io);
+    const artifact = await saveModelArtifact(model, {
+      tensors,
+      quantized,
+      metadata: {
+        kind: config.kind,
+        config,
+        backend,
+        bits,
+        test: { accuracy: test.accuracy, loss: test.loss, count: test.count },
+        data: {
+          train: data.train.indices.length,
+          validation: data.validation.indices.length,
+          test: data.test.indices.length,
+          provenance: dataset.provenance,
+        },
+      },
+    });
+    const bytes = artifact.files.find((f) => f.name === 'weights.bin')?.data.length ?? 0;
+    const predicted = modelBytes(tensors, layout);
+    if (bytes !== predicted) {
+      throw new ArtifactError(`packed weights are ${bytes} bytes, packages/spec predicts ${predicted}`);
+    }
+    return {
+      accuracy: test.accuracy,
+      loss: test.loss,
+      parameters: tensors.reduce((n, t) => n + tensorSize(t), 0),
+      bytes,
+      bits,
+      backend,
+      artifact,
+    };
+  } finally {
+    model?.dispose();
+    const leaked = tf.memory().numTensors - numTensorsBefore;
+    if (leaked > 0 && process.env.DISTILLERY_DEBUG_TENSORS) console.warn(`executeRun: ${leaked} tensors not disposed`);
+  }
+}
+
+async function loadParent(parent: ModelArtifact, tensors: ReturnType<typeof modelTensors>): Promise<tf.LayersModel> {
+  const { json } = decodeWeights(parent);
+  const got = json.weights.map((w) => `${w.name} [${w.shape}]`).join(', ');
+  const want = tensors.map((t) => `${t.name} [${t.shape}]`).join(', ');
+  if (got !== want) {
+    throw new RunConfigError(`the parent model's weights (${got}) do not match config.model's (${want})`);
+  }
+  const model = await loadModelArtifact(parent);
+  checkWeights(model, tensors);
+  return model;
+}
+
+function checkWeights(model: tf.LayersModel, tensors: ReturnType<typeof modelTensors>): void {
+  const got = model.weights.map((w) => `${w.originalName} [${w.shape}]`).join(', ');
+  const want = tensors.map((t) => `${t.name} [${t.shape}]`).join(', ');
+  if (got !== want) throw new RunConfigError(`model weights (${got}) differ from packages/spec's list (${want})`);
+}

@@ -1,0 +1,152 @@
+import type { TrainSpec } from '@distillery/spec';
+import * as tf from '@tensorflow/tfjs';
+import { makeBatch, type RunData } from '../data/run-data.ts';
+import { abortError } from '../errors.ts';
+import { fakeQuantize } from '../quantize/bucket-quantize.ts';
+import { deriveSeed, mulberry32, permutation } from '../random/prng.ts';
+import { evaluate } from './evaluate.ts';
+import { type DistillSettings, kdLoss } from './kd-loss.ts';
+import { Optimizer } from './optimizer.ts';
+import { LearningRateSchedule } from './schedule.ts';
+
+export interface EpochMetrics {
+  /** 1-based. */
+  epoch: number;
+  epochs: number;
+  /** Mean training loss over the epoch's batches (the KD loss for students), in training mode. */
+  trainLoss: number;
+  trainAccuracy: number;
+  /** Cross-entropy and accuracy on the validation hold-out in inference mode; null without validation. */
+  valLoss: number | null;
+  valAccuracy: number | null;
+  learningRate: number;
+  /** Wall-clock seconds of the epoch, validation included. */
+  seconds: number;
+}
+
+/** Quantized distillation: train with the weights at `indices` (positions in model.weights) quantized. */
+export interface QatSettings {
+  indices: number[];
+  bits: number;
+  bucketSize: number;
+}
+
+export interface TrainOptions {
+  model: tf.LayersModel;
+  data: RunData;
+  layout: 'flat' | 'image';
+  train: TrainSpec;
+  seed: number;
+  /** KD settings; null (or α = 0, or no teacher logits) trains with cross-entropy. */
+  distill: DistillSettings | null;
+  /** The frozen teacher's logits for `data.train.indices[i]` at row i (n × classes), or null. */
+  teacherLogits: Float32Array | null;
+  qat: QatSettings | null;
+  onEpoch?: (m: EpochMetrics) => void | Promise<void>;
+  signal?: AbortSignal;
+}
+
+/** Longest stretch of synchronous work between yields to the event loop (lock renewals, abort signals). */
+const YIELD_EVERY_MS = 50;
+
+/**
+ * The training loop: seeded shuffling each epoch, minibatches in training mode (BatchNorm and LMA update their
+ * statistics), the KD loss against precomputed teacher logits, weight decay on kernels, the learning-rate
+ * schedule, validation after each epoch. With `qat`, each minibatch quantizes the selected full-precision
+ * ("shadow") weights, computes loss and gradients with the quantized weights, restores the full-precision
+ * weights and applies the update to them (straight-through estimator, Polino et al.).
+ */
+export async function trainModel(o: TrainOptions): Promise<EpochMetrics[]> {
+  const { model, data, layout, train } = o;
+  const { dataset } = data;
+  const weights = model.trainableWeights;
+  const variables = weights.map((w) => w.read() as tf.Variable);
+  const decay = weights.map((w) => /\/kernel$/.test(w.originalName));
+  const optimizer = new Optimizer(train.optimizer, variables, decay);
+  const schedule = new LearningRateSchedule(train.optimizer.lr, train.epochs, train.schedule);
+  const shuffle = mulberry32(deriveSeed(o.seed, 'shuffle'));
+  const n = data.train.indices.length;
+  const classes = dataset.classes;
+  const qatVariables = (o.qat?.indices ?? []).map((i) => {
+    const v = variables[i];
+    if (!v) throw new Error(`QAT: weight #${i} is not trainable`);
+    return v;
+  });
+  const history: EpochMetrics[] = [];
+  let lastYield = performance.now();
+  try {
+    for (let epoch = 1; epoch <= train.epochs; epoch++) {
+      const started = performance.now();
+      const lr = schedule.rate(epoch);
+      const positions = permutation(n, shuffle);
+      const rowOrder = positions.map((p) => data.train.indices[p] as number);
+      let lossSum = 0;
+      let correct = 0;
+      for (let from = 0; from < n; from += train.batchSize) {
+        if (o.signal?.aborted) throw abortError(o.signal);
+        const to = Math.min(n, from + train.batchSize);
+        const size = to - from;
+        const batch = makeBatch(data.train, rowOrder, from, to, dataset, layout);
+        const labels = tf.tensor1d(batch.labels, 'int32');
+        let teacher: tf.Tensor | null = null;
+        if (o.teacherLogits && o.distill && o.distill.alpha > 0) {
+          const t = new Float32Array(size * classes);
+          for (let i = 0; i < size; i++) {
+            const p = positions[from + i] as number;
+            t.set(o.teacherLogits.subarray(p * classes, (p + 1) * classes), i * classes);
+          }
+          teacher = tf.tensor2d(t, [size, classes]);
+        }
+        const fullPrecision = qatVariables.map((v) => {
+          const copy = tf.keep(v.clone());
+          const values = fakeQuantize(v.dataSync(), o.qat?.bits as number, o.qat?.bucketSize as number);
+          tf.tidy(() => v.assign(tf.tensor(values, v.shape, 'float32')));
+          return copy;
+        });
+        let predictions: tf.Tensor | null = null;
+        const { value, grads } = tf.variableGrads(() => {
+          const logits = model.apply(batch.x, { training: true }) as tf.Tensor;
+          predictions = tf.keep(logits.argMax(-1));
+          return kdLoss(logits, labels, teacher, o.distill ?? { temperature: 1, alpha: 0 });
+        }, variables);
+        qatVariables.forEach((v, i) => {
+          v.assign(fullPrecision[i] as tf.Tensor);
+        });
+        tf.dispose(fullPrecision);
+        const ordered = variables.map((v) => grads[v.name] ?? tf.zerosLike(v));
+        optimizer.step(ordered, lr);
+        const hits = tf.tidy(() => (predictions as unknown as tf.Tensor).equal(labels).sum());
+        lossSum += ((await value.data())[0] as number) * size;
+        correct += (await hits.data())[0] as number;
+        tf.dispose(
+          [batch.x, labels, teacher, value, hits, predictions, ...ordered, ...Object.values(grads)].filter(
+            (t): t is tf.Tensor => t !== null,
+          ),
+        );
+        if (performance.now() - lastYield > YIELD_EVERY_MS) {
+          await new Promise((resolve) => setImmediate(resolve));
+          lastYield = performance.now();
+        }
+      }
+      const val = data.validation.indices.length > 0 ? await evaluate(model, data.validation, dataset, layout) : null;
+      const trainLoss = lossSum / n;
+      schedule.observe(val ? val.loss : trainLoss);
+      const metrics: EpochMetrics = {
+        epoch,
+        epochs: train.epochs,
+        trainLoss,
+        trainAccuracy: correct / n,
+        valLoss: val ? val.loss : null,
+        valAccuracy: val ? val.accuracy : null,
+        learningRate: lr,
+        seconds: (performance.now() - started) / 1000,
+      };
+      history.push(metrics);
+      await o.onEpoch?.(metrics);
+      lastYield = performance.now();
+    }
+  } finally {
+    optimizer.dispose();
+  }
+  return history;
+}
