@@ -1,4 +1,5 @@
 export * from './database-client.ts';
-export * from './runs/index.ts';
 export * from './database-url.ts';
 export * from './migrate/index.ts';
+export * from './runs/index.ts';
+export * from './teams/index.ts';
