@@ -104,6 +104,32 @@ describe('POST /v1/sweeps', () => {
       expect(student.queuedAt).toBeNull();
     });
 
+    it('stores a sweep near the 5,000-run ceiling', async () => {
+      const base = quickstart();
+      const students = base.students as Record<string, unknown>;
+      const spec = quickstart({
+        name: 'large',
+        students: {
+          ...students,
+          grid: {
+            'model.hidden': Array.from({ length: 249 }, (_, i) => [i + 1]),
+            'model.activation': ['relu', 'swish'],
+          },
+        },
+        quantize: [
+          { method: 'ptq', bits: 8 },
+          { method: 'ptq', bits: 4 },
+          { method: 'qat', bits: 4 },
+          { method: 'qat', bits: 8 },
+        ],
+        seeds: [1, 2],
+        budget: { maxRuns: 5000 },
+      });
+      const res = await post(spec);
+      expect(res.statusCode, res.body).toBe(201);
+      expect(res.json()).toMatchObject({ runCount: 4981, counts: { queued: 1, waiting: 4980 } });
+    });
+
     it('puts exactly the queued runs on the queue', async () => {
       const id = await submitSweep(api, quickstart({ quantize: [{ method: 'qat', bits: 4 }], seeds: [1, 2] }));
       const runs = await runsOf(id);

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Prisma, PrismaClient } from '@distillery/db';
 import type { RunQueue } from '@distillery/queue';
-import { canonicalHash, expandSweep, type RunState, type SweepSpec } from '@distillery/spec';
+import { canonicalHash, expandSweep, type SweepSpec } from '@distillery/spec';
 import type { FastifyBaseLogger } from 'fastify';
 import { withTimeout } from '../lib/with-timeout.ts';
+import { insertRuns, type NewRun } from './insert-runs.ts';
 import { resolveTeacherRun } from './resolve-teacher-run.ts';
 
 export interface CreateSweepDeps {
@@ -25,6 +26,12 @@ export interface CreateSweepInput {
  * source of truth and the reconciler re-enqueues queued runs, so a slow Redis delays runs but loses none.
  */
 const ENQUEUE_TIMEOUT_MS = 5000;
+
+/**
+ * Prisma's interactive transactions time out after 5 s by default. A sweep at the 5,000-run ceiling commits in
+ * well under a second, but a reused teacher's row lock may have to wait for a worker's transaction.
+ */
+const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 60_000 } as const;
 
 /**
  * Stores a sweep and all its runs in one transaction, then puts the runs that can start right away on the
@@ -55,9 +62,9 @@ export async function createSweep(deps: CreateSweepDeps, input: CreateSweepInput
         specHash: canonicalHash(spec),
       },
     });
-    const rows: Prisma.RunCreateManyInput[] = planned.map((r) => {
+    const rows = planned.map((r): NewRun => {
       let parentId: string | null = null;
-      let state: RunState = 'queued';
+      let state: NewRun['state'] = 'queued';
       if (r.parentKey !== null) {
         parentId = idByKey.get(r.parentKey) ?? null;
         state = 'waiting';
@@ -75,19 +82,17 @@ export async function createSweep(deps: CreateSweepDeps, input: CreateSweepInput
         label: r.label,
         groupHash: r.group,
         configHash: r.hash,
-        config: r.config as unknown as Prisma.InputJsonValue,
+        config: r.config,
         state,
-        attempt: 1,
         predictedParameters: r.size.parameters,
         predictedBytes: r.size.bytes,
         bits: r.size.bits,
         queuedAt: state === 'queued' ? now : null,
       };
     });
-    // Parents come first in the plan, and PostgreSQL checks foreign keys at the end of each statement.
-    await tx.run.createMany({ data: rows });
-    return rows.filter((r) => r.state === 'queued').map((r) => ({ runId: r.id as string, attempt: 1 }));
-  });
+    await insertRuns(tx, rows);
+    return rows.filter((r) => r.state === 'queued').map((r) => ({ runId: r.id, attempt: 1 }));
+  }, TRANSACTION_OPTIONS);
 
   try {
     await withTimeout(queue.enqueue(queued), ENQUEUE_TIMEOUT_MS, 'the run queue');

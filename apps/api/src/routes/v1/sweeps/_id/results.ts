@@ -19,7 +19,6 @@ const sweepResults: FastifyPluginAsyncZod = async (app) => {
         security: API_KEY_SECURITY,
         params: IdParams,
         querystring: SweepResultsQuery,
-        produces: ['application/json', 'text/csv'],
         response: {
           200: {
             description: 'JSON rows and groups, or (`format=csv`) the rows as CSV.',

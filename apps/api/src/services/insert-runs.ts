@@ -1,0 +1,39 @@
+import type { Prisma } from '@distillery/db';
+import type { RunConfig, RunKind, RunState } from '@distillery/spec';
+
+/** One row of `runs` as a submission creates it. */
+export interface NewRun {
+  id: string;
+  sweepId: string;
+  teamId: string;
+  key: string;
+  kind: RunKind;
+  parentId: string | null;
+  label: string;
+  groupHash: string;
+  configHash: string;
+  config: RunConfig;
+  state: Extract<RunState, 'queued' | 'waiting'>;
+  predictedParameters: number;
+  predictedBytes: number;
+  bits: number;
+  queuedAt: Date | null;
+}
+
+/**
+ * Inserts a sweep's runs in one statement, the rows passed as a single JSON parameter. Prisma 7's `createMany`
+ * took ~5–8 s for 5,000 runs here (the per-sweep ceiling), chunked or not; this takes ~0.3 s. Parents may
+ * precede or follow their children: PostgreSQL checks the parent_id foreign key at the end of the statement.
+ */
+export async function insertRuns(tx: Prisma.TransactionClient, runs: readonly NewRun[]): Promise<void> {
+  if (runs.length === 0) return;
+  await tx.$executeRaw`
+    INSERT INTO runs (id, sweep_id, team_id, key, kind, parent_id, label, group_hash, config_hash, config, state,
+                      attempt, predicted_parameters, predicted_bytes, bits, queued_at, updated_at)
+    SELECT r.id, r."sweepId", r."teamId", r.key, r.kind, r."parentId", r.label, r."groupHash", r."configHash",
+           r.config, r.state, 1, r."predictedParameters", r."predictedBytes", r.bits, r."queuedAt", now()
+    FROM jsonb_to_recordset(${JSON.stringify(runs)}::jsonb) AS r(
+      id uuid, "sweepId" uuid, "teamId" uuid, key text, kind text, "parentId" uuid, label text, "groupHash" text,
+      "configHash" text, config jsonb, state text, "predictedParameters" int, "predictedBytes" int, bits int,
+      "queuedAt" timestamptz)`;
+}
