@@ -484,6 +484,17 @@ describe('POST /v1/sweeps', () => {
       expect(res.json().error.issues).toEqual([{ path: 'teacher.runId', message: `run '${teacherId}' not found` }]);
     });
 
+    it('applies the same checks to a dry run', async () => {
+      await setTeacherState('failed');
+      const res = await post(reuse(teacherId), 'application/json', '/v1/sweeps?dryRun=true');
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error.issues[0].path).toBe('teacher.runId');
+      await setTeacherState('succeeded');
+      const plan = await post(reuse(teacherId), 'application/json', '/v1/sweeps?dryRun=true');
+      expect(plan.statusCode).toBe(200);
+      expect(plan.json().runs[0]).toMatchObject({ key: 's0.seed1', parentKey: null, parentRunId: teacherId });
+    });
+
     it('stores nothing when the teacher is rejected', async () => {
       await setTeacherState('failed');
       const before = { sweeps: await api.db.sweep.count(), runs: await api.db.run.count() };

@@ -8,9 +8,9 @@ import { SweepPlan } from '../../../schemas/sweep-plan.ts';
 import { ListSweepsQuery, SubmitSweepQuery } from '../../../schemas/sweep-queries.ts';
 import { SweepList } from '../../../schemas/sweep-summary.ts';
 import { createSweep } from '../../../services/create-sweep.ts';
+import { dryRunSweep } from '../../../services/dry-run-sweep.ts';
 import { getSweep } from '../../../services/get-sweep.ts';
 import { listSweeps } from '../../../services/list-sweeps.ts';
-import { planSweep } from '../../../services/plan-sweep.ts';
 import { API_KEY_SECURITY } from '../security.ts';
 
 /** `/v1/sweeps`: submit a sweep (or dry-run it), list the team's sweeps. */
@@ -41,8 +41,8 @@ const sweeps: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      if (request.query.dryRun) return reply.code(200).send(planSweep(request.body));
       const { teamId } = teamOf(request);
+      if (request.query.dryRun) return reply.code(200).send(await dryRunSweep(app.db, teamId, request.body));
       const deps = { db: app.db, queue: app.queue, log: request.log };
       const id = await createSweep(deps, { teamId, submitted: request.submittedBody, spec: request.body });
       const sweep = await getSweep(app.db, teamId, id);
