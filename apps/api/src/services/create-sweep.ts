@@ -23,7 +23,8 @@ export interface CreateSweepInput {
 
 /**
  * How long the answer waits for Redis. The runs are already committed as `queued` by then: PostgreSQL is the
- * source of truth and the reconciler re-enqueues queued runs, so a slow Redis delays runs but loses none.
+ * source of truth and every worker re-enqueues the queued runs when it starts (apps/worker RunWorker.start),
+ * so a Redis outage delays runs but loses none.
  */
 const ENQUEUE_TIMEOUT_MS = 5000;
 
