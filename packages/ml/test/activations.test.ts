@@ -1,0 +1,188 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { APLU, ChannelPReLU, TrainableSwish } from '../src/index.ts';
+import { useWasm } from './setup-backend.ts';
+
+beforeAll(useWasm);
+
+function values(t: tf.Tensor | tf.Tensor[] | tf.SymbolicTensor | tf.SymbolicTensor[]): number[] {
+  return Array.from((t as tf.Tensor).dataSync());
+}
+
+function weightOf(layer: tf.layers.Layer, name: string): tf.LayerVariable {
+  const w = layer.weights.find((v) => v.originalName.split('/').at(-1) === name);
+  if (!w) throw new Error(`no weight ${name}`);
+  return w;
+}
+
+/** Saves a one-layer model through an IOHandler, loads it back, and returns both outputs on `x`. */
+async function roundTrip(layer: tf.layers.Layer, inputShape: number[], x: tf.Tensor) {
+  const model = tf.sequential({ layers: [tf.layers.inputLayer({ inputShape }), layer] });
+  let saved: tf.io.ModelArtifacts | null = null;
+  await model.save(
+    tf.io.withSaveHandler(async (a) => {
+      saved = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  const loaded = await tf.loadLayersModel(tf.io.fromMemory(saved as unknown as tf.io.ModelArtifacts));
+  const result = {
+    before: values(model.predict(x) as tf.Tensor),
+    after: values(loaded.predict(x) as tf.Tensor),
+    loadedLayer: loaded.layers.at(-1) as tf.layers.Layer,
+  };
+  return result;
+}
+
+describe('ChannelPReLU', () => {
+  it('keeps the symbolic shape and stores one slope per channel, initialised to 0.25', () => {
+    const layer = new ChannelPReLU({ name: 'prelu_1' });
+    const out = layer.apply(tf.input({ shape: [4, 4, 3] })) as tf.SymbolicTensor;
+    expect(out.shape).toEqual([null, 4, 4, 3]);
+    expect(layer.weights.map((w) => [w.originalName, w.shape])).toEqual([['prelu_1/alpha', [3]]]);
+    expect(values(weightOf(layer, 'alpha').read())).toEqual([0.25, 0.25, 0.25]);
+  });
+
+  it('computes relu(x) − α·relu(−x) per channel', () => {
+    const layer = new ChannelPReLU();
+    layer.apply(tf.input({ shape: [2] }));
+    tf.tidy(() => weightOf(layer, 'alpha').write(tf.tensor([0.1, 0.5])));
+    // By hand: channel 0 slope 0.1, channel 1 slope 0.5.
+    expect(
+      values(
+        layer.apply(
+          tf.tensor([
+            [-2, -2],
+            [3, 4],
+          ]),
+        ),
+      ),
+    ).toEqual([-0.2, -1, 3, 4].map(Math.fround));
+  });
+
+  it('survives a save/load round trip', async () => {
+    const x = tf.tensor([[-1, 2, -3]]);
+    const r = await roundTrip(new ChannelPReLU({ initialSlope: 0.3 }), [3], x);
+    expect(r.after).toEqual(r.before);
+    expect(r.loadedLayer).toBeInstanceOf(ChannelPReLU);
+    expect((r.loadedLayer as ChannelPReLU).initialSlope).toBe(0.3);
+  });
+});
+
+describe('TrainableSwish', () => {
+  it('keeps the symbolic shape and has one β initialised to 1', () => {
+    const layer = new TrainableSwish({ name: 'swish_1' });
+    expect((layer.apply(tf.input({ shape: [7] })) as tf.SymbolicTensor).shape).toEqual([null, 7]);
+    expect(layer.weights.map((w) => [w.originalName, w.shape])).toEqual([['swish_1/beta', [1]]]);
+    expect(values(weightOf(layer, 'beta').read())).toEqual([1]);
+  });
+
+  it('computes x·sigmoid(β·x)', () => {
+    const layer = new TrainableSwish({ initialBeta: 2 });
+    const xs = [-1, 0, 0.5, 3];
+    const got = values(layer.apply(tf.tensor([xs])));
+    // Golden values from the definition, in float64.
+    xs.forEach((x, i) => {
+      expect(got[i]).toBeCloseTo(x / (1 + Math.exp(-2 * x)), 6);
+    });
+  });
+
+  it('survives a save/load round trip', async () => {
+    const r = await roundTrip(new TrainableSwish({ initialBeta: 1.5 }), [2], tf.tensor([[-1, 2]]));
+    expect(r.after).toEqual(r.before);
+    expect((r.loadedLayer as TrainableSwish).initialBeta).toBe(1.5);
+  });
+});
+
+describe('APLU', () => {
+  it('keeps the symbolic shape and stores [hinges, units] slopes and offsets', () => {
+    const layer = new APLU({ hinges: 3, name: 'aplu_1' });
+    expect((layer.apply(tf.input({ shape: [5, 5, 2] })) as tf.SymbolicTensor).shape).toEqual([null, 5, 5, 2]);
+    expect(layer.weights.map((w) => [w.originalName, w.shape])).toEqual([
+      ['aplu_1/alpha', [3, 2]],
+      ['aplu_1/offset', [3, 2]],
+    ]);
+    // Starts as ReLU (a = 0), hinges spread over [−1, 1].
+    expect(values(weightOf(layer, 'alpha').read())).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(values(weightOf(layer, 'offset').read())).toEqual([-1, -1, 0, 0, 1, 1]);
+  });
+
+  it('computes max(0, x) + Σ_s a_s·max(0, −x + b_s) per unit', () => {
+    const layer = new APLU({ hinges: 2 });
+    layer.apply(tf.input({ shape: [2] }));
+    tf.tidy(() => {
+      weightOf(layer, 'alpha').write(
+        tf.tensor([
+          [0.5, -1],
+          [2, 0.25],
+        ]),
+      );
+      weightOf(layer, 'offset').write(
+        tf.tensor([
+          [0, 1],
+          [-1, 2],
+        ]),
+      );
+    });
+    const xs = [
+      [-2, 0.5],
+      [1.5, 3],
+    ];
+    // By hand, unit 0: hinges (a, b) = (0.5, 0), (2, −1); unit 1: (−1, 1), (0.25, 2).
+    const h = (x: number, hinges: number[][]) =>
+      Math.max(0, x) + hinges.reduce((acc, [a, b]) => acc + (a as number) * Math.max(0, -x + (b as number)), 0);
+    const want = xs.flatMap(([x0, x1]) => [
+      h(x0 as number, [
+        [0.5, 0],
+        [2, -1],
+      ]),
+      h(x1 as number, [
+        [-1, 1],
+        [0.25, 2],
+      ]),
+    ]);
+    const got = values(layer.apply(tf.tensor(xs)));
+    want.forEach((w, i) => {
+      expect(got[i]).toBeCloseTo(w, 6);
+    });
+  });
+
+  it('survives a save/load round trip', async () => {
+    const r = await roundTrip(new APLU({ hinges: 4 }), [3], tf.tensor([[-1, 0.2, 2]]));
+    expect(r.after).toEqual(r.before);
+    expect((r.loadedLayer as APLU).hinges).toBe(4);
+  });
+
+  it('has gradients that central finite differences give (away from the hinges)', () => {
+    const layer = new APLU({ hinges: 2 });
+    layer.apply(tf.input({ shape: [3] }));
+    tf.tidy(() =>
+      weightOf(layer, 'alpha').write(
+        tf.tensor([
+          [0.5, -0.3, 1],
+          [0.2, 0.7, -0.4],
+        ]),
+      ),
+    );
+    const xs = [-1.6, 0.4, 1.3];
+    const f = (x: number[]) =>
+      tf.tidy(
+        () =>
+          (layer.apply(tf.tensor([x])) as tf.Tensor)
+            .mul(tf.tensor([[1, -2, 0.5]]))
+            .sum()
+            .dataSync()[0] as number,
+      );
+    const g = tf.tidy(() =>
+      values(
+        tf.grad((x: tf.Tensor) => (layer.apply(x) as tf.Tensor).mul(tf.tensor([[1, -2, 0.5]])).sum())(tf.tensor([xs])),
+      ),
+    );
+    const h = 1e-2;
+    xs.forEach((_, i) => {
+      const plus = xs.map((v, j) => (j === i ? v + h : v));
+      const minus = xs.map((v, j) => (j === i ? v - h : v));
+      expect(g[i]).toBeCloseTo((f(plus) - f(minus)) / (2 * h), 3);
+    });
+  });
+});
