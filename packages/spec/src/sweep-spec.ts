@@ -94,6 +94,8 @@ export const SweepSpec = SweepSpecShape.superRefine((spec, ctx) => {
     return;
   }
   const { grid, base } = splitStudents(spec.students);
+  // An invalid base student is reported by the shape above; every grid point would repeat it.
+  if (!StudentBase.safeParse(base).success) return;
   const seen = new Set<string>();
   for (const point of gridPoints(grid)) {
     const parsed = StudentBase.safeParse(applyGridPoint(base, point));

@@ -8,7 +8,7 @@ describe('modelTensors', () => {
     expect(parameterCount({ family: 'mlp', hidden: [16], activation: 'relu' }, mnist)).toBe(784 * 16 + 16 + 170);
   });
 
-  it('adds BatchNorm statistics and the activation parameters of each hidden layer', () => {
+  it('adds BatchNorm and activation parameters per hidden layer, in the order tfjs stores them', () => {
     const tensors = modelTensors(
       { family: 'mlp', hidden: [16], activation: { name: 'lma', segments: 8 }, batchNorm: true },
       mnist,
@@ -18,14 +18,15 @@ describe('modelTensors', () => {
       ['dense_1/bias', [16], true],
       ['batch_normalization_1/gamma', [16], true],
       ['batch_normalization_1/beta', [16], true],
-      ['batch_normalization_1/moving_mean', [16], false],
-      ['batch_normalization_1/moving_variance', [16], false],
       ['lma_1/alpha', [8], true],
       ['lma_1/beta', [8], true],
-      ['lma_1/running_mean', [1], false],
-      ['lma_1/running_std', [1], false],
       ['dense_2/kernel', [16, 10], true],
       ['dense_2/bias', [10], true],
+      // tfjs lists non-trainable tensors after all trainable ones
+      ['batch_normalization_1/moving_mean', [16], false],
+      ['batch_normalization_1/moving_variance', [16], false],
+      ['lma_1/running_mean', [1], false],
+      ['lma_1/running_std', [1], false],
     ]);
   });
 

@@ -112,3 +112,17 @@ describe('parseDocument', () => {
     expect(() => parseDocument(bomb, 'yaml')).toThrow(/malformed YAML/);
   });
 });
+
+describe('SweepSpec with a grid', () => {
+  it('reports an error of the base student once, not once per grid point', () => {
+    const doc = {
+      ...structuredClone(base),
+      students: {
+        ...base.students,
+        train: { ...base.students.train, epochs: -1 },
+        grid: { 'model.hidden': [[4], [8], [16]] },
+      },
+    };
+    expect(issues(doc).filter((i) => i.path === 'students.train.epochs')).toHaveLength(1);
+  });
+});
