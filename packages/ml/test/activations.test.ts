@@ -46,7 +46,9 @@ describe('ChannelPReLU', () => {
   it('computes relu(x) − α·relu(−x) per channel', () => {
     const layer = new ChannelPReLU();
     layer.apply(tf.input({ shape: [2] }));
-    tf.tidy(() => weightOf(layer, 'alpha').write(tf.tensor([0.1, 0.5])));
+    tf.tidy(() => {
+      weightOf(layer, 'alpha').write(tf.tensor([0.1, 0.5]));
+    });
     // By hand: channel 0 slope 0.1, channel 1 slope 0.5.
     expect(
       values(
@@ -156,14 +158,14 @@ describe('APLU', () => {
   it('has gradients that central finite differences give (away from the hinges)', () => {
     const layer = new APLU({ hinges: 2 });
     layer.apply(tf.input({ shape: [3] }));
-    tf.tidy(() =>
+    tf.tidy(() => {
       weightOf(layer, 'alpha').write(
         tf.tensor([
           [0.5, -0.3, 1],
           [0.2, 0.7, -0.4],
         ]),
-      ),
-    );
+      );
+    });
     const xs = [-1.6, 0.4, 1.3];
     const f = (x: number[]) =>
       tf.tidy(

@@ -34,7 +34,7 @@ describe('model artifacts', () => {
       const model = buildModel(spec, data, 5);
       const x = inputFor(spec);
       // Train-mode passes move BatchNorm/LMA statistics away from their initial values.
-      for (let i = 0; i < 3; i++) tf.dispose(model.apply(x.add(i), { training: true }));
+      for (let i = 0; i < 3; i++) tf.dispose(model.apply(x.add(i), { training: true }) as tf.Tensor);
       const tensors = modelTensors(spec, data);
       const artifact = await saveModelArtifact(model, { tensors });
       expect(weightsBin(artifact).length).toBe(modelBytes(tensors));
@@ -75,7 +75,7 @@ describe('model artifacts', () => {
     const spec = specs[0] as ModelSpec;
     const model = buildModel(spec, data, 7);
     const x = inputFor(spec);
-    for (let i = 0; i < 4; i++) tf.dispose(model.apply(x.mul(i + 1), { training: true }));
+    for (let i = 0; i < 4; i++) tf.dispose(model.apply(x.mul(i + 1), { training: true }) as tf.Tensor);
     const stats = (m: tf.LayersModel) =>
       m.weights.filter((w) => /lma_\d\/running_/.test(w.originalName)).map((w) => w.read().dataSync()[0]);
     const before = stats(model);

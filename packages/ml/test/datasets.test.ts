@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import type { DatasetSpec } from '@distillery/spec';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadCifar10Bin } from '../src/data/cifar10-bin.ts';
 import { loadFashionMnist } from '../src/data/fashion-mnist.ts';
@@ -145,13 +146,13 @@ describe('synthetic data and run rows', () => {
   });
 
   it('applies limit and a seeded validation hold-out, disjoint and identical across calls', () => {
-    const spec = {
+    const spec: DatasetSpec = {
       name: 'synthetic',
       limit: { train: 100, test: 30 },
       validation: 0.2,
       shape: [4, 4, 1],
       classes: 3,
-    } as const;
+    };
     const d = loadDataset(spec);
     const a = selectRunData(d, spec);
     const b = selectRunData(d, spec);

@@ -46,7 +46,8 @@ export class LearningRateSchedule {
 
   observe(loss: number): void {
     if (this.spec.name !== 'plateau') return;
-    if (loss < this.best - 1e-4 * Math.abs(this.best)) {
+    // Improvement: lower by more than a relative 1e-4 (PyTorch's ReduceLROnPlateau default threshold).
+    if (!Number.isFinite(this.best) || loss < this.best * (1 - 1e-4 * Math.sign(this.best))) {
       this.best = loss;
       this.stale = 0;
       return;
