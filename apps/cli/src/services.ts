@@ -1,4 +1,10 @@
-import { createDatabaseClient, migrateDatabase, type PrismaClient } from '@distillery/db';
+import {
+  checkDatabase,
+  createDatabaseClient,
+  DatabaseUnreachableError,
+  migrateDatabase,
+  type PrismaClient,
+} from '@distillery/db';
 import { RedisProbe } from '@distillery/queue';
 import type { DistilleryConfig } from './config.ts';
 import { ConfigError } from './config-error.ts';
@@ -11,19 +17,14 @@ function redact(url: string): string {
 
 /** Connects to PostgreSQL (checking it answers), or says clearly which URL failed and why. */
 export async function connectDatabase(config: DistilleryConfig): Promise<PrismaClient> {
-  const db = createDatabaseClient(config.databaseUrl);
   try {
-    await db.$queryRaw`SELECT 1`;
-    return db;
+    await checkDatabase(config.databaseUrl);
   } catch (e) {
-    await db.$disconnect().catch(() => {});
-    const why = (e as Error).message.split('\n').filter(Boolean).at(-1) ?? 'no answer';
-    throw new ConfigError(
-      `cannot reach PostgreSQL at ${redact(config.databaseUrl)} (DATABASE_URL): ${why}. ` +
-        'Is the server running, and has `distillery migrate` created the database?',
-      { cause: e },
-    );
+    const hint =
+      e instanceof DatabaseUnreachableError && e.reason === 'database-missing' ? ' (run `distillery migrate`)' : '';
+    throw new ConfigError(`${(e as Error).message}${hint}; check DATABASE_URL`, { cause: e });
   }
+  return createDatabaseClient(config.databaseUrl);
 }
 
 /** Checks Redis answers, or says clearly which URL failed. */

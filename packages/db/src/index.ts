@@ -1,3 +1,4 @@
+export * from './check-database.ts';
 export * from './database-client.ts';
 export * from './database-url.ts';
 export * from './migrate/index.ts';

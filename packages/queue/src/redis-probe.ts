@@ -6,6 +6,8 @@ import { Redis } from 'ioredis';
  */
 export class RedisProbe {
   private readonly client: Redis;
+  /** The connection's last error (e.g. `connect ECONNREFUSED 127.0.0.1:6379`), said instead of "closed". */
+  private lastError: Error | undefined;
 
   constructor(redisUrl: string) {
     this.client = new Redis(redisUrl, {
@@ -15,20 +17,24 @@ export class RedisProbe {
       connectTimeout: 2000,
     });
     // Connection errors surface through ping(); without a listener ioredis would log them as unhandled.
-    this.client.on('error', () => {});
+    this.client.on('error', (e: Error) => {
+      this.lastError = e;
+    });
   }
 
   /** Resolves when Redis answers PING within `timeoutMs`; throws otherwise. */
   async ping(timeoutMs = 2000): Promise<void> {
-    if (this.client.status === 'wait' || this.client.status === 'end') await this.client.connect();
     let timer: NodeJS.Timeout | undefined;
     try {
+      if (this.client.status === 'wait' || this.client.status === 'end') await this.client.connect();
       await Promise.race([
         this.client.ping(),
         new Promise((_, reject) => {
           timer = setTimeout(() => reject(new Error(`Redis did not answer within ${timeoutMs} ms`)), timeoutMs);
         }),
       ]);
+    } catch (e) {
+      throw this.lastError && /closed/i.test((e as Error).message) ? this.lastError : e;
     } finally {
       clearTimeout(timer);
     }
