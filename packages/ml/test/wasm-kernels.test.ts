@@ -37,7 +37,7 @@ async function gradients(backend: string, c: Case, x: Float32Array, f: Float32Ar
   });
 }
 
-describe('the wasm Conv2DBackpropFilter kernel', () => {
+describe('the wasm convolution gradient kernels (Conv2DBackpropFilter added, stride-1 Conv2DBackpropInput replaced)', () => {
   for (const c of cases) {
     it(`matches the cpu backend for x ${c.x} filter ${c.filter} stride ${c.stride} padding ${c.pad}`, async () => {
       const random = (n: number, seed: number) =>
@@ -64,5 +64,39 @@ describe('the wasm Conv2DBackpropFilter kernel', () => {
         });
       }
     });
+  }
+});
+
+describe('the wasm BatchMatMul with transposed operands', () => {
+  for (const [transposeA, transposeB] of [
+    [true, false],
+    [false, true],
+    [true, true],
+  ] as const) {
+    for (const batched of [false, true]) {
+      it(`matches the cpu backend (transposeA ${transposeA}, transposeB ${transposeB}${batched ? ', batched' : ''})`, async () => {
+        const [m, k, n] = [5, 7, 3];
+        const aShape = transposeA ? [k, m] : [m, k];
+        const bShape = transposeB ? [n, k] : [k, n];
+        const lead = batched ? [2] : [];
+        const size = (s: number[]) => s.reduce((x, y) => x * y, 1);
+        const a = Float32Array.from({ length: size([...lead, ...aShape]) }, (_, i) => Math.cos(i));
+        const b = Float32Array.from({ length: size([...lead, ...bShape]) }, (_, i) => Math.sin(i * 0.7));
+        const product = async (backend: string) => {
+          await tf.setBackend(backend);
+          return tf.tidy(() =>
+            tf
+              .matMul(tf.tensor(a, [...lead, ...aShape]), tf.tensor(b, [...lead, ...bShape]), transposeA, transposeB)
+              .dataSync()
+              .slice(),
+          );
+        };
+        const cpu = await product('cpu');
+        const wasm = await product('wasm');
+        cpu.forEach((v, i) => {
+          expect(wasm[i]).toBeCloseTo(v, 5);
+        });
+      });
+    }
   }
 });
