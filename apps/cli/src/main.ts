@@ -1,10 +1,16 @@
 import { Command, CommanderError } from 'commander';
-import { demoCommand } from './commands/demo-command.ts';
-import { migrateCommand } from './commands/migrate-command.ts';
-import { serveCommand } from './commands/serve-command.ts';
-import { teamCreateCommand } from './commands/team-create-command.ts';
-import { workerCommand } from './commands/worker-command.ts';
+import type { ServeFlags } from './commands/serve-command.ts';
+import type { WorkerFlags } from './commands/worker-command.ts';
 import { ConfigError } from './config-error.ts';
+
+// Commands load lazily: `serve` must never load TensorFlow.js (only workers and the demo do), and
+// `team create` should not pay for Fastify or tfjs start-up.
+const migrateCommand = async () => (await import('./commands/migrate-command.ts')).migrateCommand();
+const teamCreateCommand = async (name: string) =>
+  (await import('./commands/team-create-command.ts')).teamCreateCommand(name);
+const serveCommand = async (flags: ServeFlags) => (await import('./commands/serve-command.ts')).serveCommand(flags);
+const workerCommand = async (flags: WorkerFlags) => (await import('./commands/worker-command.ts')).workerCommand(flags);
+const demoCommand = async (file: string) => (await import('./commands/demo-command.ts')).demoCommand(file);
 
 function program(): Command {
   const cli = new Command('distillery')

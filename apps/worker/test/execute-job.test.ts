@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import { buildApp } from '@distillery/api';
+import { createTeam, type ReleasedRun } from '@distillery/db';
+import { createTestDatabase, type TestDatabase } from '@distillery/db/testing';
+import { RedisProbe, RunQueue } from '@distillery/queue';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { executeJob, type JobContext } from '../src/execute-job.ts';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+const train = { epochs: 1, batchSize: 32, optimizer: { name: 'adam', lr: 0.01 } };
+/** A tiny sweep on generated data: teacher → student → 8-bit PTQ. */
+function sweep(dataset: Record<string, unknown>) {
+  return {
+    name: 'worker-test',
+    dataset,
+    teacher: { model: { family: 'mlp', hidden: [16], activation: 'relu' }, train },
+    students: { model: { family: 'mlp', hidden: [4], activation: 'relu' }, train },
+    quantize: [{ method: 'ptq', bits: 8 }],
+    seeds: [1],
+  };
+}
+const SYNTHETIC = { name: 'synthetic', shape: [4, 4, 1], classes: 3, limit: { train: 300, test: 100 } };
+
+describe('executeJob', () => {
+  let database: TestDatabase;
+  let app: FastifyInstance;
+  let queue: RunQueue;
+  let probe: RedisProbe;
+  let key: string;
+  const released: ReleasedRun[] = [];
+  let ctx: JobContext;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    key = (await createTeam(database.db, 'workers')).apiKey;
+    queue = new RunQueue({ redisUrl: REDIS_URL, prefix: `worker-test-${randomUUID().slice(0, 8)}` });
+    probe = new RedisProbe(REDIS_URL);
+    app = await buildApp({ db: database.db, queue, redisProbe: probe });
+    ctx = {
+      db: database.db,
+      workerId: 'test-worker',
+      enqueue: async (runs) => {
+        released.push(...runs);
+      },
+      log: () => {},
+    };
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await queue?.queue.obliterate({ force: true }).catch(() => {});
+    await queue?.close();
+    await probe?.close();
+    await database?.drop();
+  });
+
+  async function submit(dataset: Record<string, unknown>) {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/sweeps',
+      headers: { authorization: `Bearer ${key}` },
+      payload: sweep(dataset),
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    const sweepId = res.json().id as string;
+    const runs = await database.db.run.findMany({ where: { sweepId } });
+    const byKind = (kind: string) => runs.find((r) => r.kind === kind) as (typeof runs)[number];
+    return { sweepId, teacher: byKind('teacher'), student: byKind('student'), ptq: byKind('quantize-ptq') };
+  }
+
+  it('runs a teacher, stores its result and model, and releases its student', async () => {
+    const { teacher, student } = await submit(SYNTHETIC);
+    released.length = 0;
+    expect(await executeJob({ runId: teacher.id, attempt: 1 }, ctx)).toBe('succeeded');
+    const stored = await database.db.run.findUniqueOrThrow({
+      where: { id: teacher.id },
+      include: { result: true, artifacts: true, metrics: true },
+    });
+    expect(stored.state).toBe('succeeded');
+    expect(stored.progress).toBe(1);
+    expect(stored.metrics).toHaveLength(1);
+    expect(stored.result?.parameters).toBe(stored.predictedParameters);
+    expect(stored.result?.bytes).toBe(stored.predictedBytes);
+    expect(stored.artifacts.length).toBeGreaterThan(0);
+    expect(released).toEqual([{ runId: student.id, attempt: 1 }]);
+    expect((await database.db.run.findUniqueOrThrow({ where: { id: student.id } })).state).toBe('queued');
+  });
+
+  it('ignores a redelivered job of a finished run and keeps exactly one result', async () => {
+    const { teacher } = await submit(SYNTHETIC);
+    expect(await executeJob({ runId: teacher.id, attempt: 1 }, ctx)).toBe('succeeded');
+    // The same job again (BullMQ redelivery after a lost lock): the run is no longer claimable.
+    expect(await executeJob({ runId: teacher.id, attempt: 1 }, ctx)).toBe('skipped');
+    expect(await database.db.result.count({ where: { runId: teacher.id } })).toBe(1);
+  });
+
+  it('resumes a run left running by a worker that died', async () => {
+    const { teacher } = await submit(SYNTHETIC);
+    await database.db.run.update({ where: { id: teacher.id }, data: { state: 'running', workerId: 'dead-worker' } });
+    expect(await executeJob({ runId: teacher.id, attempt: 1 }, ctx)).toBe('succeeded');
+    const run = await database.db.run.findUniqueOrThrow({ where: { id: teacher.id } });
+    expect(run.workerId).toBe('test-worker');
+    expect(run.state).toBe('succeeded');
+  });
+
+  it('drops a job queued for an older attempt', async () => {
+    const { teacher } = await submit(SYNTHETIC);
+    await database.db.run.update({ where: { id: teacher.id }, data: { attempt: 2 } });
+    expect(await executeJob({ runId: teacher.id, attempt: 1 }, ctx)).toBe('skipped');
+    expect((await database.db.run.findUniqueOrThrow({ where: { id: teacher.id } })).state).toBe('queued');
+  });
+
+  describe('when a run fails', () => {
+    it('records the error, cancels its dependents with the reason, and fails the sweep', async () => {
+      const { sweepId, teacher, student, ptq } = await submit({ name: 'idx', path: '/nonexistent/distillery-data' });
+      expect(await executeJob({ runId: teacher.id, attempt: 1 }, ctx)).toBe('failed');
+      const failed = await database.db.run.findUniqueOrThrow({ where: { id: teacher.id } });
+      expect(failed.state).toBe('failed');
+      expect(failed.error).toContain('/nonexistent/distillery-data');
+      for (const id of [student.id, ptq.id]) {
+        const dependent = await database.db.run.findUniqueOrThrow({ where: { id } });
+        expect(dependent.state).toBe('cancelled');
+        expect(dependent.skippedReason).toContain(`parent run teacher (${teacher.id}) failed`);
+      }
+      expect((await database.db.sweep.findUniqueOrThrow({ where: { id: sweepId } })).state).toBe('failed');
+    });
+  });
+});
