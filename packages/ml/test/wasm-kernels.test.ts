@@ -100,3 +100,37 @@ describe('the wasm BatchMatMul with transposed operands', () => {
     }
   }
 });
+
+describe('the wasm MaxPoolGrad (replaced by a loop)', () => {
+  const pools: Array<{ x: [number, number, number, number]; size: number; stride: number; pad: 'same' | 'valid' }> = [
+    { x: [2, 6, 6, 3], size: 2, stride: 2, pad: 'valid' },
+    { x: [2, 7, 5, 2], size: 2, stride: 2, pad: 'valid' },
+    { x: [1, 7, 7, 2], size: 3, stride: 2, pad: 'same' },
+    { x: [2, 5, 5, 1], size: 3, stride: 1, pad: 'same' },
+  ];
+  for (const p of pools) {
+    it(`matches the cpu backend, ties included, for x ${p.x} size ${p.size} stride ${p.stride} padding ${p.pad}`, async () => {
+      const n = p.x.reduce((a, b) => a * b);
+      // Rounded values make ties (as ReLU zeros and LMA's flat segments do); the gradient goes to one of them.
+      const x = Float32Array.from({ length: n }, (_, i) => Math.max(0, Math.round(Math.sin(i * 2.3) * 3)));
+      const grad = async (backend: string) => {
+        await tf.setBackend(backend);
+        return tf.tidy(() => {
+          const input = tf.tensor(x, p.x) as tf.Tensor4D;
+          const shape = tf.maxPool(input, p.size, p.stride, p.pad).shape;
+          // Distinct weights per output, so a gradient routed to the wrong input shows.
+          const weights = tf.range(1, 1 + shape.reduce((a, b) => a * b)).reshape(shape);
+          const pooled = (v: tf.Tensor) =>
+            tf
+              .maxPool(v as tf.Tensor4D, p.size, p.stride, p.pad)
+              .mul(weights)
+              .sum();
+          return tf.grad(pooled)(input).dataSync().slice();
+        });
+      };
+      const cpu = await grad('cpu');
+      const wasm = await grad('wasm');
+      expect(Array.from(wasm)).toEqual(Array.from(cpu));
+    });
+  }
+});
