@@ -83,6 +83,11 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunOutcome> {
 
   const dataset = loadDataset(config.dataset);
   const data = selectRunData(dataset, config.dataset);
+  if (config.kind !== 'quantize-ptq' && data.train.indices.length === 0) {
+    throw new RunConfigError(
+      `no training rows left: limit.train ${config.dataset.limit?.train ?? 'none'} with validation ${config.dataset.validation ?? 0}`,
+    );
+  }
   const io = inputLayout(config.model);
   const numTensorsBefore = tf.memory().numTensors;
   let model: tf.LayersModel | null = null;
