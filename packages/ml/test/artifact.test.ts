@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type ModelSpec, modelBytes, modelTensors, quantizedTensorIndices } from '@distillery/spec';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -103,5 +107,26 @@ describe('model artifacts', () => {
     await expect(loadModelArtifact(truncated)).rejects.toThrow(ArtifactError);
     await expect(loadModelArtifact({ files: [] })).rejects.toThrow(/no model.json/);
     model.dispose();
+  });
+
+  it('rebuilds in a fresh process (custom layers register on import) with identical outputs', async () => {
+    const spec = specs[0] as ModelSpec;
+    const model = buildModel(spec, data, 9);
+    const input = [Array.from({ length: 36 }, (_, i) => Math.sin(i))];
+    for (let i = 0; i < 3; i++) tf.dispose(model.apply(tf.tensor(input).mul(i + 1), { training: true }) as tf.Tensor);
+    const artifact = await saveModelArtifact(model, { tensors: modelTensors(spec, data) });
+    const want = Array.from((model.predict(tf.tensor(input)) as tf.Tensor).dataSync());
+    const folder = mkdtempSync(join(tmpdir(), 'distillery-artifact-'));
+    try {
+      for (const f of artifact.files) writeFileSync(join(folder, f.name), f.data);
+      const script = join(import.meta.dirname, 'fixtures', 'predict-from-artifact.ts');
+      const out = execFileSync(process.execPath, ['--import', 'tsx', script, folder, JSON.stringify(input)], {
+        encoding: 'utf8',
+      });
+      expect(JSON.parse(out)).toEqual(want);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+      model.dispose();
+    }
   });
 });
