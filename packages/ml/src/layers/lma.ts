@@ -64,30 +64,32 @@ export class LMA extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
     return tf.tidy(() => {
       const x = oneTensor(inputs);
-      let mean: tf.Tensor;
-      let std: tf.Tensor;
-      if (kwargs?.training === true) {
-        const m = tf.moments(x);
-        mean = m.mean.reshape([1]);
-        std = m.variance.sqrt().reshape([1]);
-        const keep = this.momentum;
-        this.runningMean.write(
-          this.runningMean
-            .read()
-            .mul(keep)
-            .add(mean.mul(1 - keep)),
+      if (kwargs?.training !== true) {
+        return lmaActivation(
+          x,
+          this.alpha.read(),
+          this.beta.read(),
+          this.runningMean.read(),
+          this.runningStd.read(),
+          this.epsilon,
         );
-        this.runningStd.write(
-          this.runningStd
-            .read()
-            .mul(keep)
-            .add(std.mul(1 - keep)),
-        );
-      } else {
-        mean = this.runningMean.read();
-        std = this.runningStd.read();
       }
-      return lmaActivation(x, this.alpha.read(), this.beta.read(), mean, std, this.epsilon);
+      const { value, mean, std } = lmaBatchActivation(x, this.alpha.read(), this.beta.read(), this.epsilon);
+      const keep = this.momentum;
+      this.runningMean.write(
+        this.runningMean
+          .read()
+          .mul(keep)
+          .add(mean.mul(1 - keep)),
+      );
+      this.runningStd.write(
+        this.runningStd
+          .read()
+          .mul(keep)
+          .add(std.mul(1 - keep)),
+      );
+      tf.dispose([mean, std]); // kept by the op, so not the tidy's to dispose
+      return value;
     });
   }
 
@@ -118,37 +120,94 @@ export function lmaActivation(
   std: tf.Tensor,
   epsilon = LMA.DEFAULT_EPSILON,
 ): tf.Tensor {
-  return lmaOp(x, alpha, beta, mean, std, tf.scalar(epsilon));
+  return lmaGivenStatsOp(x, alpha, beta, mean, std, tf.scalar(epsilon));
 }
 
-const lmaOp = tf.customGrad(
-  // biome-ignore lint/suspicious/noExplicitAny: tf.customGrad's typing passes `save` as the last rest argument.
-  ((x: tf.Tensor, alpha: tf.Tensor, beta: tf.Tensor, mean: tf.Tensor, std: tf.Tensor, eps: tf.Tensor, save: any) => {
-    const k = alpha.shape[0] as number;
-    const sigma = tf.maximum(std, eps);
-    const width = sigma.mul(6 / k);
-    const lower = mean.sub(sigma.mul(3));
-    const segment = tf
-      .clipByValue(tf.floor(x.sub(lower).div(width)), 0, k - 1)
-      .reshape([-1])
-      .toInt();
-    const slope = tf.gather(alpha, segment).reshape(x.shape);
-    const value = slope.mul(x).add(tf.gather(beta, segment).reshape(x.shape));
-    (save as (ts: tf.Tensor[]) => void)([x, segment, slope]);
-    return {
-      value,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sx, seg, sl] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
-        const n = sx.size;
-        const oneHot = tf.oneHot(seg, k).toFloat(); // [n, k]
-        const dAlpha = dy.mul(sx).reshape([1, n]).matMul(oneHot).reshape([k]);
-        const dBeta = dy.reshape([1, n]).matMul(oneHot).reshape([k]);
-        // μ, σ and ε are detached: zero gradients (built from shapes: the inputs may be disposed by now).
-        return [dy.mul(sl), dAlpha, dBeta, tf.zeros(mean.shape), tf.zeros(std.shape), tf.zeros(eps.shape)];
-      },
-    };
-  }) as unknown as Parameters<typeof tf.customGrad>[0],
-) as unknown as (...args: tf.Tensor[]) => tf.Tensor;
+/**
+ * The LMA function with μ and σ taken from `x` itself (training). The statistics are computed inside the
+ * custom-gradient op, off the gradient tape — detached, and without the backward pass of the moments that
+ * would only carry zeros — and returned for the moving averages. The caller disposes `mean` and `std`.
+ */
+export function lmaBatchActivation(
+  x: tf.Tensor,
+  alpha: tf.Tensor,
+  beta: tf.Tensor,
+  epsilon = LMA.DEFAULT_EPSILON,
+): { value: tf.Tensor; mean: tf.Tensor; std: tf.Tensor } {
+  const value = lmaBatchStatsOp(x, alpha, beta, tf.scalar(epsilon));
+  const [mean, std] = batchStats as [tf.Tensor, tf.Tensor];
+  batchStats = null;
+  return { value, mean, std };
+}
+
+type Save = (tensors: tf.Tensor[]) => void;
+
+/** μ and σ of the last `lmaBatchStatsOp` call, kept past its scope; whoever takes them disposes them. */
+let batchStats: [tf.Tensor, tf.Tensor] | null = null;
+
+/** Forward pass and gradient function shared by both ops; `extra` inputs (μ, σ, ε) get zero gradients. */
+function lmaForward(
+  x: tf.Tensor,
+  alpha: tf.Tensor,
+  beta: tf.Tensor,
+  mean: tf.Tensor,
+  std: tf.Tensor,
+  eps: tf.Tensor,
+  extra: tf.Tensor[],
+  save: Save,
+) {
+  const k = alpha.shape[0] as number;
+  // j = clamp(floor((x − μ + 3σ) / (6σ/k)), 0, k−1) = clamp(floor(x·a + b), …) with a = k/(6σ), b = (3σ − μ)·a.
+  const sigma = tf.maximum(std, eps);
+  const a = tf.div(k / 6, sigma);
+  const b = sigma.mul(3).sub(mean).mul(a);
+  const segment = tf
+    .clipByValue(tf.floor(x.mul(a).add(b)), 0, k - 1)
+    .reshape([-1])
+    .toInt();
+  const slope = tf.gather(alpha, segment).reshape(x.shape);
+  const value = slope.mul(x).add(tf.gather(beta, segment).reshape(x.shape));
+  save([x, segment, slope]);
+  return {
+    value,
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [sx, seg, sl] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
+      const n = sx.size;
+      const oneHot = tf.oneHot(seg, k).toFloat(); // [n, k]
+      // Both segment sums with one product: [dy·x; dy] (2 × n) · oneHot (n × k).
+      const sums = tf.concat([dy.mul(sx).reshape([1, n]), dy.reshape([1, n])], 0).matMul(oneHot);
+      const [dAlpha, dBeta] = tf.split(sums, 2, 0).map((t) => t.reshape([k]));
+      // Built from shapes: the inputs may be disposed by the time the gradient runs.
+      return [dy.mul(sl), dAlpha as tf.Tensor, dBeta as tf.Tensor, ...extra.map((t) => tf.zeros(t.shape))];
+    },
+  };
+}
+
+const lmaGivenStatsOp = tf.customGrad(((
+  x: tf.Tensor,
+  alpha: tf.Tensor,
+  beta: tf.Tensor,
+  mean: tf.Tensor,
+  std: tf.Tensor,
+  eps: tf.Tensor,
+  save: Save,
+) => lmaForward(x, alpha, beta, mean, std, eps, [mean, std, eps], save)) as unknown as Parameters<
+  typeof tf.customGrad
+>[0]) as unknown as (...args: tf.Tensor[]) => tf.Tensor;
+
+const lmaBatchStatsOp = tf.customGrad(((
+  x: tf.Tensor,
+  alpha: tf.Tensor,
+  beta: tf.Tensor,
+  eps: tf.Tensor,
+  save: Save,
+) => {
+  const moments = tf.moments(x);
+  const mean = moments.mean.reshape([1]);
+  const std = moments.variance.sqrt().reshape([1]);
+  batchStats = [tf.keep(mean), tf.keep(std)];
+  return lmaForward(x, alpha, beta, mean, std, eps, [eps], save);
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (...args: tf.Tensor[]) => tf.Tensor;
 
 export function lma(args?: LMAArgs): LMA {
   return new LMA(args);
