@@ -167,6 +167,18 @@ describe('LMA layer', () => {
       layer.dispose();
     });
 
+    it('allocates nothing that outlives a training step', () => {
+      const layer = new LMA({ segments: 4 });
+      layer.apply(tf.input({ shape: [3] }));
+      const x = tf.tensor([[-1, 0.5, 2]]);
+      const before = tf.memory().numTensors;
+      tf.tidy(() => {
+        tf.grad((v: tf.Tensor) => (layer.apply(v, { training: true }) as tf.Tensor).sum())(x);
+      });
+      expect(tf.memory().numTensors).toBe(before);
+      layer.dispose();
+    });
+
     it('passes no gradient through μ and σ: ∂/∂x is exactly the segment slope', () => {
       const layer = new LMA({ segments: 4 });
       layer.apply(tf.input({ shape: [3] }));
