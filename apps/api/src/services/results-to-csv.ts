@@ -1,3 +1,4 @@
+import { toCsv } from '../lib/csv.ts';
 import type { ResultRow } from '../schemas/sweep-results.ts';
 
 export const RESULT_CSV_COLUMNS = [
@@ -15,14 +16,10 @@ export const RESULT_CSV_COLUMNS = [
   'group',
 ] as const satisfies readonly (keyof ResultRow)[];
 
-/** RFC 4180: a header line, CRLF line ends, fields quoted when they hold a comma, quote or line break. */
+/** A sweep's result rows as CSV (RFC 4180, see lib/csv.ts). */
 export function resultsToCsv(rows: readonly ResultRow[]): string {
-  const lines = [RESULT_CSV_COLUMNS.join(',')];
-  for (const row of rows) lines.push(RESULT_CSV_COLUMNS.map((c) => csvField(row[c])).join(','));
-  return `${lines.join('\r\n')}\r\n`;
-}
-
-function csvField(value: string | number): string {
-  const text = String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  return toCsv(
+    RESULT_CSV_COLUMNS.map((c) => [c, (row: ResultRow) => row[c]] as const),
+    rows,
+  );
 }

@@ -1,5 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import auth from '../../plugins/auth.ts';
+import compare from './compare/index.ts';
+import frontier from './frontier/index.ts';
+import results from './results/index.ts';
 import runById from './runs/_id/index.ts';
 import sweepById from './sweeps/_id/index.ts';
 import sweepResults from './sweeps/_id/results.ts';
@@ -14,6 +17,9 @@ const v1: FastifyPluginAsync = async (app) => {
   await app.register(sweepRuns, { prefix: '/sweeps' });
   await app.register(sweepResults, { prefix: '/sweeps' });
   await app.register(runById, { prefix: '/runs' });
+  await app.register(results, { prefix: '/results' });
+  await app.register(frontier, { prefix: '/frontier' });
+  await app.register(compare, { prefix: '/compare' });
 };
 
 export default v1;

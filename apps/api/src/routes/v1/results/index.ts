@@ -1,0 +1,72 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { teamOf } from '../../../plugins/auth.ts';
+import { ErrorBody } from '../../../schemas/error-body.ts';
+import { ResultsQuery } from '../../../schemas/result-filters.ts';
+import { ConfigurationResultList, CsvText, TeamResultRowList } from '../../../schemas/team-results.ts';
+import { listTeamResultRuns } from '../../../services/list-team-result-runs.ts';
+import { listTeamResults } from '../../../services/list-team-results.ts';
+import { configurationsToCsv, teamResultRowsToCsv } from '../../../services/team-results-to-csv.ts';
+import { API_KEY_SECURITY } from '../security.ts';
+import { sendCsv } from './send-csv.ts';
+
+const ERRORS = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 429: ErrorBody, 500: ErrorBody } as const;
+
+/** `/v1/results`: every result of the team, across all its sweeps. */
+const results: FastifyPluginAsyncZod = async (app) => {
+  app.get(
+    '/',
+    {
+      schema: {
+        tags: ['results'],
+        summary: "The team's configurations: replicates aggregated to mean ± std",
+        description:
+          'All succeeded runs of the team with a result, filtered, grouped into configurations (runs that differ ' +
+          'only by seed and share their teacher), sorted and paged. `format=csv` exports every match.',
+        security: API_KEY_SECURITY,
+        querystring: ResultsQuery,
+        response: {
+          200: {
+            description: 'A page of configurations (JSON), or all of them as CSV.',
+            content: {
+              'application/json': { schema: ConfigurationResultList },
+              'text/csv': { schema: CsvText },
+            },
+          },
+          ...ERRORS,
+        },
+      },
+    },
+    async (request, reply) => {
+      const page = await listTeamResults(app.db, teamOf(request).teamId, request.query);
+      if (request.query.format === 'json') return reply.type('application/json').send(page);
+      return sendCsv(reply, 'results.csv', configurationsToCsv(page.items));
+    },
+  );
+
+  app.get(
+    '/runs',
+    {
+      schema: {
+        tags: ['results'],
+        summary: "The team's results, one row per run",
+        description: 'The same filters and order as `/v1/results`, without grouping replicates.',
+        security: API_KEY_SECURITY,
+        querystring: ResultsQuery,
+        response: {
+          200: {
+            description: 'A page of rows (JSON), or all of them as CSV.',
+            content: { 'application/json': { schema: TeamResultRowList }, 'text/csv': { schema: CsvText } },
+          },
+          ...ERRORS,
+        },
+      },
+    },
+    async (request, reply) => {
+      const page = await listTeamResultRuns(app.db, teamOf(request).teamId, request.query);
+      if (request.query.format === 'json') return reply.type('application/json').send(page);
+      return sendCsv(reply, 'result-runs.csv', teamResultRowsToCsv(page.items));
+    },
+  );
+};
+
+export default results;

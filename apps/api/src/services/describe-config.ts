@@ -1,0 +1,54 @@
+import { activationLabel, type RunConfig } from '@distillery/spec';
+
+/** One shown fact of a configuration and the config path it shows. */
+type Part = [path: string, text: string];
+
+/** The description's sections (joined by ` · `), each a list of parts (joined by spaces). */
+function sections(config: RunConfig): Part[][] {
+  const m = config.model;
+  const model: Part[] = [
+    ['kind', config.kind],
+    ['model.family', m.family],
+    m.family === 'mlp'
+      ? ['model.hidden', m.hidden.join('-')]
+      : ['model.channels', `${m.channels.join('-')}/${m.dense.join('-')}`],
+    ['model.activation', activationLabel(m.activation)],
+  ];
+  if (m.batchNorm) model.push(['model.batchNorm', 'bn']);
+  const distill: Part[] =
+    config.distill === null || config.kind === 'teacher'
+      ? []
+      : [
+          ['distill.temperature', `T=${config.distill.temperature}`],
+          ['distill.alpha', `α=${config.distill.alpha}`],
+        ];
+  const quantize: Part[] =
+    config.quantize === null
+      ? []
+      : [
+          ['quantize.method', config.quantize.method],
+          ['quantize.bits', `${config.quantize.bits}-bit`],
+        ];
+  return [model, distill, quantize, [['dataset', config.dataset.name]]];
+}
+
+function overlaps(path: string, omit: string): boolean {
+  return path === omit || path.startsWith(`${omit}.`) || omit.startsWith(`${path}.`);
+}
+
+/**
+ * A short readable summary of a run configuration without its seed: `student mlp 16-16 lma-8 bn · T=2 α=0.7 ·
+ * ptq 8-bit · mnist`. With `omit`, the parts showing that config path (or paths inside it) are left out: what two
+ * configurations compared along that path share.
+ */
+export function describeConfig(config: RunConfig, omit?: string): string {
+  return sections(config)
+    .map((parts) =>
+      parts
+        .filter(([path]) => omit === undefined || !overlaps(path, omit))
+        .map(([, text]) => text)
+        .join(' '),
+    )
+    .filter((s) => s !== '')
+    .join(' · ');
+}

@@ -1,0 +1,310 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ResultRow } from '../src/index.ts';
+import type { Comparison } from '../src/schemas/comparison.ts';
+import type { Frontier } from '../src/schemas/frontier.ts';
+import type { ConfigurationResult, TeamResultRow } from '../src/schemas/team-results.ts';
+import { aggregateResults } from '../src/services/aggregate-results.ts';
+import { buildTestApi, quickstart, submitSweep, type TestApi } from './helper.ts';
+import { storeResults, syntheticAccuracy } from './support-results.ts';
+
+let api: TestApi;
+let mnistSweep: string;
+let fashionSweep: string;
+let teacherId: string;
+
+/** relu | lma-8 × hidden 8 | 16, seeds 1–3, float students plus 4- and 8-bit PTQ: 12 configurations + teacher. */
+function gridSweep(overrides: Record<string, unknown> = {}) {
+  const base = quickstart();
+  return quickstart({
+    students: {
+      ...(base.students as object),
+      grid: { 'model.activation': ['relu', { name: 'lma', segments: 8 }], 'model.hidden': [[8], [16]] },
+    },
+    quantize: [
+      { method: 'ptq', bits: 4 },
+      { method: 'ptq', bits: 8 },
+    ],
+    seeds: [1, 2, 3],
+    ...overrides,
+  });
+}
+
+async function get<T>(url: string): Promise<T> {
+  const res = await api.request({ method: 'GET', url });
+  if (res.statusCode !== 200) throw new Error(`GET ${url}: ${res.statusCode} ${res.body}`);
+  return res.json() as T;
+}
+
+beforeAll(async () => {
+  api = await buildTestApi();
+  mnistSweep = await submitSweep(api, gridSweep());
+  fashionSweep = await submitSweep(
+    api,
+    gridSweep({
+      name: 'fashion',
+      tags: ['fashion-tag'],
+      dataset: { name: 'fashion-mnist', limit: { train: 1000, test: 200 } },
+      quantize: [],
+      seeds: [1, 2],
+    }),
+  );
+  await storeResults(api, mnistSweep, syntheticAccuracy);
+  // Only the relu students of the fashion sweep have finished.
+  await storeResults(api, fashionSweep, (r) =>
+    r.kind === 'teacher' || r.key.startsWith('s0.') || r.key.startsWith('s1.') ? syntheticAccuracy(r) : undefined,
+  );
+  teacherId = (await api.db.run.findFirstOrThrow({ where: { sweepId: mnistSweep, kind: 'teacher' } })).id;
+});
+afterAll(async () => {
+  await api?.close();
+});
+
+describe('GET /v1/results', () => {
+  it("groups the team's replicates into configurations with mean, sample std and n", async () => {
+    const page = await get<{ total: number; items: ConfigurationResult[] }>('/v1/results?dataset=mnist&limit=100');
+    expect(page.total).toBe(13);
+    const lma16 = page.items.find(
+      (c) => c.kind === 'student' && c.activation === 'lma-8' && c.description.includes(' 16 '),
+    ) as ConfigurationResult;
+    expect(lma16).toMatchObject({ n: 3, seeds: [1, 2, 3], bits: 32, method: 'none', family: 'mlp', teacherId });
+    expect(lma16.accuracy.mean).toBeCloseTo(0.87, 10);
+    expect(lma16.accuracy.std).toBeCloseTo(0.01, 10);
+    expect(lma16.description).toBe('student mlp 16 lma-8 · T=2 α=0.7 · mnist');
+    expect(lma16.label).toBe('activation=lma-8 hidden=[16]');
+    expect(lma16.runIds).toHaveLength(3);
+    expect(lma16.sweepIds).toEqual([mnistSweep]);
+  });
+
+  it('agrees with the per-sweep aggregation of the same rows', async () => {
+    const rows = await get<{ items: TeamResultRow[] }>(`/v1/results/runs?sweep=${mnistSweep}&limit=1000`);
+    const groups = aggregateResults(rows.items as unknown as ResultRow[]);
+    const configurations = await get<{ items: ConfigurationResult[] }>(`/v1/results?sweep=${mnistSweep}&limit=1000`);
+    expect(configurations.items).toHaveLength(groups.length);
+    for (const group of groups) {
+      const c = configurations.items.find((x) => x.group === group.group) as ConfigurationResult;
+      expect(c.n).toBe(group.n);
+      expect(c.accuracy.mean).toBeCloseTo(group.accuracy.mean, 12);
+      expect(c.accuracy.std ?? 0).toBeCloseTo(group.accuracy.std ?? 0, 12);
+      expect(c.bytes).toBeCloseTo(group.bytes, 9);
+    }
+  });
+
+  it('sorts by accuracy, best first, by default and by size on request', async () => {
+    const best = await get<{ items: ConfigurationResult[] }>('/v1/results');
+    const accuracies = best.items.map((c) => c.accuracy.mean);
+    expect(accuracies).toEqual([...accuracies].sort((a, b) => b - a));
+    const smallest = await get<{ items: ConfigurationResult[] }>('/v1/results?sort=bytes');
+    const sizes = smallest.items.map((c) => c.bytes);
+    expect(sizes).toEqual([...sizes].sort((a, b) => a - b));
+  });
+
+  it('answers "which student is best under a size" with maxBytes and kind', async () => {
+    const all = await get<{ items: ConfigurationResult[] }>('/v1/results?dataset=mnist&limit=100');
+    const limit = Math.max(...all.items.filter((c) => c.bits === 4).map((c) => c.bytes));
+    const page = await get<{ items: ConfigurationResult[] }>(
+      `/v1/results?dataset=mnist&maxBytes=${limit}&kind=student,quantize-ptq`,
+    );
+    expect(page.items.length).toBeGreaterThan(0);
+    expect(page.items.every((c) => c.bytes <= limit && c.kind !== 'teacher')).toBe(true);
+    expect(page.items[0]?.activation).toBe('lma-8');
+  });
+
+  it('filters by activation name or label, bits, method, data set, tag, sweep and teacher', async () => {
+    const count = async (query: string) => (await get<{ total: number }>(`/v1/results?${query}`)).total;
+    expect(await count('activation=lma&dataset=mnist')).toBe(6);
+    expect(await count('activation=lma-8&dataset=mnist')).toBe(6);
+    expect(await count('activation=lma-4')).toBe(0);
+    expect(await count('bits=4')).toBe(4);
+    expect(await count('bits=4,8')).toBe(8);
+    expect(await count('method=ptq')).toBe(8);
+    expect(await count('method=none&dataset=mnist')).toBe(5);
+    expect(await count('dataset=fashion-mnist')).toBe(3);
+    expect(await count('tag=fashion-tag')).toBe(3);
+    expect(await count(`sweep=${fashionSweep}`)).toBe(3);
+    expect(await count(`teacher=${teacherId}`)).toBe(12);
+    expect(await count('family=cnn')).toBe(0);
+    expect(await count('minAccuracy=0.9')).toBe(2);
+  });
+
+  it('pages with limit and offset and reports the total', async () => {
+    const first = await get<{ total: number; limit: number; items: ConfigurationResult[] }>('/v1/results?limit=5');
+    const past = await get<{ total: number; items: ConfigurationResult[] }>('/v1/results?limit=5&offset=100');
+    expect(first).toMatchObject({ total: 16, limit: 5, offset: 0 });
+    expect(first.items).toHaveLength(5);
+    expect(past).toMatchObject({ total: 16, items: [] });
+  });
+
+  it('exports every matching configuration as CSV', async () => {
+    const res = await api.request({ method: 'GET', url: '/v1/results?format=csv&dataset=mnist' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
+    const lines = res.body.trimEnd().split('\r\n');
+    expect(lines[0]).toBe(
+      'group,teacherId,kind,dataset,family,activation,method,bits,label,description,n,seeds,accuracyMean,' +
+        'accuracyStd,lossMean,lossStd,parameters,bytes,runIds,sweepIds',
+    );
+    expect(lines).toHaveLength(14);
+    expect(lines.find((l) => l.includes('lma-8,ptq,4,'))).toMatch(/,3,1;2;3,0\.8/);
+  });
+
+  it('rejects a wrong filter with the parameter name and the rule', async () => {
+    const issues = async (query: string) =>
+      (await api.request({ method: 'GET', url: `/v1/results?${query}` })).json().error.issues;
+    expect(await issues('bits=4,9')).toEqual([
+      { path: 'bits', message: "'9' is not a bit width (2, 3, 4, 5, 6, 7, 8, 16, 32)" },
+    ]);
+    expect(await issues('limit=5000')).toEqual([
+      { path: 'limit', message: 'must be at most 1000 for JSON (use format=csv to export more)' },
+    ]);
+    expect((await issues('sweep=abc'))[0].path).toBe('sweep');
+    expect((await issues('sort=size'))[0].path).toBe('sort');
+    expect((await issues('activation=gelu'))[0]).toMatchObject({ path: 'activation' });
+    expect((await issues('maxBytes=-1'))[0].path).toBe('maxBytes');
+  });
+
+  it("answers 404 for another team's sweep or teacher, and shows another team nothing", async () => {
+    const asOther = async (url: string) => api.request({ method: 'GET', url, as: api.otherTeam });
+    expect((await asOther(`/v1/results?sweep=${mnistSweep}`)).statusCode).toBe(404);
+    expect((await asOther(`/v1/results?teacher=${teacherId}`)).statusCode).toBe(404);
+    expect((await asOther(`/v1/frontier?sweep=${mnistSweep}`)).statusCode).toBe(404);
+    expect((await asOther('/v1/results')).json()).toMatchObject({ total: 0, items: [] });
+    expect((await asOther('/v1/results/runs')).json()).toMatchObject({ total: 0, items: [] });
+    expect((await asOther('/v1/frontier')).json()).toEqual({ datasets: [] });
+    expect((await asOther('/v1/compare?a=relu&b=lma-8')).json()).toMatchObject({ pairs: [], values: [] });
+  });
+});
+
+describe('GET /v1/results/runs', () => {
+  it('returns one row per run with its configuration facts', async () => {
+    const page = await get<{ total: number; items: TeamResultRow[] }>(
+      `/v1/results/runs?sweep=${mnistSweep}&bits=4&sort=bytes&limit=3`,
+    );
+    expect(page.total).toBe(12);
+    expect(page.items[0]).toMatchObject({ kind: 'quantize-ptq', method: 'ptq', bits: 4, dataset: 'mnist', teacherId });
+    expect(page.items[0]?.bytes).toBeLessThanOrEqual(page.items[2]?.bytes as number);
+  });
+
+  it('exports rows as CSV', async () => {
+    const res = await api.request({ method: 'GET', url: `/v1/results/runs?format=csv&sweep=${fashionSweep}` });
+    const lines = res.body.trimEnd().split('\r\n');
+    expect(lines[0]).toBe(
+      'runId,sweepId,key,kind,dataset,family,activation,method,bits,label,seed,accuracy,loss,parameters,bytes,' +
+        'backend,group,teacherId,createdAt',
+    );
+    expect(lines).toHaveLength(1 + 5);
+  });
+});
+
+/** The frontier computed the slow, obvious way from the raw rows: what a reviewer would do by hand. */
+function bruteForceFrontier(rows: TeamResultRow[]): Map<string, string[]> {
+  const groups = new Map<string, TeamResultRow[]>();
+  for (const r of rows) {
+    const key = `${r.group}|${r.teacherId}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  const points = [...groups].map(([key, members]) => ({
+    key,
+    dataset: members[0]?.dataset as string,
+    accuracy: members.reduce((s, m) => s + m.accuracy, 0) / members.length,
+    bytes: members.reduce((s, m) => s + m.bytes, 0) / members.length,
+  }));
+  const frontier = new Map<string, string[]>();
+  for (const p of points) {
+    const dominated = points.some(
+      (q) =>
+        q !== p &&
+        q.dataset === p.dataset &&
+        q.bytes <= p.bytes &&
+        q.accuracy >= p.accuracy &&
+        (q.bytes < p.bytes || q.accuracy > p.accuracy),
+    );
+    if (!dominated) frontier.set(p.dataset, [...(frontier.get(p.dataset) ?? []), p.key].sort());
+  }
+  return frontier;
+}
+
+describe('GET /v1/frontier', () => {
+  it('equals the frontier computed by hand from the raw results, per data set', async () => {
+    const rows = await get<{ items: TeamResultRow[] }>('/v1/results/runs?limit=1000');
+    const expected = bruteForceFrontier(rows.items);
+    const { datasets } = await get<Frontier>('/v1/frontier');
+    expect(datasets.map((d) => d.dataset).sort()).toEqual([...expected.keys()].sort());
+    for (const d of datasets) {
+      expect(d.points.map((p) => `${p.group}|${p.teacherId}`).sort()).toEqual(expected.get(d.dataset));
+      const sizes = d.points.map((p) => p.bytes);
+      expect(sizes).toEqual([...sizes].sort((a, b) => a - b));
+    }
+    expect(datasets.find((d) => d.dataset === 'mnist')?.configurations).toBe(13);
+  });
+
+  it('lists the runs behind each point', async () => {
+    const { datasets } = await get<Frontier>('/v1/frontier?dataset=mnist&kind=student,quantize-ptq');
+    const point = datasets[0]?.points[0];
+    expect(point?.runs).toHaveLength(point?.n as number);
+    expect(point?.runs.map((r) => r.seed)).toEqual(point?.seeds);
+    const mean = (point?.runs ?? []).reduce((s, r) => s + r.accuracy, 0) / (point?.runs.length ?? 1);
+    expect(point?.accuracy.mean).toBeCloseTo(mean, 12);
+  });
+
+  it('exports the points as CSV', async () => {
+    const res = await api.request({ method: 'GET', url: '/v1/frontier?format=csv' });
+    const { datasets } = await get<Frontier>('/v1/frontier');
+    const points = datasets.reduce((n, d) => n + d.points.length, 0);
+    expect(res.body.trimEnd().split('\r\n')).toHaveLength(1 + points);
+  });
+});
+
+describe('GET /v1/compare', () => {
+  it('pairs LMA with ReLU at otherwise equal configuration and summarises the paired differences', async () => {
+    const c = await get<Comparison>('/v1/compare?dimension=activation&a=relu&b=lma-8&dataset=mnist');
+    // The teacher (relu) has no LMA partner.
+    expect(c).toMatchObject({ dimension: 'activation', path: 'model.activation', unpaired: { a: 1, b: 0 } });
+    expect(c.pairs).toHaveLength(6);
+    for (const pair of c.pairs) {
+      expect(pair.difference).toBeCloseTo(0.02, 10);
+      expect(pair.seedPaired).toMatchObject({ n: 3 });
+      expect(pair.seedPaired.mean).toBeCloseTo(0.02, 10);
+      expect(pair.a.n).toBe(3);
+    }
+    expect(c.summary).toMatchObject({ n: 6, bBetter: 6, aBetter: 0, ties: 0 });
+    expect(c.summary.mean).toBeCloseTo(0.02, 10);
+    expect(c.summary.std).toBeCloseTo(0, 10);
+    expect(c.pairs.map((p) => p.context)).toContain('quantize-ptq mlp 8 · T=2 α=0.7 · ptq 4-bit · mnist');
+    expect(c.values).toEqual([
+      { value: 'lma-8', configurations: 6 },
+      { value: 'relu', configurations: 7 },
+    ]);
+  });
+
+  it('answers "does LMA beat ReLU at 4 bits" with the bits filter', async () => {
+    const c = await get<Comparison>('/v1/compare?a=relu&b=lma-8&bits=4');
+    expect(c.pairs).toHaveLength(2);
+    expect(c.pairs.every((p) => p.context.includes('4-bit'))).toBe(true);
+    expect(c.pairs[0]?.a.bytes).toBeLessThan(c.pairs[1]?.a.bytes as number);
+  });
+
+  it('compares any one dimension, such as the bit width', async () => {
+    const c = await get<Comparison>('/v1/compare?dimension=bits&a=4&b=8');
+    expect(c.pairs).toHaveLength(4);
+    expect(c.summary.mean).toBeCloseTo(0.04, 10);
+    const unpaired = await get<Comparison>('/v1/compare?a=relu&b=lma-8&dataset=fashion-mnist');
+    expect(unpaired).toMatchObject({ pairs: [], unpaired: { a: 3, b: 0 }, summary: { n: 0, mean: null } });
+  });
+
+  it('exports the pairs as CSV', async () => {
+    const res = await api.request({ method: 'GET', url: '/v1/compare?a=relu&b=lma-8&format=csv' });
+    const lines = res.body.trimEnd().split('\r\n');
+    expect(lines[0]?.startsWith('dimension,context,kind,dataset,teacherId,a,aN,')).toBe(true);
+    expect(lines).toHaveLength(1 + 6);
+  });
+
+  it('rejects equal values and unknown dimensions by name', async () => {
+    const same = await api.request({ method: 'GET', url: '/v1/compare?a=relu&b=relu' });
+    expect(same.statusCode).toBe(400);
+    expect(same.json().error.issues).toEqual([{ path: 'b', message: 'must differ from a' }]);
+    const unknown = await api.request({ method: 'GET', url: '/v1/compare?dimension=colour&a=x&b=y' });
+    expect(unknown.json().error.issues[0].path).toBe('dimension');
+    const missing = await api.request({ method: 'GET', url: '/v1/compare' });
+    expect(missing.json().error.issues.map((i: { path: string }) => i.path)).toEqual(['a', 'b']);
+  });
+});
