@@ -1,51 +1,141 @@
 import {
   claimRun,
   completeRun,
+  deleteCheckpointRecord,
   failRun,
+  heartbeatRun,
   loadArtifacts,
+  markResumed,
   type PrismaClient,
   type ReleasedRun,
+  recordCheckpoint,
   recordEpoch,
+  retryRun,
 } from '@distillery/db';
-import { executeRun, type ModelArtifact } from '@distillery/ml';
+import { type ExecuteRunInput, executeRun, type ModelArtifact } from '@distillery/ml';
 import type { RunJob } from '@distillery/queue';
 import { RunConfig } from '@distillery/spec';
+import type { CheckpointStore } from './checkpoints/checkpoint-store.ts';
+import {
+  type CheckpointingInput,
+  type ExecuteRun,
+  TRAINING_CHECKPOINTS,
+  type TrainingCheckpoint,
+} from './checkpoints/training-checkpoints.ts';
+import { retryBackoff } from './retry-backoff.ts';
+import { RunControl, type StopReason } from './run-control.ts';
+import { describeError, isPermanentRunError, NonFiniteLossError, StoredConfigError } from './run-errors.ts';
 
 export interface JobContext {
   db: PrismaClient;
   workerId: string;
-  /** Puts released children on the queue. */
+  /** Puts released children and retries on the queue. */
   enqueue: (runs: ReleasedRun[]) => Promise<void>;
   log: (message: string) => void;
+  /** Where checkpoints go; without one, runs are not checkpointed and a retry restarts from epoch 0. */
+  checkpoints?: CheckpointStore | undefined;
+  /** Whether packages/ml checkpoints and resumes. @defaultValue its `TRAINING_CHECKPOINTS` export */
+  checkpointsSupported?: boolean | undefined;
+  /** @defaultValue packages/ml's executeRun */
+  executeRun?: ExecuteRun | undefined;
+  /** Failed attempts (errors, lost workers) before a run fails for good. @defaultValue 3 */
+  maxAttempts?: number | undefined;
+  /** Pause before a retry, by failures so far, in ms. @defaultValue retryBackoff() (5 s, doubling, ≤ 5 min) */
+  backoff?: ((failures: number) => number) | undefined;
+  /** How often the run's heartbeat is written while it executes, in ms. @defaultValue 5000 */
+  heartbeatIntervalMs?: number | undefined;
+  /** The worker's registry of runs it executes (for cancellations and shutdown), keyed by run id. */
+  active?: Map<string, RunControl> | undefined;
 }
 
-export type JobOutcome = 'succeeded' | 'failed' | 'skipped';
+/**
+ * What became of a job.
+ * - succeeded / failed: the run finished (failed: for good, reason stored).
+ * - retried: it failed in a way a retry may fix; attempt + 1 is queued after a backoff.
+ * - released: the worker shut down; attempt + 1 is queued at once, to resume from the last checkpoint.
+ * - cancelled: a user cancelled it while it ran. superseded: another worker took it over.
+ * - skipped: nothing to do (stale attempt, cancelled before it started, already finished).
+ */
+export type JobOutcome = 'succeeded' | 'failed' | 'retried' | 'released' | 'cancelled' | 'superseded' | 'skipped';
+
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 5000;
+export const DEFAULT_MAX_ATTEMPTS = 3;
 
 /**
- * Executes one queued run: claim it in PostgreSQL, train/quantize it with packages/ml, store its epochs,
- * result and model, then release its children. A run that cannot be claimed (stale attempt, cancelled) is
- * skipped. Errors of the run itself mark it failed; the job still completes (PostgreSQL decides retries).
+ * Executes one queued run: claim it in PostgreSQL, resume it from its checkpoint if it has one, train/quantize
+ * it with packages/ml while heart-beating, storing each epoch and checkpoint, then store its result and model
+ * and release its children. Every write is conditional on the run still being `running` under the claimed
+ * attempt, so a cancelled or taken-over run writes nothing more and no run ever gets two results. Errors of
+ * the run itself fail it (permanent) or queue a retry; the job itself still completes (PostgreSQL decides).
  */
 export async function executeJob(job: RunJob, ctx: JobContext): Promise<JobOutcome> {
-  const claimed = await claimRun(ctx.db, job.runId, job.attempt, ctx.workerId);
+  const maxAttempts = ctx.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const claimed = await claimRun(ctx.db, job.runId, job.attempt, ctx.workerId, { maxAttempts });
   if (!claimed) return 'skipped';
-  const { run } = claimed;
+  const { run, redelivered } = claimed;
+  const control = new RunControl(run.id, run.attempt);
+  ctx.active?.set(run.id, control);
+  const stopHeartbeat = startHeartbeat(ctx, control);
+  try {
+    if (redelivered) ctx.log(`run ${run.id} taken over from a worker that stopped (attempt ${run.attempt})`);
+    return await execute(run, control, ctx);
+  } finally {
+    stopHeartbeat();
+    if (ctx.active?.get(run.id) === control) ctx.active.delete(run.id);
+  }
+}
+
+async function execute(
+  run: { id: string; kind: string; label: string; attempt: number; parentId: string | null; config: unknown },
+  control: RunControl,
+  ctx: JobContext,
+): Promise<JobOutcome> {
+  const { db } = ctx;
+  const { id, attempt } = run;
   const started = performance.now();
   try {
-    const config = RunConfig.parse(run.config);
-    const parent = run.parentId ? await loadModel(ctx.db, run.parentId) : undefined;
-    ctx.log(`run ${run.id} (${run.kind} ${run.label}) started, attempt ${run.attempt}`);
-    const outcome = await executeRun({
+    const parsed = RunConfig.safeParse(run.config);
+    if (!parsed.success) throw new StoredConfigError(`the run's stored config is invalid: ${parsed.error.message}`);
+    const config = parsed.data;
+    const parent = run.parentId ? await loadModel(db, run.parentId) : undefined;
+    const store = ctx.checkpoints;
+    const epochs = config.kind === 'quantize-ptq' ? 0 : (config.train?.epochs ?? 0);
+    control.checkpointing = store !== undefined && (ctx.checkpointsSupported ?? TRAINING_CHECKPOINTS) && epochs > 0;
+    let resumeFrom: TrainingCheckpoint | undefined;
+    if (control.checkpointing && store) {
+      const stored = await store.load(id);
+      if (stored && stored.epoch > 0 && stored.epoch < epochs) {
+        resumeFrom = { epoch: stored.epoch, files: stored.files };
+        await markResumed(db, id, attempt, stored.epoch, epochs);
+      }
+    }
+    ctx.log(
+      `run ${id} (${run.kind} ${run.label}) started, attempt ${attempt}` +
+        (resumeFrom ? `, resuming after epoch ${resumeFrom.epoch} of ${epochs}` : ''),
+    );
+    const input: ExecuteRunInput & CheckpointingInput = {
       config,
       ...(parent ? { parent } : {}),
+      signal: control.signal,
       onEpoch: async (m) => {
-        await recordEpoch(ctx.db, run.id, run.attempt, m);
+        if (!Number.isFinite(m.trainLoss)) throw new NonFiniteLossError(m.epoch, m.trainLoss);
+        if (!(await recordEpoch(db, id, attempt, m))) control.stop(await whyLost(db, id));
       },
-    });
-    const released = await completeRun(
-      ctx.db,
-      run.id,
-      run.attempt,
+    };
+    if (control.checkpointing && store) {
+      if (resumeFrom) input.resumeFrom = resumeFrom;
+      input.onCheckpoint = async (checkpoint) => {
+        const saved = await store.save(id, attempt, checkpoint);
+        const recorded = await recordCheckpoint(db, { runId: id, attempt, epoch: checkpoint.epoch, ...saved });
+        if (!recorded) control.stop(await whyLost(db, id));
+        else if (control.stopAfterCheckpoint) control.stop('shutdown');
+      };
+    }
+    const outcome = await (ctx.executeRun ?? executeRun)(input);
+    const { completed, released } = await completeRun(
+      db,
+      id,
+      attempt,
       {
         accuracy: outcome.accuracy,
         loss: outcome.loss,
@@ -57,14 +147,103 @@ export async function executeJob(job: RunJob, ctx: JobContext): Promise<JobOutco
       },
       outcome.artifact.files,
     );
+    if (!completed) {
+      const reason = control.stopReason ?? (await whyLost(db, id));
+      ctx.log(`run ${id} finished but was ${reason} meanwhile: result discarded`);
+      return reason === 'cancelled' ? 'cancelled' : 'superseded';
+    }
+    await dropCheckpoint(ctx, id);
     await ctx.enqueue(released);
-    ctx.log(`run ${run.id} succeeded: accuracy ${outcome.accuracy.toFixed(4)}, ${outcome.bytes} bytes`);
+    ctx.log(`run ${id} succeeded: accuracy ${outcome.accuracy.toFixed(4)}, ${outcome.bytes} bytes`);
     return 'succeeded';
   } catch (error) {
-    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    await failRun(ctx.db, run.id, run.attempt, message);
-    ctx.log(`run ${run.id} failed: ${message}`);
+    return settleFailure(run, control, ctx, error);
+  }
+}
+
+/** After an attempt stopped with `error`: stop quietly, release, retry or fail — in that order of precedence. */
+async function settleFailure(
+  run: { id: string; attempt: number },
+  control: RunControl,
+  ctx: JobContext,
+  error: unknown,
+): Promise<JobOutcome> {
+  const { db } = ctx;
+  const { id, attempt } = run;
+  const maxAttempts = ctx.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  switch (control.stopReason) {
+    case 'cancelled':
+      ctx.log(`run ${id} stopped: cancelled`);
+      await dropCheckpoint(ctx, id);
+      return 'cancelled';
+    case 'superseded':
+      ctx.log(`run ${id} stopped: another worker holds it now`);
+      return 'superseded';
+    case 'shutdown': {
+      const r = await retryRun(db, id, attempt, {
+        message: `released by worker ${ctx.workerId} on shutdown`,
+        countsAsFailure: false,
+        maxAttempts,
+      });
+      if (r.outcome === 'retried') await ctx.enqueue([r.job]);
+      ctx.log(`run ${id} released on shutdown (${r.outcome})`);
+      return r.outcome === 'retried' ? 'released' : r.outcome === 'failed' ? 'failed' : 'superseded';
+    }
+  }
+  const message = describeError(error);
+  if (isPermanentRunError(error)) {
+    await failRun(db, id, attempt, message);
+    await dropCheckpoint(ctx, id);
+    ctx.log(`run ${id} failed: ${message}`);
     return 'failed';
+  }
+  const r = await retryRun(db, id, attempt, { message, maxAttempts, delayMs: ctx.backoff ?? retryBackoff() });
+  if (r.outcome === 'retried') {
+    await ctx.enqueue([r.job]);
+    ctx.log(`run ${id} attempt ${attempt} failed, retrying as attempt ${r.job.attempt}: ${message}`);
+    return 'retried';
+  }
+  if (r.outcome === 'failed') {
+    await dropCheckpoint(ctx, id);
+    ctx.log(`run ${id} failed after its last attempt: ${message}`);
+    return 'failed';
+  }
+  return 'superseded';
+}
+
+/** Why a write for a run found it no longer `running` under the attempt. */
+async function whyLost(db: PrismaClient, runId: string): Promise<StopReason> {
+  const run = await db.run.findUnique({ where: { id: runId }, select: { state: true } });
+  return run?.state === 'cancelled' ? 'cancelled' : 'superseded';
+}
+
+/** Writes the run's heartbeat every interval; stops the run when the database says it is no longer ours. */
+function startHeartbeat(ctx: JobContext, control: RunControl): () => void {
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy || control.stopReason !== undefined) return;
+    busy = true;
+    heartbeatRun(ctx.db, control.runId, control.attempt)
+      .then(async (alive) => {
+        if (!alive) control.stop(await whyLost(ctx.db, control.runId));
+      })
+      .catch((e: Error) => ctx.log(`run ${control.runId}: heartbeat failed: ${e.message}`))
+      .finally(() => {
+        busy = false;
+      });
+  }, ctx.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/** Best effort: the reconciler removes whatever is left (checkpoints of finished runs). */
+async function dropCheckpoint(ctx: JobContext, runId: string): Promise<void> {
+  if (!ctx.checkpoints) return;
+  try {
+    await ctx.checkpoints.delete(runId);
+    await deleteCheckpointRecord(ctx.db, runId);
+  } catch (e) {
+    ctx.log(`run ${runId}: could not delete its checkpoint (the reconciler will): ${(e as Error).message}`);
   }
 }
 

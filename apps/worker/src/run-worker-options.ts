@@ -1,4 +1,5 @@
 import type { PrismaClient } from '@distillery/db';
+import type { CheckpointStore } from './checkpoints/checkpoint-store.ts';
 
 export interface RunWorkerOptions {
   db: PrismaClient;
@@ -16,12 +17,74 @@ export interface RunWorkerOptions {
   backend?: 'tensorflow' | 'wasm' | 'cpu';
   /**
    * How long a job's lock lives without renewal before BullMQ hands it to another worker. Training blocks the
-   * event loop for a batch at a time, so this is generous. @defaultValue 120000 ms
+   * event loop for a batch at a time, so this is generous; a dead worker's runs are found sooner through their
+   * heartbeats (`staleAfterMs`). @defaultValue 120000 ms
    */
   lockDurationMs?: number;
+  /** Where training checkpoints go (shared by all workers). @defaultValue none: no checkpoints */
+  checkpoints?: CheckpointStore;
+  /** Failed attempts (errors, lost workers) before a run fails for good. @defaultValue 3 */
+  maxAttempts?: number;
+  /** Pause before the first retry of a failed run, doubled per further failure (≤ 5 min), in ms. @defaultValue 5000 */
+  retryBackoffMs?: number;
+  /** How often a running run's heartbeat is written, in ms. @defaultValue 5000 */
+  heartbeatIntervalMs?: number;
+  /** Heartbeat age after which the reconciler treats a run's worker as lost, in ms. @defaultValue 60000 */
+  staleAfterMs?: number;
+  /** Run a reconciler in this process (safe in every worker). @defaultValue true */
+  reconcile?: boolean;
+  /** Pause between reconciler passes, in ms. @defaultValue 5000 */
+  reconcileIntervalMs?: number;
+  /**
+   * On shutdown, how long a checkpointing run may take to reach its next checkpoint before it is stopped where
+   * it is (losing the partial epoch), in ms. @defaultValue 10000
+   */
+  checkpointGraceMs?: number;
+  /** On shutdown, how long to wait for runs to be released before closing regardless, in ms. @defaultValue 30000 */
+  shutdownTimeoutMs?: number;
 }
 
 export const RUN_WORKER_DEFAULTS = {
   concurrency: 1,
   lockDurationMs: 120_000,
+  maxAttempts: 3,
+  retryBackoffMs: 5000,
+  heartbeatIntervalMs: 5000,
+  staleAfterMs: 60_000,
+  reconcile: true,
+  reconcileIntervalMs: 5000,
+  checkpointGraceMs: 10_000,
+  shutdownTimeoutMs: 30_000,
 } as const;
+
+type Defaulted = keyof typeof RUN_WORKER_DEFAULTS;
+export type ResolvedRunWorkerOptions = RunWorkerOptions & Required<Pick<RunWorkerOptions, Defaulted>>;
+
+/** Defaults resolved once; nonsense rejected with the option's name and the rule. */
+export function resolveRunWorkerOptions(options: RunWorkerOptions): ResolvedRunWorkerOptions {
+  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  const o = { ...RUN_WORKER_DEFAULTS, ...defined } as ResolvedRunWorkerOptions;
+  const positive = (name: keyof RunWorkerOptions, v: number, integer = false) => {
+    if (!Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v))) {
+      throw new RangeError(`RunWorkerOptions.${name} must be a positive ${integer ? 'integer' : 'number'}, got ${v}`);
+    }
+  };
+  positive('concurrency', o.concurrency, true);
+  positive('maxAttempts', o.maxAttempts, true);
+  positive('lockDurationMs', o.lockDurationMs);
+  positive('heartbeatIntervalMs', o.heartbeatIntervalMs);
+  positive('staleAfterMs', o.staleAfterMs);
+  positive('reconcileIntervalMs', o.reconcileIntervalMs);
+  positive('shutdownTimeoutMs', o.shutdownTimeoutMs);
+  if (!(o.retryBackoffMs >= 0))
+    throw new RangeError(`RunWorkerOptions.retryBackoffMs must be ≥ 0, got ${o.retryBackoffMs}`);
+  if (!(o.checkpointGraceMs >= 0)) {
+    throw new RangeError(`RunWorkerOptions.checkpointGraceMs must be ≥ 0, got ${o.checkpointGraceMs}`);
+  }
+  if (o.staleAfterMs <= 2 * o.heartbeatIntervalMs) {
+    throw new RangeError(
+      `RunWorkerOptions.staleAfterMs (${o.staleAfterMs}) must exceed twice heartbeatIntervalMs (${o.heartbeatIntervalMs})`,
+    );
+  }
+  return o;
+}

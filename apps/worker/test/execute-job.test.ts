@@ -84,7 +84,7 @@ describe('executeJob', () => {
     expect(stored.result?.parameters).toBe(stored.predictedParameters);
     expect(stored.result?.bytes).toBe(stored.predictedBytes);
     expect(stored.artifacts.length).toBeGreaterThan(0);
-    expect(released).toEqual([{ runId: student.id, attempt: 1 }]);
+    expect(released).toMatchObject([{ runId: student.id, attempt: 1 }]);
     expect((await database.db.run.findUniqueOrThrow({ where: { id: student.id } })).state).toBe('queued');
   });
 

@@ -17,7 +17,7 @@ describe('RunQueue', () => {
     await queue.enqueue([{ runId, attempt: 1 }]);
     await queue.enqueue([{ runId, attempt: 1 }]);
     await queue.enqueue([{ runId, attempt: 2 }]);
-    const jobs = await queue.queue.getJobs(['waiting']);
+    const jobs = await queue.queue.getJobs(['waiting', 'prioritized']);
     expect(jobs.map((j) => j.id).sort()).toEqual(
       [runJobId({ runId, attempt: 1 }), runJobId({ runId, attempt: 2 })].sort(),
     );

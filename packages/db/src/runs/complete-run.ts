@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { PrismaClient } from '../database-client.ts';
-import { cancelDescendants } from './cancel-descendants.ts';
-import { refreshSweepState } from './refresh-sweep-state.ts';
-import { type ReleasedRun, releaseChildren } from './release-children.ts';
+import { withTransaction } from '../transient/with-transaction.ts';
+import { dispatchRuns, type ReleasedRun } from './dispatch-runs.ts';
+import type { MovedRun } from './moved-run.ts';
+import { releaseChildren } from './release-children.ts';
+import { recordTransition, stateEvents } from './run-events.ts';
 
 export interface RunResultInput {
   accuracy: number;
@@ -14,6 +16,13 @@ export interface RunResultInput {
   seconds: number;
 }
 
+export interface CompletedRun {
+  /** false when the run was not `running` under the attempt: nothing was written. */
+  completed: boolean;
+  /** Children that became `queued`, for the caller to enqueue after the commit. */
+  released: ReleasedRun[];
+}
+
 export interface ArtifactInput {
   name: string;
   contentType: string;
@@ -21,10 +30,11 @@ export interface ArtifactInput {
 }
 
 /**
- * Finishes a run in one transaction: its result (exactly one per run: the run id is the key, a redelivered
- * completion writes nothing), its artifacts, state `succeeded`, and its waiting children released.
- * Returns the released children for the caller to enqueue after the commit; an empty list when the run was no
- * longer `running` under `attempt` (cancelled meanwhile, or already completed by a redelivery).
+ * Finishes a run in one transaction: its result (exactly one per run: the run id is the key, and only the
+ * transition `running` → `succeeded` under `attempt` writes it), its artifacts, state `succeeded`, and its
+ * waiting children released. Returns the released children for the caller to enqueue after the commit; an
+ * empty list when the run was no longer `running` under `attempt` (cancelled meanwhile, taken over, or already
+ * completed by a redelivery).
  */
 export async function completeRun(
   db: PrismaClient,
@@ -32,14 +42,15 @@ export async function completeRun(
   attempt: number,
   result: RunResultInput,
   artifacts: ArtifactInput[],
-): Promise<ReleasedRun[]> {
-  return db.$transaction(async (tx) => {
-    const finished = await tx.run.updateMany({
-      where: { id: runId, attempt, state: 'running' },
-      data: { state: 'succeeded', progress: 1, finishedAt: new Date(), error: null },
-    });
-    if (finished.count === 0) return [];
-    await tx.result.createMany({ data: [{ runId, ...result }], skipDuplicates: true });
+): Promise<CompletedRun> {
+  return withTransaction(db, async (tx) => {
+    const [run] = await tx.$queryRaw<MovedRun[]>`
+      UPDATE runs SET state = 'succeeded', progress = 1, finished_at = now(), error = NULL, updated_at = now()
+      WHERE id = ${runId}::uuid AND attempt = ${attempt} AND state = 'running'
+      RETURNING id::text AS id, sweep_id::text AS "sweepId", attempt`;
+    if (run === undefined) return { completed: false, released: [] };
+    // A plain insert: a second result for the run would violate the primary key and roll everything back.
+    await tx.result.create({ data: { runId, ...result } });
     for (const a of artifacts) {
       const data = new Uint8Array(a.data);
       const row = {
@@ -55,34 +66,11 @@ export async function completeRun(
       });
     }
     const released = await releaseChildren(tx, runId);
-    const run = await tx.run.findUniqueOrThrow({ where: { id: runId }, select: { sweepId: true } });
-    const sweeps = new Set([run.sweepId]);
-    if (released.length > 0) {
-      const children = await tx.run.findMany({
-        where: { id: { in: released.map((r) => r.runId) } },
-        select: { sweepId: true },
-      });
-      for (const c of children) sweeps.add(c.sweepId);
-    }
-    for (const sweepId of sweeps) await refreshSweepState(tx, sweepId);
-    return released;
-  });
-}
-
-/**
- * Marks a run failed with a message for the researcher, cancels everything downstream of it (recording
- * why), and refreshes the sweeps involved. No-op when the run is no longer `running` under `attempt`.
- */
-export async function failRun(db: PrismaClient, runId: string, attempt: number, message: string): Promise<boolean> {
-  return db.$transaction(async (tx) => {
-    const failed = await tx.run.updateMany({
-      where: { id: runId, attempt, state: 'running' },
-      data: { state: 'failed', finishedAt: new Date(), error: message.slice(0, 4000) },
-    });
-    if (failed.count === 0) return false;
-    const run = await tx.run.findUniqueOrThrow({ where: { id: runId }, select: { sweepId: true, key: true } });
-    const sweeps = await cancelDescendants(tx, runId, `parent run ${run.key} (${runId}) failed`);
-    for (const sweepId of new Set([run.sweepId, ...sweeps])) await refreshSweepState(tx, sweepId);
-    return true;
+    await recordTransition(tx, [...stateEvents([run], 'succeeded'), ...stateEvents(released, 'queued')]);
+    const jobs = await dispatchRuns(
+      tx,
+      released.map((r) => r.id),
+    );
+    return { completed: true, released: jobs };
   });
 }

@@ -1,0 +1,42 @@
+import type { PrismaClient } from '../database-client.ts';
+import { withTransaction } from '../transient/with-transaction.ts';
+import { cancelDescendants } from './cancel-descendants.ts';
+import type { MovedRun } from './moved-run.ts';
+import { recordTransition, stateEvents } from './run-events.ts';
+
+export interface CancelOutcome {
+  /** false when no such run/sweep belongs to the team. */
+  found: boolean;
+  /** Runs this request cancelled (none when everything was already finished: cancelling is idempotent). */
+  cancelled: MovedRun[];
+}
+
+/**
+ * Cancels one of the team's runs if it has not finished, and everything downstream of it (in any sweep),
+ * in one transaction. Workers executing any of them stop at their next check (see packages/queue's cancel
+ * signal and the heartbeat); queued jobs of cancelled runs are dropped when claimed, if not removed before.
+ */
+export async function cancelRun(
+  db: PrismaClient,
+  teamId: string,
+  runId: string,
+  reason: string,
+): Promise<CancelOutcome> {
+  return withTransaction(db, async (tx) => {
+    const exists = await tx.run.findFirst({ where: { id: runId, teamId }, select: { key: true } });
+    if (exists === null) return { found: false, cancelled: [] };
+    const own = await tx.$queryRaw<MovedRun[]>`
+      UPDATE runs SET state = 'cancelled', skipped_reason = ${reason}, finished_at = now(), not_before = NULL,
+                      updated_at = now()
+      WHERE id = ${runId}::uuid AND state IN ('waiting', 'queued', 'running')
+      RETURNING id::text AS id, sweep_id::text AS "sweepId", attempt`;
+    if (own.length === 0) return { found: true, cancelled: [] };
+    const because = `parent run ${exists.key} (${runId}) was cancelled`;
+    const downstream = await cancelDescendants(tx, runId, because);
+    await recordTransition(tx, [
+      ...stateEvents(own, 'cancelled', reason),
+      ...stateEvents(downstream, 'cancelled', because),
+    ]);
+    return { found: true, cancelled: [...own, ...downstream] };
+  });
+}

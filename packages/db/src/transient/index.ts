@@ -1,0 +1,2 @@
+export * from './is-transient-error.ts';
+export * from './with-transaction.ts';
