@@ -5,6 +5,7 @@ export type MlErrorCode =
   | 'DATASET_UNSUPPORTED'
   | 'ARTIFACT_FORMAT'
   | 'RUN_CONFIG'
+  | 'CHECKPOINT'
   | 'BACKEND';
 
 export class MlError extends Error {
@@ -36,6 +37,26 @@ export class RunConfigError extends MlError {
   override readonly name = 'RunConfigError';
   constructor(message: string, options?: ErrorOptions) {
     super('RUN_CONFIG', message, options);
+  }
+}
+
+/** Why a training checkpoint was refused. */
+export type CheckpointRefusal = 'format' | 'config' | 'parent' | 'backend' | 'epoch';
+
+/**
+ * A `resumeFrom` checkpoint that cannot be resumed: malformed (`format`), written by a run with another config
+ * (`config`) or parent artifact (`parent`), on another backend (`backend`: resuming would not reproduce the
+ * uninterrupted run), or for an epoch outside the run (`epoch`). The checkpoint is unusable for this run;
+ * starting again without it is the way on.
+ */
+export class CheckpointError extends MlError {
+  override readonly name = 'CheckpointError';
+  constructor(
+    readonly reason: CheckpointRefusal,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super('CHECKPOINT', message, options);
   }
 }
 

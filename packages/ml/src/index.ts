@@ -12,7 +12,15 @@ export { BACKEND_ENV, type BackendName, initBackend } from './backend/init-backe
 export { registerWasmKernels } from './backend/wasm-kernels.ts';
 export type { Dataset, DatasetSplit } from './data/dataset.ts';
 export { clearDatasetCache, loadDataset } from './data/load-dataset.ts';
-export { ArtifactError, DatasetError, MlError, type MlErrorCode, RunConfigError } from './errors.ts';
+export {
+  ArtifactError,
+  CheckpointError,
+  type CheckpointRefusal,
+  DatasetError,
+  MlError,
+  type MlErrorCode,
+  RunConfigError,
+} from './errors.ts';
 export { APLU, type APLUArgs, aplu } from './layers/aplu.ts';
 export { ChannelPReLU, type ChannelPReLUArgs, channelPRelu } from './layers/channel-prelu.ts';
 export { LMA, type LMAArgs, lma, lmaActivation } from './layers/lma.ts';
@@ -20,5 +28,6 @@ export { TrainableSwish, type TrainableSwishArgs, trainableSwish } from './layer
 export { buildModel } from './model/build-model.ts';
 export { dequantizeBuckets, type QuantizedTensor, quantizeBuckets } from './quantize/bucket-quantize.ts';
 export { type ExecuteRunInput, executeRun, type RunOutcome } from './run/execute-run.ts';
+export { TRAINING_CHECKPOINTS, type TrainingCheckpoint } from './train/checkpoint.ts';
 export { crossEntropy, type DistillSettings, kdLoss } from './train/kd-loss.ts';
 export type { EpochMetrics } from './train/train-model.ts';

@@ -7,14 +7,37 @@ export type Random = () => number;
 
 /** mulberry32: 32-bit state, uniform floats in [0, 1). */
 export function mulberry32(seed: number): Random {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
+  const generator = new Mulberry32(seed);
+  return () => generator.next();
+}
+
+/** mulberry32 as an object whose 32-bit state can be read and restored (training checkpoints). */
+export class Mulberry32 {
+  private a: number;
+
+  constructor(seed: number) {
+    this.a = seed >>> 0;
+  }
+
+  /** The generator's whole state: restoring it continues the exact same stream. */
+  get state(): number {
+    return this.a;
+  }
+
+  set state(value: number) {
+    if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
+      throw new Error(`mulberry32 state must be a uint32, got ${value}`);
+    }
+    this.a = value;
+  }
+
+  next(): number {
+    this.a = (this.a + 0x6d2b79f5) >>> 0;
+    let t = this.a;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  }
 }
 
 /** A 31-bit seed derived from a base seed and labels (FNV-1a over the text, then a murmur3 finaliser). */

@@ -12,10 +12,18 @@ import { decodeWeights, loadModelArtifact, type ModelArtifact, saveModelArtifact
 import { currentBackend } from '../backend/init-backend.ts';
 import { loadDataset } from '../data/load-dataset.ts';
 import { selectRunData } from '../data/run-data.ts';
-import { ArtifactError, abortError, RunConfigError } from '../errors.ts';
+import { ArtifactError, abortError, CheckpointError, RunConfigError } from '../errors.ts';
 import { buildModel, inputLayout } from '../model/build-model.ts';
 import type { QuantizedTensor } from '../quantize/bucket-quantize.ts';
 import { quantizeModelWeights } from '../quantize/quantize-model.ts';
+import {
+  artifactDigest,
+  type CheckpointIdentity,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  type TrainingCheckpoint,
+  type TrainingState,
+} from '../train/checkpoint.ts';
 import { evaluate, predictLogits } from '../train/evaluate.ts';
 import { type EpochMetrics, trainModel } from '../train/train-model.ts';
 
@@ -40,8 +48,20 @@ export interface ExecuteRunInput {
   parent?: ModelArtifact;
   /** Awaited after every epoch. */
   onEpoch?: (m: EpochMetrics) => void | Promise<void>;
-  /** Stops training between batches; the promise then rejects with an AbortError. */
+  /** Stops training between batches and epochs; the promise then rejects with an AbortError. */
   signal?: AbortSignal;
+  /**
+   * Continue after `resumeFrom.epoch` (a checkpoint that `onCheckpoint` gave for this same config and parent, on
+   * this backend), to the same result — bit-identical weights and metrics — as an uninterrupted run. A checkpoint
+   * of another config, parent or backend, or a malformed one, is refused with a CheckpointError before any
+   * work. Not for quantize-ptq (nothing to resume).
+   */
+  resumeFrom?: TrainingCheckpoint;
+  /**
+   * Awaited after every epoch (the last one too), after `onEpoch`, with the state to resume from. Its files are
+   * fresh buffers the callee may keep. An abort signalled inside it stops the run right after it returns.
+   */
+  onCheckpoint?: (checkpoint: TrainingCheckpoint) => Promise<void>;
 }
 
 /**
@@ -80,6 +100,16 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunOutcome> {
   }
   if (config.kind !== 'quantize-ptq' && !config.train)
     throw new RunConfigError(`a ${config.kind} run needs config.train`);
+
+  let resume: TrainingState | undefined;
+  let identity: CheckpointIdentity | undefined;
+  if (input.resumeFrom || input.onCheckpoint) {
+    if (config.kind === 'quantize-ptq' && input.resumeFrom) {
+      throw new CheckpointError('epoch', 'a quantize-ptq run does not train: there is no checkpoint to resume');
+    }
+    identity = { config, parent: input.parent ? artifactDigest(input.parent.files) : null, backend };
+    if (input.resumeFrom) resume = decodeCheckpoint(input.resumeFrom, identity);
+  }
 
   const dataset = loadDataset(config.dataset);
   const data = selectRunData(dataset, config.dataset);
@@ -122,6 +152,15 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunOutcome> {
             ? { indices: quantizedIndices, bits: layout.bits, bucketSize: layout.bucketSize }
             : null,
         ...(input.onEpoch ? { onEpoch: input.onEpoch } : {}),
+        ...(resume ? { resume } : {}),
+        ...(input.onCheckpoint && identity
+          ? {
+              onState: (state: TrainingState) =>
+                (input.onCheckpoint as NonNullable<ExecuteRunInput['onCheckpoint']>)(
+                  encodeCheckpoint(state, identity as CheckpointIdentity),
+                ),
+            }
+          : {}),
         ...(signal ? { signal } : {}),
       });
       if (config.kind === 'quantize-qat' && layout) {

@@ -58,6 +58,48 @@ export class Optimizer {
     });
   }
 
+  /** Updates applied so far (Adam's bias correction depends on it). */
+  get stepCount(): number {
+    return this.steps;
+  }
+
+  /**
+   * The optimizer's state for a checkpoint: the step count and its slot variables (Adam: first then second
+   * moments; SGD with momentum: the momentum buffers), each in the order of the variables.
+   */
+  async state(): Promise<{ steps: number; slots: Float32Array[][] }> {
+    const slots: Float32Array[][] = [];
+    for (const slot of this.slots) {
+      const values: Float32Array[] = [];
+      for (const v of slot) values.push((await v.data()) as Float32Array);
+      slots.push(values);
+    }
+    return { steps: this.steps, slots };
+  }
+
+  /** Restores a state from `state()` (same spec and variables); throws when the slot shapes do not match. */
+  restore(state: { steps: number; slots: Float32Array[][] }): void {
+    if (state.slots.length !== this.slots.length) {
+      throw new Error(`optimizer state has ${state.slots.length} slot sets, this optimizer ${this.slots.length}`);
+    }
+    state.slots.forEach((values, s) => {
+      const slot = this.slots[s] as tf.Variable[];
+      if (values.length !== slot.length)
+        throw new Error(`optimizer slot set ${s}: ${values.length} tensors, not ${slot.length}`);
+      values.forEach((data, i) => {
+        const v = slot[i] as tf.Variable;
+        if (data.length !== v.size) throw new Error(`optimizer slot ${s}/${i}: ${data.length} values, not ${v.size}`);
+      });
+    });
+    state.slots.forEach((values, s) => {
+      values.forEach((data, i) => {
+        const v = this.slots[s]?.[i] as tf.Variable;
+        tf.tidy(() => v.assign(tf.tensor(data, v.shape, 'float32')));
+      });
+    });
+    this.steps = state.steps;
+  }
+
   dispose(): void {
     for (const slot of this.slots) for (const v of slot) v.dispose();
     this.slots.length = 0;

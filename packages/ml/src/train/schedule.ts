@@ -12,6 +12,16 @@ export const SCHEDULE_DEFAULTS = {
  * `plateau` uses: after `patience` epochs without improvement the rate is multiplied by `factor` (the paper
  * halves it).
  */
+/** What a schedule carries between epochs (only `plateau` has any); saved in training checkpoints. */
+export interface ScheduleState {
+  /** The current plateau rate. */
+  rate: number;
+  /** Best monitored loss so far (+∞ before the first epoch). */
+  best: number;
+  /** Epochs since the last improvement. */
+  stale: number;
+}
+
 export class LearningRateSchedule {
   private plateauRate: number;
   private best = Number.POSITIVE_INFINITY;
@@ -57,5 +67,15 @@ export class LearningRateSchedule {
       this.plateauRate *= this.spec.factor ?? SCHEDULE_DEFAULTS.plateau.factor;
       this.stale = 0;
     }
+  }
+
+  state(): ScheduleState {
+    return { rate: this.plateauRate, best: this.best, stale: this.stale };
+  }
+
+  restore(state: ScheduleState): void {
+    this.plateauRate = state.rate;
+    this.best = state.best;
+    this.stale = state.stale;
   }
 }

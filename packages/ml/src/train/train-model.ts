@@ -1,9 +1,10 @@
 import type { TrainSpec } from '@distillery/spec';
 import * as tf from '@tensorflow/tfjs';
 import { makeBatch, type RunData } from '../data/run-data.ts';
-import { abortError } from '../errors.ts';
+import { abortError, CheckpointError } from '../errors.ts';
 import { fakeQuantize } from '../quantize/bucket-quantize.ts';
-import { deriveSeed, mulberry32, permutation } from '../random/prng.ts';
+import { deriveSeed, Mulberry32, permutation } from '../random/prng.ts';
+import type { TrainingState } from './checkpoint.ts';
 import { evaluate } from './evaluate.ts';
 import { type DistillSettings, kdLoss } from './kd-loss.ts';
 import { Optimizer } from './optimizer.ts';
@@ -43,6 +44,10 @@ export interface TrainOptions {
   teacherLogits: Float32Array | null;
   qat: QatSettings | null;
   onEpoch?: (m: EpochMetrics) => void | Promise<void>;
+  /** Continue after `resume.epoch` from this state (same model spec, data and training settings). */
+  resume?: TrainingState;
+  /** Awaited after every epoch, after `onEpoch`, with the state to resume from (fresh arrays). */
+  onState?: (state: TrainingState) => Promise<void>;
   signal?: AbortSignal;
 }
 
@@ -64,7 +69,8 @@ export async function trainModel(o: TrainOptions): Promise<EpochMetrics[]> {
   const decay = weights.map((w) => /\/kernel$/.test(w.originalName));
   const optimizer = new Optimizer(train.optimizer, variables, decay);
   const schedule = new LearningRateSchedule(train.optimizer.lr, train.epochs, train.schedule);
-  const shuffle = mulberry32(deriveSeed(o.seed, 'shuffle'));
+  const shuffler = new Mulberry32(deriveSeed(o.seed, 'shuffle'));
+  const shuffle = () => shuffler.next();
   const n = data.train.indices.length;
   const classes = dataset.classes;
   const qatVariables = (o.qat?.indices ?? []).map((i) => {
@@ -75,7 +81,17 @@ export async function trainModel(o: TrainOptions): Promise<EpochMetrics[]> {
   const history: EpochMetrics[] = [];
   let lastYield = performance.now();
   try {
-    for (let epoch = 1; epoch <= train.epochs; epoch++) {
+    if (o.resume) {
+      restoreWeights(model, o.resume);
+      try {
+        optimizer.restore(o.resume.optimizer);
+      } catch (e) {
+        throw new CheckpointError('format', `the checkpoint's optimizer state: ${(e as Error).message}`, { cause: e });
+      }
+      schedule.restore(o.resume.schedule);
+      shuffler.state = o.resume.shuffle;
+    }
+    for (let epoch = (o.resume?.epoch ?? 0) + 1; epoch <= train.epochs; epoch++) {
       const started = performance.now();
       const lr = schedule.rate(epoch);
       const positions = permutation(n, shuffle);
@@ -143,10 +159,51 @@ export async function trainModel(o: TrainOptions): Promise<EpochMetrics[]> {
       };
       history.push(metrics);
       await o.onEpoch?.(metrics);
+      if (o.onState) {
+        const weights = [];
+        for (const w of model.weights) {
+          weights.push({
+            name: w.originalName,
+            shape: [...w.shape] as number[],
+            values: Float32Array.from((await w.read().data()) as Float32Array),
+          });
+        }
+        const { steps, slots } = await optimizer.state();
+        await o.onState({
+          epoch,
+          shuffle: shuffler.state,
+          schedule: schedule.state(),
+          optimizer: { steps, slots: slots.map((slot) => slot.map((v) => Float32Array.from(v))) },
+          weights,
+          metrics: {
+            trainLoss: metrics.trainLoss,
+            trainAccuracy: metrics.trainAccuracy,
+            valLoss: metrics.valLoss,
+            valAccuracy: metrics.valAccuracy,
+            learningRate: metrics.learningRate,
+          },
+        });
+      }
+      if (o.signal?.aborted) throw abortError(o.signal);
       lastYield = performance.now();
     }
   } finally {
     optimizer.dispose();
   }
   return history;
+}
+
+/** Writes a checkpoint's weights into `model`, refusing one whose tensors are not the model's. */
+function restoreWeights(model: tf.LayersModel, state: TrainingState): void {
+  const want = model.weights.map((w) => `${w.originalName} [${w.shape}]`).join(', ');
+  const got = state.weights.map((w) => `${w.name} [${w.shape}]`).join(', ');
+  if (got !== want) {
+    throw new CheckpointError('format', `the checkpoint's weights (${got}) are not the model's (${want})`);
+  }
+  model.weights.forEach((w, i) => {
+    const values = (state.weights[i] as TrainingState['weights'][number]).values;
+    tf.tidy(() => {
+      w.write(tf.tensor(values, w.shape as number[], 'float32'));
+    });
+  });
 }
