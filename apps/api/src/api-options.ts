@@ -1,6 +1,7 @@
 import type { PrismaClient } from '@distillery/db';
 import type { RedisProbe, RunQueue } from '@distillery/queue';
 import type { FastifyServerOptions } from 'fastify';
+import type { EventStreamOptions } from './lib/event-stream-options.ts';
 
 /** What the API needs from its host: the process (CLI `serve`, tests) owns these and closes them. */
 export interface ApiOptions {
@@ -20,6 +21,11 @@ export interface ApiOptions {
    * @defaultValue 1_048_576 (1 MiB)
    */
   bodyLimit?: number;
+  /**
+   * Server-Sent Events (`GET /v1/runs/:id/events`, `/v1/sweeps/:id/events`): what wakes a stream when events
+   * commit, and how often streams poll without it. @defaultValue {} (polling only)
+   */
+  events?: EventStreamOptions;
 }
 
 /** Options with every default resolved. */
@@ -36,6 +42,7 @@ export function resolveApiOptions(options: ApiOptions): ResolvedApiOptions {
     ...options,
     logger: options.logger ?? DEFAULT_API_OPTIONS.logger,
     bodyLimit: options.bodyLimit ?? DEFAULT_API_OPTIONS.bodyLimit,
+    events: options.events ?? {},
   };
   for (const name of ['db', 'queue', 'redisProbe'] as const) {
     if (resolved[name] == null) throw new TypeError(`ApiOptions.${name} is required`);

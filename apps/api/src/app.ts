@@ -3,6 +3,7 @@ import { serializerCompiler } from 'fastify-type-provider-zod';
 import { type ApiOptions, resolveApiOptions } from './api-options.ts';
 import dependencies from './plugins/dependencies.ts';
 import errorHandler from './plugins/error-handler.ts';
+import eventStreams from './plugins/event-streams.ts';
 import swagger from './plugins/swagger.ts';
 import sweepBodyParsers from './plugins/sweep-body-parsers.ts';
 import { zodValidatorCompiler } from './plugins/zod-validator-compiler.ts';
@@ -29,6 +30,7 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(swagger);
   await app.register(dependencies, { db: config.db, queue: config.queue, redisProbe: config.redisProbe });
   await app.register(errorHandler, { bodyLimit: config.bodyLimit });
+  await app.register(eventStreams, config.events);
   await app.register(sweepBodyParsers);
 
   await app.register(healthz);

@@ -77,6 +77,13 @@ export function contractExamples(): { file: string; yaml: string }[] {
     .map((file) => ({ file, yaml: readFileSync(join(EXAMPLES_DIR, file), 'utf8') }));
 }
 
+/**
+ * Each quickstart() gets its own teacher seed, so its teacher is a new configuration: identical teachers are
+ * trained once per team and reused by later sweeps (issue 4), which would otherwise make a suite's sweeps depend
+ * on the order they were submitted in. Tests of that reuse pass the same `teacher` twice.
+ */
+let nextTeacherSeed = 1000;
+
 /** The smallest useful sweep: a teacher, two students (relu, LMA-8), one PTQ variant each, one seed. */
 export function quickstart(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -86,6 +93,7 @@ export function quickstart(overrides: Record<string, unknown> = {}): Record<stri
     teacher: {
       model: { family: 'mlp', hidden: [128], activation: 'relu' },
       train: { epochs: 2, batchSize: 64, optimizer: { name: 'adam', lr: 0.001 } },
+      seed: nextTeacherSeed++,
     },
     students: {
       model: { family: 'mlp', hidden: [16], activation: 'relu' },

@@ -67,9 +67,17 @@ describe('GET /docs', () => {
     expect(Object.keys(doc.paths).sort()).toEqual([
       '/healthz',
       '/readyz',
+      '/v1/compare',
+      '/v1/frontier',
+      '/v1/results',
+      '/v1/results/runs',
       '/v1/runs/{id}',
+      '/v1/runs/{id}/cancel',
+      '/v1/runs/{id}/events',
       '/v1/sweeps',
       '/v1/sweeps/{id}',
+      '/v1/sweeps/{id}/cancel',
+      '/v1/sweeps/{id}/events',
       '/v1/sweeps/{id}/results',
       '/v1/sweeps/{id}/runs',
     ]);

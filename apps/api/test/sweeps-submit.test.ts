@@ -136,7 +136,7 @@ describe('POST /v1/sweeps', () => {
       const ids = new Set(runs.map((r) => r.id));
       const onQueue = (await api.queuedRunIds()).filter((runId) => ids.has(runId));
       expect(onQueue).toEqual([runs.find((r) => r.key === 'teacher')?.id]);
-      const jobs = await api.queue.queue.getJobs(['waiting']);
+      const jobs = await api.queue.queue.getJobs(['waiting', 'prioritized']);
       expect(jobs.find((j) => j.data.runId === onQueue[0])?.data).toEqual({ runId: onQueue[0], attempt: 1 });
     });
   });

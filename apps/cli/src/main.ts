@@ -10,6 +10,7 @@ const teamCreateCommand = async (name: string) =>
   (await import('./commands/team-create-command.ts')).teamCreateCommand(name);
 const serveCommand = async (flags: ServeFlags) => (await import('./commands/serve-command.ts')).serveCommand(flags);
 const workerCommand = async (flags: WorkerFlags) => (await import('./commands/worker-command.ts')).workerCommand(flags);
+const reconcileCommand = async () => (await import('./commands/reconcile-command.ts')).reconcileCommand();
 const demoCommand = async (file: string) => (await import('./commands/demo-command.ts')).demoCommand(file);
 
 function program(): Command {
@@ -39,7 +40,12 @@ function program(): Command {
     .description('run a worker that executes runs from the queue')
     .option('-c, --concurrency <n>', 'runs at once in this process', '1')
     .option('--backend <name>', 'TensorFlow.js backend: tensorflow | wasm | cpu (env DISTILLERY_BACKEND)')
+    .option('--no-reconcile', 'do not run a reconciler in this worker (run `distillery reconcile` instead)')
     .action(workerCommand);
+  cli
+    .command('reconcile')
+    .description('repair the queue from PostgreSQL: re-enqueue lost runs, retry runs whose worker died')
+    .action(reconcileCommand);
   cli
     .command('demo')
     .description('migrate, start an API and a worker in this process, run a sweep and print its results')

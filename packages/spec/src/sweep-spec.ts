@@ -72,6 +72,11 @@ export const SweepSpecShape = z.strictObject({
   /** Student replicates; results aggregate over them. @defaultValue [0] */
   seeds: z.array(Seed).min(1).max(100).optional(),
   budget: z.strictObject({ maxRuns: z.int().min(1).max(MAX_RUNS_PER_SWEEP) }).optional(),
+  /**
+   * Scheduling priority, -10..10: every run of a higher-priority sweep is started before any run of a lower one
+   * (within a priority, sweeps and teams share the workers fairly). @defaultValue 0
+   */
+  priority: z.int().min(-10).max(10).optional(),
 });
 
 /** Most validation issues reported for one grid before giving up (every point may fail the same way). */

@@ -1,4 +1,4 @@
-import { RunKind } from '@distillery/spec';
+import { RunConfig, RunKind } from '@distillery/spec';
 import { z } from 'zod';
 import { PredictedSize } from './predicted-size.ts';
 
@@ -14,6 +14,10 @@ export const PlannedRunView = z.object({
   label: z.string(),
   /** Hash of the config without its seed: replicates share it. */
   group: z.string(),
+  /** Hash of the whole config (teachers with equal hashes are trained once per team and reused). */
+  configHash: z.string(),
+  /** Everything the worker will execute, defaults resolved. */
+  config: RunConfig,
   predicted: PredictedSize,
 });
 export type PlannedRunView = z.infer<typeof PlannedRunView>;
@@ -25,6 +29,11 @@ export const SweepPlan = z
     /** sha256 of the canonical spec (the same hash a submission stores). */
     specHash: z.string(),
     runCount: z.int(),
+    /**
+     * The team's existing teacher with this sweep's teacher configuration, which a submission would reuse instead
+     * of training another (its dependents then wait for it, and the plan has no teacher run); null when none.
+     */
+    reusedTeacherRunId: z.string().nullable(),
     runs: z.array(PlannedRunView),
   })
   .meta({ id: 'SweepPlan' });

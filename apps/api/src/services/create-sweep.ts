@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { Prisma, PrismaClient } from '@distillery/db';
+import { dispatchRuns, type Prisma, type PrismaClient, recordSweepCreated } from '@distillery/db';
 import type { RunQueue } from '@distillery/queue';
-import { canonicalHash, expandSweep, type SweepSpec } from '@distillery/spec';
+import { canonicalHash, expandSweep, type SweepSpec, TEACHER_KEY } from '@distillery/spec';
 import type { FastifyBaseLogger } from 'fastify';
 import { withTimeout } from '../lib/with-timeout.ts';
+import { findReusableTeacher } from './find-reusable-teacher.ts';
 import { insertRuns, type NewRun } from './insert-runs.ts';
-import { resolveTeacherRun } from './resolve-teacher-run.ts';
+import { type ResolvedTeacher, resolveTeacherRun } from './resolve-teacher-run.ts';
+import { reuseTeacher } from './reuse-teacher.ts';
 
 export interface CreateSweepDeps {
   db: PrismaClient;
@@ -37,19 +39,28 @@ const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 60_000 } as const;
 /**
  * Stores a sweep and all its runs in one transaction, then puts the runs that can start right away on the
  * queue. Initial states: no parent → `queued`; a parent in the sweep → `waiting`; a reused teacher →
- * `queued` if it already succeeded, else `waiting`. Returns the new sweep's id.
+ * `queued` if it already succeeded, else `waiting`. The teacher is reused when the spec names one
+ * (`teacher.runId`) or when the team already has a teacher with the same configuration hash, trained or on its
+ * way (issue 4, item 2): the sweep then has no teacher run of its own. Each run's first event is recorded
+ * with it. Returns the new sweep's id.
  */
 export async function createSweep(deps: CreateSweepDeps, input: CreateSweepInput): Promise<string> {
   const { db, queue, log } = deps;
   const { teamId, spec } = input;
-  const planned = expandSweep(spec);
+  const expanded = expandSweep(spec);
   const sweepId = randomUUID();
-  // Ids are chosen here so that children can name their parents in the same multi-row insert.
-  const idByKey = new Map(planned.map((r) => [r.key, randomUUID()]));
 
   const queued = await db.$transaction(async (tx) => {
-    const teacher =
-      'runId' in spec.teacher ? await resolveTeacherRun(tx, teamId, spec.teacher.runId, spec.dataset) : null;
+    let teacher: ResolvedTeacher | null;
+    let planned = expanded;
+    if ('runId' in spec.teacher) {
+      teacher = await resolveTeacherRun(tx, teamId, spec.teacher.runId, spec.dataset);
+    } else {
+      teacher = await findReusableTeacher(tx, teamId, expanded.find((r) => r.key === TEACHER_KEY)?.hash as string);
+      if (teacher !== null) planned = reuseTeacher(expanded, teacher.id);
+    }
+    // Ids are chosen here so that children can name their parents in the same multi-row insert.
+    const idByKey = new Map(planned.map((r) => [r.key, randomUUID()]));
     const now = new Date();
     await tx.sweep.create({
       data: {
@@ -61,9 +72,10 @@ export async function createSweep(deps: CreateSweepDeps, input: CreateSweepInput
         spec: input.submitted as Prisma.InputJsonValue,
         canonical: spec as unknown as Prisma.InputJsonValue,
         specHash: canonicalHash(spec),
+        priority: spec.priority ?? 0,
       },
     });
-    const rows = planned.map((r): NewRun => {
+    const rows = planned.map((r, position): NewRun => {
       let parentId: string | null = null;
       let state: NewRun['state'] = 'queued';
       if (r.parentKey !== null) {
@@ -89,10 +101,15 @@ export async function createSweep(deps: CreateSweepDeps, input: CreateSweepInput
         predictedBytes: r.size.bytes,
         bits: r.size.bits,
         queuedAt: state === 'queued' ? now : null,
+        position,
       };
     });
     await insertRuns(tx, rows);
-    return rows.filter((r) => r.state === 'queued').map((r) => ({ runId: r.id, attempt: 1 }));
+    await recordSweepCreated(tx, sweepId);
+    return dispatchRuns(
+      tx,
+      rows.filter((r) => r.state === 'queued').map((r) => r.id),
+    );
   }, TRANSACTION_OPTIONS);
 
   try {

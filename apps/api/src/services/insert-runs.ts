@@ -18,6 +18,8 @@ export interface NewRun {
   predictedBytes: number;
   bits: number;
   queuedAt: Date | null;
+  /** Ordinal in the sweep's expansion (fair-share rank of its job). */
+  position: number;
 }
 
 /**
@@ -29,11 +31,11 @@ export async function insertRuns(tx: Prisma.TransactionClient, runs: readonly Ne
   if (runs.length === 0) return;
   await tx.$executeRaw`
     INSERT INTO runs (id, sweep_id, team_id, key, kind, parent_id, label, group_hash, config_hash, config, state,
-                      attempt, predicted_parameters, predicted_bytes, bits, queued_at, updated_at)
+                      attempt, predicted_parameters, predicted_bytes, bits, queued_at, position, updated_at)
     SELECT r.id, r."sweepId", r."teamId", r.key, r.kind, r."parentId", r.label, r."groupHash", r."configHash",
-           r.config, r.state, 1, r."predictedParameters", r."predictedBytes", r.bits, r."queuedAt", now()
+           r.config, r.state, 1, r."predictedParameters", r."predictedBytes", r.bits, r."queuedAt", r.position, now()
     FROM jsonb_to_recordset(${JSON.stringify(runs)}::jsonb) AS r(
       id uuid, "sweepId" uuid, "teamId" uuid, key text, kind text, "parentId" uuid, label text, "groupHash" text,
       "configHash" text, config jsonb, state text, "predictedParameters" int, "predictedBytes" int, bits int,
-      "queuedAt" timestamptz)`;
+      "queuedAt" timestamptz, position int)`;
 }

@@ -1,4 +1,5 @@
 import { buildApp } from '@distillery/api';
+import { RunEventListener } from '@distillery/db';
 import { RedisProbe, RunQueue } from '@distillery/queue';
 import { loadConfig, resolvePort } from '../config.ts';
 import { checkRedis, connectDatabase } from '../services.ts';
@@ -20,10 +21,13 @@ export async function serveCommand(flags: ServeFlags): Promise<void> {
   await checkRedis(config);
   const queue = new RunQueue({ redisUrl: config.redisUrl, prefix: config.queuePrefix });
   const redisProbe = new RedisProbe(config.redisUrl);
-  const app = await buildApp({ db, queue, redisProbe, logger: true });
+  // One LISTEN connection wakes the SSE streams when run events commit (they poll as well).
+  const runEvents = new RunEventListener(config.databaseUrl);
+  await runEvents.start();
+  const app = await buildApp({ db, queue, redisProbe, logger: true, events: { source: runEvents } });
   await app.listen({ port, host });
   onShutdown(async () => {
     await app.close();
-    await Promise.all([queue.close(), redisProbe.close(), db.$disconnect()]);
+    await Promise.all([queue.close(), redisProbe.close(), runEvents.close(), db.$disconnect()]);
   });
 }

@@ -1,17 +1,23 @@
-import { RunWorker } from '@distillery/worker';
+import { DEFAULT_ARTIFACT_DIR, FileCheckpointStore, RunWorker } from '@distillery/worker';
 import { loadConfig } from '../config.ts';
 import { ConfigError } from '../config-error.ts';
 import { checkRedis, connectDatabase } from '../services.ts';
 import { onShutdown } from '../shutdown.ts';
+import { loadWorkflowConfig } from '../workflow-config.ts';
 
 export interface WorkerFlags {
   concurrency?: string;
   backend?: string;
+  /** commander's `--no-reconcile`: false when given. */
+  reconcile?: boolean;
 }
 
 const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
 
-/** Runs a worker process until SIGINT/SIGTERM; the current run finishes first. */
+/**
+ * Runs a worker process until SIGINT/SIGTERM. On SIGTERM the current run stops at its next checkpoint (or at
+ * once, bounded by DISTILLERY_SHUTDOWN_TIMEOUT_MS), is released to the queue, and the process exits.
+ */
 export async function workerCommand(flags: WorkerFlags): Promise<void> {
   const config = loadConfig();
   const concurrency = Number(flags.concurrency ?? 1);
@@ -22,15 +28,25 @@ export async function workerCommand(flags: WorkerFlags): Promise<void> {
   if (backend !== undefined && !BACKENDS.includes(backend)) {
     throw new ConfigError(`--backend must be one of ${BACKENDS.join(', ')}, got '${flags.backend}'`);
   }
+  const { artifactDir, ...workflow } = loadWorkflowConfig();
   const db = await connectDatabase(config);
   await checkRedis(config);
-  const worker = new RunWorker({
-    db,
-    redisUrl: config.redisUrl,
-    prefix: config.queuePrefix,
-    concurrency,
-    ...(backend ? { backend } : {}),
-  });
+  let worker: RunWorker;
+  try {
+    worker = new RunWorker({
+      db,
+      redisUrl: config.redisUrl,
+      prefix: config.queuePrefix,
+      concurrency,
+      ...(backend ? { backend } : {}),
+      ...workflow,
+      checkpoints: new FileCheckpointStore(artifactDir ?? DEFAULT_ARTIFACT_DIR),
+      reconcile: flags.reconcile !== false,
+    });
+  } catch (e) {
+    await db.$disconnect();
+    throw new ConfigError(`${(e as Error).message} (check the DISTILLERY_* variables)`, { cause: e });
+  }
   await worker.start();
   onShutdown(async () => {
     await worker.close();

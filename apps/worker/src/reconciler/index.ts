@@ -1,2 +1,3 @@
+export * from '../retry-backoff.ts';
 export * from './reconciler.ts';
 export * from './reconciler-options.ts';

@@ -14,6 +14,7 @@ export * from './load-artifacts.ts';
 export * from './mark-resumed.ts';
 export * from './moved-run.ts';
 export * from './record-epoch.ts';
+export * from './record-sweep-created.ts';
 export * from './refresh-sweep-state.ts';
 export * from './release-children.ts';
 export * from './retry-run.ts';

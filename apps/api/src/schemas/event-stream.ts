@@ -1,0 +1,48 @@
+import { RUN_EVENT_TYPES } from '@distillery/db';
+import { z } from 'zod';
+
+const EventId = z.string().regex(/^\d{1,15}$/, 'an event id: a non-negative integer');
+
+/**
+ * `Last-Event-ID`: the id of the last event the client received; the stream resumes after it (EventSource
+ * sends it on reconnect by itself).
+ */
+export const EventStreamHeaders = z.looseObject({ 'last-event-id': EventId.optional() });
+export type EventStreamHeaders = z.infer<typeof EventStreamHeaders>;
+
+/** For clients that cannot set headers: the same as `Last-Event-ID` (the header wins when both are sent). */
+export const EventStreamQuery = z.object({
+  lastEventId: EventId.optional().describe('Resume after this event id (like the Last-Event-ID header).'),
+});
+export type EventStreamQuery = z.infer<typeof EventStreamQuery>;
+
+/**
+ * The `data` of each SSE message; its SSE `id` is `seq` and its SSE `event` is `type`.
+ * - `state`: the run moved to `data.state` (with `attempt`, and `reason`, `resumedFromEpoch` or `notBefore` when
+ *   they apply);
+ * - `epoch`: the run finished an epoch (`epoch`, `epochs`, losses, accuracies, learning rate, seconds).
+ * A final message `event: end` (no id) carries the run's or sweep's terminal state before the server closes
+ * the stream; reconnecting after it answers 204 (EventSource then stops).
+ */
+export const RunEventMessage = z
+  .object({
+    seq: z.int(),
+    runId: z.string(),
+    type: z.enum(RUN_EVENT_TYPES),
+    /** ISO 8601. */
+    at: z.string(),
+    data: z.record(z.string(), z.unknown()),
+  })
+  .meta({ id: 'RunEventMessage' });
+export type RunEventMessage = z.infer<typeof RunEventMessage>;
+
+/** How the stream looks on the wire, for the OpenAPI document. */
+export const EVENT_STREAM_RESPONSE = {
+  200: {
+    description:
+      'Server-Sent Events: `id: <seq>`, `event: state | epoch`, `data: <RunEventMessage JSON>`; comment lines keep ' +
+      'the connection alive; `event: end` then close when the run or sweep has finished.',
+    content: { 'text/event-stream': { schema: z.string() } },
+  },
+  204: z.null().describe('Finished, and nothing after Last-Event-ID: do not reconnect.'),
+} as const;
