@@ -54,6 +54,7 @@ export async function retryRun(
     if (run === undefined) return { outcome: 'stale' };
     const failures = run.failures + (counts ? 1 : 0);
     if (failures >= maxAttempts) {
+      await tx.$executeRaw`UPDATE runs SET failures = ${failures} WHERE id = ${runId}::uuid`;
       await failRunInTransaction(
         tx,
         run,

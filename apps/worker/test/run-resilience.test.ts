@@ -1,0 +1,205 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cancelRun, claimRun, completeRun, heartbeatRun, recordEpoch } from '@distillery/db';
+import { DatasetError } from '@distillery/ml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FileCheckpointStore } from '../src/checkpoints/file-checkpoint-store.ts';
+import { executeJob } from '../src/execute-job.ts';
+import type { RunControl } from '../src/run-control.ts';
+import { fakeTraining, pause } from './support/fake-training.ts';
+import { createTestWorld, type TestWorld, tinySweep } from './support/test-world.ts';
+
+let world: TestWorld;
+let artifactDir: string;
+let store: FileCheckpointStore;
+
+beforeAll(async () => {
+  world = await createTestWorld();
+  artifactDir = await mkdtemp(join(tmpdir(), 'distillery-ckpt-'));
+  store = new FileCheckpointStore(artifactDir);
+});
+afterAll(async () => {
+  await world?.close();
+  await rm(artifactDir, { recursive: true, force: true });
+});
+
+const run = (id: string) => world.database.db.run.findUniqueOrThrow({ where: { id } });
+const epochsOf = async (runId: string) =>
+  (await world.database.db.metric.findMany({ where: { runId }, orderBy: { epoch: 'asc' } })).map((m) => m.epoch);
+
+describe('when an attempt fails in a way a retry may fix', () => {
+  it('queues the next attempt after a backoff with the error stored, and resumes it from the last checkpoint', async () => {
+    const { teacher } = await world.submit(tinySweep({}, 5));
+    const first = fakeTraining({
+      epochs: 5,
+      throwAt: { epoch: 4, error: () => new Error('ECONNRESET: the disk went away') },
+    });
+    const ctx = world.context({ checkpoints: store, checkpointsSupported: true, backoff: () => 60_000 });
+    world.enqueued.length = 0;
+
+    expect(await executeJob({ runId: teacher.id, attempt: 1 }, { ...ctx, executeRun: first.executeRun })).toBe(
+      'retried',
+    );
+    const retried = await run(teacher.id);
+    expect(retried).toMatchObject({ state: 'queued', attempt: 2, failures: 1 });
+    expect(retried.error).toContain('the disk went away');
+    expect(retried.notBefore?.getTime()).toBeGreaterThan(Date.now() + 50_000);
+    expect(world.enqueued).toMatchObject([{ runId: teacher.id, attempt: 2 }]);
+    expect(await world.database.db.checkpoint.findUnique({ where: { runId: teacher.id } })).toMatchObject({
+      epoch: 3,
+      attempt: 1,
+    });
+
+    const second = fakeTraining({ epochs: 5 });
+    expect(await executeJob({ runId: teacher.id, attempt: 2 }, { ...ctx, executeRun: second.executeRun })).toBe(
+      'succeeded',
+    );
+    expect(second.log).toEqual({ resumedFrom: [3], trained: [4, 5] });
+    expect(await run(teacher.id)).toMatchObject({ state: 'succeeded', attempt: 2, resumedFromEpoch: 3 });
+    expect(await epochsOf(teacher.id)).toEqual([1, 2, 3, 4, 5]);
+    // A succeeded run keeps no checkpoint, in the database or in the store.
+    expect(await world.database.db.checkpoint.count({ where: { runId: teacher.id } })).toBe(0);
+    expect(await store.load(teacher.id)).toBeNull();
+  });
+
+  it('fails the run for good after its last allowed attempt and cancels its dependents', async () => {
+    const { teacher, student } = await world.submit(tinySweep());
+    const flaky = fakeTraining({ epochs: 2, throwAt: { epoch: 1, error: () => new Error('socket hang up') } });
+    const ctx = world.context({ executeRun: flaky.executeRun, maxAttempts: 2, backoff: () => 0 });
+    expect(await executeJob({ runId: teacher.id, attempt: 1 }, ctx)).toBe('retried');
+    expect(await executeJob({ runId: teacher.id, attempt: 2 }, ctx)).toBe('failed');
+    const failed = await run(teacher.id);
+    expect(failed).toMatchObject({ state: 'failed', attempt: 2, failures: 2 });
+    expect(failed.error).toContain('socket hang up');
+    expect(failed.error).toContain('2 of 2 allowed failures');
+    expect((await run(student.id)).state).toBe('cancelled');
+  });
+
+  it('resumes from epoch 0 when packages/ml cannot checkpoint', async () => {
+    const { teacher } = await world.submit(tinySweep());
+    const training = fakeTraining({ epochs: 3 });
+    const ctx = world.context({ checkpoints: store, checkpointsSupported: false, executeRun: training.executeRun });
+    expect(await executeJob({ runId: teacher.id, attempt: 1 }, ctx)).toBe('succeeded');
+    expect(training.log.resumedFrom).toEqual([0]);
+    expect(await world.database.db.checkpoint.count({ where: { runId: teacher.id } })).toBe(0);
+  });
+});
+
+describe('when retrying cannot help', () => {
+  it('fails at once with the reason when the data path is bad', async () => {
+    const { teacher } = await world.submit(tinySweep());
+    const training = fakeTraining({
+      epochs: 3,
+      throwAt: { epoch: 1, error: () => new DatasetError('DATASET_FILE', "cannot read '/nope/train-images': ENOENT") },
+    });
+    expect(
+      await executeJob({ runId: teacher.id, attempt: 1 }, world.context({ executeRun: training.executeRun })),
+    ).toBe('failed');
+    const failed = await run(teacher.id);
+    expect(failed).toMatchObject({ state: 'failed', attempt: 1, failures: 0 });
+    expect(failed.error).toBe("DatasetError: cannot read '/nope/train-images': ENOENT");
+  });
+
+  it('fails at once when the loss becomes NaN, naming the epoch', async () => {
+    const { teacher } = await world.submit(tinySweep());
+    const training = fakeTraining({ epochs: 5, nanAt: 2 });
+    expect(
+      await executeJob({ runId: teacher.id, attempt: 1 }, world.context({ executeRun: training.executeRun })),
+    ).toBe('failed');
+    expect((await run(teacher.id)).error).toBe(
+      'NonFiniteLossError: the training loss became NaN at epoch 2 (diverged: try a lower learning rate)',
+    );
+  });
+});
+
+describe('when a running run is cancelled', () => {
+  it('stops training at the next heartbeat, writes no result and cancels its dependents', async () => {
+    const { teacher, student, ptq } = await world.submit(tinySweep());
+    let cancelled = false;
+    const training = fakeTraining({
+      epochs: 1000,
+      beforeEpoch: async (epoch, signal) => {
+        if (epoch === 3 && !cancelled) {
+          cancelled = true;
+          await cancelRun(world.database.db, world.teamId, teacher.id, 'cancelled by request');
+        }
+        await pause(2, signal);
+      },
+    });
+    const ctx = world.context({ executeRun: training.executeRun, heartbeatIntervalMs: 10 });
+    expect(await executeJob({ runId: teacher.id, attempt: 1 }, ctx)).toBe('cancelled');
+    expect(training.log.trained.length).toBeLessThan(1000);
+    expect(await world.database.db.result.count({ where: { runId: teacher.id } })).toBe(0);
+    for (const id of [teacher.id, student.id, ptq.id]) expect((await run(id)).state).toBe('cancelled');
+  });
+
+  it('discards a result that arrives after the cancellation', async () => {
+    const { teacher } = await world.submit(tinySweep());
+    const claimed = await claimRun(world.database.db, teacher.id, 1, 'w');
+    expect(claimed).not.toBeNull();
+    await cancelRun(world.database.db, world.teamId, teacher.id, 'cancelled by request');
+    const done = await completeRun(world.database.db, teacher.id, 1, result(), []);
+    expect(done).toEqual({ completed: false, released: [] });
+    expect(await world.database.db.result.count({ where: { runId: teacher.id } })).toBe(0);
+  });
+});
+
+describe('when the worker shuts down', () => {
+  it('stops a checkpointing run right after its next checkpoint and releases it without counting a failure', async () => {
+    const { teacher } = await world.submit(tinySweep({}, 10));
+    const active = new Map<string, RunControl>();
+    const training = fakeTraining({
+      epochs: 10,
+      beforeEpoch: async (epoch) => {
+        // SIGTERM arrives during epoch 4.
+        if (epoch === 4) for (const c of active.values()) c.stopAfterCheckpoint = true;
+      },
+    });
+    world.enqueued.length = 0;
+    const ctx = world.context({
+      executeRun: training.executeRun,
+      checkpoints: store,
+      checkpointsSupported: true,
+      active,
+    });
+    expect(await executeJob({ runId: teacher.id, attempt: 1 }, ctx)).toBe('released');
+    expect(training.log.trained).toEqual([1, 2, 3, 4]);
+    expect(await run(teacher.id)).toMatchObject({ state: 'queued', attempt: 2, failures: 0 });
+    expect(world.enqueued).toMatchObject([{ runId: teacher.id, attempt: 2 }]);
+    expect((await store.load(teacher.id))?.epoch).toBe(4);
+  });
+});
+
+describe('when another worker takes a run over', () => {
+  it('fences the old attempt off: its heartbeats and epochs change nothing', async () => {
+    const { teacher } = await world.submit(tinySweep());
+    const db = world.database.db;
+    await claimRun(db, teacher.id, 1, 'slow-worker');
+    // BullMQ redelivers the job of attempt 1 (the slow worker's lock expired): the new holder runs attempt 2.
+    const taken = await claimRun(db, teacher.id, 1, 'fast-worker');
+    expect(taken).toMatchObject({ redelivered: true, run: { attempt: 2, workerId: 'fast-worker', failures: 1 } });
+    expect(await heartbeatRun(db, teacher.id, 1)).toBe(false);
+    expect(await recordEpoch(db, teacher.id, 1, epoch(1))).toBe(false);
+    expect(await completeRun(db, teacher.id, 1, result(), [])).toMatchObject({ completed: false });
+    expect(await completeRun(db, teacher.id, 2, result(), [])).toMatchObject({ completed: true });
+    expect(await db.result.count({ where: { runId: teacher.id } })).toBe(1);
+  });
+});
+
+function result() {
+  return { accuracy: 0.5, loss: 1, parameters: 1, bytes: 1, bits: 32, backend: 'fake', seconds: 0 };
+}
+
+function epoch(n: number) {
+  return {
+    epoch: n,
+    epochs: 3,
+    trainLoss: 1,
+    trainAccuracy: 0.5,
+    valLoss: null,
+    valAccuracy: null,
+    learningRate: 0.1,
+    seconds: 0,
+  };
+}
