@@ -20,6 +20,8 @@ export interface TestTeam {
 export interface TestApi {
   app: FastifyInstance;
   db: Awaited<ReturnType<typeof createTestDatabase>>['db'];
+  /** The suite's database URL (e.g. for a LISTEN connection). */
+  databaseUrl: string;
   queue: RunQueue;
   redisProbe: RedisProbe;
   /** The team most tests act as. */
@@ -46,6 +48,7 @@ export async function buildTestApi(overrides: Partial<ApiOptions> = {}): Promise
   return {
     app,
     db: database.db,
+    databaseUrl: database.url,
     queue,
     redisProbe,
     team,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RedisProbe, RunQueue, runJobId } from '../src/index.ts';
+import { jobPriority, RedisProbe, RunQueue, runJobId } from '../src/index.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -39,5 +39,47 @@ describe('RedisProbe', () => {
     const probe = new RedisProbe('redis://127.0.0.1:1');
     await expect(probe.ping(1000)).rejects.toThrow(/ECONNREFUSED 127\.0\.0\.1:1/);
     await probe.close();
+  });
+});
+
+describe('jobPriority', () => {
+  it('ranks every run of a higher-priority sweep before any run of a lower one', () => {
+    expect(jobPriority({ priority: 1, position: 90_000 })).toBeLessThan(jobPriority({ priority: 0, position: 0 }));
+    expect(jobPriority({ priority: 10, position: 0 })).toBe(1);
+    expect(jobPriority({ priority: -10, position: 10 ** 9 })).toBeLessThanOrEqual(2 ** 21 - 1);
+  });
+
+  it("puts a small sweep's runs among a large sweep's earliest, not after all of them", () => {
+    const largeSweepTenthRun = jobPriority({ position: 10 });
+    expect(jobPriority({ position: 0 })).toBeLessThan(largeSweepTenthRun);
+    expect(jobPriority({ position: 4 })).toBeLessThan(largeSweepTenthRun);
+  });
+
+  it('spaces the runs of a team with several sweeps further apart, so teams share the workers', () => {
+    // Team A runs three sweeps, team B one: A's sweeps each advance a third as fast as B's.
+    expect(jobPriority({ position: 3, teamSweeps: 3 })).toBe(jobPriority({ position: 9, teamSweeps: 1 }));
+  });
+});
+
+describe('RunQueue.ensure', () => {
+  const queue = new RunQueue({ redisUrl: REDIS_URL, prefix: `queue-ensure-${randomUUID().slice(0, 8)}` });
+  afterAll(async () => {
+    await queue.queue.obliterate({ force: true });
+    await queue.close();
+  });
+
+  it('adds the runs whose jobs Redis lost and leaves the others', async () => {
+    const kept = { runId: randomUUID(), attempt: 1 };
+    const lost = { runId: randomUUID(), attempt: 1 };
+    await queue.enqueue([kept]);
+    expect(await queue.ensure([kept, lost])).toEqual([lost]);
+    expect(await queue.ensure([kept, lost])).toEqual([]);
+    expect(await queue.queue.getJobState(runJobId(lost))).toBe('prioritized');
+  });
+
+  it('delays a retry until its not-before time', async () => {
+    const retry = { runId: randomUUID(), attempt: 2, notBefore: new Date(Date.now() + 60_000) };
+    await queue.enqueue([retry]);
+    expect(await queue.queue.getJobState(runJobId(retry))).toBe('delayed');
   });
 });
