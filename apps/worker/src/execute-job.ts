@@ -12,7 +12,7 @@ import {
   recordEpoch,
   retryRun,
 } from '@distillery/db';
-import { type ExecuteRunInput, executeRun, type ModelArtifact } from '@distillery/ml';
+import { type ExecuteRunInput, executeRun, MlError, type ModelArtifact, type RunOutcome } from '@distillery/ml';
 import type { RunJob } from '@distillery/queue';
 import { RunConfig } from '@distillery/spec';
 import type { CheckpointStore } from './checkpoints/checkpoint-store.ts';
@@ -131,7 +131,20 @@ async function execute(
         else if (control.stopAfterCheckpoint) control.stop('shutdown');
       };
     }
-    const outcome = await (ctx.executeRun ?? executeRun)(input);
+    const execute = ctx.executeRun ?? executeRun;
+    let outcome: RunOutcome;
+    try {
+      outcome = await execute(input);
+    } catch (error) {
+      // A checkpoint this run cannot continue from (another backend, a changed parent, a damaged file): packages/ml
+      // refuses it before training, and starting again without it is the way on.
+      if (!(input.resumeFrom && error instanceof MlError && error.code === 'CHECKPOINT')) throw error;
+      ctx.log(`run ${id}: checkpoint refused (${error.message}); starting again from epoch 0`);
+      delete input.resumeFrom;
+      await dropCheckpoint(ctx, id);
+      await markResumed(db, id, attempt, 0, epochs);
+      outcome = await execute(input);
+    }
     const { completed, released } = await completeRun(
       db,
       id,

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cancelRun, claimRun, completeRun, heartbeatRun, recordEpoch } from '@distillery/db';
-import { DatasetError } from '@distillery/ml';
+import { CheckpointError, DatasetError } from '@distillery/ml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileCheckpointStore } from '../src/checkpoints/file-checkpoint-store.ts';
 import { executeJob } from '../src/execute-job.ts';
@@ -74,6 +74,22 @@ describe('when an attempt fails in a way a retry may fix', () => {
     expect(failed.error).toContain('socket hang up');
     expect(failed.error).toContain('2 of 2 allowed failures');
     expect((await run(student.id)).state).toBe('cancelled');
+  });
+
+  it('starts again from epoch 0 when packages/ml refuses the checkpoint (e.g. written on another backend)', async () => {
+    const { teacher } = await world.submit(tinySweep({}, 4));
+    const db = world.database.db;
+    const file = { name: 'state.bin', contentType: 'application/octet-stream', data: Uint8Array.of(1) };
+    await store.save(teacher.id, 1, { epoch: 2, files: [file] });
+    const training = fakeTraining({ epochs: 4 });
+    const refusing: typeof training.executeRun = async (input) => {
+      if (input.resumeFrom) throw new CheckpointError('backend', 'written on tensorflow, resuming on wasm');
+      return training.executeRun(input);
+    };
+    const ctx = world.context({ checkpoints: store, checkpointsSupported: true, executeRun: refusing });
+    expect(await executeJob({ runId: teacher.id, attempt: 1 }, ctx)).toBe('succeeded');
+    expect(training.log).toEqual({ resumedFrom: [0], trained: [1, 2, 3, 4] });
+    expect(await db.run.findUniqueOrThrow({ where: { id: teacher.id } })).toMatchObject({ resumedFromEpoch: 0 });
   });
 
   it('resumes from epoch 0 when packages/ml cannot checkpoint', async () => {
