@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { hasJsKernel, registerJsKernel, runKernel } from '../backend/js-kernels.ts';
 import { type Kwargs, type LayerArgs, type LayerConfig, oneTensor, type Shape } from './layer-types.ts';
 
 /**
@@ -120,6 +121,7 @@ export function lmaActivation(
   std: tf.Tensor,
   epsilon = LMA.DEFAULT_EPSILON,
 ): tf.Tensor {
+  if (hasJsKernel(LMA_KERNEL)) return lmaKernelOp(x, alpha, beta, mean, std, tf.scalar(epsilon));
   return lmaGivenStatsOp(x, alpha, beta, mean, std, tf.scalar(epsilon));
 }
 
@@ -134,7 +136,8 @@ export function lmaBatchActivation(
   beta: tf.Tensor,
   epsilon = LMA.DEFAULT_EPSILON,
 ): { value: tf.Tensor; mean: tf.Tensor; std: tf.Tensor } {
-  const value = lmaBatchStatsOp(x, alpha, beta, tf.scalar(epsilon));
+  const fast = hasJsKernel(LMA_KERNEL);
+  const value = (fast ? lmaKernelBatchOp : lmaBatchStatsOp)(x, alpha, beta, tf.scalar(epsilon));
   const [mean, std] = batchStats as [tf.Tensor, tf.Tensor];
   batchStats = null;
   return { value, mean, std };
@@ -145,7 +148,145 @@ type Save = (tensors: tf.Tensor[]) => void;
 /** μ and σ of the last `lmaBatchStatsOp` call, kept past its scope; whoever takes them disposes them. */
 let batchStats: [tf.Tensor, tf.Tensor] | null = null;
 
-/** Forward pass and gradient function shared by both ops; `extra` inputs (μ, σ, ε) get zero gradients. */
+/*
+ * Fused kernels (wasm and cpu; backend/js-kernels.ts): the moments in one two-pass loop, the activation in one
+ * pass, its gradient in one pass — instead of ~10 generic kernels forward and a [n × k] one-hot product
+ * backward. Other backends (tfjs-node) compose tfjs ops (`lmaForward` below); both compute the same segment
+ * j = clamp(floor(x·a + b), 0, k−1) with a = k/(6σ), b = (3σ − μ)·a (the kernels in double precision, so a value
+ * within rounding of a bin edge may land in the neighbouring segment on the other path).
+ */
+const LMA_KERNEL = 'DistilleryLma';
+const LMA_GRAD_KERNEL = 'DistilleryLmaGrad';
+const LMA_MOMENTS_KERNEL = 'DistilleryLmaMoments';
+
+/**
+ * clamp(floor(u), 0, top) as an integer: for 0 < u < top, floor is truncation (`| 0`); u ≤ 0 (and NaN) give 0,
+ * u ≥ top gives top — so no value is ever truncated outside int32.
+ */
+function segmentOf(u: number, top: number): number {
+  return u > 0 ? (u < top ? u | 0 : top) : 0;
+}
+
+/** Bin scale a and offset b of the segment index (see above), from μ, σ and ε. */
+function binMap(k: number, mean: number, std: number, epsilon: number): [number, number] {
+  const sigma = Math.max(std, Math.fround(epsilon));
+  const a = k / (6 * sigma);
+  return [a, (3 * sigma - mean) * a];
+}
+
+registerJsKernel<Record<string, never>>({
+  name: LMA_MOMENTS_KERNEL,
+  inputs: ['x'],
+  outputShapes: () => [[1], [1]],
+  compute([x], [mean, std]) {
+    const v = x as Float32Array;
+    const n = v.length;
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += v[i] as number;
+    const mu = n > 0 ? sum / n : 0;
+    let sq = 0;
+    for (let i = 0; i < n; i++) {
+      const d = (v[i] as number) - mu;
+      sq += d * d;
+    }
+    (mean as Float32Array)[0] = mu;
+    (std as Float32Array)[0] = Math.sqrt(n > 0 ? sq / n : 0);
+  },
+});
+
+registerJsKernel<{ epsilon: number }>({
+  name: LMA_KERNEL,
+  inputs: ['x', 'alpha', 'beta', 'mean', 'std'],
+  outputShapes: ([x]) => [x as number[]],
+  compute([x, alpha, beta, mean, std], [y], _shapes, { epsilon }) {
+    const xs = x as Float32Array;
+    const ys = y as Float32Array;
+    const al = alpha as Float32Array;
+    const be = beta as Float32Array;
+    const k = al.length;
+    const [a, b] = binMap(k, (mean as Float32Array)[0] as number, (std as Float32Array)[0] as number, epsilon);
+    const top = k - 1;
+    const n = xs.length;
+    for (let i = 0; i < n; i++) {
+      const v = xs[i] as number;
+      const j = segmentOf(v * a + b, top);
+      ys[i] = (al[j] as number) * v + (be[j] as number);
+    }
+  },
+});
+
+registerJsKernel<{ epsilon: number }>({
+  name: LMA_GRAD_KERNEL,
+  inputs: ['dy', 'x', 'alpha', 'mean', 'std'],
+  outputShapes: ([dy, , alpha]) => [dy as number[], alpha as number[], alpha as number[]],
+  compute([dy, x, alpha, mean, std], [dx, dAlpha, dBeta], _shapes, { epsilon }) {
+    const g = dy as Float32Array;
+    const xs = x as Float32Array;
+    const dxs = dx as Float32Array;
+    const al = alpha as Float32Array;
+    const k = al.length;
+    const [a, b] = binMap(k, (mean as Float32Array)[0] as number, (std as Float32Array)[0] as number, epsilon);
+    const top = k - 1;
+    const sumGx = new Float64Array(k);
+    const sumG = new Float64Array(k);
+    const n = xs.length;
+    for (let i = 0; i < n; i++) {
+      const v = xs[i] as number;
+      const gi = g[i] as number;
+      const j = segmentOf(v * a + b, top);
+      dxs[i] = (al[j] as number) * gi;
+      sumGx[j] = (sumGx[j] as number) + gi * v;
+      sumG[j] = (sumG[j] as number) + gi;
+    }
+    (dAlpha as Float32Array).set(sumGx);
+    (dBeta as Float32Array).set(sumG);
+  },
+});
+
+/** Gradient of the fused op: dx, dα, dβ from the kernel; zeros for the detached μ, σ and for ε. */
+function lmaKernelGrad(dy: tf.Tensor, saved: tf.Tensor[], extra: number) {
+  const [x, alpha, mean, std, eps] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+  const epsilon = eps.dataSync()[0] as number;
+  const [dx, dAlpha, dBeta] = runKernel(LMA_GRAD_KERNEL, { dy, x, alpha, mean, std }, { epsilon }) as [
+    tf.Tensor,
+    tf.Tensor,
+    tf.Tensor,
+  ];
+  const zeros = extra === 3 ? [tf.zeros([1]), tf.zeros([1]), tf.zeros([])] : [tf.zeros([])];
+  return [dx, dAlpha, dBeta, ...zeros];
+}
+
+const lmaKernelOp = tf.customGrad(((
+  x: tf.Tensor,
+  alpha: tf.Tensor,
+  beta: tf.Tensor,
+  mean: tf.Tensor,
+  std: tf.Tensor,
+  eps: tf.Tensor,
+  save: Save,
+) => {
+  const epsilon = eps.dataSync()[0] as number;
+  const [value] = runKernel(LMA_KERNEL, { x, alpha, beta, mean, std }, { epsilon }) as [tf.Tensor];
+  save([x, alpha, mean, std, eps]);
+  return { value, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => lmaKernelGrad(dy, saved, 3) };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (...args: tf.Tensor[]) => tf.Tensor;
+
+const lmaKernelBatchOp = tf.customGrad(((
+  x: tf.Tensor,
+  alpha: tf.Tensor,
+  beta: tf.Tensor,
+  eps: tf.Tensor,
+  save: Save,
+) => {
+  const epsilon = eps.dataSync()[0] as number;
+  const [mean, std] = runKernel(LMA_MOMENTS_KERNEL, { x }) as [tf.Tensor, tf.Tensor];
+  batchStats = [tf.keep(mean), tf.keep(std)];
+  const [value] = runKernel(LMA_KERNEL, { x, alpha, beta, mean, std }, { epsilon }) as [tf.Tensor];
+  save([x, alpha, mean, std, eps]);
+  return { value, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => lmaKernelGrad(dy, saved, 1) };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (...args: tf.Tensor[]) => tf.Tensor;
+
+/** Forward pass and gradient function of the composed (fallback) ops; `extra` inputs (μ, σ, ε) get zero gradients. */
 function lmaForward(
   x: tf.Tensor,
   alpha: tf.Tensor,
@@ -212,3 +353,18 @@ const lmaBatchStatsOp = tf.customGrad(((
 export function lma(args?: LMAArgs): LMA {
   return new LMA(args);
 }
+
+/**
+ * The composed-op implementation that backends without the fused kernels use (tfjs-node); exported so the
+ * tests can hold the fused kernels to it.
+ */
+export const lmaComposed = {
+  activation: (x: tf.Tensor, alpha: tf.Tensor, beta: tf.Tensor, mean: tf.Tensor, std: tf.Tensor, epsilon: number) =>
+    lmaGivenStatsOp(x, alpha, beta, mean, std, tf.scalar(epsilon)),
+  batchActivation(x: tf.Tensor, alpha: tf.Tensor, beta: tf.Tensor, epsilon: number) {
+    const value = lmaBatchStatsOp(x, alpha, beta, tf.scalar(epsilon));
+    const [mean, std] = batchStats as [tf.Tensor, tf.Tensor];
+    batchStats = null;
+    return { value, mean, std };
+  },
+};

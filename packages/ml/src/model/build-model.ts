@@ -8,6 +8,7 @@ import {
 } from '@distillery/spec';
 import * as tf from '@tensorflow/tfjs';
 import { APLU } from '../layers/aplu.ts';
+import { TrainingBatchNormalization } from '../layers/batch-norm.ts';
 import { ChannelPReLU } from '../layers/channel-prelu.ts';
 import { LMA } from '../layers/lma.ts';
 import { TrainableSwish } from '../layers/trainable-swish.ts';
@@ -47,7 +48,7 @@ export function buildModel(spec: ModelSpec, data: DatasetShape, seed: number): t
 
   const normAndActivation = () => {
     if (spec.batchNorm) {
-      layers.push(tf.layers.batchNormalization({ name: name('batch_normalization'), ...BATCH_NORM }));
+      layers.push(new TrainingBatchNormalization({ name: name('batch_normalization'), ...BATCH_NORM }));
     }
     switch (activation.name) {
       case 'relu':

@@ -62,29 +62,19 @@ const YIELD_EVERY_MS = 50;
  * weights and applies the update to them (straight-through estimator, Polino et al.).
  */
 export async function trainModel(o: TrainOptions): Promise<EpochMetrics[]> {
-  const { model, data, layout, train } = o;
-  const { dataset } = data;
-  const weights = model.trainableWeights;
-  const variables = weights.map((w) => w.read() as tf.Variable);
-  const decay = weights.map((w) => /\/kernel$/.test(w.originalName));
-  const optimizer = new Optimizer(train.optimizer, variables, decay);
+  const { model, data, train } = o;
   const schedule = new LearningRateSchedule(train.optimizer.lr, train.epochs, train.schedule);
   const shuffler = new Mulberry32(deriveSeed(o.seed, 'shuffle'));
   const shuffle = () => shuffler.next();
   const n = data.train.indices.length;
-  const classes = dataset.classes;
-  const qatVariables = (o.qat?.indices ?? []).map((i) => {
-    const v = variables[i];
-    if (!v) throw new Error(`QAT: weight #${i} is not trainable`);
-    return v;
-  });
+  const step = trainingStep(o);
   const history: EpochMetrics[] = [];
   let lastYield = performance.now();
   try {
     if (o.resume) {
       restoreWeights(model, o.resume);
       try {
-        optimizer.restore(o.resume.optimizer);
+        step.optimizer.restore(o.resume.optimizer);
       } catch (e) {
         throw new CheckpointError('format', `the checkpoint's optimizer state: ${(e as Error).message}`, { cause: e });
       }
@@ -95,56 +85,21 @@ export async function trainModel(o: TrainOptions): Promise<EpochMetrics[]> {
       const started = performance.now();
       const lr = schedule.rate(epoch);
       const positions = permutation(n, shuffle);
-      const rowOrder = positions.map((p) => data.train.indices[p] as number);
       let lossSum = 0;
       let correct = 0;
       for (let from = 0; from < n; from += train.batchSize) {
         if (o.signal?.aborted) throw abortError(o.signal);
         const to = Math.min(n, from + train.batchSize);
-        const size = to - from;
-        const batch = makeBatch(data.train, rowOrder, from, to, dataset, layout);
-        const labels = tf.tensor1d(batch.labels, 'int32');
-        let teacher: tf.Tensor | null = null;
-        if (o.teacherLogits && o.distill && o.distill.alpha > 0) {
-          const t = new Float32Array(size * classes);
-          for (let i = 0; i < size; i++) {
-            const p = positions[from + i] as number;
-            t.set(o.teacherLogits.subarray(p * classes, (p + 1) * classes), i * classes);
-          }
-          teacher = tf.tensor2d(t, [size, classes]);
-        }
-        const fullPrecision = qatVariables.map((v) => {
-          const copy = tf.keep(v.clone());
-          const values = fakeQuantize(v.dataSync(), o.qat?.bits as number, o.qat?.bucketSize as number);
-          tf.tidy(() => v.assign(tf.tensor(values, v.shape, 'float32')));
-          return copy;
-        });
-        let predictions: tf.Tensor | null = null;
-        const { value, grads } = tf.variableGrads(() => {
-          const logits = model.apply(batch.x, { training: true }) as tf.Tensor;
-          predictions = tf.keep(logits.argMax(-1));
-          return kdLoss(logits, labels, teacher, o.distill ?? { temperature: 1, alpha: 0 });
-        }, variables);
-        qatVariables.forEach((v, i) => {
-          v.assign(fullPrecision[i] as tf.Tensor);
-        });
-        tf.dispose(fullPrecision);
-        const ordered = variables.map((v) => grads[v.name] ?? tf.zerosLike(v));
-        optimizer.step(ordered, lr);
-        const hits = tf.tidy(() => (predictions as unknown as tf.Tensor).equal(labels).sum());
-        lossSum += ((await value.data())[0] as number) * size;
-        correct += (await hits.data())[0] as number;
-        tf.dispose(
-          [batch.x, labels, teacher, value, hits, predictions, ...ordered, ...Object.values(grads)].filter(
-            (t): t is tf.Tensor => t !== null,
-          ),
-        );
+        const result = await step.run(positions, from, to, lr);
+        lossSum += result.loss * (to - from);
+        correct += result.correct;
         if (performance.now() - lastYield > YIELD_EVERY_MS) {
           await new Promise((resolve) => setImmediate(resolve));
           lastYield = performance.now();
         }
       }
-      const val = data.validation.indices.length > 0 ? await evaluate(model, data.validation, dataset, layout) : null;
+      const val =
+        data.validation.indices.length > 0 ? await evaluate(model, data.validation, data.dataset, o.layout) : null;
       const trainLoss = lossSum / n;
       schedule.observe(val ? val.loss : trainLoss);
       const metrics: EpochMetrics = {
@@ -168,7 +123,7 @@ export async function trainModel(o: TrainOptions): Promise<EpochMetrics[]> {
             values: Float32Array.from((await w.read().data()) as Float32Array),
           });
         }
-        const { steps, slots } = await optimizer.state();
+        const { steps, slots } = await step.optimizer.state();
         await o.onState({
           epoch,
           shuffle: shuffler.state,
@@ -188,9 +143,88 @@ export async function trainModel(o: TrainOptions): Promise<EpochMetrics[]> {
       lastYield = performance.now();
     }
   } finally {
-    optimizer.dispose();
+    step.dispose();
   }
   return history;
+}
+
+/** One optimisation step on a minibatch, as the training loop runs it (also used by bench/ml-profile.ts). */
+export interface TrainStep {
+  /**
+   * Trains on the rows `data.train.indices[positions[from..to)]` at learning rate `lr`; resolves to the batch's
+   * mean loss and its number of correct predictions (training mode).
+   */
+  run(positions: Int32Array, from: number, to: number, lr: number): Promise<{ loss: number; correct: number }>;
+  readonly optimizer: Optimizer;
+  /** Disposes the optimizer state. */
+  dispose(): void;
+}
+
+/** The training step of `trainModel` for `o`'s model, data and settings, with its own optimizer. */
+export function trainingStep(
+  o: Pick<TrainOptions, 'model' | 'data' | 'layout' | 'train' | 'distill' | 'teacherLogits' | 'qat'>,
+): TrainStep {
+  const { model, data, layout, train } = o;
+  const { dataset } = data;
+  const weights = model.trainableWeights;
+  const variables = weights.map((w) => w.read() as tf.Variable);
+  const decay = weights.map((w) => /\/kernel$/.test(w.originalName));
+  const optimizer = new Optimizer(train.optimizer, variables, decay);
+  const classes = dataset.classes;
+  const qatVariables = (o.qat?.indices ?? []).map((i) => {
+    const v = variables[i];
+    if (!v) throw new Error(`QAT: weight #${i} is not trainable`);
+    return v;
+  });
+  const distill = o.distill ?? { temperature: 1, alpha: 0 };
+  const useTeacher = o.teacherLogits !== null && distill.alpha > 0;
+  return {
+    optimizer,
+    dispose: () => optimizer.dispose(),
+    async run(positions, from, to, lr) {
+      const size = to - from;
+      const rowOrder = new Int32Array(size);
+      for (let i = 0; i < size; i++) rowOrder[i] = data.train.indices[positions[from + i] as number] as number;
+      const batch = makeBatch(data.train, rowOrder, 0, size, dataset, layout);
+      const labels = tf.tensor1d(batch.labels, 'int32');
+      let teacher: tf.Tensor | null = null;
+      if (useTeacher && o.teacherLogits) {
+        const t = new Float32Array(size * classes);
+        for (let i = 0; i < size; i++) {
+          const p = positions[from + i] as number;
+          t.set(o.teacherLogits.subarray(p * classes, (p + 1) * classes), i * classes);
+        }
+        teacher = tf.tensor2d(t, [size, classes]);
+      }
+      const fullPrecision = qatVariables.map((v) => {
+        const copy = tf.keep(v.clone());
+        const values = fakeQuantize(v.dataSync(), o.qat?.bits as number, o.qat?.bucketSize as number);
+        tf.tidy(() => v.assign(tf.tensor(values, v.shape, 'float32')));
+        return copy;
+      });
+      let predictions: tf.Tensor | null = null;
+      const { value, grads } = tf.variableGrads(() => {
+        const logits = model.apply(batch.x, { training: true }) as tf.Tensor;
+        predictions = tf.keep(logits.argMax(-1));
+        return kdLoss(logits, labels, teacher, distill);
+      }, variables);
+      qatVariables.forEach((v, i) => {
+        v.assign(fullPrecision[i] as tf.Tensor);
+      });
+      tf.dispose(fullPrecision);
+      const ordered = variables.map((v) => grads[v.name] ?? tf.zerosLike(v));
+      optimizer.step(ordered, lr);
+      const hits = tf.tidy(() => (predictions as unknown as tf.Tensor).equal(labels).sum());
+      const loss = (await value.data())[0] as number;
+      const correct = (await hits.data())[0] as number;
+      tf.dispose(
+        [batch.x, labels, teacher, value, hits, predictions, ...ordered, ...Object.values(grads)].filter(
+          (t): t is tf.Tensor => t !== null,
+        ),
+      );
+      return { loss, correct };
+    },
+  };
 }
 
 /** Writes a checkpoint's weights into `model`, refusing one whose tensors are not the model's. */

@@ -1,0 +1,80 @@
+/**
+ * Where a training step's time goes, per tfjs kernel (tf.profile on the current backend): the step of
+ * packages/ml's training loop (forward in training mode, loss, gradients, optimizer update) on MNIST batches,
+ * warmed up, then profiled. Prints per model: wall ms/step unprofiled, kernel ms/step (sum of kernel times)
+ * and the kernels that dominate. The rest of the wall time is JavaScript: the layers/autograd bookkeeping,
+ * tensor creation and disposal, batch assembly.
+ * Run: `npx tsx bench/ml-profile.ts [backend] [model…]` (wasm; all models by default).
+ */
+import { initBackend, loadDataset } from '@distillery/ml';
+import type { ModelSpec, TrainSpec } from '@distillery/spec';
+import * as tf from '@tensorflow/tfjs';
+import { selectRunData } from '../packages/ml/src/data/run-data.ts';
+import { buildModel, inputLayout } from '../packages/ml/src/model/build-model.ts';
+import { type TrainStep, trainingStep } from '../packages/ml/src/train/train-model.ts';
+
+const backend = await initBackend((process.argv[2] as 'wasm' | 'cpu' | undefined) ?? 'wasm', () => {});
+const lma = { name: 'lma', segments: 8 } as const;
+const all: Record<string, ModelSpec> = {
+  'mlp-256-256': { family: 'mlp', hidden: [256, 256], activation: 'relu' },
+  'cnn-16-32': { family: 'cnn', channels: [16, 32], dense: [], kernel: 3, activation: 'relu' },
+  'mlp-32-32-relu': { family: 'mlp', hidden: [32, 32], activation: 'relu', batchNorm: true },
+  'mlp-32-32-lma': { family: 'mlp', hidden: [32, 32], activation: lma, batchNorm: true },
+  'cnn-8-16-relu': { family: 'cnn', channels: [8, 16], dense: [], activation: 'relu', batchNorm: true },
+  'cnn-8-16-lma': { family: 'cnn', channels: [8, 16], dense: [], activation: lma, batchNorm: true },
+};
+const names = process.argv.slice(3).length > 0 ? process.argv.slice(3) : Object.keys(all);
+const dataset = loadDataset({ name: 'mnist' });
+const data = selectRunData(dataset, { name: 'mnist', limit: { train: 4096, test: 10 } });
+const train: TrainSpec = { epochs: 1, batchSize: 64, optimizer: { name: 'sgd', lr: 0.01, momentum: 0.9 } };
+
+for (const name of names) {
+  const spec = all[name];
+  if (!spec) throw new Error(`unknown model ${name}; one of ${Object.keys(all).join(', ')}`);
+  const model = buildModel(spec, { shape: dataset.shape, classes: dataset.classes }, 0);
+  const step: TrainStep = trainingStep({
+    model,
+    data,
+    layout: inputLayout(spec),
+    train,
+    distill: null,
+    teacherLogits: null,
+    qat: null,
+  });
+  const order = data.train.indices;
+  let at = 0;
+  const run = async (n: number) => {
+    for (let i = 0; i < n; i++) {
+      if (at + 64 > order.length) at = 0;
+      await step.run(order, at, at + 64, 0.01);
+      at += 64;
+    }
+  };
+  const steps = spec.family === 'cnn' ? 10 : 40;
+  await run(steps); // warm-up: kernel set-up, first-call compilation
+  let started = performance.now();
+  await run(steps);
+  const wall = (performance.now() - started) / steps;
+  started = performance.now();
+  const profile = await tf.profile(() => run(steps) as unknown as tf.TensorContainer);
+  const profiledWall = (performance.now() - started) / steps;
+  const byKernel = new Map<string, { ms: number; calls: number }>();
+  for (const k of profile.kernels) {
+    const entry = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
+    entry.ms += k.kernelTimeMs as number;
+    entry.calls++;
+    byKernel.set(k.name, entry);
+  }
+  const kernelMs = [...byKernel.values()].reduce((s, e) => s + e.ms, 0) / steps;
+  console.log(
+    `\n${backend} ${name}: ${wall.toFixed(2)} ms/step (${Math.round(64_000 / wall)} samples/s); profiled ${profiledWall.toFixed(2)} ms/step, of which kernels ${kernelMs.toFixed(2)} ms, ${(profile.kernels.length / steps).toFixed(0)} kernel calls/step`,
+  );
+  const top = [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 12);
+  for (const [kernel, e] of top) {
+    console.log(
+      `  ${kernel.padEnd(28)} ${(e.ms / steps).toFixed(3).padStart(8)} ms/step  ${((100 * e.ms) / steps / kernelMs).toFixed(1).padStart(5)}%  ${(e.calls / steps).toFixed(0)} calls`,
+    );
+  }
+  step.dispose();
+  model.dispose();
+}
