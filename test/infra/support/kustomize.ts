@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { parseEnvFile } from './env-file.ts';
 import { ROOT } from './paths.ts';
@@ -93,9 +93,4 @@ export function readManifest(path: string): Rendered[] {
     .map((doc) => doc.toJS() as K8sObject | null)
     .filter((o): o is K8sObject => o !== null)
     .map((object) => ({ object, source: relative(ROOT, path) }));
-}
-
-/** The directory of a rendered object's manifest. */
-export function sourceDir(r: Rendered): string {
-  return dirname(join(ROOT, r.source));
 }
