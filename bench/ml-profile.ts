@@ -4,7 +4,8 @@
  * warmed up, then profiled. Prints per model: wall ms/step unprofiled, kernel ms/step (sum of kernel times)
  * and the kernels that dominate. The rest of the wall time is JavaScript: the layers/autograd bookkeeping,
  * tensor creation and disposal, batch assembly.
- * Run: `npx tsx bench/ml-profile.ts [backend] [model…]` (wasm; all models by default).
+ * Run: `npx tsx bench/ml-profile.ts [backend] [model…] [--kd] [--by-calls]` (wasm; all models by default; --kd
+ * trains with the KD loss against fixed logits; --by-calls lists kernels by calls per step instead of time).
  */
 import { initBackend, loadDataset } from '@distillery/ml';
 import type { ModelSpec, TrainSpec } from '@distillery/spec';
@@ -18,12 +19,17 @@ const lma = { name: 'lma', segments: 8 } as const;
 const all: Record<string, ModelSpec> = {
   'mlp-256-256': { family: 'mlp', hidden: [256, 256], activation: 'relu' },
   'cnn-16-32': { family: 'cnn', channels: [16, 32], dense: [], kernel: 3, activation: 'relu' },
+  'mlp-8-8-relu': { family: 'mlp', hidden: [8, 8], activation: 'relu', batchNorm: true },
   'mlp-32-32-relu': { family: 'mlp', hidden: [32, 32], activation: 'relu', batchNorm: true },
   'mlp-32-32-lma': { family: 'mlp', hidden: [32, 32], activation: lma, batchNorm: true },
   'cnn-8-16-relu': { family: 'cnn', channels: [8, 16], dense: [], activation: 'relu', batchNorm: true },
   'cnn-8-16-lma': { family: 'cnn', channels: [8, 16], dense: [], activation: lma, batchNorm: true },
 };
-const names = process.argv.slice(3).length > 0 ? process.argv.slice(3) : Object.keys(all);
+const args = process.argv.slice(3);
+const kd = args.includes('--kd');
+const byCalls = args.includes('--by-calls');
+const names =
+  args.filter((a) => !a.startsWith('--')).length > 0 ? args.filter((a) => !a.startsWith('--')) : Object.keys(all);
 const dataset = loadDataset({ name: 'mnist' });
 const data = selectRunData(dataset, { name: 'mnist', limit: { train: 4096, test: 10 } });
 const train: TrainSpec = { epochs: 1, batchSize: 64, optimizer: { name: 'sgd', lr: 0.01, momentum: 0.9 } };
@@ -37,8 +43,9 @@ for (const name of names) {
     data,
     layout: inputLayout(spec),
     train,
-    distill: null,
-    teacherLogits: null,
+    // --kd: the KD loss (α 0.7, T 2) against fixed pseudo-teacher logits.
+    distill: kd ? { temperature: 2, alpha: 0.7 } : null,
+    teacherLogits: kd ? Float32Array.from({ length: data.train.indices.length * 10 }, (_, i) => Math.sin(i)) : null,
     qat: null,
   });
   const order = data.train.indices;
@@ -65,11 +72,16 @@ for (const name of names) {
     entry.calls++;
     byKernel.set(k.name, entry);
   }
-  const kernelMs = [...byKernel.values()].reduce((s, e) => s + e.ms, 0) / steps;
+  const kernelMs =
+    [...byKernel.entries()].filter(([k]) => tf.getKernel(k, backend) !== undefined).reduce((s, [, e]) => s + e.ms, 0) /
+    steps;
   console.log(
     `\n${backend} ${name}: ${wall.toFixed(2)} ms/step (${Math.round(64_000 / wall)} samples/s); profiled ${profiledWall.toFixed(2)} ms/step, of which kernels ${kernelMs.toFixed(2)} ms, ${(profile.kernels.length / steps).toFixed(0)} kernel calls/step`,
   );
-  const top = [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 12);
+  const top = [...byKernel.entries()]
+    .filter(([k]) => tf.getKernel(k, backend) !== undefined) // kernels only, not the op scopes around them
+    .sort((a, b) => (byCalls ? b[1].calls - a[1].calls : b[1].ms - a[1].ms))
+    .slice(0, byCalls ? 30 : 12);
   for (const [kernel, e] of top) {
     console.log(
       `  ${kernel.padEnd(28)} ${(e.ms / steps).toFixed(3).padStart(8)} ms/step  ${((100 * e.ms) / steps / kernelMs).toFixed(1).padStart(5)}%  ${(e.calls / steps).toFixed(0)} calls`,

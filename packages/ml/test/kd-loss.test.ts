@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { crossEntropy, kdLoss } from '../src/index.ts';
+import { fusedKdLoss } from '../src/train/kd-loss.ts';
 import { useWasm } from './setup-backend.ts';
 
 beforeAll(useWasm);
@@ -98,5 +99,76 @@ describe('kdLoss', () => {
       // Finite differences of the float64 reference; the tfjs gradient is float32.
       expect(grad[k]).toBeCloseTo((at(h) - at(-h)) / (2 * h), 5);
     });
+  });
+});
+
+describe('the fused KD loss kernel', () => {
+  const floatLabels = () => tf.tensor1d(Float32Array.from(labels));
+
+  it('equals the formula, and its gradient the one central finite differences give, for several T and α', () => {
+    for (const [T, alpha] of [
+      [2, 0.7],
+      [1, 0],
+      [4, 1],
+    ] as const) {
+      const { value, grad } = tf.tidy(() => {
+        let hits: tf.Tensor | null = null;
+        const f = (s: tf.Tensor) => {
+          const out = fusedKdLoss(s, floatLabels(), tf.tensor2d(teacher), { temperature: T, alpha });
+          if (!out) throw new Error('no fused kernel on wasm');
+          hits?.dispose();
+          hits = out.correct;
+          return out.loss;
+        };
+        const { value, grad } = tf.valueAndGrad(f)(tf.tensor2d(student));
+        (hits as unknown as tf.Tensor | null)?.dispose();
+        return { value: value.dataSync()[0] as number, grad: Array.from(grad.dataSync()) };
+      });
+      expect(value).toBeCloseTo(reference(student, teacher, labels, T, alpha), 5);
+      const h = 1e-3;
+      student.flat().forEach((_, k) => {
+        const at = (delta: number) =>
+          reference(
+            student.map((row, i) => row.map((v, j) => (i * 3 + j === k ? v + delta : v))),
+            teacher,
+            labels,
+            T,
+            alpha,
+          );
+        expect(grad[k]).toBeCloseTo((at(h) - at(-h)) / (2 * h), 5);
+      });
+    }
+  });
+
+  it('counts the rows whose first maximum is their label, as argMax does', () => {
+    const logits = [
+      [1, 3, 3],
+      [0.5, 0.1, 0.2],
+      [2, 2, 2],
+    ];
+    const expected = tf.tidy(
+      () =>
+        tf
+          .tensor2d(logits)
+          .argMax(-1)
+          .equal(tf.tensor1d([1, 0, 1], 'int32'))
+          .sum()
+          .dataSync()[0],
+    );
+    const counted = tf.tidy(() => {
+      const out = fusedKdLoss(tf.tensor2d(logits), tf.tensor1d([1, 0, 1]), null, { temperature: 2, alpha: 0.7 });
+      return out?.correct.dataSync()[0];
+    });
+    expect(counted).toBe(expected);
+    expect(counted).toBe(2);
+  });
+
+  it('is plain cross-entropy without a teacher', () => {
+    const value = tf.tidy(() => {
+      const out = fusedKdLoss(tf.tensor2d(student), floatLabels(), null, { temperature: 2, alpha: 0.7 });
+      out?.correct.dispose();
+      return out?.loss.dataSync()[0];
+    });
+    expect(value).toBeCloseTo(reference(student, teacher, labels, 1, 0), 6);
   });
 });

@@ -6,7 +6,7 @@ import { fakeQuantize } from '../quantize/bucket-quantize.ts';
 import { deriveSeed, Mulberry32, permutation } from '../random/prng.ts';
 import type { TrainingState } from './checkpoint.ts';
 import { evaluate } from './evaluate.ts';
-import { type DistillSettings, kdLoss } from './kd-loss.ts';
+import { type DistillSettings, fusedKdLoss, hasFusedKdLoss, kdLoss } from './kd-loss.ts';
 import { Optimizer } from './optimizer.ts';
 import { LearningRateSchedule } from './schedule.ts';
 
@@ -178,6 +178,7 @@ export function trainingStep(
   });
   const distill = o.distill ?? { temperature: 1, alpha: 0 };
   const useTeacher = o.teacherLogits !== null && distill.alpha > 0;
+  const fused = hasFusedKdLoss();
   return {
     optimizer,
     dispose: () => optimizer.dispose(),
@@ -186,7 +187,8 @@ export function trainingStep(
       const rowOrder = new Int32Array(size);
       for (let i = 0; i < size; i++) rowOrder[i] = data.train.indices[positions[from + i] as number] as number;
       const batch = makeBatch(data.train, rowOrder, 0, size, dataset, layout);
-      const labels = tf.tensor1d(batch.labels, 'int32');
+      // The fused loss takes float32 labels (class numbers are exact) and counts the correct predictions itself.
+      const labels = fused ? tf.tensor1d(Float32Array.from(batch.labels)) : tf.tensor1d(batch.labels, 'int32');
       let teacher: tf.Tensor | null = null;
       if (useTeacher && o.teacherLogits) {
         const t = new Float32Array(size * classes);
@@ -203,8 +205,14 @@ export function trainingStep(
         return copy;
       });
       let predictions: tf.Tensor | null = null;
+      let fusedHits: tf.Tensor | null = null;
       const { value, grads } = tf.variableGrads(() => {
         const logits = model.apply(batch.x, { training: true }) as tf.Tensor;
+        const out = fused ? fusedKdLoss(logits, labels, teacher, distill) : null;
+        if (out) {
+          fusedHits = out.correct;
+          return out.loss;
+        }
         predictions = tf.keep(logits.argMax(-1));
         return kdLoss(logits, labels, teacher, distill);
       }, variables);
@@ -214,7 +222,8 @@ export function trainingStep(
       tf.dispose(fullPrecision);
       const ordered = variables.map((v) => grads[v.name] ?? tf.zerosLike(v));
       optimizer.step(ordered, lr);
-      const hits = tf.tidy(() => (predictions as unknown as tf.Tensor).equal(labels).sum());
+      const hits =
+        (fusedHits as tf.Tensor | null) ?? tf.tidy(() => (predictions as unknown as tf.Tensor).equal(labels).sum());
       const loss = (await value.data())[0] as number;
       const correct = (await hits.data())[0] as number;
       tf.dispose(
