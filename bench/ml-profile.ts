@@ -24,6 +24,19 @@ const all: Record<string, ModelSpec> = {
   'mlp-32-32-lma': { family: 'mlp', hidden: [32, 32], activation: lma, batchNorm: true },
   'cnn-8-16-relu': { family: 'cnn', channels: [8, 16], dense: [], activation: 'relu', batchNorm: true },
   'cnn-8-16-lma': { family: 'cnn', channels: [8, 16], dense: [], activation: lma, batchNorm: true },
+  'cnn-4-8-relu': { family: 'cnn', channels: [4, 8], dense: [], activation: 'relu', batchNorm: true },
+  'cnn-4-8-lma': { family: 'cnn', channels: [4, 8], dense: [], activation: lma, batchNorm: true },
+  'cnn-4-8-aplu': {
+    family: 'cnn',
+    channels: [4, 8],
+    dense: [],
+    activation: { name: 'aplu', segments: 8 },
+    batchNorm: true,
+  },
+  'cnn-4-8-prelu': { family: 'cnn', channels: [4, 8], dense: [], activation: 'prelu', batchNorm: true },
+  'cnn-4-8-swish': { family: 'cnn', channels: [4, 8], dense: [], activation: 'swish', batchNorm: true },
+  'teacher-cnn-16-32-128': { family: 'cnn', channels: [16, 32], dense: [128], activation: 'relu', batchNorm: true },
+  'teacher-mlp-512-512': { family: 'mlp', hidden: [512, 512], activation: 'relu', batchNorm: true },
 };
 const args = process.argv.slice(3);
 const kd = args.includes('--kd');

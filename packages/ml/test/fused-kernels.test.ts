@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { APLU, apluComposed } from '../src/layers/aplu.ts';
 import { TrainingBatchNormalization } from '../src/layers/batch-norm.ts';
 import { lmaActivation, lmaBatchActivation, lmaComposed } from '../src/layers/lma.ts';
 import { mulberry32, normal } from '../src/random/prng.ts';
@@ -133,5 +134,53 @@ describe('the fused BatchNorm training step', () => {
     expect(layer.getConfig()).toEqual(
       tf.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: layer.name }).getConfig(),
     );
+  });
+});
+
+describe('the fused APLU kernels', () => {
+  const shape = [6, 4, 4, 5];
+  const n = shape.reduce((a, b) => a * b);
+  const x = randomValues(n, 21, 1.2);
+  const dy = randomValues(n, 22);
+  const alpha = randomValues(6 * 5, 23, 0.5);
+  const offset = randomValues(6 * 5, 24, 0.7);
+
+  function apluGradients(fused: boolean) {
+    return tf.tidy(() => {
+      const layer = new APLU({ hinges: 6 });
+      layer.build(shape);
+      const [a, b] = layer.weights;
+      a?.write(tf.tensor(alpha, [6, 5]));
+      b?.write(tf.tensor(offset, [6, 5]));
+      const f = (xs: tf.Tensor, al: tf.Tensor, off: tf.Tensor) =>
+        fused ? (layer.apply(xs) as tf.Tensor) : apluComposed(xs, al, off);
+      const args = [tf.tensor(x, shape), tf.tensor(alpha, [6, 5]), tf.tensor(offset, [6, 5])];
+      const y = f(...(args as [tf.Tensor, tf.Tensor, tf.Tensor]));
+      const out = values([y]);
+      if (!fused) {
+        const grads = tf.grads((xs: tf.Tensor, al: tf.Tensor, off: tf.Tensor) =>
+          apluComposed(xs, al, off).mul(tf.tensor(dy, shape)).sum(),
+        )(args);
+        return [...out, ...values(grads)];
+      }
+      const dx = tf.grad((xs: tf.Tensor) => (layer.apply(xs) as tf.Tensor).mul(tf.tensor(dy, shape)).sum())(
+        args[0] as tf.Tensor,
+      );
+      const [va, vb] = [a?.read(), b?.read()] as [tf.Variable, tf.Variable];
+      const { grads } = tf.variableGrads(
+        () => (layer.apply(args[0] as tf.Tensor) as tf.Tensor).mul(tf.tensor(dy, shape)).sum() as tf.Scalar,
+        [va, vb],
+      );
+      const r = [...out, ...values([dx, grads[va.name] as tf.Tensor, grads[vb.name] as tf.Tensor])];
+      for (const w of layer.weights) w.dispose();
+      return r;
+    });
+  }
+
+  it('match the composed tfjs ops (value and gradients w.r.t. x, slopes and hinge offsets)', () => {
+    const fused = apluGradients(true);
+    const composed = apluGradients(false);
+    expect(fused).toHaveLength(4);
+    fused.forEach((v, i) => expectClose(v, composed[i] as number[], 1e-4));
   });
 });

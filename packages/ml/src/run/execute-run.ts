@@ -1,4 +1,5 @@
 import {
+  canonicalJson,
   datasetShape,
   modelBytes,
   modelTensors,
@@ -26,6 +27,29 @@ import {
 } from '../train/checkpoint.ts';
 import { evaluate, predictLogits } from '../train/evaluate.ts';
 import { type EpochMetrics, trainModel } from '../train/train-model.ts';
+
+/**
+ * The frozen teacher's logits on a run's training rows, by parent artifact digest, data spec and backend: the
+ * students of one teacher (a sweep's many activations, seeds and QAT variants) share them instead of each running
+ * the teacher over the whole training set again. A few entries (a sweep's current teachers); never mutated.
+ */
+const teacherLogitsCache = new Map<string, Float32Array>();
+const TEACHER_LOGITS_CACHE_ENTRIES = 4;
+
+function cachedTeacherLogits(key: string): Float32Array | null {
+  const value = teacherLogitsCache.get(key);
+  if (!value) return null;
+  teacherLogitsCache.delete(key); // most recently used last
+  teacherLogitsCache.set(key, value);
+  return value;
+}
+
+function cacheTeacherLogits(key: string, value: Float32Array): void {
+  teacherLogitsCache.set(key, value);
+  while (teacherLogitsCache.size > TEACHER_LOGITS_CACHE_ENTRIES) {
+    teacherLogitsCache.delete(teacherLogitsCache.keys().next().value as string);
+  }
+}
 
 export interface RunOutcome {
   /** On the test split (after `limit.test`). */
@@ -129,11 +153,17 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunOutcome> {
     } else {
       let teacherLogits: Float32Array | null = null;
       if (config.kind !== 'teacher' && (config.distill?.alpha ?? 0) > 0) {
-        const teacher = await loadModelArtifact(input.parent as ModelArtifact);
-        try {
-          teacherLogits = await predictLogits(teacher, data.train, data.train.indices, dataset, io);
-        } finally {
-          teacher.dispose();
+        const parent = input.parent as ModelArtifact;
+        const key = `${artifactDigest(parent.files)} ${canonicalJson(config.dataset)} ${backend}`;
+        teacherLogits = cachedTeacherLogits(key);
+        if (!teacherLogits) {
+          const teacher = await loadModelArtifact(parent);
+          try {
+            teacherLogits = await predictLogits(teacher, data.train, data.train.indices, dataset, io);
+          } finally {
+            teacher.dispose();
+          }
+          cacheTeacherLogits(key, teacherLogits);
         }
       }
       if (signal?.aborted) throw abortError(signal);
