@@ -9,7 +9,7 @@
  * single-threaded): the no-KD jobs first, while this process trains the teacher, then the KD and QAT jobs in
  * seed order, so a run cut short by `--budget-min` loses the last seed's jobs first (the report lists them).
  *
- * Run: `npm run bench:lma -- [--rows 15000] [--epochs 2] [--seeds 3] [--jobs 2] [--budget-min 25]
+ * Run: `npm run bench:lma -- [--rows 6000] [--epochs 2] [--test 5000] [--seeds 3] [--jobs 2] [--budget-min 25]
  *       [--out bench/results/lma.md] [--quick]` (--quick: 1,000 rows, 1 epoch, 1 seed: a smoke test).
  */
 import { type ChildProcess, fork } from 'node:child_process';
@@ -27,14 +27,15 @@ const option = (name: string, fallback: string) => {
   return i >= 0 && args[i + 1] !== undefined ? (args[i + 1] as string) : fallback;
 };
 const quick = flag('quick');
-const rows = Number(option('rows', quick ? '1000' : '15000'));
+const rows = Number(option('rows', quick ? '1000' : '6000'));
 const epochs = Number(option('epochs', quick ? '1' : '2'));
 const seedCount = Number(option('seeds', quick ? '1' : '3'));
 const jobsWanted = Number(option('jobs', '2'));
 const budgetMin = Number(option('budget-min', '25'));
 const out = option('out', quick ? join(tmpdir(), 'distillery-lma-quick.md') : 'bench/results/lma.md');
 
-const dataset: DatasetSpec = { name: 'fashion-mnist', limit: { train: rows, test: quick ? 1000 : 10_000 } };
+const testRows = Number(option('test', quick ? '1000' : '5000'));
+const dataset: DatasetSpec = { name: 'fashion-mnist', limit: { train: rows, test: testRows } };
 const studentTrain: TrainSpec = {
   epochs,
   batchSize: 64,
@@ -160,6 +161,7 @@ function readArtifact(dir: string): ModelArtifact {
 
 if (flag('worker')) {
   await initBackend('wasm', () => {});
+  process.on('disconnect', () => process.exit(1)); // the main process is gone
   let teacher: ModelArtifact | null = null;
   process.on('message', async (message: { job?: Job; teacher?: string; done?: boolean }) => {
     if (message.done || !message.job) process.exit(0);

@@ -45,8 +45,11 @@ export class LearningRateSchedule {
         return this.base * (s.gamma ?? SCHEDULE_DEFAULTS.step.gamma) ** Math.floor((epoch - 1) / every);
       }
       case 'cosine': {
+        // PyTorch's CosineAnnealingLR with T_max = epochs, stepped per epoch: epoch e (1-based) trains at
+        // min + (1 − min)·(1 + cos(π(e − 1)/epochs))/2 of the base rate, reaching minFactor × base only at the end
+        // of the last epoch — so no epoch trains at the minimum (0 by default, which would waste the last one).
         const min = s.minFactor ?? SCHEDULE_DEFAULTS.cosine.minFactor;
-        const progress = this.epochs <= 1 ? 0 : (epoch - 1) / (this.epochs - 1);
+        const progress = (epoch - 1) / Math.max(1, this.epochs);
         return this.base * (min + ((1 - min) * (1 + Math.cos(Math.PI * progress))) / 2);
       }
       case 'plateau':
