@@ -102,6 +102,7 @@ async function execute(
     const epochs = config.kind === 'quantize-ptq' ? 0 : (config.train?.epochs ?? 0);
     control.checkpointing = store !== undefined && (ctx.checkpointsSupported ?? TRAINING_CHECKPOINTS) && epochs > 0;
     let resumeFrom: TrainingCheckpoint | undefined;
+    let wroteCheckpoint = false;
     if (control.checkpointing && store) {
       const stored = await store.load(id);
       if (stored && stored.epoch > 0 && stored.epoch < epochs) {
@@ -125,7 +126,10 @@ async function execute(
     if (control.checkpointing && store) {
       if (resumeFrom) input.resumeFrom = resumeFrom;
       input.onCheckpoint = async (checkpoint) => {
+        // After the last epoch the run completes at once: nothing would ever resume from this checkpoint.
+        if (checkpoint.epoch >= epochs) return;
         const saved = await store.save(id, attempt, checkpoint);
+        wroteCheckpoint = true;
         const recorded = await recordCheckpoint(db, { runId: id, attempt, epoch: checkpoint.epoch, ...saved });
         if (!recorded) control.stop(await whyLost(db, id));
         else if (control.stopAfterCheckpoint) control.stop('shutdown');
@@ -165,7 +169,8 @@ async function execute(
       ctx.log(`run ${id} finished but was ${reason} meanwhile: result discarded`);
       return reason === 'cancelled' ? 'cancelled' : 'superseded';
     }
-    await dropCheckpoint(ctx, id);
+    // Only a run that may have left a checkpoint (this attempt or an earlier one) costs a delete.
+    if (wroteCheckpoint || attempt > 1) await dropCheckpoint(ctx, id);
     await ctx.enqueue(released);
     ctx.log(`run ${id} succeeded: accuracy ${outcome.accuracy.toFixed(4)}, ${outcome.bytes} bytes`);
     return 'succeeded';

@@ -52,6 +52,8 @@ export class RunWorker {
         queue: this.queue,
         checkpoints: o.checkpoints,
         intervalMs: o.reconcileIntervalMs,
+        // Two passes' worth: far longer than the gap between a commit and the enqueue that follows it.
+        queuedGraceMs: 2 * o.reconcileIntervalMs,
         staleAfterMs: o.staleAfterMs,
         maxAttempts: o.maxAttempts,
         backoff,

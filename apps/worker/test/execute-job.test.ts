@@ -10,12 +10,14 @@ import { executeJob, type JobContext } from '../src/execute-job.ts';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 const train = { epochs: 1, batchSize: 32, optimizer: { name: 'adam', lr: 0.01 } };
+let nextTeacherSeed = 1;
 /** A tiny sweep on generated data: teacher → student → 8-bit PTQ. */
 function sweep(dataset: Record<string, unknown>) {
   return {
     name: 'worker-test',
     dataset,
-    teacher: { model: { family: 'mlp', hidden: [16], activation: 'relu' }, train },
+    // Its own teacher each time: identical teachers are reused across a team's sweeps.
+    teacher: { model: { family: 'mlp', hidden: [16], activation: 'relu' }, train, seed: nextTeacherSeed++ },
     students: { model: { family: 'mlp', hidden: [4], activation: 'relu' }, train },
     quantize: [{ method: 'ptq', bits: 8 }],
     seeds: [1],

@@ -18,7 +18,7 @@ export class RunQueue {
   readonly queue: Queue<RunJob>;
   readonly prefix: string;
   private readonly redisUrl: string;
-  private publisher: Redis | undefined;
+  private redis: Redis | undefined;
 
   constructor(options: RunQueueOptions) {
     this.prefix = options.prefix ?? DEFAULT_QUEUE_PREFIX;
@@ -56,17 +56,27 @@ export class RunQueue {
    * Makes sure each run's job is on the queue, waiting or active: adds the missing ones (Redis restarted or was
    * flushed) and replaces ones that already finished (e.g. a job that failed before its claim reached the
    * database). Returns the runs it (re)added. Safe to call concurrently: the database fences executions.
+   *
+   * Cheap enough to call every few seconds with a thousand queued runs: one pipelined round trip asks, for
+   * each job hash (`queue.toKey(jobId)`), whether it exists and whether it has finished (`finishedOn`).
    */
   async ensure(runs: readonly RunDispatch[]): Promise<RunDispatch[]> {
+    if (runs.length === 0) return [];
+    const redis = this.connection();
+    const pipeline = redis.pipeline();
+    for (const r of runs) {
+      const key = this.queue.toKey(runJobId(r));
+      pipeline.exists(key);
+      pipeline.hget(key, 'finishedOn');
+    }
+    const replies = (await pipeline.exec()) ?? [];
     const missing: RunDispatch[] = [];
-    for (let i = 0; i < runs.length; i += 100) {
-      const chunk = runs.slice(i, i + 100);
-      const jobs = await Promise.all(chunk.map((r) => this.queue.getJob(runJobId(r))));
-      for (const [j, job] of jobs.entries()) {
-        const run = chunk[j] as RunDispatch;
-        if (job === undefined) missing.push(run);
-        else if (job.finishedOn !== undefined && (await this.queue.remove(runJobId(run))) === 1) missing.push(run);
-      }
+    for (const [i, run] of runs.entries()) {
+      const [existsError, exists] = replies[2 * i] ?? [];
+      const [finishedError, finishedOn] = replies[2 * i + 1] ?? [];
+      if (existsError || finishedError) throw existsError ?? finishedError;
+      if (exists === 0) missing.push(run);
+      else if (finishedOn !== null && (await this.queue.remove(runJobId(run))) === 1) missing.push(run);
     }
     await this.enqueue(missing);
     return missing;
@@ -80,13 +90,20 @@ export class RunQueue {
   /** Tells every worker that these runs were cancelled, so one executing them stops within a batch. */
   async announceCancelled(runIds: readonly string[]): Promise<void> {
     if (runIds.length === 0) return;
-    this.publisher ??= new Redis(this.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: false });
-    this.publisher.on('error', () => {});
-    await this.publisher.publish(cancelChannel(this.prefix), JSON.stringify(runIds));
+    await this.connection().publish(cancelChannel(this.prefix), JSON.stringify(runIds));
+  }
+
+  /** A plain connection of our own (BullMQ's are not meant for other commands). */
+  private connection(): Redis {
+    if (!this.redis) {
+      this.redis = new Redis(this.redisUrl, { maxRetriesPerRequest: 1 });
+      this.redis.on('error', () => {});
+    }
+    return this.redis;
   }
 
   async close(): Promise<void> {
     await this.queue.close();
-    this.publisher?.disconnect();
+    this.redis?.disconnect();
   }
 }

@@ -1,5 +1,5 @@
 import type { PrismaClient } from '../database-client.ts';
-import { withTransaction } from '../transient/with-transaction.ts';
+import { sqlTransaction } from '../sql/sql-executor.ts';
 import { cancelDescendants } from './cancel-descendants.ts';
 import type { MovedRun } from './moved-run.ts';
 import { recordTransition, stateEvents } from './run-events.ts';
@@ -22,18 +22,19 @@ export async function cancelRun(
   runId: string,
   reason: string,
 ): Promise<CancelOutcome> {
-  return withTransaction(db, async (tx) => {
-    const exists = await tx.run.findFirst({ where: { id: runId, teamId }, select: { key: true } });
-    if (exists === null) return { found: false, cancelled: [] };
-    const own = await tx.$queryRaw<MovedRun[]>`
+  return sqlTransaction(db, async (sql) => {
+    const [exists] = await sql.rows<{ key: string }>`
+      SELECT key FROM runs WHERE id = ${runId}::uuid AND team_id = ${teamId}::uuid`;
+    if (exists === undefined) return { found: false, cancelled: [] };
+    const own = await sql.rows<MovedRun>`
       UPDATE runs SET state = 'cancelled', skipped_reason = ${reason}, finished_at = now(), not_before = NULL,
                       updated_at = now()
       WHERE id = ${runId}::uuid AND state IN ('waiting', 'queued', 'running')
       RETURNING id::text AS id, sweep_id::text AS "sweepId", attempt`;
     if (own.length === 0) return { found: true, cancelled: [] };
     const because = `parent run ${exists.key} (${runId}) was cancelled`;
-    const downstream = await cancelDescendants(tx, runId, because);
-    await recordTransition(tx, [
+    const downstream = await cancelDescendants(sql, runId, because);
+    await recordTransition(sql, [
       ...stateEvents(own, 'cancelled', reason),
       ...stateEvents(downstream, 'cancelled', because),
     ]);

@@ -1,5 +1,5 @@
 import type { PrismaClient } from '../database-client.ts';
-import { withTransaction } from '../transient/with-transaction.ts';
+import { sqlTransaction } from '../sql/sql-executor.ts';
 import type { CancelOutcome } from './cancel-run.ts';
 import type { MovedRun } from './moved-run.ts';
 import { recordTransition, stateEvents } from './run-events.ts';
@@ -15,10 +15,11 @@ export async function cancelSweep(
   sweepId: string,
   reason: string,
 ): Promise<CancelOutcome> {
-  return withTransaction(db, async (tx) => {
-    const exists = await tx.sweep.findFirst({ where: { id: sweepId, teamId }, select: { id: true } });
-    if (exists === null) return { found: false, cancelled: [] };
-    const cancelled = await tx.$queryRaw<MovedRun[]>`
+  return sqlTransaction(db, async (sql) => {
+    const [exists] = await sql.rows<{ id: string }>`
+      SELECT id::text AS id FROM sweeps WHERE id = ${sweepId}::uuid AND team_id = ${teamId}::uuid`;
+    if (exists === undefined) return { found: false, cancelled: [] };
+    const cancelled = await sql.rows<MovedRun>`
       UPDATE runs r SET state = 'cancelled', skipped_reason = ${reason}, finished_at = now(), not_before = NULL,
                         updated_at = now()
       WHERE r.sweep_id = ${sweepId}::uuid AND r.state IN ('waiting', 'queued', 'running')
@@ -26,7 +27,7 @@ export async function cancelSweep(
           SELECT 1 FROM runs c WHERE c.parent_id = r.id AND c.sweep_id <> r.sweep_id
             AND c.state IN ('waiting', 'queued', 'running'))
       RETURNING r.id::text AS id, r.sweep_id::text AS "sweepId", r.attempt`;
-    await recordTransition(tx, stateEvents(cancelled, 'cancelled', reason));
+    await recordTransition(sql, stateEvents(cancelled, 'cancelled', reason));
     return { found: true, cancelled };
   });
 }

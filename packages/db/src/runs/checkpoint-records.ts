@@ -1,4 +1,4 @@
-import type { DbExecutor } from './db-executor.ts';
+import { type Executor, sqlOf, sqlTransaction } from '../sql/sql-executor.ts';
 
 export interface CheckpointRecord {
   runId: string;
@@ -12,37 +12,37 @@ export interface CheckpointRecord {
  * Records the run's latest checkpoint (one row per run, replaced), only while the run is `running` under
  * `attempt`: a fenced-off worker cannot point the run at its files. false otherwise.
  */
-export async function recordCheckpoint(db: DbExecutor, c: CheckpointRecord): Promise<boolean> {
-  const n = await db.$executeRaw`
+export async function recordCheckpoint(db: Executor, c: CheckpointRecord): Promise<boolean> {
+  // Not flushed before answering: the checkpoint's files are what a resume reads; this row only points at them.
+  const n = await sqlTransaction(
+    db,
+    (sql) => sql.run`
     INSERT INTO checkpoints (run_id, epoch, attempt, location, bytes)
     SELECT id, ${c.epoch}, ${c.attempt}, ${c.location}, ${c.bytes} FROM runs
     WHERE id = ${c.runId}::uuid AND attempt = ${c.attempt} AND state = 'running'
     ON CONFLICT (run_id) DO UPDATE SET epoch = excluded.epoch, attempt = excluded.attempt,
-      location = excluded.location, bytes = excluded.bytes, created_at = now()`;
+      location = excluded.location, bytes = excluded.bytes, created_at = now()`,
+    { durable: false },
+  );
   return n === 1;
 }
 
 /** The run's latest checkpoint record, or null. */
-export async function findCheckpoint(db: DbExecutor, runId: string): Promise<CheckpointRecord | null> {
-  const row = await db.checkpoint.findUnique({ where: { runId } });
-  return row && { runId, epoch: row.epoch, attempt: row.attempt, location: row.location, bytes: row.bytes };
+export async function findCheckpoint(db: Executor, runId: string): Promise<CheckpointRecord | null> {
+  const [row] = await sqlOf(db).rows<CheckpointRecord>`
+    SELECT run_id::text AS "runId", epoch, attempt, location, bytes FROM checkpoints WHERE run_id = ${runId}::uuid`;
+  return row ?? null;
 }
 
-export async function deleteCheckpointRecord(db: DbExecutor, runId: string): Promise<void> {
-  await db.checkpoint.deleteMany({ where: { runId } });
+export async function deleteCheckpointRecord(db: Executor, runId: string): Promise<void> {
+  await sqlOf(db).run`DELETE FROM checkpoints WHERE run_id = ${runId}::uuid`;
 }
 
 /** Checkpoints of runs that finished (succeeded, failed, cancelled): nothing will resume from them. */
-export async function finishedRunCheckpoints(db: DbExecutor, limit = 100): Promise<CheckpointRecord[]> {
-  const rows = await db.checkpoint.findMany({
-    where: { run: { state: { in: ['succeeded', 'failed', 'cancelled'] } } },
-    take: limit,
-  });
-  return rows.map((r) => ({
-    runId: r.runId,
-    epoch: r.epoch,
-    attempt: r.attempt,
-    location: r.location,
-    bytes: r.bytes,
-  }));
+export async function finishedRunCheckpoints(db: Executor, limit = 100): Promise<CheckpointRecord[]> {
+  return sqlOf(db).rows<CheckpointRecord>`
+    SELECT c.run_id::text AS "runId", c.epoch, c.attempt, c.location, c.bytes
+    FROM checkpoints c JOIN runs r ON r.id = c.run_id
+    WHERE r.state IN ('succeeded', 'failed', 'cancelled')
+    LIMIT ${limit}`;
 }

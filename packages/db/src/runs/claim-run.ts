@@ -1,13 +1,27 @@
+import type { RunConfig } from '@distillery/spec';
 import type { PrismaClient } from '../database-client.ts';
-import type { Run } from '../generated/client.ts';
-import { withTransaction } from '../transient/with-transaction.ts';
+import { sqlTransaction } from '../sql/sql-executor.ts';
 import { failRunInTransaction } from './fail-run.ts';
 import type { MovedRun } from './moved-run.ts';
 import { recordTransition, stateEvents } from './run-events.ts';
 
+/** What a worker needs of the run it claimed. */
+export interface ClaimedRunRow {
+  id: string;
+  sweepId: string;
+  kind: string;
+  label: string;
+  /** The attempt to execute under (the fencing token of every later write). */
+  attempt: number;
+  failures: number;
+  parentId: string | null;
+  /** As stored; the worker validates it. */
+  config: RunConfig | unknown;
+  workerId: string;
+}
+
 export interface ClaimedRun {
-  /** The run as claimed; `run.attempt` is the attempt to execute under (see `redelivered`). */
-  run: Run;
+  run: ClaimedRunRow;
   /**
    * true when the job's attempt was already `running`: BullMQ redelivered it because the worker holding it
    * stopped renewing its lock (died, or blocked past the lock). The claim then takes the run over under
@@ -34,33 +48,40 @@ export async function claimRun(
   options: ClaimRunOptions = {},
 ): Promise<ClaimedRun | null> {
   const maxAttempts = options.maxAttempts ?? 3;
-  return withTransaction(db, async (tx) => {
-    const claimed = await tx.$queryRaw<MovedRun[]>`
+  return sqlTransaction(
+    db,
+    async (sql) => {
+      let [run] = await sql.rows<ClaimedRunRow>`
       UPDATE runs SET state = 'running', started_at = now(), heartbeat_at = now(), worker_id = ${workerId},
                       progress = 0, error = NULL, resumed_from_epoch = NULL, not_before = NULL, updated_at = now()
       WHERE id = ${runId}::uuid AND attempt = ${attempt} AND state = 'queued'
-      RETURNING id::text AS id, sweep_id::text AS "sweepId", attempt`;
-    let redelivered = false;
-    if (claimed.length === 0) {
-      const taken = await tx.$queryRaw<(MovedRun & { failures: number })[]>`
+      RETURNING id::text AS id, sweep_id::text AS "sweepId", kind, label, attempt, failures,
+                parent_id::text AS "parentId", config, worker_id AS "workerId"`;
+      let redelivered = false;
+      if (run === undefined) {
+        [run] = await sql.rows<ClaimedRunRow>`
         UPDATE runs SET attempt = attempt + 1, failures = failures + 1, started_at = now(), heartbeat_at = now(),
                         worker_id = ${workerId}, progress = 0, resumed_from_epoch = NULL, updated_at = now()
         WHERE id = ${runId}::uuid AND attempt = ${attempt} AND state = 'running'
-        RETURNING id::text AS id, sweep_id::text AS "sweepId", attempt, failures`;
-      const [run] = taken;
-      if (run === undefined) return null;
-      if (run.failures >= maxAttempts) {
-        await failRunInTransaction(
-          tx,
-          run,
-          `the run's worker stopped ${run.failures} times (attempt limit ${maxAttempts}); last seen by another worker`,
-        );
-        return null;
+        RETURNING id::text AS id, sweep_id::text AS "sweepId", kind, label, attempt, failures,
+                  parent_id::text AS "parentId", config, worker_id AS "workerId"`;
+        if (run === undefined) return null;
+        if (run.failures >= maxAttempts) {
+          await failRunInTransaction(
+            sql,
+            run,
+            `the run's worker stopped ${run.failures} times (attempt limit ${maxAttempts}); last seen by another worker`,
+          );
+          return null;
+        }
+        redelivered = true;
       }
-      redelivered = true;
-      claimed.push(run);
-    }
-    await recordTransition(tx, stateEvents(claimed, 'running'));
-    return { run: await tx.run.findUniqueOrThrow({ where: { id: runId } }), redelivered };
-  });
+      const moved: MovedRun = { id: run.id, sweepId: run.sweepId, attempt: run.attempt };
+      await recordTransition(sql, stateEvents([moved], 'running'));
+      return { run, redelivered };
+      // Not flushed before answering: a claim lost to a PostgreSQL crash leaves the run queued, and the worker's
+      // next conditional write stops it; the reconciler re-enqueues it.
+    },
+    { durable: false },
+  );
 }

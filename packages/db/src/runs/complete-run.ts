@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { PrismaClient } from '../database-client.ts';
-import { withTransaction } from '../transient/with-transaction.ts';
+import { sqlTransaction } from '../sql/sql-executor.ts';
 import { dispatchRuns, type ReleasedRun } from './dispatch-runs.ts';
 import type { MovedRun } from './moved-run.ts';
-import { releaseChildren } from './release-children.ts';
 import { recordTransition, stateEvents } from './run-events.ts';
 
 export interface RunResultInput {
@@ -30,11 +29,12 @@ export interface ArtifactInput {
 }
 
 /**
- * Finishes a run in one transaction: its result (exactly one per run: the run id is the key, and only the
- * transition `running` → `succeeded` under `attempt` writes it), its artifacts, state `succeeded`, and its
- * waiting children released. Returns the released children for the caller to enqueue after the commit; an
- * empty list when the run was no longer `running` under `attempt` (cancelled meanwhile, taken over, or already
- * completed by a redelivery).
+ * Finishes a run in one transaction: its result (exactly one per run: the run id is the primary key, and only
+ * the transition `running` → `succeeded` under `attempt` writes it — a second result would violate the key and
+ * roll everything back), its artifacts, state `succeeded`, and its waiting children released. Returns whether
+ * this call completed the run, and the released children for the caller to enqueue. Nothing is written when
+ * the run was no longer `running` under `attempt` (cancelled meanwhile, taken over, or already completed by a
+ * redelivery).
  */
 export async function completeRun(
   db: PrismaClient,
@@ -43,34 +43,58 @@ export async function completeRun(
   result: RunResultInput,
   artifacts: ArtifactInput[],
 ): Promise<CompletedRun> {
-  return withTransaction(db, async (tx) => {
-    const [run] = await tx.$queryRaw<MovedRun[]>`
-      UPDATE runs SET state = 'succeeded', progress = 1, finished_at = now(), error = NULL, updated_at = now()
-      WHERE id = ${runId}::uuid AND attempt = ${attempt} AND state = 'running'
-      RETURNING id::text AS id, sweep_id::text AS "sweepId", attempt`;
-    if (run === undefined) return { completed: false, released: [] };
-    // A plain insert: a second result for the run would violate the primary key and roll everything back.
-    await tx.result.create({ data: { runId, ...result } });
-    for (const a of artifacts) {
-      const data = new Uint8Array(a.data);
-      const row = {
-        contentType: a.contentType,
-        size: a.data.byteLength,
-        sha256: createHash('sha256').update(data).digest('hex'),
-        data,
-      };
-      await tx.artifact.upsert({
-        where: { runId_name: { runId, name: a.name } },
-        create: { runId, name: a.name, ...row },
-        update: row,
-      });
-    }
-    const released = await releaseChildren(tx, runId);
-    await recordTransition(tx, [...stateEvents([run], 'succeeded'), ...stateEvents(released, 'queued')]);
-    const jobs = await dispatchRuns(
-      tx,
-      released.map((r) => r.id),
-    );
-    return { completed: true, released: jobs };
+  const files = artifacts.map((a) => {
+    const data = Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength);
+    return {
+      name: a.name,
+      contentType: a.contentType,
+      size: data.byteLength,
+      sha256: createHash('sha256').update(data).digest('hex'),
+      data: data.toString('base64'),
+    };
   });
+  const released = await sqlTransaction(db, async (sql) => {
+    // One statement: the run succeeds, its result and files are stored, and its waiting children are released.
+    const [run] = await sql.rows<MovedRun & { children: MovedRun[] }>`
+      WITH done AS (
+        UPDATE runs SET state = 'succeeded', progress = 1, finished_at = now(), error = NULL, updated_at = now()
+        WHERE id = ${runId}::uuid AND attempt = ${attempt} AND state = 'running'
+        RETURNING id, sweep_id, attempt
+      ), result AS (
+        INSERT INTO results (run_id, accuracy, loss, parameters, bytes, bits, backend, seconds)
+        SELECT id, ${result.accuracy}, ${result.loss}, ${result.parameters}, ${result.bytes}, ${result.bits},
+               ${result.backend}, ${result.seconds}
+        FROM done
+        RETURNING 1
+      ), files AS (
+        INSERT INTO artifacts (id, run_id, name, content_type, size, sha256, data)
+        SELECT gen_random_uuid(), done.id, f.name, f."contentType", f.size, f.sha256, decode(f.data, 'base64')
+        FROM done, jsonb_to_recordset(${JSON.stringify(files)}::jsonb)
+          AS f(name text, "contentType" text, size int, sha256 text, data text)
+        ON CONFLICT (run_id, name) DO UPDATE SET content_type = excluded.content_type, size = excluded.size,
+          sha256 = excluded.sha256, data = excluded.data, created_at = now()
+        RETURNING 1
+      ), released AS (
+        UPDATE runs SET state = 'queued', queued_at = now(), updated_at = now()
+        WHERE parent_id = ${runId}::uuid AND state = 'waiting' AND EXISTS (SELECT 1 FROM done)
+        RETURNING id::text AS id, sweep_id::text AS "sweepId", attempt
+      )
+      SELECT id::text AS id, sweep_id::text AS "sweepId", attempt,
+             (SELECT coalesce(jsonb_agg(released), '[]'::jsonb) FROM released) AS children
+      FROM done`;
+    if (run === undefined) return null;
+    const { children } = run;
+    await recordTransition(sql, [
+      ...stateEvents([{ id: run.id, sweepId: run.sweepId, attempt: run.attempt }], 'succeeded'),
+      ...stateEvents(children, 'queued'),
+    ]);
+    return children;
+  });
+  if (released === null) return { completed: false, released: [] };
+  // After the commit: ranking the children's jobs needs no lock.
+  const jobs = await dispatchRuns(
+    db,
+    released.map((r) => r.id),
+  );
+  return { completed: true, released: jobs };
 }

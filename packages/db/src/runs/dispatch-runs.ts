@@ -1,4 +1,4 @@
-import type { DbExecutor } from './db-executor.ts';
+import { type Executor, sqlOf } from '../sql/sql-executor.ts';
 
 /**
  * A queued run as the queue needs it: the job (run id + attempt) and what ranks it (issue 4, item 7). The
@@ -18,19 +18,24 @@ export interface ReleasedRun {
 }
 
 /** The queue's view of the given queued runs (in any order; runs no longer queued are left out). */
-export async function dispatchRuns(db: DbExecutor, runIds: readonly string[]): Promise<ReleasedRun[]> {
+export async function dispatchRuns(db: Executor, runIds: readonly string[]): Promise<ReleasedRun[]> {
   if (runIds.length === 0) return [];
-  const rows = await db.$queryRaw<
-    { id: string; attempt: number; priority: number; position: number; team_sweeps: bigint; not_before: Date | null }[]
-  >`
+  const rows = await sqlOf(db).rows<{
+    id: string;
+    attempt: number;
+    priority: number;
+    position: number;
+    team_sweeps: string;
+    not_before: Date | null;
+  }>`
     WITH active AS (
       SELECT team_id, count(*) AS n FROM sweeps WHERE state = 'running'
-      AND team_id IN (SELECT team_id FROM runs WHERE id = ANY(${runIds as string[]}::uuid[]))
+      AND team_id IN (SELECT team_id FROM runs WHERE id = ANY(${runIds}::uuid[]))
       GROUP BY team_id
     )
     SELECT r.id::text AS id, r.attempt, s.priority, r.position, coalesce(a.n, 1) AS team_sweeps, r.not_before
     FROM runs r JOIN sweeps s ON s.id = r.sweep_id LEFT JOIN active a ON a.team_id = r.team_id
-    WHERE r.id = ANY(${runIds as string[]}::uuid[]) AND r.state = 'queued'`;
+    WHERE r.id = ANY(${runIds}::uuid[]) AND r.state = 'queued'`;
   return rows.map((r) => ({
     runId: r.id,
     attempt: r.attempt,

@@ -1,5 +1,5 @@
-import type { Prisma, PrismaClient } from '../database-client.ts';
-import { withTransaction } from '../transient/with-transaction.ts';
+import type { PrismaClient } from '../database-client.ts';
+import { type SqlExecutor, sqlTransaction } from '../sql/sql-executor.ts';
 import { cancelDescendants } from './cancel-descendants.ts';
 import type { MovedRun } from './moved-run.ts';
 import { recordTransition, stateEvents } from './run-events.ts';
@@ -13,24 +13,24 @@ export const MAX_ERROR_LENGTH = 4000;
  * under `attempt`.
  */
 export async function failRun(db: PrismaClient, runId: string, attempt: number, message: string): Promise<boolean> {
-  return withTransaction(db, async (tx) => {
-    const [run] = await tx.$queryRaw<MovedRun[]>`
+  return sqlTransaction(db, async (sql) => {
+    const [run] = await sql.rows<MovedRun>`
       SELECT id::text AS id, sweep_id::text AS "sweepId", attempt FROM runs
       WHERE id = ${runId}::uuid AND attempt = ${attempt} AND state = 'running' FOR UPDATE`;
     if (run === undefined) return false;
-    await failRunInTransaction(tx, run, message);
+    await failRunInTransaction(sql, run, message);
     return true;
   });
 }
 
 /** The body of {@link failRun} for a run already known to be `running` under its attempt (row locked). */
-export async function failRunInTransaction(tx: Prisma.TransactionClient, run: MovedRun, message: string) {
+export async function failRunInTransaction(sql: SqlExecutor, run: MovedRun, message: string): Promise<void> {
   const error = message.slice(0, MAX_ERROR_LENGTH);
-  await tx.$executeRaw`
+  await sql.run`
     UPDATE runs SET state = 'failed', finished_at = now(), error = ${error}, not_before = NULL, updated_at = now()
     WHERE id = ${run.id}::uuid`;
-  const key = await tx.run.findUniqueOrThrow({ where: { id: run.id }, select: { key: true } });
-  const reason = `parent run ${key.key} (${run.id}) failed`;
-  const cancelled = await cancelDescendants(tx, run.id, reason);
-  await recordTransition(tx, [...stateEvents([run], 'failed', error), ...stateEvents(cancelled, 'cancelled', reason)]);
+  const [row] = await sql.rows<{ key: string }>`SELECT key FROM runs WHERE id = ${run.id}::uuid`;
+  const reason = `parent run ${row?.key} (${run.id}) failed`;
+  const cancelled = await cancelDescendants(sql, run.id, reason);
+  await recordTransition(sql, [...stateEvents([run], 'failed', error), ...stateEvents(cancelled, 'cancelled', reason)]);
 }

@@ -15,7 +15,6 @@ export * from './mark-resumed.ts';
 export * from './moved-run.ts';
 export * from './record-epoch.ts';
 export * from './record-sweep-created.ts';
-export * from './refresh-sweep-state.ts';
 export * from './release-children.ts';
 export * from './retry-run.ts';
 export * from './run-events.ts';

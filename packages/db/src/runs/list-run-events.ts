@@ -1,4 +1,4 @@
-import type { DbExecutor } from './db-executor.ts';
+import { type Executor, sqlOf } from '../sql/sql-executor.ts';
 import type { RunEventType } from './run-events.ts';
 
 export interface StoredRunEvent {
@@ -22,18 +22,12 @@ export interface ListRunEventsQuery {
 }
 
 /** A sweep's (or one run's) events after a seq, in order. */
-export async function listRunEvents(db: DbExecutor, q: ListRunEventsQuery): Promise<StoredRunEvent[]> {
-  const rows = await db.runEvent.findMany({
-    where: { sweepId: q.sweepId, seq: { gt: BigInt(q.after ?? 0) }, ...(q.runId ? { runId: q.runId } : {}) },
-    orderBy: { seq: 'asc' },
-    take: q.limit ?? 500,
-  });
-  return rows.map((r) => ({
-    seq: Number(r.seq),
-    sweepId: r.sweepId,
-    runId: r.runId,
-    type: r.type as RunEventType,
-    data: r.data as Record<string, unknown>,
-    createdAt: r.createdAt,
-  }));
+export async function listRunEvents(db: Executor, q: ListRunEventsQuery): Promise<StoredRunEvent[]> {
+  const rows = await sqlOf(db).rows<Omit<StoredRunEvent, 'seq'> & { seq: string }>`
+    SELECT seq, sweep_id::text AS "sweepId", run_id::text AS "runId", type, data, created_at AS "createdAt"
+    FROM run_events
+    WHERE sweep_id = ${q.sweepId}::uuid AND seq > ${q.after ?? 0}
+      AND (${q.runId ?? null}::uuid IS NULL OR run_id = ${q.runId ?? null}::uuid)
+    ORDER BY seq LIMIT ${q.limit ?? 500}`;
+  return rows.map((r) => ({ ...r, seq: Number(r.seq) }));
 }

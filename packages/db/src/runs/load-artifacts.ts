@@ -1,4 +1,4 @@
-import type { DbExecutor } from './db-executor.ts';
+import { type Executor, sqlOf } from '../sql/sql-executor.ts';
 
 export interface StoredArtifact {
   name: string;
@@ -7,11 +7,8 @@ export interface StoredArtifact {
 }
 
 /** Every artifact a run stored (a model is model.json + weights.bin), by name. */
-export async function loadArtifacts(db: DbExecutor, runId: string): Promise<StoredArtifact[]> {
-  const rows = await db.artifact.findMany({
-    where: { runId },
-    select: { name: true, contentType: true, data: true },
-    orderBy: { name: 'asc' },
-  });
+export async function loadArtifacts(db: Executor, runId: string): Promise<StoredArtifact[]> {
+  const rows = await sqlOf(db).rows<{ name: string; contentType: string; data: Uint8Array }>`
+    SELECT name, content_type AS "contentType", data FROM artifacts WHERE run_id = ${runId}::uuid ORDER BY name`;
   return rows.map((r) => ({ name: r.name, contentType: r.contentType, data: new Uint8Array(r.data) }));
 }

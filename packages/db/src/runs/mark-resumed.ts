@@ -1,5 +1,5 @@
 import type { PrismaClient } from '../database-client.ts';
-import { withTransaction } from '../transient/with-transaction.ts';
+import { sqlTransaction } from '../sql/sql-executor.ts';
 import type { MovedRun } from './moved-run.ts';
 import { recordTransition } from './run-events.ts';
 
@@ -14,16 +14,20 @@ export async function markResumed(
   epoch: number,
   epochs: number,
 ): Promise<boolean> {
-  return withTransaction(db, async (tx) => {
-    const [run] = await tx.$queryRaw<MovedRun[]>`
+  return sqlTransaction(
+    db,
+    async (sql) => {
+      const [run] = await sql.rows<MovedRun>`
       UPDATE runs SET resumed_from_epoch = ${epoch}, progress = ${Math.min(1, epoch / Math.max(1, epochs))},
                       heartbeat_at = now(), updated_at = now()
       WHERE id = ${runId}::uuid AND attempt = ${attempt} AND state = 'running'
       RETURNING id::text AS id, sweep_id::text AS "sweepId", attempt`;
-    if (run === undefined) return false;
-    await recordTransition(tx, [
-      { sweepId: run.sweepId, runId, type: 'state', data: { state: 'running', attempt, resumedFromEpoch: epoch } },
-    ]);
-    return true;
-  });
+      if (run === undefined) return false;
+      await recordTransition(sql, [
+        { sweepId: run.sweepId, runId, type: 'state', data: { state: 'running', attempt, resumedFromEpoch: epoch } },
+      ]);
+      return true;
+    },
+    { durable: false },
+  );
 }

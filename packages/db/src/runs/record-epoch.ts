@@ -1,6 +1,5 @@
 import type { PrismaClient } from '../database-client.ts';
-import { withTransaction } from '../transient/with-transaction.ts';
-import type { MovedRun } from './moved-run.ts';
+import { sqlTransaction } from '../sql/sql-executor.ts';
 import { recordTransition } from './run-events.ts';
 
 export interface EpochRecord {
@@ -28,20 +27,34 @@ export async function recordEpoch(db: PrismaClient, runId: string, attempt: numb
     learningRate: m.learningRate,
     seconds: m.seconds,
   };
-  return withTransaction(db, async (tx) => {
-    const [run] = await tx.$queryRaw<MovedRun[]>`
-      UPDATE runs SET progress = ${Math.min(1, m.epoch / m.epochs)}, heartbeat_at = now(), updated_at = now()
-      WHERE id = ${runId}::uuid AND attempt = ${attempt} AND state = 'running'
-      RETURNING id::text AS id, sweep_id::text AS "sweepId", attempt`;
-    if (run === undefined) return false;
-    await tx.metric.upsert({
-      where: { runId_epoch: { runId, epoch: m.epoch } },
-      create: { runId, epoch: m.epoch, ...metric },
-      update: metric,
-    });
-    await recordTransition(tx, [
-      { sweepId: run.sweepId, runId, type: 'epoch', data: { attempt, epoch: m.epoch, epochs: m.epochs, ...metric } },
-    ]);
-    return true;
-  });
+  return sqlTransaction(
+    db,
+    async (sql) => {
+      // One statement: the run moves and, only if it did, the metric row is written.
+      const [run] = await sql.rows<{ sweepId: string }>`
+      WITH moved AS (
+        UPDATE runs SET progress = ${Math.min(1, m.epoch / m.epochs)}, heartbeat_at = now(), updated_at = now()
+        WHERE id = ${runId}::uuid AND attempt = ${attempt} AND state = 'running'
+        RETURNING id, sweep_id
+      ), written AS (
+        INSERT INTO metrics (run_id, epoch, train_loss, train_accuracy, val_loss, val_accuracy, learning_rate, seconds)
+        SELECT id, ${m.epoch}, ${m.trainLoss}, ${m.trainAccuracy}, ${m.valLoss}::float8, ${m.valAccuracy}::float8,
+               ${m.learningRate}, ${m.seconds}
+        FROM moved
+        ON CONFLICT (run_id, epoch) DO UPDATE SET train_loss = excluded.train_loss,
+          train_accuracy = excluded.train_accuracy, val_loss = excluded.val_loss, val_accuracy = excluded.val_accuracy,
+          learning_rate = excluded.learning_rate, seconds = excluded.seconds, created_at = now()
+        RETURNING 1
+      )
+      SELECT sweep_id::text AS "sweepId" FROM moved`;
+      if (run === undefined) return false;
+      await recordTransition(sql, [
+        { sweepId: run.sweepId, runId, type: 'epoch', data: { attempt, epoch: m.epoch, epochs: m.epochs, ...metric } },
+      ]);
+      return true;
+      // Not flushed before answering (see SqlTransactionOptions.durable): losing the last epoch's row to a
+      // PostgreSQL crash costs a metric, which the resumed run writes again.
+    },
+    { durable: false },
+  );
 }

@@ -1,5 +1,5 @@
 import type { PrismaClient } from '../database-client.ts';
-import { withTransaction } from '../transient/with-transaction.ts';
+import { sqlTransaction } from '../sql/sql-executor.ts';
 import { dispatchRuns, type ReleasedRun } from './dispatch-runs.ts';
 import { failRunInTransaction, MAX_ERROR_LENGTH } from './fail-run.ts';
 import type { MovedRun } from './moved-run.ts';
@@ -45,8 +45,8 @@ export async function retryRun(
   const maxAttempts = options.maxAttempts ?? 3;
   const staleSecs = options.staleForMs === undefined ? null : options.staleForMs / 1000;
   const error = options.message.slice(0, MAX_ERROR_LENGTH);
-  return withTransaction(db, async (tx) => {
-    const [run] = await tx.$queryRaw<(MovedRun & { failures: number })[]>`
+  return sqlTransaction(db, async (sql) => {
+    const [run] = await sql.rows<MovedRun & { failures: number }>`
       SELECT id::text AS id, sweep_id::text AS "sweepId", attempt, failures FROM runs
       WHERE id = ${runId}::uuid AND attempt = ${attempt} AND state = 'running'
         AND (${staleSecs}::float8 IS NULL OR heartbeat_at < now() - make_interval(secs => ${staleSecs}::float8))
@@ -54,9 +54,9 @@ export async function retryRun(
     if (run === undefined) return { outcome: 'stale' };
     const failures = run.failures + (counts ? 1 : 0);
     if (failures >= maxAttempts) {
-      await tx.$executeRaw`UPDATE runs SET failures = ${failures} WHERE id = ${runId}::uuid`;
+      await sql.run`UPDATE runs SET failures = ${failures} WHERE id = ${runId}::uuid`;
       await failRunInTransaction(
-        tx,
+        sql,
         run,
         `${error} (attempt ${attempt}; ${failures} of ${maxAttempts} allowed failures)`,
       );
@@ -64,14 +64,14 @@ export async function retryRun(
     }
     const delay = typeof options.delayMs === 'function' ? options.delayMs(failures) : (options.delayMs ?? 0);
     const delaySecs = Math.max(0, delay) / 1000;
-    const [next] = await tx.$queryRaw<(MovedRun & { not_before: Date })[]>`
+    const [next] = await sql.rows<MovedRun & { not_before: Date }>`
       UPDATE runs SET state = 'queued', attempt = attempt + 1, failures = ${failures}, error = ${error},
                       queued_at = now(), not_before = now() + make_interval(secs => ${delaySecs}::float8),
                       worker_id = NULL, heartbeat_at = NULL, updated_at = now()
       WHERE id = ${runId}::uuid
       RETURNING id::text AS id, sweep_id::text AS "sweepId", attempt, not_before`;
     const moved = next as MovedRun & { not_before: Date };
-    await recordTransition(tx, [
+    await recordTransition(sql, [
       {
         sweepId: moved.sweepId,
         runId,
@@ -79,7 +79,7 @@ export async function retryRun(
         data: { state: 'queued', attempt: moved.attempt, reason: error, notBefore: moved.not_before.toISOString() },
       },
     ]);
-    const [job] = await dispatchRuns(tx, [runId]);
+    const [job] = await dispatchRuns(sql, [runId]);
     return { outcome: 'retried', job: job as ReleasedRun };
   });
 }

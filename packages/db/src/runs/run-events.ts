@@ -1,6 +1,5 @@
 import type { RunState } from '@distillery/spec';
-import type { DbExecutor } from './db-executor.ts';
-import { refreshSweepState } from './refresh-sweep-state.ts';
+import { type Executor, sqlOf } from '../sql/sql-executor.ts';
 
 /**
  * Glossary.
@@ -42,41 +41,67 @@ export type RunEventInput =
   | { sweepId: string; runId: string; type: 'epoch'; data: RunEpochEventData };
 
 /**
- * The last step of every run transition, inside its transaction: refreshes the state of every sweep a state
- * event touches, numbers the events per sweep and stores them, and notifies listeners (delivered at commit).
+ * The last step of every run transition, inside its transaction, in one statement: numbers the events per
+ * sweep and stores them, keeps each sweep's run counters (open, failed, cancelled) and derives its state from
+ * them (`running` while any run is unfinished; then `failed` if any failed, `cancelled` if any was cancelled,
+ * else `succeeded`), and notifies listeners (delivered at commit).
  *
- * Why sweep rows are locked here, last and in id order: numbering increments `sweeps.event_seq`, which holds the
- * sweep's row lock until commit, so a sweep's events commit in `seq` order and a reader resuming after
- * `Last-Event-ID` cannot skip an event that committed late. Taking those locks last, sorted, in every
- * transaction keeps concurrent transitions from deadlocking on them.
+ * The events must describe the transition exactly: one `state` event per run that changed state, and a run
+ * becomes finished (succeeded, failed, cancelled) only once — the counters are derived from them.
+ *
+ * Why this is race-free without reading the runs: it is an UPDATE of the sweep rows, so concurrent transitions
+ * of one sweep queue on its row lock, and each re-evaluates its counters on the row the previous one committed
+ * (READ COMMITTED re-checks an updated row): two runs finishing at once cannot both leave the sweep `running`.
+ * The lock is held until commit, so a sweep's events also commit in `seq` order, and a reader resuming after
+ * `Last-Event-ID` cannot skip an event that committed late.
  */
-export async function recordTransition(db: DbExecutor, events: readonly RunEventInput[]): Promise<void> {
+export async function recordTransition(db: Executor, events: readonly RunEventInput[]): Promise<void> {
   if (events.length === 0) return;
-  const bySweep = new Map<string, RunEventInput[]>();
-  for (const e of events) {
-    const list = bySweep.get(e.sweepId);
-    if (list) list.push(e);
-    else bySweep.set(e.sweepId, [e]);
-  }
-  const rows: { sweepId: string; seq: number; runId: string; type: RunEventType; data: unknown }[] = [];
-  for (const sweepId of [...bySweep.keys()].sort()) {
-    const list = bySweep.get(sweepId) as RunEventInput[];
-    if (list.some((e) => e.type === 'state')) await refreshSweepState(db, sweepId);
-    const [row] = await db.$queryRaw<{ last: bigint }[]>`
-      UPDATE sweeps SET event_seq = event_seq + ${list.length} WHERE id = ${sweepId}::uuid RETURNING event_seq AS last`;
-    if (row === undefined) continue;
-    const first = Number(row.last) - list.length + 1;
-    list.forEach((e, i) => {
-      rows.push({ sweepId, seq: first + i, runId: e.runId, type: e.type, data: e.data });
-    });
-  }
-  if (rows.length === 0) return;
-  await db.$executeRaw`
-    INSERT INTO run_events (sweep_id, seq, run_id, type, data)
-    SELECT r."sweepId", r.seq, r."runId", r.type, r.data
-    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS r("sweepId" uuid, seq bigint, "runId" uuid, type text, data jsonb)`;
-  await db.$executeRaw`
-    SELECT pg_notify(${RUN_EVENTS_CHANNEL}, s) FROM unnest(${[...bySweep.keys()]}::text[]) AS s`;
+  const rows = events.map((e, ord) => ({
+    sweepId: e.sweepId,
+    runId: e.runId,
+    type: e.type,
+    data: e.data,
+    ord,
+    state: e.type === 'state' ? e.data.state : null,
+  }));
+  await sqlOf(db).run`
+    WITH e AS (
+      SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+        AS e("sweepId" uuid, "runId" uuid, type text, data jsonb, ord int, state text)
+    ),
+    deltas AS (
+      SELECT "sweepId" AS id, count(*) AS n,
+             count(*) FILTER (WHERE state IN ('succeeded', 'failed', 'cancelled')) AS closed,
+             count(*) FILTER (WHERE state = 'failed') AS failed,
+             count(*) FILTER (WHERE state = 'cancelled') AS cancelled
+      FROM e GROUP BY 1
+    ),
+    numbered AS (
+      UPDATE sweeps s SET
+        event_seq = s.event_seq + d.n,
+        open_runs = s.open_runs - d.closed,
+        failed_runs = s.failed_runs + d.failed,
+        cancelled_runs = s.cancelled_runs + d.cancelled,
+        state = CASE WHEN s.open_runs - d.closed > 0 THEN 'running'
+                     WHEN s.failed_runs + d.failed > 0 THEN 'failed'
+                     WHEN s.cancelled_runs + d.cancelled > 0 THEN 'cancelled'
+                     ELSE 'succeeded' END,
+        finished_at = CASE WHEN s.open_runs - d.closed > 0 THEN NULL
+                           WHEN d.closed > 0 THEN now() ELSE s.finished_at END,
+        updated_at = CASE WHEN d.closed > 0 THEN now() ELSE s.updated_at END
+      FROM deltas d
+      WHERE s.id = d.id
+      RETURNING s.id, s.event_seq AS last, d.n
+    ),
+    inserted AS (
+      INSERT INTO run_events (sweep_id, seq, run_id, type, data)
+      SELECT e."sweepId", n.last - n.n + row_number() OVER (PARTITION BY e."sweepId" ORDER BY e.ord),
+             e."runId", e.type, e.data
+      FROM e JOIN numbered n ON n.id = e."sweepId"
+      RETURNING 1
+    )
+    SELECT pg_notify(${RUN_EVENTS_CHANNEL}, id::text) FROM numbered`;
 }
 
 /** State events for rows a transition moved, all to the same state with the same reason. */
