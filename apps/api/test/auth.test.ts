@@ -32,7 +32,7 @@ describe('authentication on /v1', () => {
       {
         "error": {
           "code": "UNAUTHORIZED",
-          "message": "the API key is unknown or revoked",
+          "message": "the API key is unknown, revoked or expired",
         },
       }
     `);

@@ -16,11 +16,15 @@ export const ERROR_REGISTRY = {
     UNSUPPORTED_MEDIA_TYPE: 415,
   },
   auth: {
-    /** No API key, or one that is unknown or revoked. */
+    /** No API key, or one that is unknown, revoked or expired. */
     UNAUTHORIZED: 401,
+    /** The key's role may not do this (e.g. a viewer submitting a sweep); another team's things are 404s instead. */
+    FORBIDDEN: 403,
+    /** Too many requests with this key (or from this address, without one); `retry-after` says when to retry. */
+    RATE_LIMITED: 429,
   },
   resource: {
-    /** No such sweep or run for this team (another team's resources are not found, never forbidden). */
+    /** No such sweep, run or key for this team (another team's resources are not found, never forbidden). */
     NOT_FOUND: 404,
     /** No such route. */
     ROUTE_NOT_FOUND: 404,

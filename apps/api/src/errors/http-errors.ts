@@ -54,7 +54,7 @@ export class UnsupportedMediaTypeError extends ApiError {
   }
 }
 
-/** Missing, unknown or revoked API key. `WWW-Authenticate` tells the client which scheme to use (RFC 6750). */
+/** Missing, unknown, revoked or expired API key. `WWW-Authenticate` tells the client which scheme to use (RFC 6750). */
 export class UnauthorizedError extends ApiError {
   override name = 'UnauthorizedError';
   constructor(reason: 'missing' | 'invalid') {
@@ -62,7 +62,7 @@ export class UnauthorizedError extends ApiError {
       'UNAUTHORIZED',
       reason === 'missing'
         ? 'an API key is required: send Authorization: Bearer <key>'
-        : 'the API key is unknown or revoked',
+        : 'the API key is unknown, revoked or expired',
       {
         headers: {
           'www-authenticate':
@@ -73,10 +73,40 @@ export class UnauthorizedError extends ApiError {
   }
 }
 
+/** The key is valid but its role may not do this. */
+export class ForbiddenError extends ApiError {
+  override name = 'ForbiddenError';
+  constructor(
+    readonly role: string,
+    readonly required: string,
+    action: string,
+  ) {
+    super('FORBIDDEN', `an API key with role '${role}' may not ${action}: it needs role '${required}' or higher`);
+  }
+}
+
+/** Too many requests; `retry-after` (seconds) says when the next one will be accepted. */
+export class RateLimitedError extends ApiError {
+  override name = 'RateLimitedError';
+  constructor(
+    readonly limit: number,
+    windowText: string,
+    retryAfterSeconds: number,
+  ) {
+    super(
+      'RATE_LIMITED',
+      `rate limit of ${limit} requests per ${windowText} reached; retry in ${retryAfterSeconds} s`,
+      {
+        headers: { 'retry-after': String(retryAfterSeconds) },
+      },
+    );
+  }
+}
+
 /** No such resource for this team. Another team's resources are reported the same way: existence is not leaked. */
 export class NotFoundError extends ApiError {
   override name = 'NotFoundError';
-  constructor(resource: 'sweep' | 'run', id: string) {
+  constructor(resource: 'sweep' | 'run' | 'key', id: string) {
     super('NOT_FOUND', `${resource} '${id.length > 64 ? `${id.slice(0, 64)}…` : id}' not found`);
   }
 }

@@ -1,12 +1,16 @@
-import { findTeamByApiKey } from '@distillery/db';
-import type { FastifyPluginAsync } from 'fastify';
+import { type ApiKeyRole, authenticateApiKey, roleAllows } from '@distillery/db';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { UnauthorizedError } from '../errors/http-errors.ts';
+import { ForbiddenError, UnauthorizedError } from '../errors/http-errors.ts';
 
-/** Who is calling: the team the API key belongs to. Every query is scoped by `teamId`. */
+/** Who is calling: the team the API key belongs to, and what the key may do. Every query is scoped by `teamId`. */
 export interface AuthenticatedTeam {
   teamId: string;
   teamName: string;
+  apiKeyId: string;
+  /** The key's name (who holds it); may be empty. */
+  keyName: string;
+  role: ApiKeyRole;
 }
 
 declare module 'fastify' {
@@ -17,13 +21,29 @@ declare module 'fastify' {
      */
     team: AuthenticatedTeam | null;
   }
+  interface FastifyContextConfig {
+    /**
+     * The least role a key needs for the route. @defaultValue 'viewer' for GET and HEAD (reads), 'member' for
+     * every other method (submit, cancel).
+     */
+    role?: ApiKeyRole;
+  }
 }
 
 const BEARER = /^Bearer[ \t]+([^\s]+)[ \t]*$/i;
 
+/** The role a route needs: declared in its config, else by method (reads: viewer; writes: member). */
+export function requiredRole(request: FastifyRequest): ApiKeyRole {
+  const declared = request.routeOptions.config?.role;
+  if (declared !== undefined) return declared;
+  return request.method === 'GET' || request.method === 'HEAD' ? 'viewer' : 'member';
+}
+
 /**
- * `Authorization: Bearer <key>` → the key's team, on every route of the scope that registers this plugin.
- * Missing, unknown or revoked keys answer 401 with `WWW-Authenticate: Bearer`.
+ * `Authorization: Bearer <key>` → the key's team and role, on every route of the scope that registers this plugin.
+ * Missing, unknown, revoked or expired keys answer 401 with `WWW-Authenticate: Bearer` (nothing is cached: a
+ * revoked key stops working at once); a key whose role is too low for the route answers 403. Both happen before
+ * the body is parsed.
  */
 const auth: FastifyPluginAsync = async (app) => {
   app.decorateRequest('team', null);
@@ -32,9 +52,14 @@ const auth: FastifyPluginAsync = async (app) => {
     if (header === undefined || header === '') throw new UnauthorizedError('missing');
     const key = BEARER.exec(header)?.[1];
     if (key === undefined) throw new UnauthorizedError('missing');
-    const team = await findTeamByApiKey(app.db, key);
-    if (team === null) throw new UnauthorizedError('invalid');
-    request.team = team;
+    const identity = await authenticateApiKey(app.db, key);
+    if (identity === null) throw new UnauthorizedError('invalid');
+    request.team = identity;
+    const required = requiredRole(request);
+    if (!roleAllows(identity.role, required)) {
+      const path = request.routeOptions.url ?? request.url.split('?')[0];
+      throw new ForbiddenError(identity.role, required, `${request.method} ${path}`);
+    }
   });
 };
 
