@@ -162,6 +162,13 @@ export const CompareQuery = ResultFilters.extend({
     .describe('The baseline value, as labelled in results (`relu`, `lma-8`, `4`, `[16,16]`).')
     .meta({ example: 'relu' }),
   b: z.string().min(1).max(200).describe('The value compared with the baseline.').meta({ example: 'lma-8' }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_RESULTS_EXPORT)
+    .optional()
+    .describe('Pairs listed, smallest A first (default 1000); the summary always covers every pair.'),
   format: Format,
 }).superRefine((q, ctx) => {
   if (q.a === q.b) ctx.addIssue({ code: 'custom', path: ['b'], message: 'must differ from a' });

@@ -3,9 +3,11 @@ import type { RunConfig } from '@distillery/spec';
 import type { Comparison, ComparisonPair, ComparisonSide, DifferenceStats } from '../schemas/comparison.ts';
 import { COMPARE_DIMENSIONS, type CompareQuery } from '../schemas/result-filters.ts';
 import { labelWithoutSeed, meanStd } from './aggregate-results.ts';
+import { analyticQuery } from './analytic-query.ts';
 import { checkFilterTargets } from './check-filter-targets.ts';
+import { CONFIGURATION_STATS } from './configurations-sql.ts';
 import { describeConfig } from './describe-config.ts';
-import { teamResultRowsSql } from './team-results-sql.ts';
+import { teamFactsSql } from './team-facts-sql.ts';
 
 /**
  * Config paths left out of the "otherwise equal" context besides the dimension itself. PTQ and QAT runs differ in
@@ -24,79 +26,99 @@ function valueLabelSql(value: Prisma.Sql): Prisma.Sql {
     END`;
 }
 
+/** One configuration with the value it takes along the dimension and the context it shares with its partners. */
 interface SideRecord {
   context: string;
   value: string;
   group: string;
-  label: string;
   kind: string;
   dataset: string;
   teacherId: string | null;
-  n: number;
   seeds: number[];
   runIds: string[];
   accuracies: number[];
-  accuracyMean: number;
-  accuracyStd: number | null;
   parameters: number;
   bytes: number;
-  config: RunConfig;
+  label: string;
+  rep: string;
 }
 
+/** The most pairs an answer lists; the summary covers all of them. */
+export const DEFAULT_COMPARE_PAIRS = 1000;
+
 /**
- * `GET /v1/compare`: B against A along one dimension at otherwise equal configuration. Two configurations pair when
- * their configs are equal once the dimension's path (and the seed) is removed and they share their teacher. Each
- * pair gives B's mean accuracy minus A's; the summary is the mean and spread of those paired differences. Within a
- * pair, replicates with the same seed on both sides give seed-paired differences too.
+ * `GET /v1/compare`: B against A along one dimension at otherwise equal configuration. Two configurations (runs
+ * differing only by seed, sharing a teacher) pair when their configs are equal once the dimension's path and the
+ * seed are removed and they share their teacher. Each pair gives B's mean accuracy minus A's; the summary is the
+ * mean and spread of those paired differences. Within a pair, replicates with the same seed on both sides give
+ * seed-paired differences too.
+ *
+ * The context is the representative run's config without the dimension (compared as jsonb: key order does not
+ * matter) and the teacher, computed per configuration (not per run), in one statement that also counts the values
+ * the dimension takes.
  */
 export async function compareResults(db: PrismaClient, teamId: string, query: CompareQuery): Promise<Comparison> {
   await checkFilterTargets(db, teamId, query);
   const path = COMPARE_DIMENSIONS[query.dimension as keyof typeof COMPARE_DIMENSIONS] ?? query.dimension;
   const segments = path.split('.');
-  let withoutDimension = Prisma.sql`(t.config #- ${segments}::text[]) - 'seed'`;
+  let withoutDimension = Prisma.sql`(r.config #- ${segments}::text[]) - 'seed'`;
   for (const ignored of ALSO_IGNORED[path] ?? []) {
     withoutDimension = Prisma.sql`(${withoutDimension}) #- ${ignored}::text[]`;
   }
-  const values = Prisma.sql`
-    WITH t AS (${teamResultRowsSql(teamId, query)})
-    SELECT t.*, ${valueLabelSql(Prisma.sql`(t.config #> ${segments}::text[])`)} AS value,
-      md5((${withoutDimension})::text) || ':' || COALESCE(t."teacherId"::text, '') AS context
-    FROM t`;
+  const [answer] = await analyticQuery<{ sides: SideRecord[] | null; values: Comparison['values'] | null }>(
+    db,
+    Prisma.sql`WITH f AS (${teamFactsSql(teamId, query)}),
+      s AS (${CONFIGURATION_STATS}),
+      v AS MATERIALIZED (
+        SELECT s.*, ${valueLabelSql(Prisma.sql`(r.config #> ${segments}::text[])`)} AS value,
+          ${withoutDimension} AS ctx, r.label
+        FROM s JOIN runs r ON r.id = s.rep::uuid
+      ),
+      chosen AS (
+        SELECT v.*, dense_rank() OVER (ORDER BY v.ctx, v.tkey)::text AS context FROM v
+        WHERE v.value = ANY(${[query.a, query.b]}::text[])
+      ),
+      sides AS (
+        SELECT c.context, c.value, c."group", c.kind, c.dataset, c."teacherId", c.parameters, c.bytes, c.label, c.rep,
+          array_agg(m.seed) AS seeds, array_agg(m."runId"::text) AS "runIds", array_agg(m.accuracy) AS accuracies
+        FROM chosen c JOIN f m ON m."group" = c."group" AND m.tkey = c.tkey
+        GROUP BY c.context, c.value, c."group", c.kind, c.dataset, c."teacherId", c.parameters, c.bytes, c.label, c.rep
+      )
+      SELECT (SELECT json_agg(sides) FROM sides) AS sides,
+        (SELECT json_agg(c ORDER BY c.value) FROM (
+          SELECT value, count(*)::int AS configurations FROM v GROUP BY value
+        ) c) AS "values"`,
+  );
 
-  const [sides, counts] = await Promise.all([
-    db.$queryRaw<SideRecord[]>(Prisma.sql`
-      SELECT context, value, min("group") AS "group", min(label) AS label, min(kind) AS kind, min(dataset) AS dataset,
-        min("teacherId"::text) AS "teacherId", count(*)::int AS n,
-        array_agg(seed ORDER BY seed, "runId") AS seeds,
-        array_agg("runId"::text ORDER BY seed, "runId") AS "runIds",
-        array_agg(accuracy ORDER BY seed, "runId") AS accuracies,
-        avg(accuracy)::float8 AS "accuracyMean", stddev_samp(accuracy)::float8 AS "accuracyStd",
-        avg(parameters)::float8 AS parameters, avg(bytes)::float8 AS bytes,
-        (array_agg(config ORDER BY seed, "runId"))[1] AS config
-      FROM (${values}) v WHERE value = ANY(${[query.a, query.b]}::text[])
-      GROUP BY context, value`),
-    db.$queryRaw<{ value: string; configurations: number }[]>(Prisma.sql`
-      SELECT value, count(DISTINCT (context, value))::int AS configurations FROM (${values}) v
-      GROUP BY value ORDER BY value`),
-  ]);
-
-  const byContext = new Map<string, { a?: SideRecord; b?: SideRecord }>();
-  for (const side of sides) {
-    const entry = byContext.get(side.context) ?? {};
-    entry[side.value === query.a ? 'a' : 'b'] = side;
+  const byContext = new Map<string, { a: SideRecord[]; b: SideRecord[] }>();
+  for (const side of answer?.sides ?? []) {
+    const entry = byContext.get(side.context) ?? { a: [], b: [] };
+    entry[side.value === query.a ? 'a' : 'b'].push(side);
     byContext.set(side.context, entry);
   }
-  const pairs: ComparisonPair[] = [];
+  const matched: { a: SideRecord[]; b: SideRecord[] }[] = [];
   let unpairedA = 0;
   let unpairedB = 0;
-  for (const { a, b } of byContext.values()) {
-    if (a === undefined) unpairedB++;
-    else if (b === undefined) unpairedA++;
-    else pairs.push(toPair(a, b, path));
+  for (const entry of byContext.values()) {
+    if (entry.a.length === 0) unpairedB += entry.b.length;
+    else if (entry.b.length === 0) unpairedA += entry.a.length;
+    else matched.push(entry);
   }
-  pairs.sort((x, y) => x.a.bytes - y.a.bytes || x.context.localeCompare(y.context));
+  const pairs = matched.map((m) => ({ a: toSide(m.a), b: toSide(m.b), first: m.a[0] as SideRecord }));
+  pairs.sort((x, y) => x.a.bytes - y.a.bytes || x.first.group.localeCompare(y.first.group));
+  const differences = pairs.map((p) => (p.b.accuracy.mean as number) - (p.a.accuracy.mean as number));
 
-  const differences = pairs.map((p) => p.difference);
+  // Only the listed pairs are described: one config per pair.
+  const listed = pairs.slice(0, query.limit ?? DEFAULT_COMPARE_PAIRS);
+  const reps = listed.map((p) => p.first.rep);
+  const configs =
+    reps.length === 0
+      ? []
+      : await db.$queryRaw<{ id: string; config: RunConfig }[]>(
+          Prisma.sql`SELECT id::text AS id, config FROM runs WHERE id = ANY(${reps}::uuid[])`,
+        );
+  const configById = new Map(configs.map((c) => [c.id, c.config]));
+
   return {
     dimension: query.dimension,
     path,
@@ -108,46 +130,70 @@ export async function compareResults(db: PrismaClient, teamId: string, query: Co
       aBetter: differences.filter((d) => d < 0).length,
       ties: differences.filter((d) => d === 0).length,
     },
-    pairs,
+    pairs: listed.map((p) => toPair(p, configById.get(p.first.rep), path)),
     unpaired: { a: unpairedA, b: unpairedB },
-    values: counts,
+    values: answer?.values ?? [],
   };
 }
 
-function toSide(s: SideRecord): ComparisonSide {
+interface Replicate {
+  seed: number;
+  runId: string;
+  accuracy: number;
+}
+
+/**
+ * One side of a pair: normally one configuration; several when equal values are spelled differently in stored
+ * configs (`relu` and `{ name: relu }`), whose replicates are pooled.
+ */
+function toSide(configurations: SideRecord[]): ComparisonSide & { replicates: Replicate[] } {
+  const first = configurations[0] as SideRecord;
+  const replicates = configurations
+    .flatMap((c) =>
+      c.seeds.map((seed, i) => ({ seed, runId: c.runIds[i] as string, accuracy: c.accuracies[i] as number })),
+    )
+    .sort((x, y) => x.seed - y.seed || (x.runId < y.runId ? -1 : 1));
+  const n = replicates.length;
+  const weighted = (pick: (c: SideRecord) => number) =>
+    configurations.reduce((sum, c) => sum + pick(c) * c.seeds.length, 0) / n;
   return {
-    group: s.group,
-    label: labelWithoutSeed(s.label),
-    n: s.n,
-    seeds: s.seeds,
-    runIds: s.runIds,
-    accuracy: { mean: s.accuracyMean, std: s.accuracyStd },
-    parameters: s.parameters,
-    bytes: s.bytes,
+    group: first.group,
+    label: labelWithoutSeed(first.label),
+    n,
+    seeds: replicates.map((r) => r.seed),
+    runIds: replicates.map((r) => r.runId),
+    accuracy: meanStd(replicates.map((r) => r.accuracy)),
+    parameters: weighted((c) => c.parameters),
+    bytes: weighted((c) => c.bytes),
+    replicates,
   };
 }
 
-function toPair(a: SideRecord, b: SideRecord, path: string): ComparisonPair {
+function toPair(
+  p: { a: ReturnType<typeof toSide>; b: ReturnType<typeof toSide>; first: SideRecord },
+  config: RunConfig | undefined,
+  path: string,
+): ComparisonPair {
   const bBySeed = new Map<number, number>();
-  b.seeds.forEach((seed, i) => {
-    if (!bBySeed.has(seed)) bBySeed.set(seed, b.accuracies[i] as number);
-  });
+  for (const r of p.b.replicates) if (!bBySeed.has(r.seed)) bBySeed.set(r.seed, r.accuracy);
   const seedDifferences: number[] = [];
   const used = new Set<number>();
-  a.seeds.forEach((seed, i) => {
-    const other = bBySeed.get(seed);
-    if (other === undefined || used.has(seed)) return;
-    used.add(seed);
-    seedDifferences.push(other - (a.accuracies[i] as number));
-  });
+  for (const r of p.a.replicates) {
+    const other = bBySeed.get(r.seed);
+    if (other === undefined || used.has(r.seed)) continue;
+    used.add(r.seed);
+    seedDifferences.push(other - r.accuracy);
+  }
+  const { replicates: _a, ...a } = p.a;
+  const { replicates: _b, ...b } = p.b;
   return {
-    context: describeConfig(a.config, path),
-    kind: a.kind,
-    dataset: a.dataset,
-    teacherId: a.teacherId,
-    a: toSide(a),
-    b: toSide(b),
-    difference: b.accuracyMean - a.accuracyMean,
+    context: config === undefined ? '' : describeConfig(config, path),
+    kind: p.first.kind,
+    dataset: p.first.dataset,
+    teacherId: p.first.teacherId,
+    a,
+    b,
+    difference: (b.accuracy.mean as number) - (a.accuracy.mean as number),
     seedPaired: differenceStats(seedDifferences),
   };
 }

@@ -3,10 +3,11 @@ import type { RunConfig, RunKind } from '@distillery/spec';
 import { iso } from '../lib/iso.ts';
 import type { QuantizeMethod, ResultSort, ResultsQuery } from '../schemas/result-filters.ts';
 import type { TeamResultRow, TeamResultRowList } from '../schemas/team-results.ts';
+import { analyticQuery } from './analytic-query.ts';
 import { checkFilterTargets } from './check-filter-targets.ts';
 import { describeConfig } from './describe-config.ts';
-import { countRows, resultsPageSize } from './results-page-size.ts';
-import { teamResultRowsSql } from './team-results-sql.ts';
+import { resultsPageSize } from './results-page-size.ts';
+import { teamFactsSql } from './team-facts-sql.ts';
 
 interface RowRecord {
   runId: string;
@@ -28,25 +29,29 @@ interface RowRecord {
   activation: string;
   method: string;
   teacherId: string | null;
-  config: RunConfig;
+  config: RunConfig | null;
   total: number;
 }
 
 const ORDER: Record<ResultSort, Prisma.Sql> = {
-  '-accuracy': Prisma.sql`accuracy DESC`,
-  accuracy: Prisma.sql`accuracy ASC`,
-  bytes: Prisma.sql`bytes ASC`,
-  '-bytes': Prisma.sql`bytes DESC`,
-  parameters: Prisma.sql`parameters ASC`,
-  '-parameters': Prisma.sql`parameters DESC`,
+  '-accuracy': Prisma.sql`f.accuracy DESC`,
+  accuracy: Prisma.sql`f.accuracy ASC`,
+  bytes: Prisma.sql`f.bytes ASC`,
+  '-bytes': Prisma.sql`f.bytes DESC`,
+  parameters: Prisma.sql`f.parameters ASC`,
+  '-parameters': Prisma.sql`f.parameters DESC`,
   // A run is one replicate: n orders like creation time.
-  '-n': Prisma.sql`"createdAt" DESC`,
-  n: Prisma.sql`"createdAt" ASC`,
-  '-created': Prisma.sql`"createdAt" DESC`,
-  created: Prisma.sql`"createdAt" ASC`,
+  '-n': Prisma.sql`f."createdAt" DESC`,
+  n: Prisma.sql`f."createdAt" ASC`,
+  '-created': Prisma.sql`f."createdAt" DESC`,
+  created: Prisma.sql`f."createdAt" ASC`,
 };
 
-/** `GET /v1/results/runs`: the team's runs with a result, one row each, filtered, sorted, one page. */
+/**
+ * `GET /v1/results/runs`: the team's runs with a result, one row each, filtered, sorted, one page. The page is
+ * cut from the narrow facts first; only its rows are joined with their runs (labels, and configs for the JSON
+ * descriptions; CSV has no description and skips them).
+ */
 export async function listTeamResultRuns(
   db: PrismaClient,
   teamId: string,
@@ -54,15 +59,29 @@ export async function listTeamResultRuns(
 ): Promise<TeamResultRowList> {
   await checkFilterTargets(db, teamId, query);
   const limit = resultsPageSize(query);
-  const rows = teamResultRowsSql(teamId, query);
-  const records = await db.$queryRaw<RowRecord[]>(Prisma.sql`
-    SELECT t."runId"::text AS "runId", t."sweepId"::text AS "sweepId", t.key, t.kind, t.label, t."group", t.seed,
-      t.accuracy, t.loss, t.parameters, t.bytes, t.bits, t.backend, t."createdAt", t.dataset, t.family,
-      t.activation, t.method, t."teacherId"::text AS "teacherId", t.config, count(*) OVER ()::int AS total
-    FROM (${rows}) t
-    ORDER BY ${ORDER[query.sort]}, t."runId" LIMIT ${limit} OFFSET ${query.offset}`);
-  const total = records[0]?.total ?? (query.offset === 0 ? 0 : await countRows(db, rows));
+  const withConfig = query.format === 'json';
+  const records = await analyticQuery<RowRecord>(
+    db,
+    Prisma.sql`
+    WITH page AS (
+      SELECT f.*, count(*) OVER ()::int AS total, row_number() OVER (ORDER BY ${ORDER[query.sort]}, f."runId") AS ord
+      FROM (${teamFactsSql(teamId, query)}) f
+      ORDER BY ord LIMIT ${limit} OFFSET ${query.offset}
+    )
+    SELECT p."runId"::text AS "runId", p."sweepId"::text AS "sweepId", r.key, p.kind, r.label, p."group", p.seed,
+      p.accuracy, p.loss, p.parameters, p.bytes, p.bits, res.backend, p."createdAt", p.dataset, p.family,
+      p.activation, p.method, p."teacherId"::text AS "teacherId", p.total,
+      ${withConfig ? Prisma.sql`r.config` : Prisma.sql`NULL::jsonb`} AS config
+    FROM page p JOIN runs r ON r.id = p."runId" JOIN results res ON res.run_id = p."runId"
+    ORDER BY p.ord`,
+  );
+  const total = records[0]?.total ?? (await countFacts(db, teamFactsSql(teamId, query)));
   return { total, limit, offset: query.offset, items: records.map(toTeamResultRow) };
+}
+
+async function countFacts(db: PrismaClient, facts: Prisma.Sql): Promise<number> {
+  const [row] = await db.$queryRaw<{ total: number }[]>(Prisma.sql`SELECT count(*)::int AS total FROM (${facts}) f`);
+  return row?.total ?? 0;
 }
 
 function toTeamResultRow(r: RowRecord): TeamResultRow {
@@ -85,7 +104,7 @@ function toTeamResultRow(r: RowRecord): TeamResultRow {
     method: r.method as QuantizeMethod,
     bits: r.bits,
     teacherId: r.teacherId,
-    description: describeConfig(r.config),
+    description: r.config === null ? '' : describeConfig(r.config),
     createdAt: iso(r.createdAt),
   };
 }

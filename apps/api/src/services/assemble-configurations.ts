@@ -1,0 +1,77 @@
+import type { RunConfig, RunKind } from '@distillery/spec';
+import { iso } from '../lib/iso.ts';
+import type { FrontierRun } from '../schemas/frontier.ts';
+import type { QuantizeMethod } from '../schemas/result-filters.ts';
+import type { ConfigurationResult } from '../schemas/team-results.ts';
+import { labelWithoutSeed } from './aggregate-results.ts';
+import { describeConfig } from './describe-config.ts';
+
+/** A row of configurationsSql: a configuration's numbers, its replicates and its representative's facts. */
+export interface ConfigurationRecord {
+  ord: number;
+  group: string;
+  teacherId: string | null;
+  dataset: string;
+  n: number;
+  accuracyMean: number;
+  accuracyStd: number | null;
+  lossMean: number;
+  lossStd: number | null;
+  parameters: number;
+  bytes: number;
+  latestAt: Date;
+  seeds: number[];
+  runIds: string[];
+  sweepIds: string[];
+  accuracies: number[];
+  sizes: number[];
+  kind: string;
+  family: string;
+  activation: string;
+  method: string;
+  bits: number;
+  label: string;
+  config: RunConfig;
+}
+
+/** The replicates behind a configuration, by seed (then run id). */
+export function replicatesOf(
+  c: Pick<ConfigurationRecord, 'seeds' | 'runIds' | 'sweepIds' | 'accuracies' | 'sizes'>,
+): FrontierRun[] {
+  return c.seeds
+    .map((seed, i) => ({
+      runId: c.runIds[i] as string,
+      sweepId: c.sweepIds[i] as string,
+      seed,
+      accuracy: c.accuracies[i] as number,
+      bytes: c.sizes[i] as number,
+    }))
+    .sort((a, b) => a.seed - b.seed || (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0));
+}
+
+export function toConfigurationResult(
+  c: ConfigurationRecord,
+  runs: FrontierRun[] = replicatesOf(c),
+): ConfigurationResult {
+  return {
+    group: c.group,
+    label: labelWithoutSeed(c.label),
+    kind: c.kind as RunKind,
+    dataset: c.dataset as ConfigurationResult['dataset'],
+    family: c.family,
+    activation: c.activation,
+    method: c.method as QuantizeMethod,
+    bits: c.bits,
+    teacherId: c.teacherId,
+    description: describeConfig(c.config),
+    n: c.n,
+    seeds: runs.map((r) => r.seed),
+    runIds: runs.map((r) => r.runId),
+    sweepIds: [...new Set(runs.map((r) => r.sweepId))].sort(),
+    accuracy: { mean: c.accuracyMean, std: c.accuracyStd },
+    loss: { mean: c.lossMean, std: c.lossStd },
+    parameters: c.parameters,
+    bytes: c.bytes,
+    latestAt: iso(c.latestAt),
+  };
+}

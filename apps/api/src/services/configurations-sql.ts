@@ -1,0 +1,44 @@
+import { Prisma } from '@distillery/db';
+
+/**
+ * Replicates aggregated: one row per configuration — the team's results sharing a `groupHash` (the config
+ * without its seed) and a teacher — with n, mean and sample std (n − 1) of accuracy and loss, mean size, the newest
+ * result's time and a representative run (the smallest id) whose label and config describe the configuration.
+ * The numbers are `aggregateResults`'s (a test holds them equal), computed where the rows are.
+ *
+ * Reads a relation `f` with teamFactsSql's columns.
+ */
+export const CONFIGURATION_STATS = Prisma.sql`
+  SELECT f."group", f.tkey, min(f."teacherId"::text COLLATE "C") AS "teacherId", min(f.dataset COLLATE "C") AS dataset,
+    min(f.kind COLLATE "C") AS kind,
+    count(*)::int AS n,
+    avg(f.accuracy)::float8 AS "accuracyMean", stddev_samp(f.accuracy)::float8 AS "accuracyStd",
+    avg(f.loss)::float8 AS "lossMean", stddev_samp(f.loss)::float8 AS "lossStd",
+    avg(f.parameters)::float8 AS parameters, avg(f.bytes)::float8 AS bytes,
+    max(f."createdAt") AS "latestAt", min(f."runId"::text COLLATE "C") AS rep
+  FROM f GROUP BY f."group", f.tkey`;
+
+/**
+ * Chosen configurations with their replicates, one row per configuration in `ord` order. `chosen` selects from
+ * `s` (CONFIGURATION_STATS over `facts`) and gives every row an `ord`. The replicates (seeds, run and sweep ids,
+ * accuracies, sizes: aligned arrays, in no order) are gathered for the chosen configurations only; the
+ * representative run gives the label and config.
+ */
+export function configurationsSql(facts: Prisma.Sql, chosen: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`WITH f AS (${facts}),
+    s AS (${CONFIGURATION_STATS}),
+    g AS (${chosen}),
+    members AS (
+      SELECT g.ord, array_agg(m.seed) AS seeds, array_agg(m."runId"::text) AS "runIds",
+        array_agg(m."sweepId"::text) AS "sweepIds", array_agg(m.accuracy) AS accuracies, array_agg(m.bytes) AS sizes
+      FROM g JOIN f m ON m."group" = g."group" AND m.tkey = g.tkey
+      GROUP BY g.ord
+    )
+    SELECT g.*, members.seeds, members."runIds", members."sweepIds",
+      members.accuracies, members.sizes, rep.family, rep.activation, rep.method, rep.bits, r.label, r.config
+    FROM g
+    JOIN members ON members.ord = g.ord
+    JOIN result_facts rep ON rep.run_id = g.rep::uuid
+    JOIN runs r ON r.id = g.rep::uuid
+    ORDER BY g.ord`;
+}

@@ -1,0 +1,39 @@
+import { Prisma } from '@distillery/db';
+import type { ResultFilters } from '../schemas/result-filters.ts';
+
+const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+
+/**
+ * The team's results narrowed by the filters, one row each, from the `result_facts` read model (see
+ * schema.prisma): the table every team-wide read (results, frontier, comparison) starts from. Columns: runId,
+ * sweepId, group (in the "C" collation: grouped and sorted byte-wise, several times faster than the database's
+ * collation), teacherId, tkey (teacherId, or the nil UUID for none: a join key without NULLs, so joins on
+ * (group, tkey) hash), kind, dataset, family, activation, method, bits, seed, accuracy, loss, parameters, bytes,
+ * createdAt.
+ *
+ * Served by the (team_id, dataset) and (team_id, group_hash) indexes. `extra` adds conditions on those columns.
+ */
+export function teamFactsSql(teamId: string, filters: ResultFilters, extra: Prisma.Sql[] = []): Prisma.Sql {
+  const where: Prisma.Sql[] = [Prisma.sql`f.team_id = ${teamId}::uuid`];
+  if (filters.dataset !== undefined) where.push(Prisma.sql`f.dataset = ANY(${filters.dataset}::text[])`);
+  if (filters.family !== undefined) where.push(Prisma.sql`f.family = ANY(${filters.family}::text[])`);
+  if (filters.method !== undefined) where.push(Prisma.sql`f.method = ANY(${filters.method}::text[])`);
+  if (filters.kind !== undefined) where.push(Prisma.sql`f.kind = ANY(${filters.kind}::text[])`);
+  if (filters.bits !== undefined) where.push(Prisma.sql`f.bits = ANY(${filters.bits}::int[])`);
+  if (filters.maxBytes !== undefined) where.push(Prisma.sql`f.bytes <= ${filters.maxBytes}`);
+  if (filters.minAccuracy !== undefined) where.push(Prisma.sql`f.accuracy >= ${filters.minAccuracy}`);
+  if (filters.sweep !== undefined) where.push(Prisma.sql`f.sweep_id = ${filters.sweep}::uuid`);
+  if (filters.teacher !== undefined) where.push(Prisma.sql`f.teacher_id = ${filters.teacher}::uuid`);
+  if (filters.activation !== undefined) {
+    where.push(
+      Prisma.sql`(f.activation = ANY(${filters.activation}::text[]) OR f.activation_name = ANY(${filters.activation}::text[]))`,
+    );
+  }
+  if (filters.tag !== undefined) {
+    where.push(Prisma.sql`EXISTS (SELECT 1 FROM sweeps s WHERE s.id = f.sweep_id AND ${filters.tag} = ANY(s.tags))`);
+  }
+  return Prisma.sql`SELECT f.run_id AS "runId", f.sweep_id AS "sweepId", f.group_hash COLLATE "C" AS "group",
+      f.teacher_id AS "teacherId", COALESCE(f.teacher_id, ${NIL_UUID}::uuid) AS tkey, f.kind, f.dataset, f.family,
+      f.activation, f.method, f.bits, f.seed, f.accuracy, f.loss, f.parameters, f.bytes, f.created_at AS "createdAt"
+    FROM result_facts f WHERE ${Prisma.join([...where, ...extra], ' AND ')}`;
+}
