@@ -1,5 +1,5 @@
 import type { PrismaClient } from '@distillery/db';
-import type { RedisProbe, RunQueue } from '@distillery/queue';
+import type { QueueProbe, RunDispatcher } from '@distillery/queue';
 import type { FastifyServerOptions } from 'fastify';
 import type { EventStreamOptions } from './lib/event-stream-options.ts';
 
@@ -7,10 +7,13 @@ import type { EventStreamOptions } from './lib/event-stream-options.ts';
 export interface ApiOptions {
   /** The team's results database: the source of truth for sweeps, runs and results. */
   db: PrismaClient;
-  /** Where queued runs go for the workers. */
-  queue: RunQueue;
-  /** Answers `/readyz`'s "is Redis reachable?"; separate from the queue, whose connection waits forever. */
-  redisProbe: RedisProbe;
+  /** Where queued runs go: BullMQ for the workers (RunQueue), or the embedded mode's InProcessQueue. */
+  queue: RunDispatcher;
+  /**
+   * Answers `/readyz`'s "is the queue reachable?": a RedisProbe, separate from the queue, whose connection waits
+   * forever; the InProcessQueue itself in the embedded mode.
+   */
+  redisProbe: QueueProbe;
   /**
    * Fastify's logger: `false` for none, `true` for pino at info level, or pino options.
    * @defaultValue false

@@ -1,5 +1,5 @@
 import type { PrismaClient } from '@distillery/db';
-import type { RedisProbe, RunQueue } from '@distillery/queue';
+import type { QueueProbe, RunDispatcher } from '@distillery/queue';
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 
@@ -8,16 +8,16 @@ declare module 'fastify' {
     /** The team's results database (owned by the host; the API never closes it). */
     db: PrismaClient;
     /** Where queued runs go (owned by the host). */
-    queue: RunQueue;
+    queue: RunDispatcher;
     /** Answers `/readyz`'s Redis check (owned by the host). */
-    redisProbe: RedisProbe;
+    redisProbe: QueueProbe;
   }
 }
 
 export interface DependenciesOptions {
   db: PrismaClient;
-  queue: RunQueue;
-  redisProbe: RedisProbe;
+  queue: RunDispatcher;
+  redisProbe: QueueProbe;
 }
 
 /** Makes the host's clients available to every route as `app.db`, `app.queue`, `app.redisProbe`. */

@@ -1,12 +1,12 @@
 import type { PrismaClient } from '@distillery/db';
-import type { RedisProbe } from '@distillery/queue';
+import type { QueueProbe } from '@distillery/queue';
 import type { FastifyBaseLogger } from 'fastify';
 import { withTimeout } from '../lib/with-timeout.ts';
 import type { DependencyStatus, Readiness } from '../schemas/health.ts';
 
 export interface ReadinessDeps {
   db: PrismaClient;
-  redisProbe: RedisProbe;
+  redisProbe: QueueProbe;
   log: FastifyBaseLogger;
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { dispatchRuns, type Prisma, type PrismaClient, recordSweepCreated } from '@distillery/db';
-import type { RunQueue } from '@distillery/queue';
+import type { RunDispatcher } from '@distillery/queue';
 import { canonicalHash, expandSweep, type SweepSpec, TEACHER_KEY } from '@distillery/spec';
 import type { FastifyBaseLogger } from 'fastify';
 import { withTimeout } from '../lib/with-timeout.ts';
@@ -11,7 +11,7 @@ import { reuseTeacher } from './reuse-teacher.ts';
 
 export interface CreateSweepDeps {
   db: PrismaClient;
-  queue: RunQueue;
+  queue: RunDispatcher;
   log: FastifyBaseLogger;
 }
 

@@ -1,11 +1,11 @@
 import type { MovedRun, PrismaClient } from '@distillery/db';
-import type { RunQueue } from '@distillery/queue';
+import type { RunDispatcher } from '@distillery/queue';
 import type { FastifyBaseLogger } from 'fastify';
 import { withTimeout } from '../lib/with-timeout.ts';
 
 export interface CancelDeps {
   db: PrismaClient;
-  queue: RunQueue;
+  queue: RunDispatcher;
   log: FastifyBaseLogger;
 }
 

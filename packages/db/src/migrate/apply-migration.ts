@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type pg from 'pg';
+import type { PostgresConnection } from '../connection/postgres-connection.ts';
 import { MigrationApplyError } from './migration-errors.ts';
 import type { MigrationFile } from './migration-files.ts';
 
@@ -9,9 +9,9 @@ import type { MigrationFile } from './migration-files.ts';
  * successful migration (checksum, finished_at, applied_steps_count = 1), so Prisma later sees it as applied.
  * A script that cannot run inside a transaction (CREATE INDEX CONCURRENTLY) is not supported.
  */
-export async function applyMigration(client: pg.Client, migration: MigrationFile): Promise<void> {
+export async function applyMigration(client: PostgresConnection, migration: MigrationFile): Promise<void> {
   const id = randomUUID();
-  await client.query('BEGIN');
+  await client.exec('BEGIN');
   try {
     await client.query(
       `INSERT INTO _prisma_migrations (id, checksum, migration_name, started_at, applied_steps_count)
@@ -20,7 +20,7 @@ export async function applyMigration(client: pg.Client, migration: MigrationFile
     );
     try {
       // Simple-query protocol (no parameters): the script may hold many statements.
-      await client.query(migration.sql);
+      await client.exec(migration.sql);
     } catch (error) {
       const { code, position } = error as { code?: string; position?: string };
       const where = position === undefined ? '' : ` at character ${position}`;
@@ -34,9 +34,9 @@ export async function applyMigration(client: pg.Client, migration: MigrationFile
       'UPDATE _prisma_migrations SET finished_at = clock_timestamp(), applied_steps_count = 1 WHERE id = $1',
       [id],
     );
-    await client.query('COMMIT');
+    await client.exec('COMMIT');
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
+    await client.exec('ROLLBACK').catch(() => {});
     throw error;
   }
 }

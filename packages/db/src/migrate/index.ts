@@ -1,5 +1,7 @@
+export * from './apply-pending-migrations.ts';
 export * from './migrate-database.ts';
 export * from './migrate-database-options.ts';
 export * from './migration-errors.ts';
+export { type MigrationFile, readMigrationFiles } from './migration-files.ts';
 export { CREATE_MIGRATIONS_TABLE_SQL } from './migration-ledger.ts';
 export { MIGRATION_LOCK_KEY } from './migration-lock.ts';

@@ -1,19 +1,13 @@
+import { pgConnection } from '../connection/postgres-connection.ts';
 import { parseDatabaseUrl } from '../database-url.ts';
-import { applyMigration } from './apply-migration.ts';
+import { type AppliedMigrations, applyPendingMigrations } from './apply-pending-migrations.ts';
 import { connectCreatingDatabase } from './ensure-database.ts';
 import { type MigrateDatabaseOptions, resolveMigrateDatabaseOptions } from './migrate-database-options.ts';
-import { FailedMigrationFoundError, MigrationChecksumMismatchError } from './migration-errors.ts';
 import { readMigrationFiles } from './migration-files.ts';
-import { ensureLedgerTable, isApplied, isFailed, readLedger } from './migration-ledger.ts';
-import { withMigrationLock } from './migration-lock.ts';
 
-export interface MigrateResult {
+export interface MigrateResult extends AppliedMigrations {
   /** Whether this call created the database. */
   databaseCreated: boolean;
-  /** Migrations this call applied, in order. */
-  applied: string[];
-  /** Migrations that were applied before this call. */
-  alreadyApplied: string[];
 }
 
 /**
@@ -33,35 +27,8 @@ export async function migrateDatabase(databaseUrl: string, options?: MigrateData
   const { client, created } = await connectCreatingDatabase(target, opts);
   if (created) opts.log(`created database ${target.database} on ${target.host}:${target.port}`);
   try {
-    return await withMigrationLock(client, opts.lockTimeoutMs, async () => {
-      await ensureLedgerTable(client);
-      const ledger = await readLedger(client);
-
-      const failed = ledger.find(isFailed);
-      if (failed !== undefined) throw new FailedMigrationFoundError(failed.migrationName);
-
-      const appliedRows = new Map(ledger.filter(isApplied).map((row) => [row.migrationName, row]));
-      const pending = [];
-      const alreadyApplied = [];
-      for (const migration of migrations) {
-        const row = appliedRows.get(migration.name);
-        if (row === undefined) {
-          pending.push(migration);
-        } else if (row.checksum === migration.checksum || migration.equivalentChecksums.includes(row.checksum)) {
-          alreadyApplied.push(migration.name);
-        } else {
-          throw new MigrationChecksumMismatchError(migration.name, row.checksum, migration.checksum);
-        }
-      }
-
-      const applied = [];
-      for (const migration of pending) {
-        await applyMigration(client, migration);
-        opts.log(`applied migration ${migration.name}`);
-        applied.push(migration.name);
-      }
-      return { databaseCreated: created, applied, alreadyApplied };
-    });
+    const result = await applyPendingMigrations(pgConnection(client), migrations, opts);
+    return { databaseCreated: created, ...result };
   } finally {
     await client.end().catch(() => {});
   }

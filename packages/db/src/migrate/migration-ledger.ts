@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import type { PostgresConnection } from '../connection/postgres-connection.ts';
 
 /**
  * Prisma Migrate's ledger, created exactly as Prisma creates it (prisma-engines,
@@ -34,17 +34,16 @@ export interface LedgerRow {
 export const isApplied = (row: LedgerRow): boolean => row.finishedAt !== null && row.rolledBackAt === null;
 export const isFailed = (row: LedgerRow): boolean => row.finishedAt === null && row.rolledBackAt === null;
 
-export async function ensureLedgerTable(client: pg.Client): Promise<void> {
-  await client.query(CREATE_MIGRATIONS_TABLE_SQL);
+export async function ensureLedgerTable(client: PostgresConnection): Promise<void> {
+  await client.exec(CREATE_MIGRATIONS_TABLE_SQL);
 }
 
-export async function readLedger(client: pg.Client): Promise<LedgerRow[]> {
-  const { rows } = await client.query<LedgerRow>(
+export async function readLedger(client: PostgresConnection): Promise<LedgerRow[]> {
+  return client.query<LedgerRow>(
     `SELECT id, checksum, migration_name AS "migrationName", started_at AS "startedAt",
             finished_at AS "finishedAt", rolled_back_at AS "rolledBackAt",
             applied_steps_count AS "appliedStepsCount", logs
        FROM _prisma_migrations
       ORDER BY started_at, migration_name`,
   );
-  return rows;
 }

@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import type { PostgresConnection } from '../connection/postgres-connection.ts';
 import { MigrationLockTimeoutError } from './migration-errors.ts';
 
 /**
@@ -11,10 +11,14 @@ export const MIGRATION_LOCK_KEY = 72707369;
  * Runs `fn` holding the session-level advisory lock on `client`'s database, waiting at most `timeoutMs` for it.
  * The lock is released afterwards (and by PostgreSQL anyway if the session dies).
  */
-export async function withMigrationLock<T>(client: pg.Client, timeoutMs: number, fn: () => Promise<T>): Promise<T> {
+export async function withMigrationLock<T>(
+  client: PostgresConnection,
+  timeoutMs: number,
+  fn: () => Promise<T>,
+): Promise<T> {
   // lock_timeout bounds the wait for heavyweight locks, advisory locks included; reset before running
   // migrations so their DDL is not bounded by it.
-  await client.query(`SET lock_timeout = ${Math.trunc(timeoutMs)}`);
+  await client.exec(`SET lock_timeout = ${Math.trunc(timeoutMs)}`);
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
   } catch (error) {
@@ -26,7 +30,7 @@ export async function withMigrationLock<T>(client: pg.Client, timeoutMs: number,
     }
     throw error;
   } finally {
-    await client.query('RESET lock_timeout').catch(() => {});
+    await client.exec('RESET lock_timeout').catch(() => {});
   }
   try {
     return await fn();

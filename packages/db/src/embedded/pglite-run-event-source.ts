@@ -1,0 +1,41 @@
+import type { PGlite } from '@electric-sql/pglite';
+import type { RunEventSource } from '../events/run-event-listener.ts';
+import { RUN_EVENTS_CHANNEL } from '../runs/run-events.ts';
+
+/**
+ * The embedded store's {@link RunEventSource}: PGlite delivers NOTIFY to its own LISTENers (measured: both a
+ * plain `pg_notify` and one inside a committed transaction arrive, after commit), so run transitions wake
+ * SSE streams as they do on a server; streams poll as well, so a missed wake-up only costs latency.
+ */
+export class PgliteRunEventSource implements RunEventSource {
+  private readonly subscribers = new Map<string, Set<() => void>>();
+  private unlisten: (() => Promise<void>) | undefined;
+
+  constructor(private readonly db: PGlite) {}
+
+  /** Starts listening; resolves once LISTEN is in place. */
+  async start(): Promise<void> {
+    this.unlisten ??= await this.db.listen(RUN_EVENTS_CHANNEL, (sweepId) => {
+      for (const wake of this.subscribers.get(sweepId) ?? []) wake();
+    });
+  }
+
+  subscribe(sweepId: string, onEvents: () => void): () => void {
+    let set = this.subscribers.get(sweepId);
+    if (!set) {
+      set = new Set();
+      this.subscribers.set(sweepId, set);
+    }
+    set.add(onEvents);
+    return () => {
+      set.delete(onEvents);
+      if (set.size === 0) this.subscribers.delete(sweepId);
+    };
+  }
+
+  async close(): Promise<void> {
+    const unlisten = this.unlisten;
+    this.unlisten = undefined;
+    if (unlisten && !this.db.closed) await unlisten().catch(() => {});
+  }
+}

@@ -1,0 +1,87 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { cp, mkdtemp, rename, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { EmbeddedStore, PGDATA_DIR } from '../embedded/embedded-store.ts';
+import { DEFAULT_MIGRATIONS_DIRECTORY } from '../migrate/migrate-database-options.ts';
+import { readMigrationFiles } from '../migrate/migration-files.ts';
+
+export interface TestEmbeddedStore {
+  /** The store, open on a fresh temporary data folder. */
+  store: EmbeddedStore;
+  /** The temporary data folder. */
+  dataDir: string;
+  /** Closes the store and deletes its folder. Idempotent. */
+  remove(): Promise<void>;
+}
+
+/** PGlite's version and the migrations' checksums: a template made for other ones is not reused. */
+async function templateKey(): Promise<string> {
+  const require = createRequire(import.meta.url);
+  const pglite = JSON.parse(
+    readFileSync(join(dirname(require.resolve('@electric-sql/pglite')), '..', 'package.json'), 'utf8'),
+  ) as {
+    version: string;
+  };
+  const migrations = await readMigrationFiles(DEFAULT_MIGRATIONS_DIRECTORY);
+  const hash = createHash('sha256').update(pglite.version);
+  for (const m of migrations) hash.update(`${m.name}:${m.checksum}\n`);
+  return hash.digest('hex').slice(0, 16);
+}
+
+/**
+ * A migrated PGlite data folder to copy, made once per machine (and PGlite version and set of migrations) in the
+ * temporary folder: initdb in WebAssembly takes tens of seconds, a copy a fraction of one. Two suites making it
+ * at once both succeed; the first rename wins.
+ */
+async function migratedTemplate(): Promise<string> {
+  const template = join(tmpdir(), `distillery-pglite-template-${await templateKey()}`);
+  if (existsSync(join(template, PGDATA_DIR))) return template;
+  const building = await mkdtemp(`${template}.building-`);
+  const store = await EmbeddedStore.open({ dataDir: building });
+  await store.close();
+  try {
+    await rename(building, template);
+  } catch {
+    // Another suite won the race: use its template.
+    await rm(building, { recursive: true, force: true });
+  }
+  return template;
+}
+
+/**
+ * An embedded store on a fresh temporary data folder holding a copy of a migrated template, so each suite (or
+ * test) gets an isolated database in about a second:
+ *
+ * ```ts
+ * let embedded: TestEmbeddedStore;
+ * beforeAll(async () => { embedded = await createTestEmbeddedStore(); });
+ * afterAll(() => embedded?.remove());
+ * ```
+ */
+export async function createTestEmbeddedStore(): Promise<TestEmbeddedStore> {
+  const dataDir = await createTestDataDir();
+  const store = await EmbeddedStore.open({ dataDir });
+  let removed: Promise<void> | undefined;
+  const remove = (): Promise<void> => {
+    removed ??= (async () => {
+      await store.close();
+      await rm(dataDir, { recursive: true, force: true });
+    })();
+    return removed;
+  };
+  return { store, dataDir, remove };
+}
+
+/**
+ * A fresh temporary data folder already holding a migrated embedded database (closed), for tests that open it
+ * themselves — e.g. a `distillery` process started with `DISTILLERY_DATA_DIR` pointing at it.
+ */
+export async function createTestDataDir(): Promise<string> {
+  const template = await migratedTemplate();
+  const dataDir = await mkdtemp(join(tmpdir(), 'distillery-embedded-'));
+  await cp(join(template, PGDATA_DIR), join(dataDir, PGDATA_DIR), { recursive: true });
+  return dataDir;
+}
