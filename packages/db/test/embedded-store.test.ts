@@ -26,7 +26,9 @@ import {
 import { withClient } from './support/scratch-databases.ts';
 
 /** The public schema as the catalog describes it: columns, indexes, constraints, triggers, functions. */
-async function catalog(c: PostgresConnection): Promise<Record<string, string[]>> {
+async function catalog(
+  c: PostgresConnection,
+): Promise<Record<'columns' | 'indexes' | 'constraints' | 'triggers' | 'functions', string[]>> {
   const lines = async (sql: string) => (await c.query<{ line: string }>(sql)).map((r) => r.line);
   return {
     columns: await lines(`SELECT table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable || ' ' ||

@@ -141,7 +141,7 @@ export class InProcessQueue implements RunDispatcher, QueueProbe {
     // A macrotask first: the job starts after the enqueue that added it has returned (as with Redis).
     await new Promise((resolve) => setImmediate(resolve));
     try {
-      await handler(job);
+      if (!this.closed) await handler(job);
     } catch (error) {
       this.options.onError?.(error, job);
     } finally {
