@@ -175,8 +175,8 @@ describe('three worker processes sharing one PostgreSQL and a Redis of their own
       const n = await database.db.run.count({ where: { sweepId, state: 'succeeded' } });
       return n >= 8 ? n : undefined;
     }, logs);
-    await redis.client.flushall();
-    expect(await redis.client.dbsize()).toBe(0);
+    // Everything goes: waiting and active jobs, BullMQ's bookkeeping. (Workers write new keys at once.)
+    expect(await redis.client.flushall()).toBe('OK');
 
     expect((await finished(sweepId)).state, logs()).toBe('succeeded');
     const runs = await expectCompletedInDagOrder(sweepId);

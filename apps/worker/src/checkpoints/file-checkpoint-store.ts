@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
 import type { CheckpointStore, SavedCheckpoint, StoredCheckpoint } from './checkpoint-store.ts';
 import type { TrainingCheckpoint } from './training-checkpoints.ts';
 
@@ -113,7 +113,22 @@ export class FileCheckpointStore implements CheckpointStore {
     }
   }
 
+  /** Removes the run's checkpoint and any temporary file a writer killed mid-save left behind. */
   async delete(runId: string): Promise<void> {
-    await rm(this.path(runId), { force: true });
+    const target = this.path(runId);
+    await rm(target, { force: true });
+    let names: string[];
+    try {
+      names = await readdir(this.directory);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw e;
+    }
+    const prefix = `${basename(target)}.`;
+    await Promise.all(
+      names
+        .filter((n) => n.startsWith(prefix) && n.endsWith('.tmp'))
+        .map((n) => rm(join(this.directory, n), { force: true })),
+    );
   }
 }
