@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../src/config-error.ts';
+import { loadWorkflowConfig } from '../src/workflow-config.ts';
+
+describe('loadWorkflowConfig', () => {
+  it('leaves every setting to the worker defaults when no variable is set', () => {
+    expect(loadWorkflowConfig({})).toEqual({});
+  });
+
+  it('reads the artifact directory and the numbers of the workflow', () => {
+    expect(
+      loadWorkflowConfig({
+        DISTILLERY_ARTIFACT_DIR: '/mnt/shared/artifacts',
+        DISTILLERY_MAX_ATTEMPTS: '5',
+        DISTILLERY_RETRY_BACKOFF_MS: '0',
+        DISTILLERY_HEARTBEAT_INTERVAL_MS: '1000',
+        DISTILLERY_STALE_AFTER_MS: '30000',
+        DISTILLERY_RECONCILE_INTERVAL_MS: '2000',
+        DISTILLERY_SHUTDOWN_TIMEOUT_MS: '45000',
+      }),
+    ).toEqual({
+      artifactDir: '/mnt/shared/artifacts',
+      maxAttempts: 5,
+      retryBackoffMs: 0,
+      heartbeatIntervalMs: 1000,
+      staleAfterMs: 30000,
+      reconcileIntervalMs: 2000,
+      shutdownTimeoutMs: 45000,
+    });
+  });
+
+  it('names the variable and the rule when a value is wrong', () => {
+    expect(() => loadWorkflowConfig({ DISTILLERY_MAX_ATTEMPTS: 'three' })).toThrow(
+      new ConfigError("DISTILLERY_MAX_ATTEMPTS must be an integer 1–100, got 'three'"),
+    );
+    expect(() => loadWorkflowConfig({ DISTILLERY_STALE_AFTER_MS: '-1' })).toThrow(/DISTILLERY_STALE_AFTER_MS/);
+  });
+});
