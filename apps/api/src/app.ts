@@ -7,6 +7,7 @@ import eventStreams from './plugins/event-streams.ts';
 import swagger from './plugins/swagger.ts';
 import sweepBodyParsers from './plugins/sweep-body-parsers.ts';
 import { zodValidatorCompiler } from './plugins/zod-validator-compiler.ts';
+import dashboard from './routes/dashboard/index.ts';
 import healthz from './routes/healthz/index.ts';
 import readyz from './routes/readyz/index.ts';
 import v1 from './routes/v1/index.ts';
@@ -36,5 +37,6 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(healthz);
   await app.register(readyz);
   await app.register(v1, { prefix: '/v1' });
+  await app.register(dashboard);
   return app;
 }

@@ -106,7 +106,7 @@ export class RateLimitedError extends ApiError {
 /** No such resource for this team. Another team's resources are reported the same way: existence is not leaked. */
 export class NotFoundError extends ApiError {
   override name = 'NotFoundError';
-  constructor(resource: 'sweep' | 'run' | 'key', id: string) {
+  constructor(resource: 'sweep' | 'run' | 'key' | 'file', id: string) {
     super('NOT_FOUND', `${resource} '${id.length > 64 ? `${id.slice(0, 64)}…` : id}' not found`);
   }
 }

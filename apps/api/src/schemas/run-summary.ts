@@ -28,6 +28,10 @@ export const RunSummary = z
     progress: z.number(),
     predicted: PredictedSize,
     result: ResultSummary.nullable(),
+    /** Why the run failed (its last attempt). */
+    error: z.string().nullable(),
+    /** Why the run was cancelled without running (e.g. its parent failed). */
+    skippedReason: z.string().nullable(),
   })
   .meta({ id: 'RunSummary' });
 export type RunSummary = z.infer<typeof RunSummary>;

@@ -24,6 +24,8 @@ export async function listSweepRuns(db: PrismaClient, teamId: string, sweepId: s
       predictedParameters: true,
       predictedBytes: true,
       bits: true,
+      error: true,
+      skippedReason: true,
       result: { select: { accuracy: true, loss: true, parameters: true, bytes: true, bits: true } },
     },
   });
@@ -40,6 +42,8 @@ export async function listSweepRuns(db: PrismaClient, teamId: string, sweepId: s
       progress: r.progress,
       predicted: { parameters: r.predictedParameters, bytes: r.predictedBytes, bits: r.bits },
       result: r.result,
+      error: r.error,
+      skippedReason: r.skippedReason,
     })),
   };
 }

@@ -1,0 +1,82 @@
+import { get } from '../api.js';
+import { accuracySizeChart, shapeLegend } from '../charts.js';
+import { h, meanStd, query, size, table } from '../format.js';
+
+const KINDS = {
+  all: undefined,
+  students: 'student,quantize-ptq,quantize-qat',
+  quantized: 'quantize-ptq,quantize-qat',
+};
+
+/** The team's accuracy-versus-size frontier of one data set, across every sweep, with the configurations behind it. */
+export async function frontierPage({ main, signal, params }) {
+  const everything = await get('/v1/frontier', signal);
+  const datasets = everything.datasets.map((d) => d.dataset);
+  const dataset = params.get('dataset') ?? datasets[0];
+  const kindChoice = params.get('kinds') ?? 'all';
+  if (dataset === undefined) {
+    main.replaceChildren(h('h1', {}, 'Team frontier'), h('p', { class: 'muted' }, 'No results yet.'));
+    return;
+  }
+  const filters = { dataset, kind: KINDS[kindChoice], bits: params.get('bits') ?? undefined };
+  const [configurations, frontier] = await Promise.all([
+    get(`/v1/results${query({ ...filters, limit: 1000, sort: '-accuracy' })}`, signal),
+    get(`/v1/frontier${query(filters)}`, signal),
+  ]);
+  const points = frontier.datasets[0]?.points ?? [];
+
+  const navigate = (changes) => {
+    const next = new URLSearchParams({ dataset, kinds: kindChoice, ...changes });
+    location.hash = `#/frontier?${next}`;
+  };
+  const datasetSelect = h(
+    'select',
+    { 'data-testid': 'dataset', onchange: (e) => navigate({ dataset: e.target.value }) },
+    datasets.map((d) => h('option', { value: d, selected: d === dataset }, d)),
+  );
+  const kindSelect = h(
+    'select',
+    { onchange: (e) => navigate({ kinds: e.target.value }) },
+    Object.keys(KINDS).map((k) => h('option', { value: k, selected: k === kindChoice }, k)),
+  );
+  const canvas = h('canvas', { 'data-testid': 'team-scatter' });
+  const shown =
+    configurations.items.length < configurations.total ? ` (best ${configurations.items.length} shown)` : '';
+  main.replaceChildren(
+    h('h1', {}, 'Team frontier'),
+    h('p', { class: 'controls' }, 'Data set ', datasetSelect, ' runs ', kindSelect),
+    h(
+      'section',
+      { class: 'card' },
+      h('h2', {}, `${configurations.total} configurations${shown}, ${points.length} on the frontier`),
+      h('div', { class: 'chart tall' }, canvas),
+      h('p', { class: 'legend muted' }, `Shapes: ${shapeLegend(configurations.items.map((c) => c.bits))}`),
+    ),
+    h(
+      'section',
+      { class: 'card' },
+      h('h2', {}, 'On the frontier, smallest first'),
+      table(
+        ['configuration', 'bits', 'size', 'accuracy (mean ± std)', 'n', 'sweeps'],
+        points.map((p) =>
+          h(
+            'tr',
+            {},
+            h('td', {}, p.description),
+            h('td', { class: 'num' }, p.bits),
+            h('td', { class: 'num' }, size(p.bytes)),
+            h('td', { class: 'num' }, meanStd(p.accuracy)),
+            h('td', { class: 'num' }, p.n),
+            h(
+              'td',
+              {},
+              p.sweepIds.map((s) => h('a', { href: `#/sweeps/${s}` }, s.slice(0, 8))).flatMap((a) => [a, ' ']),
+            ),
+          ),
+        ),
+        { 'data-testid': 'frontier-table' },
+      ),
+    ),
+  );
+  accuracySizeChart(canvas, configurations.items, points);
+}

@@ -1,0 +1,131 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { claimRun, recordEpoch } from '@distillery/db';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestApi, quickstart, submitSweep, type TestApi } from './helper.ts';
+import { storeResults, syntheticAccuracy } from './support-results.ts';
+
+/** Debian's chromium (ENVIRONMENT.md): `apt-get install -y chromium`; .ci/run installs it before `npm ci`. */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCREENSHOTS = join(import.meta.dirname, '..', '..', '..', 'test-output');
+
+let api: TestApi;
+let baseUrl: string;
+let browser: Browser;
+let page: Page;
+let finished: string;
+let running: string;
+let teacherOfRunning: string;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`the dashboard tests drive Chromium at ${CHROMIUM}, which is missing: apt-get install -y chromium`);
+  }
+  api = await buildTestApi();
+  baseUrl = await api.app.listen({ port: 0, host: '127.0.0.1' });
+  const base = quickstart();
+  finished = await submitSweep(
+    api,
+    quickstart({
+      name: 'finished-sweep',
+      students: {
+        ...(base.students as object),
+        grid: { 'model.activation': ['relu', { name: 'lma', segments: 8 }], 'model.hidden': [[8], [16]] },
+      },
+      quantize: [{ method: 'ptq', bits: 4 }],
+      seeds: [1, 2],
+    }),
+  );
+  await storeResults(api, finished, syntheticAccuracy);
+  await api.db.sweep.update({ where: { id: finished }, data: { state: 'succeeded', finishedAt: new Date() } });
+  running = await submitSweep(api, quickstart({ name: 'running-sweep' }));
+  const teacher = await api.db.run.findFirstOrThrow({ where: { sweepId: running, kind: 'teacher' } });
+  teacherOfRunning = teacher.id;
+  await api.db.run.update({ where: { id: teacher.id }, data: { state: 'queued' } });
+  expect(await claimRun(api.db, teacher.id, teacher.attempt, 'dashboard-test-worker')).not.toBeNull();
+
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+    ],
+  });
+  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  page.on('pageerror', (error) => console.error('page error:', error));
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await api?.close();
+});
+
+describe('the dashboard', () => {
+  it('asks for an API key, then lists the sweeps', async () => {
+    await page.goto(baseUrl);
+    await page.getByTestId('key-input').fill('dst_not-a-key');
+    await page.getByTestId('key-save').click();
+    await expect.poll(() => page.locator('#key-error').textContent()).toContain('unknown');
+    await page.getByTestId('key-input').fill(api.team.apiKey);
+    await page.getByTestId('key-save').click();
+    await page.getByTestId('sweeps').waitFor();
+    expect(await page.getByTestId('identity').textContent()).toContain('(admin)');
+    const names = await page.locator('[data-testid=sweeps] tbody tr td:first-child').allTextContents();
+    expect(names).toEqual(expect.arrayContaining(['finished-sweep', 'running-sweep']));
+  });
+
+  it("shows a finished sweep's points and Pareto frontier", async () => {
+    const frontier = (await api.request({ method: 'GET', url: `/v1/frontier?sweep=${finished}` })).json();
+    const configurations = (await api.request({ method: 'GET', url: `/v1/results?sweep=${finished}` })).json();
+    await page.goto(`${baseUrl}/#/sweeps/${finished}`);
+    const scatter = page.getByTestId('scatter');
+    await expect.poll(() => scatter.getAttribute('data-points')).toBe(String(configurations.total));
+    expect(await scatter.getAttribute('data-frontier')).toBe(String(frontier.datasets[0].points.length));
+    expect(Number(await scatter.getAttribute('data-frontier'))).toBeGreaterThan(1);
+    await expect.poll(() => page.getByTestId('curve').getAttribute('data-epochs')).not.toBeNull();
+    expect(await page.locator('[data-testid=runs] tbody tr').count()).toBe(1 + 4 * 2 * 2);
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-finished-sweep.png'), fullPage: true });
+  });
+
+  it("moves a running run's progress bar without a reload", async () => {
+    await page.goto(`${baseUrl}/#/sweeps/${running}`);
+    const bar = page.getByTestId('progress-teacher');
+    await expect.poll(() => bar.getAttribute('aria-valuenow')).toBe('0');
+    await page.evaluate(() => {
+      (window as unknown as { notReloaded: boolean }).notReloaded = true;
+    });
+    const epoch = (n: number) => ({
+      epoch: n,
+      epochs: 4,
+      trainLoss: 1 / n,
+      trainAccuracy: 0.5 + n / 10,
+      valLoss: null,
+      valAccuracy: null,
+      learningRate: 0.001,
+      seconds: 1,
+    });
+    expect(await recordEpoch(api.db, teacherOfRunning, 1, epoch(1))).toBe(true);
+    await expect.poll(() => bar.getAttribute('aria-valuenow'), { timeout: 15_000 }).toBe('25');
+    expect(await recordEpoch(api.db, teacherOfRunning, 1, epoch(3))).toBe(true);
+    await expect.poll(() => bar.getAttribute('aria-valuenow'), { timeout: 15_000 }).toBe('75');
+    expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+    await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-running-sweep.png'), fullPage: true });
+  });
+
+  it("draws the team's frontier and the LMA-against-ReLU comparison", async () => {
+    await page.goto(`${baseUrl}/#/frontier?dataset=mnist`);
+    await expect.poll(() => page.getByTestId('team-scatter').getAttribute('data-points')).not.toBeNull();
+    expect(Number(await page.getByTestId('team-scatter').getAttribute('data-frontier'))).toBeGreaterThan(0);
+    await page.goto(`${baseUrl}/#/compare?dimension=activation&a=relu&b=lma-8`);
+    await expect.poll(() => page.getByTestId('compare-chart').getAttribute('data-pairs')).toBe('4');
+    expect(await page.getByTestId('compare-summary').textContent()).toMatch(
+      /^lma-8 − relu: \+2\.00 pts mean paired difference/,
+    );
+    await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-compare.png'), fullPage: true });
+  });
+});
