@@ -1,0 +1,34 @@
+import type { PrismaClient } from '@distillery/db';
+import type { BackendName } from '@distillery/ml';
+import type { CheckpointStore } from '../checkpoints/checkpoint-store.ts';
+import type { ExecuteRun } from '../checkpoints/training-checkpoints.ts';
+
+export interface InProcessExecutorOptions {
+  /** The results database (in the embedded mode, the PGlite store's client). */
+  db: PrismaClient;
+  /** Shown on the runs it executes. @defaultValue `embedded:<hostname>:<pid>` */
+  workerId?: string;
+  /** TensorFlow.js backend: tensorflow | wasm | cpu. @defaultValue env DISTILLERY_BACKEND, else wasm */
+  backend?: BackendName;
+  /** Runs executed at once (TensorFlow.js on wasm is single-threaded: more only interleaves). @defaultValue 1 */
+  concurrency?: number;
+  /** Where training checkpoints go. @defaultValue none: no checkpoints, an interrupted run restarts at epoch 0 */
+  checkpoints?: CheckpointStore;
+  /** Failed attempts before a run fails for good. @defaultValue 3 */
+  maxAttempts?: number;
+  /** Pause before the first retry of a failed run, doubled per further failure (≤ 5 min), in ms. @defaultValue 5000 */
+  retryBackoffMs?: number;
+  /** How often a running run's heartbeat is written, in ms. @defaultValue 5000 */
+  heartbeatIntervalMs?: number;
+  /** @defaultValue packages/ml's executeRun (tests substitute a fake) */
+  executeRun?: ExecuteRun;
+  /** One line per run event (started, succeeded, retried…). @defaultValue ignore */
+  log?: (message: string) => void;
+}
+
+export const IN_PROCESS_EXECUTOR_DEFAULTS = {
+  concurrency: 1,
+  maxAttempts: 3,
+  retryBackoffMs: 5000,
+  heartbeatIntervalMs: 5000,
+} as const;

@@ -1,0 +1,2 @@
+export * from './in-process-executor.ts';
+export * from './in-process-executor-options.ts';
