@@ -10,7 +10,8 @@
  * seed order, so a run cut short by `--budget-min` loses the last seed's jobs first (the report lists them).
  *
  * Run: `npm run bench:lma -- [--rows 6000] [--epochs 2] [--test 5000] [--seeds 3] [--jobs 2] [--budget-min 25]
- *       [--out bench/results/lma.md] [--quick]` (--quick: 1,000 rows, 1 epoch, 1 seed: a smoke test).
+ *       [--out bench/results/lma.md] [--resume earlier-runs.jsonl] [--quick]` (--quick: 1,000 rows, 1 epoch, 1 seed:
+ * a smoke test; --resume keeps an earlier run's results — same settings — and runs only the missing jobs).
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,6 +34,8 @@ const seedCount = Number(option('seeds', quick ? '1' : '3'));
 const jobsWanted = Number(option('jobs', '2'));
 const budgetMin = Number(option('budget-min', '25'));
 const out = option('out', quick ? join(tmpdir(), 'distillery-lma-quick.md') : 'bench/results/lma.md');
+/** JSON lines of an earlier run with the same settings: its jobs are kept, not run again (deterministic runs). */
+const resumeFrom = option('resume', '');
 
 const testRows = Number(option('test', quick ? '1000' : '5000'));
 const dataset: DatasetSpec = { name: 'fashion-mnist', limit: { train: rows, test: testRows } };
@@ -199,12 +202,19 @@ async function main(): Promise<void> {
       }
     }
   }
-  const jobs = [...noKd, ...withTeacher];
+  const earlier: Result[] = resumeFrom
+    ? readFileSync(resumeFrom, 'utf8')
+        .split('\n')
+        .filter((l) => l.trim())
+        .map((l) => JSON.parse(l) as Result)
+    : [];
+  const done = new Set(earlier.map((r) => r.id));
+  const jobs = [...noKd, ...withTeacher].filter((j) => !done.has(j.id));
 
   const jsonl = `${out.replace(/\.md$/, '')}-runs.jsonl`;
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(jsonl, '');
-  const results: Result[] = [];
+  writeFileSync(jsonl, earlier.map((r) => `${JSON.stringify(r)}\n`).join(''));
+  const results: Result[] = [...earlier];
   const errors: string[] = [];
   const deadline = started + budgetMin * 60_000;
   const queue = [...jobs];
@@ -294,6 +304,7 @@ async function main(): Promise<void> {
     errors,
     jsonl,
     workers: workers.length,
+    resumed: earlier.length,
   });
   writeFileSync(out, report);
   console.log(`\n${report}\nwritten to ${out} and ${jsonl}`);
@@ -328,6 +339,7 @@ function renderReport(r: {
   errors: string[];
   jsonl: string;
   workers: number;
+  resumed: number;
 }): string {
   const pick = (f: (x: Result) => boolean) => r.results.filter(f);
   const of = (size: string, activation: string, kind: Job['kind'], kd: boolean) =>
@@ -357,6 +369,11 @@ function renderReport(r: {
   lines.push(
     `- Pruning (to fit the time): KD students at all four sizes with PTQ-8/PTQ-4; no-KD and QAT-4 only for the smallest MLP (8-8) and CNN (c4-c8). Accuracies: mean ± sample std over seeds, %, on the test rows.`,
   );
+  if (resumeFrom) {
+    lines.push(
+      `- Completed in two sessions: this one ran the ${r.results.length - r.resumed} jobs the first (same settings, same deterministic teacher) had not reached within its budget; wall time above is this session's.`,
+    );
+  }
   if (r.skipped.length) lines.push(`- **Not run (time budget of ${budgetMin} min reached):** ${r.skipped.join('; ')}.`);
   if (r.errors.length) lines.push(`- **Errors:** ${r.errors.map((e) => e.split('\n')[0]).join('; ')}`);
   lines.push(`- Raw results: \`${r.jsonl}\`.`, '');
