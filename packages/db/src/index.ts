@@ -7,4 +7,5 @@ export * from './migrate/index.ts';
 export * from './runs/index.ts';
 export * from './sql/index.ts';
 export * from './teams/index.ts';
+export * from './transfer/index.ts';
 export * from './transient/index.ts';

@@ -1,0 +1,39 @@
+// Typed errors of export and import. Classify them by `instanceof` or `code`, never by message text.
+
+/** The file is not a results file, is of an unknown version, or ends early; nothing was imported. */
+export class TransferFileError extends Error {
+  readonly code = 'TRANSFER_FILE_INVALID';
+  override readonly name = 'TransferFileError';
+}
+
+/**
+ * The file comes from a database with migrations the target lacks (its rows may carry columns the target does
+ * not have); nothing was imported. Migrate the target first (`distillery migrate`).
+ */
+export class TransferSchemaError extends Error {
+  readonly code = 'TRANSFER_SCHEMA_MISMATCH';
+  override readonly name = 'TransferSchemaError';
+
+  constructor(readonly missing: string[]) {
+    super(
+      `the file was exported from a database with migrations this one lacks (${missing.join(', ')}): ` +
+        'upgrade Distillery here and run `distillery migrate`, then import again',
+    );
+  }
+}
+
+/** Sweeps or runs of the file already exist under another team (imported there before); nothing was imported. */
+export class ImportConflictError extends Error {
+  readonly code = 'IMPORT_CONFLICT';
+  override readonly name = 'ImportConflictError';
+
+  constructor(
+    readonly table: string,
+    readonly ids: string[],
+  ) {
+    super(
+      `${ids.length} of the file's ${table} already belong to another team (e.g. ${ids[0]}): ids are kept on ` +
+        'import, so a file goes into one team; import it with that team',
+    );
+  }
+}
