@@ -97,7 +97,7 @@ describe('the dashboard', () => {
     const bar = page.getByTestId('progress-teacher');
     await expect.poll(() => bar.getAttribute('aria-valuenow')).toBe('0');
     await page.evaluate(() => {
-      (window as unknown as { notReloaded: boolean }).notReloaded = true;
+      (globalThis as unknown as { notReloaded: boolean }).notReloaded = true;
     });
     const epoch = (n: number) => ({
       epoch: n,
@@ -113,7 +113,7 @@ describe('the dashboard', () => {
     await expect.poll(() => bar.getAttribute('aria-valuenow'), { timeout: 15_000 }).toBe('25');
     expect(await recordEpoch(api.db, teacherOfRunning, 1, epoch(3))).toBe(true);
     await expect.poll(() => bar.getAttribute('aria-valuenow'), { timeout: 15_000 }).toBe('75');
-    expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+    expect(await page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
     await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-running-sweep.png'), fullPage: true });
   });
 

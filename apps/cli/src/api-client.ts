@@ -1,4 +1,4 @@
-/** A small typed client for the REST API, used by the CLI's sweep commands and the demo. */
+/** A small typed client for the REST API, used by the CLI's client commands and the demo. */
 export class ApiClient {
   constructor(
     readonly baseUrl: string,
@@ -6,17 +6,31 @@ export class ApiClient {
   ) {}
 
   async request<T>(method: string, path: string, body?: { text: string; contentType: string }): Promise<T> {
-    const res = await fetch(new URL(path, this.baseUrl), {
-      method,
-      headers: {
-        authorization: `Bearer ${this.apiKey}`,
-        ...(body ? { 'content-type': body.contentType } : {}),
-      },
-      ...(body ? { body: body.text } : {}),
-    });
+    const url = new URL(path, this.baseUrl);
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method,
+        headers: {
+          authorization: `Bearer ${this.apiKey}`,
+          ...(body ? { 'content-type': body.contentType } : {}),
+        },
+        ...(body ? { body: body.text } : {}),
+      });
+    } catch (error) {
+      throw new ApiUnreachableError(url.origin, error);
+    }
     const text = await res.text();
-    if (!res.ok) throw new ApiRequestError(res.status, text);
+    if (!res.ok) throw new ApiRequestError(res.status, text, res.headers.get('retry-after'));
     return (res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text) as T;
+  }
+
+  /** GET with query parameters (undefined ones left out). */
+  get<T>(path: string, query: Record<string, string | number | undefined> = {}): Promise<T> {
+    const search = new URLSearchParams();
+    for (const [name, value] of Object.entries(query)) if (value !== undefined) search.set(name, String(value));
+    const q = search.toString();
+    return this.request<T>('GET', q ? `${path}?${q}` : path);
   }
 }
 
@@ -27,8 +41,23 @@ export class ApiRequestError extends Error {
   constructor(
     readonly status: number,
     body: string,
+    retryAfter: string | null = null,
   ) {
-    super(`the API answered ${status}: ${describeErrorBody(body)}`);
+    super(
+      `the API answered ${status}: ${describeErrorBody(body)}${retryAfter ? ` (retry after ${retryAfter} s)` : ''}`,
+    );
+  }
+}
+
+/** Nothing answered at the API's address. */
+export class ApiUnreachableError extends Error {
+  override readonly name = 'ApiUnreachableError';
+  readonly code = 'API_UNREACHABLE';
+  constructor(origin: string, cause: unknown) {
+    const reason = (cause as { cause?: { code?: string; message?: string } }).cause;
+    super(`cannot reach the API at ${origin}: ${reason?.code ?? reason?.message ?? (cause as Error).message}`, {
+      cause,
+    });
   }
 }
 

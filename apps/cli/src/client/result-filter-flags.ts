@@ -1,0 +1,41 @@
+import type { Command } from 'commander';
+
+/** The result filters every results command takes, as `--flag <value>` → query parameter. */
+const FILTERS = [
+  ['dataset', 'dataset', 'data set(s), comma-separated: mnist, fashion-mnist, …'],
+  ['family', 'family', 'model family: mlp, cnn'],
+  ['activation', 'activation', 'activation(s): relu, lma (any segments), lma-8, …'],
+  ['bits', 'bits', 'bit width(s), 32 for float: e.g. 4,8'],
+  ['method', 'method', 'quantization: ptq, qat, none'],
+  ['kind', 'kind', 'run kind(s): teacher, student, quantize-ptq, quantize-qat'],
+  ['max-bytes', 'maxBytes', 'only results of at most this many bytes'],
+  ['min-accuracy', 'minAccuracy', 'only results with at least this accuracy (0..1)'],
+  ['sweep', 'sweep', "only this sweep's runs"],
+  ['tag', 'tag', 'only sweeps with this tag'],
+  ['teacher', 'teacher', 'only runs distilled from this teacher run'],
+] as const;
+
+export type FilterFlags = Partial<Record<(typeof FILTERS)[number][1], string>>;
+
+/** Adds the filter options to a command. */
+export function withResultFilters(command: Command): Command {
+  for (const [flag, , description] of FILTERS) command.option(`--${flag} <value>`, description);
+  return command;
+}
+
+/** The query parameters of the filters given on the command line. */
+export function filterQuery(flags: FilterFlags): Record<string, string | undefined> {
+  return Object.fromEntries(FILTERS.map(([, name]) => [name, flags[name]]));
+}
+
+/** `--csv` / `--json`: how a results command prints. */
+export interface OutputFlags {
+  csv?: boolean;
+  json?: boolean;
+}
+
+export function withOutputFormat(command: Command): Command {
+  return command
+    .option('--csv', 'print CSV (everything that matches)')
+    .option('--json', 'print the API answer as JSON');
+}

@@ -1,0 +1,38 @@
+import type { Frontier } from '@distillery/api';
+import { connect } from '../client/connect.ts';
+import { type FilterFlags, filterQuery, type OutputFlags } from '../client/result-filter-flags.ts';
+import { formatTable, kilobytes, meanStd } from '../client/table.ts';
+
+export interface FrontierFlags extends FilterFlags, OutputFlags {}
+
+/** The accuracy-vs-size Pareto frontier of the team's configurations, per data set, smallest first. */
+export async function frontierCommand(flags: FrontierFlags): Promise<void> {
+  const api = connect();
+  const query = { ...filterQuery(flags), format: flags.csv ? 'csv' : undefined };
+  if (flags.csv) {
+    process.stdout.write(await api.get<string>('/v1/frontier', query));
+    return;
+  }
+  const frontier = await api.get<Frontier>('/v1/frontier', query);
+  if (flags.json) return void console.log(JSON.stringify(frontier, null, 2));
+  if (frontier.datasets.length === 0) {
+    console.log('no results match');
+    return;
+  }
+  const blocks = frontier.datasets.map(
+    (d) =>
+      `${d.dataset}: ${d.points.length} of ${d.configurations} configurations on the frontier\n` +
+      formatTable(
+        ['size', 'accuracy (mean ± std)', 'n', 'configuration', 'runs'],
+        d.points.map((p) => [
+          kilobytes(p.bytes),
+          meanStd(p.accuracy),
+          String(p.n),
+          p.description,
+          p.runIds.map((id) => id.slice(0, 8)).join(' '),
+        ]),
+        ['right', 'right', 'right'],
+      ),
+  );
+  console.log(blocks.join('\n\n'));
+}

@@ -1,0 +1,60 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import type { SweepDetail, SweepPlan } from '@distillery/api';
+import { connect } from '../client/connect.ts';
+import { formatTable, kilobytes } from '../client/table.ts';
+import { ConfigError } from '../config-error.ts';
+
+export interface SweepSubmitFlags {
+  dryRun?: boolean;
+  watch?: boolean;
+}
+
+/** The expanded plan: one line per run with its predicted parameters and size, then totals. */
+export function formatPlan(plan: SweepPlan): string {
+  const rows = plan.runs.map((r) => [
+    r.key,
+    r.kind,
+    r.label,
+    r.parentKey ?? r.parentRunId?.slice(0, 8) ?? '',
+    String(r.predicted.parameters),
+    String(r.predicted.bits),
+    kilobytes(r.predicted.bytes),
+  ]);
+  const bytes = plan.runs.reduce((s, r) => s + r.predicted.bytes, 0);
+  const reuse = plan.reusedTeacherRunId ? `; reuses teacher run ${plan.reusedTeacherRunId}` : '';
+  return [
+    formatTable(['run', 'kind', 'configuration', 'waits for', 'params', 'bits', 'size'], rows, [
+      'left',
+      'left',
+      'left',
+      'left',
+      'right',
+      'right',
+      'right',
+    ]),
+    '',
+    `${plan.runCount} runs, ${kilobytes(bytes)} of weights in all${reuse} (dry run: nothing was submitted)`,
+  ].join('\n');
+}
+
+/** Submits a sweep file (YAML or JSON), or with --dry-run prints its plan and predicted sizes. */
+export async function sweepSubmitCommand(file: string, flags: SweepSubmitFlags): Promise<void> {
+  if (!existsSync(file)) throw new ConfigError(`sweep file not found: ${file}`);
+  const text = readFileSync(file, 'utf8');
+  const contentType = extname(file).toLowerCase() === '.json' ? 'application/json' : 'application/yaml';
+  const api = connect();
+  if (flags.dryRun) {
+    const plan = await api.request<SweepPlan>('POST', '/v1/sweeps?dryRun=true', { text, contentType });
+    console.log(formatPlan(plan));
+    return;
+  }
+  const sweep = await api.request<SweepDetail>('POST', '/v1/sweeps', { text, contentType });
+  console.log(`submitted sweep '${sweep.name}': ${sweep.runCount} runs`);
+  if (flags.watch) {
+    const { watchSweep } = await import('./sweep-watch-command.ts');
+    await watchSweep(api, sweep.id);
+    return;
+  }
+  console.log(sweep.id);
+}
