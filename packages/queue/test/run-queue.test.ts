@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { Worker } from 'bullmq';
 import { afterAll, describe, expect, it } from 'vitest';
-import { jobPriority, RedisProbe, RunQueue, runJobId } from '../src/index.ts';
+import { jobPriority, RedisProbe, RUN_QUEUE_NAME, type RunJob, RunQueue, runJobId } from '../src/index.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -81,5 +82,39 @@ describe('RunQueue.ensure', () => {
     const retry = { runId: randomUUID(), attempt: 2, notBefore: new Date(Date.now() + 60_000) };
     await queue.enqueue([retry]);
     expect(await queue.queue.getJobState(runJobId(retry))).toBe('delayed');
+  });
+});
+
+describe('a worker taking jobs from the queue', () => {
+  const queue = new RunQueue({ redisUrl: REDIS_URL, prefix: `queue-order-${randomUUID().slice(0, 8)}` });
+  afterAll(async () => {
+    await queue.queue.obliterate({ force: true });
+    await queue.close();
+  });
+
+  it('starts a small sweep submitted after a large one among the large one’s first runs, and a high-priority one first', async () => {
+    const large = Array.from({ length: 60 }, (_, position) => ({ runId: `large-${position}`, attempt: 1, position }));
+    const small = Array.from({ length: 3 }, (_, position) => ({ runId: `small-${position}`, attempt: 1, position }));
+    const urgent = [{ runId: 'urgent-0', attempt: 1, position: 0, priority: 5 }];
+    await queue.enqueue(large);
+    await queue.enqueue(small);
+    await queue.enqueue(urgent);
+    const order: string[] = [];
+    const worker = new Worker<RunJob>(
+      RUN_QUEUE_NAME,
+      async (job) => {
+        order.push(job.data.runId);
+      },
+      { connection: { url: REDIS_URL, maxRetriesPerRequest: null }, prefix: queue.prefix, concurrency: 1 },
+    );
+    await new Promise<void>((resolve) => {
+      worker.on('completed', () => {
+        if (order.length === 64) resolve();
+      });
+    });
+    await worker.close();
+    expect(order[0]).toBe('urgent-0');
+    expect(order.indexOf('small-2')).toBeLessThan(8);
+    expect(order.filter((id) => id.startsWith('large-'))).toEqual(large.map((r) => r.runId));
   });
 });
