@@ -16,12 +16,7 @@ import { type ExecuteRunInput, executeRun, MlError, type ModelArtifact, type Run
 import type { RunJob } from '@distillery/queue';
 import { RunConfig } from '@distillery/spec';
 import type { CheckpointStore } from './checkpoints/checkpoint-store.ts';
-import {
-  type CheckpointingInput,
-  type ExecuteRun,
-  TRAINING_CHECKPOINTS,
-  type TrainingCheckpoint,
-} from './checkpoints/training-checkpoints.ts';
+import { type ExecuteRun, TRAINING_CHECKPOINTS, type TrainingCheckpoint } from './checkpoints/training-checkpoints.ts';
 import { retryBackoff } from './retry-backoff.ts';
 import { RunControl, type StopReason } from './run-control.ts';
 import { describeError, isPermanentRunError, NonFiniteLossError, StoredConfigError } from './run-errors.ts';
@@ -114,7 +109,7 @@ async function execute(
       `run ${id} (${run.kind} ${run.label}) started, attempt ${attempt}` +
         (resumeFrom ? `, resuming after epoch ${resumeFrom.epoch} of ${epochs}` : ''),
     );
-    const input: ExecuteRunInput & CheckpointingInput = {
+    const input: ExecuteRunInput = {
       config,
       ...(parent ? { parent } : {}),
       signal: control.signal,
