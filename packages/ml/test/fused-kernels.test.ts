@@ -57,7 +57,9 @@ describe('the fused LMA kernels', () => {
     it(`match the composed tfjs ops (value and gradients w.r.t. x, α, β) with ${stats} statistics`, () => {
       const fused = lmaGradients('fused', stats);
       const composed = lmaGradients('composed', stats);
-      fused.forEach((v, i) => expectClose(v, composed[i] as number[], 1e-4));
+      fused.forEach((v, i) => {
+        expectClose(v, composed[i] as number[], 1e-4);
+      });
     });
   }
 
@@ -122,8 +124,12 @@ describe('the fused BatchNorm training step', () => {
         const fused = batchNormStep(true, shape);
         const stock = batchNormStep(false, shape);
         await useWasm();
-        fused.result.forEach((v, i) => expectClose(v, stock.result[i] as number[], 2e-4));
-        fused.moving.forEach((v, i) => expectClose(v, stock.moving[i] as number[], 1e-5));
+        fused.result.forEach((v, i) => {
+          expectClose(v, stock.result[i] as number[], 2e-4);
+        });
+        fused.moving.forEach((v, i) => {
+          expectClose(v, stock.moving[i] as number[], 1e-5);
+        });
       });
     }
   }
@@ -181,6 +187,8 @@ describe('the fused APLU kernels', () => {
     const fused = apluGradients(true);
     const composed = apluGradients(false);
     expect(fused).toHaveLength(4);
-    fused.forEach((v, i) => expectClose(v, composed[i] as number[], 1e-4));
+    fused.forEach((v, i) => {
+      expectClose(v, composed[i] as number[], 1e-4);
+    });
   });
 });

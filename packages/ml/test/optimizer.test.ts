@@ -82,7 +82,9 @@ describe('Optimizer (fused update kernels)', () => {
         await useWasm();
         const want = reference(spec, w0, grads, lrs);
         got.forEach((v, i) => {
-          v.forEach((x, j) => expect(x).toBeCloseTo((want[i] as number[])[j] as number, 5));
+          v.forEach((x, j) => {
+            expect(x).toBeCloseTo((want[i] as number[])[j] as number, 5);
+          });
         });
       });
     }

@@ -95,7 +95,7 @@ registerJsKernel<Record<string, never>>({
     const n = xs.length;
     for (let i = 0, c = 0; i < n; i++) {
       const v = xs[i] as number;
-      let out = v > 0 ? v : 0;
+      let out = Math.max(v, 0);
       for (let s = 0, k = c; s < hinges; s++, k += units) {
         const h = (off[k] as number) - v;
         if (h > 0) out += (al[k] as number) * h;
