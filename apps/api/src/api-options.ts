@@ -2,6 +2,7 @@ import type { PrismaClient } from '@distillery/db';
 import type { QueueProbe, RunDispatcher } from '@distillery/queue';
 import type { FastifyServerOptions } from 'fastify';
 import type { EventStreamOptions } from './lib/event-stream-options.ts';
+import type { RateLimitOptions } from './plugins/rate-limit.ts';
 
 /** What the API needs from its host: the process (CLI `serve`, tests) owns these and closes them. */
 export interface ApiOptions {
@@ -29,6 +30,11 @@ export interface ApiOptions {
    * commit, and how often streams poll without it. @defaultValue {} (polling only)
    */
   events?: EventStreamOptions;
+  /**
+   * Requests per API key (per client address without a key) on `/v1`; over it, 429 with `retry-after`. `false`
+   * turns limits off. @defaultValue { max: 1200, timeWindowMs: 60_000 }, counted in this process
+   */
+  rateLimit?: RateLimitOptions | false;
 }
 
 /** Options with every default resolved. */
@@ -37,6 +43,7 @@ export type ResolvedApiOptions = Required<ApiOptions>;
 export const DEFAULT_API_OPTIONS = {
   logger: false,
   bodyLimit: 1024 * 1024,
+  rateLimit: { max: 1200, timeWindowMs: 60_000 },
 } as const satisfies Partial<ApiOptions>;
 
 /** Resolves defaults once and rejects nonsense with a message naming the option and the rule. */
@@ -46,12 +53,22 @@ export function resolveApiOptions(options: ApiOptions): ResolvedApiOptions {
     logger: options.logger ?? DEFAULT_API_OPTIONS.logger,
     bodyLimit: options.bodyLimit ?? DEFAULT_API_OPTIONS.bodyLimit,
     events: options.events ?? {},
+    rateLimit: options.rateLimit ?? DEFAULT_API_OPTIONS.rateLimit,
   };
   for (const name of ['db', 'queue', 'redisProbe'] as const) {
     if (resolved[name] == null) throw new TypeError(`ApiOptions.${name} is required`);
   }
   if (!Number.isSafeInteger(resolved.bodyLimit) || resolved.bodyLimit < 1) {
     throw new RangeError(`ApiOptions.bodyLimit must be a positive integer number of bytes, got ${resolved.bodyLimit}`);
+  }
+  const limit = resolved.rateLimit;
+  if (limit !== false) {
+    if (!Number.isSafeInteger(limit.max) || limit.max < 1) {
+      throw new RangeError(`ApiOptions.rateLimit.max must be a positive integer, got ${limit.max}`);
+    }
+    if (limit.timeWindowMs !== undefined && (!Number.isSafeInteger(limit.timeWindowMs) || limit.timeWindowMs < 1)) {
+      throw new RangeError(`ApiOptions.rateLimit.timeWindowMs must be a positive integer, got ${limit.timeWindowMs}`);
+    }
   }
   return resolved;
 }

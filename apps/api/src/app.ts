@@ -1,9 +1,12 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler } from 'fastify-type-provider-zod';
 import { type ApiOptions, resolveApiOptions } from './api-options.ts';
+import { requestIdOf } from './lib/request-id.ts';
 import dependencies from './plugins/dependencies.ts';
 import errorHandler from './plugins/error-handler.ts';
 import eventStreams from './plugins/event-streams.ts';
+import metrics from './plugins/metrics.ts';
+import requestIds from './plugins/request-ids.ts';
 import swagger from './plugins/swagger.ts';
 import sweepBodyParsers from './plugins/sweep-body-parsers.ts';
 import { zodValidatorCompiler } from './plugins/zod-validator-compiler.ts';
@@ -21,6 +24,9 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
   const config = resolveApiOptions(options);
   const app = Fastify({
     logger: config.logger,
+    // Every log line of a request carries `requestId`, echoed in the answer's X-Request-Id (plugins/request-ids).
+    genReqId: requestIdOf,
+    requestIdLogLabel: 'requestId',
     bodyLimit: config.bodyLimit,
     // `/v1/sweeps/` and `/v1/sweeps` are the same resource.
     routerOptions: { ignoreTrailingSlash: true },
@@ -28,15 +34,17 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
   app.setValidatorCompiler(zodValidatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
+  await app.register(requestIds);
   await app.register(swagger);
   await app.register(dependencies, { db: config.db, queue: config.queue, redisProbe: config.redisProbe });
   await app.register(errorHandler, { bodyLimit: config.bodyLimit });
+  await app.register(metrics);
   await app.register(eventStreams, config.events);
   await app.register(sweepBodyParsers);
 
   await app.register(healthz);
   await app.register(readyz);
-  await app.register(v1, { prefix: '/v1' });
+  await app.register(v1, { prefix: '/v1', rateLimit: config.rateLimit });
   await app.register(dashboard);
   return app;
 }

@@ -2,6 +2,7 @@ import { buildApp } from '@distillery/api';
 import { RunEventListener } from '@distillery/db';
 import { RedisProbe, RunQueue } from '@distillery/queue';
 import { loadConfig, resolvePort } from '../config.ts';
+import { resolveRateLimit } from '../rate-limit-config.ts';
 import { checkRedis, connectDatabase } from '../services.ts';
 import { onShutdown } from '../shutdown.ts';
 
@@ -24,7 +25,14 @@ export async function serveCommand(flags: ServeFlags): Promise<void> {
   // One LISTEN connection wakes the SSE streams when run events commit (they poll as well).
   const runEvents = new RunEventListener(config.databaseUrl);
   await runEvents.start();
-  const app = await buildApp({ db, queue, redisProbe, logger: true, events: { source: runEvents } });
+  const app = await buildApp({
+    db,
+    queue,
+    redisProbe,
+    logger: true,
+    events: { source: runEvents },
+    rateLimit: resolveRateLimit(process.env, config.redisUrl),
+  });
   await app.listen({ port, host });
   onShutdown(async () => {
     await app.close();

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import auth from '../../plugins/auth.ts';
+import rateLimit, { type RateLimitOptions } from '../../plugins/rate-limit.ts';
 import compare from './compare/index.ts';
 import frontier from './frontier/index.ts';
 import keys from './keys/index.ts';
@@ -15,8 +16,14 @@ import sweepResults from './sweeps/_id/results.ts';
 import sweepRuns from './sweeps/_id/runs.ts';
 import sweeps from './sweeps/index.ts';
 
-/** `/v1`: everything behind an API key. The auth hook applies to this scope only. */
-const v1: FastifyPluginAsync = async (app) => {
+export interface V1Options {
+  /** Per-key request limits, checked before the key; `false`: none. */
+  rateLimit: RateLimitOptions | false;
+}
+
+/** `/v1`: everything behind an API key. The rate limit and auth hooks apply to this scope only, in that order. */
+const v1: FastifyPluginAsync<V1Options> = async (app, options) => {
+  if (options.rateLimit !== false) await app.register(rateLimit, options.rateLimit);
   await app.register(auth);
   await app.register(sweeps, { prefix: '/sweeps' });
   await app.register(sweepById, { prefix: '/sweeps' });
