@@ -1,10 +1,13 @@
 import { Command, CommanderError } from 'commander';
 import { withOutputFormat, withResultFilters } from './client/result-filter-flags.ts';
 import type { CompareFlags } from './commands/compare-command.ts';
+import type { ExportFlags } from './commands/export-command.ts';
 import type { FrontierFlags } from './commands/frontier-command.ts';
+import type { ImportFlags } from './commands/import-command.ts';
 import type { KeyCreateFlags } from './commands/key-commands.ts';
 import type { LoginFlags } from './commands/login-command.ts';
 import type { ResultsFlags } from './commands/results-command.ts';
+import type { RunFlags } from './commands/run-command.ts';
 import type { ServeFlags } from './commands/serve-command.ts';
 import type { SweepListFlags } from './commands/sweep-list-command.ts';
 import type { SweepSubmitFlags } from './commands/sweep-submit-command.ts';
@@ -20,6 +23,13 @@ const serveCommand = async (flags: ServeFlags) => (await import('./commands/serv
 const workerCommand = async (flags: WorkerFlags) => (await import('./commands/worker-command.ts')).workerCommand(flags);
 const reconcileCommand = async () => (await import('./commands/reconcile-command.ts')).reconcileCommand();
 const demoCommand = async (file: string) => (await import('./commands/demo-command.ts')).demoCommand(file);
+// Issue 6: a sweep run in this process (the embedded store when nothing is configured), and moving results.
+const runCommand = async (file: string, flags: RunFlags) =>
+  (await import('./commands/run-command.ts')).runCommand(file, flags);
+const exportCommand = async (file: string, flags: ExportFlags) =>
+  (await import('./commands/export-command.ts')).exportCommand(file, flags);
+const importCommand = async (file: string, flags: ImportFlags) =>
+  (await import('./commands/import-command.ts')).importCommand(file, flags);
 // Client commands talk to an API over HTTP (`distillery login` first); they load neither Prisma nor Fastify.
 const loginCommand = async (flags: LoginFlags) => (await import('./commands/login-command.ts')).loginCommand(flags);
 const logoutCommand = async () => (await import('./commands/login-command.ts')).logoutCommand();
@@ -49,7 +59,7 @@ function program(): Command {
     .exitOverride();
   cli
     .command('migrate')
-    .description('create the database if needed and apply migrations to DATABASE_URL')
+    .description('create the database if needed and apply migrations (DATABASE_URL, else the embedded store)')
     .action(migrateCommand);
   cli
     .command('team')
@@ -77,9 +87,30 @@ function program(): Command {
     .action(reconcileCommand);
   cli
     .command('demo')
-    .description('migrate, start an API and a worker in this process, run a sweep and print its results')
+    .description('start the API and run execution in this process, run a sweep over HTTP and print its results')
     .argument('[file]', 'sweep file', 'examples/quickstart.yaml')
     .action(demoCommand);
+  cli
+    .command('run')
+    .description(
+      'run a sweep in this process, then print its results and accuracy-vs-size frontier (with DATABASE_URL and ' +
+        'REDIS_URL unset: no servers, the embedded store in DISTILLERY_DATA_DIR)',
+    )
+    .argument('<file>', 'sweep file, YAML or JSON')
+    .option('--team <name>', 'the team the sweep belongs to (created if missing)', 'local')
+    .action(runCommand);
+  cli
+    .command('export')
+    .description('write the results database (sweeps, runs, metrics, results, models, events) to a file (.gz: gzip)')
+    .argument('<file>', 'results file to write (JSON lines)')
+    .option('--team <name>', "only this team's data (default: every team's)")
+    .action(exportCommand);
+  cli
+    .command('import')
+    .description('read a file from `distillery export` into the configured database (idempotent, ids kept)')
+    .argument('<file>', 'results file (JSON lines, or .gz)')
+    .requiredOption('--team <name>', 'the team that receives the data (created if missing, printing its key)')
+    .action(importCommand);
   clientCommands(cli);
   return cli;
 }

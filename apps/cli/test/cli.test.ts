@@ -5,7 +5,7 @@ import { findTeamByApiKey } from '@distillery/db';
 import { createTestDatabase, type TestDatabase } from '@distillery/db/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, resolvePort } from '../src/config.ts';
+import { loadConfig, requireQueue, requireServer, resolvePort } from '../src/config.ts';
 
 const BIN = join(import.meta.dirname, '..', '..', '..', 'bin', 'distillery.mjs');
 
@@ -59,7 +59,10 @@ describe('distillery migrate', () => {
 
 describe('when the configuration is wrong', () => {
   it('names DATABASE_URL and the refused connection, without a stack', () => {
-    const r = distillery(['worker'], { DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/distillery' });
+    const r = distillery(['worker'], {
+      DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/distillery',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+    });
     expect(r.code).toBe(1);
     expect(r.stderr.trim()).toBe(
       'distillery: Cannot use PostgreSQL at 127.0.0.1:1/distillery: connection refused (is PostgreSQL running on that port?); check DATABASE_URL',
@@ -81,12 +84,45 @@ describe('when the configuration is wrong', () => {
     expect(() => loadConfig({ REDIS_URL: 'http://localhost:6379' })).toThrow(/REDIS_URL must start with redis:\/\//);
   });
 
-  it('defaults to the local database and Redis', () => {
+  it('runs embedded when neither DATABASE_URL nor REDIS_URL is set, in ./.distillery by default', () => {
     expect(loadConfig({})).toMatchObject({
-      databaseUrl: 'postgresql://postgres@127.0.0.1:5432/distillery',
-      redisUrl: 'redis://127.0.0.1:6379',
+      mode: 'embedded',
+      dataDir: join(process.cwd(), '.distillery'),
       queuePrefix: 'distillery',
     });
+    expect(loadConfig({ DISTILLERY_DATA_DIR: '/srv/distillery' }).dataDir).toBe('/srv/distillery');
+  });
+
+  it('uses the servers when both are set, and the database alone when only DATABASE_URL is', () => {
+    const databaseUrl = 'postgresql://postgres@127.0.0.1:5432/distillery';
+    expect(loadConfig({ DATABASE_URL: databaseUrl, REDIS_URL: 'redis://127.0.0.1:6379' })).toMatchObject({
+      mode: 'server',
+      databaseUrl,
+      redisUrl: 'redis://127.0.0.1:6379',
+    });
+    expect(loadConfig({ DATABASE_URL: databaseUrl })).toMatchObject({ mode: 'database', databaseUrl, redisUrl: '' });
+  });
+
+  it('says that a server deployment needs DATABASE_URL when only REDIS_URL is set', () => {
+    expect(() => loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' })).toThrow(
+      /REDIS_URL is set but DATABASE_URL is not: a server deployment needs both/,
+    );
+  });
+
+  it('says which variable is missing when a command needs the queue and only DATABASE_URL is set', () => {
+    const r = distillery(['serve'], { DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/postgres', REDIS_URL: '' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /^distillery: DATABASE_URL is set but REDIS_URL is not: `distillery serve` on a server needs both/,
+    );
+    expect(r.stderr).toContain('unset both to run embedded');
+  });
+
+  it('points the worker command at run and serve when nothing is configured', () => {
+    expect(() => requireServer(loadConfig({}), 'worker')).toThrow(
+      /^`distillery worker` serves a server deployment \(PostgreSQL \+ Redis\).*`distillery run FILE` \/ `distillery serve`/,
+    );
+    expect(() => requireQueue(loadConfig({}), 'run')).not.toThrow();
   });
 
   it('takes the port from --port, then PORT, and rejects a non-number', () => {

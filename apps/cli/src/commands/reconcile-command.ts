@@ -1,7 +1,7 @@
 import { RunQueue } from '@distillery/queue';
 import { DEFAULT_ARTIFACT_DIR, FileCheckpointStore } from '@distillery/worker/file-checkpoint-store';
 import { Reconciler, retryBackoff } from '@distillery/worker/reconciler';
-import { loadConfig } from '../config.ts';
+import { loadConfig, requireServer } from '../config.ts';
 import { checkRedis, connectDatabase } from '../services.ts';
 import { onShutdown } from '../shutdown.ts';
 import { loadWorkflowConfig } from '../workflow-config.ts';
@@ -12,6 +12,7 @@ import { loadWorkflowConfig } from '../workflow-config.ts';
  */
 export async function reconcileCommand(): Promise<void> {
   const config = loadConfig();
+  requireServer(config, 'reconcile');
   const workflow = loadWorkflowConfig();
   const db = await connectDatabase(config);
   await checkRedis(config);

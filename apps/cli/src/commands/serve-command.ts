@@ -1,9 +1,8 @@
 import { buildApp } from '@distillery/api';
-import { RunEventListener } from '@distillery/db';
-import { RedisProbe, RunQueue } from '@distillery/queue';
-import { loadConfig, resolvePort } from '../config.ts';
+import { loadConfig, requireQueue, resolvePort } from '../config.ts';
 import { resolveRateLimit } from '../rate-limit-config.ts';
-import { checkRedis, connectDatabase } from '../services.ts';
+import { openRuntime } from '../runtime/open-runtime.ts';
+import { LOCAL_TEAM } from '../runtime/team-api-key.ts';
 import { onShutdown } from '../shutdown.ts';
 
 export const DEFAULT_PORT = 8080;
@@ -13,29 +12,38 @@ export interface ServeFlags {
   host?: string;
 }
 
-/** Runs the REST API until SIGINT/SIGTERM. */
+/**
+ * Runs the REST API until SIGINT/SIGTERM. On a server deployment it only serves (workers execute the runs);
+ * with nothing configured it serves the embedded store and executes the runs in this process.
+ */
 export async function serveCommand(flags: ServeFlags): Promise<void> {
   const config = loadConfig();
+  requireQueue(config, 'serve');
   const port = resolvePort(flags.port, process.env, DEFAULT_PORT);
   const host = flags.host ?? process.env.HOST ?? '127.0.0.1';
-  const db = await connectDatabase(config);
-  await checkRedis(config);
-  const queue = new RunQueue({ redisUrl: config.redisUrl, prefix: config.queuePrefix });
-  const redisProbe = new RedisProbe(config.redisUrl);
-  // One LISTEN connection wakes the SSE streams when run events commit (they poll as well).
-  const runEvents = new RunEventListener(config.databaseUrl);
-  await runEvents.start();
-  const app = await buildApp({
-    db,
-    queue,
-    redisProbe,
-    logger: true,
-    events: { source: runEvents },
-    rateLimit: resolveRateLimit(process.env, config.redisUrl),
-  });
-  await app.listen({ port, host });
-  onShutdown(async () => {
-    await app.close();
-    await Promise.all([queue.close(), redisProbe.close(), runEvents.close(), db.$disconnect()]);
-  });
+  const runtime = await openRuntime(config, { log: console.log });
+  try {
+    if (runtime.mode === 'embedded') {
+      const { backend } = await runtime.startExecution(console.log);
+      console.log(`${runtime.where}: runs execute in this process (tfjs backend: ${backend})`);
+      console.log(`team '${LOCAL_TEAM}', API key (also in the data folder's api-key file):`);
+      console.log(await runtime.apiKey(LOCAL_TEAM));
+    }
+    const app = await buildApp({
+      db: runtime.db,
+      queue: runtime.queue,
+      redisProbe: runtime.probe,
+      logger: true,
+      events: { source: runtime.events },
+      rateLimit: resolveRateLimit(process.env, runtime.mode === 'server' ? config.redisUrl : undefined),
+    });
+    await app.listen({ port, host });
+    onShutdown(async () => {
+      await app.close();
+      await runtime.close();
+    });
+  } catch (e) {
+    await runtime.close();
+    throw e;
+  }
 }

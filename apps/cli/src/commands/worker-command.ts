@@ -1,5 +1,5 @@
 import { DEFAULT_ARTIFACT_DIR, FileCheckpointStore, RunWorker } from '@distillery/worker';
-import { loadConfig } from '../config.ts';
+import { loadConfig, requireServer } from '../config.ts';
 import { ConfigError } from '../config-error.ts';
 import { checkRedis, connectDatabase } from '../services.ts';
 import { onShutdown } from '../shutdown.ts';
@@ -20,6 +20,7 @@ const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
  */
 export async function workerCommand(flags: WorkerFlags): Promise<void> {
   const config = loadConfig();
+  requireServer(config, 'worker');
   const concurrency = Number(flags.concurrency ?? 1);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
     throw new ConfigError(`--concurrency must be an integer 1–64, got '${flags.concurrency}'`);

@@ -1,4 +1,5 @@
 export * from './apply-pending-migrations.ts';
+export { classifyConnectionError, connectPostgres } from './connect-postgres.ts';
 export * from './migrate-database.ts';
 export * from './migrate-database-options.ts';
 export * from './migration-errors.ts';

@@ -1,0 +1,82 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { SweepResults, SweepSummary } from '@distillery/api';
+import { loadConfig, requireQueue } from '../config.ts';
+import { ConfigError } from '../config-error.ts';
+import { formatResultsTable } from '../format.ts';
+import { type FrontierView, formatFrontier } from '../format-frontier.ts';
+import { followSweep } from '../runtime/follow-sweep.ts';
+import { InjectClient } from '../runtime/inject-client.ts';
+import { openRuntime } from '../runtime/open-runtime.ts';
+import { LOCAL_TEAM } from '../runtime/team-api-key.ts';
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
+
+export interface RunFlags {
+  /** The team the sweep belongs to (created when missing). @defaultValue local */
+  team?: string;
+}
+
+/** The sweep file as given, else relative to the repository (so `examples/…` works from anywhere). */
+export function findSweepFile(file: string): string {
+  const path = [resolve(file), join(REPO_ROOT, file)].find((p) => existsSync(p));
+  if (!path) throw new ConfigError(`sweep file not found: ${file}`);
+  return path;
+}
+
+/**
+ * `distillery run FILE`: runs a sweep in this process and prints its results — with nothing configured, on the
+ * embedded store (no servers). Submits through the API's own code (in process, no port), executes the runs
+ * here in DAG order with the worker's handler, prints a line per run change, then the results table (mean ± std
+ * over seeds) and the accuracy-vs-size frontier. Exit code 0 only when the sweep succeeded. On a server
+ * deployment it does the same against PostgreSQL + Redis, executing here alongside any other workers.
+ */
+export async function runCommand(file: string, flags: RunFlags = {}): Promise<void> {
+  const path = findSweepFile(file);
+  const text = readFileSync(path, 'utf8');
+  const config = loadConfig();
+  requireQueue(config, 'run');
+  const started = Date.now();
+  const runtime = await openRuntime(config, { migrate: true, log: (line) => console.log(`store     ${line}`) });
+  const { buildApp } = await import('@distillery/api');
+  const app = await buildApp({
+    db: runtime.db,
+    queue: runtime.queue,
+    redisProbe: runtime.probe,
+    events: { source: runtime.events },
+  });
+  let interrupted = false;
+  const interrupt = () => {
+    interrupted = true;
+    console.error('\ninterrupted: stopping (the sweep resumes the next time this store is opened by run or serve)');
+    Promise.allSettled([app.close(), runtime.close()]).then(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+  try {
+    // The run lines below show starts and results; the executor's own lines are kept for what they alone say.
+    const { backend, workerId } = await runtime.startExecution((line) => {
+      if (!/ (started|succeeded)\b/.test(line)) console.log(`          ${line}`);
+    });
+    console.log(`store     ${runtime.where}`);
+    console.log(`executor  ${workerId} (tfjs backend: ${backend})`);
+    const api = new InjectClient(app, await runtime.apiKey(flags.team ?? LOCAL_TEAM));
+    const sweep = await api.request<SweepSummary>('POST', '/v1/sweeps', { text, contentType: 'application/yaml' });
+    console.log(`sweep     '${sweep.name}' ${sweep.id}: ${sweep.runCount} runs from ${file}\n`);
+    const done = await followSweep(api, sweep.id, started);
+    const results = await api.request<SweepResults>('GET', `/v1/sweeps/${sweep.id}/results`);
+    console.log(`\nsweep ${done.state} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    if (results.groups.length > 0) console.log(formatResultsTable(results));
+    const frontier = await api.request<FrontierView>('GET', `/v1/frontier?sweep=${sweep.id}&format=json`);
+    console.log(`\n${formatFrontier(frontier)}`);
+    if (done.state !== 'succeeded') process.exitCode = 1;
+  } finally {
+    process.off('SIGINT', interrupt);
+    process.off('SIGTERM', interrupt);
+    if (!interrupted) {
+      await app.close();
+      await runtime.close();
+    }
+  }
+}

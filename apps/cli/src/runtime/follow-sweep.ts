@@ -1,0 +1,40 @@
+import type { RunList, SweepDetail } from '@distillery/api';
+import { formatRunLine } from '../format.ts';
+
+/** Anything that answers API requests: the HTTP ApiClient or the in-process InjectClient. */
+export interface SweepApi {
+  request<T>(method: 'GET' | 'POST', path: string, body?: { text: string; contentType: string }): Promise<T>;
+}
+
+export interface FollowSweepOptions {
+  /** Pause between two reads of the sweep, in ms. @defaultValue 500 */
+  pollMs?: number;
+  /** Where the lines go. @defaultValue console.log */
+  print?: (line: string) => void;
+}
+
+/**
+ * Prints a line each time one of the sweep's runs changes (state, progress, result), prefixed with the seconds
+ * since `startedAt`, until the sweep is no longer running; its final state.
+ */
+export async function followSweep(
+  api: SweepApi,
+  sweepId: string,
+  startedAt: number,
+  options: FollowSweepOptions = {},
+): Promise<SweepDetail> {
+  const print = options.print ?? console.log;
+  const seen = new Map<string, string>();
+  for (;;) {
+    const sweep = await api.request<SweepDetail>('GET', `/v1/sweeps/${sweepId}`);
+    const { items } = await api.request<RunList>('GET', `/v1/sweeps/${sweepId}/runs`);
+    for (const run of items) {
+      const line = formatRunLine(run);
+      if (seen.get(run.id) === line) continue;
+      seen.set(run.id, line);
+      print(`${((Date.now() - startedAt) / 1000).toFixed(1).padStart(6)}s  ${line}`);
+    }
+    if (sweep.state !== 'running') return sweep;
+    await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 500));
+  }
+}

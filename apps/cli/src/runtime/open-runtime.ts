@@ -1,0 +1,114 @@
+import { join } from 'node:path';
+import { RunEventListener, redactDatabaseUrl } from '@distillery/db';
+import { RedisProbe, RunQueue } from '@distillery/queue';
+import type { DistilleryConfig } from '../config.ts';
+import { ConfigError } from '../config-error.ts';
+import { checkRedis, connectDatabase, migrate } from '../services.ts';
+import { loadWorkflowConfig } from '../workflow-config.ts';
+import type { Runtime, RuntimeLog } from './runtime.ts';
+import { LOCAL_TEAM, newTeamApiKey, storedApiKey } from './team-api-key.ts';
+
+export interface OpenRuntimeOptions {
+  /** Bring the database up to date first (the embedded store always is). @defaultValue false */
+  migrate?: boolean;
+  /** Steps worth telling (creating the store, migrations applied). @defaultValue ignore */
+  log?: RuntimeLog;
+}
+
+/**
+ * Opens the deployment the configuration names: the embedded store (PGlite under DISTILLERY_DATA_DIR) with the
+ * in-process executor, or PostgreSQL + Redis with a BullMQ worker. TensorFlow.js and PGlite load only when
+ * needed (`serve` on a server loads neither).
+ */
+export async function openRuntime(config: DistilleryConfig, options: OpenRuntimeOptions = {}): Promise<Runtime> {
+  const log = options.log ?? (() => {});
+  if (config.mode === 'embedded') return openEmbedded(config, log);
+  if (config.mode !== 'server') throw new ConfigError('REDIS_URL is not set');
+  return openServer(config, options.migrate ?? false, log);
+}
+
+async function openEmbedded(config: DistilleryConfig, log: RuntimeLog): Promise<Runtime> {
+  const workflow = loadWorkflowConfig();
+  const { EmbeddedStore } = await import('@distillery/db/embedded');
+  const store = await EmbeddedStore.open({ dataDir: config.dataDir, log });
+  const { FileCheckpointStore, InProcessExecutor } = await import('@distillery/worker');
+  let executorLog: RuntimeLog = () => {};
+  const executor = new InProcessExecutor({
+    db: store.db,
+    checkpoints: new FileCheckpointStore(workflow.artifactDir ?? join(store.dataDir, 'artifacts')),
+    maxAttempts: workflow.maxAttempts,
+    retryBackoffMs: workflow.retryBackoffMs,
+    heartbeatIntervalMs: workflow.heartbeatIntervalMs,
+    log: (line) => executorLog(line),
+  });
+  return {
+    mode: 'embedded',
+    where: `embedded store ${store.dataDir}`,
+    db: store.db,
+    queue: executor.queue,
+    probe: executor.queue,
+    events: store.events,
+    async startExecution(runLog) {
+      executorLog = runLog;
+      const recovered = await executor.start();
+      if (recovered.orphaned > 0) runLog(`${recovered.orphaned} run(s) left running by a stopped process: retried`);
+      if (recovered.queued > 0) runLog(`${recovered.queued} queued run(s) from earlier picked up`);
+      return { backend: executor.backend ?? '?', workerId: executor.workerId };
+    },
+    apiKey: (team) =>
+      team === LOCAL_TEAM ? storedApiKey(store.db, store.dataDir) : newTeamApiKey(store.db, team, 'embedded store'),
+    async close() {
+      await executor.close();
+      await store.close();
+    },
+  };
+}
+
+async function openServer(config: DistilleryConfig, migrateFirst: boolean, log: RuntimeLog): Promise<Runtime> {
+  if (migrateFirst) {
+    const applied = await migrate(config);
+    if (applied.length > 0) log(`applied ${applied.join(', ')}`);
+  }
+  const db = await connectDatabase(config);
+  try {
+    await checkRedis(config);
+  } catch (e) {
+    await db.$disconnect();
+    throw e;
+  }
+  const queue = new RunQueue({ redisUrl: config.redisUrl, prefix: config.queuePrefix });
+  const probe = new RedisProbe(config.redisUrl);
+  // One LISTEN connection wakes the SSE streams when run events commit (they poll as well).
+  const events = new RunEventListener(config.databaseUrl);
+  await events.start();
+  let worker: { close(): Promise<void> } | undefined;
+  return {
+    mode: 'server',
+    where: `PostgreSQL ${redactDatabaseUrl(config.databaseUrl)} with Redis`,
+    db,
+    queue,
+    probe,
+    events,
+    async startExecution(runLog) {
+      const workflow = loadWorkflowConfig();
+      const { DEFAULT_ARTIFACT_DIR, FileCheckpointStore, RunWorker } = await import('@distillery/worker');
+      const { artifactDir, ...settings } = workflow;
+      const runWorker = new RunWorker({
+        db,
+        redisUrl: config.redisUrl,
+        prefix: config.queuePrefix,
+        ...settings,
+        checkpoints: new FileCheckpointStore(artifactDir ?? DEFAULT_ARTIFACT_DIR),
+      });
+      worker = runWorker;
+      await runWorker.start(runLog);
+      return { backend: runWorker.backend ?? '?', workerId: runWorker.workerId };
+    },
+    apiKey: (team) => newTeamApiKey(db, team, 'distillery run'),
+    async close() {
+      await worker?.close();
+      await Promise.all([queue.close(), probe.close(), events.close()]);
+      await db.$disconnect();
+    },
+  };
+}

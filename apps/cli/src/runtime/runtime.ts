@@ -1,0 +1,26 @@
+import type { PrismaClient, RunEventSource } from '@distillery/db';
+import type { QueueProbe, RunDispatcher } from '@distillery/queue';
+
+/** One line a runtime tells about itself (store opened, executor ready, runs starting and finishing). */
+export type RuntimeLog = (message: string) => void;
+
+/**
+ * What `serve`, `demo` and `run` need, whichever the deployment: a results database, a queue (and its readiness
+ * probe) for the API, a wake-up source for SSE streams, and — when asked — run execution in this process
+ * (the in-process executor on the embedded store; a BullMQ worker on a server).
+ */
+export interface Runtime {
+  mode: 'embedded' | 'server';
+  /** Where the results live, for a status line: the data folder, or the PostgreSQL server. */
+  where: string;
+  db: PrismaClient;
+  queue: RunDispatcher;
+  probe: QueueProbe;
+  events: RunEventSource;
+  /** Starts executing runs in this process (loads TensorFlow.js); the backend in use and the executor's id. */
+  startExecution(log: RuntimeLog): Promise<{ backend: string; workerId: string }>;
+  /** An API key of `team` for this process's own requests (the embedded store keeps one for its local team). */
+  apiKey(team: string): Promise<string>;
+  /** Stops execution (running runs are released to resume later) and closes every connection. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,33 @@
+import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { authenticateApiKey, createApiKey, createTeam, type PrismaClient, TeamExistsError } from '@distillery/db';
+
+/** The team a laptop's sweeps belong to in the embedded store (and in `distillery run` on a server). */
+export const LOCAL_TEAM = 'local';
+/** Where the embedded store keeps its local team's key, inside the data folder (mode 0600). */
+export const API_KEY_FILE = 'api-key';
+
+/** A new admin key for `team`, creating the team when it does not exist. */
+export async function newTeamApiKey(db: PrismaClient, team: string, keyName: string): Promise<string> {
+  try {
+    return (await createTeam(db, team)).apiKey;
+  } catch (e) {
+    if (!(e instanceof TeamExistsError)) throw e;
+    const { id } = await db.team.findUniqueOrThrow({ where: { name: team }, select: { id: true } });
+    return (await createApiKey(db, id, { name: keyName })).apiKey;
+  }
+}
+
+/**
+ * The embedded store's key for its local team, kept in `<dataDir>/api-key` so `run`, `serve` and `demo` reuse
+ * one key instead of adding one per start; made (with the team) on first use, or again if it stopped working.
+ */
+export async function storedApiKey(db: PrismaClient, dataDir: string, team = LOCAL_TEAM): Promise<string> {
+  const path = join(dataDir, API_KEY_FILE);
+  const stored = (await readFile(path, 'utf8').catch(() => '')).trim();
+  if (stored !== '' && (await authenticateApiKey(db, stored))?.teamName === team) return stored;
+  const apiKey = await newTeamApiKey(db, team, 'embedded store');
+  await writeFile(path, `${apiKey}\n`, { mode: 0o600 });
+  await chmod(path, 0o600);
+  return apiKey;
+}
