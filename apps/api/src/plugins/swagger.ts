@@ -3,6 +3,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { addExamples } from '../openapi/add-examples.ts';
 
 export const DOCS_PREFIX = '/docs';
 
@@ -25,7 +26,7 @@ const docs: FastifyPluginAsync = async (app) => {
       },
     },
     transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    transformObject: (input) => addExamples(jsonSchemaTransformObject(input)),
   });
   await app.register(swaggerUi, { routePrefix: DOCS_PREFIX });
 };
