@@ -1,6 +1,7 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, RouteOptions } from 'fastify';
 import auth from '../../plugins/auth.ts';
 import rateLimit, { type RateLimitOptions } from '../../plugins/rate-limit.ts';
+import { ErrorBody } from '../../schemas/error-body.ts';
 import compare from './compare/index.ts';
 import frontier from './frontier/index.ts';
 import keys from './keys/index.ts';
@@ -16,6 +17,19 @@ import sweepResults from './sweeps/_id/results.ts';
 import sweepRuns from './sweeps/_id/runs.ts';
 import sweeps from './sweeps/index.ts';
 
+/**
+ * Every `/v1` route may answer 401 (no valid key) and 429 (rate limit), and one a key's role may forbid 403: the
+ * scope's hooks answer them, so the OpenAPI document lists them on every route that does not already.
+ */
+function documentScopeErrors(route: RouteOptions): void {
+  const response = route.schema?.response as Record<number, unknown> | undefined;
+  if (response === undefined) return;
+  response[401] ??= ErrorBody;
+  response[429] ??= ErrorBody;
+  const methods = Array.isArray(route.method) ? route.method : [route.method];
+  if (route.config?.role !== undefined || methods.some((m) => m !== 'GET' && m !== 'HEAD')) response[403] ??= ErrorBody;
+}
+
 export interface V1Options {
   /** Per-key request limits, checked before the key; `false`: none. */
   rateLimit: RateLimitOptions | false;
@@ -25,6 +39,7 @@ export interface V1Options {
 const v1: FastifyPluginAsync<V1Options> = async (app, options) => {
   if (options.rateLimit !== false) await app.register(rateLimit, options.rateLimit);
   await app.register(auth);
+  app.addHook('onRoute', documentScopeErrors);
   await app.register(sweeps, { prefix: '/sweeps' });
   await app.register(sweepById, { prefix: '/sweeps' });
   await app.register(sweepRuns, { prefix: '/sweeps' });
