@@ -1,3 +1,4 @@
+import { activationLabel, type RunConfig } from '@distillery/spec';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResultRow } from '../src/index.ts';
 import type { Comparison } from '../src/schemas/comparison.ts';
@@ -306,5 +307,45 @@ describe('GET /v1/compare', () => {
     expect(unknown.json().error.issues[0].path).toBe('dimension');
     const missing = await api.request({ method: 'GET', url: '/v1/compare' });
     expect(missing.json().error.issues.map((i: { path: string }) => i.path)).toEqual(['a', 'b']);
+  });
+});
+
+describe('the result_facts read model', () => {
+  it('holds one row per result with the facts packages/spec derives from its run', async () => {
+    const runs = await api.db.run.findMany({ where: { sweepId: mnistSweep }, include: { result: true, parent: true } });
+    const facts = new Map(
+      (await api.db.resultFact.findMany({ where: { sweepId: mnistSweep } })).map((f) => [f.runId, f]),
+    );
+    expect(facts.size).toBe(runs.filter((r) => r.result).length);
+    for (const run of runs) {
+      const config = run.config as unknown as RunConfig;
+      const teacher = run.kind === 'teacher' ? null : run.kind === 'quantize-ptq' ? run.parent?.parentId : run.parentId;
+      expect(facts.get(run.id)).toMatchObject({
+        teamId: api.team.teamId,
+        groupHash: run.groupHash,
+        teacherId: teacher,
+        kind: run.kind,
+        dataset: config.dataset.name,
+        family: config.model.family,
+        activation: activationLabel(config.model.activation),
+        method: config.quantize?.method ?? 'none',
+        bits: run.result?.bits,
+        seed: config.seed,
+        accuracy: run.result?.accuracy,
+      });
+    }
+  });
+
+  it('follows a result that changes or goes away', async () => {
+    const run = await api.db.run.findFirstOrThrow({ where: { sweepId: fashionSweep, kind: 'teacher' } });
+    await api.db.result.update({ where: { runId: run.id }, data: { accuracy: 0.5 } });
+    expect((await api.db.resultFact.findUniqueOrThrow({ where: { runId: run.id } })).accuracy).toBe(0.5);
+    await api.db.result.update({ where: { runId: run.id }, data: { accuracy: 0.97 } });
+    const student = await api.db.run.findFirstOrThrow({ where: { sweepId: fashionSweep, key: 's0.seed2' } });
+    const kept = await api.db.result.findUniqueOrThrow({ where: { runId: student.id } });
+    await api.db.result.delete({ where: { runId: student.id } });
+    expect(await api.db.resultFact.findUnique({ where: { runId: student.id } })).toBeNull();
+    await api.db.result.create({ data: kept });
+    expect(await api.db.resultFact.findUnique({ where: { runId: student.id } })).not.toBeNull();
   });
 });
