@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { hasJsKernel, registerJsKernel, runKernel } from '../backend/js-kernels.ts';
 import { type Kwargs, oneTensor } from './layer-types.ts';
+import { updateMovingAverage } from './moving-average.ts';
 
 /*
  * BatchNorm's training step as two fused kernels (wasm and cpu). tfjs-layers normalises a training batch with
@@ -180,7 +181,8 @@ const LayersBatchNormalization = tf.layers.batchNormalization({}).constructor as
  * tfjs-layers' BatchNormalization with its training step on the fused kernels (channels-last, centred and
  * scaled — the models buildModel makes); anything else, inference included, is the original layer's. It
  * serialises under the same class name, so saved models load as the stock layer (which evaluates identically).
- * Moving averages are updated exactly as tfjs does: moving ← moving − (moving − batch)·(1 − momentum).
+ * Moving averages as tfjs updates them, moving ← moving − (moving − batch)·(1 − momentum), i.e.
+ * momentum·moving + (1 − momentum)·batch, through one fused kernel per statistic.
  */
 export class TrainingBatchNormalization extends LayersBatchNormalization {
   static className = 'BatchNormalization';
@@ -195,16 +197,8 @@ export class TrainingBatchNormalization extends LayersBatchNormalization {
     return tf.tidy(() => {
       const out = batchNormTraining(x, self.gamma.read(), self.beta.read(), self.epsilon);
       if (!out) throw new Error('BatchNorm training kernel vanished');
-      const decay = 1 - self.momentum;
-      for (const [variable, value] of [
-        [self.movingMean, out.mean],
-        [self.movingVariance, out.variance],
-      ] as const) {
-        tf.tidy(() => {
-          const orig = variable.read();
-          variable.write(tf.sub(orig, tf.mul(tf.sub(orig, value), decay)));
-        });
-      }
+      updateMovingAverage(self.movingMean, out.mean, self.momentum);
+      updateMovingAverage(self.movingVariance, out.variance, self.momentum);
       tf.dispose([out.mean, out.variance]);
       return out.value;
     });

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { hasJsKernel, registerJsKernel, runKernel } from '../backend/js-kernels.ts';
 import { type Kwargs, type LayerArgs, type LayerConfig, oneTensor, type Shape } from './layer-types.ts';
+import { updateMovingAverage } from './moving-average.ts';
 
 /**
  * Light Multi-segment Activation, LMA-k (Xu et al., AAAI 2020; docs/LMA.md).
@@ -76,19 +77,8 @@ export class LMA extends tf.layers.Layer {
         );
       }
       const { value, mean, std } = lmaBatchActivation(x, this.alpha.read(), this.beta.read(), this.epsilon);
-      const keep = this.momentum;
-      this.runningMean.write(
-        this.runningMean
-          .read()
-          .mul(keep)
-          .add(mean.mul(1 - keep)),
-      );
-      this.runningStd.write(
-        this.runningStd
-          .read()
-          .mul(keep)
-          .add(std.mul(1 - keep)),
-      );
+      updateMovingAverage(this.runningMean, mean, this.momentum);
+      updateMovingAverage(this.runningStd, std, this.momentum);
       tf.dispose([mean, std]); // kept by the op, so not the tidy's to dispose
       return value;
     });
