@@ -57,7 +57,7 @@ export async function runCommand(file: string, flags: RunFlags = {}): Promise<vo
   try {
     // The run lines below show starts and results; the executor's own lines are kept for what they alone say.
     const { backend, workerId } = await runtime.startExecution((line) => {
-      if (!/ (started|succeeded)\b/.test(line)) console.log(`          ${line}`);
+      if (!/ (started|succeeded)\b/.test(line) || /resuming/.test(line)) console.log(`          ${line}`);
     });
     console.log(`store     ${runtime.where}`);
     console.log(`executor  ${workerId} (tfjs backend: ${backend})`);
