@@ -7,11 +7,13 @@ import type { PostgresConnection } from '../connection/postgres-connection.ts';
 import { PrismaClient } from '../generated/client.ts';
 import { type AppliedMigrations, applyPendingMigrations } from '../migrate/apply-pending-migrations.ts';
 import { readMigrationFiles } from '../migrate/migration-files.ts';
+import { registerSqlBackend } from '../sql/sql-backend.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { EmbeddedStoreOpenError } from './embedded-store-errors.ts';
 import { type EmbeddedStoreOptions, resolveEmbeddedStoreOptions } from './embedded-store-options.ts';
 import { pgliteConnection } from './pglite-connection.ts';
 import { PgliteRunEventSource } from './pglite-run-event-source.ts';
+import { pgliteSqlBackend } from './pglite-sql-backend.ts';
 
 /** The database folder inside the data folder. */
 export const PGDATA_DIR = 'pgdata';
@@ -75,6 +77,7 @@ export class EmbeddedStore {
       const events = new PgliteRunEventSource(pglite);
       await events.start();
       const db = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+      registerSqlBackend(db, pgliteSqlBackend(pglite));
       return new EmbeddedStore(dataDir, pglite, db, events, { databaseCreated, ...applied }, release);
     } catch (error) {
       await pglite?.close().catch(() => {});

@@ -1,1 +1,2 @@
+export * from './sql-backend.ts';
 export * from './sql-executor.ts';

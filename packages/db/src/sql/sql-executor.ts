@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { type PrismaClient, poolOf } from '../database-client.ts';
 import type { DbExecutor } from '../runs/db-executor.ts';
 import { isTransientDatabaseError } from '../transient/is-transient-error.ts';
+import { sqlBackendOf } from './sql-backend.ts';
 
 /**
  * Parameterised SQL written as tagged templates (`sql.rows\`SELECT … WHERE id = ${id}::uuid\``: every `${}` is a
@@ -45,9 +46,11 @@ function isSqlExecutor(db: Executor): db is SqlExecutor {
   return typeof (db as SqlExecutor).rows === 'function' && !('$queryRawUnsafe' in db);
 }
 
-/** SQL on `db`: its pg pool when it has one, else through Prisma. */
+/** SQL on `db`: its registered backend or pg pool when it has one, else through Prisma. */
 export function sqlOf(db: Executor): SqlExecutor {
   if (isSqlExecutor(db)) return db;
+  const backend = sqlBackendOf(db);
+  if (backend) return backend.executor;
   const pool = '$transaction' in db ? poolOf(db as PrismaClient) : undefined;
   return pool ? pgExecutor(pool) : prismaExecutor(db);
 }
@@ -78,6 +81,8 @@ export async function sqlTransaction<T>(
   options: SqlTransactionOptions = {},
 ): Promise<T> {
   if (isSqlExecutor(db) || !('$transaction' in db)) return fn(sqlOf(db));
+  const backend = sqlBackendOf(db);
+  if (backend) return backend.transaction(fn);
   const pool = poolOf(db as PrismaClient);
   const tries = options.tries ?? 4;
   for (let attempt = 1; ; attempt++) {
