@@ -6,11 +6,11 @@
  *
  * Run: `npx tsx bench/results-queries.ts [rounds]` (PostgreSQL and Redis on their default local ports).
  * `BENCH_KEEP=1` keeps the seeded database (its URL is printed); `BENCH_DATABASE_URL=<that URL>` measures it again
- * without seeding (for trying a query change).
+ * without seeding (for trying a query change); `BENCH_ONLY=<text>` measures only the queries containing it.
  * Recorded results: bench/results/results-queries.md.
  */
 import { randomUUID } from 'node:crypto';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { buildApp } from '@distillery/api';
 import { createApiKey, createDatabaseClient, createTeam, type PrismaClient } from '@distillery/db';
 import { createTestDatabase } from '@distillery/db/testing';
@@ -218,7 +218,7 @@ try {
   const lines: string[] = [];
   const run = async (title: string) => {
     lines.push(`\n${title}\n`, '| query | answer | bytes | median ms | p95 ms |', '|---|---|---|---|---|');
-    for (const url of QUERIES) {
+    for (const url of QUERIES.filter((q) => q.includes(process.env.BENCH_ONLY ?? ''))) {
       const m = await measure(url);
       lines.push(
         `| \`${m.url}\` | ${m.items} | ${m.size.toLocaleString('en')} | ${m.median.toFixed(0)} | ${m.p95.toFixed(0)} |`,
@@ -234,7 +234,10 @@ try {
     await run('Without the result_facts indexes:');
   }
   console.log(
-    `\n${new Date().toISOString()} · ${cpus().length} × ${cpus()[0]?.model} · node ${process.version} · ${ROUNDS} rounds`,
+    `\n${new Date().toISOString()} · ${cpus().length} × ${cpus()[0]?.model} · node ${process.version} · ${ROUNDS} rounds` +
+      ` · load average at the end ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
   );
   console.log(lines.join('\n'));
 } finally {

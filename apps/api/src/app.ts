@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { serializerCompiler } from 'fastify-type-provider-zod';
 import { type ApiOptions, resolveApiOptions } from './api-options.ts';
 import { requestIdOf } from './lib/request-id.ts';
@@ -26,7 +26,7 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
     logger: config.logger,
     // Every log line of a request carries `requestId`, echoed in the answer's X-Request-Id (plugins/request-ids).
     genReqId: requestIdOf,
-    requestIdLogLabel: 'requestId',
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
     bodyLimit: config.bodyLimit,
     // `/v1/sweeps/` and `/v1/sweeps` are the same resource.
     routerOptions: { ignoreTrailingSlash: true },

@@ -5,7 +5,7 @@ import { COMPARE_DIMENSIONS, type CompareQuery } from '../schemas/result-filters
 import { labelWithoutSeed, meanStd } from './aggregate-results.ts';
 import { analyticQuery } from './analytic-query.ts';
 import { checkFilterTargets } from './check-filter-targets.ts';
-import { CONFIGURATION_STATS } from './configurations-sql.ts';
+import { configurationStatsSql } from './configurations-sql.ts';
 import { describeConfig } from './describe-config.ts';
 import { teamFactsSql } from './team-facts-sql.ts';
 
@@ -61,14 +61,14 @@ export async function compareResults(db: PrismaClient, teamId: string, query: Co
   await checkFilterTargets(db, teamId, query);
   const path = COMPARE_DIMENSIONS[query.dimension as keyof typeof COMPARE_DIMENSIONS] ?? query.dimension;
   const segments = path.split('.');
+  const facts = teamFactsSql(teamId, query);
   let withoutDimension = Prisma.sql`(r.config #- ${segments}::text[]) - 'seed'`;
   for (const ignored of ALSO_IGNORED[path] ?? []) {
     withoutDimension = Prisma.sql`(${withoutDimension}) #- ${ignored}::text[]`;
   }
   const [answer] = await analyticQuery<{ sides: SideRecord[] | null; values: Comparison['values'] | null }>(
     db,
-    Prisma.sql`WITH f AS (${teamFactsSql(teamId, query)}),
-      s AS (${CONFIGURATION_STATS}),
+    Prisma.sql`WITH s AS (${configurationStatsSql(facts)}),
       v AS MATERIALIZED (
         SELECT s.*, ${valueLabelSql(Prisma.sql`(r.config #> ${segments}::text[])`)} AS value,
           ${withoutDimension} AS ctx, r.label
@@ -81,7 +81,7 @@ export async function compareResults(db: PrismaClient, teamId: string, query: Co
       sides AS (
         SELECT c.context, c.value, c."group", c.kind, c.dataset, c."teacherId", c.parameters, c.bytes, c.label, c.rep,
           array_agg(m.seed) AS seeds, array_agg(m."runId"::text) AS "runIds", array_agg(m.accuracy) AS accuracies
-        FROM chosen c JOIN f m ON m."group" = c."group" AND m.tkey = c.tkey
+        FROM chosen c JOIN (${facts}) m ON m."group" = c."group" AND m.tkey = c.tkey
         GROUP BY c.context, c.value, c."group", c.kind, c.dataset, c."teacherId", c.parameters, c.bytes, c.label, c.rep
       )
       SELECT (SELECT json_agg(sides) FROM sides) AS sides,

@@ -6,9 +6,10 @@ import { Prisma } from '@distillery/db';
  * result's time and a representative run (the smallest id) whose label and config describe the configuration.
  * The numbers are `aggregateResults`'s (a test holds them equal), computed where the rows are.
  *
- * Reads a relation `f` with teamFactsSql's columns.
+ * `facts` is teamFactsSql (or a query with its columns).
  */
-export const CONFIGURATION_STATS = Prisma.sql`
+export function configurationStatsSql(facts: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`
   SELECT f."group", f.tkey, min(f."teacherId"::text COLLATE "C") AS "teacherId", min(f.dataset COLLATE "C") AS dataset,
     min(f.kind COLLATE "C") AS kind,
     count(*)::int AS n,
@@ -16,29 +17,32 @@ export const CONFIGURATION_STATS = Prisma.sql`
     avg(f.loss)::float8 AS "lossMean", stddev_samp(f.loss)::float8 AS "lossStd",
     avg(f.parameters)::float8 AS parameters, avg(f.bytes)::float8 AS bytes,
     max(f."createdAt") AS "latestAt", min(f."runId"::text COLLATE "C") AS rep
-  FROM f GROUP BY f."group", f.tkey`;
+  FROM (${facts}) f GROUP BY f."group", f.tkey`;
+}
 
 /**
  * Chosen configurations with their replicates, one row per configuration in `ord` order. `chosen` selects from
- * `s` (CONFIGURATION_STATS over `facts`) and gives every row an `ord`. The replicates (seeds, run and sweep ids,
- * accuracies, sizes: aligned arrays, in no order) are gathered for the chosen configurations only; the
- * representative run gives the label and config.
+ * `s` (configurationStatsSql over `facts`) and gives every row an `ord`. The replicates (seeds, run and sweep
+ * ids, accuracies, sizes: aligned arrays, in no order) are gathered for the chosen configurations only, by a
+ * second read of the facts (through the (team_id, group_hash) index when few are chosen) rather than by
+ * materializing the first; the representative run gives the label and config.
  */
 export function configurationsSql(facts: Prisma.Sql, chosen: Prisma.Sql): Prisma.Sql {
-  return Prisma.sql`WITH f AS (${facts}),
-    s AS (${CONFIGURATION_STATS}),
-    g AS (${chosen}),
-    members AS (
-      SELECT g.ord, array_agg(m.seed) AS seeds, array_agg(m."runId"::text) AS "runIds",
-        array_agg(m."sweepId"::text) AS "sweepIds", array_agg(m.accuracy) AS accuracies, array_agg(m.bytes) AS sizes
-      FROM g JOIN f m ON m."group" = g."group" AND m.tkey = g.tkey
-      GROUP BY g.ord
-    )
-    SELECT g.*, members.seeds, members."runIds", members."sweepIds",
-      members.accuracies, members.sizes, rep.family, rep.activation, rep.method, rep.bits, r.label, r.config
+  // LATERAL: one index lookup per chosen configuration. The planner cannot know how few are chosen (a page, the
+  // frontier) and would otherwise sort or hash every fact of the team to join them.
+  return Prisma.sql`WITH s AS (${configurationStatsSql(facts)}),
+    g AS (${chosen})
+    SELECT g.*, members.seeds, members."runIds", members."sweepIds", members.accuracies, members.sizes,
+      rep.family, rep.activation, rep.method, rep.bits, r.label, r.config
     FROM g
-    JOIN members ON members.ord = g.ord
-    JOIN result_facts rep ON rep.run_id = g.rep::uuid
-    JOIN runs r ON r.id = g.rep::uuid
+    CROSS JOIN LATERAL (
+      SELECT array_agg(m.seed) AS seeds, array_agg(m."runId"::text) AS "runIds",
+        array_agg(m."sweepId"::text) AS "sweepIds", array_agg(m.accuracy) AS accuracies, array_agg(m.bytes) AS sizes
+      FROM (${facts}) m WHERE m."groupKey" = g."group" COLLATE "default" AND m.tkey = g.tkey
+    ) members
+    CROSS JOIN LATERAL (
+      SELECT f.family, f.activation, f.method, f.bits FROM result_facts f WHERE f.run_id = g.rep::uuid
+    ) rep
+    CROSS JOIN LATERAL (SELECT label, config FROM runs WHERE id = g.rep::uuid) r
     ORDER BY g.ord`;
 }

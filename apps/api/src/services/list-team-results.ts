@@ -4,7 +4,7 @@ import type { ConfigurationResultList } from '../schemas/team-results.ts';
 import { analyticQuery } from './analytic-query.ts';
 import { type ConfigurationRecord, toConfigurationResult } from './assemble-configurations.ts';
 import { checkFilterTargets } from './check-filter-targets.ts';
-import { CONFIGURATION_STATS, configurationsSql } from './configurations-sql.ts';
+import { configurationStatsSql, configurationsSql } from './configurations-sql.ts';
 import { resultsPageSize } from './results-page-size.ts';
 import { teamFactsSql } from './team-facts-sql.ts';
 
@@ -45,7 +45,7 @@ export async function listTeamResults(
 
 async function countConfigurations(db: PrismaClient, facts: Prisma.Sql): Promise<number> {
   const [row] = await db.$queryRaw<{ total: number }[]>(
-    Prisma.sql`WITH f AS (${facts}) SELECT count(*)::int AS total FROM (${CONFIGURATION_STATS}) s`,
+    Prisma.sql`SELECT count(*)::int AS total FROM (${configurationStatsSql(facts)}) s`,
   );
   return row?.total ?? 0;
 }

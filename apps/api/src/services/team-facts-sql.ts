@@ -7,7 +7,7 @@ const NIL_UUID = '00000000-0000-0000-0000-000000000000';
  * The team's results narrowed by the filters, one row each, from the `result_facts` read model (see
  * schema.prisma): the table every team-wide read (results, frontier, comparison) starts from. Columns: runId,
  * sweepId, group (in the "C" collation: grouped and sorted byte-wise, several times faster than the database's
- * collation), teacherId, tkey (teacherId, or the nil UUID for none: a join key without NULLs, so joins on
+ * collation), groupKey (the same in the column's own collation, which its index serves), teacherId, tkey (teacherId, or the nil UUID for none: a join key without NULLs, so joins on
  * (group, tkey) hash), kind, dataset, family, activation, method, bits, seed, accuracy, loss, parameters, bytes,
  * createdAt.
  *
@@ -33,6 +33,7 @@ export function teamFactsSql(teamId: string, filters: ResultFilters, extra: Pris
     where.push(Prisma.sql`EXISTS (SELECT 1 FROM sweeps s WHERE s.id = f.sweep_id AND ${filters.tag} = ANY(s.tags))`);
   }
   return Prisma.sql`SELECT f.run_id AS "runId", f.sweep_id AS "sweepId", f.group_hash COLLATE "C" AS "group",
+      f.group_hash AS "groupKey",
       f.teacher_id AS "teacherId", COALESCE(f.teacher_id, ${NIL_UUID}::uuid) AS tkey, f.kind, f.dataset, f.family,
       f.activation, f.method, f.bits, f.seed, f.accuracy, f.loss, f.parameters, f.bytes, f.created_at AS "createdAt"
     FROM result_facts f WHERE ${Prisma.join([...where, ...extra], ' AND ')}`;
