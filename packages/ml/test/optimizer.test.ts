@@ -90,3 +90,32 @@ describe('Optimizer (fused update kernels)', () => {
     }
   }
 });
+
+describe('Optimizer on variables larger than the fused kernel takes', () => {
+  for (const spec of [
+    { name: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 0.01 },
+    { name: 'adam', lr: 0.1, weightDecay: 0.01 },
+  ] as OptimizerSpec[]) {
+    it(`updates them with the backend's ops to the same formulas (${spec.name})`, () => {
+      const n = Optimizer.FUSED_MAX_SIZE + 8;
+      const big = Array.from({ length: n }, (_, j) => Math.sin(j));
+      const bigGrads = grads.map((step, t) => [
+        Array.from({ length: n }, (_, j) => Math.cos(j * (t + 1))),
+        step[1] as number[],
+      ]);
+      const variables = [tf.variable(tf.tensor1d(big)), tf.variable(tf.tensor1d(w0[1] as number[]))];
+      const optimizer = new Optimizer(spec, variables, [true, false]);
+      for (const [t, step] of bigGrads.entries()) {
+        const g = step.map((v) => tf.tensor1d(v));
+        optimizer.step(g, lrs[t] as number);
+        tf.dispose(g);
+      }
+      const got = variables.map((v) => Array.from(v.dataSync()));
+      optimizer.dispose();
+      tf.dispose(variables);
+      const want = reference(spec, [big, w0[1] as number[]], bigGrads, lrs);
+      for (const j of [0, 1, 777, n - 1]) expect(got[0]?.[j]).toBeCloseTo(want[0]?.[j] as number, 5);
+      got[1]?.forEach((x, j) => expect(x).toBeCloseTo(want[1]?.[j] as number, 5));
+    });
+  }
+});
