@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { sendCsv } from '../../../lib/send-csv.ts';
 import { teamOf } from '../../../plugins/auth.ts';
 import { Comparison } from '../../../schemas/comparison.ts';
 import { ErrorBody } from '../../../schemas/error-body.ts';
@@ -6,7 +7,6 @@ import { CompareQuery } from '../../../schemas/result-filters.ts';
 import { CsvText } from '../../../schemas/team-results.ts';
 import { compareResults } from '../../../services/compare-results.ts';
 import { comparisonToCsv } from '../../../services/team-results-to-csv.ts';
-import { sendCsv } from '../results/send-csv.ts';
 import { API_KEY_SECURITY } from '../security.ts';
 
 /** `GET /v1/compare`: B against A along one dimension, at otherwise equal configuration. */

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { sendCsv } from '../../../lib/send-csv.ts';
 import { teamOf } from '../../../plugins/auth.ts';
 import { ErrorBody } from '../../../schemas/error-body.ts';
 import { Frontier } from '../../../schemas/frontier.ts';
@@ -6,7 +7,6 @@ import { FrontierQuery } from '../../../schemas/result-filters.ts';
 import { CsvText } from '../../../schemas/team-results.ts';
 import { getFrontier } from '../../../services/get-frontier.ts';
 import { frontierToCsv } from '../../../services/team-results-to-csv.ts';
-import { sendCsv } from '../results/send-csv.ts';
 import { API_KEY_SECURITY } from '../security.ts';
 
 /** `GET /v1/frontier`: the accuracy-versus-bytes Pareto frontier of the team's configurations, per data set. */

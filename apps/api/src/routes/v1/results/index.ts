@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { sendCsv } from '../../../lib/send-csv.ts';
 import { teamOf } from '../../../plugins/auth.ts';
 import { ErrorBody } from '../../../schemas/error-body.ts';
 import { ResultsQuery } from '../../../schemas/result-filters.ts';
@@ -7,7 +8,6 @@ import { listTeamResultRuns } from '../../../services/list-team-result-runs.ts';
 import { listTeamResults } from '../../../services/list-team-results.ts';
 import { configurationsToCsv, teamResultRowsToCsv } from '../../../services/team-results-to-csv.ts';
 import { API_KEY_SECURITY } from '../security.ts';
-import { sendCsv } from './send-csv.ts';
 
 const ERRORS = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 429: ErrorBody, 500: ErrorBody } as const;
 
