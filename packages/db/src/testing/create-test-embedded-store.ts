@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { cp, mkdtemp, rename, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -31,24 +31,40 @@ async function templateKey(): Promise<string> {
   return hash.digest('hex').slice(0, 16);
 }
 
+/** A builder that has not finished in this long is taken for dead (its suite was killed). */
+const STALE_BUILD_MS = 5 * 60_000;
+
 /**
  * A migrated PGlite data folder to copy, made once per machine (and PGlite version and set of migrations) in the
- * temporary folder: initdb in WebAssembly takes tens of seconds, a copy a fraction of one. Two suites making it
- * at once both succeed; the first rename wins.
+ * temporary folder: initdb in WebAssembly takes tens of seconds, a copy a fraction of one. Suites starting at
+ * once wait for the one that builds it (a lock folder) rather than each running initdb on the same cores.
  */
 async function migratedTemplate(): Promise<string> {
   const template = join(tmpdir(), `distillery-pglite-template-${await templateKey()}`);
-  if (existsSync(join(template, PGDATA_DIR))) return template;
-  const building = await mkdtemp(`${template}.building-`);
-  const store = await EmbeddedStore.open({ dataDir: building });
-  await store.close();
-  try {
-    await rename(building, template);
-  } catch {
-    // Another suite won the race: use its template.
-    await rm(building, { recursive: true, force: true });
+  const lock = `${template}.lock`;
+  for (;;) {
+    if (existsSync(join(template, PGDATA_DIR))) return template;
+    try {
+      await mkdir(lock);
+    } catch {
+      const since = await stat(lock).then(
+        (s) => Date.now() - s.mtimeMs,
+        () => 0,
+      );
+      if (since > STALE_BUILD_MS) await rm(lock, { recursive: true, force: true });
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      continue;
+    }
+    try {
+      const building = await mkdtemp(`${template}.building-`);
+      const store = await EmbeddedStore.open({ dataDir: building });
+      await store.close();
+      await rename(building, template).catch(() => rm(building, { recursive: true, force: true }));
+      return template;
+    } finally {
+      await rm(lock, { recursive: true, force: true });
+    }
   }
-  return template;
 }
 
 /**
