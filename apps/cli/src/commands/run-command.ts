@@ -1,15 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { SweepResults, SweepSummary } from '@distillery/api';
+import type { SweepDetail, SweepSummary } from '@distillery/api';
 import { loadConfig, requireQueue } from '../config.ts';
 import { ConfigError } from '../config-error.ts';
-import { formatResultsTable } from '../format.ts';
 import { type FrontierView, formatFrontier } from '../format-frontier.ts';
-import { followSweep } from '../runtime/follow-sweep.ts';
 import { InjectClient } from '../runtime/inject-client.ts';
 import { openRuntime } from '../runtime/open-runtime.ts';
 import { LOCAL_TEAM } from '../runtime/team-api-key.ts';
+import { watchSweep } from './sweep-watch-command.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
 
@@ -28,9 +27,10 @@ export function findSweepFile(file: string): string {
 /**
  * `distillery run FILE`: runs a sweep in this process and prints its results — with nothing configured, on the
  * embedded store (no servers). Submits through the API's own code (in process, no port), executes the runs
- * here in DAG order with the worker's handler, prints a line per run change, then the results table (mean ± std
- * over seeds) and the accuracy-vs-size frontier. Exit code 0 only when the sweep succeeded. On a server
- * deployment it does the same against PostgreSQL + Redis, executing here alongside any other workers.
+ * here in DAG order with the worker's handler, shows progress bars (a line per run change when not on a
+ * terminal), then the results table (mean ± std over seeds) and the accuracy-vs-size frontier. Exit code 0
+ * only when the sweep succeeded. On a server deployment it does the same against PostgreSQL + Redis, executing
+ * here alongside any other workers.
  */
 export async function runCommand(file: string, flags: RunFlags = {}): Promise<void> {
   const path = findSweepFile(file);
@@ -55,8 +55,11 @@ export async function runCommand(file: string, flags: RunFlags = {}): Promise<vo
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
   try {
-    // The run lines below show starts and results; the executor's own lines are kept for what they alone say.
+    // The run lines below show starts and results; the executor's own lines are kept for what they alone say
+    // (retries, resumes), except on a terminal, where they would tear the progress bars redrawn in place.
+    const tty = process.stdout.isTTY === true;
     const { backend, workerId } = await runtime.startExecution((line) => {
+      if (tty) return;
       if (!/ (started|succeeded)\b/.test(line) || /resuming/.test(line)) console.log(`          ${line}`);
     });
     console.log(`store     ${runtime.where}`);
@@ -64,13 +67,15 @@ export async function runCommand(file: string, flags: RunFlags = {}): Promise<vo
     const api = new InjectClient(app, await runtime.apiKey(flags.team ?? LOCAL_TEAM));
     const sweep = await api.request<SweepSummary>('POST', '/v1/sweeps', { text, contentType: 'application/yaml' });
     console.log(`sweep     '${sweep.name}' ${sweep.id}: ${sweep.runCount} runs from ${file}\n`);
-    const done = await followSweep(api, sweep.id, started);
-    const results = await api.request<SweepResults>('GET', `/v1/sweeps/${sweep.id}/results`);
-    console.log(`\nsweep ${done.state} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-    if (results.groups.length > 0) console.log(formatResultsTable(results));
+    // Progress bars on a terminal, a line per run change otherwise; then the results table (as `sweep watch`).
+    await watchSweep(api, sweep.id);
     const frontier = await api.request<FrontierView>('GET', `/v1/frontier?sweep=${sweep.id}&format=json`);
     console.log(`\n${formatFrontier(frontier)}`);
-    if (done.state !== 'succeeded') process.exitCode = 1;
+    const done = await api.request<SweepDetail>('GET', `/v1/sweeps/${sweep.id}`);
+    console.log(
+      `\nsweep ${done.state} in ${((Date.now() - started) / 1000).toFixed(1)} s (results in ${runtime.where})`,
+    );
+    process.exitCode = done.state === 'succeeded' ? 0 : 1;
   } finally {
     process.off('SIGINT', interrupt);
     process.off('SIGTERM', interrupt);

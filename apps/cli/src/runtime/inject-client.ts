@@ -1,24 +1,29 @@
 import type { buildApp } from '@distillery/api';
-import { ApiRequestError } from '../api-client.ts';
+import { ApiClient, ApiRequestError } from '../api-client.ts';
 
 /**
- * The API answered in process: the same requests and error handling as the HTTP `ApiClient`, through Fastify's
- * `inject` (no port opened), for `distillery run`.
+ * The API answered in process: an `ApiClient` (so the client commands' helpers, e.g. `watchSweep`, take it)
+ * whose requests go through Fastify's `inject` instead of HTTP — no port opened — for `distillery run`.
  */
-export class InjectClient {
+export class InjectClient extends ApiClient {
   constructor(
     private readonly app: Awaited<ReturnType<typeof buildApp>>,
-    private readonly apiKey: string,
-  ) {}
+    private readonly bearer: string,
+  ) {
+    super('http://in-process.invalid', bearer);
+  }
 
-  async request<T>(method: 'GET' | 'POST', path: string, body?: { text: string; contentType: string }): Promise<T> {
+  override async request<T>(method: string, path: string, body?: { text: string; contentType: string }): Promise<T> {
     const res = await this.app.inject({
-      method,
+      method: method as 'GET' | 'POST' | 'DELETE',
       url: path,
-      headers: { authorization: `Bearer ${this.apiKey}`, ...(body ? { 'content-type': body.contentType } : {}) },
+      headers: { authorization: `Bearer ${this.bearer}`, ...(body ? { 'content-type': body.contentType } : {}) },
       ...(body ? { payload: body.text } : {}),
     });
-    if (res.statusCode >= 400) throw new ApiRequestError(res.statusCode, res.body);
+    if (res.statusCode >= 400) {
+      const retryAfter = res.headers['retry-after'];
+      throw new ApiRequestError(res.statusCode, res.body, retryAfter === undefined ? null : String(retryAfter));
+    }
     return (String(res.headers['content-type'] ?? '').includes('json') ? res.json() : res.body) as T;
   }
 }
