@@ -187,6 +187,20 @@ describe('when the worker shuts down', () => {
   });
 });
 
+describe('when the same attempt completes several times at once (redelivery racing the original)', () => {
+  it('stores exactly one result, one success event and releases the children once', async () => {
+    const { teacher, student } = await world.submit(tinySweep());
+    const db = world.database.db;
+    await claimRun(db, teacher.id, 1, 'w');
+    const outcomes = await Promise.all(Array.from({ length: 5 }, () => completeRun(db, teacher.id, 1, result(), [])));
+    expect(outcomes.filter((o) => o.completed)).toHaveLength(1);
+    expect(outcomes.flatMap((o) => o.released).map((r) => r.runId)).toEqual([student.id]);
+    expect(await db.result.count({ where: { runId: teacher.id } })).toBe(1);
+    const events = await db.runEvent.findMany({ where: { runId: teacher.id, type: 'state' } });
+    expect(events.filter((e) => (e.data as { state: string }).state === 'succeeded')).toHaveLength(1);
+  });
+});
+
 describe('when another worker takes a run over', () => {
   it('fences the old attempt off: its heartbeats and epochs change nothing', async () => {
     const { teacher } = await world.submit(tinySweep());
