@@ -1,0 +1,252 @@
+/**
+ * Orchestration overhead of the workflow (issue 4's benchmark), with near-zero training: tiny runs on generated
+ * data (a 4×4 synthetic data set, one epoch, MLPs of a few units), executed by real `distillery worker`
+ * processes against PostgreSQL and Redis, submitted over the real HTTP API.
+ *
+ * 1. submit → first run started: POST /v1/sweeps of a 3-run sweep to its teacher's `started_at`, idle workers.
+ * 2. throughput: a sweep of RUNS runs on 1 and on 2 workers, submit to the sweep's `finished_at`; the per-run
+ *    overhead is (wall time × workers − the runs' own execution seconds) / runs — everything that is not
+ *    packages/ml: claim, epoch and result writes, events, enqueueing children, BullMQ hand-offs.
+ * 3. API latency: autocannon (in this process) on GET /v1/sweeps/:id at a fixed rate against a `distillery serve`
+ *    process, while 2 workers run a sweep.
+ *
+ * Every process is the real CLI: `distillery serve` and `distillery worker` with default settings, on one machine
+ * with PostgreSQL and Redis. Run: `npx tsx bench/orchestration.ts [runs=201] [rate=500] [seconds=10]`.
+ * Writes bench/results/orchestration.md (command, machine, load, date, numbers).
+ */
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTeam } from '@distillery/db';
+import { createTestDatabase } from '@distillery/db/testing';
+import { RunQueue } from '@distillery/queue';
+import autocannon from 'autocannon';
+
+const RUNS = Number(process.argv[2] ?? 201);
+const RATE = Number(process.argv[3] ?? 500);
+const SECONDS = Number(process.argv[4] ?? 10);
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const ROOT = join(import.meta.dirname, '..');
+
+const SYNTHETIC = { name: 'synthetic', shape: [4, 4, 1], classes: 3, limit: { train: 300, test: 100 } };
+const TRAIN = { epochs: 1, batchSize: 64, optimizer: { name: 'adam', lr: 0.01 } };
+let teacherSeed = 1;
+
+/** 1 teacher + n students + n PTQ variants (n = (runs − 1) / 2), each teacher new. */
+function sweep(runs: number) {
+  const n = Math.max(1, Math.floor((runs - 1) / 2));
+  const seeds = [1, 2, 3, 4, 5].filter((s) => n % s === 0).at(-1) ?? 1;
+  const widths = n / seeds;
+  return {
+    name: `bench-${runs}`,
+    dataset: SYNTHETIC,
+    teacher: { model: { family: 'mlp', hidden: [8], activation: 'relu' }, train: TRAIN, seed: teacherSeed++ },
+    students: {
+      model: { family: 'mlp', hidden: [4], activation: 'relu' },
+      train: TRAIN,
+      ...(widths > 1 ? { grid: { 'model.hidden': Array.from({ length: widths }, (_, i) => [1 + (i % 16)]) } } : {}),
+    },
+    quantize: [{ method: 'ptq', bits: 8 }],
+    seeds: Array.from({ length: seeds }, (_, i) => i + 1),
+  };
+}
+
+const database = await createTestDatabase({ prefix: 'distillery_bench' });
+const db = database.db;
+const team = await createTeam(db, 'bench');
+const prefix = `bench-${randomUUID().slice(0, 8)}`;
+const artifactDir = await mkdtemp(join(tmpdir(), 'distillery-bench-'));
+const env = {
+  ...process.env,
+  DATABASE_URL: database.url,
+  REDIS_URL,
+  DISTILLERY_QUEUE_PREFIX: prefix,
+  DISTILLERY_ARTIFACT_DIR: artifactDir,
+  // One key makes every request here: the per-key limit (1,200 a minute by default) would answer 429 instead.
+  // A limit this high keeps the limiter's per-request Redis round trip in the measurement.
+  DISTILLERY_RATE_LIMIT: '1000000',
+};
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+const port = await freePort();
+const api = spawn(process.execPath, [join(ROOT, 'bin', 'distillery.mjs'), 'serve', '--port', String(port)], {
+  cwd: ROOT,
+  env,
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
+const base = `http://127.0.0.1:${port}`;
+for (;;) {
+  if (api.exitCode !== null) throw new Error(`distillery serve exited (${api.exitCode}) before answering /healthz`);
+  const up = await fetch(`${base}/healthz`).then(
+    (r) => r.ok,
+    () => false,
+  );
+  if (up) break;
+  await new Promise((r) => setTimeout(r, 200));
+}
+const auth = { authorization: `Bearer ${team.apiKey}`, 'content-type': 'application/json' };
+
+type Worker = ReturnType<typeof spawn>;
+async function startWorkers(n: number): Promise<Worker[]> {
+  const workers = Array.from({ length: n }, () =>
+    spawn(process.execPath, [join(ROOT, 'bin', 'distillery.mjs'), 'worker'], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }),
+  );
+  await Promise.all(
+    workers.map(
+      (w) =>
+        new Promise<void>((resolve) => {
+          let out = '';
+          w.stdout?.on('data', (d) => {
+            out += d;
+            if (out.includes('ready (backend')) resolve();
+          });
+        }),
+    ),
+  );
+  return workers;
+}
+async function stopWorkers(workers: Worker[]): Promise<void> {
+  await Promise.all(
+    workers.map((w) => {
+      const exited = new Promise((r) => w.once('exit', r));
+      w.kill('SIGTERM');
+      return exited;
+    }),
+  );
+}
+
+async function submit(spec: object): Promise<{ id: string; at: number }> {
+  const at = Date.now();
+  const res = await fetch(`${base}/v1/sweeps`, { method: 'POST', headers: auth, body: JSON.stringify(spec) });
+  if (res.status !== 201) throw new Error(`submit: ${res.status} ${await res.text()}`);
+  return { id: ((await res.json()) as { id: string }).id, at };
+}
+
+async function finished(sweepId: string): Promise<Date> {
+  for (;;) {
+    const s = await db.sweep.findUniqueOrThrow({ where: { id: sweepId } });
+    if (s.state !== 'running') {
+      if (s.state !== 'succeeded') throw new Error(`sweep ${sweepId} ${s.state}`);
+      return s.finishedAt as Date;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const quantile = (xs: number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))] as number;
+};
+const ms = (x: number) => `${x.toFixed(1)} ms`;
+
+const report: string[] = [];
+const say = (line: string) => {
+  console.log(line);
+  report.push(line);
+};
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(', ');
+say(`# Orchestration overhead — ${new Date().toISOString()}`);
+say('');
+say(`- command: \`npx tsx bench/orchestration.ts ${RUNS} ${RATE} ${SECONDS}\``);
+say(
+  `- machine: ${cpus().length} × ${cpus()[0]?.model}, node ${process.version}; PostgreSQL and Redis on the same machine`,
+);
+say(`- load average at start: ${load()} (other sessions share these cores; numbers move with it)`);
+say('');
+
+// 1. Submit → first run started, with one idle worker (each sweep finished before the next).
+{
+  const workers = await startWorkers(1);
+  // Warm-up: the worker's first run loads the data set code paths and compiles wasm kernels.
+  await finished((await submit(sweep(3))).id);
+  const latencies: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const { id, at } = await submit(sweep(3));
+    await finished(id);
+    const teacher = await db.run.findFirstOrThrow({ where: { sweepId: id, kind: 'teacher' } });
+    latencies.push((teacher.startedAt as Date).getTime() - at);
+  }
+  say(
+    `- submit → first run started (20 sweeps, 1 idle worker): median ${ms(quantile(latencies, 0.5))}, ` +
+      `p95 ${ms(quantile(latencies, 0.95))}, max ${ms(Math.max(...latencies))}`,
+  );
+  await stopWorkers(workers);
+}
+
+// 2. Throughput on 1 and 2 workers.
+for (const n of [1, 2]) {
+  const workers = await startWorkers(n);
+  await finished((await submit(sweep(3))).id);
+  const { id, at } = await submit(sweep(RUNS));
+  const end = await finished(id);
+  const wall = (end.getTime() - at) / 1000;
+  const runs = await db.run.count({ where: { sweepId: id } });
+  const rows = await db.result.findMany({ where: { run: { sweepId: id } }, select: { seconds: true } });
+  const executing = rows.reduce((s, r) => s + r.seconds, 0);
+  const overhead = ((wall * n - executing) / runs) * 1000;
+  say(
+    `- ${n} worker(s): ${runs} runs in ${wall.toFixed(2)} s = ${(runs / wall).toFixed(1)} runs/s; ` +
+      `execution (packages/ml + parent load) ${((executing / runs) * 1000).toFixed(1)} ms/run, ` +
+      `orchestration overhead ${overhead.toFixed(1)} ms/run`,
+  );
+  await stopWorkers(workers);
+}
+
+// 3. API latency at a fixed rate: first with no worker running, then while 2 workers run a sweep.
+async function hammer(sweepId: string) {
+  return autocannon({
+    url: `${base}/v1/sweeps/${sweepId}`,
+    connections: 20,
+    duration: SECONDS,
+    overallRate: RATE,
+    headers: { authorization: auth.authorization },
+  });
+}
+const describeLatency = (r: Awaited<ReturnType<typeof hammer>>) =>
+  `${r.requests.total} requests (${(r.requests.total / SECONDS).toFixed(0)}/s), p50 ${r.latency.p50} ms, ` +
+  `p90 ${r.latency.p90} ms, p99 ${r.latency.p99} ms, max ${r.latency.max} ms, non-2xx ${r.non2xx}, errors ${r.errors}`;
+{
+  const { id } = await submit(sweep(RUNS));
+  say(
+    `- GET /v1/sweeps/:id at ${RATE} req/s for ${SECONDS} s, no worker running: ${describeLatency(await hammer(id))}`,
+  );
+}
+{
+  const workers = await startWorkers(2);
+  const { id } = await submit(sweep(Math.max(RUNS, 601)));
+  const result = await hammer(id);
+  const progress = await db.run.count({ where: { sweepId: id, state: 'succeeded' } });
+  say(
+    `- GET /v1/sweeps/:id at ${RATE} req/s for ${SECONDS} s while 2 workers ran (${progress} runs finished ` +
+      `meanwhile): ${describeLatency(result)}`,
+  );
+  await stopWorkers(workers);
+}
+
+say(`- load average at end: ${load()}`);
+await writeFile(join(ROOT, 'bench', 'results', 'orchestration.md'), `${report.join('\n')}\n`);
+
+api.kill('SIGTERM');
+await new Promise((r) => api.once('exit', r));
+const queue = new RunQueue({ redisUrl: REDIS_URL, prefix });
+await queue.queue.obliterate({ force: true });
+await queue.close();
+await database.drop();
+await rm(artifactDir, { recursive: true, force: true });
