@@ -73,6 +73,31 @@ describe('InProcessExecutor', () => {
     });
   });
 
+  describe('when a run is claimed by a handler that dies while the process lives', () => {
+    it("retries the run once its heartbeat is stale (the reconciler's pass) and finishes the sweep", async () => {
+      const executor = new InProcessExecutor({
+        db,
+        backend: 'wasm',
+        heartbeatIntervalMs: 50,
+        staleAfterMs: 300,
+        reconcileIntervalMs: 100,
+        retryBackoffMs: 0,
+      });
+      await executor.start();
+      try {
+        // Claimed at once after the commit, well inside the reconciler's grace for freshly queued runs.
+        const sweepId = await submitWithoutExecuting(db, 303);
+        const teacher = await db.run.findFirstOrThrow({ where: { sweepId, kind: 'teacher' } });
+        expect(await claimRun(db, teacher.id, 1, 'a-handler-that-died', { maxAttempts: 3 })).not.toBeNull();
+        expect(await sweepState(db, sweepId)).toBe('succeeded');
+        const after = await db.run.findUniqueOrThrow({ where: { id: teacher.id } });
+        expect(after).toMatchObject({ attempt: 2, failures: 1 });
+      } finally {
+        await executor.close();
+      }
+    });
+  });
+
   describe('when it is closed while a run trains', () => {
     let sweepId: string;
     beforeAll(async () => {

@@ -39,6 +39,8 @@ async function openEmbedded(config: DistilleryConfig, log: RuntimeLog): Promise<
     maxAttempts: workflow.maxAttempts,
     retryBackoffMs: workflow.retryBackoffMs,
     heartbeatIntervalMs: workflow.heartbeatIntervalMs,
+    reconcileIntervalMs: workflow.reconcileIntervalMs,
+    staleAfterMs: workflow.staleAfterMs,
     log: (line) => executorLog(line),
   });
   return {

@@ -22,6 +22,13 @@ export interface InProcessExecutorOptions {
   heartbeatIntervalMs?: number;
   /** @defaultValue packages/ml's executeRun (tests substitute a fake) */
   executeRun?: ExecuteRun;
+  /**
+   * Pause between reconciler passes (a run whose handler died is retried, a queued run the in-process queue
+   * lost is put back, checkpoints of finished runs are deleted), in ms. @defaultValue 5000
+   */
+  reconcileIntervalMs?: number;
+  /** Heartbeat age after which a running run counts as lost and is retried, in ms. @defaultValue 60000 */
+  staleAfterMs?: number;
   /** One line per run event (started, succeeded, retried…). @defaultValue ignore */
   log?: (message: string) => void;
 }
@@ -31,4 +38,6 @@ export const IN_PROCESS_EXECUTOR_DEFAULTS = {
   maxAttempts: 3,
   retryBackoffMs: 5000,
   heartbeatIntervalMs: 5000,
+  reconcileIntervalMs: 5000,
+  staleAfterMs: 60_000,
 } as const;

@@ -3,6 +3,7 @@ import { dueRuns, retryRun } from '@distillery/db';
 import { initBackend } from '@distillery/ml';
 import { InProcessQueue } from '@distillery/queue';
 import { executeJob } from '../execute-job.ts';
+import { Reconciler } from '../reconciler/reconciler.ts';
 import { retryBackoff } from '../retry-backoff.ts';
 import type { RunControl } from '../run-control.ts';
 import { IN_PROCESS_EXECUTOR_DEFAULTS, type InProcessExecutorOptions } from './in-process-executor-options.ts';
@@ -33,14 +34,20 @@ export class InProcessExecutor {
   private readonly options: InProcessExecutorOptions & typeof IN_PROCESS_EXECUTOR_DEFAULTS;
   private readonly active = new Map<string, RunControl>();
   private unsubscribe: (() => void) | undefined;
+  private reconciler: Reconciler | undefined;
   private closing: Promise<void> | undefined;
 
   constructor(options: InProcessExecutorOptions) {
     const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
     this.options = { ...IN_PROCESS_EXECUTOR_DEFAULTS, ...defined } as typeof this.options;
-    for (const name of ['maxAttempts', 'heartbeatIntervalMs'] as const) {
+    for (const name of ['maxAttempts', 'heartbeatIntervalMs', 'reconcileIntervalMs', 'staleAfterMs'] as const) {
       const v = this.options[name];
       if (!Number.isFinite(v) || v <= 0) throw new RangeError(`InProcessExecutorOptions.${name} must be > 0, got ${v}`);
+    }
+    if (this.options.staleAfterMs <= 2 * this.options.heartbeatIntervalMs) {
+      throw new RangeError(
+        `InProcessExecutorOptions.staleAfterMs (${this.options.staleAfterMs}) must exceed twice heartbeatIntervalMs (${this.options.heartbeatIntervalMs})`,
+      );
     }
     if (!(this.options.retryBackoffMs >= 0)) {
       throw new RangeError(`InProcessExecutorOptions.retryBackoffMs must be ≥ 0, got ${this.options.retryBackoffMs}`);
@@ -60,6 +67,19 @@ export class InProcessExecutor {
     this.backend = await initBackend(o.backend, () => {});
     const backoff = retryBackoff({ baseMs: o.retryBackoffMs });
     const report = await this.recover();
+    // What the recovery did at start, the reconciler keeps doing while this process lives: a run whose
+    // handler died without settling it (a database error in its last write) would otherwise wait for a restart.
+    this.reconciler = new Reconciler({
+      db: o.db,
+      queue: this.queue,
+      checkpoints: o.checkpoints,
+      intervalMs: o.reconcileIntervalMs,
+      queuedGraceMs: 2 * o.reconcileIntervalMs,
+      staleAfterMs: o.staleAfterMs,
+      maxAttempts: o.maxAttempts,
+      backoff,
+      log,
+    });
     this.unsubscribe = this.queue.onCancelled((runId) => this.active.get(runId)?.stop('cancelled'));
     this.queue.process((job) =>
       executeJob(job, {
@@ -75,6 +95,7 @@ export class InProcessExecutor {
         active: this.active,
       }),
     );
+    await this.reconciler.start();
     return report;
   }
 
@@ -101,6 +122,7 @@ export class InProcessExecutor {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.unsubscribe?.();
+      await this.reconciler?.close();
       for (const control of this.active.values()) control.stop('shutdown');
       await this.queue.close();
     })();

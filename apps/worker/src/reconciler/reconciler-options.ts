@@ -1,10 +1,11 @@
 import type { PrismaClient } from '@distillery/db';
-import type { RunQueue } from '@distillery/queue';
+import type { RunDispatcher } from '@distillery/queue';
 import type { CheckpointStore } from '../checkpoints/checkpoint-store.ts';
 
 export interface ReconcilerOptions {
   db: PrismaClient;
-  queue: RunQueue;
+  /** BullMQ's RunQueue, or the embedded mode's InProcessQueue. */
+  queue: Pick<RunDispatcher, 'enqueue' | 'ensure'>;
   /** Checkpoints of finished runs are deleted from it. @defaultValue none (checkpoints are left alone) */
   checkpoints?: CheckpointStore | undefined;
   /** Pause between passes, in ms (±10% jitter, so many reconcilers spread out). @defaultValue 5000 */
