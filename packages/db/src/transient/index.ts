@@ -1,2 +1,1 @@
 export * from './is-transient-error.ts';
-export * from './with-transaction.ts';
