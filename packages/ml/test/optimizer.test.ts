@@ -115,7 +115,9 @@ describe('Optimizer on variables larger than the fused kernel takes', () => {
       tf.dispose(variables);
       const want = reference(spec, [big, w0[1] as number[]], bigGrads, lrs);
       for (const j of [0, 1, 777, n - 1]) expect(got[0]?.[j]).toBeCloseTo(want[0]?.[j] as number, 5);
-      got[1]?.forEach((x, j) => expect(x).toBeCloseTo(want[1]?.[j] as number, 5));
+      got[1]?.forEach((x, j) => {
+        expect(x).toBeCloseTo(want[1]?.[j] as number, 5);
+      });
     });
   }
 });
