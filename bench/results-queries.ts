@@ -226,10 +226,10 @@ try {
       console.log(lines.at(-1));
     }
   };
-  await run('As migrated (result_facts with its (team_id, dataset) and (team_id, group_hash) indexes):');
+  await run('As migrated (result_facts with its (team_id, dataset) and (team_id, group_hash, teacher_key) indexes):');
   if (!keep) {
     await database.db.$executeRawUnsafe('DROP INDEX result_facts_team_id_dataset_idx');
-    await database.db.$executeRawUnsafe('DROP INDEX result_facts_team_id_group_hash_idx');
+    await database.db.$executeRawUnsafe('DROP INDEX result_facts_team_id_group_hash_teacher_key_idx');
     await database.db.$executeRawUnsafe('ANALYZE');
     await run('Without the result_facts indexes:');
   }

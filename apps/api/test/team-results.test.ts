@@ -324,6 +324,7 @@ describe('the result_facts read model', () => {
         teamId: api.team.teamId,
         groupHash: run.groupHash,
         teacherId: teacher,
+        teacherKey: teacher ?? '00000000-0000-0000-0000-000000000000',
         kind: run.kind,
         dataset: config.dataset.name,
         family: config.model.family,

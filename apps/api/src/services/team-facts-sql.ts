@@ -1,17 +1,16 @@
 import { Prisma } from '@distillery/db';
 import type { ResultFilters } from '../schemas/result-filters.ts';
 
-const NIL_UUID = '00000000-0000-0000-0000-000000000000';
-
 /**
  * The team's results narrowed by the filters, one row each, from the `result_facts` read model (see
  * schema.prisma): the table every team-wide read (results, frontier, comparison) starts from. Columns: runId,
  * sweepId, group (in the "C" collation: grouped and sorted byte-wise, several times faster than the database's
- * collation), groupKey (the same in the column's own collation, which its index serves), teacherId, tkey (teacherId, or the nil UUID for none: a join key without NULLs, so joins on
- * (group, tkey) hash), kind, dataset, family, activation, method, bits, seed, accuracy, loss, parameters, bytes,
- * createdAt.
+ * collation), groupKey (the same in the column's own collation, which its index serves), teacherId, tkey
+ * (teacher_key: teacherId, or the nil UUID for none, so a configuration (group, tkey) joins by plain equality),
+ * kind, dataset, family, activation, method, bits, seed, accuracy, loss, parameters, bytes, createdAt.
  *
- * Served by the (team_id, dataset) and (team_id, group_hash) indexes. `extra` adds conditions on those columns.
+ * Served by the (team_id, dataset) and (team_id, group_hash, teacher_key) indexes. `extra` adds conditions on
+ * those columns.
  */
 export function teamFactsSql(teamId: string, filters: ResultFilters, extra: Prisma.Sql[] = []): Prisma.Sql {
   const where: Prisma.Sql[] = [Prisma.sql`f.team_id = ${teamId}::uuid`];
@@ -34,7 +33,7 @@ export function teamFactsSql(teamId: string, filters: ResultFilters, extra: Pris
   }
   return Prisma.sql`SELECT f.run_id AS "runId", f.sweep_id AS "sweepId", f.group_hash COLLATE "C" AS "group",
       f.group_hash AS "groupKey",
-      f.teacher_id AS "teacherId", COALESCE(f.teacher_id, ${NIL_UUID}::uuid) AS tkey, f.kind, f.dataset, f.family,
+      f.teacher_id AS "teacherId", f.teacher_key AS tkey, f.kind, f.dataset, f.family,
       f.activation, f.method, f.bits, f.seed, f.accuracy, f.loss, f.parameters, f.bytes, f.created_at AS "createdAt"
     FROM result_facts f WHERE ${Prisma.join([...where, ...extra], ' AND ')}`;
 }
