@@ -348,7 +348,7 @@ function renderReport(r: {
   const lines: string[] = [];
   lines.push('# bench:lma — LMA vs baseline activations for tiny KD students on Fashion-MNIST', '');
   lines.push(
-    `- Command: \`npm run bench:lma${args.length ? ` -- ${args.join(' ')}` : ''}\` (= \`npx tsx bench/ml-lma.ts ${args.join(' ')}\`)`,
+    `- Command: \`npm run bench:lma${args.length ? ` -- ${args.join(' ')}` : ''}\` (= \`npx tsx bench/ml-lma.ts${args.length ? ` ${args.join(' ')}` : ''}\`)`,
   );
   lines.push(
     `- Machine: ${cpus().length} CPUs (nproc), ${cpuModel}, Node ${process.version}, tfjs backend ${r.backend} (single-threaded), ${r.workers} worker processes; load average ${r.loadBefore.map((x) => x.toFixed(1)).join('/')} at start, ${r.loadAfter.map((x) => x.toFixed(1)).join('/')} at end (shared machine).`,

@@ -33,6 +33,10 @@ const jsonOut = option('json', '');
 const baselinePath = option('baseline', '');
 /** Measure each model this many times (wasm and cpu) and keep the fastest: the other tenants come and go. */
 const repeat = Number(option('repeat', '1'));
+/** Only the models whose name contains one of these (comma-separated) substrings. */
+const only = option('only', '')
+  .split(',')
+  .filter((x) => x);
 const PYTHON = '/usr/bin/python3';
 
 const lma = { name: 'lma', segments: 8 } as const;
@@ -135,7 +139,9 @@ function torchTimings(): Map<string, Timing & { version: string }> | string {
   if (flag('no-torch')) return 'not run (--no-torch)';
   if (!existsSync(PYTHON)) return `${PYTHON} not found`;
   try {
-    const input = JSON.stringify(MODELS.map((m) => ({ name: m.name, spec: m.spec, steps: quick ? 5 : m.torchSteps })));
+    const input = JSON.stringify(
+      selected.map((m) => ({ name: m.name, spec: m.spec, steps: quick ? 5 : m.torchSteps })),
+    );
     const stdout = execFileSync(PYTHON, ['bench/ml_throughput_torch.py', '--threads', '1'], {
       input,
       encoding: 'utf8',
@@ -155,9 +161,10 @@ function torchTimings(): Map<string, Timing & { version: string }> | string {
 const startedAt = new Date();
 const loadBefore = loadavg();
 const results = new Map<string, Map<string, Timing>>();
+const selected = only.length ? MODELS.filter((m) => only.some((o) => m.name.includes(o))) : MODELS;
 for (const backend of backends) {
   await initBackend(backend, () => {});
-  for (const model of MODELS) {
+  for (const model of selected) {
     let t = await measure(model, backend);
     for (let r = 1; r < (backend === 'wasm' ? repeat : 1); r++) {
       const again = await measure(model, backend);
@@ -212,7 +219,7 @@ lines.push(
   `| model | ${headBackends.join(' | ')} | PyTorch 1 thread | wasm ÷ PyTorch (CPU) |${baseline ? ' wasm before | speed-up |' : ''}`,
 );
 lines.push(`|---|${backends.map(() => '---|').join('')}---|---|${baseline ? '---|---|' : ''}`);
-for (const model of MODELS) {
+for (const model of selected) {
   const row = results.get(model.name);
   const t = typeof torch === 'string' ? undefined : torch.get(model.name);
   const wasm = row?.get('wasm');
