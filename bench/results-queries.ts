@@ -2,7 +2,8 @@
  * Team-wide results queries on 100,000 results: `/v1/results`, `/v1/results/runs`, `/v1/frontier`, `/v1/compare`,
  * JSON and CSV, through the real app (`inject`) against PostgreSQL. Another team holds 50,000 more results, so the
  * team filter has work to do. Each query runs 3 times to warm up, then `ROUNDS` times; median and p95 are printed
- * in milliseconds, with the result_facts indexes and without them.
+ * in milliseconds. `BENCH_WITHOUT_INDEXES=1` measures again without the result_facts indexes (slow: every
+ * configuration's replicates are then a sequential scan).
  *
  * Run: `npx tsx bench/results-queries.ts [rounds]` (PostgreSQL and Redis on their default local ports).
  * `BENCH_KEEP=1` keeps the seeded database (its URL is printed); `BENCH_DATABASE_URL=<that URL>` measures it again
@@ -227,7 +228,7 @@ try {
     }
   };
   await run('As migrated (result_facts with its (team_id, dataset) and (team_id, group_hash, teacher_key) indexes):');
-  if (!keep) {
+  if (!keep && process.env.BENCH_WITHOUT_INDEXES === '1') {
     await database.db.$executeRawUnsafe('DROP INDEX result_facts_team_id_dataset_idx');
     await database.db.$executeRawUnsafe('DROP INDEX result_facts_team_id_group_hash_teacher_key_idx');
     await database.db.$executeRawUnsafe('ANALYZE');

@@ -33,24 +33,29 @@ interface RowRecord {
   total: number;
 }
 
-const ORDER: Record<ResultSort, Prisma.Sql> = {
-  '-accuracy': Prisma.sql`f.accuracy DESC`,
-  accuracy: Prisma.sql`f.accuracy ASC`,
-  bytes: Prisma.sql`f.bytes ASC`,
-  '-bytes': Prisma.sql`f.bytes DESC`,
-  parameters: Prisma.sql`f.parameters ASC`,
-  '-parameters': Prisma.sql`f.parameters DESC`,
-  // A run is one replicate: n orders like creation time.
-  '-n': Prisma.sql`f."createdAt" DESC`,
-  n: Prisma.sql`f."createdAt" ASC`,
-  '-created': Prisma.sql`f."createdAt" DESC`,
-  created: Prisma.sql`f."createdAt" ASC`,
-};
+/** Sort keys of a row, on the relation named `alias`. */
+function order(sort: ResultSort, alias: string): Prisma.Sql {
+  const column = {
+    '-accuracy': 'accuracy DESC',
+    accuracy: 'accuracy ASC',
+    bytes: 'bytes ASC',
+    '-bytes': 'bytes DESC',
+    parameters: 'parameters ASC',
+    '-parameters': 'parameters DESC',
+    // A run is one replicate: n orders like creation time.
+    '-n': '"createdAt" DESC',
+    n: '"createdAt" ASC',
+    '-created': '"createdAt" DESC',
+    created: '"createdAt" ASC',
+  }[sort];
+  return Prisma.raw(`${alias}.${column}, ${alias}."runId"`);
+}
 
 /**
  * `GET /v1/results/runs`: the team's runs with a result, one row each, filtered, sorted, one page. The page is
- * cut from the narrow facts first; only its rows are joined with their runs (labels, and configs for the JSON
- * descriptions; CSV has no description and skips them).
+ * cut from the narrow facts first (a top-N sort; the total is a separate count, not a window that would sort every
+ * row); only its rows are joined with their runs (labels, and configs for the JSON descriptions; CSV has no
+ * description and skips them).
  */
 export async function listTeamResultRuns(
   db: PrismaClient,
@@ -60,22 +65,22 @@ export async function listTeamResultRuns(
   await checkFilterTargets(db, teamId, query);
   const limit = resultsPageSize(query);
   const withConfig = query.format === 'json';
+  const facts = teamFactsSql(teamId, query);
   const records = await analyticQuery<RowRecord>(
     db,
     Prisma.sql`
     WITH page AS (
-      SELECT f.*, count(*) OVER ()::int AS total, row_number() OVER (ORDER BY ${ORDER[query.sort]}, f."runId") AS ord
-      FROM (${teamFactsSql(teamId, query)}) f
-      ORDER BY ord LIMIT ${limit} OFFSET ${query.offset}
+      SELECT f.*, (SELECT count(*) FROM (${facts}) c)::int AS total FROM (${facts}) f
+      ORDER BY ${order(query.sort, 'f')} LIMIT ${limit} OFFSET ${query.offset}
     )
     SELECT p."runId"::text AS "runId", p."sweepId"::text AS "sweepId", r.key, p.kind, r.label, p."group", p.seed,
       p.accuracy, p.loss, p.parameters, p.bytes, p.bits, res.backend, p."createdAt", p.dataset, p.family,
       p.activation, p.method, p."teacherId"::text AS "teacherId", p.total,
       ${withConfig ? Prisma.sql`r.config` : Prisma.sql`NULL::jsonb`} AS config
     FROM page p JOIN runs r ON r.id = p."runId" JOIN results res ON res.run_id = p."runId"
-    ORDER BY p.ord`,
+    ORDER BY ${order(query.sort, 'p')}`,
   );
-  const total = records[0]?.total ?? (await countFacts(db, teamFactsSql(teamId, query)));
+  const total = records[0]?.total ?? (await countFacts(db, facts));
   return { total, limit, offset: query.offset, items: records.map(toTeamResultRow) };
 }
 
