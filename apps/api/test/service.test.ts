@@ -65,10 +65,16 @@ describe('GET /docs', () => {
     const doc = res.json();
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths).sort()).toEqual([
+      '/',
+      '/dashboard/{*}',
       '/healthz',
+      '/metrics',
       '/readyz',
       '/v1/compare',
       '/v1/frontier',
+      '/v1/keys',
+      '/v1/keys/{id}',
+      '/v1/me',
       '/v1/results',
       '/v1/results/runs',
       '/v1/runs/{id}',
@@ -85,7 +91,17 @@ describe('GET /docs', () => {
     expect(Object.keys(submit.requestBody.content).sort()).toEqual(
       ['application/json', 'application/x-yaml', 'application/yaml', 'text/yaml'].sort(),
     );
-    expect(Object.keys(submit.responses).sort()).toEqual(['200', '201', '400', '401', '413', '415', '500']);
+    expect(Object.keys(submit.responses).sort()).toEqual([
+      '200',
+      '201',
+      '400',
+      '401',
+      '403',
+      '413',
+      '415',
+      '429',
+      '500',
+    ]);
     expect(submit.security).toEqual([{ apiKey: [] }]);
   });
 

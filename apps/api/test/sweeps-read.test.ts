@@ -151,6 +151,8 @@ describe('GET /v1/sweeps/:id/runs', () => {
       progress: 0,
       predicted: { parameters: 101_770, bytes: 407_080, bits: 32 },
       result: null,
+      error: null,
+      skippedReason: null,
     });
   });
 
