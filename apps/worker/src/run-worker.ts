@@ -5,7 +5,8 @@ import { CancelSubscriber, DEFAULT_QUEUE_PREFIX, RUN_QUEUE_NAME, type RunJob, Ru
 import { Worker } from 'bullmq';
 import { TRAINING_CHECKPOINTS } from './checkpoints/training-checkpoints.ts';
 import { executeJob, type JobOutcome } from './execute-job.ts';
-import { Reconciler } from './reconciler/reconciler.ts';
+import { createExecutorReconciler } from './reconciler/executor-reconciler.ts';
+import type { Reconciler } from './reconciler/reconciler.ts';
 import { retryBackoff } from './retry-backoff.ts';
 import type { RunControl } from './run-control.ts';
 import { type ResolvedRunWorkerOptions, type RunWorkerOptions, resolveRunWorkerOptions } from './run-worker-options.ts';
@@ -47,18 +48,7 @@ export class RunWorker {
     });
     await this.cancellations.start();
     if (o.reconcile) {
-      this.reconciler = new Reconciler({
-        db: o.db,
-        queue: this.queue,
-        checkpoints: o.checkpoints,
-        intervalMs: o.reconcileIntervalMs,
-        // Two passes' worth: far longer than the gap between a commit and the enqueue that follows it.
-        queuedGraceMs: 2 * o.reconcileIntervalMs,
-        staleAfterMs: o.staleAfterMs,
-        maxAttempts: o.maxAttempts,
-        backoff,
-        log,
-      });
+      this.reconciler = createExecutorReconciler({ ...o, queue: this.queue, backoff, log });
       await this.reconciler.start();
     }
     const enqueue = (runs: ReleasedRun[]) => this.queue.enqueue(runs);

@@ -3,7 +3,8 @@ import { dueRuns, retryRun } from '@distillery/db';
 import { initBackend } from '@distillery/ml';
 import { InProcessQueue } from '@distillery/queue';
 import { executeJob } from '../execute-job.ts';
-import { Reconciler } from '../reconciler/reconciler.ts';
+import { createExecutorReconciler } from '../reconciler/executor-reconciler.ts';
+import type { Reconciler } from '../reconciler/reconciler.ts';
 import { retryBackoff } from '../retry-backoff.ts';
 import type { RunControl } from '../run-control.ts';
 import { IN_PROCESS_EXECUTOR_DEFAULTS, type InProcessExecutorOptions } from './in-process-executor-options.ts';
@@ -69,17 +70,7 @@ export class InProcessExecutor {
     const report = await this.recover();
     // What the recovery did at start, the reconciler keeps doing while this process lives: a run whose
     // handler died without settling it (a database error in its last write) would otherwise wait for a restart.
-    this.reconciler = new Reconciler({
-      db: o.db,
-      queue: this.queue,
-      checkpoints: o.checkpoints,
-      intervalMs: o.reconcileIntervalMs,
-      queuedGraceMs: 2 * o.reconcileIntervalMs,
-      staleAfterMs: o.staleAfterMs,
-      maxAttempts: o.maxAttempts,
-      backoff,
-      log,
-    });
+    this.reconciler = createExecutorReconciler({ ...o, queue: this.queue, backoff, log });
     this.unsubscribe = this.queue.onCancelled((runId) => this.active.get(runId)?.stop('cancelled'));
     this.queue.process((job) =>
       executeJob(job, {
