@@ -10,6 +10,7 @@ export * from './model-tensors.ts';
 export * from './parse-document.ts';
 export * from './quantize-spec.ts';
 export * from './run-config.ts';
+export * from './statistics/index.ts';
 export * from './sweep-spec.ts';
 export * from './train-spec.ts';
 export * from './validation-issue.ts';
