@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -9,6 +10,7 @@ import {
   createTeam,
   exportResults,
   ImportConflictError,
+  ImportForeignRowError,
   importResults,
   type PostgresConnection,
   pgConnection,
@@ -156,6 +158,77 @@ describe('moving a local results database into a team server (export, then impor
       const error = await importResults(target, lines(file), { teamId: other }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ImportConflictError);
       expect(error).toMatchObject({ code: 'IMPORT_CONFLICT', table: 'sweeps' });
+    });
+
+    describe('when a file names a run or sweep of another team', () => {
+      const rowsOf = (table: string) =>
+        readFileSync(file, 'utf8')
+          .split('\n')
+          .slice(1)
+          .filter((l) => l !== '')
+          .map((l) => JSON.parse(l) as { table: string; row: Record<string, unknown> })
+          .filter((e) => e.table === table);
+
+      for (const table of ['metrics', 'results', 'artifacts', 'run_events']) {
+        it(`refuses the whole file, naming the ${table} row, and imports none of it`, async () => {
+          const intruder = (await createTeam(server.db, `intruder-${table}`)).teamId;
+          // The intruder's own new sweep and run, then one row that names the victim's (imported above) run.
+          const [sweep] = rowsOf('sweeps');
+          const [run] = rowsOf('runs').filter((e) => e.row.parent_id === null);
+          const [foreign] = rowsOf(table);
+          const ownSweep = { ...sweep?.row, id: randomUUID(), name: 'innocent' };
+          const ownRun = { ...run?.row, id: randomUUID(), sweep_id: ownSweep.id };
+          const header = JSON.parse(readFileSync(file, 'utf8').split('\n')[0] as string) as Record<string, unknown>;
+          const counts = Object.fromEntries(TRANSFER_TABLES.map((t) => [t.name, 0]));
+          Object.assign(counts, { sweeps: 1, runs: 1, [table]: 1 });
+          const crafted = join(dir, `foreign-${table}.jsonl`);
+          writeFileSync(
+            crafted,
+            [
+              { ...header, counts },
+              { table: 'sweeps', row: ownSweep },
+              { table: 'runs', row: ownRun },
+              { table, row: foreign?.row },
+            ]
+              .map((l) => JSON.stringify(l))
+              .join('\n'),
+          );
+          const before = await contents(target);
+
+          const error = await importResults(target, lines(crafted), { teamId: intruder }).catch((e: unknown) => e);
+
+          expect(error).toBeInstanceOf(ImportForeignRowError);
+          const column = table === 'run_events' ? 'sweep_id' : 'run_id';
+          expect(error).toMatchObject({ code: 'IMPORT_FOREIGN_ROW', line: 4, table, column, id: foreign?.row[column] });
+          expect((error as Error).message).toContain(`line 4: the ${table} row's ${column}`);
+          expect(await contents(target)).toEqual(before);
+          expect(await server.db.sweep.count({ where: { teamId: intruder } })).toBe(0);
+        });
+      }
+
+      it("refuses a run whose parent is another team's run", async () => {
+        const intruder = (await createTeam(server.db, 'intruder-parent')).teamId;
+        const [sweep] = rowsOf('sweeps');
+        const [student] = rowsOf('runs').filter((e) => e.row.parent_id !== null);
+        const ownSweep = { ...sweep?.row, id: randomUUID() };
+        const ownRun = { ...student?.row, id: randomUUID(), key: 'x', sweep_id: ownSweep.id };
+        const header = JSON.parse(readFileSync(file, 'utf8').split('\n')[0] as string) as Record<string, unknown>;
+        const counts = { ...Object.fromEntries(TRANSFER_TABLES.map((t) => [t.name, 0])), sweeps: 1, runs: 1 };
+        const crafted = join(dir, 'foreign-parent.jsonl');
+        writeFileSync(
+          crafted,
+          [
+            { ...header, counts },
+            { table: 'sweeps', row: ownSweep },
+            { table: 'runs', row: ownRun },
+          ]
+            .map((l) => JSON.stringify(l))
+            .join('\n'),
+        );
+        const error = await importResults(target, lines(crafted), { teamId: intruder }).catch((e: unknown) => e);
+        expect(error).toMatchObject({ code: 'IMPORT_FOREIGN_ROW', line: 3, table: 'runs', column: 'parent_id' });
+        expect(await server.db.sweep.count({ where: { teamId: intruder } })).toBe(0);
+      });
     });
   });
 

@@ -1,5 +1,11 @@
 import type { PostgresConnection } from '../connection/postgres-connection.ts';
-import { ImportConflictError, TransferFileError, TransferSchemaError } from './transfer-errors.ts';
+import { FileReferences } from './file-references.ts';
+import {
+  ImportConflictError,
+  type ImportForeignRowError,
+  TransferFileError,
+  TransferSchemaError,
+} from './transfer-errors.ts';
 import {
   TRANSFER_FORMAT,
   TRANSFER_TABLES,
@@ -56,7 +62,9 @@ function checkHeader(value: unknown): TransferHeader {
  * target assigns. Idempotent: rows already present are left as they are (`ON CONFLICT DO NOTHING`), so
  * importing a file twice, or a later export of the same store, adds only what is new. Refuses a file from a
  * newer schema ({@link TransferSchemaError}), sweeps or runs that belong to another team
- * ({@link ImportConflictError}) and a damaged or truncated file ({@link TransferFileError}).
+ * ({@link ImportConflictError}), a row that names a sweep or run the file does not carry
+ * ({@link ImportForeignRowError}: how a file would write into another team's runs) and a damaged or truncated
+ * file ({@link TransferFileError}).
  */
 export async function importResults(
   target: PostgresConnection,
@@ -81,6 +89,7 @@ export async function importResults(
   const read: TransferCounts = Object.fromEntries(TRANSFER_TABLES.map((t) => [t.name, 0]));
   const inserted: TransferCounts = { ...read };
   const columns = new Map<string, string[]>();
+  const references = new FileReferences();
   await target.exec('BEGIN');
   try {
     let table: TransferTable | undefined;
@@ -109,6 +118,7 @@ export async function importResults(
         await flush();
         table = TRANSFER_TABLES[index];
       }
+      references.check(entry.table as string, entry.row, lineNumber);
       const text = JSON.stringify(entry.row);
       batch.push(text);
       batchChars += text.length;

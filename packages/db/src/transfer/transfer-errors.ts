@@ -37,3 +37,27 @@ export class ImportConflictError extends Error {
     );
   }
 }
+
+/**
+ * A row of the file names a sweep or run the file does not carry (e.g. metrics for another team's run); nothing
+ * was imported. A results file refers only to its own sweeps and runs, so such a file was not written by
+ * `distillery export`.
+ */
+export class ImportForeignRowError extends Error {
+  readonly code = 'IMPORT_FOREIGN_ROW';
+  override readonly name = 'ImportForeignRowError';
+
+  constructor(
+    /** The row's line in the file (the header is line 1). */
+    readonly line: number,
+    readonly table: string,
+    readonly column: string,
+    readonly id: string,
+    what: string,
+  ) {
+    super(
+      `line ${line}: the ${table} row's ${column} ${id.length > 64 ? `${id.slice(0, 64)}…` : id} is ${what}: ` +
+        'a results file may refer only to the sweeps and runs it carries; nothing was imported',
+    );
+  }
+}
