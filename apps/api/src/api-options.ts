@@ -31,8 +31,9 @@ export interface ApiOptions {
    */
   events?: EventStreamOptions;
   /**
-   * Requests per API key (per client address without a key) on `/v1`; over it, 429 with `retry-after`. `false`
-   * turns limits off. @defaultValue { max: 1200, timeWindowMs: 60_000 }, counted in this process
+   * Requests per API key, and failed authentications per client address, on `/v1`; over either, 429 with
+   * `retry-after`. `false` turns limits off.
+   * @defaultValue { max: 1200, timeWindowMs: 60_000, maxFailedAuth: 30 }, counted in this process
    */
   rateLimit?: RateLimitOptions | false;
 }
@@ -65,6 +66,9 @@ export function resolveApiOptions(options: ApiOptions): ResolvedApiOptions {
   if (limit !== false) {
     if (!Number.isSafeInteger(limit.max) || limit.max < 1) {
       throw new RangeError(`ApiOptions.rateLimit.max must be a positive integer, got ${limit.max}`);
+    }
+    if (limit.maxFailedAuth !== undefined && (!Number.isSafeInteger(limit.maxFailedAuth) || limit.maxFailedAuth < 1)) {
+      throw new RangeError(`ApiOptions.rateLimit.maxFailedAuth must be a positive integer, got ${limit.maxFailedAuth}`);
     }
     if (limit.timeWindowMs !== undefined && (!Number.isSafeInteger(limit.timeWindowMs) || limit.timeWindowMs < 1)) {
       throw new RangeError(`ApiOptions.rateLimit.timeWindowMs must be a positive integer, got ${limit.timeWindowMs}`);

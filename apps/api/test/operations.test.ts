@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { claimRun, recordEpoch } from '@distillery/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -136,13 +136,15 @@ describe('rate limits', () => {
         db: api.db,
         queue: api.queue,
         redisProbe: api.redisProbe,
-        rateLimit: { max: 2, timeWindowMs: 60_000, redisUrl: REDIS_URL },
+        rateLimit: { max: 2, maxFailedAuth: 2, timeWindowMs: 60_000, redisUrl: REDIS_URL },
       });
     const [one, two] = await Promise.all([build(), build()]);
     try {
+      // An address of this test's own: failed authentications are counted per address, in the shared Redis.
+      const remoteAddress = `10.${randomInt(256)}.${randomInt(256)}.${randomInt(1, 255)}`;
       const get = (app: typeof one) =>
-        app.inject({ method: 'GET', url: '/v1/sweeps', headers: { authorization: `Bearer ${key}` } });
-      // An unknown key is counted too: guessing keys is rate limited like using them.
+        app.inject({ method: 'GET', url: '/v1/sweeps', remoteAddress, headers: { authorization: `Bearer ${key}` } });
+      // Failed authentications (an unknown key) are counted across processes: guessing keys is limited.
       expect((await get(one)).statusCode).toBe(401);
       expect((await get(two)).statusCode).toBe(401);
       expect((await get(one)).statusCode).toBe(429);

@@ -85,21 +85,20 @@ export class ForbiddenError extends ApiError {
   }
 }
 
-/** Too many requests; `retry-after` (seconds) says when the next one will be accepted. */
+/**
+ * Too many requests (with this key), or too many failed authentications from this address; `retry-after`
+ * (seconds) says when the next one will be accepted.
+ */
 export class RateLimitedError extends ApiError {
   override name = 'RateLimitedError';
   constructor(
-    readonly limit: number,
-    windowText: string,
-    retryAfterSeconds: number,
+    /** Which limit, e.g. `rate limit of 1200 requests per 1 minute`. */
+    readonly limit: string,
+    readonly retryAfterSeconds: number,
   ) {
-    super(
-      'RATE_LIMITED',
-      `rate limit of ${limit} requests per ${windowText} reached; retry in ${retryAfterSeconds} s`,
-      {
-        headers: { 'retry-after': String(retryAfterSeconds) },
-      },
-    );
+    super('RATE_LIMITED', `${limit} reached; retry in ${retryAfterSeconds} s`, {
+      headers: { 'retry-after': String(retryAfterSeconds) },
+    });
   }
 }
 

@@ -1,7 +1,9 @@
 import { type ApiKeyRole, authenticateApiKey, roleAllows } from '@distillery/db';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { ForbiddenError, UnauthorizedError } from '../errors/http-errors.ts';
+import { ForbiddenError, RateLimitedError, UnauthorizedError } from '../errors/http-errors.ts';
+import type { AuthFailureLimiter } from '../lib/auth-failure-limiter.ts';
+import { describeWindow } from '../lib/describe-window.ts';
 
 /** Who is calling: the team the API key belongs to, and what the key may do. Every query is scoped by `teamId`. */
 export interface AuthenticatedTeam {
@@ -30,7 +32,13 @@ declare module 'fastify' {
   }
 }
 
-const BEARER = /^Bearer[ \t]+([^\s]+)[ \t]*$/i;
+/** The scheme in any case, then whitespace of any length (spaces, tabs), then the key. */
+const BEARER = /^\s*Bearer\s+(\S+)\s*$/i;
+
+export interface AuthOptions {
+  /** Counts failed authentications per client address; without it they are not limited. */
+  failures?: AuthFailureLimiter | undefined;
+}
 
 /** The role a route needs: declared in its config, else by method (reads: viewer; writes: member). */
 export function requiredRole(request: FastifyRequest): ApiKeyRole {
@@ -43,17 +51,31 @@ export function requiredRole(request: FastifyRequest): ApiKeyRole {
  * `Authorization: Bearer <key>` → the key's team and role, on every route of the scope that registers this plugin.
  * Missing, unknown, revoked or expired keys answer 401 with `WWW-Authenticate: Bearer` (nothing is cached: a
  * revoked key stops working at once); a key whose role is too low for the route answers 403. Both happen before
- * the body is parsed.
+ * the body is parsed. An address over its limit of failed authentications answers 429 before its key is looked
+ * up (unless the key was valid a moment ago), so guessing keys costs no database work.
  */
-const auth: FastifyPluginAsync = async (app) => {
+const auth: FastifyPluginAsync<AuthOptions> = async (app, options) => {
+  const failures = options.failures;
   app.decorateRequest('team', null);
   app.addHook('onRequest', async (request) => {
     const header = request.headers.authorization;
-    if (header === undefined || header === '') throw new UnauthorizedError('missing');
-    const key = BEARER.exec(header)?.[1];
-    if (key === undefined) throw new UnauthorizedError('missing');
-    const identity = await authenticateApiKey(app.db, key);
-    if (identity === null) throw new UnauthorizedError('invalid');
+    const key = header === undefined ? undefined : BEARER.exec(header)?.[1];
+    if (failures && (key === undefined || !failures.recentlyValid(key))) {
+      const retryAfter = await failures.blockedFor(request.ip);
+      if (retryAfter > 0) {
+        const { max, windowMs } = failures.options;
+        throw new RateLimitedError(
+          `limit of ${max} failed authentications per ${describeWindow(windowMs)} from this address`,
+          retryAfter,
+        );
+      }
+    }
+    const identity = key === undefined ? null : await authenticateApiKey(app.db, key);
+    if (identity === null) {
+      await failures?.record(request.ip, key);
+      throw new UnauthorizedError(key === undefined ? 'missing' : 'invalid');
+    }
+    if (key !== undefined) failures?.rememberValid(key);
     request.team = identity;
     const required = requiredRole(request);
     if (!roleAllows(identity.role, required)) {

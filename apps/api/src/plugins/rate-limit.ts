@@ -1,16 +1,21 @@
-import { createHash } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Redis } from 'ioredis';
 import { RateLimitedError } from '../errors/http-errors.ts';
+import { AuthFailureLimiter } from '../lib/auth-failure-limiter.ts';
 
 /** Requests per key per window; see ApiOptions.rateLimit. */
 export interface RateLimitOptions {
-  /** Requests allowed per key (per address, without a key) in each window. */
+  /** Requests allowed per API key in each window. */
   max: number;
   /** The window, in milliseconds. @defaultValue 60_000 */
   timeWindowMs?: number;
+  /**
+   * Failed authentications (no key, or an unknown, revoked or expired one) allowed per client address in each
+   * window; past it the address gets 429 without its key being looked up. @defaultValue 30
+   */
+  maxFailedAuth?: number;
   /**
    * Redis to count in, shared by every API process of a deployment; without it each process counts alone (in
    * memory). When Redis does not answer, requests pass rather than fail.
@@ -18,22 +23,31 @@ export interface RateLimitOptions {
   redisUrl?: string;
 }
 
-/** The limiter's identity for a request: the API key's hash (never the key itself), else the client address. */
-function limitKey(request: FastifyRequest): string {
-  const header = request.headers.authorization;
-  if (typeof header === 'string' && header !== '') {
-    return `key:${createHash('sha256').update(header.trim()).digest('base64url').slice(0, 22)}`;
+export const RATE_LIMIT_DEFAULTS = { timeWindowMs: 60_000, maxFailedAuth: 30 } as const;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Counts failed authentications per client address (see AuthFailureLimiter); the auth hook asks it first. */
+    authFailures: AuthFailureLimiter;
   }
-  return `ip:${request.ip}`;
 }
 
 /**
- * Per-key rate limits on the scope that registers it (`/v1`), checked before the key is looked up, so a flood
- * costs no database work: a request over the limit answers 429 RATE_LIMITED with `retry-after` (seconds) and
- * `x-ratelimit-*` headers.
+ * The limiter's identity for a request: the authenticated key's id. However the client spells the header
+ * (`bearer`, `BEARER`, extra spaces or a tab), one key is one bucket.
+ */
+function limitKey(request: FastifyRequest): string {
+  return request.team === null ? `ip:${request.ip}` : `key:${request.team.apiKeyId}`;
+}
+
+/**
+ * Rate limits on the scope that registers it (`/v1`), in two parts. Failed authentications are counted per
+ * client address ({@link AuthFailureLimiter}, `app.authFailures`, asked by the auth hook before the key is
+ * looked up). Requests are counted per authenticated key by the hook `app.rateLimit()`, which the scope adds
+ * after its auth hook: over the limit, 429 RATE_LIMITED with `retry-after` (seconds) and `x-ratelimit-*`.
  */
 const limits: FastifyPluginAsync<RateLimitOptions> = async (app, options) => {
-  const windowMs = options.timeWindowMs ?? 60_000;
+  const windowMs = options.timeWindowMs ?? RATE_LIMIT_DEFAULTS.timeWindowMs;
   // No offline queue: while Redis is away a count fails at once (and the request passes) instead of waiting.
   const redis =
     options.redisUrl === undefined
@@ -49,6 +63,10 @@ const limits: FastifyPluginAsync<RateLimitOptions> = async (app, options) => {
     app.addHook('onClose', async () => void redis.disconnect());
     await redis.connect().catch(() => {});
   }
+  app.decorate(
+    'authFailures',
+    new AuthFailureLimiter({ max: options.maxFailedAuth ?? RATE_LIMIT_DEFAULTS.maxFailedAuth, windowMs, redis }),
+  );
   await app.register(rateLimit, {
     global: false,
     max: options.max,
@@ -58,9 +76,11 @@ const limits: FastifyPluginAsync<RateLimitOptions> = async (app, options) => {
     nameSpace: 'distillery-rate-limit:',
     ...(redis && { redis }),
     errorResponseBuilder: (_request, context) =>
-      new RateLimitedError(context.max, context.after, Math.max(1, Math.ceil(context.ttl / 1000))),
+      new RateLimitedError(
+        `rate limit of ${context.max} requests per ${context.after}`,
+        Math.max(1, Math.ceil(context.ttl / 1000)),
+      ),
   });
-  app.addHook('onRequest', app.rateLimit());
 };
 
 export default fp(limits, { name: 'distillery-rate-limit', fastify: '5.x' });

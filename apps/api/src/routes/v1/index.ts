@@ -35,10 +35,15 @@ export interface V1Options {
   rateLimit: RateLimitOptions | false;
 }
 
-/** `/v1`: everything behind an API key. The rate limit and auth hooks apply to this scope only, in that order. */
+/**
+ * `/v1`: everything behind an API key. Its hooks apply to this scope only, in this order: auth (which first
+ * refuses an address over its limit of failed authentications), then the per-key rate limit.
+ */
 const v1: FastifyPluginAsync<V1Options> = async (app, options) => {
+  const limited = options.rateLimit !== false;
   if (options.rateLimit !== false) await app.register(rateLimit, options.rateLimit);
-  await app.register(auth);
+  await app.register(auth, { failures: limited ? app.authFailures : undefined });
+  if (limited) app.addHook('onRequest', app.rateLimit());
   app.addHook('onRoute', documentScopeErrors);
   await app.register(sweeps, { prefix: '/sweeps' });
   await app.register(sweepById, { prefix: '/sweeps' });
