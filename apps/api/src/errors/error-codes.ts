@@ -20,8 +20,15 @@ export const ERROR_REGISTRY = {
     UNAUTHORIZED: 401,
     /** The key's role may not do this (e.g. a viewer submitting a sweep); another team's things are 404s instead. */
     FORBIDDEN: 403,
-    /** Too many requests with this key (or from this address, without one); `retry-after` says when to retry. */
+    /**
+     * Too many requests with this key, or too many failed authentications from this address; `retry-after` says
+     * when to retry.
+     */
     RATE_LIMITED: 429,
+  },
+  capacity: {
+    /** Too many open event streams for this key, or on this server; `retry-after` says when to try again. */
+    TOO_MANY_STREAMS: 429,
   },
   resource: {
     /** No such sweep, run or key for this team (another team's resources are not found, never forbidden). */

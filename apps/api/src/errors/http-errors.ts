@@ -102,6 +102,24 @@ export class RateLimitedError extends ApiError {
   }
 }
 
+/** One more event stream would pass a cap: the key's own, or the server's for all keys together. */
+export class TooManyStreamsError extends ApiError {
+  override name = 'TooManyStreamsError';
+  constructor(
+    readonly scope: 'key' | 'server',
+    readonly limit: number,
+    retryAfterSeconds: number,
+  ) {
+    super(
+      'TOO_MANY_STREAMS',
+      scope === 'key'
+        ? `this API key already has ${limit} open event streams, the most it may hold; close one or retry in ${retryAfterSeconds} s`
+        : `the server already serves ${limit} event streams, the most it holds; retry in ${retryAfterSeconds} s`,
+      { headers: { 'retry-after': String(retryAfterSeconds) } },
+    );
+  }
+}
+
 /** No such resource for this team. Another team's resources are reported the same way: existence is not leaked. */
 export class NotFoundError extends ApiError {
   override name = 'NotFoundError';

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
-import { listRunEvents, type PrismaClient, type StoredRunEvent } from '@distillery/db';
+import { apiKeyIsActive, listRunEvents, type PrismaClient, type StoredRunEvent } from '@distillery/db';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { TooManyStreamsError } from '../errors/http-errors.ts';
 import type { RunEventMessage } from '../schemas/event-stream.ts';
 import { EVENT_STREAM_DEFAULTS, type EventStreamOptions } from './event-stream-options.ts';
 
@@ -13,8 +14,19 @@ export interface EventStreamTarget {
   status(): Promise<{ state: string; finished: boolean }>;
 }
 
+/** A stream to serve: what it follows, where it resumes, and whose key opened it. */
+export interface EventStreamRequest {
+  target: EventStreamTarget;
+  /** Send the events after this sequence number. */
+  after: number;
+  /** The API key that opened the stream: it counts against the key's cap, and the stream ends with the key. */
+  apiKeyId: string;
+}
+
 /** Events read per query while catching up. */
 const PAGE = 500;
+/** What a client refused for a cap is told to wait, in seconds: streams last minutes, so a guess. */
+const STREAM_RETRY_AFTER_S = 10;
 
 /**
  * Serves Server-Sent Events from `run_events` (issue 4, item 8). A stream sends every event after the client's
@@ -22,11 +34,20 @@ const PAGE = 500;
  * — and sends what is new, until the run or sweep has finished. Events are read from PostgreSQL by sequence
  * number, never from memory, so a reconnecting client misses nothing and one API process is as good as
  * another. Owns its open streams so the app can end them on close.
+ *
+ * A stream outlives the request's authentication, so it re-checks its key on every poll and ends (`event:
+ * error`, code UNAUTHORIZED) within one poll interval of the key's revocation or expiry. Each stream costs
+ * database work every interval, so streams are capped per key and in total (429 TOO_MANY_STREAMS).
  */
 export class EventStreamHub {
   private readonly open = new Set<() => void>();
+  /** Streams counted against the caps (served or about to be), in total and per key. */
+  private total = 0;
+  private readonly perKey = new Map<string, number>();
   private readonly pollMs: number;
   private readonly keepAliveMs: number;
+  private readonly maxStreamsPerKey: number;
+  private readonly maxStreams: number;
 
   constructor(
     private readonly db: PrismaClient,
@@ -34,16 +55,66 @@ export class EventStreamHub {
   ) {
     this.pollMs = options.pollMs ?? EVENT_STREAM_DEFAULTS.pollMs;
     this.keepAliveMs = options.keepAliveMs ?? EVENT_STREAM_DEFAULTS.keepAliveMs;
+    this.maxStreamsPerKey = options.maxStreamsPerKey ?? EVENT_STREAM_DEFAULTS.maxStreamsPerKey;
+    this.maxStreams = options.maxStreams ?? EVENT_STREAM_DEFAULTS.maxStreams;
     for (const [name, v] of [
       ['pollMs', this.pollMs],
       ['keepAliveMs', this.keepAliveMs],
     ] as const) {
       if (!Number.isFinite(v) || v < 10) throw new RangeError(`ApiOptions.events.${name} must be ≥ 10 ms, got ${v}`);
     }
+    for (const [name, v] of [
+      ['maxStreamsPerKey', this.maxStreamsPerKey],
+      ['maxStreams', this.maxStreams],
+    ] as const) {
+      if (!Number.isSafeInteger(v) || v < 1) {
+        throw new RangeError(`ApiOptions.events.${name} must be a positive integer, got ${v}`);
+      }
+    }
   }
 
-  /** Answers the request with the stream (or 204 when it finished and nothing is left after `after`). */
-  async serve(request: FastifyRequest, reply: FastifyReply, target: EventStreamTarget, after: number): Promise<void> {
+  /** Open streams now (for tests and metrics). */
+  get size(): number {
+    return this.total;
+  }
+
+  /**
+   * Answers the request with the stream (or 204 when it finished and nothing is left after `after`); throws
+   * {@link TooManyStreamsError} when one more stream would pass a cap.
+   */
+  async serve(request: FastifyRequest, reply: FastifyReply, stream: EventStreamRequest): Promise<void> {
+    const release = this.reserve(stream.apiKeyId);
+    try {
+      await this.stream(request, reply, stream);
+    } finally {
+      release();
+    }
+  }
+
+  /** Counts a stream against the caps at once (no await between check and count), or throws. */
+  private reserve(apiKeyId: string): () => void {
+    const held = this.perKey.get(apiKeyId) ?? 0;
+    if (held >= this.maxStreamsPerKey)
+      throw new TooManyStreamsError('key', this.maxStreamsPerKey, STREAM_RETRY_AFTER_S);
+    if (this.total >= this.maxStreams) throw new TooManyStreamsError('server', this.maxStreams, STREAM_RETRY_AFTER_S);
+    this.perKey.set(apiKeyId, held + 1);
+    this.total++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.total--;
+      const left = (this.perKey.get(apiKeyId) ?? 1) - 1;
+      if (left === 0) this.perKey.delete(apiKeyId);
+      else this.perKey.set(apiKeyId, left);
+    };
+  }
+
+  private async stream(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    { target, after, apiKeyId }: EventStreamRequest,
+  ): Promise<void> {
     const { sweepId, runId } = target;
     const query = { sweepId, ...(runId ? { runId } : {}) };
     const initial = await target.status();
@@ -80,6 +151,11 @@ export class EventStreamHub {
     try {
       while (!closed) {
         dirty = false;
+        if (!(await apiKeyIsActive(this.db, apiKeyId))) {
+          const error = { code: 'UNAUTHORIZED', message: 'the API key was revoked or has expired' };
+          res.write(`event: error\ndata: ${JSON.stringify(error)}\n\n`);
+          break;
+        }
         // The state is read before the events: a final state's event commits with it, so it is in the read.
         const status = await target.status();
         for (;;) {

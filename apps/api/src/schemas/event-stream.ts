@@ -22,7 +22,9 @@ export type EventStreamQuery = z.infer<typeof EventStreamQuery>;
  *   they apply);
  * - `epoch`: the run finished an epoch (`epoch`, `epochs`, losses, accuracies, learning rate, seconds).
  * A final message `event: end` (no id) carries the run's or sweep's terminal state before the server closes
- * the stream; reconnecting after it answers 204 (EventSource then stops).
+ * the stream; reconnecting after it answers 204 (EventSource then stops). When the stream's API key is revoked
+ * or expires, a final `event: error` (`{ code: 'UNAUTHORIZED', message }`) comes within one poll interval, and
+ * reconnecting answers 401.
  */
 export const RunEventMessage = z
   .object({
@@ -41,7 +43,8 @@ export const EVENT_STREAM_RESPONSE = {
   200: {
     description:
       'Server-Sent Events: `id: <seq>`, `event: state | epoch`, `data: <RunEventMessage JSON>`; comment lines keep ' +
-      'the connection alive; `event: end` then close when the run or sweep has finished.',
+      'the connection alive; `event: end` then close when the run or sweep has finished; `event: error` then close ' +
+      'when the API key is revoked or expires. A key holds a limited number of open streams (429 beyond).',
     content: { 'text/event-stream': { schema: z.string() } },
   },
   204: z.null().describe('Finished, and nothing after Last-Event-ID: do not reconnect.'),

@@ -1,5 +1,6 @@
 import { buildApp } from '@distillery/api';
 import { loadConfig, requireQueue, resolvePort } from '../config.ts';
+import { resolveEventStreamLimits } from '../event-stream-config.ts';
 import { resolveRateLimit } from '../rate-limit-config.ts';
 import { openRuntime } from '../runtime/open-runtime.ts';
 import { LOCAL_TEAM } from '../runtime/team-api-key.ts';
@@ -34,7 +35,7 @@ export async function serveCommand(flags: ServeFlags): Promise<void> {
       queue: runtime.queue,
       redisProbe: runtime.probe,
       logger: true,
-      events: { source: runtime.events },
+      events: { source: runtime.events, ...resolveEventStreamLimits(process.env) },
       rateLimit: resolveRateLimit(process.env, runtime.mode === 'server' ? config.redisUrl : undefined),
     });
     await app.listen({ port, host });

@@ -25,9 +25,10 @@ const sweepEvents: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const target = await sweepStreamTarget(app.db, teamOf(request).teamId, request.params.id);
+      const { teamId, apiKeyId } = teamOf(request);
+      const target = await sweepStreamTarget(app.db, teamId, request.params.id);
       const after = resumeAfter(request.headers['last-event-id'], request.query.lastEventId);
-      await app.eventStreams.serve(request, reply, target, after);
+      await app.eventStreams.serve(request, reply, { target, after, apiKeyId });
     },
   );
 };
