@@ -47,9 +47,45 @@ function percentTick(value) {
 }
 
 /**
+ * Vertical error bars from each point's `c.accuracy.ci95` (the 95% confidence interval of the mean over seeds),
+ * drawn under the points of scatter datasets; points of a single replicate have none.
+ */
+const ciErrorBars = {
+  id: 'ciErrorBars',
+  beforeDatasetsDraw(chart) {
+    const { ctx, scales } = chart;
+    let drawn = 0;
+    ctx.save();
+    ctx.lineWidth = 1;
+    chart.data.datasets.forEach((dataset, index) => {
+      if (dataset.type !== 'scatter' || !chart.isDatasetVisible(index)) return;
+      ctx.strokeStyle = dataset.borderColor;
+      for (const point of dataset.data) {
+        const ci = point.c?.accuracy?.ci95;
+        if (!ci) continue;
+        const x = scales.x.getPixelForValue(point.x);
+        const top = scales.y.getPixelForValue(ci.high);
+        const bottom = scales.y.getPixelForValue(ci.low);
+        ctx.beginPath();
+        ctx.moveTo(x, top);
+        ctx.lineTo(x, bottom);
+        ctx.moveTo(x - 4, top);
+        ctx.lineTo(x + 4, top);
+        ctx.moveTo(x - 4, bottom);
+        ctx.lineTo(x + 4, bottom);
+        ctx.stroke();
+        drawn++;
+      }
+    });
+    ctx.restore();
+    chart.canvas.dataset.errorBars = String(drawn);
+  },
+};
+
+/**
  * Accuracy (mean over seeds) against size (bytes, log scale): one colour per activation, one shape per bit width,
- * and the Pareto frontier as a staircase through its points. `canvas.dataset.points` and `.frontier` say how many
- * of each are drawn.
+ * a 95% CI error bar on every configuration with two or more seeds, and the Pareto frontier as a staircase through
+ * its points. `canvas.dataset.points`, `.frontier` and `.errorBars` say how many of each are drawn.
  */
 export function accuracySizeChart(canvas, configurations, frontier) {
   const byActivation = new Map();
@@ -85,11 +121,18 @@ export function accuracySizeChart(canvas, configurations, frontier) {
   canvas.dataset.frontier = String(line.length);
   return draw(canvas, {
     data: { datasets },
+    plugins: [ciErrorBars],
     options: {
       parsing: false,
       scales: {
         x: { type: 'logarithmic', title: { display: true, text: 'size of the weights (bytes, log scale)' } },
-        y: { title: { display: true, text: 'test accuracy (mean over seeds)' }, ticks: { callback: percentTick } },
+        y: {
+          // Room for the error bars, which Chart.js does not count when it fits the axis to the points.
+          suggestedMin: Math.max(0, Math.min(...configurations.map((c) => c.accuracy.ci95?.low ?? c.accuracy.mean))),
+          suggestedMax: Math.min(1, Math.max(...configurations.map((c) => c.accuracy.ci95?.high ?? c.accuracy.mean))),
+          title: { display: true, text: 'test accuracy (mean over seeds, 95% CI)' },
+          ticks: { callback: percentTick },
+        },
       },
       plugins: {
         tooltip: {
@@ -97,7 +140,10 @@ export function accuracySizeChart(canvas, configurations, frontier) {
             label: (item) => {
               const c = item.raw.c;
               const std = c.accuracy.std === null ? '' : ` ± ${(c.accuracy.std * 100).toFixed(2)}`;
-              return `${c.description}: ${(c.accuracy.mean * 100).toFixed(2)}%${std} (n=${c.n}), ${Math.round(c.bytes)} B`;
+              const ci = c.accuracy.ci95
+                ? `, 95% CI [${(c.accuracy.ci95.low * 100).toFixed(2)}, ${(c.accuracy.ci95.high * 100).toFixed(2)}]`
+                : '';
+              return `${c.description}: ${(c.accuracy.mean * 100).toFixed(2)}%${std}${ci} (n=${c.n}), ${Math.round(c.bytes)} B`;
             },
           },
         },

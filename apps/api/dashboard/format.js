@@ -24,6 +24,12 @@ export function meanStd(stats) {
   return stats.std === null ? percent(stats.mean) : `${percent(stats.mean)} ± ${(stats.std * 100).toFixed(2)}`;
 }
 
+/** A 95% confidence interval in percent, `[85.01, 88.99]%`; `–` without one (a single replicate). */
+export function ci95(stats) {
+  if (!stats?.ci95) return '–';
+  return `[${(stats.ci95.low * 100).toFixed(2)}, ${(stats.ci95.high * 100).toFixed(2)}]%`;
+}
+
 export function size(bytes) {
   if (bytes === null || bytes === undefined) return '–';
   if (bytes < 1024) return `${Math.round(bytes)} B`;

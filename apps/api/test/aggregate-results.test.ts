@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ResultRow } from '../src/schemas/sweep-results.ts';
-import { aggregateResults, labelWithoutSeed, meanStd } from '../src/services/aggregate-results.ts';
+import { aggregateResults, labelWithoutSeed } from '../src/services/aggregate-results.ts';
 
 const row = (group: string, seed: number, accuracy: number, label = `mlp 16 relu · seed ${seed}`): ResultRow => ({
   runId: `00000000-0000-4000-8000-00000000000${seed}`,
@@ -15,19 +15,6 @@ const row = (group: string, seed: number, accuracy: number, label = `mlp 16 relu
   bytes: 400,
   backend: 'wasm',
   group,
-});
-
-describe('meanStd', () => {
-  it('uses the sample standard deviation (n − 1)', () => {
-    // 2, 4, 4, 4, 5, 5, 7, 9: mean 5, sum of squares 32, sample variance 32/7.
-    const { mean, std } = meanStd([2, 4, 4, 4, 5, 5, 7, 9]);
-    expect(mean).toBe(5);
-    expect(std).toBeCloseTo(Math.sqrt(32 / 7), 12);
-  });
-
-  it('has no std for a single value', () => {
-    expect(meanStd([0.5])).toEqual({ mean: 0.5, std: null });
-  });
 });
 
 describe('labelWithoutSeed', () => {
@@ -46,6 +33,11 @@ describe('aggregateResults', () => {
     ]);
     expect(groups[0]?.accuracy.mean).toBeCloseTo(0.7, 12);
     expect(groups[0]?.accuracy.std).toBeCloseTo(Math.SQRT2 * 0.1, 12);
+    expect(groups[0]?.runIds).toEqual([row('b', 1, 0).runId, row('b', 2, 0).runId]);
+    expect(groups[1]?.accuracy).toEqual({ n: 1, mean: 0.9, std: null, ci95: null });
     expect(groups[0]?.label).toBe('mlp 16 relu');
+    // 0.8 and 0.6: mean 0.7, std 0.1·√2, t(0.975, 1) = tan(0.475π) = 12.706 (Cauchy), half-width 12.706 · 0.1
+    expect(groups[0]?.accuracy.ci95?.low).toBeCloseTo(0.7 - Math.tan(0.475 * Math.PI) * 0.1, 10);
+    expect(groups[0]?.accuracy.ci95?.high).toBeCloseTo(0.7 + Math.tan(0.475 * Math.PI) * 0.1, 10);
   });
 });

@@ -121,6 +121,12 @@ describe('the dashboard', () => {
     await page.goto(`${baseUrl}/#/frontier?dataset=mnist`);
     await expect.poll(() => page.getByTestId('team-scatter').getAttribute('data-points')).not.toBeNull();
     expect(Number(await page.getByTestId('team-scatter').getAttribute('data-frontier'))).toBeGreaterThan(0);
+    // Every configuration of the finished sweep has two seeds, so each point gets its 95% CI error bar.
+    const mnist = (await api.request({ method: 'GET', url: '/v1/results?dataset=mnist&limit=1000' })).json();
+    const withInterval = mnist.items.filter((c: { accuracy: { ci95: unknown } }) => c.accuracy.ci95 !== null);
+    expect(withInterval.length).toBeGreaterThan(0);
+    expect(await page.getByTestId('team-scatter').getAttribute('data-error-bars')).toBe(String(withInterval.length));
+    expect(await page.getByTestId('frontier-table').textContent()).toContain('95% CI');
     await page.goto(`${baseUrl}/#/compare?dimension=activation&a=relu&b=lma-8`);
     await expect.poll(() => page.getByTestId('compare-chart').getAttribute('data-pairs')).toBe('4');
     expect(await page.getByTestId('compare-summary').textContent()).toMatch(

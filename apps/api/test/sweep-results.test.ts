@@ -82,8 +82,8 @@ describe('GET /v1/sweeps/:id/results', () => {
     );
   });
 
-  it('aggregates replicates into groups with mean and sample std of accuracy', async () => {
-    const { groups } = (await api.request({ method: 'GET', url: `/v1/sweeps/${sweepId}/results` })).json();
+  it('aggregates replicates into groups with n, mean, sample std and the 95% CI of accuracy', async () => {
+    const { rows, groups } = (await api.request({ method: 'GET', url: `/v1/sweeps/${sweepId}/results` })).json();
     const byLabel = new Map((groups as ResultGroup[]).map((g) => [g.label, g]));
     expect([...byLabel.keys()]).toEqual([
       'teacher mlp 128 relu',
@@ -95,6 +95,15 @@ describe('GET /v1/sweeps/:id/results', () => {
     expect(relu).toMatchObject({ kind: 'student', n: 3, seeds: [1, 2, 3], bits: 32 });
     expect(relu.accuracy.mean).toBeCloseTo(0.92, 10);
     expect(relu.accuracy.std).toBeCloseTo(0.02, 10);
+    // By hand: 0.90, 0.92, 0.94 → mean 0.92, std 0.02; with 2 degrees of freedom the t quantile has the closed
+    // form t(0.975, 2) = 0.95 / √(2 · 0.975 · 0.025) = 4.3027, so the half-width is 4.3027 · 0.02 / √3 = 0.04968.
+    const half = (0.95 / Math.sqrt(2 * 0.975 * 0.025)) * (0.02 / Math.sqrt(3));
+    expect(relu.accuracy.n).toBe(3);
+    expect(relu.accuracy.ci95?.low).toBeCloseTo(0.92 - half, 10);
+    expect(relu.accuracy.ci95?.high).toBeCloseTo(0.92 + half, 10);
+    // Every group names its runs: the rows with the group's hash.
+    const reluRuns = (rows as { runId: string; group: string }[]).filter((r) => r.group === relu.group);
+    expect(relu.runIds).toEqual(reluRuns.map((r) => r.runId));
     const lma = byLabel.get('activation=lma-8') as ResultGroup;
     expect(lma.n).toBe(2);
     expect(lma.accuracy.mean).toBeCloseTo(0.85, 10);
@@ -104,7 +113,7 @@ describe('GET /v1/sweeps/:id/results', () => {
     expect(ptq.accuracy.mean).toBeCloseTo(0.9, 10);
     expect(ptq.bytes).toBeLessThan(relu.bytes);
     const teacher = byLabel.get('teacher mlp 128 relu') as ResultGroup;
-    expect(teacher).toMatchObject({ n: 1, accuracy: { mean: 0.97, std: null } });
+    expect(teacher).toMatchObject({ n: 1, accuracy: { n: 1, mean: 0.97, std: null, ci95: null } });
   });
 
   it('returns the rows as CSV with ?format=csv', async () => {

@@ -70,6 +70,11 @@ describe('GET /v1/results', () => {
     expect(lma16).toMatchObject({ n: 3, seeds: [1, 2, 3], bits: 32, method: 'none', family: 'mlp', teacherId });
     expect(lma16.accuracy.mean).toBeCloseTo(0.87, 10);
     expect(lma16.accuracy.std).toBeCloseTo(0.01, 10);
+    // 0.86, 0.87, 0.88: t(0.975, 2) = 0.95 / √(2 · 0.975 · 0.025) (closed form for 2 degrees of freedom)
+    const half = (0.95 / Math.sqrt(2 * 0.975 * 0.025)) * (0.01 / Math.sqrt(3));
+    expect(lma16.accuracy.ci95?.low).toBeCloseTo(0.87 - half, 10);
+    expect(lma16.accuracy.ci95?.high).toBeCloseTo(0.87 + half, 10);
+    expect(lma16.loss.n).toBe(3);
     expect(lma16.description).toBe('student mlp 16 lma-8 · T=2 α=0.7 · mnist');
     expect(lma16.label).toBe('activation=lma-8 hidden=[16]');
     expect(lma16.runIds).toHaveLength(3);
@@ -86,6 +91,8 @@ describe('GET /v1/results', () => {
       expect(c.n).toBe(group.n);
       expect(c.accuracy.mean).toBeCloseTo(group.accuracy.mean, 12);
       expect(c.accuracy.std ?? 0).toBeCloseTo(group.accuracy.std ?? 0, 12);
+      expect(c.accuracy.ci95?.low ?? 0).toBeCloseTo(group.accuracy.ci95?.low ?? 0, 12);
+      expect([...c.runIds].sort()).toEqual([...group.runIds].sort());
       expect(c.bytes).toBeCloseTo(group.bytes, 9);
     }
   });
@@ -142,7 +149,8 @@ describe('GET /v1/results', () => {
     const lines = res.body.trimEnd().split('\r\n');
     expect(lines[0]).toBe(
       'group,teacherId,kind,dataset,family,activation,method,bits,label,description,n,seeds,accuracyMean,' +
-        'accuracyStd,lossMean,lossStd,parameters,bytes,runIds,sweepIds',
+        'accuracyStd,accuracyCi95Low,accuracyCi95High,lossMean,lossStd,lossCi95Low,lossCi95High,parameters,bytes,' +
+        'runIds,sweepIds',
     );
     expect(lines).toHaveLength(14);
     expect(lines.find((l) => l.includes('lma-8,ptq,4,'))).toMatch(/,3,1;2;3,0\.8/);
@@ -245,6 +253,30 @@ describe('GET /v1/frontier', () => {
     expect(point?.runs.map((r) => r.seed)).toEqual(point?.seeds);
     const mean = (point?.runs ?? []).reduce((s, r) => s + r.accuracy, 0) / (point?.runs.length ?? 1);
     expect(point?.accuracy.mean).toBeCloseTo(mean, 12);
+    expect(point?.accuracy.n).toBe(point?.runs.length);
+    expect(point?.runIds).toEqual(point?.runs.map((r) => r.runId));
+  });
+
+  it('gives every point with two or more seeds a 95% CI, in JSON and CSV', async () => {
+    const { datasets } = await get<Frontier>('/v1/frontier?dataset=mnist&kind=student,quantize-ptq');
+    const points = datasets[0]?.points ?? [];
+    expect(points.length).toBeGreaterThan(0);
+    for (const p of points) {
+      expect(p.n).toBe(3);
+      expect(p.accuracy.ci95?.low).toBeLessThan(p.accuracy.mean);
+      expect(p.accuracy.ci95?.high).toBeGreaterThan(p.accuracy.mean);
+    }
+    const csv = await api.request({
+      method: 'GET',
+      url: '/v1/frontier?dataset=mnist&kind=student,quantize-ptq&format=csv',
+    });
+    const [header, first] = csv.body
+      .trimEnd()
+      .split('\r\n')
+      .map((l) => l.split(','));
+    const column = (name: string) => Number(first?.[header?.indexOf(name) ?? -1]);
+    expect(column('accuracyCi95Low')).toBeCloseTo(points[0]?.accuracy.ci95?.low as number, 12);
+    expect(first?.[header?.indexOf('runIds') ?? -1]?.split(';')).toEqual(points[0]?.runIds);
   });
 
   it('exports the points as CSV', async () => {

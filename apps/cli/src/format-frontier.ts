@@ -1,3 +1,5 @@
+import { ci95 } from './client/table.ts';
+
 /** The parts of `GET /v1/frontier` the CLI prints. */
 export interface FrontierView {
   datasets: {
@@ -8,7 +10,7 @@ export interface FrontierView {
       bits: number;
       bytes: number;
       n: number;
-      accuracy: { mean: number; std: number | null };
+      accuracy: { mean: number; std: number | null; ci95: { low: number; high: number } | null };
     }[];
   }[];
 }
@@ -26,14 +28,15 @@ export function formatFrontier(frontier: FrontierView): string {
       const rows = d.points.map((p) => [
         `${(p.bytes / 1024).toFixed(2)} KB`,
         `${percent(p.accuracy.mean)}${p.accuracy.std === null ? '' : ` ± ${(p.accuracy.std * 100).toFixed(2)}`}`,
+        ci95(p.accuracy),
         String(p.n),
         p.description,
       ]);
-      const header = ['size', 'accuracy', 'n', 'configuration'];
+      const header = ['size', 'accuracy', '95% CI', 'n', 'configuration'];
       const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
       const line = (cells: string[]) =>
         cells
-          .map((c, i) => (i < 2 ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))
+          .map((c, i) => (i < 3 ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))
           .join('  ')
           .trimEnd();
       return [

@@ -1,4 +1,5 @@
 import type { RunSummary, SweepResults } from '@distillery/api';
+import { ci95 } from './client/table.ts';
 
 /** One line per run state: `student  activation=lma-8 · seed 1   running  50%`. */
 export function formatRunLine(run: RunSummary): string {
@@ -11,9 +12,9 @@ function kb(bytes: number): string {
   return `${(bytes / 1024).toFixed(1)} KB`;
 }
 
-/** Replicate groups as a fixed-width table: accuracy as mean ± std over seeds, with size. */
+/** Replicate groups as a fixed-width table: accuracy as mean ± std over seeds with its 95% CI, and size. */
 export function formatResultsTable(results: SweepResults): string {
-  const header = ['kind', 'configuration', 'bits', 'params', 'size', 'accuracy', 'n'];
+  const header = ['kind', 'configuration', 'bits', 'params', 'size', 'accuracy', '95% CI', 'n'];
   const rows = results.groups.map((g) => [
     g.kind,
     g.label,
@@ -21,6 +22,7 @@ export function formatResultsTable(results: SweepResults): string {
     String(Math.round(g.parameters)),
     kb(g.bytes),
     `${(g.accuracy.mean * 100).toFixed(2)}%${g.accuracy.std === null ? '' : ` ± ${(g.accuracy.std * 100).toFixed(2)}`}`,
+    ci95(g.accuracy),
     String(g.n),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));

@@ -1,6 +1,6 @@
 import { get } from '../api.js';
 import { accuracySizeChart, shapeLegend } from '../charts.js';
-import { h, meanStd, query, size, table } from '../format.js';
+import { ci95, h, meanStd, query, size, table } from '../format.js';
 
 const KINDS = {
   all: undefined,
@@ -57,7 +57,7 @@ export async function frontierPage({ main, signal, params }) {
       { class: 'card' },
       h('h2', {}, 'On the frontier, smallest first'),
       table(
-        ['configuration', 'bits', 'size', 'accuracy (mean ± std)', 'n', 'sweeps'],
+        ['configuration', 'bits', 'size', 'accuracy (mean ± std)', '95% CI', 'n', 'sweeps'],
         points.map((p) =>
           h(
             'tr',
@@ -66,6 +66,7 @@ export async function frontierPage({ main, signal, params }) {
             h('td', { class: 'num' }, p.bits),
             h('td', { class: 'num' }, size(p.bytes)),
             h('td', { class: 'num' }, meanStd(p.accuracy)),
+            h('td', { class: 'num' }, ci95(p.accuracy)),
             h('td', { class: 'num' }, p.n),
             h(
               'td',

@@ -1,4 +1,4 @@
-import { expandSweep, SweepSpec } from '@distillery/spec';
+import { describeSample, expandSweep, SweepSpec } from '@distillery/spec';
 import type { z } from 'zod';
 import { ApiKeyList, CreateApiKeyBody, CreatedApiKey, Identity } from '../schemas/api-key.ts';
 import { RunCancelResult, SweepCancelResult } from '../schemas/cancel-result.ts';
@@ -134,8 +134,8 @@ const configuration = (r: typeof lma, description: string) => ({
   seeds: [1],
   runIds: [r.id],
   sweepIds: [SWEEP],
-  accuracy: { mean: r.accuracy, std: null },
-  loss: { mean: 1 - r.accuracy, std: null },
+  accuracy: describeSample([r.accuracy]),
+  loss: describeSample([1 - r.accuracy]),
   parameters: r.size.parameters,
   bytes: r.size.bytes,
   latestAt: DONE,
@@ -149,7 +149,7 @@ const side = (r: typeof lma) => ({
   n: 1,
   seeds: [1],
   runIds: [r.id],
-  accuracy: { mean: r.accuracy, std: null },
+  accuracy: describeSample([r.accuracy]),
   parameters: r.size.parameters,
   bytes: r.size.bytes,
 });
@@ -279,8 +279,9 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
           label: r.label.replace(/ · seed \d+/, ''),
           n: 1,
           seeds: [1],
-          accuracy: { mean: r.accuracy, std: null },
-          loss: { mean: 1 - r.accuracy, std: null },
+          runIds: [r.id],
+          accuracy: describeSample([r.accuracy]),
+          loss: describeSample([1 - r.accuracy]),
           parameters: r.size.parameters,
           bytes: r.size.bytes,
           bits: r.size.bits,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MeanStd } from './sweep-results.ts';
+import { ReplicateStats } from './sweep-results.ts';
 
 /** One side of a pair: a configuration's replicates. */
 export const ComparisonSide = z.object({
@@ -8,7 +8,7 @@ export const ComparisonSide = z.object({
   n: z.int(),
   seeds: z.array(z.int()),
   runIds: z.array(z.uuid()),
-  accuracy: MeanStd,
+  accuracy: ReplicateStats,
   parameters: z.number(),
   bytes: z.number(),
 });

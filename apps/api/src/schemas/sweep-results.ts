@@ -1,4 +1,4 @@
-import { RunKind } from '@distillery/spec';
+import { RunKind, SampleSummary } from '@distillery/spec';
 import { z } from 'zod';
 
 /** One run with a result. */
@@ -19,9 +19,12 @@ export const ResultRow = z.object({
 });
 export type ResultRow = z.infer<typeof ResultRow>;
 
-/** Mean and sample standard deviation (n − 1); `std` is null for a single replicate. */
-export const MeanStd = z.object({ mean: z.number(), std: z.number().nullable() });
-export type MeanStd = z.infer<typeof MeanStd>;
+/**
+ * A metric over replicates: n, mean, sample standard deviation (n − 1) and the Student-t 95% confidence interval
+ * of the mean; std and interval are null for a single replicate.
+ */
+export const ReplicateStats = SampleSummary.meta({ id: 'ReplicateStats' });
+export type ReplicateStats = z.infer<typeof ReplicateStats>;
 
 /** Replicates (runs that differ only by seed) aggregated: seeds are replicates, not a search dimension. */
 export const ResultGroup = z.object({
@@ -33,8 +36,10 @@ export const ResultGroup = z.object({
   /** Number of replicates with a result. */
   n: z.int(),
   seeds: z.array(z.int()),
-  accuracy: MeanStd,
-  loss: MeanStd,
+  /** The runs behind the numbers, in the order of `seeds`. */
+  runIds: z.array(z.uuid()),
+  accuracy: ReplicateStats,
+  loss: ReplicateStats,
   /** Mean over the replicates (they normally agree). */
   parameters: z.number(),
   bytes: z.number(),

@@ -1,7 +1,7 @@
 import { DATASET_NAMES, RunKind } from '@distillery/spec';
 import { z } from 'zod';
 import { QUANTIZE_METHODS } from './result-filters.ts';
-import { MeanStd } from './sweep-results.ts';
+import { ReplicateStats } from './sweep-results.ts';
 
 /** What every team-wide result says about its configuration, read from the run's config. */
 const ConfigurationFacts = {
@@ -44,7 +44,8 @@ export type TeamResultRow = z.infer<typeof TeamResultRow>;
 
 /**
  * A configuration: the team's runs that differ only by seed (same `groupHash`, same teacher), aggregated — seeds
- * are replicates, not a search dimension. Standard deviations are sample ones (n − 1), null for one replicate.
+ * are replicates, not a search dimension. Accuracy and loss carry n, the sample std (n − 1) and a Student-t 95%
+ * CI of the mean; std and CI are null for one replicate.
  */
 export const ConfigurationResult = z
   .object({
@@ -58,8 +59,8 @@ export const ConfigurationResult = z
     /** The runs behind the numbers, in seed order. */
     runIds: z.array(z.uuid()),
     sweepIds: z.array(z.uuid()),
-    accuracy: MeanStd,
-    loss: MeanStd,
+    accuracy: ReplicateStats,
+    loss: ReplicateStats,
     /** Means over the replicates (they normally agree). */
     parameters: z.number(),
     bytes: z.number(),

@@ -1,8 +1,10 @@
-import type { MeanStd, ResultGroup, ResultRow } from '../schemas/sweep-results.ts';
+import { describeSample } from '@distillery/spec';
+import type { ResultGroup, ResultRow } from '../schemas/sweep-results.ts';
 
 /**
  * Aggregates replicates: rows sharing a group hash differ only by seed. Groups come in the order of their first
- * row. Standard deviations are sample ones (n − 1), null for a single replicate. Pure.
+ * row. Accuracy and loss carry n, the sample std (n − 1) and a Student-t 95% CI
+ * (describeSample); std and CI are null for a single replicate. Pure.
  */
 export function aggregateResults(rows: readonly ResultRow[]): ResultGroup[] {
   const byGroup = new Map<string, ResultRow[]>();
@@ -19,8 +21,9 @@ export function aggregateResults(rows: readonly ResultRow[]): ResultGroup[] {
       label: labelWithoutSeed(first.label),
       n: members.length,
       seeds: members.map((m) => m.seed),
-      accuracy: meanStd(members.map((m) => m.accuracy)),
-      loss: meanStd(members.map((m) => m.loss)),
+      runIds: members.map((m) => m.runId),
+      accuracy: describeSample(members.map((m) => m.accuracy)),
+      loss: describeSample(members.map((m) => m.loss)),
       parameters: mean(members.map((m) => m.parameters)),
       bytes: mean(members.map((m) => m.bytes)),
       bits: first.bits,
@@ -35,11 +38,4 @@ export function labelWithoutSeed(label: string): string {
 
 function mean(values: readonly number[]): number {
   return values.reduce((s, v) => s + v, 0) / values.length;
-}
-
-export function meanStd(values: readonly number[]): MeanStd {
-  const m = mean(values);
-  if (values.length < 2) return { mean: m, std: null };
-  const variance = values.reduce((s, v) => s + (v - m) ** 2, 0) / (values.length - 1);
-  return { mean: m, std: Math.sqrt(variance) };
 }

@@ -1,4 +1,4 @@
-import type { RunConfig, RunKind } from '@distillery/spec';
+import { describeSample, type RunConfig, type RunKind } from '@distillery/spec';
 import { iso } from '../lib/iso.ts';
 import type { FrontierRun } from '../schemas/frontier.ts';
 import type { QuantizeMethod } from '../schemas/result-filters.ts';
@@ -24,6 +24,7 @@ export interface ConfigurationRecord {
   runIds: string[];
   sweepIds: string[];
   accuracies: number[];
+  losses: number[];
   sizes: number[];
   kind: string;
   family: string;
@@ -68,8 +69,9 @@ export function toConfigurationResult(
     seeds: runs.map((r) => r.seed),
     runIds: runs.map((r) => r.runId),
     sweepIds: [...new Set(runs.map((r) => r.sweepId))].sort(),
-    accuracy: { mean: c.accuracyMean, std: c.accuracyStd },
-    loss: { mean: c.lossMean, std: c.lossStd },
+    // From the replicates themselves, so n, std and CI describe exactly the runs listed in runIds.
+    accuracy: describeSample(runs.map((r) => r.accuracy)),
+    loss: describeSample(c.losses),
     parameters: c.parameters,
     bytes: c.bytes,
     latestAt: iso(c.latestAt),

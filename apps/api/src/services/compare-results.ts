@@ -1,8 +1,8 @@
 import { Prisma, type PrismaClient } from '@distillery/db';
-import type { RunConfig } from '@distillery/spec';
+import { describeSample, type RunConfig } from '@distillery/spec';
 import type { Comparison, ComparisonPair, ComparisonSide, DifferenceStats } from '../schemas/comparison.ts';
 import { COMPARE_DIMENSIONS, type CompareQuery } from '../schemas/result-filters.ts';
-import { labelWithoutSeed, meanStd } from './aggregate-results.ts';
+import { labelWithoutSeed } from './aggregate-results.ts';
 import { analyticQuery } from './analytic-query.ts';
 import { checkFilterTargets } from './check-filter-targets.ts';
 import { configurationStatsSql } from './configurations-sql.ts';
@@ -162,7 +162,7 @@ function toSide(configurations: SideRecord[]): ComparisonSide & { replicates: Re
     n,
     seeds: replicates.map((r) => r.seed),
     runIds: replicates.map((r) => r.runId),
-    accuracy: meanStd(replicates.map((r) => r.accuracy)),
+    accuracy: describeSample(replicates.map((r) => r.accuracy)),
     parameters: weighted((c) => c.parameters),
     bytes: weighted((c) => c.bytes),
     replicates,
@@ -201,7 +201,7 @@ function toPair(
 /** Mean, sample std, standard error and range of differences. */
 export function differenceStats(values: readonly number[]): DifferenceStats {
   if (values.length === 0) return { n: 0, mean: null, std: null, stderr: null, min: null, max: null };
-  const { mean, std } = meanStd(values);
+  const { mean, std } = describeSample(values);
   return {
     n: values.length,
     mean,

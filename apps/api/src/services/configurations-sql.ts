@@ -2,7 +2,8 @@ import { Prisma } from '@distillery/db';
 
 /**
  * Replicates aggregated: one row per configuration — the team's results sharing a `groupHash` (the config
- * without its seed) and a teacher — with n, mean and sample std (n − 1) of accuracy and loss, mean size, the newest
+ * without its seed) and a teacher — with n, mean and sample std (n − 1) of accuracy and loss (for sorting and the frontier; the reported statistics are
+ * recomputed from the replicates by describeSample), mean size, the newest
  * result's time and a representative run (the smallest id) whose label and config describe the configuration.
  * The numbers are `aggregateResults`'s (a test holds them equal), computed where the rows are.
  *
@@ -23,7 +24,7 @@ export function configurationStatsSql(facts: Prisma.Sql): Prisma.Sql {
 /**
  * Chosen configurations with their replicates, one row per configuration in `ord` order. `chosen` selects from
  * `s` (configurationStatsSql over `facts`) and gives every row an `ord`. The replicates (seeds, run and sweep
- * ids, accuracies, sizes: aligned arrays, in no order) are gathered for the chosen configurations only, by a
+ * ids, accuracies, losses, sizes: aligned arrays, in no order) are gathered for the chosen configurations only, by a
  * second read of the facts (through the (team_id, group_hash) index when few are chosen) rather than by
  * materializing the first; the representative run gives the label and config.
  */
@@ -32,12 +33,13 @@ export function configurationsSql(facts: Prisma.Sql, chosen: Prisma.Sql): Prisma
   // frontier) and would otherwise sort or hash every fact of the team to join them.
   return Prisma.sql`WITH s AS (${configurationStatsSql(facts)}),
     g AS (${chosen})
-    SELECT g.*, members.seeds, members."runIds", members."sweepIds", members.accuracies, members.sizes,
+    SELECT g.*, members.seeds, members."runIds", members."sweepIds", members.accuracies, members.losses, members.sizes,
       rep.family, rep.activation, rep.method, rep.bits, r.label, r.config
     FROM g
     CROSS JOIN LATERAL (
       SELECT array_agg(m.seed) AS seeds, array_agg(m."runId"::text) AS "runIds",
-        array_agg(m."sweepId"::text) AS "sweepIds", array_agg(m.accuracy) AS accuracies, array_agg(m.bytes) AS sizes
+        array_agg(m."sweepId"::text) AS "sweepIds", array_agg(m.accuracy) AS accuracies,
+        array_agg(m.loss) AS losses, array_agg(m.bytes) AS sizes
       FROM (${facts}) m WHERE m."groupKey" = g."group" COLLATE "default" AND m.tkey = g.tkey
     ) members
     CROSS JOIN LATERAL (

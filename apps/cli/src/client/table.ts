@@ -21,6 +21,11 @@ export function meanStd(stats: { mean: number | null; std: number | null }): str
   return stats.std === null ? percent(stats.mean) : `${percent(stats.mean)} ± ${(stats.std * 100).toFixed(2)}`;
 }
 
+/** A 95% confidence interval in percent, `[85.01, 88.99]`; `–` for a single replicate. */
+export function ci95(stats: { ci95: { low: number; high: number } | null }): string {
+  return stats.ci95 === null ? '–' : `[${(stats.ci95.low * 100).toFixed(2)}, ${(stats.ci95.high * 100).toFixed(2)}]`;
+}
+
 export function kilobytes(bytes: number): string {
   return `${(bytes / 1024).toFixed(1)} KB`;
 }

@@ -1,7 +1,7 @@
 import type { Frontier } from '@distillery/api';
 import { connect } from '../client/connect.ts';
 import { type FilterFlags, filterQuery, type OutputFlags } from '../client/result-filter-flags.ts';
-import { formatTable, kilobytes, meanStd } from '../client/table.ts';
+import { ci95, formatTable, kilobytes, meanStd } from '../client/table.ts';
 
 export interface FrontierFlags extends FilterFlags, OutputFlags {}
 
@@ -23,15 +23,16 @@ export async function frontierCommand(flags: FrontierFlags): Promise<void> {
     (d) =>
       `${d.dataset}: ${d.points.length} of ${d.configurations} configurations on the frontier\n` +
       formatTable(
-        ['size', 'accuracy (mean ± std)', 'n', 'configuration', 'runs'],
+        ['size', 'accuracy (mean ± std)', '95% CI', 'n', 'configuration', 'runs'],
         d.points.map((p) => [
           kilobytes(p.bytes),
           meanStd(p.accuracy),
+          ci95(p.accuracy),
           String(p.n),
           p.description,
           p.runIds.map((id) => id.slice(0, 8)).join(' '),
         ]),
-        ['right', 'right', 'right'],
+        ['right', 'right', 'right', 'right'],
       ),
   );
   console.log(blocks.join('\n\n'));

@@ -1,7 +1,7 @@
 import type { ConfigurationResultList, TeamResultRowList } from '@distillery/api';
 import { connect } from '../client/connect.ts';
 import { type FilterFlags, filterQuery, type OutputFlags } from '../client/result-filter-flags.ts';
-import { formatTable, kilobytes, meanStd, percent } from '../client/table.ts';
+import { ci95, formatTable, kilobytes, meanStd, percent } from '../client/table.ts';
 
 export interface ResultsFlags extends FilterFlags, OutputFlags {
   runs?: boolean;
@@ -11,7 +11,7 @@ export interface ResultsFlags extends FilterFlags, OutputFlags {
 }
 
 /**
- * The team's results across all sweeps: configurations (seeds aggregated to mean ± std) or, with --runs, one
+ * The team's results across all sweeps: configurations (seeds aggregated to mean ± std, 95% CI) or, with --runs, one
  * line per run; as a table, CSV or JSON.
  */
 export async function resultsCommand(flags: ResultsFlags): Promise<void> {
@@ -54,16 +54,17 @@ export async function resultsCommand(flags: ResultsFlags): Promise<void> {
   if (flags.json) return void console.log(JSON.stringify(page, null, 2));
   console.log(
     formatTable(
-      ['configuration', 'bits', 'params', 'size', 'accuracy (mean ± std)', 'n'],
+      ['configuration', 'bits', 'params', 'size', 'accuracy (mean ± std)', '95% CI', 'n'],
       page.items.map((c) => [
         c.description,
         String(c.bits),
         String(Math.round(c.parameters)),
         kilobytes(c.bytes),
         meanStd(c.accuracy),
+        ci95(c.accuracy),
         String(c.n),
       ]),
-      ['left', 'right', 'right', 'right', 'right', 'right'],
+      ['left', 'right', 'right', 'right', 'right', 'right', 'right'],
     ),
   );
   console.log(footer(page.items.length, page.offset, page.total, 'configurations'));
