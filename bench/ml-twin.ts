@@ -1,0 +1,515 @@
+/**
+ * bench:twin — the service's training against an independent PyTorch twin (bench/ml_twin_torch.py) on the same
+ * configurations: a CNN c4-c8-fc16 BatchNorm student on Fashion-MNIST, relu vs lma-8 × KD (α 0.7, T 2) vs none,
+ * SGD 0.01 momentum 0.9, weight decay 2.2e-4 on kernels, batch 64, and the benchmark's teacher (CNN 16-32-fc128,
+ * Adam 0.002 cosine), trained once per side. The twin reads Distillery's own seeded split and each seed's shuffle
+ * order, exported here with their sha256 digests (it checks them), so both sides see the same rows in the same
+ * order; initial weights are each side's own draw of the same scheme.
+ *
+ * Prints and writes per configuration each side's mean accuracy ± 95% CI, and the effects LMA − ReLU and
+ * KD − none as paired (by seed) differences with 95% CIs, per side, and whether the two sides agree.
+ *
+ * `--check K` instead starts the twin from the service's own initial weights and takes the service's first K
+ * steps on the same batches: losses and weights must agree to float rounding, step for step.
+ *
+ * Run: `npm run bench:twin -- [--rows 6000] [--test 5000] [--epochs 3] [--seeds 3] [--out bench/results/twin.md]
+ *       [--check 20]` (CPU-heavy: prefix `nice -n 10`; Debian's python3-torch, run with /usr/bin/python3).
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { executeRun, initBackend, loadDataset } from '@distillery/ml';
+import {
+  type ActivationSpec,
+  type DatasetSpec,
+  describeSample,
+  type ModelSpec,
+  pairedComparison,
+  type TrainSpec,
+} from '@distillery/spec';
+import * as tf from '@tensorflow/tfjs';
+import { selectRunData } from '../packages/ml/src/data/run-data.ts';
+import { buildModel, inputLayout } from '../packages/ml/src/model/build-model.ts';
+import { deriveSeed, Mulberry32, mulberry32, normal, permutation } from '../packages/ml/src/random/prng.ts';
+import { trainingStep } from '../packages/ml/src/train/train-model.ts';
+
+const args = process.argv.slice(2);
+const option = (name: string, fallback: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] !== undefined ? (args[i + 1] as string) : fallback;
+};
+const rows = Number(option('rows', '6000'));
+const testRows = Number(option('test', '5000'));
+const epochs = Number(option('epochs', '3'));
+const seedCount = Number(option('seeds', '3'));
+const checkSteps = Number(option('check', '0'));
+const out = option('out', 'bench/results/twin.md');
+const PYTHON = '/usr/bin/python3';
+const TWIN = join(dirname(fileURLToPath(import.meta.url)), 'ml_twin_torch.py');
+
+const dataset: DatasetSpec = { name: 'fashion-mnist', limit: { train: rows, test: testRows } };
+const studentTrain: TrainSpec = {
+  epochs,
+  batchSize: 64,
+  optimizer: { name: 'sgd', lr: 0.01, momentum: 0.9, weightDecay: 2.2e-4 },
+  schedule: { name: 'plateau' },
+};
+const teacherModel: ModelSpec = {
+  family: 'cnn',
+  channels: [16, 32],
+  dense: [128],
+  activation: 'relu',
+  batchNorm: true,
+};
+const teacherTrain: TrainSpec = {
+  epochs: 3,
+  batchSize: 64,
+  optimizer: { name: 'adam', lr: 0.002 },
+  schedule: { name: 'cosine' },
+};
+const TEACHER_SEED = 0;
+const KD = { temperature: 2, alpha: 0.7 } as const;
+const ACTIVATIONS: Array<[string, ActivationSpec]> = [
+  ['relu', 'relu'],
+  ['lma-8', { name: 'lma', segments: 8 }],
+];
+const student = (activation: ActivationSpec): ModelSpec => ({
+  family: 'cnn',
+  channels: [4, 8],
+  dense: [16],
+  activation,
+  batchNorm: true,
+});
+const seeds = Array.from({ length: seedCount }, (_, i) => i + 1);
+
+interface Job {
+  id: string;
+  activation: string;
+  kd: boolean;
+  seed: number;
+  model: ModelSpec;
+}
+const jobs: Job[] = seeds.flatMap((seed) =>
+  ACTIVATIONS.flatMap(([activation, spec]) =>
+    [false, true].map((kd) => ({
+      id: `${activation} ${kd ? 'kd' : 'no-kd'} s${seed}`,
+      activation,
+      kd,
+      seed,
+      model: student(spec),
+    })),
+  ),
+);
+
+await initBackend('wasm', () => {});
+const dir = mkdtempSync(join(tmpdir(), 'distillery-twin-'));
+try {
+  const exported = exportData(join(dir, 'data'));
+  if (checkSteps > 0) await lockStep(exported.folder, checkSteps);
+  else await compare(exported);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * Writes the run's rows as the service uses them — training rows in `data.train.indices` order, the test rows —
+ * and each seed's per-epoch shuffle (positions into those rows, as trainModel draws them), with sha256 digests.
+ */
+function exportData(folder: string): { folder: string; digest: string; provenance: unknown } {
+  mkdirSync(folder, { recursive: true });
+  const ds = loadDataset(dataset);
+  const data = selectRunData(ds, dataset);
+  const features = 28 * 28;
+  const pick = (split: typeof data.train) => {
+    const images = new Uint8Array(split.indices.length * features);
+    const labels = new Uint8Array(split.indices.length);
+    split.indices.forEach((row, i) => {
+      images.set(split.split.images.subarray(row * features, (row + 1) * features), i * features);
+      labels[i] = split.split.labels[row] as number;
+    });
+    return { images, labels };
+  };
+  const train = pick(data.train);
+  const test = pick(data.test);
+  const n = data.train.indices.length;
+  const files: Record<string, { file: string; dtype: string; shape: number[]; sha256: string }> = {};
+  const put = (key: string, file: string, dtype: string, shape: number[], bytes: Uint8Array) => {
+    writeFileSync(join(folder, file), bytes);
+    files[key] = { file, dtype, shape, sha256: createHash('sha256').update(bytes).digest('hex') };
+  };
+  put('trainImages', 'train-images.u8', 'u1', [n, features], train.images);
+  put('trainLabels', 'train-labels.u8', 'u1', [n], train.labels);
+  put('testImages', 'test-images.u8', 'u1', [test.labels.length, features], test.images);
+  put('testLabels', 'test-labels.u8', 'u1', [test.labels.length], test.labels);
+  for (const seed of [TEACHER_SEED, ...seeds]) {
+    const shuffler = new Mulberry32(deriveSeed(seed, 'shuffle'));
+    const count = Math.max(epochs, teacherTrain.epochs);
+    const order = new Int32Array(count * n);
+    for (let e = 0; e < count; e++)
+      order.set(
+        permutation(n, () => shuffler.next()),
+        e * n,
+      );
+    put(`order${seed}`, `order-${seed}.i32`, '<i4', [count, n], new Uint8Array(order.buffer));
+  }
+  const digest = createHash('sha256')
+    .update(
+      Object.values(files)
+        .map((f) => f.sha256)
+        .join(''),
+    )
+    .digest('hex');
+  writeFileSync(join(folder, 'data.json'), JSON.stringify({ shape: ds.shape, files, digest }));
+  return { folder, digest, provenance: ds.provenance };
+}
+
+function python(mode: 'train' | 'check', file: string, onLine: (line: string) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(PYTHON, [TWIN, mode, file, '--threads', '1'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let buffer = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      for (let i = buffer.indexOf('\n'); i >= 0; i = buffer.indexOf('\n')) {
+        onLine(buffer.slice(0, i));
+        buffer = buffer.slice(i + 1);
+      }
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${PYTHON} ${TWIN} ${mode}: exit ${code}`))));
+  });
+}
+
+async function weightsOf(model: tf.LayersModel, folder: string, prefix: string) {
+  const entries = [];
+  for (const [i, w] of model.weights.entries()) {
+    const file = `${prefix}-${i}.f32`;
+    const values = (await w.read().data()) as Float32Array;
+    writeFileSync(join(folder, file), new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+    entries.push({ name: w.originalName, shape: w.shape, file });
+  }
+  return entries;
+}
+
+/** The service's first `steps` training steps per configuration, replayed by the twin from the same weights. */
+async function lockStep(dataFolder: string, steps: number): Promise<void> {
+  const ds = loadDataset(dataset);
+  const data = selectRunData(ds, dataset);
+  const seed = seeds[0] as number;
+  const cases = [
+    ...jobs.filter((j) => j.seed === seed).map((j) => ({ ...j, train: studentTrain })),
+    { id: 'teacher', model: teacherModel, kd: false, train: teacherTrain },
+  ];
+  for (const job of cases) {
+    const folder = join(dir, job.id.replaceAll(' ', '-'));
+    mkdirSync(folder);
+    const model = buildModel(job.model, { shape: ds.shape, classes: ds.classes }, seed);
+    const initial = await weightsOf(model, folder, 'initial');
+    const n = data.train.indices.length;
+    // Fixed stand-in teacher logits (scale of a trained teacher's): the check is about the student's step.
+    const random = mulberry32(deriveSeed(seed, 'twin-teacher'));
+    const teacherLogits = job.kd ? Float32Array.from({ length: n * ds.classes }, () => 3 * normal(random)) : null;
+    if (teacherLogits) writeFileSync(join(folder, 'teacher.f32'), new Uint8Array(teacherLogits.buffer));
+    const step = trainingStep({
+      model,
+      data,
+      layout: inputLayout(job.model),
+      train: job.train,
+      distill: job.kd ? KD : null,
+      teacherLogits,
+      qat: null,
+    });
+    const positions = permutation(
+      n,
+      (() => {
+        const s = new Mulberry32(deriveSeed(seed, 'shuffle'));
+        return () => s.next();
+      })(),
+    );
+    const losses: number[] = [];
+    for (let i = 0; i < steps; i++) {
+      const from = i * job.train.batchSize;
+      losses.push((await step.run(positions, from, from + job.train.batchSize, job.train.optimizer.lr)).loss);
+    }
+    step.dispose();
+    const final = await weightsOf(model, folder, 'final');
+    const probe = Math.min(500, testRows);
+    const x = tf.tensor(
+      Float32Array.from(data.test.split.images.subarray(0, probe * 784), (v) => v / 255),
+      [probe, 28, 28, 1],
+    );
+    const logits = tf.tidy(() => model.apply(x, { training: false }) as tf.Tensor);
+    const values = (await logits.data()) as Float32Array;
+    writeFileSync(join(folder, 'test-logits.f32'), new Uint8Array(values.buffer));
+    tf.dispose([x, logits]);
+    model.dispose();
+    const spec = {
+      data: dataFolder,
+      model: job.model,
+      seed,
+      train: job.train,
+      lr: job.train.optimizer.lr,
+      distill: job.kd ? KD : null,
+      losses,
+      initial,
+      final,
+      ...(teacherLogits ? { teacherLogits: { file: 'teacher.f32', shape: [n, ds.classes] } } : {}),
+      testLogits: { file: 'test-logits.f32', shape: [probe, ds.classes] },
+    };
+    writeFileSync(join(folder, 'check.json'), JSON.stringify(spec));
+    let report = '';
+    await python('check', join(folder, 'check.json'), (line) => {
+      report += line;
+    });
+    const r = JSON.parse(report) as {
+      losses: Array<{ step: number; service: number; twin: number; twin64: number }>;
+      weights: Array<{ name: string; maxAbs: number; scale: number }>;
+      testLogitsMaxAbs: number;
+    };
+    console.log(`\n## ${job.id}: ${steps} steps from the service's initial weights`);
+    const worstLoss = Math.max(...r.losses.map((l) => Math.abs(l.service - l.twin)));
+    console.log(
+      `loss service − twin per step: ${r.losses.map((l) => (l.service - l.twin).toExponential(1)).join(' ')}; max |Δ| ${worstLoss.toExponential(2)} (loss ${r.losses[0]?.service.toFixed(4)} → ${r.losses.at(-1)?.service.toFixed(4)})`,
+    );
+    console.log(
+      `loss twin (float32) − twin (float64) per step: ${r.losses.map((l) => (l.twin - l.twin64).toExponential(1)).join(' ')}`,
+    );
+    for (const w of r.weights) {
+      const rel = w.maxAbs / Math.max(w.scale, 1e-12);
+      console.log(`  ${w.name.padEnd(36)} max |Δ| ${w.maxAbs.toExponential(2)} (rel ${rel.toExponential(1)})`);
+    }
+    console.log(`  test logits (inference mode, ${probe} rows) max |Δ| ${r.testLogitsMaxAbs.toExponential(2)}`);
+  }
+}
+
+interface SideResult {
+  id: string;
+  accuracy: number;
+  seconds: number;
+  cpuSeconds: number;
+}
+
+async function compare(exported: { folder: string; digest: string; provenance: unknown }): Promise<void> {
+  const startedAt = new Date();
+  const started = performance.now();
+  const cpuStart = process.cpuUsage();
+  const loadBefore = loadavg();
+  // The twin runs in parallel in its own process (one thread), the service here (tfjs-wasm, one thread).
+  const twinResults: SideResult[] = [];
+  let twinTeacher: SideResult | null = null;
+  const jobsFile = join(dir, 'jobs.json');
+  writeFileSync(
+    jobsFile,
+    JSON.stringify({
+      data: exported.folder,
+      teacher: { model: teacherModel, train: teacherTrain, seed: TEACHER_SEED },
+      students: jobs.map((j) => ({
+        id: j.id,
+        model: j.model,
+        train: studentTrain,
+        seed: j.seed,
+        distill: j.kd ? KD : null,
+      })),
+    }),
+  );
+  const twin = python('train', jobsFile, (line) => {
+    const r = JSON.parse(line) as SideResult & { teacher?: boolean };
+    if (r.teacher) twinTeacher = { ...r, id: 'teacher' };
+    else twinResults.push(r);
+    console.log(
+      `[twin ${minutes(started)}] ${r.teacher ? 'teacher' : r.id}: ${pct(r.accuracy)} (${r.seconds.toFixed(0)} s)`,
+    );
+  });
+
+  const serviceResults: SideResult[] = [];
+  const timed = async (id: string, run: () => Promise<{ accuracy: number }>) => {
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    const { accuracy } = await run();
+    const c = process.cpuUsage(c0);
+    const r = { id, accuracy, seconds: (performance.now() - t0) / 1000, cpuSeconds: (c.user + c.system) / 1e6 };
+    console.log(`[service ${minutes(started)}] ${id}: ${pct(accuracy)} (${r.seconds.toFixed(0)} s)`);
+    return r;
+  };
+  let teacherArtifact: Awaited<ReturnType<typeof executeRun>>['artifact'] | null = null;
+  const serviceTeacher = await timed('teacher', async () => {
+    const o = await executeRun({
+      config: {
+        kind: 'teacher',
+        dataset,
+        model: teacherModel,
+        train: teacherTrain,
+        seed: TEACHER_SEED,
+        distill: null,
+        quantize: null,
+      },
+    });
+    teacherArtifact = o.artifact;
+    return o;
+  });
+  for (const job of jobs) {
+    serviceResults.push(
+      await timed(job.id, () =>
+        executeRun({
+          config: {
+            kind: 'student',
+            dataset,
+            model: job.model,
+            train: studentTrain,
+            seed: job.seed,
+            distill: job.kd ? KD : { temperature: 1, alpha: 0 },
+            quantize: null,
+          },
+          parent: teacherArtifact as NonNullable<typeof teacherArtifact>,
+        }),
+      ),
+    );
+  }
+  await twin;
+  const cpu = process.cpuUsage(cpuStart);
+  const report = renderReport({
+    startedAt,
+    wallMinutes: (performance.now() - started) / 60_000,
+    serviceCpuSeconds: (cpu.user + cpu.system) / 1e6,
+    loadBefore,
+    loadAfter: loadavg(),
+    digest: exported.digest,
+    teachers: { service: serviceTeacher, twin: twinTeacher as SideResult | null },
+    service: serviceResults,
+    twin: twinResults,
+  });
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, report);
+  console.log(`\n${report}\nwritten to ${out}`);
+}
+
+function minutes(started: number): string {
+  return `${((performance.now() - started) / 60_000).toFixed(1)} min`;
+}
+
+function pct(x: number): string {
+  return `${(x * 100).toFixed(2)}%`;
+}
+
+/** Mean and 95% CI half-width of replicate values (NaN half-width for one value). */
+function summary(values: number[]): { mean: number; halfWidth: number } {
+  const s = describeSample(values);
+  return { mean: s.mean, halfWidth: s.ci95 ? (s.ci95.high - s.ci95.low) / 2 : Number.NaN };
+}
+
+/** Mean and 95% CI half-width of the paired differences a[i] − b[i] (pairs share the seed). */
+function pairedDifference(a: number[], b: number[]): { mean: number; halfWidth: number; differences: number[] } {
+  const c = pairedComparison(a.map((x, i) => ({ a: x, b: b[i] as number })));
+  return {
+    mean: c.meanDifference ?? Number.NaN,
+    halfWidth: c.ci95 ? (c.ci95.high - c.ci95.low) / 2 : Number.NaN,
+    differences: a.map((x, i) => x - (b[i] as number)),
+  };
+}
+
+function pp(x: number, signed = false): string {
+  return `${signed && x >= 0 ? '+' : ''}${(x * 100).toFixed(2)}`;
+}
+
+function renderReport(r: {
+  startedAt: Date;
+  wallMinutes: number;
+  serviceCpuSeconds: number;
+  loadBefore: number[];
+  loadAfter: number[];
+  digest: string;
+  teachers: { service: SideResult; twin: SideResult | null };
+  service: SideResult[];
+  twin: SideResult[];
+}): string {
+  const acc = (side: SideResult[], activation: string, kd: boolean) =>
+    seeds.map(
+      (seed) => side.find((x) => x.id === `${activation} ${kd ? 'kd' : 'no-kd'} s${seed}`)?.accuracy ?? Number.NaN,
+    );
+  const sides = { service: r.service, twin: r.twin } as const;
+  const lines: string[] = [];
+  const twinCpu = r.twin.reduce((s, x) => s + x.cpuSeconds, r.teachers.twin?.cpuSeconds ?? 0);
+  lines.push('# bench:twin — the service against a PyTorch twin', '');
+  lines.push(`- Command: \`nice -n 10 npm run bench:twin${args.length ? ` -- ${args.join(' ')}` : ''}\``);
+  lines.push(
+    `- Machine: ${cpus().length} CPUs (nproc), ${cpus()[0]?.model ?? 'unknown'}, Node ${process.version}, tfjs-wasm (1 thread) next to PyTorch ${'(Debian python3-torch, 1 thread)'} in parallel; load average ${r.loadBefore.map((x) => x.toFixed(1)).join('/')} at start, ${r.loadAfter.map((x) => x.toFixed(1)).join('/')} at end (shared machine).`,
+  );
+  lines.push(
+    `- Date: ${r.startedAt.toISOString()}; wall time ${r.wallMinutes.toFixed(1)} min; CPU time service ${(r.serviceCpuSeconds / 60).toFixed(1)} min, twin ${(twinCpu / 60).toFixed(1)} min.`,
+  );
+  lines.push(
+    `- Data: fashion-mnist, Distillery's seeded split, first ${rows.toLocaleString('en')} training rows (the data limit that fits one comparison in ≤ 25 min wall here), ${testRows.toLocaleString('en')} test rows; both sides read the same exported rows and per-seed shuffle orders (sha256 of the files' digests ${r.digest.slice(0, 16)}…).`,
+  );
+  lines.push(
+    `- Student: CNN conv4-BN-act-pool-conv8-BN-act-pool-fc16-BN-act-fc10, SGD lr ${studentTrain.optimizer.lr} momentum 0.9, weight decay 2.2e-4 on kernels, batch 64, plateau schedule, ${epochs} epochs; KD α 0.7, T 2 vs none. Teacher: CNN conv16-BN-relu-pool-conv32-BN-relu-pool-fc128-BN-relu-fc10, Adam 0.002 cosine, 3 epochs, seed ${TEACHER_SEED}, trained once per side: service **${pct(r.teachers.service.accuracy)}**, twin **${r.teachers.twin ? pct(r.teachers.twin.accuracy) : '–'}**.`,
+  );
+  lines.push(`- Seeds ${seeds.join(', ')}. Means ± 95% CI (Student t, n − 1 df); effects are paired by seed.`, '');
+  lines.push('## Accuracy (%)', '');
+  lines.push('| activation | KD | service | twin | twin − service |');
+  lines.push('|---|---|---|---|---|');
+  for (const [activation] of ACTIVATIONS) {
+    for (const kd of [false, true]) {
+      const s = summary(acc(sides.service, activation, kd));
+      const t = summary(acc(sides.twin, activation, kd));
+      lines.push(
+        `| ${activation} | ${kd ? 'α 0.7' : 'none'} | ${pp(s.mean)} ± ${pp(s.halfWidth)} | ${pp(t.mean)} ± ${pp(t.halfWidth)} | ${pp(t.mean - s.mean, true)} |`,
+      );
+    }
+  }
+  lines.push('', '## Effects (percentage points, paired by seed, mean ± 95% CI)', '');
+  lines.push('| effect | within | service | twin | service − twin | agree? |');
+  lines.push('|---|---|---|---|---|---|');
+  const effect = (
+    name: string,
+    within: string,
+    a: (side: SideResult[]) => number[],
+    b: (side: SideResult[]) => number[],
+  ) => {
+    const s = pairedDifference(a(sides.service), b(sides.service));
+    const t = pairedDifference(a(sides.twin), b(sides.twin));
+    // Both sides share each seed's data order, so the effects pair by seed too.
+    const gap = pairedDifference(s.differences, t.differences);
+    const sameSign = Math.sign(s.mean) === Math.sign(t.mean);
+    const inside = Math.abs(gap.mean) <= gap.halfWidth;
+    const verdict =
+      sameSign && inside
+        ? 'yes'
+        : `**no** (${sameSign ? 'same sign' : 'opposite signs'}, ${inside ? 'gap within' : 'gap outside'} its CI)`;
+    lines.push(
+      `| ${name} | ${within} | ${pp(s.mean, true)} ± ${pp(s.halfWidth)} | ${pp(t.mean, true)} ± ${pp(t.halfWidth)} | ${pp(gap.mean, true)} ± ${pp(gap.halfWidth)} | ${verdict} |`,
+    );
+  };
+  for (const kd of [false, true]) {
+    effect(
+      'LMA − ReLU',
+      kd ? 'KD' : 'no KD',
+      (x) => acc(x, 'lma-8', kd),
+      (x) => acc(x, 'relu', kd),
+    );
+  }
+  for (const [activation] of ACTIVATIONS) {
+    effect(
+      'KD − none',
+      activation,
+      (x) => acc(x, activation, true),
+      (x) => acc(x, activation, false),
+    );
+  }
+  lines.push(
+    '',
+    '"Agree": the same sign on both sides, and the 95% CI of the gap (service − twin, paired by seed) contains 0.',
+    '',
+    '## Per run (accuracy %)',
+    '',
+    '| run | service | twin |',
+    '|---|---|---|',
+    ...jobs.map(
+      (j) =>
+        `| ${j.id} | ${pp(r.service.find((x) => x.id === j.id)?.accuracy ?? Number.NaN)} | ${pp(r.twin.find((x) => x.id === j.id)?.accuracy ?? Number.NaN)} |`,
+    ),
+    '',
+  );
+  return lines.join('\n');
+}
