@@ -17,7 +17,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,6 +47,10 @@ const epochs = Number(option('epochs', '3'));
 const seedCount = Number(option('seeds', '3'));
 const checkSteps = Number(option('check', '0'));
 const out = option('out', 'bench/results/twin.md');
+/** Re-renders the report from a raw results file an earlier comparison wrote (`<out>-runs.json`). */
+const reportFrom = option('report', '');
+/** Twin variants to run: `exact` (mirrors the service), `torch-defaults` (a plain PyTorch port's choices). */
+const variants = option('variants', 'exact').split(',');
 const PYTHON = '/usr/bin/python3';
 const TWIN = join(dirname(fileURLToPath(import.meta.url)), 'ml_twin_torch.py');
 
@@ -83,6 +87,12 @@ const student = (activation: ActivationSpec): ModelSpec => ({
   activation,
   batchNorm: true,
 });
+/** The twin's variants: `exact` mirrors the service; `torch-defaults` is what a plain PyTorch port would do. */
+const VARIANT_LABELS: Record<string, string> = {
+  exact: 'twin',
+  'torch-defaults': 'twin with torch defaults',
+};
+
 const seeds = Array.from({ length: seedCount }, (_, i) => i + 1);
 
 interface Job {
@@ -104,9 +114,13 @@ const jobs: Job[] = seeds.flatMap((seed) =>
   ),
 );
 
-await initBackend('wasm', () => {});
 const dir = mkdtempSync(join(tmpdir(), 'distillery-twin-'));
 try {
+  if (reportFrom) {
+    writeReport(JSON.parse(readFileSync(reportFrom, 'utf8')) as ReportInput);
+    process.exit(0);
+  }
+  await initBackend('wasm', () => {});
   const exported = exportData(join(dir, 'data'));
   if (checkSteps > 0) await lockStep(exported.folder, checkSteps);
   else await compare(exported);
@@ -294,16 +308,15 @@ interface SideResult {
 async function compare(exported: { folder: string; digest: string; provenance: unknown }): Promise<void> {
   const startedAt = new Date();
   const started = performance.now();
-  const cpuStart = process.cpuUsage();
   const loadBefore = loadavg();
   // The twin runs in parallel in its own process (one thread), the service here (tfjs-wasm, one thread).
-  const twinResults: SideResult[] = [];
-  let twinTeacher: SideResult | null = null;
+  const twin: Record<string, SideResult[]> = Object.fromEntries(variants.map((v) => [v, []]));
   const jobsFile = join(dir, 'jobs.json');
   writeFileSync(
     jobsFile,
     JSON.stringify({
       data: exported.folder,
+      variants,
       teacher: { model: teacherModel, train: teacherTrain, seed: TEACHER_SEED },
       students: jobs.map((j) => ({
         id: j.id,
@@ -314,16 +327,20 @@ async function compare(exported: { folder: string; digest: string; provenance: u
       })),
     }),
   );
-  const twin = python('train', jobsFile, (line) => {
-    const r = JSON.parse(line) as SideResult & { teacher?: boolean };
-    if (r.teacher) twinTeacher = { ...r, id: 'teacher' };
-    else twinResults.push(r);
+  let torch = '';
+  const twinDone = python('train', jobsFile, (line) => {
+    const r = JSON.parse(line) as SideResult & { variant?: string; torch?: string };
+    if (r.torch) {
+      torch = r.torch;
+      return;
+    }
+    twin[r.variant ?? 'exact']?.push(r);
     console.log(
-      `[twin ${minutes(started)}] ${r.teacher ? 'teacher' : r.id}: ${pct(r.accuracy)} (${r.seconds.toFixed(0)} s)`,
+      `[${VARIANT_LABELS[r.variant ?? 'exact']} ${minutes(started)}] ${r.id}: ${pct(r.accuracy)} (${r.seconds.toFixed(0)} s)`,
     );
   });
 
-  const serviceResults: SideResult[] = [];
+  const service: SideResult[] = [];
   const timed = async (id: string, run: () => Promise<{ accuracy: number }>) => {
     const t0 = performance.now();
     const c0 = process.cpuUsage();
@@ -331,10 +348,10 @@ async function compare(exported: { folder: string; digest: string; provenance: u
     const c = process.cpuUsage(c0);
     const r = { id, accuracy, seconds: (performance.now() - t0) / 1000, cpuSeconds: (c.user + c.system) / 1e6 };
     console.log(`[service ${minutes(started)}] ${id}: ${pct(accuracy)} (${r.seconds.toFixed(0)} s)`);
-    return r;
+    service.push(r);
   };
   let teacherArtifact: Awaited<ReturnType<typeof executeRun>>['artifact'] | null = null;
-  const serviceTeacher = await timed('teacher', async () => {
+  await timed('teacher', async () => {
     const o = await executeRun({
       config: {
         kind: 'teacher',
@@ -350,39 +367,46 @@ async function compare(exported: { folder: string; digest: string; provenance: u
     return o;
   });
   for (const job of jobs) {
-    serviceResults.push(
-      await timed(job.id, () =>
-        executeRun({
-          config: {
-            kind: 'student',
-            dataset,
-            model: job.model,
-            train: studentTrain,
-            seed: job.seed,
-            distill: job.kd ? KD : { temperature: 1, alpha: 0 },
-            quantize: null,
-          },
-          parent: teacherArtifact as NonNullable<typeof teacherArtifact>,
-        }),
-      ),
+    await timed(job.id, () =>
+      executeRun({
+        config: {
+          kind: 'student',
+          dataset,
+          model: job.model,
+          train: studentTrain,
+          seed: job.seed,
+          distill: job.kd ? KD : { temperature: 1, alpha: 0 },
+          quantize: null,
+        },
+        parent: teacherArtifact as NonNullable<typeof teacherArtifact>,
+      }),
     );
   }
-  await twin;
-  const cpu = process.cpuUsage(cpuStart);
-  const report = renderReport({
-    startedAt,
+  await twinDone;
+  const input: ReportInput = {
+    settings: { args, rows, testRows, epochs, seeds },
+    startedAt: startedAt.toISOString(),
     wallMinutes: (performance.now() - started) / 60_000,
-    serviceCpuSeconds: (cpu.user + cpu.system) / 1e6,
     loadBefore,
     loadAfter: loadavg(),
     digest: exported.digest,
-    teachers: { service: serviceTeacher, twin: twinTeacher as SideResult | null },
-    service: serviceResults,
-    twin: twinResults,
-  });
+    torch,
+    service,
+    twin,
+  };
   mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(rawFile(out), `${JSON.stringify(input, null, 1)}\n`);
+  writeReport(input);
+}
+
+function rawFile(report: string): string {
+  return `${report.replace(/\.md$/, '')}-runs.json`;
+}
+
+function writeReport(input: ReportInput): void {
+  const report = renderReport(input);
   writeFileSync(out, report);
-  console.log(`\n${report}\nwritten to ${out}`);
+  console.log(`\n${report}\nwritten to ${out} (raw results: ${rawFile(out)})`);
 }
 
 function minutes(started: number): string {
@@ -413,101 +437,121 @@ function pp(x: number, signed = false): string {
   return `${signed && x >= 0 ? '+' : ''}${(x * 100).toFixed(2)}`;
 }
 
-function renderReport(r: {
-  startedAt: Date;
+interface ReportInput {
+  settings: { args: string[]; rows: number; testRows: number; epochs: number; seeds: number[] };
+  startedAt: string;
   wallMinutes: number;
-  serviceCpuSeconds: number;
   loadBefore: number[];
   loadAfter: number[];
   digest: string;
-  teachers: { service: SideResult; twin: SideResult | null };
+  torch: string;
+  /** The service's runs, the teacher (id `teacher`) included. */
   service: SideResult[];
-  twin: SideResult[];
-}): string {
+  /** The twin's runs by variant, each with its own teacher. */
+  twin: Record<string, SideResult[]>;
+}
+
+function renderReport(r: ReportInput): string {
+  const { args, rows, testRows, epochs, seeds } = r.settings;
   const acc = (side: SideResult[], activation: string, kd: boolean) =>
     seeds.map(
       (seed) => side.find((x) => x.id === `${activation} ${kd ? 'kd' : 'no-kd'} s${seed}`)?.accuracy ?? Number.NaN,
     );
-  const sides = { service: r.service, twin: r.twin } as const;
+  const variants = Object.keys(r.twin);
+  const label = (v: string) => VARIANT_LABELS[v] ?? v;
+  const teacher = (side: SideResult[]) => side.find((x) => x.id === 'teacher');
+  const cpuMinutes = (side: SideResult[]) => (side.reduce((t, x) => t + x.cpuSeconds, 0) / 60).toFixed(1);
   const lines: string[] = [];
-  const twinCpu = r.twin.reduce((s, x) => s + x.cpuSeconds, r.teachers.twin?.cpuSeconds ?? 0);
   lines.push('# bench:twin — the service against a PyTorch twin', '');
   lines.push(`- Command: \`nice -n 10 npm run bench:twin${args.length ? ` -- ${args.join(' ')}` : ''}\``);
   lines.push(
-    `- Machine: ${cpus().length} CPUs (nproc), ${cpus()[0]?.model ?? 'unknown'}, Node ${process.version}, tfjs-wasm (1 thread) next to PyTorch ${'(Debian python3-torch, 1 thread)'} in parallel; load average ${r.loadBefore.map((x) => x.toFixed(1)).join('/')} at start, ${r.loadAfter.map((x) => x.toFixed(1)).join('/')} at end (shared machine).`,
+    `- Machine: ${cpus().length} CPUs (nproc), ${cpus()[0]?.model ?? 'unknown'}, Node ${process.version}; the service on tfjs-wasm (1 thread) and the twin on PyTorch ${r.torch} (Debian python3-torch, 1 thread), in parallel; load average ${r.loadBefore.map((x) => x.toFixed(1)).join('/')} at start, ${r.loadAfter.map((x) => x.toFixed(1)).join('/')} at end (shared machine).`,
   );
   lines.push(
-    `- Date: ${r.startedAt.toISOString()}; wall time ${r.wallMinutes.toFixed(1)} min; CPU time service ${(r.serviceCpuSeconds / 60).toFixed(1)} min, twin ${(twinCpu / 60).toFixed(1)} min.`,
+    `- Date: ${r.startedAt}; wall time ${r.wallMinutes.toFixed(1)} min; CPU time service ${cpuMinutes(r.service)} min, ${variants.map((v) => `${label(v)} ${cpuMinutes(r.twin[v] ?? [])} min`).join(', ')}.`,
   );
   lines.push(
-    `- Data: fashion-mnist, Distillery's seeded split, first ${rows.toLocaleString('en')} training rows (the data limit that fits one comparison in ≤ 25 min wall here), ${testRows.toLocaleString('en')} test rows; both sides read the same exported rows and per-seed shuffle orders (sha256 of the files' digests ${r.digest.slice(0, 16)}…).`,
+    `- Data: fashion-mnist, Distillery's seeded split, first ${rows.toLocaleString('en')} training rows (the data limit that lets one comparison finish in ≤ 25 min wall here), ${testRows.toLocaleString('en')} test rows, no validation hold-out; both sides read the same exported rows and per-seed shuffle orders (sha256 over the files' digests ${r.digest.slice(0, 16)}…, checked by the twin).`,
   );
   lines.push(
-    `- Student: CNN conv4-BN-act-pool-conv8-BN-act-pool-fc16-BN-act-fc10, SGD lr ${studentTrain.optimizer.lr} momentum 0.9, weight decay 2.2e-4 on kernels, batch 64, plateau schedule, ${epochs} epochs; KD α 0.7, T 2 vs none. Teacher: CNN conv16-BN-relu-pool-conv32-BN-relu-pool-fc128-BN-relu-fc10, Adam 0.002 cosine, 3 epochs, seed ${TEACHER_SEED}, trained once per side: service **${pct(r.teachers.service.accuracy)}**, twin **${r.teachers.twin ? pct(r.teachers.twin.accuracy) : '–'}**.`,
+    `- Student: CNN conv4-BN-act-pool-conv8-BN-act-pool-fc16-BN-act-fc10, act relu or lma-8; SGD lr 0.01 momentum 0.9, weight decay 2.2e-4 on kernels, batch 64, plateau schedule (on the training loss), ${epochs} epochs; KD α 0.7, T 2 vs none. Teacher: CNN conv16-BN-relu-pool-conv32-BN-relu-pool-fc128-BN-relu-fc10, Adam 0.002 cosine, 3 epochs, seed ${TEACHER_SEED}, trained once per side: service **${pct(teacher(r.service)?.accuracy ?? Number.NaN)}**, ${variants.map((v) => `${label(v)} **${pct(teacher(r.twin[v] ?? [])?.accuracy ?? Number.NaN)}**`).join(', ')}.`,
   );
-  lines.push(`- Seeds ${seeds.join(', ')}. Means ± 95% CI (Student t, n − 1 df); effects are paired by seed.`, '');
+  if (variants.includes('torch-defaults')) {
+    lines.push(
+      "- *twin with torch defaults*: the twin with what a plain PyTorch port does where it does not copy the service: torch's default init (kaiming-uniform a=√5 weights, uniform biases), BatchNorm's running variance unbiased, weight decay on every parameter, LMA's σ unbiased.",
+    );
+  }
+  lines.push(
+    `- Seeds ${seeds.join(', ')}. Means ± 95% CI half-width (Student t, n − 1 df); effects are paired by seed.`,
+    '',
+  );
   lines.push('## Accuracy (%)', '');
-  lines.push('| activation | KD | service | twin | twin − service |');
-  lines.push('|---|---|---|---|---|');
+  lines.push(`| activation | KD | service | ${variants.map(label).join(' | ')} |`);
+  lines.push(`|---|---|---|${variants.map(() => '---|').join('')}`);
+  const cell = (xs: number[]) => {
+    const m = summary(xs);
+    return `${pp(m.mean)} ± ${pp(m.halfWidth)}`;
+  };
   for (const [activation] of ACTIVATIONS) {
     for (const kd of [false, true]) {
-      const s = summary(acc(sides.service, activation, kd));
-      const t = summary(acc(sides.twin, activation, kd));
       lines.push(
-        `| ${activation} | ${kd ? 'α 0.7' : 'none'} | ${pp(s.mean)} ± ${pp(s.halfWidth)} | ${pp(t.mean)} ± ${pp(t.halfWidth)} | ${pp(t.mean - s.mean, true)} |`,
+        `| ${activation} | ${kd ? 'α 0.7' : 'none'} | ${cell(acc(r.service, activation, kd))} | ${variants.map((v) => cell(acc(r.twin[v] ?? [], activation, kd))).join(' | ')} |`,
       );
     }
   }
-  lines.push('', '## Effects (percentage points, paired by seed, mean ± 95% CI)', '');
-  lines.push('| effect | within | service | twin | service − twin | agree? |');
-  lines.push('|---|---|---|---|---|---|');
-  const effect = (
-    name: string,
-    within: string,
-    a: (side: SideResult[]) => number[],
-    b: (side: SideResult[]) => number[],
-  ) => {
-    const s = pairedDifference(a(sides.service), b(sides.service));
-    const t = pairedDifference(a(sides.twin), b(sides.twin));
-    // Both sides share each seed's data order, so the effects pair by seed too.
-    const gap = pairedDifference(s.differences, t.differences);
-    const sameSign = Math.sign(s.mean) === Math.sign(t.mean);
-    const inside = Math.abs(gap.mean) <= gap.halfWidth;
-    const verdict =
-      sameSign && inside
-        ? 'yes'
-        : `**no** (${sameSign ? 'same sign' : 'opposite signs'}, ${inside ? 'gap within' : 'gap outside'} its CI)`;
-    lines.push(
-      `| ${name} | ${within} | ${pp(s.mean, true)} ± ${pp(s.halfWidth)} | ${pp(t.mean, true)} ± ${pp(t.halfWidth)} | ${pp(gap.mean, true)} ± ${pp(gap.halfWidth)} | ${verdict} |`,
-    );
-  };
-  for (const kd of [false, true]) {
-    effect(
-      'LMA − ReLU',
-      kd ? 'KD' : 'no KD',
-      (x) => acc(x, 'lma-8', kd),
-      (x) => acc(x, 'relu', kd),
-    );
+  const effects: Array<[string, string, (x: SideResult[]) => number[], (x: SideResult[]) => number[]]> = [
+    ...[false, true].map(
+      (kd) =>
+        [
+          'LMA − ReLU',
+          kd ? 'KD' : 'no KD',
+          (x: SideResult[]) => acc(x, 'lma-8', kd),
+          (x: SideResult[]) => acc(x, 'relu', kd),
+        ] as [string, string, (x: SideResult[]) => number[], (x: SideResult[]) => number[]],
+    ),
+    ...ACTIVATIONS.map(
+      ([activation]) =>
+        [
+          'KD − none',
+          activation,
+          (x: SideResult[]) => acc(x, activation, true),
+          (x: SideResult[]) => acc(x, activation, false),
+        ] as [string, string, (x: SideResult[]) => number[], (x: SideResult[]) => number[]],
+    ),
+  ];
+  for (const v of variants) {
+    const twin = r.twin[v] ?? [];
+    lines.push('', `## Effects, service vs ${label(v)} (percentage points, paired by seed, mean ± 95% CI)`, '');
+    lines.push(`| effect | within | service | ${label(v)} | service − ${label(v)} | agree? |`);
+    lines.push('|---|---|---|---|---|---|');
+    for (const [name, within, a, b] of effects) {
+      const s = pairedDifference(a(r.service), b(r.service));
+      const t = pairedDifference(a(twin), b(twin));
+      // Both sides share each seed's data order, so the effects pair by seed too.
+      const gap = pairedDifference(s.differences, t.differences);
+      const sameSign = Math.sign(s.mean) === Math.sign(t.mean);
+      const inside = Math.abs(gap.mean) <= gap.halfWidth;
+      const verdict =
+        sameSign && inside
+          ? 'yes'
+          : `**no** (${sameSign ? 'same sign' : 'opposite signs'}, ${inside ? 'gap within' : 'gap outside'} its CI)`;
+      lines.push(
+        `| ${name} | ${within} | ${pp(s.mean, true)} ± ${pp(s.halfWidth)} | ${pp(t.mean, true)} ± ${pp(t.halfWidth)} | ${pp(gap.mean, true)} ± ${pp(gap.halfWidth)} | ${verdict} |`,
+      );
+    }
   }
-  for (const [activation] of ACTIVATIONS) {
-    effect(
-      'KD − none',
-      activation,
-      (x) => acc(x, activation, true),
-      (x) => acc(x, activation, false),
-    );
-  }
+  const ids = [...new Set([...r.service, ...Object.values(r.twin).flat()].map((x) => x.id))];
   lines.push(
     '',
     '"Agree": the same sign on both sides, and the 95% CI of the gap (service − twin, paired by seed) contains 0.',
     '',
     '## Per run (accuracy %)',
     '',
-    '| run | service | twin |',
-    '|---|---|---|',
-    ...jobs.map(
-      (j) =>
-        `| ${j.id} | ${pp(r.service.find((x) => x.id === j.id)?.accuracy ?? Number.NaN)} | ${pp(r.twin.find((x) => x.id === j.id)?.accuracy ?? Number.NaN)} |`,
+    `| run | service | ${variants.map(label).join(' | ')} |`,
+    `|---|---|${variants.map(() => '---|').join('')}`,
+    ...ids.map(
+      (id) =>
+        `| ${id} | ${pp(r.service.find((x) => x.id === id)?.accuracy ?? Number.NaN)} | ${variants.map((v) => pp(r.twin[v]?.find((x) => x.id === id)?.accuracy ?? Number.NaN)).join(' | ')} |`,
     ),
     '',
   );

@@ -54,8 +54,9 @@ LMA_EPS, LMA_MOMENTUM = 1e-5, 0.99
 class BatchNorm(nn.Module):
     """Channels on dim 1; running <- momentum running + (1 - momentum) batch with the population variance."""
 
-    def __init__(self, channels):
+    def __init__(self, channels, unbiased_running=False):
         super().__init__()
+        self.unbiased_running = unbiased_running
         self.gamma = nn.Parameter(torch.ones(channels))
         self.beta = nn.Parameter(torch.zeros(channels))
         self.register_buffer("moving_mean", torch.zeros(channels))
@@ -68,8 +69,12 @@ class BatchNorm(nn.Module):
             mean = x.mean(dim=dims)
             var = ((x - mean.view(shape)) ** 2).mean(dim=dims)
             with torch.no_grad():
+                running = var.detach()
+                if self.unbiased_running:  # torch.nn.BatchNorm's convention
+                    m = x.numel() // x.shape[1]
+                    running = running * m / max(1, m - 1)
                 self.moving_mean.mul_(BN_MOMENTUM).add_(mean.detach() * (1 - BN_MOMENTUM))
-                self.moving_variance.mul_(BN_MOMENTUM).add_(var.detach() * (1 - BN_MOMENTUM))
+                self.moving_variance.mul_(BN_MOMENTUM).add_(running * (1 - BN_MOMENTUM))
         else:
             mean, var = self.moving_mean, self.moving_variance
         scale = self.gamma / torch.sqrt(var + BN_EPS)
@@ -77,9 +82,9 @@ class BatchNorm(nn.Module):
 
 
 class LMA(nn.Module):
-    def __init__(self, k, momentum=LMA_MOMENTUM):
+    def __init__(self, k, momentum=LMA_MOMENTUM, unbiased=False):
         super().__init__()
-        self.k, self.momentum = k, momentum
+        self.k, self.momentum, self.unbiased = k, momentum, unbiased
         self.alpha = nn.Parameter(torch.tensor([0.0 if j < k // 2 else 1.0 for j in range(k)]))
         self.beta = nn.Parameter(torch.zeros(k))
         self.register_buffer("running_mean", torch.zeros(1))
@@ -90,7 +95,7 @@ class LMA(nn.Module):
             with torch.no_grad():
                 d = x.detach().double()
                 mean = d.mean().float().view(1)
-                std = d.std(unbiased=False).float().view(1)
+                std = d.std(unbiased=self.unbiased).float().view(1)
                 self.running_mean.mul_(self.momentum).add_(mean * (1 - self.momentum))
                 self.running_std.mul_(self.momentum).add_(std * (1 - self.momentum))
         else:
@@ -106,9 +111,9 @@ class LMA(nn.Module):
 class Net(nn.Module):
     """packages/ml's buildModel for a ModelSpec (relu or lma; MLP or CNN), layers named as the service's."""
 
-    def __init__(self, spec, shape=(28, 28, 1), classes=10):
+    def __init__(self, spec, shape=(28, 28, 1), classes=10, variant="exact"):
         super().__init__()
-        self.spec = spec
+        self.spec, self.variant = spec, variant
         act = spec["activation"]
         self.act = act if isinstance(act, str) else act["name"]
         self.segments = 8 if isinstance(act, str) else act.get("segments", 8)
@@ -159,14 +164,14 @@ class Net(nn.Module):
     def _norm_act(self, channels):
         if self.bn:
             name = self._name("batch_normalization")
-            self.add_module(name, BatchNorm(channels))
+            self.add_module(name, BatchNorm(channels, unbiased_running=self.variant == "torch-defaults"))
             self.steps.append(("layer", name))
         if self.act == "relu":
             self._name("relu")
             self.steps.append(("relu", None))
         elif self.act == "lma":
             name = self._name("lma")
-            self.add_module(name, LMA(self.segments))
+            self.add_module(name, LMA(self.segments, unbiased=self.variant == "torch-defaults"))
             self.steps.append(("layer", name))
         else:
             raise ValueError(f"activation {self.act} is not in the twin")
@@ -184,8 +189,15 @@ class Net(nn.Module):
         return x
 
     def init_weights(self, generator):
-        """tfjs's initialisation scheme: glorot-uniform kernels, zero biases (BN and LMA init in their modules)."""
+        """tfjs's initialisation scheme: glorot-uniform kernels, zero biases (BN and LMA init in their modules).
+        Variant torch-defaults: torch's own (kaiming-uniform a=sqrt(5) weights and U(+-1/sqrt(fan_in)) biases)."""
         for name, m in self.named_children():
+            if self.variant == "torch-defaults" and isinstance(m, (nn.Conv2d, nn.Linear)):
+                bound = 1 / math.sqrt(m.weight[0].numel())
+                with torch.no_grad():
+                    m.weight.uniform_(-bound, bound, generator=generator)  # = kaiming_uniform_(a=sqrt(5))
+                    m.bias.uniform_(-bound, bound, generator=generator)
+                continue
             if isinstance(m, (nn.Conv2d, nn.Linear)):
                 fan_out, fan_in = m.weight.shape[0], m.weight.shape[1]
                 rf = m.weight[0][0].numel()
@@ -247,7 +259,9 @@ def kd_loss(logits, labels, teacher, alpha, temperature):
 
 
 def make_optimizer(model, spec):
-    decayed = {id(p) for p in model.decayed()}
+    # torch-defaults: weight_decay on every parameter, as torch.optim applies it and the official code used it.
+    every = getattr(model, "variant", "exact") == "torch-defaults"
+    decayed = {id(p) for p in (model.parameters() if every else model.decayed())}
     wd = spec.get("weightDecay", 0.0)
     groups = [
         {"params": [p for p in model.parameters() if id(p) in decayed], "weight_decay": wd},
@@ -352,28 +366,32 @@ def accuracy(model, data):
     return (predict(model, data["test_x"]).argmax(-1) == data["test_y"]).float().mean().item()
 
 
-def build(spec, seed):
-    model = Net(spec)
+def build(spec, seed, variant="exact"):
+    model = Net(spec, variant=variant)
     model.init_weights(torch.Generator().manual_seed(seed))
     return model
 
 
 def run_jobs(path):
+    """Per variant: the teacher once, then every student job against its logits; one JSON line per run."""
     jobs = json.load(open(path))
     data = load_data(jobs["data"])
-    t0, c0 = time.time(), time.process_time()
-    teacher = build(jobs["teacher"]["model"], jobs["teacher"]["seed"])
-    train(teacher, data, jobs["teacher"]["train"], jobs["teacher"]["seed"], None, None)
-    teacher_logits = predict(teacher, data["train_x"])
-    print(json.dumps({"teacher": True, "accuracy": accuracy(teacher, data), "seconds": time.time() - t0,
-                      "cpuSeconds": time.process_time() - c0}), flush=True)
-    for job in jobs["students"]:
+    print(json.dumps({"torch": torch.__version__}), flush=True)
+    for variant in jobs.get("variants", ["exact"]):
         t0, c0 = time.time(), time.process_time()
-        model = build(job["model"], job["seed"])
-        distill = job.get("distill")
-        train(model, data, job["train"], job["seed"], teacher_logits if distill else None, distill)
-        print(json.dumps({"id": job["id"], "accuracy": accuracy(model, data), "seconds": time.time() - t0,
-                          "cpuSeconds": time.process_time() - c0}), flush=True)
+        spec = jobs["teacher"]
+        teacher = build(spec["model"], spec["seed"], variant)
+        train(teacher, data, spec["train"], spec["seed"], None, None)
+        teacher_logits = predict(teacher, data["train_x"])
+        print(json.dumps({"variant": variant, "id": "teacher", "accuracy": accuracy(teacher, data),
+                          "seconds": time.time() - t0, "cpuSeconds": time.process_time() - c0}), flush=True)
+        for job in jobs["students"]:
+            t0, c0 = time.time(), time.process_time()
+            model = build(job["model"], job["seed"], variant)
+            distill = job.get("distill")
+            train(model, data, job["train"], job["seed"], teacher_logits if distill else None, distill)
+            print(json.dumps({"variant": variant, "id": job["id"], "accuracy": accuracy(model, data),
+                              "seconds": time.time() - t0, "cpuSeconds": time.process_time() - c0}), flush=True)
 
 
 def read_f32(folder, entry):
