@@ -1,17 +1,23 @@
 /**
- * bench:lma — the LMA paper's question at our scale (docs/LMA.md, issue 3): on Fashion-MNIST, one teacher, tiny
- * MLP and CNN students with relu, prelu, swish, aplu-8 and lma-8, with KD (α 0.7, T 2) and without (α 0), in
- * fp32, 8- and 4-bit PTQ and 4-bit QAT, several seeds. Writes a markdown report (mean ± std accuracy, bytes, the
- * LMA − ReLU gaps) and the raw per-run results as JSON lines.
+ * bench:lma — does LMA beat ReLU for tiny KD students on Fashion-MNIST, and which LMA statistics mode should be
+ * the default? The paper's recipe (docs/LMA.md): SGD lr 0.01 momentum 0.9, the rate halved on plateau, weight
+ * decay 2.2e-4 on every parameter (the official code's scope), batch 64, KD α 0.7 T 2; baselines as the official
+ * code builds them (PReLU one slope per layer, Swish β per unit, APLU random init). Every student is also
+ * quantized after training (PTQ 8 and 4 bits, every weight tensor quantized).
  *
- * Grid (pruned to fit ~25 minutes on 2 shared cores): KD students at every size, each then PTQ-8 and PTQ-4;
- * the no-KD and QAT-4 axes on the smallest MLP and CNN only. Jobs go to `--jobs` worker processes (tfjs-wasm is
- * single-threaded): the no-KD jobs first, while this process trains the teacher, then the KD and QAT jobs in
- * seed order, so a run cut short by `--budget-min` loses the last seed's jobs first (the report lists them).
+ * The design is paired: one seed gives every activation the same initial kernels (seeded by layer name) and the
+ * same data order, so comparisons are on the per-seed differences (paired t-test, 95% CI), not on two
+ * independent means. The three LMA statistics modes also train identically (the plateau schedule observes the
+ * training loss, which uses batch statistics), so their differences are the inference effect alone.
  *
- * Run: `npm run bench:lma -- [--rows 6000] [--epochs 2] [--test 5000] [--seeds 3] [--jobs 2] [--budget-min 25]
- *       [--out bench/results/lma.md] [--resume earlier-runs.jsonl] [--quick]` (--quick: 1,000 rows, 1 epoch, 1 seed:
- * a smoke test; --resume keeps an earlier run's results — same settings — and runs only the missing jobs).
+ * Grid: MLP 784-8-8-10 with every activation, CNN c4-c8 with ReLU and the three LMA modes, all with BatchNorm and
+ * KD; MLP ReLU and LMA without KD fill the time the teacher trains. Jobs run on `--jobs` worker processes
+ * (tfjs-wasm is single-threaded), in seed order, so a run cut by `--budget-min` loses the last seeds first.
+ *
+ * Run: `npm run bench:lma -- [--rows 20000] [--epochs 4] [--test 10000] [--seeds 5] [--jobs 2] [--budget-min 40]
+ *       [--out bench/results/lma.md] [--resume earlier-runs.jsonl] [--quick]`
+ * (--quick: 1,000 rows, 1 epoch, 2 seeds, a smoke test; --resume keeps the results of an earlier run with the same
+ * settings and runs only the missing jobs.)
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,7 +25,18 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { executeRun, initBackend, type ModelArtifact } from '@distillery/ml';
-import type { ActivationSpec, DatasetSpec, ModelSpec, RunConfig, TrainSpec } from '@distillery/spec';
+import {
+  type ActivationSpec,
+  canonicalHash,
+  comparisonVerdict,
+  type DatasetSpec,
+  describeSample,
+  formatP,
+  type ModelSpec,
+  pairedComparison,
+  type RunConfig,
+  type TrainSpec,
+} from '@distillery/spec';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
@@ -28,101 +45,96 @@ const option = (name: string, fallback: string) => {
   return i >= 0 && args[i + 1] !== undefined ? (args[i + 1] as string) : fallback;
 };
 const quick = flag('quick');
-const rows = Number(option('rows', quick ? '1000' : '6000'));
-const epochs = Number(option('epochs', quick ? '1' : '2'));
-const seedCount = Number(option('seeds', quick ? '1' : '3'));
+const rows = Number(option('rows', quick ? '1000' : '20000'));
+const epochs = Number(option('epochs', quick ? '1' : '4'));
+const seedCount = Number(option('seeds', quick ? '2' : '5'));
 const jobsWanted = Number(option('jobs', '2'));
-const budgetMin = Number(option('budget-min', '25'));
+const budgetMin = Number(option('budget-min', '40'));
+const testRows = Number(option('test', quick ? '1000' : '10000'));
 const out = option('out', quick ? join(tmpdir(), 'distillery-lma-quick.md') : 'bench/results/lma.md');
-/** JSON lines of an earlier run with the same settings: its jobs are kept, not run again (deterministic runs). */
+/** JSON lines of an earlier run: results with the same settings are kept, not run again (runs are deterministic). */
 const resumeFrom = option('resume', '');
 
-const testRows = Number(option('test', quick ? '1000' : '5000'));
 const dataset: DatasetSpec = { name: 'fashion-mnist', limit: { train: rows, test: testRows } };
+/** The paper's recipe. No validation hold-out: the plateau is on the training loss (see the header). */
 const studentTrain: TrainSpec = {
   epochs,
   batchSize: 64,
-  optimizer: { name: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 2.2e-4 },
-  schedule: { name: 'cosine' },
+  optimizer: { name: 'sgd', lr: 0.01, momentum: 0.9, weightDecay: 2.2e-4, weightDecayOn: 'all' },
+  schedule: { name: 'plateau', patience: 1, factor: 0.5 },
 };
-const teacherSpec: ModelSpec = {
-  family: 'cnn',
-  channels: [16, 32],
-  dense: [128],
-  activation: 'relu',
-  batchNorm: true,
-};
+const teacherSpec: ModelSpec = { family: 'cnn', channels: [16, 32], dense: [128], activation: 'relu', batchNorm: true };
 const teacherTrain: TrainSpec = {
-  epochs: quick ? 1 : 3,
+  epochs: quick ? 1 : 2,
   batchSize: 64,
   optimizer: { name: 'adam', lr: 0.002 },
   schedule: { name: 'cosine' },
 };
 const KD = { temperature: 2, alpha: 0.7 } as const;
-/** Every tensor quantized: with 'first-last' a tiny MLP would keep ~97% of its weights (the first kernel) float. */
-const quantize = (method: 'ptq' | 'qat', bits: 4 | 8) =>
-  ({ method, bits, bucketSize: 256, keepFloat: 'none' }) as const;
+/** Every weight tensor quantized, so the bytes and the accuracy loss are those of a fully quantized student. */
+const quantize = (bits: 4 | 8) => ({ method: 'ptq', bits, bucketSize: 256, keepFloat: 'none' }) as const;
 
-const ACTIVATIONS: Array<[string, ActivationSpec]> = [
-  ['relu', 'relu'],
-  ['prelu', 'prelu'],
-  ['swish', 'swish'],
-  ['aplu-8', { name: 'aplu', segments: 8 }],
-  ['lma-8', { name: 'lma', segments: 8 }],
-];
-const SIZES: Array<{ size: string; smallest: boolean; model: (a: ActivationSpec) => ModelSpec }> = [
-  {
-    size: 'MLP 784-8-8-10',
-    smallest: true,
+const lma = (statistics: 'moving-average' | 'bias-corrected' | 'recalibrate'): ActivationSpec => ({
+  name: 'lma',
+  segments: 8,
+  statistics,
+});
+/** Label → activation. The baselines are the official code's variants. */
+const ACTIVATIONS: Record<string, ActivationSpec> = {
+  relu: 'relu',
+  'prelu (1/layer)': { name: 'prelu', slopes: 'layer' },
+  'swish (β/unit)': { name: 'swish', beta: 'unit' },
+  'aplu-8 (random)': { name: 'aplu', segments: 8, init: 'random' },
+  'lma-8 moving-average': lma('moving-average'),
+  'lma-8 bias-corrected': lma('bias-corrected'),
+  'lma-8 recalibrate': lma('recalibrate'),
+};
+const LMA_MODES = ['lma-8 moving-average', 'lma-8 bias-corrected', 'lma-8 recalibrate'] as const;
+const SIZES: Record<string, { model: (a: ActivationSpec) => ModelSpec; activations: string[]; noKd: string[] }> = {
+  'MLP 784-8-8-10': {
     model: (a) => ({ family: 'mlp', hidden: [8, 8], activation: a, batchNorm: true }),
+    activations: Object.keys(ACTIVATIONS),
+    noKd: ['relu', 'lma-8 recalibrate'],
   },
-  {
-    size: 'MLP 784-32-32-10',
-    smallest: false,
-    model: (a) => ({ family: 'mlp', hidden: [32, 32], activation: a, batchNorm: true }),
-  },
-  {
-    size: 'CNN c4-c8',
-    smallest: true,
+  'CNN c4-c8': {
     model: (a) => ({ family: 'cnn', channels: [4, 8], dense: [], activation: a, batchNorm: true }),
+    activations: ['relu', ...LMA_MODES],
+    noKd: [],
   },
-  {
-    size: 'CNN c8-c16',
-    smallest: false,
-    model: (a) => ({ family: 'cnn', channels: [8, 16], dense: [], activation: a, batchNorm: true }),
-  },
-];
+};
 
 interface Job {
   id: string;
-  kind: 'student' | 'qat';
   size: string;
   activation: string;
   kd: boolean;
   seed: number;
 }
 interface Result extends Job {
+  /** Hash of everything but the job itself: results of other settings are never mixed in by --resume. */
+  settings: string;
   accuracy: number;
   bytes: number;
   parameters: number;
-  ptq?: Record<string, { accuracy: number; bytes: number }>;
+  ptq: Record<'8' | '4', { accuracy: number; bytes: number }>;
   seconds: number;
 }
+const settings = canonicalHash({ dataset, studentTrain, teacherSpec, teacherTrain, KD }).slice(0, 16);
 
 function configOf(job: Job): RunConfig {
-  const size = SIZES.find((s) => s.size === job.size);
-  const act = ACTIVATIONS.find(([name]) => name === job.activation);
-  if (!size || !act) throw new Error(`unknown job ${job.id}`);
+  const size = SIZES[job.size];
+  const activation = ACTIVATIONS[job.activation];
+  if (!size || !activation) throw new Error(`unknown job ${job.id}`);
   return {
-    // No KD (α 0) is plain cross-entropy: run as kind teacher, which needs no parent, so these jobs run while the
-    // teacher trains (a student run with α 0 trains identically but requires the teacher's artifact).
-    kind: job.kind === 'qat' ? 'quantize-qat' : job.kd ? 'student' : 'teacher',
+    // No KD is plain cross-entropy: run as kind teacher, which needs no parent (a student run with α 0 trains
+    // identically but requires the teacher's artifact), so these jobs run while the teacher trains.
+    kind: job.kd ? 'student' : 'teacher',
     dataset,
-    model: size.model(act[1]),
+    model: size.model(activation),
     train: studentTrain,
     seed: job.seed,
     distill: job.kd ? KD : null,
-    quantize: job.kind === 'qat' ? quantize('qat', 4) : null,
+    quantize: null,
   };
 }
 
@@ -131,25 +143,23 @@ async function runJob(job: Job, teacher: ModelArtifact | null): Promise<Result> 
   const config = configOf(job);
   if (job.kd && !teacher) throw new Error(`${job.id} needs the teacher`);
   const outcome = await executeRun({ config, ...(job.kd && teacher ? { parent: teacher } : {}) });
-  const result: Result = {
+  const ptq = {} as Result['ptq'];
+  for (const bits of [8, 4] as const) {
+    const q = await executeRun({
+      config: { ...config, kind: 'quantize-ptq', train: null, quantize: quantize(bits) },
+      parent: outcome.artifact,
+    });
+    ptq[bits] = { accuracy: q.accuracy, bytes: q.bytes };
+  }
+  return {
     ...job,
+    settings,
     accuracy: outcome.accuracy,
     bytes: outcome.bytes,
     parameters: outcome.parameters,
-    seconds: 0,
+    ptq,
+    seconds: (performance.now() - started) / 1000,
   };
-  if (job.kind === 'student') {
-    result.ptq = {};
-    for (const bits of [8, 4] as const) {
-      const ptq = await executeRun({
-        config: { ...config, kind: 'quantize-ptq', train: null, quantize: quantize('ptq', bits) },
-        parent: outcome.artifact,
-      });
-      result.ptq[bits] = { accuracy: ptq.accuracy, bytes: ptq.bytes };
-    }
-  }
-  result.seconds = (performance.now() - started) / 1000;
-  return result;
 }
 
 function readArtifact(dir: string): ModelArtifact {
@@ -181,35 +191,38 @@ if (flag('worker')) {
   await main();
 }
 
+function allJobs(): Job[] {
+  const noKd: Job[] = [];
+  const kd: Job[] = [];
+  for (let seed = 1; seed <= seedCount; seed++) {
+    // CNNs first within a seed: the long jobs start early, the short ones fill the gaps.
+    for (const size of Object.keys(SIZES).sort()) {
+      const spec = SIZES[size] as (typeof SIZES)[string];
+      for (const activation of spec.activations) {
+        kd.push({ id: `${size} ${activation} kd s${seed}`, size, activation, kd: true, seed });
+      }
+      for (const activation of spec.noKd) {
+        noKd.push({ id: `${size} ${activation} no-kd s${seed}`, size, activation, kd: false, seed });
+      }
+    }
+  }
+  return [...noKd, ...kd];
+}
+
 async function main(): Promise<void> {
   const backend = await initBackend('wasm', () => {});
   const startedAt = new Date();
   const started = performance.now();
   const loadBefore = loadavg();
-  const seeds = Array.from({ length: seedCount }, (_, i) => i + 1);
-  const noKd: Job[] = [];
-  const withTeacher: Job[] = [];
-  for (const seed of seeds) {
-    // CNNs first within a seed: the long jobs start early, the short ones fill the gaps.
-    for (const size of [...SIZES].sort((a, b) => (a.size < b.size ? -1 : 1))) {
-      for (const [activation] of ACTIVATIONS) {
-        const base = { size: size.size, activation, seed };
-        withTeacher.push({ ...base, id: `${size.size} ${activation} kd s${seed}`, kind: 'student', kd: true });
-        if (size.smallest) {
-          noKd.push({ ...base, id: `${size.size} ${activation} no-kd s${seed}`, kind: 'student', kd: false });
-          withTeacher.push({ ...base, id: `${size.size} ${activation} qat-4 s${seed}`, kind: 'qat', kd: true });
-        }
-      }
-    }
-  }
   const earlier: Result[] = resumeFrom
     ? readFileSync(resumeFrom, 'utf8')
         .split('\n')
         .filter((l) => l.trim())
         .map((l) => JSON.parse(l) as Result)
+        .filter((r) => r.settings === settings)
     : [];
   const done = new Set(earlier.map((r) => r.id));
-  const jobs = [...noKd, ...withTeacher].filter((j) => !done.has(j.id));
+  const jobs = allJobs().filter((j) => !done.has(j.id));
 
   const jsonl = `${out.replace(/\.md$/, '')}-runs.jsonl`;
   mkdirSync(dirname(out), { recursive: true });
@@ -248,9 +261,8 @@ async function main(): Promise<void> {
               results.push(m.result);
               appendFileSync(jsonl, `${JSON.stringify(m.result)}\n`);
               const r = m.result;
-              const ptq = r.ptq ? `, ptq-8 ${pct(r.ptq[8]?.accuracy)}, ptq-4 ${pct(r.ptq[4]?.accuracy)}` : '';
               console.log(
-                `[${((performance.now() - started) / 60_000).toFixed(1)} min] ${r.id}: ${pct(r.accuracy)}${ptq} (${r.seconds.toFixed(0)} s)`,
+                `[${((performance.now() - started) / 60_000).toFixed(1)} min] ${r.id}: ${pct(r.accuracy)}, ptq-8 ${pct(r.ptq[8].accuracy)}, ptq-4 ${pct(r.ptq[4].accuracy)} (${r.seconds.toFixed(0)} s)`,
               );
             }
             if (m.error) {
@@ -264,7 +276,6 @@ async function main(): Promise<void> {
     ),
   );
 
-  // The teacher trains here while the workers run the no-KD jobs.
   console.log(`teacher: CNN ${JSON.stringify(teacherSpec)} on ${rows} rows, ${teacherTrain.epochs} epochs`);
   const teacher = await executeRun({
     config: {
@@ -280,25 +291,19 @@ async function main(): Promise<void> {
       console.log(`  teacher epoch ${m.epoch}: train loss ${m.trainLoss.toFixed(4)}, ${m.seconds.toFixed(0)} s`),
   });
   const teacherSeconds = (performance.now() - started) / 1000;
-  console.log(`teacher: ${(teacher.accuracy * 100).toFixed(2)}% in ${teacherSeconds.toFixed(0)} s`);
+  console.log(`teacher: ${pct(teacher.accuracy)} in ${teacherSeconds.toFixed(0)} s`);
   for (const f of teacher.artifact.files) writeFileSync(join(dir, f.name), f.data);
   teacherReady = true;
   for (const resume of parked.splice(0)) resume();
   await working;
   rmSync(dir, { recursive: true, force: true });
-  const minutes = (performance.now() - started) / 60_000;
   const report = renderReport({
     backend,
     startedAt,
-    minutes,
+    minutes: (performance.now() - started) / 60_000,
     loadBefore,
     loadAfter: loadavg(),
-    teacher: {
-      accuracy: teacher.accuracy,
-      bytes: teacher.bytes,
-      parameters: teacher.parameters,
-      seconds: teacherSeconds,
-    },
+    teacher: { accuracy: teacher.accuracy, parameters: teacher.parameters, seconds: teacherSeconds },
     results,
     skipped: queue.map((j) => j.id),
     errors,
@@ -314,17 +319,33 @@ function pct(x: number | undefined): string {
   return x === undefined ? '–' : `${(x * 100).toFixed(2)}%`;
 }
 
-function stats(xs: number[]): { mean: number; std: number; n: number } {
-  const n = xs.length;
-  const mean = xs.reduce((a, b) => a + b, 0) / Math.max(1, n);
-  const std = n > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
-  return { mean, std, n };
+type Metric = 'fp32' | 'ptq-8' | 'ptq-4';
+const METRICS: Metric[] = ['fp32', 'ptq-8', 'ptq-4'];
+function metricOf(r: Result, m: Metric): number {
+  return m === 'fp32' ? r.accuracy : r.ptq[m === 'ptq-8' ? '8' : '4'].accuracy;
 }
 
-function cell(xs: number[]): string {
+/** `mean ± std [CI low, high] (n)` in %, from describeSample. */
+function sampleCell(xs: number[]): string {
   if (xs.length === 0) return '–';
-  const s = stats(xs);
-  return `${(s.mean * 100).toFixed(2)} ± ${(s.std * 100).toFixed(2)}${s.n < seedCount ? ` (n=${s.n})` : ''}`;
+  const s = describeSample(xs.map((x) => x * 100));
+  const ci = s.ci95 ? ` [${s.ci95.low.toFixed(2)}, ${s.ci95.high.toFixed(2)}]` : '';
+  return `${s.mean.toFixed(2)} ± ${(s.std ?? 0).toFixed(2)}${ci}`;
+}
+
+/** One paired row: a − b over the seeds both have, in percentage points. */
+function pairedRow(label: string, a: Result[], b: Result[], m: Metric, names: { a: string; b: string }): string {
+  const bySeed = new Map(b.map((r) => [r.seed, r]));
+  const pairs = a.flatMap((r) => {
+    const other = bySeed.get(r.seed);
+    return other ? [{ a: metricOf(r, m) * 100, b: metricOf(other, m) * 100 }] : [];
+  });
+  const c = pairedComparison(pairs);
+  const d = c.meanDifference;
+  const diff = d === null ? '–' : `${d >= 0 ? '+' : ''}${d.toFixed(2)}`;
+  const ci = c.ci95 ? `[${c.ci95.low.toFixed(2)}, ${c.ci95.high.toFixed(2)}]` : '–';
+  const p = c.p === null ? '–' : formatP(c.p).replace(/^= /, '');
+  return `| ${label} | ${m} | ${diff} | ${ci} | ${p} | ${c.n} | ${comparisonVerdict(c, names)} |`;
 }
 
 function renderReport(r: {
@@ -333,7 +354,7 @@ function renderReport(r: {
   minutes: number;
   loadBefore: number[];
   loadAfter: number[];
-  teacher: { accuracy: number; bytes: number; parameters: number; seconds: number };
+  teacher: { accuracy: number; parameters: number; seconds: number };
   results: Result[];
   skipped: string[];
   errors: string[];
@@ -341,102 +362,108 @@ function renderReport(r: {
   workers: number;
   resumed: number;
 }): string {
-  const pick = (f: (x: Result) => boolean) => r.results.filter(f);
-  const of = (size: string, activation: string, kind: Job['kind'], kd: boolean) =>
-    pick((x) => x.size === size && x.activation === activation && x.kind === kind && x.kd === kd);
-  const cpuModel = cpus()[0]?.model ?? 'unknown';
+  const of = (size: string, activation: string, kd = true) =>
+    r.results.filter((x) => x.size === size && x.activation === activation && x.kd === kd);
   const lines: string[] = [];
-  lines.push('# bench:lma — LMA vs baseline activations for tiny KD students on Fashion-MNIST', '');
+  const load = (l: number[]) => l.map((x) => x.toFixed(1)).join('/');
+  lines.push('# bench:lma — LMA vs ReLU (and the official baselines) for tiny KD students on Fashion-MNIST', '');
+  lines.push(`- Command: \`npm run bench:lma${args.length ? ` -- ${args.join(' ')}` : ''}\``);
   lines.push(
-    `- Command: \`npm run bench:lma${args.length ? ` -- ${args.join(' ')}` : ''}\` (= \`npx tsx bench/ml-lma.ts${args.length ? ` ${args.join(' ')}` : ''}\`)`,
-  );
-  lines.push(
-    `- Machine: ${cpus().length} CPUs (nproc), ${cpuModel}, Node ${process.version}, tfjs backend ${r.backend} (single-threaded), ${r.workers} worker processes; load average ${r.loadBefore.map((x) => x.toFixed(1)).join('/')} at start, ${r.loadAfter.map((x) => x.toFixed(1)).join('/')} at end (shared machine).`,
+    `- Machine: ${cpus().length} CPUs (nproc), ${cpus()[0]?.model ?? 'unknown'}, Node ${process.version}, tfjs ${r.backend} (single-threaded), ${r.workers} worker processes at nice 10; load average ${load(r.loadBefore)} at start, ${load(r.loadAfter)} at end (shared with other agents).`,
   );
   lines.push(`- Date: ${r.startedAt.toISOString()}; wall time ${r.minutes.toFixed(1)} min.`);
   lines.push(
-    `- Data: fashion-mnist (packages/ml's fixed 60,000/10,000 split), first ${rows.toLocaleString('en')} training rows, no validation hold-out, ${dataset.limit?.test?.toLocaleString('en')} test rows.`,
+    `- Data: fashion-mnist (packages/ml's seeded 60,000/10,000 split), first ${rows.toLocaleString('en')} training rows (no validation hold-out), first ${testRows.toLocaleString('en')} test rows.`,
   );
   lines.push(
-    `- Teacher: CNN conv16-BN-relu-pool-conv32-BN-relu-pool-fc128-BN-relu-fc10, Adam 0.002 cosine, ${teacherTrain.epochs} epochs: **${pct(r.teacher.accuracy)}**, ${r.teacher.parameters.toLocaleString('en')} parameters, ${r.teacher.bytes.toLocaleString('en')} B (trained in ${r.teacher.seconds.toFixed(0)} s).`,
+    `- Teacher: CNN conv16-BN-relu-pool-conv32-BN-relu-pool-fc128-BN-relu-fc10, Adam 0.002 cosine, ${teacherTrain.epochs} epochs, seed 0: **${pct(r.teacher.accuracy)}**, ${r.teacher.parameters.toLocaleString('en')} parameters (trained in ${r.teacher.seconds.toFixed(0)} s).`,
   );
   lines.push(
-    `- Students: conv/dense → BatchNorm → activation; CNN blocks conv3×3 'same' → BN → act → 2×2 max-pool, then fc10. SGD momentum 0.9, lr 0.05, weight decay 2.2e-4 (kernels), batch 64, cosine schedule, ${epochs} epochs; seeds ${Array.from({ length: seedCount }, (_, i) => i + 1).join(', ')}. KD: α 0.7, T 2; no KD: α 0, plain cross-entropy (run as kind \`teacher\` with the student's model: the same training, no parent needed).`,
+    `- Students (the paper's recipe): dense/conv → BatchNorm → activation; SGD lr 0.01 momentum 0.9, halved when the training loss does not improve for an epoch (plateau, patience 1), weight decay 2.2e-4 on every parameter (\`weightDecayOn: all\`, LMA's slopes towards their ReLU-like start), batch 64, ${epochs} epochs; KD α 0.7, T 2; seeds 1–${seedCount}. Baselines as the official code: PReLU one slope per layer (init 0.25), Swish one β per unit (init 1), APLU-8 random init (a ~ U(−0.5, 0.5), b ~ N(0, 0.5²)).`,
   );
   lines.push(
-    '- Quantization: weights only, uniform min–max per bucket of 256, **every** trainable tensor quantized (`keepFloat: none`; the paper kept the first and last in float, which for these students would leave most weights in float). Bytes = the packed weight payload (weights.bin) as stored: codes + per-bucket scale/offset, float32 running statistics. PTQ quantizes the trained KD student; QAT-4 is quantized distillation from the same teacher.',
+    '- PTQ: weights only, uniform min–max per bucket of 256, every weight tensor quantized (`keepFloat: none`). LMA with `recalibrate` recalibrates after quantizing.',
   );
   lines.push(
-    `- Pruning (to fit the time): KD students at all four sizes with PTQ-8/PTQ-4; no-KD and QAT-4 only for the smallest MLP (8-8) and CNN (c4-c8). Accuracies: mean ± sample std over seeds, %, on the test rows.`,
+    '- Statistics: mean ± sample std [95% CI, Student t] over seeds, in %. Comparisons are paired on seed (same initial kernels and data order): mean of the per-seed differences a − b in percentage points, its 95% CI, the two-sided paired t-test p, n pairs (packages/spec `pairedComparison`, `comparisonVerdict`).',
   );
-  if (resumeFrom) {
-    lines.push(
-      `- Completed in two sessions: this one ran the ${r.results.length - r.resumed} jobs the first (same settings, same deterministic teacher) had not reached within its budget; wall time above is this session's.`,
-    );
-  }
-  if (r.skipped.length) lines.push(`- **Not run (time budget of ${budgetMin} min reached):** ${r.skipped.join('; ')}.`);
+  if (r.resumed) lines.push(`- Resumed: ${r.resumed} results kept from \`${resumeFrom}\` (same settings ${settings}).`);
+  if (r.skipped.length) lines.push(`- **Not run (budget of ${budgetMin} min reached):** ${r.skipped.join('; ')}.`);
   if (r.errors.length) lines.push(`- **Errors:** ${r.errors.map((e) => e.split('\n')[0]).join('; ')}`);
-  lines.push(`- Raw results: \`${r.jsonl}\`.`, '');
+  lines.push(`- Raw results (one line per student, with its PTQ variants): \`${r.jsonl}\`.`, '');
 
-  lines.push('## KD students: fp32 and PTQ', '');
-  lines.push('| student | activation | params | fp32 B | fp32 acc % | PTQ-8 acc % | PTQ-8 B | PTQ-4 acc % | PTQ-4 B |');
+  lines.push('## Accuracy (KD students)', '');
+  lines.push('| student | activation | params | fp32 B | fp32 % | PTQ-8 % | PTQ-4 % | PTQ-4 B | n |');
   lines.push('|---|---|---|---|---|---|---|---|---|');
-  for (const { size } of SIZES) {
-    for (const [activation] of ACTIVATIONS) {
-      const rs = of(size, activation, 'student', true);
-      if (rs.length === 0) continue;
+  for (const [size, spec] of Object.entries(SIZES)) {
+    for (const activation of spec.activations) {
+      const rs = of(size, activation);
+      if (!rs.length) continue;
       const first = rs[0] as Result;
+      const cells = METRICS.map((m) => sampleCell(rs.map((x) => metricOf(x, m))));
       lines.push(
-        `| ${size} | ${activation} | ${first.parameters} | ${first.bytes} | ${cell(rs.map((x) => x.accuracy))} | ${cell(rs.map((x) => x.ptq?.[8]?.accuracy ?? Number.NaN))} | ${first.ptq?.[8]?.bytes ?? '–'} | ${cell(rs.map((x) => x.ptq?.[4]?.accuracy ?? Number.NaN))} | ${first.ptq?.[4]?.bytes ?? '–'} |`,
+        `| ${size} | ${activation} | ${first.parameters} | ${first.bytes} | ${cells.join(' | ')} | ${first.ptq[4].bytes} | ${rs.length} |`,
       );
     }
   }
-  lines.push('', '## Smallest students: KD vs no KD, PTQ-4 vs QAT-4', '');
-  lines.push('| student | activation | no KD fp32 % | KD fp32 % | KD gain (pp) | PTQ-4 % | QAT-4 % | QAT-4 B |');
-  lines.push('|---|---|---|---|---|---|---|---|');
-  for (const { size, smallest } of SIZES) {
-    if (!smallest) continue;
-    for (const [activation] of ACTIVATIONS) {
-      const kd = of(size, activation, 'student', true);
-      const noKd = of(size, activation, 'student', false);
-      const qat = of(size, activation, 'qat', true);
-      if (kd.length + noKd.length + qat.length === 0) continue;
-      const gain =
-        kd.length && noKd.length
-          ? ((stats(kd.map((x) => x.accuracy)).mean - stats(noKd.map((x) => x.accuracy)).mean) * 100).toFixed(2)
-          : '–';
+  const header = ['| comparison | accuracy | mean diff (pp) | 95% CI | p | n | verdict |', '|---|---|---|---|---|---|---|'];
+  lines.push('', '## LMA-8 − ReLU, paired on seed', '', ...header);
+  for (const [size, spec] of Object.entries(SIZES)) {
+    for (const mode of LMA_MODES) {
+      if (!spec.activations.includes(mode)) continue;
+      for (const m of METRICS) {
+        lines.push(pairedRow(`${size}: ${mode} − relu`, of(size, mode), of(size, 'relu'), m, { a: 'LMA', b: 'ReLU' }));
+      }
+    }
+  }
+  lines.push('', '## LMA statistics modes, paired on seed (same trained weights, different inference μ/σ)', '');
+  lines.push(...header);
+  const modePairs: Array<[string, string]> = [
+    ['lma-8 recalibrate', 'lma-8 moving-average'],
+    ['lma-8 bias-corrected', 'lma-8 moving-average'],
+    ['lma-8 recalibrate', 'lma-8 bias-corrected'],
+  ];
+  for (const size of Object.keys(SIZES)) {
+    for (const [a, b] of modePairs) {
+      for (const m of METRICS) {
+        const names = { a: a.replace('lma-8 ', ''), b: b.replace('lma-8 ', '') };
+        lines.push(pairedRow(`${size}: ${names.a} − ${names.b}`, of(size, a), of(size, b), m, names));
+      }
+    }
+  }
+  lines.push('', '## LMA-8 (recalibrate) − the official baselines, paired on seed (MLP 784-8-8-10)', '', ...header);
+  for (const baseline of ['prelu (1/layer)', 'swish (β/unit)', 'aplu-8 (random)']) {
+    for (const m of METRICS) {
+      const size = 'MLP 784-8-8-10';
       lines.push(
-        `| ${size} | ${activation} | ${cell(noKd.map((x) => x.accuracy))} | ${cell(kd.map((x) => x.accuracy))} | ${gain} | ${cell(kd.map((x) => x.ptq?.[4]?.accuracy ?? Number.NaN))} | ${cell(qat.map((x) => x.accuracy))} | ${qat[0]?.bytes ?? '–'} |`,
+        pairedRow(`lma-8 recalibrate − ${baseline}`, of(size, 'lma-8 recalibrate'), of(size, baseline), m, {
+          a: 'LMA',
+          b: baseline,
+        }),
       );
     }
   }
-  lines.push('', '## LMA-8 − ReLU (percentage points; ± combines both stds / √n)', '');
-  lines.push('| student | bytes LMA / ReLU (fp32) | fp32 KD | PTQ-8 | PTQ-4 | QAT-4 | fp32 no KD |');
-  lines.push('|---|---|---|---|---|---|---|');
-  for (const { size, smallest } of SIZES) {
-    const gap = (f: (x: Result) => number, kind: Job['kind'], kd: boolean) => {
-      const a = of(size, 'lma-8', kind, kd).map(f);
-      const b = of(size, 'relu', kind, kd).map(f);
-      if (!a.length || !b.length) return '–';
-      const sa = stats(a);
-      const sb = stats(b);
-      const se = Math.sqrt(sa.std ** 2 / sa.n + sb.std ** 2 / sb.n);
-      const d = sa.mean - sb.mean;
-      return `${d >= 0 ? '+' : ''}${(d * 100).toFixed(2)} ± ${(se * 100).toFixed(2)}`;
-    };
-    const lma = of(size, 'lma-8', 'student', true)[0];
-    const relu = of(size, 'relu', 'student', true)[0];
-    lines.push(
-      `| ${size} | ${lma?.bytes ?? '–'} / ${relu?.bytes ?? '–'} | ${gap((x) => x.accuracy, 'student', true)} | ${gap((x) => x.ptq?.[8]?.accuracy ?? Number.NaN, 'student', true)} | ${gap((x) => x.ptq?.[4]?.accuracy ?? Number.NaN, 'student', true)} | ${smallest ? gap((x) => x.accuracy, 'qat', true) : 'not run'} | ${smallest ? gap((x) => x.accuracy, 'student', false) : 'not run'} |`,
-    );
+  lines.push('', '## KD − no KD, paired on seed (MLP 784-8-8-10)', '', ...header);
+  for (const [size, spec] of Object.entries(SIZES)) {
+    for (const activation of spec.noKd) {
+      lines.push(
+        pairedRow(`${size} ${activation}: KD − no KD`, of(size, activation), of(size, activation, false), 'fp32', {
+          a: 'KD',
+          b: 'no KD',
+        }),
+      );
+    }
   }
-  const totalSeconds = r.results.reduce((s, x) => s + x.seconds, 0);
+  const seconds = (size: string) => {
+    const rs = r.results.filter((x) => x.size === size);
+    return rs.length ? (rs.reduce((s, x) => s + x.seconds, 0) / rs.length).toFixed(0) : '–';
+  };
+  const total = r.results.reduce((s, x) => s + x.seconds, 0);
   lines.push(
     '',
-    `Run time per job (s, training + evaluations, incl. PTQ): ${SIZES.map(({ size }) => {
-      const rs = pick((x) => x.size === size);
-      return `${size} ${rs.length ? (rs.reduce((s, x) => s + x.seconds, 0) / rs.length).toFixed(0) : '–'}`;
-    }).join(', ')}; ${r.results.length} jobs, ${(totalSeconds / 60).toFixed(1)} worker-minutes.`,
+    `Time per job (s, training + PTQ evaluations): ${Object.keys(SIZES)
+      .map((s) => `${s} ${seconds(s)}`)
+      .join(', ')}; ${r.results.length} jobs, ${(total / 60).toFixed(1)} worker-minutes + teacher ${(r.teacher.seconds / 60).toFixed(1)} min.`,
     '',
   );
   return lines.join('\n');

@@ -1,45 +1,123 @@
 import { z } from 'zod';
 
-/** Activations without parameters of their own to configure. */
+/** Activations that may be written as a bare name (`relu`); the segmented ones need `segments`. */
 export const SIMPLE_ACTIVATIONS = ['relu', 'prelu', 'swish'] as const;
 /** Piecewise-linear activations configured by their number of segments (LMA.md: k = 8 in the paper). */
 export const SEGMENTED_ACTIVATIONS = ['aplu', 'lma'] as const;
 export const ACTIVATION_NAMES = [...SIMPLE_ACTIVATIONS, ...SEGMENTED_ACTIVATIONS] as const;
 export type ActivationName = (typeof ACTIVATION_NAMES)[number];
 
-export const SegmentedActivation = z
-  .strictObject({
-    name: z.enum(SEGMENTED_ACTIVATIONS),
-    /** k: number of linear pieces. LMA-k has 2k parameters per layer; APLU-k has k−2 hinges per unit. */
-    segments: z.int().min(2).max(64),
-  })
-  .describe('A piecewise-linear activation with k segments, e.g. { name: lma, segments: 8 }');
+/**
+ * Where LMA's μ and σ for inference come from (training always uses the batch's own):
+ * - `moving-average`: the paper's exponential moving average, momentum 0.99, started at μ = 0, σ = 1. After N
+ *   steps it still carries 0.99^N of the start (~18% after 170 steps).
+ * - `bias-corrected`: the same average with the start divided out as Adam corrects its moments,
+ *   (running − m^t·start) / (1 − m^t); the step count t is saved with the weights (`lma_i/steps`).
+ * - `recalibrate`: the moving average while training (so validation during training sees it), then one pass
+ *   over the training rows at the end, in inference mode with the final weights, that sets μ and σ to the
+ *   exact mean and standard deviation of each LMA layer's input over the pass (layer by layer, each with the
+ *   earlier layers already recalibrated).
+ */
+export const LMA_STATISTICS = ['moving-average', 'bias-corrected', 'recalibrate'] as const;
+export type LmaStatistics = (typeof LMA_STATISTICS)[number];
+/**
+ * What an LMA activation without `statistics` means. Run configurations stored before the option existed have
+ * none and were trained this way, so this never changes; new sweeps write their choice explicitly
+ * (`SWEEP_LMA_STATISTICS`).
+ */
+export const LEGACY_LMA_STATISTICS: LmaStatistics = 'moving-average';
+
+/** PReLU slopes: one per channel / unit (the default), or one for the whole layer (the official code's `nn.PReLU()`). */
+export const PRELU_SLOPES = ['channel', 'layer'] as const;
+export type PreluSlopes = (typeof PRELU_SLOPES)[number];
+/** Swish's trainable β: one for the whole layer (the default), or one per unit / channel (the official code). */
+export const SWISH_BETAS = ['layer', 'unit'] as const;
+export type SwishBetas = (typeof SWISH_BETAS)[number];
+/**
+ * APLU's initial hinges: `relu` starts as ReLU (slopes 0, hinge locations spread evenly over [−1, 1]; the
+ * default); `random` is the official code's draw (slopes uniform on [−0.5, 0.5], locations normal with mean 0 and
+ * standard deviation 0.5), seeded by the run's seed.
+ */
+export const APLU_INITS = ['relu', 'random'] as const;
+export type ApluInit = (typeof APLU_INITS)[number];
+
+const Segments = z
+  .int()
+  .min(2)
+  .max(64)
+  .describe('k: number of linear pieces. LMA-k has 2k parameters per layer; APLU-k has k−2 hinges per unit.');
+
+export const ReluActivation = z.strictObject({ name: z.literal('relu') });
+export const PreluActivation = z.strictObject({
+  name: z.literal('prelu'),
+  /** @defaultValue 'channel'; the official code uses 'layer' */
+  slopes: z.enum(PRELU_SLOPES).optional().describe("One slope per channel (default) or per layer (official code's)."),
+});
+export const SwishActivation = z.strictObject({
+  name: z.literal('swish'),
+  /** @defaultValue 'layer'; the official code uses 'unit' */
+  beta: z.enum(SWISH_BETAS).optional().describe("One trainable β per layer (default) or per unit (official code's)."),
+});
+export const ApluActivation = z.strictObject({
+  name: z.literal('aplu'),
+  segments: Segments,
+  /** @defaultValue 'relu'; the official code uses 'random' */
+  init: z
+    .enum(APLU_INITS)
+    .optional()
+    .describe("Initial hinges: 'relu' (default) or 'random' (official code's: a ~ U(−0.5, 0.5), b ~ N(0, 0.5²))."),
+});
+export const LmaActivation = z.strictObject({
+  name: z.literal('lma'),
+  segments: Segments,
+  /** @defaultValue 'moving-average' when absent from a stored run; see SWEEP_LMA_STATISTICS for new sweeps */
+  statistics: z
+    .enum(LMA_STATISTICS)
+    .optional()
+    .describe(
+      "Inference μ/σ: 'moving-average' (paper, momentum 0.99), 'bias-corrected' (start divided out, Adam-style), " +
+        "or 'recalibrate' (exact statistics from a pass over the training rows after training).",
+    ),
+});
 
 /**
- * An activation as written in a sweep: `relu`, `prelu`, `swish`, `{ name: relu }`, or
- * `{ name: aplu | lma, segments: k }`.
+ * An activation as written in a sweep: `relu`, `prelu`, `swish`, `{ name: relu }`, `{ name: prelu, slopes }`,
+ * `{ name: swish, beta }`, `{ name: aplu, segments: k, init? }`, `{ name: lma, segments: k, statistics? }`.
  */
 export const ActivationSpec = z.union([
   z.enum(SIMPLE_ACTIVATIONS),
-  z.discriminatedUnion('name', [z.strictObject({ name: z.enum(SIMPLE_ACTIVATIONS) }), SegmentedActivation]),
+  z.discriminatedUnion('name', [ReluActivation, PreluActivation, SwishActivation, ApluActivation, LmaActivation]),
 ]);
 export type ActivationSpec = z.infer<typeof ActivationSpec>;
 
-/** The one shape every consumer works with: `{ name, segments? }`. */
-export interface Activation {
-  name: ActivationName;
-  segments?: number;
-}
+/** The one shape every consumer works with: the name and every option resolved. */
+export type Activation =
+  | { name: 'relu' }
+  | { name: 'prelu'; slopes: PreluSlopes }
+  | { name: 'swish'; beta: SwishBetas }
+  | { name: 'aplu'; segments: number; init: ApluInit }
+  | { name: 'lma'; segments: number; statistics: LmaStatistics };
 
 export function normalizeActivation(a: ActivationSpec): Activation {
-  if (typeof a === 'string') return { name: a };
-  return 'segments' in a ? { name: a.name, segments: a.segments } : { name: a.name };
+  const spec = typeof a === 'string' ? { name: a } : a;
+  switch (spec.name) {
+    case 'relu':
+      return { name: 'relu' };
+    case 'prelu':
+      return { name: 'prelu', slopes: ('slopes' in spec ? spec.slopes : undefined) ?? 'channel' };
+    case 'swish':
+      return { name: 'swish', beta: ('beta' in spec ? spec.beta : undefined) ?? 'layer' };
+    case 'aplu':
+      return { name: 'aplu', segments: spec.segments, init: spec.init ?? 'relu' };
+    case 'lma':
+      return { name: 'lma', segments: spec.segments, statistics: spec.statistics ?? LEGACY_LMA_STATISTICS };
+  }
 }
 
-/** Short label: `relu`, `lma-8`. */
+/** Short label: `relu`, `lma-8` (options do not appear: a sweep's grid labels name them). */
 export function activationLabel(a: ActivationSpec): string {
   const n = normalizeActivation(a);
-  return n.segments === undefined ? n.name : `${n.name}-${n.segments}`;
+  return 'segments' in n ? `${n.name}-${n.segments}` : n.name;
 }
 
 /** APLU-k uses k − 2 hinges per unit (LMA.md, baselines), at least one. */

@@ -5,7 +5,7 @@ import { DEFAULT_CONVS_PER_BLOCK, DEFAULT_KERNEL, type ModelSpec } from './model
 /**
  * One weight tensor of a model, in the order the model stores them: tfjs's `model.weights` (and what
  * `model.save` writes) lists every trainable tensor first, layer by layer, then every non-trainable one
- * (BatchNorm moving statistics, LMA running μ/σ), layer by layer. packages/ml builds models whose `weights`
+ * (BatchNorm moving statistics, LMA running μ/σ and step count), layer by layer. packages/ml builds models whose `weights`
  * match this list exactly, so sizes are known before training and the packed artifact can be checked against
  * them.
  */
@@ -47,25 +47,27 @@ export function modelTensors(model: ModelSpec, data: DatasetShape): TensorInfo[]
       case 'relu':
         return;
       case 'prelu':
-        add(layer('prelu'), 'alpha', [units]);
+        add(layer('prelu'), 'alpha', [act.slopes === 'layer' ? 1 : units]);
         return;
       case 'swish':
-        add(layer('swish'), 'beta', [1]);
+        add(layer('swish'), 'beta', [act.beta === 'unit' ? units : 1]);
         return;
       case 'aplu': {
         const l = layer('aplu');
-        const hinges = apluHinges(act.segments ?? 2);
+        const hinges = apluHinges(act.segments);
         add(l, 'alpha', [hinges, units]);
         add(l, 'offset', [hinges, units]);
         return;
       }
       case 'lma': {
         const l = layer('lma');
-        const k = act.segments ?? 8;
+        const k = act.segments;
         add(l, 'alpha', [k]);
         add(l, 'beta', [k]);
         add(l, 'running_mean', [1], false);
         add(l, 'running_std', [1], false);
+        // The step count the bias correction divides by, saved so a loaded model infers the same.
+        if (act.statistics === 'bias-corrected') add(l, 'steps', [1], false);
         return;
       }
     }

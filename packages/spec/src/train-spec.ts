@@ -1,13 +1,27 @@
 import { z } from 'zod';
 
+/** What `optimizer.weightDecayOn` may select (see there). */
+export const WEIGHT_DECAY_SCOPES = ['kernels', 'all'] as const;
+export type WeightDecayScope = (typeof WEIGHT_DECAY_SCOPES)[number];
+
 export const OptimizerSpec = z.strictObject({
   name: z.enum(['sgd', 'adam']),
   /** Learning rate. */
   lr: z.number().gt(0).max(10),
   /** SGD momentum (ignored by Adam). @defaultValue 0 */
   momentum: z.number().min(0).lt(1).optional(),
-  /** L2 weight decay added to the gradient of every kernel. @defaultValue 0 */
+  /** L2 weight decay added to the gradient of the tensors `weightDecayOn` selects. @defaultValue 0 */
   weightDecay: z.number().min(0).max(1).optional(),
+  /**
+   * Which tensors weight decay applies to. 'kernels': dense and conv kernels only. 'all': every trainable
+   * tensor — biases, BatchNorm's γ/β and the activations' parameters too — as the official LMA code (PyTorch's
+   * SGD over all parameters) does; LMA's slopes decay towards their ReLU-like start, since that code stores them
+   * as an offset from it. @defaultValue 'kernels'
+   */
+  weightDecayOn: z
+    .enum(WEIGHT_DECAY_SCOPES)
+    .optional()
+    .describe("Tensors weight decay applies to: 'kernels' (default) or 'all' (the official LMA code's)."),
 });
 export type OptimizerSpec = z.infer<typeof OptimizerSpec>;
 

@@ -1,3 +1,4 @@
+import { APLU_INITS, type ApluInit } from '@distillery/spec';
 import * as tf from '@tensorflow/tfjs';
 import { hasJsKernel, registerJsKernel, runKernel } from '../backend/js-kernels.ts';
 import { type Kwargs, type LayerArgs, type LayerConfig, oneTensor, type Shape } from './layer-types.ts';
@@ -5,28 +6,46 @@ import { type Kwargs, type LayerArgs, type LayerConfig, oneTensor, type Shape } 
 /**
  * Adaptive piecewise linear unit, APLU (Agostinelli et al., 2015): per unit,
  * h(x) = max(0, x) + Σ_s a_s · max(0, −x + b_s), with S hinges (APLU-k uses k − 2, see `apluHinges`).
- * Weights `alpha` (a) and `offset` (b) have shape [S, units]. Initialised as ReLU (a = 0) with the hinge
- * locations b spread evenly over [−1, 1], so each hinge starts somewhere the (normalised) inputs are.
+ * Weights `alpha` (a) and `offset` (b) have shape [S, units]. Initialisation (`init`):
+ * - 'relu': as ReLU (a = 0) with the hinge locations b spread evenly over [−1, 1], so each hinge starts
+ *   somewhere the (normalised) inputs are;
+ * - 'random': the official LMA code's draw, a ~ U(−0.5, 0.5) and b ~ N(0, 0.5²) independently per hinge and
+ *   unit, from `seed` (so one seed builds one model).
  */
 export interface APLUArgs extends LayerArgs {
   /** S, the number of hinges per unit. @defaultValue 6 (APLU-8) */
   hinges?: number;
+  /** @defaultValue 'relu' */
+  init?: ApluInit;
+  /** Seed of the 'random' initialisation. @defaultValue 0 */
+  seed?: number;
 }
 
 export class APLU extends tf.layers.Layer {
   static className = 'APLU';
   static readonly DEFAULT_HINGES = 6;
   static readonly OFFSET_RANGE = 1;
+  static readonly DEFAULT_INIT: ApluInit = 'relu';
+  /** The official code's random draw: slopes uniform on ±RANDOM_SLOPE, locations normal with RANDOM_OFFSET_STD. */
+  static readonly RANDOM_SLOPE = 0.5;
+  static readonly RANDOM_OFFSET_STD = 0.5;
 
   readonly hinges: number;
+  readonly init: ApluInit;
+  readonly seed: number;
   private alpha!: tf.LayerVariable;
   private offset!: tf.LayerVariable;
 
   constructor(args: APLUArgs = {}) {
     super(args);
     this.hinges = args.hinges ?? APLU.DEFAULT_HINGES;
+    this.init = args.init ?? APLU.DEFAULT_INIT;
+    this.seed = args.seed ?? 0;
     if (!Number.isInteger(this.hinges) || this.hinges < 1) {
       throw new Error(`APLU: hinges must be an integer ≥ 1, got ${this.hinges}`);
+    }
+    if (!(APLU_INITS as readonly string[]).includes(this.init)) {
+      throw new Error(`APLU: init must be one of ${APLU_INITS.join(', ')}, got ${this.init}`);
     }
   }
 
@@ -35,6 +54,15 @@ export class APLU extends tf.layers.Layer {
     const units = shape[shape.length - 1];
     if (typeof units !== 'number') throw new Error('APLU: the last input dimension must be known');
     const s = this.hinges;
+    if (this.init === 'random') {
+      const r = APLU.RANDOM_SLOPE;
+      const slopes = tf.initializers.randomUniform({ minval: -r, maxval: r, seed: this.seed });
+      const offsets = tf.initializers.randomNormal({ mean: 0, stddev: APLU.RANDOM_OFFSET_STD, seed: this.seed + 1 });
+      this.alpha = this.addWeight('alpha', [s, units], 'float32', slopes);
+      this.offset = this.addWeight('offset', [s, units], 'float32', offsets);
+      this.built = true;
+      return;
+    }
     this.alpha = this.addWeight('alpha', [s, units], 'float32', tf.initializers.zeros());
     this.offset = this.addWeight('offset', [s, units], 'float32', tf.initializers.zeros());
     const r = APLU.OFFSET_RANGE;
@@ -58,7 +86,7 @@ export class APLU extends tf.layers.Layer {
   }
 
   override getConfig(): LayerConfig {
-    return { hinges: this.hinges, ...super.getConfig() };
+    return { hinges: this.hinges, init: this.init, seed: this.seed, ...super.getConfig() };
   }
 }
 tf.serialization.registerClass(APLU);

@@ -55,16 +55,19 @@ export function buildModel(spec: ModelSpec, data: DatasetShape, seed: number): t
         layers.push(tf.layers.reLU({ name: name('relu') }));
         return;
       case 'prelu':
-        layers.push(new ChannelPReLU({ name: name('prelu') }));
+        layers.push(new ChannelPReLU({ name: name('prelu'), slopes: activation.slopes }));
         return;
       case 'swish':
-        layers.push(new TrainableSwish({ name: name('swish') }));
+        layers.push(new TrainableSwish({ name: name('swish'), betas: activation.beta }));
         return;
-      case 'aplu':
-        layers.push(new APLU({ name: name('aplu'), hinges: apluHinges(activation.segments ?? 2) }));
+      case 'aplu': {
+        const n = name('aplu');
+        const hinges = apluHinges(activation.segments);
+        layers.push(new APLU({ name: n, hinges, init: activation.init, seed: deriveSeed(seed, 'init', n) }));
         return;
+      }
       case 'lma':
-        layers.push(new LMA({ name: name('lma'), segments: activation.segments ?? LMA.DEFAULT_SEGMENTS }));
+        layers.push(new LMA({ name: name('lma'), segments: activation.segments, statistics: activation.statistics }));
         return;
     }
   };

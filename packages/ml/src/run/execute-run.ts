@@ -26,6 +26,7 @@ import {
   type TrainingState,
 } from '../train/checkpoint.ts';
 import { evaluate, predictLogits } from '../train/evaluate.ts';
+import { recalibrateLma } from '../train/recalibrate-lma.ts';
 import { type EpochMetrics, trainModel } from '../train/train-model.ts';
 
 /**
@@ -98,6 +99,9 @@ export interface ExecuteRunInput {
  * - quantize-qat: like student, with quantized distillation (quantized forward/backward, full-precision
  *   update), then quantized once more at the end.
  * - quantize-ptq: loads the trained student (`parent`), quantizes its weights, evaluates; no training.
+ *
+ * LMA layers with `statistics: 'recalibrate'` get their μ/σ from one pass over the training rows after the
+ * final weights are set (after training; after the last quantization for quantize-qat and quantize-ptq).
  */
 export async function executeRun(input: ExecuteRunInput): Promise<RunOutcome> {
   const parsed = RunConfig.safeParse(input.config);
@@ -150,6 +154,8 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunOutcome> {
     if (config.kind === 'quantize-ptq') {
       model = await loadParent(input.parent as ModelArtifact, tensors);
       quantized = quantizeModelWeights(model, quantizedIndices, layout as NonNullable<typeof layout>);
+      // The parent's recalibrated μ/σ described its float weights; these are the final ones now.
+      await recalibrateLma(model, data.train, dataset, io);
     } else {
       let teacherLogits: Float32Array | null = null;
       if (config.kind !== 'teacher' && (config.distill?.alpha ?? 0) > 0) {
@@ -196,6 +202,8 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunOutcome> {
       if (config.kind === 'quantize-qat' && layout) {
         quantized = quantizeModelWeights(model, quantizedIndices, layout);
       }
+      // The end of training: LMA layers with statistics 'recalibrate' get the exact μ/σ of the final weights.
+      await recalibrateLma(model, data.train, dataset, io);
     }
     const test = await evaluate(model, data.test, dataset, io);
     const artifact = await saveModelArtifact(model, {

@@ -2,6 +2,7 @@ import type { TrainSpec } from '@distillery/spec';
 import * as tf from '@tensorflow/tfjs';
 import { makeBatch, type RunData } from '../data/run-data.ts';
 import { abortError, CheckpointError } from '../errors.ts';
+import { LMA, lmaInitialSlopes } from '../layers/lma.ts';
 import { fakeQuantize } from '../quantize/bucket-quantize.ts';
 import { deriveSeed, Mulberry32, permutation } from '../random/prng.ts';
 import type { TrainingState } from './checkpoint.ts';
@@ -168,8 +169,16 @@ export function trainingStep(
   const { dataset } = data;
   const weights = model.trainableWeights;
   const variables = weights.map((w) => w.read() as tf.Variable);
-  const decay = weights.map((w) => /\/kernel$/.test(w.originalName));
+  const decayTargets = weightDecayTargets(model, train);
+  const decay = weights.map((w) =>
+    decayTargets.has(w) ? decayTargets.get(w) === null : /\/kernel$/.test(w.originalName),
+  );
   const optimizer = new Optimizer(train.optimizer, variables, decay);
+  // Tensors that decay towards a start other than 0 (LMA's slopes): wd·(w − start) added to their gradient here.
+  const offsetDecay = weights.flatMap((w, i) => {
+    const target = decayTargets.get(w);
+    return target ? [{ i, target, rate: train.optimizer.weightDecay ?? 0 }] : [];
+  });
   const classes = dataset.classes;
   const qatVariables = (o.qat?.indices ?? []).map((i) => {
     const v = variables[i];
@@ -181,7 +190,10 @@ export function trainingStep(
   const fused = hasFusedKdLoss();
   return {
     optimizer,
-    dispose: () => optimizer.dispose(),
+    dispose: () => {
+      optimizer.dispose();
+      tf.dispose(offsetDecay.map((d) => d.target));
+    },
     async run(positions, from, to, lr) {
       const size = to - from;
       const rowOrder = new Int32Array(size);
@@ -221,6 +233,12 @@ export function trainingStep(
       });
       tf.dispose(fullPrecision);
       const ordered = variables.map((v) => grads[v.name] ?? tf.zerosLike(v));
+      for (const { i, target, rate } of offsetDecay) {
+        if (rate === 0) continue;
+        const g = ordered[i] as tf.Tensor;
+        ordered[i] = tf.tidy(() => g.add((variables[i] as tf.Variable).sub(target).mul(rate)));
+        g.dispose();
+      }
       optimizer.step(ordered, lr);
       const hits =
         (fusedHits as tf.Tensor | null) ?? tf.tidy(() => (predictions as unknown as tf.Tensor).equal(labels).sum());
@@ -234,6 +252,21 @@ export function trainingStep(
       return { loss, correct };
     },
   };
+}
+
+/**
+ * With `weightDecayOn: 'all'`, every trainable tensor is decayed: towards 0 (the value null, handled by the
+ * optimizer), except LMA's slopes, towards their ReLU-like start (a tensor). With 'kernels' (the default) the
+ * map is empty and only kernels decay.
+ */
+function weightDecayTargets(model: tf.LayersModel, train: TrainSpec): Map<tf.LayerVariable, tf.Tensor | null> {
+  const out = new Map<tf.LayerVariable, tf.Tensor | null>();
+  if ((train.optimizer.weightDecayOn ?? 'kernels') !== 'all') return out;
+  for (const w of model.trainableWeights) out.set(w, null);
+  for (const layer of model.layers) {
+    if (layer instanceof LMA) out.set(layer.slopeWeight, tf.tensor1d(lmaInitialSlopes(layer.segments)));
+  }
+  return out;
 }
 
 /** Writes a checkpoint's weights into `model`, refusing one whose tensors are not the model's. */
