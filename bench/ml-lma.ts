@@ -172,25 +172,6 @@ function readArtifact(dir: string): ModelArtifact {
   };
 }
 
-if (flag('worker')) {
-  await initBackend('wasm', () => {});
-  process.on('disconnect', () => process.exit(1)); // the main process is gone
-  let teacher: ModelArtifact | null = null;
-  process.on('message', async (message: { job?: Job; teacher?: string; done?: boolean }) => {
-    if (message.done || !message.job) process.exit(0);
-    const send = (m: object) => (process.send as NonNullable<typeof process.send>)(m);
-    try {
-      if (message.teacher && !teacher) teacher = readArtifact(message.teacher);
-      send({ result: await runJob(message.job, teacher) });
-    } catch (e) {
-      send({ error: `${message.job.id}: ${(e as Error).stack}` });
-    }
-  });
-  (process.send as NonNullable<typeof process.send>)({ ready: true });
-} else {
-  await main();
-}
-
 function allJobs(): Job[] {
   const noKd: Job[] = [];
   const kd: Job[] = [];
@@ -406,7 +387,10 @@ function renderReport(r: {
       );
     }
   }
-  const header = ['| comparison | accuracy | mean diff (pp) | 95% CI | p | n | verdict |', '|---|---|---|---|---|---|---|'];
+  const header = [
+    '| comparison | accuracy | mean diff (pp) | 95% CI | p | n | verdict |',
+    '|---|---|---|---|---|---|---|',
+  ];
   lines.push('', '## LMA-8 − ReLU, paired on seed', '', ...header);
   for (const [size, spec] of Object.entries(SIZES)) {
     for (const mode of LMA_MODES) {
@@ -463,8 +447,30 @@ function renderReport(r: {
     '',
     `Time per job (s, training + PTQ evaluations): ${Object.keys(SIZES)
       .map((s) => `${s} ${seconds(s)}`)
-      .join(', ')}; ${r.results.length} jobs, ${(total / 60).toFixed(1)} worker-minutes + teacher ${(r.teacher.seconds / 60).toFixed(1)} min.`,
+      .join(
+        ', ',
+      )}; ${r.results.length} jobs, ${(total / 60).toFixed(1)} worker-minutes + teacher ${(r.teacher.seconds / 60).toFixed(1)} min.`,
     '',
   );
   return lines.join('\n');
+}
+
+// Last, so every constant above is initialised before a job or the report needs it.
+if (flag('worker')) {
+  await initBackend('wasm', () => {});
+  process.on('disconnect', () => process.exit(1)); // the main process is gone
+  let teacher: ModelArtifact | null = null;
+  process.on('message', async (message: { job?: Job; teacher?: string; done?: boolean }) => {
+    if (message.done || !message.job) process.exit(0);
+    const send = (m: object) => (process.send as NonNullable<typeof process.send>)(m);
+    try {
+      if (message.teacher && !teacher) teacher = readArtifact(message.teacher);
+      send({ result: await runJob(message.job, teacher) });
+    } catch (e) {
+      send({ error: `${message.job.id}: ${(e as Error).stack}` });
+    }
+  });
+  (process.send as NonNullable<typeof process.send>)({ ready: true });
+} else {
+  await main();
 }

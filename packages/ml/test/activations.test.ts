@@ -188,3 +188,113 @@ describe('APLU', () => {
     });
   });
 });
+
+describe('the official code’s baseline variants', () => {
+  describe("ChannelPReLU with slopes: 'layer' (nn.PReLU())", () => {
+    it('keeps the symbolic shape and stores one slope for the whole layer', () => {
+      const layer = new ChannelPReLU({ name: 'prelu_1', slopes: 'layer' });
+      expect((layer.apply(tf.input({ shape: [4, 4, 3] })) as tf.SymbolicTensor).shape).toEqual([null, 4, 4, 3]);
+      expect(layer.weights.map((w) => [w.originalName, w.shape])).toEqual([['prelu_1/alpha', [1]]]);
+      expect(values(weightOf(layer, 'alpha').read())).toEqual([0.25]);
+    });
+
+    it('applies the one slope to every channel', () => {
+      const layer = new ChannelPReLU({ slopes: 'layer' });
+      layer.apply(tf.input({ shape: [3] }));
+      tf.tidy(() => {
+        weightOf(layer, 'alpha').write(tf.tensor([0.5]));
+      });
+      // By hand: relu(x) − 0.5·relu(−x).
+      expect(values(layer.apply(tf.tensor([[-2, 4, -1]])))).toEqual([-1, 4, -0.5]);
+    });
+
+    it('survives a save/load round trip', async () => {
+      const r = await roundTrip(new ChannelPReLU({ slopes: 'layer' }), [3], tf.tensor([[-1, 2, -3]]));
+      expect(r.after).toEqual(r.before);
+      expect((r.loadedLayer as ChannelPReLU).slopes).toBe('layer');
+    });
+  });
+
+  describe("TrainableSwish with betas: 'unit'", () => {
+    it('keeps the symbolic shape and has one β per unit, initialised to 1', () => {
+      const layer = new TrainableSwish({ name: 'swish_1', betas: 'unit' });
+      expect((layer.apply(tf.input({ shape: [2, 2, 5] })) as tf.SymbolicTensor).shape).toEqual([null, 2, 2, 5]);
+      expect(layer.weights.map((w) => [w.originalName, w.shape])).toEqual([['swish_1/beta', [5]]]);
+      expect(values(weightOf(layer, 'beta').read())).toEqual([1, 1, 1, 1, 1]);
+    });
+
+    it('computes x·sigmoid(β_u·x) with each unit’s own β', () => {
+      const layer = new TrainableSwish({ betas: 'unit' });
+      layer.apply(tf.input({ shape: [2] }));
+      tf.tidy(() => {
+        weightOf(layer, 'beta').write(tf.tensor([2, -0.5]));
+      });
+      const xs = [
+        [-1, 3],
+        [0.5, -2],
+      ];
+      const got = values(layer.apply(tf.tensor(xs)));
+      // Golden values from the definition, in float64: unit 0 has β = 2, unit 1 β = −0.5.
+      const want = xs.flatMap(([a, b]) => [
+        (a as number) / (1 + Math.exp(-2 * (a as number))),
+        (b as number) / (1 + Math.exp(0.5 * (b as number))),
+      ]);
+      want.forEach((w, i) => {
+        expect(got[i]).toBeCloseTo(w, 6);
+      });
+    });
+
+    it('survives a save/load round trip', async () => {
+      const layer = new TrainableSwish({ betas: 'unit' });
+      layer.apply(tf.input({ shape: [2] }));
+      tf.tidy(() => {
+        weightOf(layer, 'beta').write(tf.tensor([0.3, 1.7]));
+      });
+      const r = await roundTrip(layer, [2], tf.tensor([[-1, 2]]));
+      expect(r.after).toEqual(r.before);
+      expect((r.loadedLayer as TrainableSwish).betas).toBe('unit');
+    });
+  });
+
+  describe("APLU with init: 'random'", () => {
+    it('keeps the symbolic shape and draws slopes from U(−0.5, 0.5) and hinge locations from N(0, 0.5²)', () => {
+      const layer = new APLU({ hinges: 6, init: 'random', seed: 7, name: 'aplu_1' });
+      expect((layer.apply(tf.input({ shape: [500] })) as tf.SymbolicTensor).shape).toEqual([null, 500]);
+      expect(layer.weights.map((w) => [w.originalName, w.shape])).toEqual([
+        ['aplu_1/alpha', [6, 500]],
+        ['aplu_1/offset', [6, 500]],
+      ]);
+      const a = values(weightOf(layer, 'alpha').read());
+      const b = values(weightOf(layer, 'offset').read());
+      // 3,000 draws each: U(−0.5, 0.5) has mean 0 and std 1/√12 ≈ 0.289; N(0, 0.5²) std 0.5 (both ± a few %).
+      const std = (v: number[]) => {
+        const m = v.reduce((s, x) => s + x, 0) / v.length;
+        return Math.sqrt(v.reduce((s, x) => s + (x - m) ** 2, 0) / v.length);
+      };
+      expect(Math.min(...a)).toBeGreaterThanOrEqual(-0.5);
+      expect(Math.max(...a)).toBeLessThanOrEqual(0.5);
+      expect(std(a)).toBeCloseTo(1 / Math.sqrt(12), 1);
+      expect(std(b)).toBeCloseTo(0.5, 1);
+      expect(Math.abs(b.reduce((s, x) => s + x, 0) / b.length)).toBeLessThan(0.05);
+      layer.dispose();
+    });
+
+    it('draws the same values from the same seed and others from another', () => {
+      const draw = (seed: number) => {
+        const layer = new APLU({ hinges: 2, init: 'random', seed });
+        layer.apply(tf.input({ shape: [4] }));
+        const v = [...values(weightOf(layer, 'alpha').read()), ...values(weightOf(layer, 'offset').read())];
+        layer.dispose();
+        return v;
+      };
+      expect(draw(3)).toEqual(draw(3));
+      expect(draw(3)).not.toEqual(draw(4));
+    });
+
+    it('survives a save/load round trip with its drawn values', async () => {
+      const r = await roundTrip(new APLU({ hinges: 3, init: 'random', seed: 11 }), [3], tf.tensor([[-1, 0.2, 2]]));
+      expect(r.after).toEqual(r.before);
+      expect([(r.loadedLayer as APLU).init, (r.loadedLayer as APLU).seed]).toEqual(['random', 11]);
+    });
+  });
+});

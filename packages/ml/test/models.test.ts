@@ -6,9 +6,17 @@ import { useWasm } from './setup-backend.ts';
 
 beforeAll(useWasm);
 
-const activations: ActivationSpec[] = ACTIVATION_NAMES.map((name) =>
-  name === 'aplu' || name === 'lma' ? { name, segments: name === 'aplu' ? 5 : 8 } : name,
-);
+const activations: ActivationSpec[] = [
+  ...ACTIVATION_NAMES.map(
+    (name): ActivationSpec => (name === 'aplu' || name === 'lma' ? { name, segments: name === 'aplu' ? 5 : 8 } : name),
+  ),
+  // The options that change the tensors (or their initial values): the official code's baselines, LMA's modes.
+  { name: 'prelu', slopes: 'layer' },
+  { name: 'swish', beta: 'unit' },
+  { name: 'aplu', segments: 4, init: 'random' },
+  { name: 'lma', segments: 4, statistics: 'bias-corrected' },
+  { name: 'lma', segments: 4, statistics: 'recalibrate' },
+];
 const data = { shape: [12, 10, 2] as [number, number, number], classes: 7 };
 
 const families = (activation: ActivationSpec, batchNorm: boolean): ModelSpec[] => [
@@ -47,5 +55,31 @@ describe('buildModel', () => {
     };
     expect(weights(1)).toEqual(weights(1));
     expect(weights(1)).not.toEqual(weights(2));
+  });
+
+  it('seeds a random APLU initialisation from the run seed and the layer, like the kernels', () => {
+    const spec: ModelSpec = {
+      family: 'mlp',
+      hidden: [4, 4],
+      activation: { name: 'aplu', segments: 4, init: 'random' },
+    };
+    const slopes = (seed: number) => {
+      const m = buildModel(spec, data, seed);
+      const of = (name: string) =>
+        Array.from(
+          m.weights
+            .find((w) => w.originalName === name)
+            ?.read()
+            .dataSync() ?? [],
+        );
+      const v = [of('aplu_1/alpha'), of('aplu_2/alpha')];
+      m.dispose();
+      return v;
+    };
+    const [first, second] = slopes(1);
+    expect(first).toHaveLength(8);
+    expect(slopes(1)).toEqual([first, second]);
+    expect(first).not.toEqual(second);
+    expect(slopes(2)[0]).not.toEqual(first);
   });
 });

@@ -22,8 +22,7 @@ export const LMA_STATISTICS = ['moving-average', 'bias-corrected', 'recalibrate'
 export type LmaStatistics = (typeof LMA_STATISTICS)[number];
 /**
  * What an LMA activation without `statistics` means. Run configurations stored before the option existed have
- * none and were trained this way, so this never changes; new sweeps write their choice explicitly
- * (`SWEEP_LMA_STATISTICS`).
+ * none and were trained this way, so this never changes (and their hashes stay valid).
  */
 export const LEGACY_LMA_STATISTICS: LmaStatistics = 'moving-average';
 
@@ -70,7 +69,7 @@ export const ApluActivation = z.strictObject({
 export const LmaActivation = z.strictObject({
   name: z.literal('lma'),
   segments: Segments,
-  /** @defaultValue 'moving-average' when absent from a stored run; see SWEEP_LMA_STATISTICS for new sweeps */
+  /** @defaultValue 'moving-average' (LEGACY_LMA_STATISTICS) */
   statistics: z
     .enum(LMA_STATISTICS)
     .optional()

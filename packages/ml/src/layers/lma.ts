@@ -135,7 +135,9 @@ export class LMA extends tf.layers.Layer {
   /** Overwrites the running μ and σ (a recalibration pass after training); inference then uses them as they are. */
   setStatistics(mean: number, std: number): void {
     if (this.statistics !== 'recalibrate') {
-      throw new Error(`LMA ${this.name}: setStatistics is for statistics 'recalibrate', this layer has '${this.statistics}'`);
+      throw new Error(
+        `LMA ${this.name}: setStatistics is for statistics 'recalibrate', this layer has '${this.statistics}'`,
+      );
     }
     tf.tidy(() => {
       this.runningMean.write(tf.tensor1d([mean]));
