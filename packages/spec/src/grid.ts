@@ -24,7 +24,8 @@ export function applyGridPoint<T>(base: T, point: GridPoint): T {
     const keys = path.split('.');
     let node: Record<string, unknown> = out;
     for (const key of keys.slice(0, -1)) {
-      const next = node[key];
+      // Own properties only: a path segment such as `constructor` must not reach into the prototype.
+      const next = Object.hasOwn(node, key) ? node[key] : undefined;
       if (typeof next !== 'object' || next === null) node[key] = {};
       node = node[key] as Record<string, unknown>;
     }

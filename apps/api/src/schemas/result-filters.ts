@@ -126,7 +126,7 @@ export type ResultsQuery = z.infer<typeof ResultsQuery>;
 export const FrontierQuery = ResultFilters.extend({ format: Format });
 export type FrontierQuery = z.infer<typeof FrontierQuery>;
 
-/** Named dimensions and the path into a run's config each one stands for. */
+/** Named dimensions and the path into a run's config each one stands for; see {@link compareDimensionPath}. */
 export const COMPARE_DIMENSIONS = {
   activation: 'model.activation',
   hidden: 'model.hidden',
@@ -141,13 +141,21 @@ export const COMPARE_DIMENSIONS = {
   epochs: 'train.epochs',
 } as const;
 
+/** The config path a `dimension` stands for: a named dimension's, else the dimension itself. */
+export function compareDimensionPath(dimension: string): string {
+  return Object.hasOwn(COMPARE_DIMENSIONS, dimension)
+    ? COMPARE_DIMENSIONS[dimension as keyof typeof COMPARE_DIMENSIONS]
+    : dimension;
+}
+
 const CONFIG_PATH = /^(kind|dataset|model|train|distill|quantize)(\.[A-Za-z][A-Za-z0-9]{0,40}){0,5}$/;
 
 /** `GET /v1/compare`: B against A along one dimension, everything else equal. */
 export const CompareQuery = ResultFilters.extend({
   dimension: z
     .string()
-    .refine((d) => d in COMPARE_DIMENSIONS || CONFIG_PATH.test(d), {
+    // Object.hasOwn, not `in`: `__proto__`, `constructor` and `toString` are "in" every object.
+    .refine((d) => Object.hasOwn(COMPARE_DIMENSIONS, d) || CONFIG_PATH.test(d), {
       message: `must be one of ${Object.keys(COMPARE_DIMENSIONS).join(', ')} or a dotted path into a run's config (e.g. distill.temperature)`,
     })
     .default('activation')

@@ -1,7 +1,7 @@
 import { Prisma, type PrismaClient } from '@distillery/db';
 import { describeSample, type RunConfig } from '@distillery/spec';
 import type { Comparison, ComparisonPair, ComparisonSide, DifferenceStats } from '../schemas/comparison.ts';
-import { COMPARE_DIMENSIONS, type CompareQuery } from '../schemas/result-filters.ts';
+import { type CompareQuery, compareDimensionPath } from '../schemas/result-filters.ts';
 import { labelWithoutSeed } from './aggregate-results.ts';
 import { analyticQuery } from './analytic-query.ts';
 import { checkFilterTargets } from './check-filter-targets.ts';
@@ -59,11 +59,11 @@ export const DEFAULT_COMPARE_PAIRS = 1000;
  */
 export async function compareResults(db: PrismaClient, teamId: string, query: CompareQuery): Promise<Comparison> {
   await checkFilterTargets(db, teamId, query);
-  const path = COMPARE_DIMENSIONS[query.dimension as keyof typeof COMPARE_DIMENSIONS] ?? query.dimension;
+  const path = compareDimensionPath(query.dimension);
   const segments = path.split('.');
   const facts = teamFactsSql(teamId, query);
   let withoutDimension = Prisma.sql`(r.config #- ${segments}::text[]) - 'seed'`;
-  for (const ignored of ALSO_IGNORED[path] ?? []) {
+  for (const ignored of Object.hasOwn(ALSO_IGNORED, path) ? (ALSO_IGNORED[path] ?? []) : []) {
     withoutDimension = Prisma.sql`(${withoutDimension}) #- ${ignored}::text[]`;
   }
   const [answer] = await analyticQuery<{ sides: SideRecord[] | null; values: Comparison['values'] | null }>(
