@@ -2,6 +2,7 @@ import type { PrismaClient } from '@distillery/db';
 import type { QueueProbe, RunDispatcher } from '@distillery/queue';
 import type { FastifyServerOptions } from 'fastify';
 import type { EventStreamOptions } from './lib/event-stream-options.ts';
+import type { YamlParseThreadsOptions } from './lib/yaml-parse-threads.ts';
 import type { RateLimitOptions } from './plugins/rate-limit.ts';
 
 /** What the API needs from its host: the process (CLI `serve`, tests) owns these and closes them. */
@@ -26,6 +27,26 @@ export interface ApiOptions {
    */
   bodyLimit?: number;
   /**
+   * The most time a client may take to send a whole request (headers and body), in ms; past it the server
+   * answers 408 and closes the connection. Node checks it about once a second. A trickled body (a byte every
+   * few seconds) would otherwise hold a connection for as long as the client likes.
+   * @defaultValue 30_000
+   */
+  requestTimeoutMs?: number;
+  /**
+   * A connection with no bytes either way for this long is closed, in ms. It must stay above the event
+   * streams' keep-alive interval (15 s by default), which keeps an idle stream open.
+   * @defaultValue 60_000
+   */
+  connectionTimeoutMs?: number;
+  /**
+   * How long an idle keep-alive connection waits for its next request, in ms.
+   * @defaultValue 72_000 (Fastify's: above the 60 s idle timeout of common load balancers)
+   */
+  keepAliveTimeoutMs?: number;
+  /** YAML bodies are parsed on worker threads under this budget. @defaultValue DEFAULT_YAML_PARSE_THREADS */
+  yamlParse?: YamlParseThreadsOptions;
+  /**
    * Server-Sent Events (`GET /v1/runs/:id/events`, `/v1/sweeps/:id/events`): what wakes a stream when events
    * commit, and how often streams poll without it. @defaultValue {} (polling only)
    */
@@ -44,6 +65,9 @@ export type ResolvedApiOptions = Required<ApiOptions>;
 export const DEFAULT_API_OPTIONS = {
   logger: false,
   bodyLimit: 1024 * 1024,
+  requestTimeoutMs: 30_000,
+  connectionTimeoutMs: 60_000,
+  keepAliveTimeoutMs: 72_000,
   rateLimit: { max: 1200, timeWindowMs: 60_000 },
 } as const satisfies Partial<ApiOptions>;
 
@@ -53,6 +77,10 @@ export function resolveApiOptions(options: ApiOptions): ResolvedApiOptions {
     ...options,
     logger: options.logger ?? DEFAULT_API_OPTIONS.logger,
     bodyLimit: options.bodyLimit ?? DEFAULT_API_OPTIONS.bodyLimit,
+    requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_API_OPTIONS.requestTimeoutMs,
+    connectionTimeoutMs: options.connectionTimeoutMs ?? DEFAULT_API_OPTIONS.connectionTimeoutMs,
+    keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? DEFAULT_API_OPTIONS.keepAliveTimeoutMs,
+    yamlParse: options.yamlParse ?? {},
     events: options.events ?? {},
     rateLimit: options.rateLimit ?? DEFAULT_API_OPTIONS.rateLimit,
   };
@@ -61,6 +89,12 @@ export function resolveApiOptions(options: ApiOptions): ResolvedApiOptions {
   }
   if (!Number.isSafeInteger(resolved.bodyLimit) || resolved.bodyLimit < 1) {
     throw new RangeError(`ApiOptions.bodyLimit must be a positive integer number of bytes, got ${resolved.bodyLimit}`);
+  }
+  for (const name of ['requestTimeoutMs', 'connectionTimeoutMs', 'keepAliveTimeoutMs'] as const) {
+    const ms = resolved[name];
+    if (!Number.isSafeInteger(ms) || ms < 1) {
+      throw new RangeError(`ApiOptions.${name} must be a positive integer number of milliseconds, got ${ms}`);
+    }
   }
   const limit = resolved.rateLimit;
   if (limit !== false) {

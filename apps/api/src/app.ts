@@ -28,6 +28,12 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
     genReqId: requestIdOf,
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     bodyLimit: config.bodyLimit,
+    requestTimeout: config.requestTimeoutMs,
+    connectionTimeout: config.connectionTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    // Node applies a request timeout only when given to its constructor (setting it later is not enough), and
+    // checks it on this interval (30 s by default, which would stretch a 30 s limit to a minute).
+    http: { requestTimeout: config.requestTimeoutMs, connectionsCheckingInterval: 1000 },
     // `/v1/sweeps/` and `/v1/sweeps` are the same resource.
     routerOptions: { ignoreTrailingSlash: true },
   });
@@ -40,7 +46,7 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(errorHandler, { bodyLimit: config.bodyLimit });
   await app.register(metrics);
   await app.register(eventStreams, config.events);
-  await app.register(sweepBodyParsers);
+  await app.register(sweepBodyParsers, config.yamlParse);
 
   await app.register(healthz);
   await app.register(readyz);

@@ -2,6 +2,7 @@ export * from './activation-spec.ts';
 export * from './canonical.ts';
 export * from './count-runs.ts';
 export * from './dataset-spec.ts';
+export * from './document-limits.ts';
 export * from './expand-sweep.ts';
 export * from './grid.ts';
 export * from './model-size.ts';

@@ -1,4 +1,5 @@
 import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { checkDocumentLimits, DEFAULT_DOCUMENT_LIMITS, type DocumentLimits } from './document-limits.ts';
 
 /** A body that is not well-formed JSON or YAML. */
 export class MalformedDocumentError extends Error {
@@ -14,23 +15,42 @@ export class MalformedDocumentError extends Error {
 }
 
 /**
- * Parses a sweep file. YAML 1.2 is a superset of JSON, but JSON bodies are parsed as JSON so their errors read
- * as JSON errors. YAML aliases are capped: a "billion laughs" document must not expand in memory.
+ * How every YAML sweep file is parsed. Aliases are capped: a "billion laughs" document must not expand in
+ * memory. Duplicate keys are an error, not "last one wins". Note that the library's duplicate check compares
+ * every key of a mapping with every other (quadratic), and some inputs (e.g. long runs of tags) take it far
+ * longer still: a server parses untrusted YAML under a time budget off its event loop (apps/api).
  */
-export function parseDocument(text: string, format: 'json' | 'yaml'): unknown {
+export const YAML_PARSE_OPTIONS = { maxAliasCount: 100, uniqueKeys: true, prettyErrors: true } as const;
+
+/** The first line of a YAML error: the library's later lines draw a caret under the source. */
+export function yamlErrorDetail(e: unknown): string {
+  if (e instanceof YAMLParseError) return e.message.split('\n')[0] ?? 'syntax error';
+  return (e as Error).message;
+}
+
+/**
+ * Parses a sweep file and checks it against the document limits (DocumentTooComplexError). YAML 1.2 is a
+ * superset of JSON, but JSON bodies are parsed as JSON so their errors read as JSON errors.
+ */
+export function parseDocument(
+  text: string,
+  format: 'json' | 'yaml',
+  limits: DocumentLimits = DEFAULT_DOCUMENT_LIMITS,
+): unknown {
+  let document: unknown;
   if (format === 'json') {
     try {
-      return JSON.parse(text);
+      document = JSON.parse(text);
     } catch (e) {
       throw new MalformedDocumentError('json', (e as Error).message, { cause: e });
     }
-  }
-  try {
-    return parseYaml(text, { maxAliasCount: 100, uniqueKeys: true, prettyErrors: true });
-  } catch (e) {
-    if (e instanceof YAMLParseError) {
-      throw new MalformedDocumentError('yaml', e.message.split('\n')[0] ?? 'syntax error', { cause: e });
+  } else {
+    try {
+      document = parseYaml(text, YAML_PARSE_OPTIONS);
+    } catch (e) {
+      throw new MalformedDocumentError('yaml', yamlErrorDetail(e), { cause: e });
     }
-    throw new MalformedDocumentError('yaml', (e as Error).message, { cause: e });
   }
+  checkDocumentLimits(document, limits);
+  return document;
 }

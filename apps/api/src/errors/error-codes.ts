@@ -6,6 +6,8 @@ export const ERROR_REGISTRY = {
   request: {
     /** The body is not well-formed JSON or YAML. */
     MALFORMED_BODY: 400,
+    /** The body is well-formed but has too many values, too deep a nesting, or takes too long to parse. */
+    DOCUMENT_TOO_COMPLEX: 400,
     /** The body, query string or a referenced resource breaks a rule; `issues` names each field. */
     VALIDATION_FAILED: 400,
     /** A request Fastify itself rejected (e.g. an invalid Content-Length). */

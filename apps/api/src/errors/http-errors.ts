@@ -9,6 +9,14 @@ export class MalformedBodyError extends ApiError {
   }
 }
 
+/** The body is well-formed but too large, too deep or too slow to parse (see the spec's DocumentLimits). */
+export class DocumentTooComplexApiError extends ApiError {
+  override name = 'DocumentTooComplexApiError';
+  constructor(detail: string, options?: ErrorOptions) {
+    super('DOCUMENT_TOO_COMPLEX', detail, options);
+  }
+}
+
 /** One or more fields break a rule; each issue names its field by dotted path. */
 export class ValidationFailedError extends ApiError {
   override name = 'ValidationFailedError';

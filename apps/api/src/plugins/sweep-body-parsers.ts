@@ -1,7 +1,14 @@
-import { MalformedDocumentError, parseDocument } from '@distillery/spec';
+import {
+  checkDocumentLimits,
+  DEFAULT_DOCUMENT_LIMITS,
+  DocumentTooComplexError,
+  MalformedDocumentError,
+  parseDocument,
+} from '@distillery/spec';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { MalformedBodyError } from '../errors/http-errors.ts';
+import { DocumentTooComplexApiError, MalformedBodyError } from '../errors/http-errors.ts';
+import { YamlParseThreads, type YamlParseThreadsOptions } from '../lib/yaml-parse-threads.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -17,24 +24,37 @@ export const SWEEP_CONTENT_TYPES = [...JSON_CONTENT_TYPES, ...YAML_CONTENT_TYPES
 
 /**
  * Replaces Fastify's parsers: bodies are read as strings (within the body limit) and parsed with the spec
- * package's `parseDocument`, which caps YAML aliases and reports syntax errors as JSON or YAML errors. Every other
- * content type answers 415.
+ * package's rules — JSON here (linear and native), YAML on worker threads under a time budget — then checked
+ * against the document limits (values, depth, keys per mapping) before anything recursive or quadratic sees
+ * them. Every other content type answers 415.
  */
-const sweepBodyParsers: FastifyPluginAsync = async (app) => {
+const sweepBodyParsers: FastifyPluginAsync<YamlParseThreadsOptions> = async (app, options) => {
+  const yaml = new YamlParseThreads(options);
+  app.addHook('onClose', () => yaml.close());
   app.decorateRequest('submittedBody', undefined);
   app.removeAllContentTypeParsers();
-  const parser = (format: 'json' | 'yaml') => async (request: FastifyRequest, text: string | Buffer) => {
+  const accept = async (request: FastifyRequest, parse: () => unknown) => {
     try {
-      const document = parseDocument(text.toString(), format);
+      const document = await parse();
+      checkDocumentLimits(document, DEFAULT_DOCUMENT_LIMITS);
       request.submittedBody = document;
       return document;
     } catch (err) {
       if (err instanceof MalformedDocumentError) throw new MalformedBodyError(err.message, { cause: err });
+      if (err instanceof DocumentTooComplexError) throw new DocumentTooComplexApiError(err.message, { cause: err });
       throw err;
     }
   };
-  app.addContentTypeParser([...JSON_CONTENT_TYPES], { parseAs: 'string' }, parser('json'));
-  app.addContentTypeParser([...YAML_CONTENT_TYPES], { parseAs: 'string' }, parser('yaml'));
+  app.addContentTypeParser(
+    [...JSON_CONTENT_TYPES],
+    { parseAs: 'string' },
+    (request: FastifyRequest, text: string | Buffer) => accept(request, () => parseDocument(text.toString(), 'json')),
+  );
+  app.addContentTypeParser(
+    [...YAML_CONTENT_TYPES],
+    { parseAs: 'string' },
+    (request: FastifyRequest, text: string | Buffer) => accept(request, () => yaml.parse(text.toString())),
+  );
 };
 
 export default fp(sweepBodyParsers, { name: 'distillery-sweep-body-parsers', fastify: '5.x' });
