@@ -1,5 +1,6 @@
 /** Stable codes of the errors packages/ml throws; classify by `instanceof` or `code`, never by message text. */
 export type MlErrorCode =
+  | 'DATASET_PATH'
   | 'DATASET_FILE'
   | 'DATASET_FORMAT'
   | 'DATASET_UNSUPPORTED'
@@ -19,7 +20,10 @@ export class MlError extends Error {
   }
 }
 
-/** A data set file that is missing, unreadable or malformed; the message names the file and the problem. */
+/**
+ * A data set that cannot be used: a path outside the data roots (`DATASET_PATH`), a file that is missing or
+ * unreadable (`DATASET_FILE`) or malformed (`DATASET_FORMAT`); the message names the file (escaped) and the rule.
+ */
 export class DatasetError extends MlError {
   override readonly name = 'DatasetError';
 }

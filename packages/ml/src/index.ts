@@ -11,7 +11,16 @@ export {
 export { BACKEND_ENV, type BackendName, initBackend } from './backend/init-backend.ts';
 export { registerWasmKernels } from './backend/wasm-kernels.ts';
 export type { Dataset, DatasetSplit } from './data/dataset.ts';
-export { clearDatasetCache, loadDataset } from './data/load-dataset.ts';
+export { DatasetCache, DEFAULT_DATASET_CACHE_BYTES, datasetBytes } from './data/dataset-cache.ts';
+export { IDX_FILE_NAMES } from './data/idx-dataset.ts';
+export { IDX_MAX_BYTES } from './data/idx-reader.ts';
+export {
+  clearDatasetCache,
+  configureDatasetCache,
+  datasetCacheUsage,
+  type LoadDatasetOptions,
+  loadDataset,
+} from './data/load-dataset.ts';
 export {
   ArtifactError,
   CheckpointError,

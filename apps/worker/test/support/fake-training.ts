@@ -55,6 +55,9 @@ export function fakeTraining(options: FakeTrainingOptions): { executeRun: Execut
   return { executeRun, log };
 }
 
+/** The split digest every fake run reports (no data are loaded). */
+export const FAKE_SPLIT_DIGEST = '0'.repeat(64);
+
 function outcome(): RunOutcome {
   return {
     accuracy: 0.5,
@@ -63,6 +66,7 @@ function outcome(): RunOutcome {
     bytes: 4,
     bits: 32,
     backend: 'fake',
+    splitDigest: FAKE_SPLIT_DIGEST,
     artifact: {
       files: [{ name: 'model.json', contentType: 'application/json', data: new TextEncoder().encode('{}') }],
     },

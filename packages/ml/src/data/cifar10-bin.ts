@@ -1,7 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatasetError } from '../errors.ts';
+import { openDataFile } from './data-file.ts';
 import type { Dataset, DatasetSplit } from './dataset.ts';
+import type { IdxFolder } from './idx-dataset.ts';
 
 const SIDE = 32;
 const PIXELS = SIDE * SIDE;
@@ -10,52 +12,57 @@ export const CIFAR10_RECORD_BYTES = 1 + 3 * PIXELS;
 export const CIFAR10_TRAIN_FILES = [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`);
 export const CIFAR10_TEST_FILE = 'test_batch.bin';
 
+/** The largest batch file accepted: the official ones hold 10,000 records (~30 MB). */
+export const CIFAR10_MAX_BATCH_BYTES = 100_000 * CIFAR10_RECORD_BYTES;
+
 /**
- * CIFAR-10 from the official binary batches in `folder` (or its `cifar-10-batches-bin` subfolder): the five
+ * CIFAR-10 from the official binary batches in `at.folder` (or its `cifar-10-batches-bin` subfolder): the five
  * data batches for training (those present, at least one), test_batch.bin for testing. Pixels are converted
  * from planar CHW to HWC.
  */
-export function loadCifar10Bin(folder: string): Dataset {
-  const nested = join(folder, 'cifar-10-batches-bin');
-  const dir = existsSync(join(folder, CIFAR10_TEST_FILE)) || !existsSync(nested) ? folder : nested;
-  const trainFiles = CIFAR10_TRAIN_FILES.map((f) => join(dir, f)).filter((f) => existsSync(f));
+export function loadCifar10Bin(at: IdxFolder): Dataset {
+  const nested = join(at.folder, 'cifar-10-batches-bin');
+  const useNested = !existsSync(join(at.folder, CIFAR10_TEST_FILE)) && existsSync(nested);
+  const dir = useNested ? nested : at.folder;
+  const display = useNested ? `${at.display}/cifar-10-batches-bin` : at.display;
+  const trainFiles = CIFAR10_TRAIN_FILES.filter((f) => existsSync(join(dir, f)));
   if (trainFiles.length === 0) {
-    throw new DatasetError('DATASET_FILE', `no CIFAR-10 training batch (${CIFAR10_TRAIN_FILES.join(', ')}) in ${dir}`);
+    throw new DatasetError(
+      'DATASET_FILE',
+      `no CIFAR-10 training batch (${CIFAR10_TRAIN_FILES.join(', ')}) in ${display}`,
+    );
   }
-  const testFile = join(dir, CIFAR10_TEST_FILE);
-  const train = readBatches(trainFiles);
-  const test = readBatches([testFile]);
+  const read = (names: readonly string[]) =>
+    readBatches(
+      names.map((name) => ({ file: join(dir, name), display: `${display}/${name}` })),
+      at.roots,
+    );
+  const train = read(trainFiles);
+  const test = read([CIFAR10_TEST_FILE]);
   return {
     name: 'cifar10-bin',
     shape: [SIDE, SIDE, 3],
     classes: 10,
     train,
     test,
-    provenance: { folder: dir, trainFiles, testFile, train: train.count, test: test.count },
+    provenance: { trainFiles, testFile: CIFAR10_TEST_FILE, train: train.count, test: test.count },
   };
 }
 
-function readBatches(files: string[]): DatasetSplit {
-  const parts = files.map((file) => {
-    let bytes: Uint8Array;
+function readBatches(files: { file: string; display: string }[], roots: readonly string[]): DatasetSplit {
+  const parts = files.map(({ file, display }) => {
+    const data = openDataFile(file, { roots, display });
     try {
-      bytes = readFileSync(file);
-    } catch (e) {
-      throw new DatasetError(
-        'DATASET_FILE',
-        `cannot read CIFAR-10 batch ${file}: ${(e as NodeJS.ErrnoException).code}`,
-        {
-          cause: e,
-        },
-      );
+      if (data.size === 0 || data.size % CIFAR10_RECORD_BYTES !== 0 || data.size > CIFAR10_MAX_BATCH_BYTES) {
+        throw new DatasetError(
+          'DATASET_FORMAT',
+          `CIFAR-10 batch ${display}: must be a whole number of ${CIFAR10_RECORD_BYTES}-byte records, at most ${CIFAR10_MAX_BATCH_BYTES / CIFAR10_RECORD_BYTES}`,
+        );
+      }
+      return { file: display, bytes: data.read(0, data.size) };
+    } finally {
+      data.close();
     }
-    if (bytes.length === 0 || bytes.length % CIFAR10_RECORD_BYTES !== 0) {
-      throw new DatasetError(
-        'DATASET_FORMAT',
-        `CIFAR-10 batch ${file}: ${bytes.length} bytes is not a whole number of ${CIFAR10_RECORD_BYTES}-byte records`,
-      );
-    }
-    return { file, bytes };
   });
   const count = parts.reduce((n, p) => n + p.bytes.length / CIFAR10_RECORD_BYTES, 0);
   const images = new Uint8Array(count * 3 * PIXELS);
@@ -66,7 +73,7 @@ function readBatches(files: string[]): DatasetSplit {
       const base = r * CIFAR10_RECORD_BYTES;
       const label = bytes[base] as number;
       if (label > 9) {
-        throw new DatasetError('DATASET_FORMAT', `CIFAR-10 batch ${file}: record ${r} has label ${label}, not 0–9`);
+        throw new DatasetError('DATASET_FORMAT', `CIFAR-10 batch ${file}: the label of record ${r} is not 0–9`);
       }
       labels[row] = label;
       const out = row * 3 * PIXELS;

@@ -1,59 +1,87 @@
-import { canonicalJson, type DatasetSpec, datasetShape } from '@distillery/spec';
+import { canonicalJson, confineDataPath, type DatasetSpec, datasetShape, escapeForMessage } from '@distillery/spec';
 import { DatasetError } from '../errors.ts';
 import { loadCifar10Bin } from './cifar10-bin.ts';
 import type { Dataset } from './dataset.ts';
+import { DatasetCache } from './dataset-cache.ts';
 import { loadFashionMnist } from './fashion-mnist.ts';
 import { loadIdxSplits } from './idx-dataset.ts';
 import { loadMnist } from './mnist.ts';
-import { makeSynthetic } from './synthetic.ts';
+import { makeSynthetic, syntheticSizes } from './synthetic.ts';
 
-const cache = new Map<string, Dataset>();
+const cache = new DatasetCache();
 
-/** What identifies the loaded data (limit and validation are applied per run, on top). */
-function cacheKey(spec: DatasetSpec): string {
-  const { name, path, shape, classes } = spec;
-  return canonicalJson({ name, path, shape, classes });
+export interface LoadDatasetOptions {
+  /**
+   * Folders a `dataset.path` (idx, cifar10-bin) must resolve into, symlinks included: checked on every load,
+   * cached or not, and again for every file read. @defaultValue [] (no path-based data set loads)
+   */
+  dataRoots?: readonly string[];
 }
 
 /**
- * The whole data set of `spec`, loaded once per process and cached (keyed by name, path, shape and classes).
- * Shapes and class counts always agree with `datasetShape(spec)`, which sized the model before training.
+ * The whole data set of `spec`, loaded once per process and cached (LRU by bytes, see `configureDatasetCache`).
+ * A path-based set loads only from inside `options.dataRoots`. Synthetic sets are generated only up to
+ * `spec.limit` rows. Shapes and class counts always agree with `datasetShape(spec)`, which sized the model
+ * before training.
  */
-export function loadDataset(spec: DatasetSpec): Dataset {
-  const key = cacheKey(spec);
-  const hit = cache.get(key);
-  if (hit) return hit;
+export function loadDataset(spec: DatasetSpec, options: LoadDatasetOptions = {}): Dataset {
   const expected = datasetShape(spec);
-  let d: Dataset;
+  let load: () => Dataset;
+  let key: string;
   switch (spec.name) {
     case 'mnist':
-      d = loadMnist();
+      [key, load] = ['mnist', () => loadMnist()];
       break;
     case 'fashion-mnist':
-      d = loadFashionMnist();
+      [key, load] = ['fashion-mnist', () => loadFashionMnist()];
       break;
-    case 'synthetic':
-      d = makeSynthetic(expected.shape, expected.classes);
+    case 'synthetic': {
+      const sizes = syntheticSizes(spec.limit);
+      key = canonicalJson({ name: spec.name, ...expected, sizes });
+      load = () => makeSynthetic(expected.shape, expected.classes, 0, sizes);
       break;
+    }
     case 'idx':
-      d = loadIdxSplits(requirePath(spec), expected);
+    case 'cifar10-bin': {
+      const at = confinedFolder(spec, options.dataRoots ?? []);
+      key = canonicalJson({ name: spec.name, folder: at.folder, ...expected });
+      load = spec.name === 'idx' ? () => loadIdxSplits(at, expected) : () => loadCifar10Bin(at);
       break;
-    case 'cifar10-bin':
-      d = loadCifar10Bin(requirePath(spec));
-      break;
+    }
     default:
-      throw new DatasetError('DATASET_UNSUPPORTED', `unknown dataset '${(spec as { name: string }).name}'`);
+      throw new DatasetError('DATASET_UNSUPPORTED', `unknown dataset ${escapeForMessage(String(spec.name))}`);
   }
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const d = load();
   cache.set(key, d);
   return d;
 }
 
-function requirePath(spec: DatasetSpec): string {
+function confinedFolder(spec: DatasetSpec, roots: readonly string[]) {
   if (!spec.path) throw new DatasetError('DATASET_FILE', `dataset '${spec.name}' needs a path to its files`);
-  return spec.path;
+  const display = escapeForMessage(spec.path);
+  const confined = confineDataPath(spec.path, roots);
+  if (!confined.inside) {
+    throw new DatasetError(
+      'DATASET_PATH',
+      `dataset.path ${display} is outside the data roots: it must resolve, symlinks included, inside a configured data root`,
+    );
+  }
+  return { folder: confined.realPath, roots, display };
 }
 
-/** Forgets the cached data sets (tests; a worker keeps them for its lifetime). */
+/** Bounds the process's data-set cache, in bytes (evicting at once what no longer fits). */
+export function configureDatasetCache(options: { maxBytes: number }): void {
+  cache.resize(options.maxBytes);
+}
+
+/** What the cache holds now: entries and bytes. */
+export function datasetCacheUsage(): { entries: number; bytes: number } {
+  return { entries: cache.size, bytes: cache.bytes };
+}
+
+/** Forgets the cached data sets. */
 export function clearDatasetCache(): void {
   cache.clear();
 }

