@@ -1,5 +1,6 @@
 import type { PrismaClient } from '@distillery/db';
 import type { QueueProbe, RunDispatcher } from '@distillery/queue';
+import { checkDataRoots, type DataRoots, NO_DATA_ROOTS } from '@distillery/spec';
 import type { FastifyServerOptions } from 'fastify';
 import type { EventStreamOptions } from './lib/event-stream-options.ts';
 import type { YamlParseThreadsOptions } from './lib/yaml-parse-threads.ts';
@@ -57,6 +58,12 @@ export interface ApiOptions {
    * @defaultValue { max: 1200, timeWindowMs: 60_000, maxFailedAuth: 30 }, counted in this process
    */
   rateLimit?: RateLimitOptions | false;
+  /**
+   * Where a sweep's `dataset.path` (idx, cifar10-bin) may resolve, symlinks included: the shared roots and the
+   * submitting team's own folder; any other path answers 400 at submission. Give the workers the same roots.
+   * @defaultValue NO_DATA_ROOTS (only the built-in data sets)
+   */
+  dataRoots?: DataRoots;
 }
 
 /** Options with every default resolved. */
@@ -69,6 +76,7 @@ export const DEFAULT_API_OPTIONS = {
   connectionTimeoutMs: 60_000,
   keepAliveTimeoutMs: 72_000,
   rateLimit: { max: 1200, timeWindowMs: 60_000 },
+  dataRoots: NO_DATA_ROOTS,
 } as const satisfies Partial<ApiOptions>;
 
 /** Resolves defaults once and rejects nonsense with a message naming the option and the rule. */
@@ -83,6 +91,7 @@ export function resolveApiOptions(options: ApiOptions): ResolvedApiOptions {
     yamlParse: options.yamlParse ?? {},
     events: options.events ?? {},
     rateLimit: options.rateLimit ?? DEFAULT_API_OPTIONS.rateLimit,
+    dataRoots: checkDataRoots(options.dataRoots ?? DEFAULT_API_OPTIONS.dataRoots, 'ApiOptions.dataRoots'),
   };
   for (const name of ['db', 'queue', 'redisProbe'] as const) {
     if (resolved[name] == null) throw new TypeError(`ApiOptions.${name} is required`);

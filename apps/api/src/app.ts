@@ -42,7 +42,12 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
 
   await app.register(requestIds);
   await app.register(swagger);
-  await app.register(dependencies, { db: config.db, queue: config.queue, redisProbe: config.redisProbe });
+  await app.register(dependencies, {
+    db: config.db,
+    queue: config.queue,
+    redisProbe: config.redisProbe,
+    dataRoots: config.dataRoots,
+  });
   await app.register(errorHandler, { bodyLimit: config.bodyLimit });
   await app.register(metrics);
   await app.register(eventStreams, config.events);

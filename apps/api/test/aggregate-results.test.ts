@@ -15,6 +15,7 @@ const row = (group: string, seed: number, accuracy: number, label = `mlp 16 relu
   bytes: 400,
   backend: 'wasm',
   group,
+  splitDigest: null,
 });
 
 describe('labelWithoutSeed', () => {

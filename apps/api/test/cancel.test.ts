@@ -12,7 +12,16 @@ afterAll(async () => {
 
 const cancel = (url: string, as = api.team) => api.request({ method: 'POST', url, as });
 const runsOf = (sweepId: string) => api.db.run.findMany({ where: { sweepId }, orderBy: { position: 'asc' } });
-const RESULT = { accuracy: 0.9, loss: 0.1, parameters: 1, bytes: 1, bits: 32, backend: 'test', seconds: 0 };
+const RESULT = {
+  accuracy: 0.9,
+  loss: 0.1,
+  parameters: 1,
+  bytes: 1,
+  bits: 32,
+  backend: 'test',
+  seconds: 0,
+  splitDigest: '0'.repeat(64),
+};
 
 describe('POST /v1/runs/:id/cancel', () => {
   it('cancels a running run and everything downstream of it, with the reason recorded', async () => {

@@ -21,7 +21,16 @@ afterAll(async () => {
   await api?.close();
 });
 
-const RESULT = { accuracy: 0.9, loss: 0.1, parameters: 1, bytes: 1, bits: 32, backend: 'test', seconds: 0 };
+const RESULT = {
+  accuracy: 0.9,
+  loss: 0.1,
+  parameters: 1,
+  bytes: 1,
+  bits: 32,
+  backend: 'test',
+  seconds: 0,
+  splitDigest: '0'.repeat(64),
+};
 const auth = () => ({ authorization: `Bearer ${api.team.apiKey}` });
 const epoch = (n: number) => ({
   epoch: n,

@@ -18,6 +18,9 @@ const ACCURACY: Record<string, number> = {
   // s1.seed3 and the remaining PTQ variants have no result yet.
 };
 
+/** The digest stored with the students' results; the teacher's is left out, as for a result from before digests. */
+const SPLIT_DIGEST = 'c0ffee'.repeat(10).padEnd(64, '0');
+
 beforeAll(async () => {
   api = await buildTestApi();
   sweepId = await submitSweep(api, quickstart({ seeds: [1, 2, 3] }));
@@ -34,6 +37,7 @@ beforeAll(async () => {
         bits: r.bits,
         backend: 'wasm',
         seconds: 1,
+        splitDigest: r.kind === 'teacher' ? null : SPLIT_DIGEST,
       })),
   });
 });
@@ -63,7 +67,9 @@ describe('GET /v1/sweeps/:id/results', () => {
       bits: 32,
       accuracy: 0.9,
       backend: 'wasm',
+      splitDigest: SPLIT_DIGEST,
     });
+    expect(rows[0].splitDigest).toBeNull();
     expect(Object.keys(rows[1]).sort()).toEqual(
       [
         'runId',
@@ -78,6 +84,7 @@ describe('GET /v1/sweeps/:id/results', () => {
         'bytes',
         'backend',
         'group',
+        'splitDigest',
       ].sort(),
     );
   });

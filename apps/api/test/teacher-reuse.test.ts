@@ -11,7 +11,16 @@ afterAll(async () => {
 });
 
 const teachersOf = (teamId: string) => api.db.run.findMany({ where: { teamId, kind: 'teacher' } });
-const RESULT = { accuracy: 0.9, loss: 0.1, parameters: 1, bytes: 1, bits: 32, backend: 'test', seconds: 0 };
+const RESULT = {
+  accuracy: 0.9,
+  loss: 0.1,
+  parameters: 1,
+  bytes: 1,
+  bits: 32,
+  backend: 'test',
+  seconds: 0,
+  splitDigest: '0'.repeat(64),
+};
 
 describe('two sweeps with the same teacher', () => {
   it('train one teacher when submitted at the same moment, and both wait for it', async () => {

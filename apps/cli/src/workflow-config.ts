@@ -19,6 +19,8 @@ export interface WorkflowConfig {
   reconcileIntervalMs?: number;
   /** env DISTILLERY_SHUTDOWN_TIMEOUT_MS: the bound on a worker's exit after SIGTERM. @defaultValue 30000 */
   shutdownTimeoutMs?: number;
+  /** env DISTILLERY_DATASET_CACHE_BYTES: bound of a worker's data-set cache. @defaultValue 1073741824 (1 GiB) */
+  datasetCacheBytes?: number;
 }
 
 const NUMBERS = {
@@ -28,6 +30,7 @@ const NUMBERS = {
   staleAfterMs: ['DISTILLERY_STALE_AFTER_MS', 100, 86_400_000],
   reconcileIntervalMs: ['DISTILLERY_RECONCILE_INTERVAL_MS', 10, 3_600_000],
   shutdownTimeoutMs: ['DISTILLERY_SHUTDOWN_TIMEOUT_MS', 100, 3_600_000],
+  datasetCacheBytes: ['DISTILLERY_DATASET_CACHE_BYTES', 0, 2 ** 40],
 } as const;
 
 /** Reads and checks the workflow variables, naming the variable and the rule on a bad value. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/config-error.ts';
+import { loadDataRoots } from '../src/data-roots-config.ts';
 import { loadWorkflowConfig } from '../src/workflow-config.ts';
 
 describe('loadWorkflowConfig', () => {
@@ -17,6 +18,7 @@ describe('loadWorkflowConfig', () => {
         DISTILLERY_STALE_AFTER_MS: '30000',
         DISTILLERY_RECONCILE_INTERVAL_MS: '2000',
         DISTILLERY_SHUTDOWN_TIMEOUT_MS: '45000',
+        DISTILLERY_DATASET_CACHE_BYTES: '268435456',
       }),
     ).toEqual({
       artifactDir: '/mnt/shared/artifacts',
@@ -26,6 +28,7 @@ describe('loadWorkflowConfig', () => {
       staleAfterMs: 30000,
       reconcileIntervalMs: 2000,
       shutdownTimeoutMs: 45000,
+      datasetCacheBytes: 268435456,
     });
   });
 
@@ -34,5 +37,29 @@ describe('loadWorkflowConfig', () => {
       new ConfigError("DISTILLERY_MAX_ATTEMPTS must be an integer 1–100, got 'three'"),
     );
     expect(() => loadWorkflowConfig({ DISTILLERY_STALE_AFTER_MS: '-1' })).toThrow(/DISTILLERY_STALE_AFTER_MS/);
+  });
+});
+
+describe('loadDataRoots', () => {
+  it('allows only the team folders under the artifact directory on a server by default', () => {
+    expect(
+      loadDataRoots({ mode: 'server', artifactDir: '/var/lib/distillery/artifacts', env: {}, cwd: '/srv' }),
+    ).toEqual({ shared: [], teamBase: '/var/lib/distillery/artifacts/datasets' });
+  });
+
+  it('adds the working directory in embedded mode, after the listed roots', () => {
+    const env = { DISTILLERY_DATA_ROOTS: '/data/shared: /data/more:' };
+    expect(
+      loadDataRoots({ mode: 'embedded', artifactDir: '.distillery/artifacts', env, cwd: '/home/me/work' }),
+    ).toEqual({
+      shared: ['/data/shared', '/data/more', '/home/me/work'],
+      teamBase: '/home/me/work/.distillery/artifacts/datasets',
+    });
+  });
+
+  it('refuses a relative root, naming the variable and the rule', () => {
+    expect(() =>
+      loadDataRoots({ mode: 'server', artifactDir: '/a', env: { DISTILLERY_DATA_ROOTS: '/ok:data' }, cwd: '/' }),
+    ).toThrow(new ConfigError("DISTILLERY_DATA_ROOTS must list absolute folders separated by ':', got 'data'"));
   });
 });

@@ -14,7 +14,7 @@ import {
 } from '@distillery/db';
 import { type ExecuteRunInput, executeRun, MlError, type ModelArtifact, type RunOutcome } from '@distillery/ml';
 import type { RunJob } from '@distillery/queue';
-import { RunConfig } from '@distillery/spec';
+import { type DataRoots, NO_DATA_ROOTS, RunConfig, teamDataRoots } from '@distillery/spec';
 import type { CheckpointStore } from './checkpoints/checkpoint-store.ts';
 import { type ExecuteRun, TRAINING_CHECKPOINTS, type TrainingCheckpoint } from './checkpoints/training-checkpoints.ts';
 import { retryBackoff } from './retry-backoff.ts';
@@ -41,6 +41,11 @@ export interface JobContext {
   heartbeatIntervalMs?: number | undefined;
   /** The worker's registry of runs it executes (for cancellations and shutdown), keyed by run id. */
   active?: Map<string, RunControl> | undefined;
+  /**
+   * Where a run's `dataset.path` may resolve: the shared roots and its own team's folder, checked again when the
+   * data are read (files can change after submission). @defaultValue NO_DATA_ROOTS (no path-based data set)
+   */
+  dataRoots?: DataRoots | undefined;
 }
 
 /**
@@ -81,7 +86,15 @@ export async function executeJob(job: RunJob, ctx: JobContext): Promise<JobOutco
 }
 
 async function execute(
-  run: { id: string; kind: string; label: string; attempt: number; parentId: string | null; config: unknown },
+  run: {
+    id: string;
+    teamId: string;
+    kind: string;
+    label: string;
+    attempt: number;
+    parentId: string | null;
+    config: unknown;
+  },
   control: RunControl,
   ctx: JobContext,
 ): Promise<JobOutcome> {
@@ -113,6 +126,7 @@ async function execute(
       config,
       ...(parent ? { parent } : {}),
       signal: control.signal,
+      dataRoots: teamDataRoots(ctx.dataRoots ?? NO_DATA_ROOTS, run.teamId),
       onEpoch: async (m) => {
         if (!Number.isFinite(m.trainLoss)) throw new NonFiniteLossError(m.epoch, m.trainLoss);
         if (!(await recordEpoch(db, id, attempt, m))) control.stop(await whyLost(db, id));
@@ -156,6 +170,7 @@ async function execute(
         bits: outcome.bits,
         backend: outcome.backend,
         seconds: (performance.now() - started) / 1000,
+        splitDigest: outcome.splitDigest,
       },
       outcome.artifact.files,
     );

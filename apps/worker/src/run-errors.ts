@@ -17,6 +17,7 @@ export class StoredConfigError extends Error {
 
 /** packages/ml errors that describe the run itself (its data, config or parent), not the machine it ran on. */
 const PERMANENT_ML_CODES: ReadonlySet<MlErrorCode> = new Set([
+  'DATASET_PATH',
   'DATASET_FILE',
   'DATASET_FORMAT',
   'DATASET_UNSUPPORTED',
@@ -25,8 +26,8 @@ const PERMANENT_ML_CODES: ReadonlySet<MlErrorCode> = new Set([
 ]);
 
 /**
- * Whether retrying cannot fix an error: a bad data path or file, an invalid config, an unreadable parent model,
- * a diverged loss. Those fail the run at once with the reason stored. Anything else (a lost connection, a full
+ * Whether retrying cannot fix an error: a data path outside the data roots, a missing or malformed data file, an
+ * invalid config, an unreadable parent model, a diverged loss. Those fail the run at once with the reason stored. Anything else (a lost connection, a full
  * disk, a backend that would not start, a bug) is retried up to the attempt limit. By class and code, never by
  * message text.
  */

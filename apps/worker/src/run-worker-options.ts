@@ -1,4 +1,5 @@
 import type { PrismaClient } from '@distillery/db';
+import { checkDataRoots, type DataRoots } from '@distillery/spec';
 import type { CheckpointStore } from './checkpoints/checkpoint-store.ts';
 
 export interface RunWorkerOptions {
@@ -21,6 +22,16 @@ export interface RunWorkerOptions {
    * heartbeats (`staleAfterMs`). @defaultValue 120000 ms
    */
   lockDurationMs?: number;
+  /**
+   * Folders a run's `dataset.path` (idx, cifar10-bin) may resolve into: the shared roots, and the run's team's
+   * own folder under `teamBase`. @defaultValue NO_DATA_ROOTS (no path-based data set loads)
+   */
+  dataRoots?: DataRoots;
+  /**
+   * Bound of this process's data-set cache (least recently used sets evicted first), in bytes.
+   * @defaultValue packages/ml DEFAULT_DATASET_CACHE_BYTES (1 GiB)
+   */
+  datasetCacheBytes?: number;
   /** Where training checkpoints go (shared by all workers). @defaultValue none: no checkpoints */
   checkpoints?: CheckpointStore;
   /** Failed attempts (errors, lost workers) before a run fails for good. @defaultValue 3 */
@@ -81,6 +92,10 @@ export function resolveRunWorkerOptions(options: RunWorkerOptions): ResolvedRunW
   if (!(o.checkpointGraceMs >= 0)) {
     throw new RangeError(`RunWorkerOptions.checkpointGraceMs must be ≥ 0, got ${o.checkpointGraceMs}`);
   }
+  if (o.datasetCacheBytes !== undefined && !(Number.isSafeInteger(o.datasetCacheBytes) && o.datasetCacheBytes >= 0)) {
+    throw new RangeError(`RunWorkerOptions.datasetCacheBytes must be an integer ≥ 0, got ${o.datasetCacheBytes}`);
+  }
+  if (o.dataRoots !== undefined) checkDataRoots(o.dataRoots, 'RunWorkerOptions.dataRoots');
   if (o.staleAfterMs <= 2 * o.heartbeatIntervalMs) {
     throw new RangeError(
       `RunWorkerOptions.staleAfterMs (${o.staleAfterMs}) must exceed twice heartbeatIntervalMs (${o.heartbeatIntervalMs})`,

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { ReleasedRun } from '@distillery/db';
-import { initBackend } from '@distillery/ml';
+import { configureDatasetCache, initBackend } from '@distillery/ml';
 import { CancelSubscriber, DEFAULT_QUEUE_PREFIX, RUN_QUEUE_NAME, type RunJob, RunQueue } from '@distillery/queue';
 import { Worker } from 'bullmq';
 import { TRAINING_CHECKPOINTS } from './checkpoints/training-checkpoints.ts';
@@ -36,6 +36,7 @@ export class RunWorker {
 
   async start(log: (message: string) => void = console.log): Promise<void> {
     const o = this.options;
+    if (o.datasetCacheBytes !== undefined) configureDatasetCache({ maxBytes: o.datasetCacheBytes });
     this.backend = await initBackend(o.backend);
     const prefix = o.prefix ?? DEFAULT_QUEUE_PREFIX;
     const backoff = retryBackoff({ baseMs: o.retryBackoffMs });
@@ -65,6 +66,7 @@ export class RunWorker {
           backoff,
           heartbeatIntervalMs: o.heartbeatIntervalMs,
           active: this.active,
+          dataRoots: o.dataRoots,
         }),
       {
         connection: { url: o.redisUrl, maxRetriesPerRequest: null },

@@ -1,8 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { buildApp } from '@distillery/api';
 import { createTeam, type ReleasedRun } from '@distillery/db';
 import { createTestDatabase, type TestDatabase } from '@distillery/db/testing';
 import { RedisProbe, RunQueue } from '@distillery/queue';
+import type { DataRoots } from '@distillery/spec';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { executeJob, type JobContext } from '../src/execute-job.ts';
@@ -24,6 +28,27 @@ function sweep(dataset: Record<string, unknown>) {
   };
 }
 const SYNTHETIC = { name: 'synthetic', shape: [4, 4, 1], classes: 3, limit: { train: 300, test: 100 } };
+/** The one data root of these tests; '/nonexistent' holds nothing, so a path below it is allowed but missing. */
+const dataRoot = mkdtempSync(join(tmpdir(), 'distillery-worker-data-'));
+const DATA_ROOTS: DataRoots = { shared: [dataRoot, '/nonexistent'], teamBase: null };
+
+/** A tiny IDX data set of 4×4 images (MNIST's file layout). */
+function writeIdxFolder(folder: string, n: number): void {
+  const idx = (dims: number[], values: Uint8Array) => {
+    const header = Buffer.alloc(4 + 4 * dims.length);
+    header[2] = 0x08;
+    header[3] = dims.length;
+    for (const [i, d] of dims.entries()) header.writeUInt32BE(d, 4 + 4 * i);
+    return Buffer.concat([header, values]);
+  };
+  mkdirSync(folder, { recursive: true });
+  const pixels = Uint8Array.from({ length: n * 16 }, (_, i) => (i * 37) % 256);
+  const labels = Uint8Array.from({ length: n }, (_, i) => i % 3);
+  for (const split of ['train', 't10k']) {
+    writeFileSync(join(folder, `${split}-images-idx3-ubyte`), idx([n, 4, 4], pixels));
+    writeFileSync(join(folder, `${split}-labels-idx1-ubyte`), idx([n], labels));
+  }
+}
 
 describe('executeJob', () => {
   let database: TestDatabase;
@@ -39,7 +64,7 @@ describe('executeJob', () => {
     key = (await createTeam(database.db, 'workers')).apiKey;
     queue = new RunQueue({ redisUrl: REDIS_URL, prefix: `worker-test-${randomUUID().slice(0, 8)}` });
     probe = new RedisProbe(REDIS_URL);
-    app = await buildApp({ db: database.db, queue, redisProbe: probe });
+    app = await buildApp({ db: database.db, queue, redisProbe: probe, dataRoots: DATA_ROOTS });
     ctx = {
       db: database.db,
       workerId: 'test-worker',
@@ -47,6 +72,7 @@ describe('executeJob', () => {
         released.push(...runs);
       },
       log: () => {},
+      dataRoots: DATA_ROOTS,
     };
   });
 
@@ -56,6 +82,7 @@ describe('executeJob', () => {
     await queue?.close();
     await probe?.close();
     await database?.drop();
+    rmSync(dataRoot, { recursive: true, force: true });
   });
 
   async function submit(dataset: Record<string, unknown>) {
@@ -88,6 +115,42 @@ describe('executeJob', () => {
     expect(stored.artifacts.length).toBeGreaterThan(0);
     expect(released).toMatchObject([{ runId: student.id, attempt: 1 }]);
     expect((await database.db.run.findUniqueOrThrow({ where: { id: student.id } })).state).toBe('queued');
+  });
+
+  it("stores the split's digest with the result: the same for the same split, another for another limit", async () => {
+    const digestOf = async (dataset: Record<string, unknown>) => {
+      const { teacher } = await submit(dataset);
+      expect(await executeJob({ runId: teacher.id, attempt: 1 }, ctx)).toBe('succeeded');
+      const { splitDigest } = await database.db.result.findUniqueOrThrow({ where: { runId: teacher.id } });
+      const detail = await app.inject({ url: `/v1/runs/${teacher.id}`, headers: { authorization: `Bearer ${key}` } });
+      expect(detail.json().result.splitDigest).toBe(splitDigest);
+      return splitDigest;
+    };
+    const first = await digestOf(SYNTHETIC);
+    expect(first).toMatch(/^[0-9a-f]{64}$/);
+    expect(await digestOf(SYNTHETIC)).toBe(first);
+    expect(await digestOf({ ...SYNTHETIC, limit: { train: 299, test: 100 } })).not.toBe(first);
+  });
+
+  it('checks the data path again when it loads: a symlink re-pointed outside the roots after submission fails', async () => {
+    const inside = join(dataRoot, 'digits');
+    writeIdxFolder(inside, 60);
+    const outside = mkdtempSync(join(tmpdir(), 'distillery-worker-outside-'));
+    writeIdxFolder(outside, 60);
+    const link = join(dataRoot, 'current');
+    symlinkSync(inside, link);
+    const { teacher } = await submit({ name: 'idx', path: link, shape: [4, 4, 1], classes: 3 });
+    unlinkSync(link);
+    symlinkSync(outside, link);
+    try {
+      expect(await executeJob({ runId: teacher.id, attempt: 1 }, ctx)).toBe('failed');
+      const failed = await database.db.run.findUniqueOrThrow({ where: { id: teacher.id } });
+      expect(failed.error).toBe(
+        `DatasetError: dataset.path ${JSON.stringify(link)} is outside the data roots: it must resolve, symlinks included, inside a configured data root`,
+      );
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
   });
 
   it('ignores a redelivered job of a finished run and keeps exactly one result', async () => {

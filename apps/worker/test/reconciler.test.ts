@@ -113,7 +113,16 @@ describe('Reconciler', () => {
     const saved = await store.save(teacher.id, 1, { epoch: 2, files: [file] });
     expect(await recordCheckpoint(db, { runId: teacher.id, attempt: 1, epoch: 2, ...saved })).toBe(true);
     expect((await reconciler().pass()).checkpointsDeleted).toBe(0);
-    const result = { accuracy: 0.5, loss: 1, parameters: 1, bytes: 1, bits: 32, backend: 'fake', seconds: 0 };
+    const result = {
+      accuracy: 0.5,
+      loss: 1,
+      parameters: 1,
+      bytes: 1,
+      bits: 32,
+      backend: 'fake',
+      seconds: 0,
+      splitDigest: '0'.repeat(64),
+    };
     await completeRun(db, teacher.id, 1, result, []);
     expect((await reconciler().pass()).checkpointsDeleted).toBe(1);
     expect(await store.load(teacher.id)).toBeNull();

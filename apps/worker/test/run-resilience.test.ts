@@ -218,7 +218,16 @@ describe('when another worker takes a run over', () => {
 });
 
 function result() {
-  return { accuracy: 0.5, loss: 1, parameters: 1, bytes: 1, bits: 32, backend: 'fake', seconds: 0 };
+  return {
+    accuracy: 0.5,
+    loss: 1,
+    parameters: 1,
+    bytes: 1,
+    bits: 32,
+    backend: 'fake',
+    seconds: 0,
+    splitDigest: '0'.repeat(64),
+  };
 }
 
 function epoch(n: number) {

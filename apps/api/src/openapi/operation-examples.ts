@@ -35,6 +35,8 @@ export interface OperationExamples {
 const TEAM = '0d4c2b8e-8f7a-4a51-9a0e-7c1f2e3d4b5a';
 const KEY = '5b0c3f5e-1f7a-4c1e-9b7e-2f0d6f3c9a11';
 const SWEEP = 'b01e0286-c553-4b5d-9329-92601513ad5a';
+/** The real digest of the quickstart's split (mnist, limit 6000/1000, validation 0.1). */
+const SPLIT_DIGEST = '439be6b4c50d2e730f104446ca703dc289a977630e87ea385dfcdbc2c3e42dff';
 const RUN_IDS = [
   '7f9c24e1-3c1a-4d55-9e0b-0f5a7d1c2b01',
   '7f9c24e1-3c1a-4d55-9e0b-0f5a7d1c2b02',
@@ -272,6 +274,7 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
           bytes: r.size.bytes,
           backend: 'wasm',
           group: r.group,
+          splitDigest: SPLIT_DIGEST,
         })),
         groups: [lma, lmaPtq].map((r) => ({
           group: r.group,
@@ -318,6 +321,7 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
           ...lma.size,
           backend: 'wasm',
           seconds: 9.2,
+          splitDigest: SPLIT_DIGEST,
           recordedAt: '2026-11-27T18:00:35.000Z',
         },
       }),

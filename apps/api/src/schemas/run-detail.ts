@@ -27,6 +27,11 @@ export const RunResult = z.object({
   backend: z.string(),
   /** Wall-clock seconds of the run's execution. */
   seconds: z.number(),
+  /**
+   * sha256 (hex) of the exact train, validation and test rows the run used: equal digests, equal data. null for
+   * results recorded before digests were.
+   */
+  splitDigest: z.string().nullable(),
   recordedAt: z.iso.datetime(),
 });
 export type RunResult = z.infer<typeof RunResult>;

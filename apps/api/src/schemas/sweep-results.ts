@@ -16,6 +16,8 @@ export const ResultRow = z.object({
   backend: z.string(),
   /** The run's `groupHash`: rows of one group are replicates (same config, other seed). */
   group: z.string(),
+  /** sha256 of the exact rows the run trained, validated and tested on; null for results from before digests. */
+  splitDigest: z.string().nullable(),
 });
 export type ResultRow = z.infer<typeof ResultRow>;
 

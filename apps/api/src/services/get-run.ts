@@ -58,6 +58,7 @@ export async function getRun(db: PrismaClient, teamId: string, runId: string): P
             bits: result.bits,
             backend: result.backend,
             seconds: result.seconds,
+            splitDigest: result.splitDigest,
             recordedAt: iso(result.createdAt),
           },
   };

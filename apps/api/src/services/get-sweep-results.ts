@@ -33,6 +33,7 @@ export async function getSweepResults(db: PrismaClient, teamId: string, sweepId:
             bytes: r.result.bytes,
             backend: r.result.backend,
             group: r.groupHash,
+            splitDigest: r.result.splitDigest,
           },
         ],
   );

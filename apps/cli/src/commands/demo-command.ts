@@ -27,6 +27,7 @@ export async function demoCommand(file: string): Promise<void> {
     db: runtime.db,
     queue: runtime.queue,
     redisProbe: runtime.probe,
+    dataRoots: runtime.dataRoots,
     logger: false,
     events: { source: runtime.events },
   });

@@ -44,6 +44,7 @@ export async function runCommand(file: string, flags: RunFlags = {}): Promise<vo
     db: runtime.db,
     queue: runtime.queue,
     redisProbe: runtime.probe,
+    dataRoots: runtime.dataRoots,
     events: { source: runtime.events },
   });
   let interrupted = false;

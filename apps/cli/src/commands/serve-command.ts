@@ -34,6 +34,7 @@ export async function serveCommand(flags: ServeFlags): Promise<void> {
       db: runtime.db,
       queue: runtime.queue,
       redisProbe: runtime.probe,
+      dataRoots: runtime.dataRoots,
       logger: true,
       events: { source: runtime.events, ...resolveEventStreamLimits(process.env) },
       rateLimit: resolveRateLimit(process.env, runtime.mode === 'server' ? config.redisUrl : undefined),

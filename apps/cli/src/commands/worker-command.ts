@@ -1,6 +1,7 @@
 import { DEFAULT_ARTIFACT_DIR, FileCheckpointStore, RunWorker } from '@distillery/worker';
 import { loadConfig, requireServer } from '../config.ts';
 import { ConfigError } from '../config-error.ts';
+import { loadDataRoots } from '../data-roots-config.ts';
 import { checkRedis, connectDatabase } from '../services.ts';
 import { onShutdown } from '../shutdown.ts';
 import { loadWorkflowConfig } from '../workflow-config.ts';
@@ -30,6 +31,7 @@ export async function workerCommand(flags: WorkerFlags): Promise<void> {
     throw new ConfigError(`--backend must be one of ${BACKENDS.join(', ')}, got '${flags.backend}'`);
   }
   const { artifactDir, ...workflow } = loadWorkflowConfig();
+  const dataRoots = loadDataRoots({ mode: 'server', artifactDir: artifactDir ?? DEFAULT_ARTIFACT_DIR });
   const db = await connectDatabase(config);
   await checkRedis(config);
   let worker: RunWorker;
@@ -42,6 +44,7 @@ export async function workerCommand(flags: WorkerFlags): Promise<void> {
       ...(backend ? { backend } : {}),
       ...workflow,
       checkpoints: new FileCheckpointStore(artifactDir ?? DEFAULT_ARTIFACT_DIR),
+      dataRoots,
       reconcile: flags.reconcile !== false,
     });
   } catch (e) {

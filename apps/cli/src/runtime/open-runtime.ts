@@ -3,6 +3,7 @@ import { RunEventListener, redactDatabaseUrl } from '@distillery/db';
 import { RedisProbe, RunQueue } from '@distillery/queue';
 import type { DistilleryConfig } from '../config.ts';
 import { ConfigError } from '../config-error.ts';
+import { loadDataRoots } from '../data-roots-config.ts';
 import { checkRedis, connectDatabase, migrate } from '../services.ts';
 import { loadWorkflowConfig } from '../workflow-config.ts';
 import type { Runtime, RuntimeLog } from './runtime.ts';
@@ -33,9 +34,13 @@ async function openEmbedded(config: DistilleryConfig, log: RuntimeLog): Promise<
   const store = await EmbeddedStore.open({ dataDir: config.dataDir, log });
   const { FileCheckpointStore, InProcessExecutor } = await import('@distillery/worker');
   let executorLog: RuntimeLog = () => {};
+  const artifactDir = workflow.artifactDir ?? join(store.dataDir, 'artifacts');
+  const dataRoots = loadDataRoots({ mode: 'embedded', artifactDir });
   const executor = new InProcessExecutor({
     db: store.db,
-    checkpoints: new FileCheckpointStore(workflow.artifactDir ?? join(store.dataDir, 'artifacts')),
+    checkpoints: new FileCheckpointStore(artifactDir),
+    dataRoots,
+    datasetCacheBytes: workflow.datasetCacheBytes,
     maxAttempts: workflow.maxAttempts,
     retryBackoffMs: workflow.retryBackoffMs,
     heartbeatIntervalMs: workflow.heartbeatIntervalMs,
@@ -50,6 +55,7 @@ async function openEmbedded(config: DistilleryConfig, log: RuntimeLog): Promise<
     queue: executor.queue,
     probe: executor.queue,
     events: store.events,
+    dataRoots,
     async startExecution(runLog) {
       executorLog = runLog;
       const recovered = await executor.start();
@@ -71,6 +77,11 @@ async function openServer(config: DistilleryConfig, migrateFirst: boolean, log: 
     const applied = await migrate(config);
     if (applied.length > 0) log(`applied ${applied.join(', ')}`);
   }
+  const { DEFAULT_ARTIFACT_DIR } = await import('@distillery/worker');
+  const dataRoots = loadDataRoots({
+    mode: 'server',
+    artifactDir: loadWorkflowConfig().artifactDir ?? DEFAULT_ARTIFACT_DIR,
+  });
   const db = await connectDatabase(config);
   try {
     await checkRedis(config);
@@ -91,9 +102,10 @@ async function openServer(config: DistilleryConfig, migrateFirst: boolean, log: 
     queue,
     probe,
     events,
+    dataRoots,
     async startExecution(runLog) {
       const workflow = loadWorkflowConfig();
-      const { DEFAULT_ARTIFACT_DIR, FileCheckpointStore, RunWorker } = await import('@distillery/worker');
+      const { FileCheckpointStore, RunWorker } = await import('@distillery/worker');
       const { artifactDir, ...settings } = workflow;
       const runWorker = new RunWorker({
         db,
@@ -101,6 +113,7 @@ async function openServer(config: DistilleryConfig, migrateFirst: boolean, log: 
         prefix: config.queuePrefix,
         ...settings,
         checkpoints: new FileCheckpointStore(artifactDir ?? DEFAULT_ARTIFACT_DIR),
+        dataRoots,
       });
       worker = runWorker;
       await runWorker.start(runLog);

@@ -1,5 +1,6 @@
 import type { PrismaClient, RunEventSource } from '@distillery/db';
 import type { QueueProbe, RunDispatcher } from '@distillery/queue';
+import type { DataRoots } from '@distillery/spec';
 
 /** One line a runtime tells about itself (store opened, executor ready, runs starting and finishing). */
 export type RuntimeLog = (message: string) => void;
@@ -17,6 +18,8 @@ export interface Runtime {
   queue: RunDispatcher;
   probe: QueueProbe;
   events: RunEventSource;
+  /** Where `dataset.path` may point (the API checks submissions against it; this process's executor too). */
+  dataRoots: DataRoots;
   /** Starts executing runs in this process (loads TensorFlow.js); the backend in use and the executor's id. */
   startExecution(log: RuntimeLog): Promise<{ backend: string; workerId: string }>;
   /** An API key of `team` for this process's own requests (the embedded store keeps one for its local team). */

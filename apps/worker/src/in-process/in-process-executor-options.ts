@@ -1,5 +1,6 @@
 import type { PrismaClient } from '@distillery/db';
 import type { BackendName } from '@distillery/ml';
+import type { DataRoots } from '@distillery/spec';
 import type { CheckpointStore } from '../checkpoints/checkpoint-store.ts';
 import type { ExecuteRun } from '../checkpoints/training-checkpoints.ts';
 
@@ -12,6 +13,16 @@ export interface InProcessExecutorOptions {
   backend?: BackendName;
   /** Runs executed at once (TensorFlow.js on wasm is single-threaded: more only interleaves). @defaultValue 1 */
   concurrency?: number;
+  /**
+   * Folders a run's `dataset.path` (idx, cifar10-bin) may resolve into: the shared roots, and the run's team's
+   * own folder under `teamBase`. @defaultValue NO_DATA_ROOTS (no path-based data set loads)
+   */
+  dataRoots?: DataRoots;
+  /**
+   * Bound of this process's data-set cache (least recently used sets evicted first), in bytes.
+   * @defaultValue packages/ml DEFAULT_DATASET_CACHE_BYTES (1 GiB)
+   */
+  datasetCacheBytes?: number;
   /** Where training checkpoints go. @defaultValue none: no checkpoints, an interrupted run restarts at epoch 0 */
   checkpoints?: CheckpointStore;
   /** Failed attempts before a run fails for good. @defaultValue 3 */

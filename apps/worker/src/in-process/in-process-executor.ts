@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { dueRuns, retryRun } from '@distillery/db';
-import { initBackend } from '@distillery/ml';
+import { configureDatasetCache, initBackend } from '@distillery/ml';
 import { InProcessQueue } from '@distillery/queue';
 import { executeJob } from '../execute-job.ts';
 import { createExecutorReconciler } from '../reconciler/executor-reconciler.ts';
@@ -65,6 +65,7 @@ export class InProcessExecutor {
   async start(): Promise<RecoveryReport> {
     const o = this.options;
     const log = o.log ?? (() => {});
+    if (o.datasetCacheBytes !== undefined) configureDatasetCache({ maxBytes: o.datasetCacheBytes });
     this.backend = await initBackend(o.backend, () => {});
     const backoff = retryBackoff({ baseMs: o.retryBackoffMs });
     const report = await this.recover();
@@ -84,6 +85,7 @@ export class InProcessExecutor {
         backoff,
         heartbeatIntervalMs: o.heartbeatIntervalMs,
         active: this.active,
+        dataRoots: o.dataRoots,
       }),
     );
     await this.reconciler.start();

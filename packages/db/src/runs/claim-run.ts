@@ -9,6 +9,8 @@ import { recordTransition, stateEvents } from './run-events.ts';
 export interface ClaimedRunRow {
   id: string;
   sweepId: string;
+  /** The run's team: whose data folder its `dataset.path` may read. */
+  teamId: string;
   kind: string;
   label: string;
   /** The attempt to execute under (the fencing token of every later write). */
@@ -55,7 +57,7 @@ export async function claimRun(
       UPDATE runs SET state = 'running', started_at = now(), heartbeat_at = now(), worker_id = ${workerId},
                       progress = 0, error = NULL, resumed_from_epoch = NULL, not_before = NULL, updated_at = now()
       WHERE id = ${runId}::uuid AND attempt = ${attempt} AND state = 'queued'
-      RETURNING id::text AS id, sweep_id::text AS "sweepId", kind, label, attempt, failures,
+      RETURNING id::text AS id, sweep_id::text AS "sweepId", team_id::text AS "teamId", kind, label, attempt, failures,
                 parent_id::text AS "parentId", config, worker_id AS "workerId"`;
       let redelivered = false;
       if (run === undefined) {
@@ -63,7 +65,7 @@ export async function claimRun(
         UPDATE runs SET attempt = attempt + 1, failures = failures + 1, started_at = now(), heartbeat_at = now(),
                         worker_id = ${workerId}, progress = 0, resumed_from_epoch = NULL, updated_at = now()
         WHERE id = ${runId}::uuid AND attempt = ${attempt} AND state = 'running'
-        RETURNING id::text AS id, sweep_id::text AS "sweepId", kind, label, attempt, failures,
+        RETURNING id::text AS id, sweep_id::text AS "sweepId", team_id::text AS "teamId", kind, label, attempt, failures,
                   parent_id::text AS "parentId", config, worker_id AS "workerId"`;
         if (run === undefined) return null;
         if (run.failures >= maxAttempts) {

@@ -13,6 +13,8 @@ export interface RunResultInput {
   bits: number;
   backend: string;
   seconds: number;
+  /** sha256 (hex) of the exact train, validation and test rows the run used. */
+  splitDigest: string;
 }
 
 export interface CompletedRun {
@@ -61,9 +63,9 @@ export async function completeRun(
         WHERE id = ${runId}::uuid AND attempt = ${attempt} AND state = 'running'
         RETURNING id, sweep_id, attempt
       ), result AS (
-        INSERT INTO results (run_id, accuracy, loss, parameters, bytes, bits, backend, seconds)
+        INSERT INTO results (run_id, accuracy, loss, parameters, bytes, bits, backend, seconds, split_digest)
         SELECT id, ${result.accuracy}, ${result.loss}, ${result.parameters}, ${result.bytes}, ${result.bits},
-               ${result.backend}, ${result.seconds}
+               ${result.backend}, ${result.seconds}, ${result.splitDigest}
         FROM done
         RETURNING 1
       ), files AS (

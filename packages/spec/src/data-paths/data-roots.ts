@@ -34,9 +34,9 @@ export function teamDataRoots(roots: DataRoots, teamId: string): string[] {
 }
 
 /** Rejects relative roots: a root must mean the same folder to every process that checks it. */
-export function checkDataRoots(roots: DataRoots): DataRoots {
+export function checkDataRoots(roots: DataRoots, option = 'dataRoots'): DataRoots {
   for (const root of [...roots.shared, ...(roots.teamBase === null ? [] : [roots.teamBase])]) {
-    if (!isAbsolute(root)) throw new RangeError(`data roots must be absolute paths, got '${root}'`);
+    if (!isAbsolute(root)) throw new RangeError(`${option}: data roots must be absolute paths, got '${root}'`);
   }
   return roots;
 }

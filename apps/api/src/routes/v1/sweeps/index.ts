@@ -7,6 +7,7 @@ import { SweepDetail } from '../../../schemas/sweep-detail.ts';
 import { SweepPlan } from '../../../schemas/sweep-plan.ts';
 import { ListSweepsQuery, SubmitSweepQuery } from '../../../schemas/sweep-queries.ts';
 import { SweepList } from '../../../schemas/sweep-summary.ts';
+import { checkDatasetPath } from '../../../services/check-dataset-path.ts';
 import { createSweep } from '../../../services/create-sweep.ts';
 import { dryRunSweep } from '../../../services/dry-run-sweep.ts';
 import { getSweep } from '../../../services/get-sweep.ts';
@@ -42,6 +43,7 @@ const sweeps: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const { teamId } = teamOf(request);
+      checkDatasetPath(request.body.dataset, app.dataRoots, teamId);
       if (request.query.dryRun) return reply.code(200).send(await dryRunSweep(app.db, teamId, request.body));
       const deps = { db: app.db, queue: app.queue, log: request.log };
       const id = await createSweep(deps, { teamId, submitted: request.submittedBody, spec: request.body });
