@@ -134,10 +134,25 @@ describe('the idx data set', () => {
       writeIdxSet(folder, 5, [4, 3]);
       rmSync(join(folder, 'train-labels-idx1-ubyte'));
       symlinkSync(join(outside, 'train-labels-idx1-ubyte'), join(folder, 'train-labels-idx1-ubyte'));
-      expect(load(folder)).toThrow(
+      const refused = new DatasetError(
+        'DATASET_PATH',
+        `data file ${JSON.stringify(folder)}/train-labels-idx1-ubyte resolves outside the data roots`,
+      );
+      expect(load(folder)).toThrow(refused);
+      // A link to nothing outside reads exactly like a link to something outside.
+      rmSync(join(folder, 'train-labels-idx1-ubyte'));
+      symlinkSync(join(outside, 'no-such-file'), join(folder, 'train-labels-idx1-ubyte'));
+      expect(load(folder)).toThrow(refused);
+      expect(load(join(dir, 'link-to-outside', 'absent'))).toThrow(refusal(join(dir, 'link-to-outside', 'absent')));
+    });
+
+    it('refuses a CIFAR-10 subfolder that links outside', () => {
+      const folder = mkdtempSync(join(dir, 'cifar-link-'));
+      symlinkSync(outside, join(folder, 'cifar-10-batches-bin'));
+      expect(() => loadDataset({ name: 'cifar10-bin', path: folder }, roots)).toThrow(
         new DatasetError(
           'DATASET_PATH',
-          `data file ${JSON.stringify(folder)}/train-labels-idx1-ubyte resolves outside the data roots`,
+          `data folder ${JSON.stringify(folder)}/cifar-10-batches-bin resolves outside the data roots`,
         ),
       );
     });

@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { confineDataPath } from '@distillery/spec';
 import { DatasetError } from '../errors.ts';
-import { openDataFile } from './data-file.ts';
+import { openDataFile, present } from './data-file.ts';
 import type { Dataset, DatasetSplit } from './dataset.ts';
 import type { IdxFolder } from './idx-dataset.ts';
 
@@ -22,10 +22,17 @@ export const CIFAR10_MAX_BATCH_BYTES = 100_000 * CIFAR10_RECORD_BYTES;
  */
 export function loadCifar10Bin(at: IdxFolder): Dataset {
   const nested = join(at.folder, 'cifar-10-batches-bin');
-  const useNested = !existsSync(join(at.folder, CIFAR10_TEST_FILE)) && existsSync(nested);
-  const dir = useNested ? nested : at.folder;
+  const useNested = !present(join(at.folder, CIFAR10_TEST_FILE)) && present(nested);
   const display = useNested ? `${at.display}/cifar-10-batches-bin` : at.display;
-  const trainFiles = CIFAR10_TRAIN_FILES.filter((f) => existsSync(join(dir, f)));
+  let dir = at.folder;
+  if (useNested) {
+    // The subfolder may be a link: its files are looked up only where they may be read.
+    const confined = confineDataPath(nested, at.roots);
+    if (!confined.inside)
+      throw new DatasetError('DATASET_PATH', `data folder ${display} resolves outside the data roots`);
+    dir = confined.realPath;
+  }
+  const trainFiles = CIFAR10_TRAIN_FILES.filter((f) => present(join(dir, f)));
   if (trainFiles.length === 0) {
     throw new DatasetError(
       'DATASET_FILE',

@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
 import { confineDataPath, escapeForMessage } from '@distillery/spec';
 import { DatasetError } from '../errors.ts';
@@ -56,6 +56,18 @@ export function openDataFile(file: string, options: DataFileOptions): DataFile {
     },
     close: () => closeSync(fd),
   };
+}
+
+/**
+ * Whether a name is taken in a folder already checked against the roots, a symlink counting as present whatever
+ * it points to: the link is then refused by `openDataFile` the same way whether its target exists or not.
+ */
+export function present(path: string): boolean {
+  try {
+    return lstatSync(path, { throwIfNoEntry: false }) !== undefined;
+  } catch {
+    return false;
+  }
 }
 
 /** An errno code only (ENOENT, EACCES): never the message, which repeats the path unescaped. */

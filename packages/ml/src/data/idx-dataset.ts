@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatasetError } from '../errors.ts';
+import { present } from './data-file.ts';
 import type { Dataset, DatasetSplit } from './dataset.ts';
 import { type IdxHeader, readIdxFile } from './idx-reader.ts';
 
@@ -30,7 +30,7 @@ function findFile(at: IdxFolder, names: readonly string[]): { file: string; name
   for (const name of names) {
     for (const candidate of [name, `${name}.gz`]) {
       const file = join(at.folder, candidate);
-      if (existsSync(file)) return { file, name: candidate };
+      if (present(file)) return { file, name: candidate };
     }
   }
   throw new DatasetError(

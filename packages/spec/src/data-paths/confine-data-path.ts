@@ -1,4 +1,4 @@
-import { realpathSync } from 'node:fs';
+import { lstatSync, realpathSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 
 /**
@@ -17,9 +17,10 @@ export type ConfinedPath = { inside: true; realPath: string; root: string } | { 
 export function confineDataPath(path: string, roots: readonly string[], cwd: string = process.cwd()): ConfinedPath {
   if (path.includes('\0')) return { inside: false };
   const real = realLocation(resolve(cwd, path));
+  if (real === null) return { inside: false };
   for (const root of roots) {
     const realRoot = realLocation(resolve(cwd, root));
-    if (isWithin(realRoot, real)) return { inside: true, realPath: real, root: realRoot };
+    if (realRoot !== null && isWithin(realRoot, real)) return { inside: true, realPath: real, root: realRoot };
   }
   return { inside: false };
 }
@@ -32,19 +33,31 @@ export function isWithin(parent: string, child: string): boolean {
 
 /**
  * `absolute` with every existing component's symlinks resolved: realpath of the deepest ancestor that resolves,
- * then the remaining names (which do not exist, so cannot be links). `resolve` already removed `..`.
+ * then the remaining names (which do not exist, so cannot be links). `resolve` already removed `..`. null when
+ * a component exists but does not resolve (a dangling or looping link, a folder that cannot be searched):
+ * nowhere, so that a broken link reads exactly like a link to an existing place outside.
  */
-function realLocation(absolute: string): string {
+function realLocation(absolute: string): string | null {
   const tail: string[] = [];
   let at = absolute;
   for (;;) {
     try {
       return join(realpathSync.native(at), ...tail.reverse());
     } catch {
+      if (exists(at)) return null;
       const parent = dirname(at);
-      if (parent === at) return absolute;
+      if (parent === at) return null;
       tail.push(basename(at));
       at = parent;
     }
+  }
+}
+
+/** Whether something (a link included, dangling or not) is there; false when it is not, or cannot be seen. */
+function exists(path: string): boolean {
+  try {
+    return lstatSync(path, { throwIfNoEntry: false }) !== undefined;
+  } catch {
+    return false;
   }
 }
