@@ -53,9 +53,13 @@ function percentTick(value) {
 const ciErrorBars = {
   id: 'ciErrorBars',
   beforeDatasetsDraw(chart) {
-    const { ctx, scales } = chart;
+    const { ctx, scales, chartArea } = chart;
     let drawn = 0;
     ctx.save();
+    // An interval can reach past 0% or 100% (few seeds, wide t quantile): clip to the plot.
+    ctx.beginPath();
+    ctx.rect(chartArea.left, chartArea.top, chartArea.right - chartArea.left, chartArea.bottom - chartArea.top);
+    ctx.clip();
     ctx.lineWidth = 1;
     chart.data.datasets.forEach((dataset, index) => {
       if (dataset.type !== 'scatter' || !chart.isDatasetVisible(index)) return;

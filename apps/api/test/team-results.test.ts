@@ -288,20 +288,26 @@ describe('GET /v1/frontier', () => {
 });
 
 describe('GET /v1/compare', () => {
-  it('pairs LMA with ReLU at otherwise equal configuration and summarises the paired differences', async () => {
+  it('pairs LMA with ReLU at otherwise equal configuration, seed by seed, one test per quantization', async () => {
     const c = await get<Comparison>('/v1/compare?dimension=activation&a=relu&b=lma-8&dataset=mnist');
     // The teacher (relu) has no LMA partner.
     expect(c).toMatchObject({ dimension: 'activation', path: 'model.activation', unpaired: { a: 1, b: 0 } });
     expect(c.pairs).toHaveLength(6);
     for (const pair of c.pairs) {
       expect(pair.difference).toBeCloseTo(0.02, 10);
-      expect(pair.seedPaired).toMatchObject({ n: 3 });
-      expect(pair.seedPaired.mean).toBeCloseTo(0.02, 10);
+      expect(pair.seedPairs.map((p) => p.seed)).toEqual([1, 2, 3]);
+      expect(pair.test).toMatchObject({ n: 3, status: 'zero-variance' });
+      expect(pair.test.meanDifference).toBeCloseTo(0.02, 10);
       expect(pair.a.n).toBe(3);
     }
-    expect(c.summary).toMatchObject({ n: 6, bBetter: 6, aBetter: 0, ties: 0 });
-    expect(c.summary.mean).toBeCloseTo(0.02, 10);
-    expect(c.summary.std).toBeCloseTo(0, 10);
+    // hidden 8 and 16 in each stratum: one pair per (configuration, seed).
+    expect(c.strata.map((s) => [s.label, s.configurations, s.test.n])).toEqual([
+      ['ptq 4-bit', 2, 6],
+      ['ptq 8-bit', 2, 6],
+      ['float', 2, 6],
+    ]);
+    // syntheticAccuracy gives LMA exactly 2 points at every seed: no spread, so no p-value is claimed.
+    expect(c.strata[0]?.verdict).toBe('lma-8 better by the same amount in all n = 6 pairs (no variance, no p-value)');
     expect(c.pairs.map((p) => p.context)).toContain('quantize-ptq mlp 8 · T=2 α=0.7 · ptq 4-bit · mnist');
     expect(c.values).toEqual([
       { value: 'lma-8', configurations: 6 },
@@ -314,21 +320,27 @@ describe('GET /v1/compare', () => {
     expect(c.pairs).toHaveLength(2);
     expect(c.pairs.every((p) => p.context.includes('4-bit'))).toBe(true);
     expect(c.pairs[0]?.a.bytes).toBeLessThan(c.pairs[1]?.a.bytes as number);
+    expect(c.strata.map((s) => s.label)).toEqual(['ptq 4-bit']);
   });
 
-  it('compares any one dimension, such as the bit width', async () => {
+  it('compares any one dimension, such as the bit width, float included', async () => {
     const c = await get<Comparison>('/v1/compare?dimension=bits&a=4&b=8');
     expect(c.pairs).toHaveLength(4);
-    expect(c.summary.mean).toBeCloseTo(0.04, 10);
+    expect(c.strata).toHaveLength(1);
+    expect(c.strata[0]?.test.meanDifference).toBeCloseTo(0.04, 10);
+    const float = await get<Comparison>('/v1/compare?dimension=bits&a=32&b=4&dataset=mnist');
+    expect(float.strata.map((s) => [s.label, s.test.n])).toEqual([['float vs ptq 4-bit', 12]]);
     const unpaired = await get<Comparison>('/v1/compare?a=relu&b=lma-8&dataset=fashion-mnist');
-    expect(unpaired).toMatchObject({ pairs: [], unpaired: { a: 3, b: 0 }, summary: { n: 0, mean: null } });
+    expect(unpaired).toMatchObject({ pairs: [], strata: [], unpaired: { a: 3, b: 0 } });
   });
 
-  it('exports the pairs as CSV', async () => {
+  it('exports the seed pairs as CSV', async () => {
     const res = await api.request({ method: 'GET', url: '/v1/compare?a=relu&b=lma-8&format=csv' });
     const lines = res.body.trimEnd().split('\r\n');
-    expect(lines[0]?.startsWith('dimension,context,kind,dataset,teacherId,a,aN,')).toBe(true);
-    expect(lines).toHaveLength(1 + 6);
+    expect(lines[0]?.startsWith('dimension,stratum,context,kind,dataset,teacherId,seed,a,aRunId,aAccuracy,')).toBe(
+      true,
+    );
+    expect(lines).toHaveLength(1 + 6 * 3);
   });
 
   it('rejects equal values and unknown dimensions by name', async () => {

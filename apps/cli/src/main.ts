@@ -166,13 +166,15 @@ function clientCommands(cli: Command): void {
         .command('compare')
         .argument('<a>', 'baseline value, e.g. relu')
         .argument('<b>', 'compared value, e.g. lma-8')
-        .description('B against A along one dimension at otherwise equal configuration (paired differences)')
+        .description(
+          'B against A along one dimension, paired on seed: mean difference, 95% CI, paired t-test p, n and a verdict',
+        )
         .option(
           '--dimension <name>',
-          'activation, bits, method, hidden, temperature, alpha, or a config path',
+          'activation, bits (32 for float), method (none for float), hidden, temperature, alpha, or a config path',
           'activation',
         )
-        .option('--limit <n>', 'pairs listed (the summary covers all)'),
+        .option('--limit <n>', 'configuration pairs listed (the per-stratum tests cover all)'),
     ),
   ).action(compareCommand);
 

@@ -194,12 +194,71 @@ describe('distillery results, frontier and compare', () => {
     expect(r.stdout).toMatch(/^mnist: \d+ of 5 configurations on the frontier/);
   });
 
-  it('compares LMA with ReLU at otherwise equal configuration', async () => {
+  it('compares LMA with ReLU at otherwise equal configuration, one stratum per quantization', async () => {
     const r = await distillery(['compare', 'relu', 'lma-8']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(
-      /lma-8 − relu \(activation\): mean paired difference \+3\.00 pts, std 0\.00, stderr 0\.00 over 2 pairs; lma-8 better in 2/,
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toMatch(
+      /^shared configuration\s+stratum\s+size relu\s+relu\s+lma-8\s+B − A \(pts\)\s+95% CI\s+p\s+n$/,
     );
+    // One seed: a difference, but no test.
+    expect(r.stdout).toContain(
+      'lma-8 − relu (activation), float: +3.00 pts, n = 1 seed pair over 1 configuration: ' +
+        'too few pairs to test (n = 1; at least 2 are needed)',
+    );
+    expect(r.stdout).toContain('lma-8 − relu (activation), ptq 8-bit: +3.00 pts');
+  });
+
+  it('prints the paired 95% CI, p and verdict when there are seeds to pair', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/sweeps',
+      headers: { authorization: `Bearer ${adminKey}` },
+      payload: {
+        name: 'seeded',
+        dataset: { name: 'fashion-mnist', limit: { train: 1000, test: 200 } },
+        teacher: {
+          model: { family: 'mlp', hidden: [32], activation: 'relu' },
+          train: { epochs: 1, batchSize: 64, optimizer: { name: 'adam', lr: 0.001 } },
+        },
+        students: {
+          model: { family: 'mlp', hidden: [8], activation: 'relu' },
+          train: { epochs: 1, batchSize: 64, optimizer: { name: 'adam', lr: 0.001 } },
+          grid: { 'model.activation': ['relu', { name: 'lma', segments: 8 }] },
+        },
+        seeds: [1, 2, 3],
+      },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    const runs = await database.db.run.findMany({ where: { sweepId: res.json().id } });
+    // LMA − ReLU per seed: 2, 3, 4 points (mean 3, std 1): t = 3√3 with 2 degrees of freedom, so the two-sided
+    // p is 1 − √(27/29) = 0.0351 and the 95% CI is 3 ± 4.3027/√3 = [0.52, 5.48] points.
+    const accuracy = (r: (typeof runs)[number]) => {
+      const config = r.config as { seed: number; model: { activation: unknown } };
+      if (r.kind === 'teacher') return 0.9;
+      const lma = JSON.stringify(config.model.activation).includes('lma');
+      return 0.7 + config.seed * 0.05 + (lma ? ([0.02, 0.03, 0.04][config.seed - 1] ?? 0) : 0);
+    };
+    await database.db.result.createMany({
+      data: runs.map((r) => ({
+        runId: r.id,
+        accuracy: accuracy(r),
+        loss: 1 - accuracy(r),
+        parameters: r.predictedParameters,
+        bytes: r.predictedBytes,
+        bits: r.bits,
+        backend: 'wasm',
+        seconds: 1,
+      })),
+    });
+    const r = await distillery(['compare', 'relu', 'lma-8', '--dataset', 'fashion-mnist']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(
+      'lma-8 − relu (activation), float: +3.00 pts, 95% CI [+0.52, +5.48], std 1.00, n = 3 seed pairs over ' +
+        '1 configuration: lma-8 better, p = 0.035, n = 3',
+    );
+    const table = await distillery(['results', '--dataset', 'fashion-mnist', '--kind', 'student']);
+    expect(table.stdout).toMatch(/student mlp 8 relu .* 80\.00% ± 5\.00\s+\[67\.58, 92\.42\]\s+3/);
   });
 
   it('rejects a bad filter with the field and the rule', async () => {

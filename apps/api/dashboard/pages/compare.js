@@ -10,7 +10,10 @@ function signedPoints(value) {
   return `${points >= 0 ? '+' : ''}${points.toFixed(2)} pts`;
 }
 
-/** B against A along one dimension at otherwise equal configuration, by student size (LMA vs ReLU by default). */
+/**
+ * B against A along one dimension, paired on seed, by student size (LMA vs ReLU by default): a verdict per
+ * quantization stratum, and per configuration pair the mean paired difference, its 95% CI, p and n.
+ */
 export async function comparePage({ main, signal, params }) {
   const form = {
     dimension: params.get('dimension') ?? 'activation',
@@ -53,40 +56,60 @@ export async function comparePage({ main, signal, params }) {
     h('button', { type: 'submit' }, 'Compare'),
   );
 
-  const s = comparison.summary;
-  const summary =
-    s.n === 0
-      ? `No pairs: no configurations with ${form.dimension} = ${form.a} and = ${form.b} that are otherwise equal.`
-      : `${comparison.b} − ${comparison.a}: ${signedPoints(s.mean)} mean paired difference` +
-        `${s.std === null ? '' : ` (std ${signedPoints(s.std).replace('+', '')}, stderr ${signedPoints(s.stderr).replace('+', '')})`}` +
-        ` over ${s.n} pairs; ${comparison.b} better in ${s.bBetter}, ${comparison.a} better in ${s.aBetter}, ties ${s.ties}.`;
+  const interval = (ci) => (ci ? `[${signedPoints(ci.low)}, ${signedPoints(ci.high)}]` : '–');
+  const pValue = (p) => (p === null ? '–' : p < 0.001 ? '< 0.001' : String(Number(p.toPrecision(2))));
+  const strata =
+    comparison.strata.length === 0
+      ? [
+          h(
+            'li',
+            {},
+            `No pairs: no configurations with ${form.dimension} = ${form.a} and = ${form.b} that are otherwise equal.`,
+          ),
+        ]
+      : comparison.strata.map((s) =>
+          h(
+            'li',
+            { 'data-testid': 'compare-verdict' },
+            h('strong', {}, `${s.label}: ${s.verdict}`),
+            s.test.meanDifference === null
+              ? ''
+              : ` — ${comparison.b} − ${comparison.a} ${signedPoints(s.test.meanDifference)}, 95% CI ` +
+                  `${interval(s.test.ci95)}, n = ${s.test.n} seed pair${s.test.n === 1 ? '' : 's'} over ${s.configurations} configuration` +
+                  `${s.configurations === 1 ? '' : 's'}`,
+          ),
+        );
   const values = comparison.values.map((v) => `${v.value} (${v.configurations})`).join(', ');
   const canvas = h('canvas', { 'data-testid': 'compare-chart' });
   main.replaceChildren(
     h('h1', {}, `Compare ${form.dimension}: ${comparison.a} vs ${comparison.b}`),
     formElement,
-    h('p', { class: 'summary', 'data-testid': 'compare-summary' }, summary),
+    h('ul', { class: 'summary', 'data-testid': 'compare-summary' }, strata),
+    h('p', { class: 'muted', 'data-testid': 'compare-pairing' }, comparison.pairing),
     h('p', { class: 'muted' }, `Values of ${form.dimension} in these results: ${values || 'none'}.`),
     h('section', { class: 'card' }, h('h2', {}, 'By student size'), h('div', { class: 'chart' }, canvas)),
     h(
       'section',
       { class: 'card' },
       table(
-        ['shared configuration', 'size A', comparison.a, comparison.b, 'B − A', 'seed-paired'],
+        ['shared configuration', 'stratum', 'size A', comparison.a, comparison.b, 'B − A (paired)', '95% CI', 'p', 'n'],
         comparison.pairs.map((p) =>
           h(
             'tr',
             {},
             h('td', {}, p.context),
+            h('td', {}, p.stratum),
             h('td', { class: 'num' }, size(p.a.bytes)),
             h('td', { class: 'num' }, meanStd(p.a.accuracy)),
             h('td', { class: 'num' }, meanStd(p.b.accuracy)),
-            h('td', { class: `num ${p.difference >= 0 ? 'better' : 'worse'}` }, signedPoints(p.difference)),
             h(
               'td',
-              { class: 'num' },
-              p.seedPaired.n ? `${signedPoints(p.seedPaired.mean)} (n=${p.seedPaired.n})` : '–',
+              { class: `num ${(p.test.meanDifference ?? 0) >= 0 ? 'better' : 'worse'}` },
+              signedPoints(p.test.meanDifference),
             ),
+            h('td', { class: 'num' }, interval(p.test.ci95)),
+            h('td', { class: 'num' }, pValue(p.test.p)),
+            h('td', { class: 'num' }, p.test.n),
           ),
         ),
         { 'data-testid': 'compare-table' },

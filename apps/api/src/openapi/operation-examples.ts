@@ -1,4 +1,4 @@
-import { describeSample, expandSweep, SweepSpec } from '@distillery/spec';
+import { comparisonVerdict, describeSample, expandSweep, pairedComparison, SweepSpec } from '@distillery/spec';
 import type { z } from 'zod';
 import { ApiKeyList, CreateApiKeyBody, CreatedApiKey, Identity } from '../schemas/api-key.ts';
 import { RunCancelResult, SweepCancelResult } from '../schemas/cancel-result.ts';
@@ -148,6 +148,7 @@ const lmaPtqConfiguration = configuration(lmaPtq, 'quantize-ptq mlp 16 lma-8 · 
 const side = (r: typeof lma) => ({
   group: r.group,
   label: r.label.replace(/ · seed \d+/, ''),
+  quantization: r.config.quantize === null ? 'float' : `${r.config.quantize.method} ${r.config.quantize.bits}-bit`,
   n: 1,
   seeds: [1],
   runIds: [r.id],
@@ -155,26 +156,29 @@ const side = (r: typeof lma) => ({
   parameters: r.size.parameters,
   bytes: r.size.bytes,
 });
-const pair = (a: typeof lma, b: typeof lma, context: string) => ({
+// The quickstart has one seed: every pair and stratum has n = 1, too few for a test; the example says so.
+const seedTest = (a: typeof lma, b: typeof lma) => pairedComparison([{ a: b.accuracy, b: a.accuracy }]);
+const pair = (a: typeof lma, b: typeof lma, context: string, stratum: string) => ({
   context,
+  stratum,
   kind: a.kind,
   dataset: 'mnist',
   teacherId: teacher.id,
   a: side(a),
   b: side(b),
   difference: b.accuracy - a.accuracy,
-  seedPaired: {
-    n: 1,
-    mean: b.accuracy - a.accuracy,
-    std: null,
-    stderr: null,
-    min: b.accuracy - a.accuracy,
-    max: b.accuracy - a.accuracy,
-  },
+  seedPairs: [
+    { seed: 1, aRunId: a.id, bRunId: b.id, a: a.accuracy, b: b.accuracy, difference: b.accuracy - a.accuracy },
+  ],
+  test: seedTest(a, b),
+  verdict: comparisonVerdict(seedTest(a, b), { a: 'lma-8', b: 'relu' }),
 });
-const differences = [lmaPtq.accuracy - reluPtq.accuracy, lma.accuracy - relu.accuracy] as const;
-const meanDifference = (differences[0] + differences[1]) / 2;
-const stdDifference = Math.abs(differences[0] - differences[1]) / Math.SQRT2;
+const stratum = (a: typeof lma, b: typeof lma, label: string) => ({
+  label,
+  configurations: 1,
+  test: seedTest(a, b),
+  verdict: comparisonVerdict(seedTest(a, b), { a: 'lma-8', b: 'relu' }),
+});
 
 const SSE_EXAMPLE =
   `id: 12\nevent: epoch\ndata: {"seq":12,"runId":"${lma.id}","type":"epoch","at":"2026-11-27T18:00:52.000Z",` +
@@ -401,20 +405,16 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
         path: 'model.activation',
         a: 'relu',
         b: 'lma-8',
-        summary: {
-          n: 2,
-          mean: meanDifference,
-          std: stdDifference,
-          stderr: stdDifference / Math.SQRT2,
-          min: Math.min(...differences),
-          max: Math.max(...differences),
-          bBetter: 2,
-          aBetter: 0,
-          ties: 0,
-        },
+        pairing:
+          'Runs pair when they have the same seed and their configurations differ only in activation (same data ' +
+          'set, model, training, distillation and teacher, and quantization), each run used once: one pair per ' +
+          '(configuration, seed). Differences are B − A in accuracy. Each quantization is a separate stratum with ' +
+          'its own paired t-test (95% CI, two-sided p), because float and quantized variants of one student share ' +
+          'their training and are not independent pairs.',
+        strata: [stratum(reluPtq, lmaPtq, 'ptq 8-bit'), stratum(relu, lma, 'float')],
         pairs: [
-          pair(reluPtq, lmaPtq, 'quantize-ptq mlp 16 · T=2 α=0.7 · ptq 8-bit · mnist'),
-          pair(relu, lma, 'student mlp 16 · T=2 α=0.7 · mnist'),
+          pair(reluPtq, lmaPtq, 'quantize-ptq mlp 16 · T=2 α=0.7 · ptq 8-bit · mnist', 'ptq 8-bit'),
+          pair(relu, lma, 'student mlp 16 · T=2 α=0.7 · mnist', 'float'),
         ],
         unpaired: { a: 1, b: 0 },
         values: [

@@ -1,19 +1,29 @@
 import { Prisma, type PrismaClient } from '@distillery/db';
-import { describeSample, type RunConfig } from '@distillery/spec';
-import type { Comparison, ComparisonPair, ComparisonSide, DifferenceStats } from '../schemas/comparison.ts';
+import { comparisonVerdict, pairedComparison, type RunConfig } from '@distillery/spec';
+import type { Comparison, ComparisonPair, ComparisonStratum, SeedPair } from '../schemas/comparison.ts';
 import { type CompareQuery, compareDimensionPath } from '../schemas/result-filters.ts';
-import { labelWithoutSeed } from './aggregate-results.ts';
 import { analyticQuery } from './analytic-query.ts';
 import { checkFilterTargets } from './check-filter-targets.ts';
 import { configurationStatsSql } from './configurations-sql.ts';
 import { describeConfig } from './describe-config.ts';
+import {
+  type ConfigurationPair,
+  pairConfigurations,
+  quantizationLabel,
+  type SideRecord,
+} from './pair-configurations.ts';
 import { teamFactsSql } from './team-facts-sql.ts';
 
 /**
- * Config paths left out of the "otherwise equal" context besides the dimension itself. PTQ and QAT runs differ in
- * kind and training by construction (PTQ does not train), so comparing methods ignores both.
+ * Dimensions that are the quantization itself. Comparing them pairs a float student with its quantized variants
+ * (or two variants), which differ in more than the one field: their kind (student, quantize-ptq, quantize-qat)
+ * and the rest of the `quantize` block (absent for float). The context then leaves out kind and the whole block,
+ * and what remains of the block must match (see SideRecord.variant); a float configuration's bit width is 32.
  */
-const ALSO_IGNORED: Record<string, string[][]> = { 'quantize.method': [['kind'], ['train']] };
+const QUANTIZATION_DIMENSIONS: Record<string, { field: string; float: string }> = {
+  'quantize.bits': { field: 'bits', float: '32' },
+  'quantize.method': { field: 'method', float: 'none' },
+};
 
 /** A value's label as results show it: strings and numbers as they are, `lma-8` for activations, JSON otherwise. */
 function valueLabelSql(value: Prisma.Sql): Prisma.Sql {
@@ -26,32 +36,15 @@ function valueLabelSql(value: Prisma.Sql): Prisma.Sql {
     END`;
 }
 
-/** One configuration with the value it takes along the dimension and the context it shares with its partners. */
-interface SideRecord {
-  context: string;
-  value: string;
-  group: string;
-  kind: string;
-  dataset: string;
-  teacherId: string | null;
-  seeds: number[];
-  runIds: string[];
-  accuracies: number[];
-  parameters: number;
-  bytes: number;
-  label: string;
-  rep: string;
-}
-
-/** The most pairs an answer lists; the summary covers all of them. */
+/** The most configuration pairs an answer lists; the strata always cover all of them. */
 export const DEFAULT_COMPARE_PAIRS = 1000;
 
 /**
- * `GET /v1/compare`: B against A along one dimension at otherwise equal configuration. Two configurations (runs
- * differing only by seed, sharing a teacher) pair when their configs are equal once the dimension's path and the
- * seed are removed and they share their teacher. Each pair gives B's mean accuracy minus A's; the summary is the
- * mean and spread of those paired differences. Within a pair, replicates with the same seed on both sides give
- * seed-paired differences too.
+ * `GET /v1/compare`: B against A along one dimension, paired on seed. Two configurations (runs differing only by
+ * seed, sharing a teacher) pair when their configs are equal once the dimension's path and the seed are removed
+ * and they share their teacher; within a pair, runs with the same seed pair (same initial weights and data order).
+ * The paired t-test runs per quantization stratum over one pair per (configuration, seed): a student's float, 8-bit
+ * and 4-bit variants share one training, so they are tested separately rather than counted as more pairs.
  *
  * The context is the representative run's config without the dimension (compared as jsonb: key order does not
  * matter) and the teacher, computed per configuration (not per run), in one statement that also counts the values
@@ -62,27 +55,42 @@ export async function compareResults(db: PrismaClient, teamId: string, query: Co
   const path = compareDimensionPath(query.dimension);
   const segments = path.split('.');
   const facts = teamFactsSql(teamId, query);
-  let withoutDimension = Prisma.sql`(r.config #- ${segments}::text[]) - 'seed'`;
-  for (const ignored of Object.hasOwn(ALSO_IGNORED, path) ? (ALSO_IGNORED[path] ?? []) : []) {
-    withoutDimension = Prisma.sql`(${withoutDimension}) #- ${ignored}::text[]`;
-  }
+  const quantization = Object.hasOwn(QUANTIZATION_DIMENSIONS, path) ? QUANTIZATION_DIMENSIONS[path] : undefined;
+  // A PTQ run's config has no training (it does not train); its parent's, the float student's, is the one that
+  // tells PTQ variants of differently trained students apart.
+  const config = Prisma.sql`(CASE WHEN r.kind = 'quantize-ptq' AND p.config IS NOT NULL
+      THEN jsonb_set(r.config, '{train}', p.config -> 'train') ELSE r.config END)`;
+  const value =
+    quantization === undefined
+      ? valueLabelSql(Prisma.sql`(r.config #> ${segments}::text[])`)
+      : Prisma.sql`COALESCE(r.config #>> ${segments}::text[], ${quantization.float})`;
+  const ctx =
+    quantization === undefined
+      ? Prisma.sql`(${config} #- ${segments}::text[]) - 'seed'`
+      : Prisma.sql`${config} - 'seed' - 'kind' - 'quantize'`;
+  const variant =
+    quantization === undefined
+      ? Prisma.sql`(r.config -> 'quantize')`
+      : Prisma.sql`NULLIF(r.config -> 'quantize', 'null'::jsonb) - ${quantization.field}::text`;
   const [answer] = await analyticQuery<{ sides: SideRecord[] | null; values: Comparison['values'] | null }>(
     db,
     Prisma.sql`WITH s AS (${configurationStatsSql(facts)}),
       v AS MATERIALIZED (
-        SELECT s.*, ${valueLabelSql(Prisma.sql`(r.config #> ${segments}::text[])`)} AS value,
-          ${withoutDimension} AS ctx, r.label
-        FROM s JOIN runs r ON r.id = s.rep::uuid
+        SELECT s.*, ${value} AS value, ${ctx} AS ctx, ${variant} AS variant,
+          NULLIF(r.config -> 'quantize', 'null'::jsonb) AS quantize, r.label
+        FROM s JOIN runs r ON r.id = s.rep::uuid LEFT JOIN runs p ON p.id = r.parent_id
       ),
       chosen AS (
         SELECT v.*, dense_rank() OVER (ORDER BY v.ctx, v.tkey)::text AS context FROM v
         WHERE v.value = ANY(${[query.a, query.b]}::text[])
       ),
       sides AS (
-        SELECT c.context, c.value, c."group", c.kind, c.dataset, c."teacherId", c.parameters, c.bytes, c.label, c.rep,
+        SELECT c.context, c.value, c.variant, c.quantize, c."group", c.kind, c.dataset, c."teacherId", c.parameters,
+          c.bytes, c.label, c.rep,
           array_agg(m.seed) AS seeds, array_agg(m."runId"::text) AS "runIds", array_agg(m.accuracy) AS accuracies
         FROM chosen c JOIN (${facts}) m ON m."group" = c."group" AND m.tkey = c.tkey
-        GROUP BY c.context, c.value, c."group", c.kind, c.dataset, c."teacherId", c.parameters, c.bytes, c.label, c.rep
+        GROUP BY c.context, c.value, c.variant, c.quantize, c."group", c.kind, c.dataset, c."teacherId",
+          c.parameters, c.bytes, c.label, c.rep
       )
       SELECT (SELECT json_agg(sides) FROM sides) AS sides,
         (SELECT json_agg(c ORDER BY c.value) FROM (
@@ -90,23 +98,10 @@ export async function compareResults(db: PrismaClient, teamId: string, query: Co
         ) c) AS "values"`,
   );
 
-  const byContext = new Map<string, { a: SideRecord[]; b: SideRecord[] }>();
-  for (const side of answer?.sides ?? []) {
-    const entry = byContext.get(side.context) ?? { a: [], b: [] };
-    entry[side.value === query.a ? 'a' : 'b'].push(side);
-    byContext.set(side.context, entry);
-  }
-  const matched: { a: SideRecord[]; b: SideRecord[] }[] = [];
-  let unpairedA = 0;
-  let unpairedB = 0;
-  for (const entry of byContext.values()) {
-    if (entry.a.length === 0) unpairedB += entry.b.length;
-    else if (entry.b.length === 0) unpairedA += entry.a.length;
-    else matched.push(entry);
-  }
-  const pairs = matched.map((m) => ({ a: toSide(m.a), b: toSide(m.b), first: m.a[0] as SideRecord }));
-  pairs.sort((x, y) => x.a.bytes - y.a.bytes || x.first.group.localeCompare(y.first.group));
-  const differences = pairs.map((p) => (p.b.accuracy.mean as number) - (p.a.accuracy.mean as number));
+  const { pairs, unpaired } = pairConfigurations(answer?.sides ?? [], query.a);
+  const labels = { a: query.b, b: query.a };
+  const strata = toStrata(pairs, labels);
+  const stratumLabel = new Map(strata.map((s) => [s.key, s.label]));
 
   // Only the listed pairs are described: one config per pair.
   const listed = pairs.slice(0, query.limit ?? DEFAULT_COMPARE_PAIRS);
@@ -118,96 +113,83 @@ export async function compareResults(db: PrismaClient, teamId: string, query: Co
           Prisma.sql`SELECT id::text AS id, config FROM runs WHERE id = ANY(${reps}::uuid[])`,
         );
   const configById = new Map(configs.map((c) => [c.id, c.config]));
+  const omit = quantization === undefined ? [path] : ['kind', 'quantize'];
 
   return {
     dimension: query.dimension,
     path,
     a: query.a,
     b: query.b,
-    summary: {
-      ...differenceStats(differences),
-      bBetter: differences.filter((d) => d > 0).length,
-      aBetter: differences.filter((d) => d < 0).length,
-      ties: differences.filter((d) => d === 0).length,
-    },
-    pairs: listed.map((p) => toPair(p, configById.get(p.first.rep), path)),
-    unpaired: { a: unpairedA, b: unpairedB },
+    pairing:
+      `Runs pair when they have the same seed and their configurations differ only in ${query.dimension} ` +
+      '(same data set, model, training, distillation and teacher' +
+      (quantization === undefined ? ', and quantization' : '') +
+      '), each run used once: one pair per (configuration, seed). Differences are B − A in accuracy. Each ' +
+      'quantization is a separate stratum with its own paired t-test (95% CI, two-sided p), because float and ' +
+      'quantized variants of one student share their training and are not independent pairs.',
+    strata: strata.map(({ key: _key, ...s }) => s),
+    pairs: listed.map((p) =>
+      toPair(p, configById.get(p.first.rep), omit, stratumLabel.get(p.stratumKey) ?? '', labels),
+    ),
+    unpaired,
     values: answer?.values ?? [],
   };
 }
 
-interface Replicate {
-  seed: number;
-  runId: string;
-  accuracy: number;
+/** B − A per seed pair, as pairedComparison takes it (its a − b). */
+function differencesOf(seedPairs: readonly SeedPair[]) {
+  return seedPairs.map((p) => ({ a: p.b, b: p.a }));
 }
 
-/**
- * One side of a pair: normally one configuration; several when equal values are spelled differently in stored
- * configs (`relu` and `{ name: relu }`), whose replicates are pooled.
- */
-function toSide(configurations: SideRecord[]): ComparisonSide & { replicates: Replicate[] } {
-  const first = configurations[0] as SideRecord;
-  const replicates = configurations
-    .flatMap((c) =>
-      c.seeds.map((seed, i) => ({ seed, runId: c.runIds[i] as string, accuracy: c.accuracies[i] as number })),
-    )
-    .sort((x, y) => x.seed - y.seed || (x.runId < y.runId ? -1 : 1));
-  const n = replicates.length;
-  const weighted = (pick: (c: SideRecord) => number) =>
-    configurations.reduce((sum, c) => sum + pick(c) * c.seeds.length, 0) / n;
-  return {
-    group: first.group,
-    label: labelWithoutSeed(first.label),
-    n,
-    seeds: replicates.map((r) => r.seed),
-    runIds: replicates.map((r) => r.runId),
-    accuracy: describeSample(replicates.map((r) => r.accuracy)),
-    parameters: weighted((c) => c.parameters),
-    bytes: weighted((c) => c.bytes),
-    replicates,
+/** One stratum per pair of quantizations, in the order the pairs come; labels made unique. */
+function toStrata(
+  pairs: readonly ConfigurationPair[],
+  labels: { a: string; b: string },
+): (ComparisonStratum & { key: string })[] {
+  const byKey = new Map<string, ConfigurationPair[]>();
+  for (const p of pairs) byKey.set(p.stratumKey, [...(byKey.get(p.stratumKey) ?? []), p]);
+  const label = (key: string, details: boolean) => {
+    const [qa, qb] = JSON.parse(key) as [
+      Parameters<typeof quantizationLabel>[0],
+      Parameters<typeof quantizationLabel>[0],
+    ];
+    const la = quantizationLabel(qa, details);
+    const lb = quantizationLabel(qb, details);
+    return la === lb ? la : `${la} vs ${lb}`;
   };
+  const short = [...byKey.keys()].map((k) => label(k, false));
+  return [...byKey].map(([key, members], i) => {
+    const test = pairedComparison(differencesOf(members.flatMap((m) => m.seedPairs)));
+    const ambiguous = short.filter((l) => l === short[i]).length > 1;
+    return {
+      key,
+      label: label(key, ambiguous),
+      configurations: members.length,
+      test,
+      verdict: comparisonVerdict(test, labels),
+    };
+  });
 }
 
 function toPair(
-  p: { a: ReturnType<typeof toSide>; b: ReturnType<typeof toSide>; first: SideRecord },
+  p: ConfigurationPair,
   config: RunConfig | undefined,
-  path: string,
+  omit: string[],
+  stratum: string,
+  labels: { a: string; b: string },
 ): ComparisonPair {
-  const bBySeed = new Map<number, number>();
-  for (const r of p.b.replicates) if (!bBySeed.has(r.seed)) bBySeed.set(r.seed, r.accuracy);
-  const seedDifferences: number[] = [];
-  const used = new Set<number>();
-  for (const r of p.a.replicates) {
-    const other = bBySeed.get(r.seed);
-    if (other === undefined || used.has(r.seed)) continue;
-    used.add(r.seed);
-    seedDifferences.push(other - r.accuracy);
-  }
-  const { replicates: _a, ...a } = p.a;
-  const { replicates: _b, ...b } = p.b;
+  const test = pairedComparison(differencesOf(p.seedPairs));
   return {
-    context: config === undefined ? '' : describeConfig(config, path),
+    context: config === undefined ? '' : describeConfig(config, omit),
+    stratum,
     kind: p.first.kind,
     dataset: p.first.dataset,
     teacherId: p.first.teacherId,
-    a,
-    b,
-    difference: (b.accuracy.mean as number) - (a.accuracy.mean as number),
-    seedPaired: differenceStats(seedDifferences),
-  };
-}
-
-/** Mean, sample std, standard error and range of differences. */
-export function differenceStats(values: readonly number[]): DifferenceStats {
-  if (values.length === 0) return { n: 0, mean: null, std: null, stderr: null, min: null, max: null };
-  const { mean, std } = describeSample(values);
-  return {
-    n: values.length,
-    mean,
-    std,
-    stderr: std === null ? null : std / Math.sqrt(values.length),
-    min: Math.min(...values),
-    max: Math.max(...values),
+    a: p.a,
+    b: p.b,
+    difference: p.b.accuracy.mean - p.a.accuracy.mean,
+    seedPairs: p.seedPairs,
+    test,
+    verdict: comparisonVerdict(test, labels),
   };
 }

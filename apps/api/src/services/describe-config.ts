@@ -38,14 +38,15 @@ function overlaps(path: string, omit: string): boolean {
 
 /**
  * A short readable summary of a run configuration without its seed: `student mlp 16-16 lma-8 bn · T=2 α=0.7 ·
- * ptq 8-bit · mnist`. With `omit`, the parts showing that config path (or paths inside it) are left out: what two
- * configurations compared along that path share.
+ * ptq 8-bit · mnist`. With `omit`, the parts showing those config paths (or paths inside them) are left out: what
+ * two configurations compared along a path share.
  */
-export function describeConfig(config: RunConfig, omit?: string): string {
+export function describeConfig(config: RunConfig, omit: string | readonly string[] = []): string {
+  const omitted = typeof omit === 'string' ? [omit] : omit;
   return sections(config)
     .map((parts) =>
       parts
-        .filter(([path]) => omit === undefined || !overlaps(path, omit))
+        .filter(([path]) => !omitted.some((o) => overlaps(path, o)))
         .map(([, text]) => text)
         .join(' '),
     )

@@ -72,30 +72,53 @@ export function frontierToCsv(frontier: Frontier): string {
   return toCsv<FrontierLine>(CONFIGURATION_COLUMNS as Columns<FrontierLine>, points);
 }
 
-type PairLine = Comparison['pairs'][number];
+type Pair = Comparison['pairs'][number];
+type Stratum = Comparison['strata'][number];
+/** One seed pair (or, for a configuration pair without a common seed, none) with its pair and stratum. */
+interface SeedPairLine {
+  pair: Pair;
+  stratum: Stratum | undefined;
+  seedPair: Pair['seedPairs'][number] | undefined;
+}
 
-/** One line per pair: the shared context, A's and B's replicates, and B − A. */
+/**
+ * One line per seed pair: the two runs (ids and accuracies) and B − A, with the configuration pair's and the
+ * stratum's paired tests repeated on each of its lines, so every number traces back to its runs.
+ */
 export function comparisonToCsv(comparison: Comparison): string {
-  const columns: Columns<PairLine> = [
+  const strata = new Map(comparison.strata.map((s) => [s.label, s]));
+  const lines = comparison.pairs.flatMap((pair): SeedPairLine[] => {
+    const stratum = strata.get(pair.stratum);
+    return pair.seedPairs.length === 0
+      ? [{ pair, stratum, seedPair: undefined }]
+      : pair.seedPairs.map((seedPair) => ({ pair, stratum, seedPair }));
+  });
+  const columns: Columns<SeedPairLine> = [
     ['dimension', () => comparison.dimension],
-    ['context', (p) => p.context],
-    ['kind', (p) => p.kind],
-    ['dataset', (p) => p.dataset],
-    ['teacherId', (p) => p.teacherId],
+    ['stratum', (l) => l.pair.stratum],
+    ['context', (l) => l.pair.context],
+    ['kind', (l) => l.pair.kind],
+    ['dataset', (l) => l.pair.dataset],
+    ['teacherId', (l) => l.pair.teacherId],
+    ['seed', (l) => l.seedPair?.seed ?? null],
     ['a', () => comparison.a],
-    ['aN', (p) => p.a.n],
-    ['aAccuracyMean', (p) => p.a.accuracy.mean],
-    ['aAccuracyStd', (p) => p.a.accuracy.std],
-    ['aBytes', (p) => p.a.bytes],
+    ['aRunId', (l) => l.seedPair?.aRunId ?? null],
+    ['aAccuracy', (l) => l.seedPair?.a ?? null],
     ['b', () => comparison.b],
-    ['bN', (p) => p.b.n],
-    ['bAccuracyMean', (p) => p.b.accuracy.mean],
-    ['bAccuracyStd', (p) => p.b.accuracy.std],
-    ['bBytes', (p) => p.b.bytes],
-    ['difference', (p) => p.difference],
-    ['seedPairedN', (p) => p.seedPaired.n],
-    ['seedPairedMean', (p) => p.seedPaired.mean],
-    ['seedPairedStd', (p) => p.seedPaired.std],
+    ['bRunId', (l) => l.seedPair?.bRunId ?? null],
+    ['bAccuracy', (l) => l.seedPair?.b ?? null],
+    ['difference', (l) => l.seedPair?.difference ?? null],
+    ['pairN', (l) => l.pair.test.n],
+    ['pairMeanDifference', (l) => l.pair.test.meanDifference],
+    ['pairCi95Low', (l) => l.pair.test.ci95?.low ?? null],
+    ['pairCi95High', (l) => l.pair.test.ci95?.high ?? null],
+    ['pairP', (l) => l.pair.test.p],
+    ['stratumN', (l) => l.stratum?.test.n ?? null],
+    ['stratumMeanDifference', (l) => l.stratum?.test.meanDifference ?? null],
+    ['stratumCi95Low', (l) => l.stratum?.test.ci95?.low ?? null],
+    ['stratumCi95High', (l) => l.stratum?.test.ci95?.high ?? null],
+    ['stratumP', (l) => l.stratum?.test.p ?? null],
+    ['stratumVerdict', (l) => l.stratum?.verdict ?? null],
   ];
-  return toCsv(columns, comparison.pairs);
+  return toCsv(columns, lines);
 }

@@ -16,16 +16,20 @@ const compare: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['results'],
-        summary: 'Compare two values of one dimension (e.g. LMA vs ReLU) at otherwise equal configuration',
+        summary: 'Compare two values of one dimension (e.g. LMA vs ReLU), paired on seed, with CI, p and verdict',
         description:
           'Pairs configurations whose configs are equal except for `dimension` (and the seed) and that share their ' +
-          "teacher; each pair gives B's mean accuracy minus A's, and the summary is the mean and spread of those " +
-          'paired differences. Takes the same filters as `/v1/results` (e.g. `bits=4`).',
+          'teacher, and within them runs with the same seed. Each quantization (float, ptq 4-bit, …) is a stratum ' +
+          'with its own paired t-test over one pair per (configuration, seed): the mean difference B − A, its 95% ' +
+          'CI, the two-sided p-value, n and a verdict; a student and its quantized variants are never counted as ' +
+          'more pairs. `dimension=bits` compares float (32) with quantized widths and `dimension=method` none with ' +
+          'ptq or qat, pairing each student with its own variants. Takes the same filters as `/v1/results` (e.g. ' +
+          '`bits=4`). The CSV has one line per seed pair with both run ids.',
         security: API_KEY_SECURITY,
         querystring: CompareQuery,
         response: {
           200: {
-            description: 'The comparison (JSON), or its pairs as CSV.',
+            description: 'The comparison (JSON), or its seed pairs as CSV.',
             content: { 'application/json': { schema: Comparison }, 'text/csv': { schema: CsvText } },
           },
           400: ErrorBody,
