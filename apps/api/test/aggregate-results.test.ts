@@ -13,6 +13,7 @@ const row = (group: string, seed: number, accuracy: number, label = `mlp 16 relu
   loss: 1 - accuracy,
   parameters: 100,
   bytes: 400,
+  sizeBreakdown: null,
   backend: 'wasm',
   group,
   splitDigest: null,

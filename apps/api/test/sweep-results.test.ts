@@ -1,3 +1,4 @@
+import { predictRunSize, type RunConfig, type SizeBreakdown } from '@distillery/spec';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResultGroup } from '../src/index.ts';
 import { buildTestApi, quickstart, submitSweep, type TestApi } from './helper.ts';
@@ -34,6 +35,10 @@ beforeAll(async () => {
         loss: 1 - (ACCURACY[r.key] as number),
         parameters: r.predictedParameters,
         bytes: r.predictedBytes,
+        // What the worker stores: the breakdown measured on the artifact, which equals the prediction.
+        ...(r.key === 's0.seed1' || r.key === 's0.seed1.q0'
+          ? { sizeBreakdown: sizeBreakdownOf(r.config as unknown as RunConfig) }
+          : {}),
         bits: r.bits,
         backend: 'wasm',
         seconds: 1,
@@ -44,6 +49,11 @@ beforeAll(async () => {
 afterAll(async () => {
   await api?.close();
 });
+
+function sizeBreakdownOf(config: RunConfig) {
+  const { parameters: _p, bits: _b, ...breakdown } = predictRunSize(config);
+  return breakdown;
+}
 
 describe('GET /v1/sweeps/:id/results', () => {
   it('returns one row per run with a result', async () => {
@@ -82,11 +92,26 @@ describe('GET /v1/sweeps/:id/results', () => {
         'loss',
         'parameters',
         'bytes',
+        'sizeBreakdown',
         'backend',
         'group',
         'splitDigest',
       ].sort(),
     );
+  });
+
+  it('carries the measured size breakdown, whose parts sum to the bytes, and null where none was stored', async () => {
+    const { rows } = (await api.request({ method: 'GET', url: `/v1/sweeps/${sweepId}/results` })).json();
+    const byKey = new Map(rows.map((r: { key: string }) => [r.key, r]));
+    const ptq = byKey.get('s0.seed1.q0') as { bytes: number; sizeBreakdown: SizeBreakdown };
+    const { codeBytes, headerBytes, floatBytes, quantizedFraction } = ptq.sizeBreakdown;
+    expect(codeBytes + headerBytes + floatBytes).toBe(ptq.bytes);
+    expect(ptq.sizeBreakdown.bytes).toBe(ptq.bytes);
+    expect(codeBytes).toBe(784 * 16 + 16 * 10); // one byte per kernel value at 8 bits
+    expect(quantizedFraction).toBeGreaterThan(0.99);
+    const student = byKey.get('s0.seed1') as { bytes: number; sizeBreakdown: SizeBreakdown };
+    expect(student.sizeBreakdown).toMatchObject({ codeBytes: 0, headerBytes: 0, floatBytes: student.bytes });
+    expect((byKey.get('s0.seed2') as { sizeBreakdown: unknown }).sizeBreakdown).toBeNull();
   });
 
   it('aggregates replicates into groups with n, mean, sample std and the 95% CI of accuracy', async () => {
@@ -95,7 +120,7 @@ describe('GET /v1/sweeps/:id/results', () => {
     expect([...byLabel.keys()]).toEqual([
       'teacher mlp 128 relu',
       'activation=relu',
-      'activation=relu · ptq 8-bit',
+      'activation=relu · ptq 8-bit · 99.7% of values quantized',
       'activation=lma-8',
     ]);
     const relu = byLabel.get('activation=relu') as ResultGroup;
@@ -115,7 +140,7 @@ describe('GET /v1/sweeps/:id/results', () => {
     expect(lma.n).toBe(2);
     expect(lma.accuracy.mean).toBeCloseTo(0.85, 10);
     expect(lma.accuracy.std).toBeCloseTo(Math.SQRT2 * 0.05, 10);
-    const ptq = byLabel.get('activation=relu · ptq 8-bit') as ResultGroup;
+    const ptq = byLabel.get('activation=relu · ptq 8-bit · 99.7% of values quantized') as ResultGroup;
     expect(ptq).toMatchObject({ kind: 'quantize-ptq', n: 2, bits: 8 });
     expect(ptq.accuracy.mean).toBeCloseTo(0.9, 10);
     expect(ptq.bytes).toBeLessThan(relu.bytes);
@@ -128,9 +153,15 @@ describe('GET /v1/sweeps/:id/results', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
     const lines = res.body.trimEnd().split('\r\n');
-    expect(lines[0]).toBe('runId,key,kind,label,seed,bits,accuracy,loss,parameters,bytes,backend,group');
+    expect(lines[0]).toBe(
+      'runId,key,kind,label,seed,bits,accuracy,loss,parameters,bytes,backend,group,' +
+        'codeBytes,headerBytes,floatBytes,quantizedFraction',
+    );
     expect(lines).toHaveLength(9);
     expect(lines[2]).toMatch(/^[0-9a-f-]{36},s0\.seed1,student,activation=relu · seed 1,1,32,0\.9,0\.0999/);
+    // The student's measured breakdown: all float; s0.seed2 has none stored, so its four cells are empty.
+    expect(lines[2]).toMatch(/,0,0,50920,0$/);
+    expect(lines[4]).toMatch(/,s0\.seed2,.*,,,,$/);
   });
 
   it('quotes CSV fields that hold commas', async () => {

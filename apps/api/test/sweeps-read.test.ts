@@ -149,7 +149,16 @@ describe('GET /v1/sweeps/:id/runs', () => {
       state: 'queued',
       attempt: 1,
       progress: 0,
-      predicted: { parameters: 101_770, bytes: 407_080, bits: 32 },
+      predicted: {
+        parameters: 101_770,
+        bytes: 407_080,
+        bits: 32,
+        codeBytes: 0,
+        headerBytes: 0,
+        floatBytes: 407_080,
+        quantizedValues: 0,
+        quantizedFraction: 0,
+      },
       result: null,
       error: null,
       skippedReason: null,
@@ -217,6 +226,43 @@ describe('GET /v1/runs/:id', () => {
     expect(run.latestMetrics).toMatchObject({ epoch: 2, trainLoss: 0.5, valLoss: null });
     expect(run.startedAt).toEqual(expect.any(String));
     expect(run.groupHash).toMatch(/^[0-9a-f]{64}$/);
+    // Stored without a measured breakdown (as results recorded before it existed were).
+    expect(run.result.sizeBreakdown).toBeNull();
+  });
+
+  it("shows a quantized run's predicted and measured size split into codes, bucket headers and float tensors", async () => {
+    const id = runIds.get('s0.seed1.q0') ?? '';
+    const planned = (await get(`/v1/runs/${id}`)).json();
+    expect(planned.label).toBe('activation=relu · seed 1 · ptq 8-bit · 99.7% of values quantized');
+    const { predicted } = planned;
+    // The kernels at one byte a value, a bucket header per 256 values, the biases in float32.
+    expect(predicted).toEqual({
+      parameters: 12_730,
+      bits: 8,
+      codeBytes: 784 * 16 + 16 * 10,
+      headerBytes: (Math.ceil((784 * 16) / 256) + 1) * 8,
+      floatBytes: (16 + 10) * 4,
+      bytes: 784 * 16 + 16 * 10 + (49 + 1) * 8 + 26 * 4,
+      quantizedValues: 784 * 16 + 16 * 10,
+      quantizedFraction: (784 * 16 + 16 * 10) / 12_730,
+    });
+    const { parameters: _p, bits: _b, ...sizeBreakdown } = predicted;
+    await api.db.result.create({
+      data: {
+        runId: id,
+        accuracy: 0.9,
+        loss: 0.3,
+        parameters: 12_730,
+        bytes: predicted.bytes,
+        sizeBreakdown,
+        bits: 8,
+        backend: 'wasm',
+        seconds: 1,
+      },
+    });
+    const run = (await get(`/v1/runs/${id}`)).json();
+    expect(run.result).toMatchObject({ bytes: predicted.bytes, sizeBreakdown });
+    await api.db.result.delete({ where: { runId: id } });
   });
 
   it('shows a run without metrics with an empty learning curve', async () => {

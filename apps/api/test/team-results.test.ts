@@ -390,7 +390,7 @@ describe('the result_facts read model', () => {
     const kept = await api.db.result.findUniqueOrThrow({ where: { runId: student.id } });
     await api.db.result.delete({ where: { runId: student.id } });
     expect(await api.db.resultFact.findUnique({ where: { runId: student.id } })).toBeNull();
-    await api.db.result.create({ data: kept });
+    await api.db.result.create({ data: { ...kept, sizeBreakdown: kept.sizeBreakdown ?? undefined } });
     expect(await api.db.resultFact.findUnique({ where: { runId: student.id } })).not.toBeNull();
   });
 });

@@ -167,6 +167,7 @@ async function execute(
         loss: outcome.loss,
         parameters: outcome.parameters,
         bytes: outcome.bytes,
+        sizeBreakdown: outcome.size,
         bits: outcome.bits,
         backend: outcome.backend,
         seconds: (performance.now() - started) / 1000,

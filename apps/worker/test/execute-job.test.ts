@@ -153,6 +153,26 @@ describe('executeJob', () => {
     }
   });
 
+  it("stores a PTQ result's measured size split into codes, headers and floats, equal to the plan", async () => {
+    const { teacher, student, ptq } = await submit(SYNTHETIC);
+    for (const run of [teacher, student, ptq])
+      expect(await executeJob({ runId: run.id, attempt: 1 }, ctx)).toBe('succeeded');
+    const res = await app.inject({
+      method: 'GET',
+      url: `/v1/runs/${ptq.id}`,
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const { predicted, result } = res.json();
+    const { parameters: _p, bits: _b, ...plannedBreakdown } = predicted;
+    expect(result.sizeBreakdown).toEqual(plannedBreakdown);
+    const { codeBytes, headerBytes, floatBytes } = result.sizeBreakdown;
+    expect(codeBytes + headerBytes + floatBytes).toBe(result.bytes);
+    expect(codeBytes).toBe(16 * 4 + 4 * 3); // the two kernels at one byte a value
+    const weights = await database.db.artifact.findFirstOrThrow({ where: { runId: ptq.id, name: 'weights.bin' } });
+    expect(weights.size).toBe(result.bytes);
+  });
+
   it('ignores a redelivered job of a finished run and keeps exactly one result', async () => {
     const { teacher } = await submit(SYNTHETIC);
     expect(await executeJob({ runId: teacher.id, attempt: 1 }, ctx)).toBe('succeeded');

@@ -2,6 +2,7 @@
  * packages/ml — TensorFlow.js: backends, data sets, models, activations (LMA, PReLU, Swish, APLU), knowledge
  * distillation, quantization and training. The worker's entry points are `initBackend` and `executeRun`.
  */
+export { measureArtifactSize } from './artifact/artifact-size.ts';
 export {
   type ArtifactFile,
   loadModelArtifact,

@@ -1,4 +1,11 @@
-import { type DatasetSpec, modelBytes, modelTensors, type RunConfig, type TrainSpec } from '@distillery/spec';
+import {
+  type DatasetSpec,
+  modelBytes,
+  modelSize,
+  modelTensors,
+  type RunConfig,
+  type TrainSpec,
+} from '@distillery/spec';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeWeights } from '../src/artifact/model-artifact.ts';
@@ -35,7 +42,7 @@ const ptqConfig: RunConfig = {
   ...studentConfig,
   kind: 'quantize-ptq',
   train: null,
-  quantize: { method: 'ptq', bits: 4, bucketSize: 256, keepFloat: 'first-last' },
+  quantize: { method: 'ptq', bits: 4, bucketSize: 256, keepFloat: 'all-but-kernels' },
 };
 
 interface Chain {
@@ -93,9 +100,13 @@ describe('executeRun on a small MNIST slice', () => {
       const tensors = modelTensors(config.model, { shape: [28, 28, 1], classes: 10 });
       expect(o.parameters).toBe(tensors.reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0));
       expect(o.bytes).toBe(modelBytes(tensors, config.quantize ?? undefined));
+      expect(o.size).toEqual(modelSize(tensors, config.quantize ?? undefined));
+      expect(o.size.codeBytes + o.size.headerBytes + o.size.floatBytes).toBe(o.bytes);
       expect(weightsOf(o)?.length).toBe(o.bytes);
     }
-    expect(first.ptq.bytes).toBeLessThan(first.student.bytes);
+    // Every kernel quantized (the default): 4-bit codes are an eighth of float32, plus headers and float biases.
+    expect(first.student.bytes / first.ptq.bytes).toBeGreaterThan(6);
+    expect(first.ptq.size.quantizedFraction).toBeGreaterThan(0.99);
   });
 
   it('reports every epoch with validation metrics and the learning rate', () => {

@@ -1,21 +1,13 @@
 import { activationLabel } from './activation-spec.ts';
 import { canonicalHash } from './canonical.ts';
-import { datasetShape } from './dataset-spec.ts';
 import { applyGridPoint, type GridPoint, gridPoints } from './grid.ts';
-import { modelBytes } from './model-size.ts';
-import { modelTensors, tensorSize } from './model-tensors.ts';
+import { DEFAULT_KEEP_FLOAT, keepFloatLabel } from './keep-float.ts';
+import { quantizedPercent } from './model-size.ts';
+import { type PredictedSize, predictRunSize } from './predict-run-size.ts';
 import { type Quantization, resolveQuantization } from './quantize-spec.ts';
-import { type RunConfig, type RunKind, runBits } from './run-config.ts';
+import type { RunConfig, RunKind } from './run-config.ts';
 import { type StudentBase, type SweepSpec, splitStudents } from './sweep-spec.ts';
 import { DEFAULT_DISTILL } from './train-spec.ts';
-
-export interface PredictedSize {
-  /** Stored values (trainable and not). */
-  parameters: number;
-  /** Bytes of the weights at `bits` (packed codes + bucket headers when quantized). */
-  bytes: number;
-  bits: number;
-}
 
 export interface PlannedRun {
   /** Unique within the sweep, stable for a given spec: `teacher`, `s3.seed1`, `s3.seed1.q0`. */
@@ -45,18 +37,17 @@ export const DEFAULT_SEEDS = [0];
  */
 export function expandSweep(spec: SweepSpec): PlannedRun[] {
   const runs: PlannedRun[] = [];
-  const data = datasetShape(spec.dataset);
   const plan = (
     key: string,
     parentKey: string | null,
     parentRunId: string | null,
-    label: string,
+    baseLabel: string,
     config: RunConfig,
   ) => {
-    const tensors = modelTensors(config.model, data);
-    const bits = runBits(config);
-    const parameters = tensors.reduce((n, t) => n + tensorSize(t), 0);
-    const bytes = modelBytes(tensors, config.quantize ?? undefined);
+    const size = predictRunSize(config);
+    const label = config.quantize
+      ? `${baseLabel} · ${quantLabel(config.quantize)} · ${quantizedPercent(size.quantizedFraction)} of values quantized`
+      : baseLabel;
     const { seed: _seed, ...withoutSeed } = config;
     runs.push({
       key,
@@ -67,7 +58,7 @@ export function expandSweep(spec: SweepSpec): PlannedRun[] {
       group: canonicalHash(withoutSeed),
       hash: canonicalHash(config),
       config,
-      size: { parameters, bytes, bits },
+      size,
     });
   };
 
@@ -108,7 +99,7 @@ export function expandSweep(spec: SweepSpec): PlannedRun[] {
       };
       plan(key, teacherKey, teacherRunId, `${name} · seed ${seed}`, config);
       quantizations.forEach((q, j) => {
-        const label = `${name} · seed ${seed} · ${quantLabel(q)}`;
+        const label = `${name} · seed ${seed}`;
         if (q.method === 'ptq') {
           plan(`${key}.q${j}`, key, null, label, { ...config, kind: 'quantize-ptq', train: null, quantize: q });
         } else {
@@ -138,6 +129,8 @@ function pointLabel(point: GridPoint): string {
     .join(' ');
 }
 
-function quantLabel(q: Quantization): string {
-  return `${q.method} ${q.bits}-bit`;
+/** `ptq 4-bit`, with the keepFloat rule when it is not the default: `ptq 4-bit keepFloat=none`. */
+export function quantLabel(q: Quantization): string {
+  const rule = q.keepFloat === DEFAULT_KEEP_FLOAT ? '' : ` keepFloat=${keepFloatLabel(q.keepFloat)}`;
+  return `${q.method} ${q.bits}-bit${rule}`;
 }

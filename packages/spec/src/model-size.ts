@@ -1,5 +1,7 @@
+import { z } from 'zod';
+import type { KeepFloat } from './keep-float.ts';
 import { type TensorInfo, tensorSize } from './model-tensors.ts';
-import type { KeepFloat } from './quantize-spec.ts';
+import { quantizedTensorIndices } from './quantized-tensors.ts';
 
 /** Bytes of one bucket's scale and offset (two float32). */
 export const BUCKET_HEADER_BYTES = 8;
@@ -11,30 +13,79 @@ export interface QuantizedLayout {
 }
 
 /**
- * Indices of the tensors that are quantized: trainable ones, minus the first and last trainable tensor when
- * `keepFloat` is `first-last` (the convention of Polino et al.'s code, which LMA builds on). Moving statistics
- * are never quantized.
+ * What a model's packed weights consist of. `bytes = codeBytes + headerBytes + floatBytes`; a float model has
+ * only `floatBytes`. The same shape is predicted from the spec before training and measured on the packed
+ * artifact after it.
  */
-export function quantizedTensorIndices(tensors: TensorInfo[], keepFloat: KeepFloat): Set<number> {
-  const trainable = tensors.flatMap((t, i) => (t.trainable ? [i] : []));
-  const chosen = keepFloat === 'first-last' ? trainable.slice(1, -1) : trainable;
-  return new Set(chosen);
+export const SizeBreakdown = z.strictObject({
+  /** Bytes of the weight payload (weights.bin): codes + bucket headers + float tensors. */
+  bytes: z.int().min(0).describe('Bytes of the packed weights: codeBytes + headerBytes + floatBytes.'),
+  /** Packed integer codes of the quantized tensors (`bits` per value, each tensor padded to a whole byte). */
+  codeBytes: z.int().min(0).describe('Packed integer codes of the quantized tensors.'),
+  /** Per-bucket scale and offset (2 × float32) of the quantized tensors. */
+  headerBytes: z.int().min(0).describe('Per-bucket scale and offset (8 bytes a bucket) of the quantized tensors.'),
+  /** Tensors kept in float32 (4 bytes a value): biases, BatchNorm, activation parameters, moving statistics… */
+  floatBytes: z.int().min(0).describe('Tensors stored as float32, 4 bytes a value.'),
+  /** Values stored as codes. */
+  quantizedValues: z.int().min(0).describe('Values stored as integer codes.'),
+  /** quantizedValues / every stored value (trainable and not); 0 for a float model. */
+  quantizedFraction: z
+    .number()
+    .min(0)
+    .max(1)
+    .describe('quantizedValues / every stored value, trainable and not (0 for a float model).'),
+});
+export type SizeBreakdown = z.infer<typeof SizeBreakdown>;
+
+/** Bytes of the integer codes of n values at `bits` per value: one bit stream, padded to a whole byte. */
+export function codeBytes(n: number, bits: number): number {
+  return Math.ceil((n * bits) / 8);
+}
+
+/** Bytes of the scale+offset headers of n values in buckets of `bucketSize`. */
+export function bucketHeaderBytes(n: number, bucketSize: number): number {
+  return Math.ceil(n / bucketSize) * BUCKET_HEADER_BYTES;
 }
 
 /** Bytes of one tensor of n values packed at `bits` per value in buckets: codes, then a scale+offset per bucket. */
 export function packedTensorBytes(n: number, bits: number, bucketSize: number): number {
-  return Math.ceil((n * bits) / 8) + Math.ceil(n / bucketSize) * BUCKET_HEADER_BYTES;
+  return codeBytes(n, bits) + bucketHeaderBytes(n, bucketSize);
 }
 
 /**
- * Size in bytes of the model's weights: float32 for every tensor, or — with a layout — packed integer codes plus
- * per-bucket scale/offset for the quantized tensors. This is the size of the packed weight payload that
- * packages/ml writes (topology JSON excluded), so the prediction can be checked against the artifact.
+ * Size of the model's weights: float32 for every tensor, or — with a layout — packed integer codes plus
+ * per-bucket scale/offset for the tensors `quantizedTensorIndices` chooses. This is the size of the packed weight
+ * payload that packages/ml writes (topology JSON excluded), so the prediction can be checked against the
+ * artifact.
  */
-export function modelBytes(tensors: TensorInfo[], layout?: QuantizedLayout): number {
+export function modelSize(tensors: readonly TensorInfo[], layout?: QuantizedLayout): SizeBreakdown {
   const quantized = layout ? quantizedTensorIndices(tensors, layout.keepFloat) : new Set<number>();
-  return tensors.reduce((bytes, t, i) => {
+  const size = { bytes: 0, codeBytes: 0, headerBytes: 0, floatBytes: 0, quantizedValues: 0 };
+  let values = 0;
+  tensors.forEach((t, i) => {
     const n = tensorSize(t);
-    return bytes + (layout && quantized.has(i) ? packedTensorBytes(n, layout.bits, layout.bucketSize) : n * 4);
-  }, 0);
+    values += n;
+    if (layout && quantized.has(i)) {
+      size.codeBytes += codeBytes(n, layout.bits);
+      size.headerBytes += bucketHeaderBytes(n, layout.bucketSize);
+      size.quantizedValues += n;
+    } else {
+      size.floatBytes += n * 4;
+    }
+  });
+  size.bytes = size.codeBytes + size.headerBytes + size.floatBytes;
+  return { ...size, quantizedFraction: values === 0 ? 0 : size.quantizedValues / values };
+}
+
+/** `modelSize(…).bytes`. */
+export function modelBytes(tensors: readonly TensorInfo[], layout?: QuantizedLayout): number {
+  return modelSize(tensors, layout).bytes;
+}
+
+/** `97%` of values quantized, for labels and tables (rounded down above 99, so 99.6% does not read as all). */
+export function quantizedPercent(fraction: number): string {
+  const pct = fraction * 100;
+  if (pct > 99 && pct < 100) return `${Math.floor(pct * 10) / 10}%`;
+  if (pct > 0 && pct < 1) return `${Math.max(0.1, Math.round(pct * 10) / 10)}%`;
+  return `${Math.round(pct)}%`;
 }

@@ -1,11 +1,8 @@
 import { z } from 'zod';
+import { DEFAULT_KEEP_FLOAT, KeepFloat, normalizeKeepFloat } from './keep-float.ts';
 
 export const QUANT_BITS = [2, 3, 4, 5, 6, 7, 8, 16] as const;
 export type QuantBits = (typeof QUANT_BITS)[number];
-
-/** Which tensors stay in float32. `first-last`: the first and last trainable tensors (the paper's code). */
-export const KEEP_FLOAT = ['first-last', 'none'] as const;
-export type KeepFloat = (typeof KEEP_FLOAT)[number];
 
 export const DEFAULT_BUCKET_SIZE = 256;
 
@@ -20,8 +17,8 @@ export const QuantizeSpec = z.strictObject({
     .min(1)
     .max(1 << 20)
     .optional(),
-  /** @defaultValue 'first-last' */
-  keepFloat: z.enum(KEEP_FLOAT).optional(),
+  /** Which tensors stay float32 (see {@link KeepFloat}). @defaultValue 'all-but-kernels' */
+  keepFloat: KeepFloat.optional(),
 });
 export type QuantizeSpec = z.infer<typeof QuantizeSpec>;
 
@@ -30,7 +27,7 @@ export const Quantization = z.strictObject({
   method: z.enum(['ptq', 'qat']),
   bits: z.literal(QUANT_BITS),
   bucketSize: z.int().min(1),
-  keepFloat: z.enum(KEEP_FLOAT),
+  keepFloat: KeepFloat,
 });
 export type Quantization = z.infer<typeof Quantization>;
 
@@ -39,6 +36,6 @@ export function resolveQuantization(q: QuantizeSpec): Quantization {
     method: q.method,
     bits: q.bits,
     bucketSize: q.bucketSize ?? DEFAULT_BUCKET_SIZE,
-    keepFloat: q.keepFloat ?? 'first-last',
+    keepFloat: normalizeKeepFloat(q.keepFloat ?? DEFAULT_KEEP_FLOAT),
   };
 }

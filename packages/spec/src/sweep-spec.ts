@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { countRuns } from './count-runs.ts';
-import { DatasetSpec } from './dataset-spec.ts';
+import { DatasetSpec, datasetShape } from './dataset-spec.ts';
 import { applyGridPoint, gridPoints } from './grid.ts';
 import { ModelSpec } from './model-spec.ts';
+import { modelTensors } from './model-tensors.ts';
 import { QuantizeSpec } from './quantize-spec.ts';
+import { tensorLayer } from './quantized-tensors.ts';
 import { DEFAULT_DISTILL, DistillSpec, TrainSpec } from './train-spec.ts';
 import { describeIssues, formatPath } from './validation-issue.ts';
 
@@ -102,9 +104,13 @@ export const SweepSpec = SweepSpecShape.superRefine((spec, ctx) => {
   // An invalid base student is reported by the shape above; every grid point would repeat it.
   if (!StudentBase.safeParse(base).success) return;
   const seen = new Set<string>();
+  const layers = new Set<string>();
   for (const point of gridPoints(grid)) {
     const parsed = StudentBase.safeParse(applyGridPoint(base, point));
-    if (parsed.success) continue;
+    if (parsed.success) {
+      for (const t of modelTensors(parsed.data.model, datasetShape(spec.dataset))) layers.add(tensorLayer(t));
+      continue;
+    }
     for (const issue of describeIssues(parsed.error.issues)) {
       const dotted = issue.path.map(String).join('.');
       // Blame the grid entry whose path the issue lies under; otherwise the base student.
@@ -125,5 +131,18 @@ export const SweepSpec = SweepSpecShape.superRefine((spec, ctx) => {
       if (seen.size >= MAX_GRID_ISSUES) return;
     }
   }
+  if (seen.size > 0) return;
+  // A layer kept float must exist in some student: a misspelt name would otherwise keep nothing float.
+  (spec.quantize ?? []).forEach((q, j) => {
+    if (typeof q.keepFloat !== 'object') return;
+    q.keepFloat.layers.forEach((name, k) => {
+      if (layers.has(name)) return;
+      ctx.addIssue({
+        code: 'custom',
+        path: ['quantize', j, 'keepFloat', 'layers', k],
+        message: `no student has a layer '${name}' (its layers: ${[...layers].join(', ')})`,
+      });
+    });
+  });
 });
 export type SweepSpec = z.infer<typeof SweepSpec>;

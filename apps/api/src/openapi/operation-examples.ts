@@ -1,4 +1,13 @@
-import { comparisonVerdict, describeSample, expandSweep, pairedComparison, SweepSpec } from '@distillery/spec';
+import {
+  comparisonVerdict,
+  describeSample,
+  expandSweep,
+  type PredictedSize,
+  pairedComparison,
+  quantizeWarnings,
+  type SizeBreakdown,
+  SweepSpec,
+} from '@distillery/spec';
 import type { z } from 'zod';
 import { ApiKeyList, CreateApiKeyBody, CreatedApiKey, Identity } from '../schemas/api-key.ts';
 import { RunCancelResult, SweepCancelResult } from '../schemas/cancel-result.ts';
@@ -8,6 +17,7 @@ import { Frontier } from '../schemas/frontier.ts';
 import { Liveness, Readiness } from '../schemas/health.ts';
 import { RunDetail } from '../schemas/run-detail.ts';
 import { RunList } from '../schemas/run-summary.ts';
+import { SubmittedSweep } from '../schemas/submitted-sweep.ts';
 import { SweepDetail } from '../schemas/sweep-detail.ts';
 import { SweepPlan } from '../schemas/sweep-plan.ts';
 import { SweepResults } from '../schemas/sweep-results.ts';
@@ -77,6 +87,14 @@ const [teacher, relu, reluPtq, lma, lmaPtq] = runs as [
   (typeof runs)[0],
 ];
 
+/** The measured breakdown of a result equals its prediction (packages/ml checks it after packing). */
+const measured = ({ parameters, bits, ...sizeBreakdown }: PredictedSize) => ({
+  parameters,
+  bits,
+  bytes: sizeBreakdown.bytes,
+  sizeBreakdown: sizeBreakdown as SizeBreakdown,
+});
+
 const summary = {
   id: SWEEP,
   name: 'quickstart',
@@ -105,7 +123,7 @@ const runSummaries = runs.map((r) => ({
   attempt: 1,
   progress: 1,
   predicted: r.size,
-  result: { accuracy: r.accuracy, loss: 1 - r.accuracy, ...r.size },
+  result: { accuracy: r.accuracy, loss: 1 - r.accuracy, ...measured(r.size) },
   error: null,
   skippedReason: null,
 }));
@@ -242,13 +260,15 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
           config: p.config,
           predicted: p.size,
         })),
+        warnings: quantizeWarnings(PLANNED),
       }),
-      201: example(SweepDetail, {
+      201: example(SubmittedSweep, {
         ...sweepDetail,
         state: 'running',
         finishedAt: null,
         counts: { ...sweepDetail.counts, succeeded: 0, queued: 1, waiting: 4 },
         totals: { ...sweepDetail.totals, finished: 0, results: 0, progress: 0 },
+        warnings: [],
       }),
       400: example(ErrorBody, {
         error: {
@@ -276,6 +296,7 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
           loss: 1 - r.accuracy,
           parameters: r.size.parameters,
           bytes: r.size.bytes,
+          sizeBreakdown: measured(r.size).sizeBreakdown,
           backend: 'wasm',
           group: r.group,
           splitDigest: SPLIT_DIGEST,
@@ -322,7 +343,7 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
         result: {
           accuracy: lma.accuracy,
           loss: 1 - lma.accuracy,
-          ...lma.size,
+          ...measured(lma.size),
           backend: 'wasm',
           seconds: 9.2,
           splitDigest: SPLIT_DIGEST,

@@ -1,4 +1,4 @@
-import { RunConfig } from '@distillery/spec';
+import { RunConfig, SizeBreakdown } from '@distillery/spec';
 import { z } from 'zod';
 import { RunSummary } from './run-summary.ts';
 
@@ -22,6 +22,10 @@ export const RunResult = z.object({
   loss: z.number(),
   parameters: z.int(),
   bytes: z.int(),
+  /** `bytes` measured on the packed artifact, split into codes, bucket headers and float tensors. */
+  sizeBreakdown: SizeBreakdown.nullable().describe(
+    'The measured bytes split into codes, bucket headers and float tensors; null for results recorded before it was measured.',
+  ),
   bits: z.int(),
   /** The TensorFlow.js backend that produced it: wasm, cpu, tensorflow. */
   backend: z.string(),

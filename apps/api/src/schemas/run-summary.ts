@@ -1,4 +1,4 @@
-import { RunKind, RunState } from '@distillery/spec';
+import { RunKind, RunState, SizeBreakdown } from '@distillery/spec';
 import { z } from 'zod';
 import { PredictedSize } from './predicted-size.ts';
 
@@ -10,6 +10,10 @@ export const ResultSummary = z.object({
   parameters: z.int(),
   bytes: z.int(),
   bits: z.int(),
+  /** `bytes` measured on the packed artifact, split into codes, bucket headers and float tensors. */
+  sizeBreakdown: SizeBreakdown.nullable().describe(
+    'The measured bytes split into codes, bucket headers and float tensors; null for results recorded before it was measured.',
+  ),
 });
 export type ResultSummary = z.infer<typeof ResultSummary>;
 

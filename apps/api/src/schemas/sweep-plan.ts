@@ -1,4 +1,4 @@
-import { RunConfig, RunKind } from '@distillery/spec';
+import { RunConfig, RunKind, SweepWarning } from '@distillery/spec';
 import { z } from 'zod';
 import { PredictedSize } from './predicted-size.ts';
 
@@ -35,6 +35,8 @@ export const SweepPlan = z
      */
     reusedTeacherRunId: z.string().nullable(),
     runs: z.array(PlannedRunView),
+    /** What in the spec looks unintended, e.g. a quantize variant that barely shrinks its student; a submission would still be accepted. */
+    warnings: z.array(SweepWarning),
   })
   .meta({ id: 'SweepPlan' });
 export type SweepPlan = z.infer<typeof SweepPlan>;

@@ -1,4 +1,4 @@
-import { RunKind, SampleSummary } from '@distillery/spec';
+import { RunKind, SampleSummary, SizeBreakdown } from '@distillery/spec';
 import { z } from 'zod';
 
 /** One run with a result. */
@@ -13,6 +13,10 @@ export const ResultRow = z.object({
   loss: z.number(),
   parameters: z.int(),
   bytes: z.int(),
+  /** `bytes` measured on the packed artifact, split into codes, bucket headers and float tensors. */
+  sizeBreakdown: SizeBreakdown.nullable().describe(
+    'The measured bytes split into codes, bucket headers and float tensors; null for results recorded before it was measured.',
+  ),
   backend: z.string(),
   /** The run's `groupHash`: rows of one group are replicates (same config, other seed). */
   group: z.string(),
@@ -60,4 +64,8 @@ export type SweepResults = z.infer<typeof SweepResults>;
 /** The same rows as CSV, one header line. */
 export const ResultsCsv = z
   .string()
-  .describe('CSV with a header line: runId,key,kind,label,seed,bits,accuracy,loss,parameters,bytes,backend,group');
+  .describe(
+    'CSV with a header line: runId,key,kind,label,seed,bits,accuracy,loss,parameters,bytes,backend,group,' +
+      'codeBytes,headerBytes,floatBytes,quantizedFraction (the last four empty for results recorded before the ' +
+      'size breakdown was measured)',
+  );

@@ -1,8 +1,9 @@
 import type { PrismaClient } from '@distillery/db';
-import type { RunConfig, RunKind, RunState } from '@distillery/spec';
+import { predictRunSize, type RunConfig, type RunKind, type RunState } from '@distillery/spec';
 import { NotFoundError } from '../errors/http-errors.ts';
 import { isUuid } from '../lib/is-uuid.ts';
 import { iso } from '../lib/iso.ts';
+import { storedSizeBreakdown } from '../lib/stored-size-breakdown.ts';
 import type { EpochMetrics, RunDetail } from '../schemas/run-detail.ts';
 
 /** Everything about one of the team's runs: config, state, timings, learning curve and result. */
@@ -24,6 +25,7 @@ export async function getRun(db: PrismaClient, teamId: string, runId: string): P
     recordedAt: iso(m.createdAt),
   }));
   const result = run.result;
+  const config = run.config as unknown as RunConfig;
   return {
     id: run.id,
     sweepId: run.sweepId,
@@ -33,13 +35,18 @@ export async function getRun(db: PrismaClient, teamId: string, runId: string): P
     parentId: run.parentId,
     groupHash: run.groupHash,
     configHash: run.configHash,
-    config: run.config as unknown as RunConfig,
+    config,
     state: run.state as RunState,
     attempt: run.attempt,
     progress: run.progress,
     error: run.error,
     skippedReason: run.skippedReason,
-    predicted: { parameters: run.predictedParameters, bytes: run.predictedBytes, bits: run.bits },
+    predicted: {
+      ...predictRunSize(config),
+      parameters: run.predictedParameters,
+      bytes: run.predictedBytes,
+      bits: run.bits,
+    },
     createdAt: iso(run.createdAt),
     queuedAt: iso(run.queuedAt),
     startedAt: iso(run.startedAt),
@@ -55,6 +62,7 @@ export async function getRun(db: PrismaClient, teamId: string, runId: string): P
             loss: result.loss,
             parameters: result.parameters,
             bytes: result.bytes,
+            sizeBreakdown: storedSizeBreakdown(result.sizeBreakdown),
             bits: result.bits,
             backend: result.backend,
             seconds: result.seconds,

@@ -3,6 +3,7 @@ import type { RunConfig, RunKind } from '@distillery/spec';
 import { NotFoundError } from '../errors/http-errors.ts';
 import { compareRunKeys } from '../lib/compare-run-keys.ts';
 import { isUuid } from '../lib/is-uuid.ts';
+import { storedSizeBreakdown } from '../lib/stored-size-breakdown.ts';
 import type { SweepResults } from '../schemas/sweep-results.ts';
 import { aggregateResults } from './aggregate-results.ts';
 
@@ -31,6 +32,7 @@ export async function getSweepResults(db: PrismaClient, teamId: string, sweepId:
             loss: r.result.loss,
             parameters: r.result.parameters,
             bytes: r.result.bytes,
+            sizeBreakdown: storedSizeBreakdown(r.result.sizeBreakdown),
             backend: r.result.backend,
             group: r.groupHash,
             splitDigest: r.result.splitDigest,

@@ -1,8 +1,9 @@
 import type { PrismaClient } from '@distillery/db';
-import type { RunKind, RunState } from '@distillery/spec';
+import { predictRunSize, type RunConfig, type RunKind, type RunState } from '@distillery/spec';
 import { NotFoundError } from '../errors/http-errors.ts';
 import { compareRunKeys } from '../lib/compare-run-keys.ts';
 import { isUuid } from '../lib/is-uuid.ts';
+import { storedSizeBreakdown } from '../lib/stored-size-breakdown.ts';
 import type { RunList } from '../schemas/run-summary.ts';
 
 /** Every run of one of the team's sweeps, in expansion order (parents first). */
@@ -17,6 +18,7 @@ export async function listSweepRuns(db: PrismaClient, teamId: string, sweepId: s
       key: true,
       kind: true,
       label: true,
+      config: true,
       parentId: true,
       state: true,
       attempt: true,
@@ -26,7 +28,9 @@ export async function listSweepRuns(db: PrismaClient, teamId: string, sweepId: s
       bits: true,
       error: true,
       skippedReason: true,
-      result: { select: { accuracy: true, loss: true, parameters: true, bytes: true, bits: true } },
+      result: {
+        select: { accuracy: true, loss: true, parameters: true, bytes: true, bits: true, sizeBreakdown: true },
+      },
     },
   });
   runs.sort((a, b) => compareRunKeys(a.key, b.key));
@@ -40,8 +44,13 @@ export async function listSweepRuns(db: PrismaClient, teamId: string, sweepId: s
       state: r.state as RunState,
       attempt: r.attempt,
       progress: r.progress,
-      predicted: { parameters: r.predictedParameters, bytes: r.predictedBytes, bits: r.bits },
-      result: r.result,
+      predicted: {
+        ...predictRunSize(r.config as unknown as RunConfig),
+        parameters: r.predictedParameters,
+        bytes: r.predictedBytes,
+        bits: r.bits,
+      },
+      result: r.result && { ...r.result, sizeBreakdown: storedSizeBreakdown(r.result.sizeBreakdown) },
       error: r.error,
       skippedReason: r.skippedReason,
     })),

@@ -1,4 +1,4 @@
-import { canonicalHash, expandSweep, type PlannedRun, type SweepSpec } from '@distillery/spec';
+import { canonicalHash, expandSweep, type PlannedRun, quantizeWarnings, type SweepSpec } from '@distillery/spec';
 import type { SweepPlan } from '../schemas/sweep-plan.ts';
 
 /**
@@ -27,5 +27,6 @@ export function planSweep(
       config: r.config,
       predicted: r.size,
     })),
+    warnings: quantizeWarnings(planned),
   };
 }

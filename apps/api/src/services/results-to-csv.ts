@@ -16,10 +16,16 @@ export const RESULT_CSV_COLUMNS = [
   'group',
 ] as const satisfies readonly (keyof ResultRow)[];
 
+/** The measured size breakdown, flattened after the row's own columns (empty when it was not measured). */
+export const RESULT_CSV_SIZE_COLUMNS = ['codeBytes', 'headerBytes', 'floatBytes', 'quantizedFraction'] as const;
+
 /** A sweep's result rows as CSV (RFC 4180, see lib/csv.ts). */
 export function resultsToCsv(rows: readonly ResultRow[]): string {
   return toCsv(
-    RESULT_CSV_COLUMNS.map((c) => [c, (row: ResultRow) => row[c]] as const),
+    [
+      ...RESULT_CSV_COLUMNS.map((c) => [c, (row: ResultRow) => row[c]] as const),
+      ...RESULT_CSV_SIZE_COLUMNS.map((c) => [c, (row: ResultRow) => row.sizeBreakdown?.[c] ?? null] as const),
+    ],
     rows,
   );
 }

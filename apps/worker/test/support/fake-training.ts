@@ -64,6 +64,7 @@ function outcome(): RunOutcome {
     loss: 1,
     parameters: 1,
     bytes: 4,
+    size: { bytes: 4, codeBytes: 0, headerBytes: 0, floatBytes: 4, quantizedValues: 0, quantizedFraction: 0 },
     bits: 32,
     backend: 'fake',
     splitDigest: FAKE_SPLIT_DIGEST,

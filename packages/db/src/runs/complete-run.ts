@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { SizeBreakdown } from '@distillery/spec';
 import type { PrismaClient } from '../database-client.ts';
 import { sqlTransaction } from '../sql/sql-executor.ts';
 import { dispatchRuns, type ReleasedRun } from './dispatch-runs.ts';
@@ -10,6 +11,11 @@ export interface RunResultInput {
   loss: number;
   parameters: number;
   bytes: number;
+  /**
+   * `bytes` measured on the packed artifact, split into codes, bucket headers and float tensors (the worker
+   * always measures it). Absent: stored as NULL, like a result recorded before the breakdown existed.
+   */
+  sizeBreakdown?: SizeBreakdown;
   bits: number;
   backend: string;
   seconds: number;
@@ -63,8 +69,10 @@ export async function completeRun(
         WHERE id = ${runId}::uuid AND attempt = ${attempt} AND state = 'running'
         RETURNING id, sweep_id, attempt
       ), result AS (
-        INSERT INTO results (run_id, accuracy, loss, parameters, bytes, bits, backend, seconds, split_digest)
-        SELECT id, ${result.accuracy}, ${result.loss}, ${result.parameters}, ${result.bytes}, ${result.bits},
+        INSERT INTO results (run_id, accuracy, loss, parameters, bytes, size_breakdown, bits, backend, seconds,
+                             split_digest)
+        SELECT id, ${result.accuracy}, ${result.loss}, ${result.parameters}, ${result.bytes},
+               ${result.sizeBreakdown ? JSON.stringify(result.sizeBreakdown) : null}::jsonb, ${result.bits},
                ${result.backend}, ${result.seconds}, ${result.splitDigest}
         FROM done
         RETURNING 1

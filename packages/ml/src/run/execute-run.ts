@@ -1,14 +1,16 @@
 import {
   canonicalJson,
   datasetShape,
-  modelBytes,
+  modelSize,
   modelTensors,
   quantizedTensorIndices,
   RunConfig,
   runBits,
+  type SizeBreakdown,
   tensorSize,
 } from '@distillery/spec';
 import * as tf from '@tensorflow/tfjs';
+import { measureArtifactSize } from '../artifact/artifact-size.ts';
 import { decodeWeights, loadModelArtifact, type ModelArtifact, saveModelArtifact } from '../artifact/model-artifact.ts';
 import { currentBackend } from '../backend/init-backend.ts';
 import { loadDataset } from '../data/load-dataset.ts';
@@ -61,6 +63,8 @@ export interface RunOutcome {
   parameters: number;
   /** Measured length of the packed weight payload (weights.bin) at `bits`; equals the `modelBytes` prediction. */
   bytes: number;
+  /** `bytes` measured on the artifact, split into codes, bucket headers and float tensors; equals `modelSize`. */
+  size: SizeBreakdown;
   /** 32, or the quantization bits. */
   bits: number;
   backend: string;
@@ -231,16 +235,19 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunOutcome> {
         },
       },
     });
-    const bytes = artifact.files.find((f) => f.name === 'weights.bin')?.data.length ?? 0;
-    const predicted = modelBytes(tensors, layout);
-    if (bytes !== predicted) {
-      throw new ArtifactError(`packed weights are ${bytes} bytes, packages/spec predicts ${predicted}`);
+    const size = measureArtifactSize(artifact);
+    const predicted = modelSize(tensors, layout);
+    if (canonicalJson(size) !== canonicalJson(predicted)) {
+      throw new ArtifactError(
+        `packed weights are ${canonicalJson(size)}, packages/spec predicts ${canonicalJson(predicted)}`,
+      );
     }
     return {
       accuracy: test.accuracy,
       loss: test.loss,
       parameters: tensors.reduce((n, t) => n + tensorSize(t), 0),
-      bytes,
+      bytes: size.bytes,
+      size,
       bits,
       backend,
       splitDigest: data.splitDigest,

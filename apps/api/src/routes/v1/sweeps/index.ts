@@ -1,9 +1,9 @@
-import { SweepSpec } from '@distillery/spec';
+import { expandSweep, quantizeWarnings, SweepSpec } from '@distillery/spec';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { teamOf } from '../../../plugins/auth.ts';
 import { SWEEP_CONTENT_TYPES } from '../../../plugins/sweep-body-parsers.ts';
 import { ErrorBody } from '../../../schemas/error-body.ts';
-import { SweepDetail } from '../../../schemas/sweep-detail.ts';
+import { SubmittedSweep } from '../../../schemas/submitted-sweep.ts';
 import { SweepPlan } from '../../../schemas/sweep-plan.ts';
 import { ListSweepsQuery, SubmitSweepQuery } from '../../../schemas/sweep-queries.ts';
 import { SweepList } from '../../../schemas/sweep-summary.ts';
@@ -32,7 +32,7 @@ const sweeps: FastifyPluginAsyncZod = async (app) => {
         body: SweepSpec,
         response: {
           200: SweepPlan,
-          201: SweepDetail,
+          201: SubmittedSweep,
           400: ErrorBody,
           401: ErrorBody,
           413: ErrorBody,
@@ -48,7 +48,11 @@ const sweeps: FastifyPluginAsyncZod = async (app) => {
       const deps = { db: app.db, queue: app.queue, log: request.log };
       const id = await createSweep(deps, { teamId, submitted: request.submittedBody, spec: request.body });
       const sweep = await getSweep(app.db, teamId, id);
-      return reply.code(201).header('location', `/v1/sweeps/${id}`).send(sweep);
+      const warnings = quantizeWarnings(expandSweep(request.body));
+      return reply
+        .code(201)
+        .header('location', `/v1/sweeps/${id}`)
+        .send({ ...sweep, warnings });
     },
   );
 

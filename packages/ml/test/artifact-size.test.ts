@@ -1,0 +1,77 @@
+import {
+  KEEP_FLOAT_RULES,
+  type KeepFloat,
+  type ModelSpec,
+  modelSize,
+  modelTensors,
+  quantizedTensorIndices,
+} from '@distillery/spec';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { decodeWeights } from '../src/artifact/model-artifact.ts';
+import { buildModel, measureArtifactSize, saveModelArtifact } from '../src/index.ts';
+import { quantizeModelWeights } from '../src/quantize/quantize-model.ts';
+import { useWasm } from './setup-backend.ts';
+
+beforeAll(useWasm);
+
+const mnist = { shape: [28, 28, 1] as [number, number, number], classes: 10 };
+const models: [string, ModelSpec][] = [
+  ['an MLP 784-16-10 with BatchNorm', { family: 'mlp', hidden: [16], activation: 'relu', batchNorm: true }],
+  [
+    'a CNN c4-c8-fc16 with BatchNorm and LMA',
+    { family: 'cnn', channels: [4, 8], dense: [16], activation: { name: 'lma', segments: 8 }, batchNorm: true },
+  ],
+];
+const rules: KeepFloat[] = [...KEEP_FLOAT_RULES, { layers: ['dense_1'] }];
+
+describe('size accounting against the packed artifact', () => {
+  for (const [name, spec] of models) {
+    for (const keepFloat of rules) {
+      for (const bits of [4, 8] as const) {
+        it(`predicts ${name} at ${bits} bits, keepFloat ${JSON.stringify(keepFloat)}, byte for byte`, async () => {
+          const model = buildModel(spec, mnist, 3);
+          const tensors = modelTensors(spec, mnist);
+          const layout = { bits, bucketSize: 256, keepFloat };
+          const quantized = quantizeModelWeights(model, quantizedTensorIndices(tensors, keepFloat), layout);
+          const artifact = await saveModelArtifact(model, { tensors, quantized });
+          model.dispose();
+          const weightsBin = artifact.files.find((f) => f.name === 'weights.bin')?.data as Uint8Array;
+          const predicted = modelSize(tensors, layout);
+          const measured = measureArtifactSize(artifact);
+          expect(predicted.bytes).toBe(weightsBin.length);
+          expect(measured).toEqual(predicted);
+          expect(measured.codeBytes + measured.headerBytes + measured.floatBytes).toBe(weightsBin.length);
+          // The tensors stored as codes are the ones the rule names, nothing else.
+          const { json } = decodeWeights(artifact);
+          const uniform = json.weights.filter((w) => w.encoding === 'uniform');
+          expect(uniform.map((w) => w.name)).toEqual(
+            [...quantizedTensorIndices(tensors, keepFloat)].map((i) => tensors[i]?.name),
+          );
+          expect(uniform.reduce((n, w) => n + w.byteLength, 0)).toBe(measured.codeBytes + measured.headerBytes);
+        });
+      }
+    }
+
+    it(`measures a float ${name} as float bytes only`, async () => {
+      const model = buildModel(spec, mnist, 3);
+      const tensors = modelTensors(spec, mnist);
+      const artifact = await saveModelArtifact(model, { tensors });
+      model.dispose();
+      expect(measureArtifactSize(artifact)).toEqual(modelSize(tensors));
+      expect(measureArtifactSize(artifact)).toMatchObject({ codeBytes: 0, headerBytes: 0, quantizedFraction: 0 });
+    });
+  }
+
+  it('packs the quickstart student (mlp [16], BatchNorm) at 8 bits at least 3.5 times smaller than in float', async () => {
+    const spec = models[0]?.[1] as ModelSpec;
+    const tensors = modelTensors(spec, mnist);
+    const float = buildModel(spec, mnist, 1);
+    const floatBin = (await saveModelArtifact(float, { tensors })).files.find((f) => f.name === 'weights.bin');
+    const layout = { bits: 8, bucketSize: 256, keepFloat: 'all-but-kernels' as const };
+    const quantized = quantizeModelWeights(float, quantizedTensorIndices(tensors, layout.keepFloat), layout);
+    const q = await saveModelArtifact(float, { tensors, quantized });
+    float.dispose();
+    const qBin = q.files.find((f) => f.name === 'weights.bin');
+    expect((floatBin?.data.length as number) / (qBin?.data.length as number)).toBeGreaterThanOrEqual(3.5);
+  });
+});
