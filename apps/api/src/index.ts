@@ -16,6 +16,7 @@ export {
 } from './schemas/result-filters.ts';
 export { RunDetail } from './schemas/run-detail.ts';
 export { RunList, RunSummary } from './schemas/run-summary.ts';
+export { SubmittedSweep } from './schemas/submitted-sweep.ts';
 export { SweepDetail } from './schemas/sweep-detail.ts';
 export { SweepPlan } from './schemas/sweep-plan.ts';
 export { ResultGroup, ResultRow, SweepResults } from './schemas/sweep-results.ts';

@@ -99,6 +99,19 @@ describe('the dashboard', () => {
     await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-finished-sweep.png'), fullPage: true });
   });
 
+  it("shows each run's share of values quantized and its size split into codes, headers and floats", async () => {
+    const ptq = await api.db.run.findFirstOrThrow({ where: { sweepId: finished, key: 's0.seed1.q0' } });
+    const detail = (await api.request({ method: 'GET', url: `/v1/runs/${ptq.id}` })).json();
+    await page.goto(`${baseUrl}/#/sweeps/${finished}`);
+    const cells = page.locator(`[data-testid=runs] tr[data-run-id="${ptq.id}"] td`);
+    await expect.poll(() => cells.count()).toBe(10);
+    const expected = `${(detail.predicted.quantizedFraction * 100).toFixed(1)}%`;
+    expect(await cells.nth(8).textContent()).toBe(expected);
+    expect(await cells.nth(7).getAttribute('title')).toMatch(
+      /^codes [\d.]+ (B|KB) \+ bucket headers [\d.]+ (B|KB) \+ float [\d.]+ (B|KB)$/,
+    );
+  });
+
   it("moves a running run's progress bar without a reload", async () => {
     await page.goto(`${baseUrl}/#/sweeps/${running}`);
     const bar = page.getByTestId('progress-teacher');

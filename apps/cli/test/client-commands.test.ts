@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp } from '@distillery/api';
@@ -122,10 +122,38 @@ describe('distillery sweep', () => {
     const r = await distillery(['sweep', 'submit', QUICKSTART, '--dry-run']);
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^run\s+kind\s+configuration\s+waits for\s+params\s+bits\s+size$/);
-    expect(lines.find((l) => l.startsWith('s1.seed1.q0'))).toMatch(/quantize-ptq .* s1\.seed1 .* 8 +\d+\.\d KB$/);
+    expect(lines[0]).toMatch(
+      /^run\s+kind\s+configuration\s+waits for\s+params\s+bits\s+size\s+quantized\s+codes \+ headers \+ float$/,
+    );
+    expect(lines.find((l) => l.startsWith('s1.seed1.q0'))).toMatch(
+      /quantize-ptq .* · ptq 8-bit · [\d.]+% of values quantized +s1\.seed1 .* 8 +\d+\.\d KB +[\d.]+% +[\d.]+ KB \+ [\d.]+ KB \+ [\d.]+ KB$/,
+    );
+    expect(lines.find((l) => l.startsWith('teacher'))).toMatch(/32 +(\d+\.\d) KB +– +0\.0 KB \+ 0\.0 KB \+ \1 KB$/);
     expect(lines.at(-1)).toMatch(/^5 runs, .* KB of weights in all \(dry run: nothing was submitted\)$/);
+    expect(r.stdout).not.toContain('warning:');
     expect(await database.db.sweep.count()).toBe(0);
+  });
+
+  it('warns on --dry-run and on submission when a quantize variant barely shrinks its student', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'distillery-legacy-')), 'legacy.yaml');
+    const yaml = readFileSync(QUICKSTART, 'utf8').replace(/^quantize:\n.*$/m, (q) =>
+      q.replace('}', ', keepFloat: first-last }'),
+    );
+    writeFileSync(file, yaml.replace(/^name: .*$/m, 'name: legacy-first-last'));
+    expect(yaml).toContain('keepFloat: first-last');
+    const dry = await distillery(['sweep', 'submit', file, '--dry-run']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(
+      /^warning: activation=relu · ptq 8-bit keepFloat=first-last · \d+% of values quantized: \d+ bytes quantized vs \d+ bytes float, [\d.]+% smaller \(under 10%\): .* \(runs s0\.seed1\.q0\)$/m,
+    );
+    expect(await database.db.sweep.count()).toBe(0);
+    const submitted = await distillery(['sweep', 'submit', file]);
+    expect(submitted.code, submitted.stderr).toBe(0);
+    expect(submitted.stderr).toMatch(
+      /^warning: activation=relu · ptq 8-bit keepFloat=first-last .* \(runs s0\.seed1\.q0\)$/m,
+    );
+    const id = submitted.stdout.trimEnd().split('\n').at(-1) as string;
+    await database.db.sweep.delete({ where: { id } });
   });
 
   it('submits a sweep file and prints its id on the last line', async () => {

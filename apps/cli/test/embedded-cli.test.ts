@@ -74,7 +74,7 @@ describe('distillery on a machine with nothing configured (embedded store, in-pr
 
     it('prints the results table and the accuracy-vs-size frontier', () => {
       expect(r.stdout).toMatch(/kind +configuration +bits +params +size +accuracy +95% CI +n/);
-      expect(r.stdout).toMatch(/quantize-ptq +activation=lma-4 · ptq 8-bit +8 /);
+      expect(r.stdout).toMatch(/quantize-ptq +activation=lma-4 · ptq 8-bit · [\d.]+% of values quantized +8 /);
       expect(r.stdout).toMatch(/accuracy-vs-size frontier, synthetic: \d of 5 configurations/);
     });
 

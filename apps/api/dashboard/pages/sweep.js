@@ -62,9 +62,18 @@ export async function sweepPage({ main, signal }, id) {
           h(
             'tr',
             {},
-            ['run', 'kind', 'configuration', 'state', 'progress', 'attempt', 'accuracy', 'size', 'note'].map((x) =>
-              h('th', {}, x),
-            ),
+            [
+              'run',
+              'kind',
+              'configuration',
+              'state',
+              'progress',
+              'attempt',
+              'accuracy',
+              'size',
+              'quantized',
+              'note',
+            ].map((x) => h('th', {}, x)),
           ),
         ),
         view.runsBody,
@@ -111,7 +120,7 @@ export async function sweepPage({ main, signal }, id) {
       h('td', {}, row.bar),
       h('td', { class: 'num' }, run.attempt),
       h('td', { class: 'num' }, run.result ? percent(run.result.accuracy) : '–'),
-      h('td', { class: 'num' }, size(run.result?.bytes ?? run.predicted.bytes)),
+      ...sizeCells(run.result?.sizeBreakdown ?? run.predicted),
       h('td', { class: note ? 'error' : '' }, note),
     );
     return row.tr;
@@ -212,4 +221,16 @@ export async function sweepPage({ main, signal }, id) {
     if (signal.aborted || sweep?.state !== 'running') continue;
     refresh('sweep', 'runs', 'results');
   }
+}
+
+/**
+ * The size (measured once there is a result, else predicted) with its split into codes, bucket headers and float
+ * tensors on hover, and the share of values quantized.
+ */
+function sizeCells(s) {
+  const split = `codes ${size(s.codeBytes)} + bucket headers ${size(s.headerBytes)} + float ${size(s.floatBytes)}`;
+  return [
+    h('td', { class: 'num', title: split }, size(s.bytes)),
+    h('td', { class: 'num', title: split }, s.quantizedValues > 0 ? percent(s.quantizedFraction, 1) : '–'),
+  ];
 }

@@ -1,10 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { SweepDetail, SweepSummary } from '@distillery/api';
+import type { SubmittedSweep, SweepDetail } from '@distillery/api';
 import { loadConfig, requireQueue } from '../config.ts';
 import { ConfigError } from '../config-error.ts';
 import { type FrontierView, formatFrontier } from '../format-frontier.ts';
+import { formatWarnings } from '../format-warnings.ts';
 import { InjectClient } from '../runtime/inject-client.ts';
 import { openRuntime } from '../runtime/open-runtime.ts';
 import { LOCAL_TEAM } from '../runtime/team-api-key.ts';
@@ -66,8 +67,9 @@ export async function runCommand(file: string, flags: RunFlags = {}): Promise<vo
     console.log(`store     ${runtime.where}`);
     console.log(`executor  ${workerId} (tfjs backend: ${backend})`);
     const api = new InjectClient(app, await runtime.apiKey(flags.team ?? LOCAL_TEAM));
-    const sweep = await api.request<SweepSummary>('POST', '/v1/sweeps', { text, contentType: 'application/yaml' });
+    const sweep = await api.request<SubmittedSweep>('POST', '/v1/sweeps', { text, contentType: 'application/yaml' });
     console.log(`sweep     '${sweep.name}' ${sweep.id}: ${sweep.runCount} runs from ${file}\n`);
+    if (sweep.warnings?.length) console.log(`${formatWarnings(sweep.warnings)}\n`);
     // Progress bars on a terminal, a line per run change otherwise; then the results table (as `sweep watch`).
     await watchSweep(api, sweep.id);
     const frontier = await api.request<FrontierView>('GET', `/v1/frontier?sweep=${sweep.id}&format=json`);

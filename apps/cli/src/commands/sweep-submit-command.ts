@@ -1,16 +1,21 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import type { SweepDetail, SweepPlan } from '@distillery/api';
+import type { SubmittedSweep, SweepPlan } from '@distillery/api';
+import { quantizedPercent } from '@distillery/spec';
 import { connect } from '../client/connect.ts';
 import { formatTable, kilobytes } from '../client/table.ts';
 import { ConfigError } from '../config-error.ts';
+import { formatWarnings } from '../format-warnings.ts';
 
 export interface SweepSubmitFlags {
   dryRun?: boolean;
   watch?: boolean;
 }
 
-/** The expanded plan: one line per run with its predicted parameters and size, then totals. */
+/**
+ * The expanded plan: one line per run with its predicted parameters and size — the share of values quantized and
+ * the bytes split into codes, bucket headers and float tensors — then totals and any warnings.
+ */
 export function formatPlan(plan: SweepPlan): string {
   const rows = plan.runs.map((r) => [
     r.key,
@@ -20,20 +25,19 @@ export function formatPlan(plan: SweepPlan): string {
     String(r.predicted.parameters),
     String(r.predicted.bits),
     kilobytes(r.predicted.bytes),
+    r.predicted.quantizedValues === 0 ? '–' : quantizedPercent(r.predicted.quantizedFraction),
+    [r.predicted.codeBytes, r.predicted.headerBytes, r.predicted.floatBytes].map((b) => kilobytes(b)).join(' + '),
   ]);
   const bytes = plan.runs.reduce((s, r) => s + r.predicted.bytes, 0);
   const reuse = plan.reusedTeacherRunId ? `; reuses teacher run ${plan.reusedTeacherRunId}` : '';
   return [
-    formatTable(['run', 'kind', 'configuration', 'waits for', 'params', 'bits', 'size'], rows, [
-      'left',
-      'left',
-      'left',
-      'left',
-      'right',
-      'right',
-      'right',
-    ]),
+    formatTable(
+      ['run', 'kind', 'configuration', 'waits for', 'params', 'bits', 'size', 'quantized', 'codes + headers + float'],
+      rows,
+      ['left', 'left', 'left', 'left', 'right', 'right', 'right', 'right', 'right'],
+    ),
     '',
+    ...(plan.warnings.length > 0 ? [formatWarnings(plan.warnings), ''] : []),
     `${plan.runCount} runs, ${kilobytes(bytes)} of weights in all${reuse} (dry run: nothing was submitted)`,
   ].join('\n');
 }
@@ -49,8 +53,9 @@ export async function sweepSubmitCommand(file: string, flags: SweepSubmitFlags):
     console.log(formatPlan(plan));
     return;
   }
-  const sweep = await api.request<SweepDetail>('POST', '/v1/sweeps', { text, contentType });
+  const sweep = await api.request<SubmittedSweep>('POST', '/v1/sweeps', { text, contentType });
   console.log(`submitted sweep '${sweep.name}': ${sweep.runCount} runs`);
+  if (sweep.warnings?.length) console.error(formatWarnings(sweep.warnings));
   if (flags.watch) {
     const { watchSweep } = await import('./sweep-watch-command.ts');
     await watchSweep(api, sweep.id);
