@@ -4,6 +4,7 @@ import { checkDataRoots, type DataRoots, NO_DATA_ROOTS } from '@distillery/spec'
 import type { FastifyServerOptions } from 'fastify';
 import type { EventStreamOptions } from './lib/event-stream-options.ts';
 import type { YamlParseThreadsOptions } from './lib/yaml-parse-threads.ts';
+import type { MetricsOptions } from './plugins/metrics.ts';
 import type { RateLimitOptions } from './plugins/rate-limit.ts';
 
 /** What the API needs from its host: the process (CLI `serve`, tests) owns these and closes them. */
@@ -52,6 +53,8 @@ export interface ApiOptions {
    * commit, and how often streams poll without it. @defaultValue {} (polling only)
    */
   events?: EventStreamOptions;
+  /** `GET /metrics`: how often its gauges are refreshed, and its optional token. @defaultValue {} */
+  metrics?: MetricsOptions;
   /**
    * Requests per API key, and failed authentications per client address, on `/v1`; over either, 429 with
    * `retry-after`. `false` turns limits off.
@@ -90,6 +93,7 @@ export function resolveApiOptions(options: ApiOptions): ResolvedApiOptions {
     keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? DEFAULT_API_OPTIONS.keepAliveTimeoutMs,
     yamlParse: options.yamlParse ?? {},
     events: options.events ?? {},
+    metrics: options.metrics ?? {},
     rateLimit: options.rateLimit ?? DEFAULT_API_OPTIONS.rateLimit,
     dataRoots: checkDataRoots(options.dataRoots ?? DEFAULT_API_OPTIONS.dataRoots, 'ApiOptions.dataRoots'),
   };

@@ -49,7 +49,7 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
     dataRoots: config.dataRoots,
   });
   await app.register(errorHandler, { bodyLimit: config.bodyLimit });
-  await app.register(metrics);
+  await app.register(metrics, config.metrics);
   await app.register(eventStreams, config.events);
   await app.register(sweepBodyParsers, config.yamlParse);
 

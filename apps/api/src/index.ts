@@ -3,6 +3,7 @@ export { buildApp } from './app.ts';
 export { ApiError } from './errors/api-error.ts';
 export { ERROR_REGISTRY, type ErrorCode } from './errors/error-codes.ts';
 export type { AuthenticatedTeam } from './plugins/auth.ts';
+export type { MetricsOptions } from './plugins/metrics.ts';
 export { ApiKeyInfo, ApiKeyList, CreatedApiKey, Identity } from './schemas/api-key.ts';
 export { Comparison, ComparisonPair } from './schemas/comparison.ts';
 export { ErrorBody } from './schemas/error-body.ts';

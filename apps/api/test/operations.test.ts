@@ -7,7 +7,8 @@ import { buildTestApi, quickstart, REDIS_URL, submitSweep, type TestApi } from '
 
 let api: TestApi;
 beforeAll(async () => {
-  api = await buildTestApi();
+  // The gauges are refreshed in the background; often, so the test below sees its runs soon.
+  api = await buildTestApi({ metrics: { refreshMs: 50 } });
 });
 afterAll(async () => {
   await api?.close();
@@ -23,6 +24,11 @@ function captureLogs(): { stream: Writable; lines: Record<string, unknown>[] } {
     },
   });
   return { stream, lines };
+}
+
+/** When the scraped gauges were last refreshed (Unix seconds), or 0. */
+function refreshedAt(text: string): number {
+  return Number(/^distillery_metrics_refreshed_timestamp_seconds (\S+)$/m.exec(text)?.[1] ?? 0);
 }
 
 describe('GET /metrics', () => {
@@ -42,7 +48,13 @@ describe('GET /metrics', () => {
     });
     await api.request({ method: 'GET', url: '/v1/sweeps' });
 
-    const res = await api.request({ method: 'GET', url: '/metrics', as: null });
+    // The first refresh after the epoch above was recorded (the timestamp gauge says when one completed).
+    const since = Date.now() / 1000;
+    let res = await api.request({ method: 'GET', url: '/metrics', as: null });
+    for (let i = 0; i < 100 && refreshedAt(res.body) <= since; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      res = await api.request({ method: 'GET', url: '/metrics', as: null });
+    }
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
     const text = res.body;

@@ -8,6 +8,7 @@ import {
 import { RedisProbe } from '@distillery/queue';
 import type { DistilleryConfig } from './config.ts';
 import { ConfigError } from './config-error.ts';
+import { resolveDatabasePoolOptions } from './database-pool-config.ts';
 
 function redact(url: string): string {
   const u = new URL(url);
@@ -24,7 +25,7 @@ export async function connectDatabase(config: DistilleryConfig): Promise<PrismaC
       e instanceof DatabaseUnreachableError && e.reason === 'database-missing' ? ' (run `distillery migrate`)' : '';
     throw new ConfigError(`${(e as Error).message}${hint}; check DATABASE_URL`, { cause: e });
   }
-  return createDatabaseClient(config.databaseUrl);
+  return createDatabaseClient(config.databaseUrl, resolveDatabasePoolOptions(process.env));
 }
 
 /** Checks Redis answers, or says clearly which URL failed. */

@@ -1,14 +1,14 @@
 import { PrismaPg } from '@prisma/adapter-pg';
-import pg from 'pg';
+import type pg from 'pg';
+import type { DatabasePoolOptions } from './connection/database-pool-options.ts';
+import { GuardedPool } from './connection/guarded-pool.ts';
 import { PrismaClient } from './generated/client.ts';
 
 export type { PrismaClient } from './generated/client.ts';
 export { Prisma } from './generated/client.ts';
 
-export interface DatabaseClientOptions {
-  /** Pool size of the pg driver. @defaultValue 10 */
-  maxConnections?: number;
-}
+/** The pool's size and timeouts; see {@link DatabasePoolOptions} for each one's default. */
+export type DatabaseClientOptions = DatabasePoolOptions;
 
 /** The pg pool under each client createDatabaseClient made (see {@link poolOf}). */
 const pools = new WeakMap<PrismaClient, pg.Pool>();
@@ -16,10 +16,11 @@ const pools = new WeakMap<PrismaClient, pg.Pool>();
 /**
  * A Prisma client on the pg driver adapter: no native engine needed (ENVIRONMENT.md). The adapter runs on a
  * pg pool of ours, which the run life-cycle's hot paths also use directly (see {@link poolOf}); the client's
- * `$disconnect` ends it.
+ * `$disconnect` ends it. The pool is bounded ({@link GuardedPool}): an outage fails statements within seconds with
+ * errors that isDatabaseUnavailableError recognises, never hangs them.
  */
 export function createDatabaseClient(databaseUrl: string, options: DatabaseClientOptions = {}): PrismaClient {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: options.maxConnections ?? 10 });
+  const pool = new GuardedPool(databaseUrl, options);
   // Without a listener, an idle connection dropped by the server would crash the process.
   pool.on('error', () => {});
   const client = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });

@@ -41,6 +41,8 @@ export const ERROR_REGISTRY = {
   server: {
     /** Something went wrong on our side; the log holds the details under the request id. */
     INTERNAL_ERROR: 500,
+    /** The results database is down, unreachable or too slow to answer; `retry-after` says when to try again. */
+    DATABASE_UNAVAILABLE: 503,
   },
 } as const;
 

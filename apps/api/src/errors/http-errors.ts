@@ -62,24 +62,27 @@ export class UnsupportedMediaTypeError extends ApiError {
   }
 }
 
-/** Missing, unknown, revoked or expired API key. `WWW-Authenticate` tells the client which scheme to use (RFC 6750). */
+/**
+ * Missing, unknown, revoked or expired API key (or, on `/metrics`, a missing or wrong metrics token).
+ * `WWW-Authenticate` tells the client which scheme to use (RFC 6750).
+ */
 export class UnauthorizedError extends ApiError {
   override name = 'UnauthorizedError';
-  constructor(reason: 'missing' | 'invalid') {
-    super(
-      'UNAUTHORIZED',
-      reason === 'missing'
-        ? 'an API key is required: send Authorization: Bearer <key>'
-        : 'the API key is unknown, revoked or expired',
-      {
-        headers: {
-          'www-authenticate':
-            reason === 'missing' ? 'Bearer realm="distillery"' : 'Bearer realm="distillery", error="invalid_token"',
-        },
+  constructor(reason: 'missing' | 'invalid' | 'metrics') {
+    super('UNAUTHORIZED', UNAUTHORIZED_MESSAGES[reason], {
+      headers: {
+        'www-authenticate':
+          reason === 'invalid' ? 'Bearer realm="distillery", error="invalid_token"' : 'Bearer realm="distillery"',
       },
-    );
+    });
   }
 }
+
+const UNAUTHORIZED_MESSAGES = {
+  missing: 'an API key is required: send Authorization: Bearer <key>',
+  invalid: 'the API key is unknown, revoked or expired',
+  metrics: "the metrics token is required: send Authorization: Bearer <the server's DISTILLERY_METRICS_TOKEN>",
+} as const;
 
 /** The key is valid but its role may not do this. */
 export class ForbiddenError extends ApiError {
@@ -148,5 +151,19 @@ export class InternalError extends ApiError {
   override name = 'InternalError';
   constructor(options?: ErrorOptions) {
     super('INTERNAL_ERROR', 'internal server error', options);
+  }
+}
+
+/** What a client is told to wait after a database outage, in seconds. */
+export const DATABASE_RETRY_AFTER_S = 5;
+
+/** The results database did not answer (down, unreachable, silent, overloaded): nothing internal on the wire. */
+export class DatabaseUnavailableError extends ApiError {
+  override name = 'DatabaseUnavailableError';
+  constructor(options?: ErrorOptions) {
+    super('DATABASE_UNAVAILABLE', `the results database is unavailable; retry in ${DATABASE_RETRY_AFTER_S} s`, {
+      ...options,
+      headers: { 'retry-after': String(DATABASE_RETRY_AFTER_S) },
+    });
   }
 }

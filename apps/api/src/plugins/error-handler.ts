@@ -1,9 +1,11 @@
+import { isDatabaseUnavailableError } from '@distillery/db';
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { ApiError } from '../errors/api-error.ts';
 import {
   BadRequestError,
   BodyTooLargeError,
+  DatabaseUnavailableError,
   InternalError,
   RouteNotFoundError,
   UnsupportedMediaTypeError,
@@ -19,7 +21,8 @@ export interface ErrorHandlerOptions {
 
 /**
  * The one place errors become answers. Our own `ApiError`s go out as they are; Fastify's client errors are
- * translated to our codes; anything else is a 500 that says nothing internal, logged with the request id.
+ * translated to our codes; a database outage is a 503 with `retry-after`; anything else is a 500 that says
+ * nothing internal, logged with the request id.
  */
 const errorHandler: FastifyPluginAsync<ErrorHandlerOptions> = async (app, options) => {
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -42,6 +45,8 @@ function sendError(reply: FastifyReply, error: ApiError): FastifyReply {
 
 function toApiError(error: FastifyError, request: FastifyRequest, bodyLimit: number): ApiError {
   if (error instanceof ApiError) return error;
+  // An outage is not our bug, and retrying later may well work: 503, not 500.
+  if (isDatabaseUnavailableError(error)) return new DatabaseUnavailableError({ cause: error });
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new BodyTooLargeError(bodyLimit, { cause: error });

@@ -1,6 +1,7 @@
 import { buildApp } from '@distillery/api';
 import { loadConfig, requireQueue, resolvePort } from '../config.ts';
 import { resolveEventStreamLimits } from '../event-stream-config.ts';
+import { resolveMetricsOptions } from '../metrics-config.ts';
 import { resolveRateLimit } from '../rate-limit-config.ts';
 import { openRuntime } from '../runtime/open-runtime.ts';
 import { LOCAL_TEAM } from '../runtime/team-api-key.ts';
@@ -37,6 +38,7 @@ export async function serveCommand(flags: ServeFlags): Promise<void> {
       dataRoots: runtime.dataRoots,
       logger: true,
       events: { source: runtime.events, ...resolveEventStreamLimits(process.env) },
+      metrics: resolveMetricsOptions(process.env),
       rateLimit: resolveRateLimit(process.env, runtime.mode === 'server' ? config.redisUrl : undefined),
     });
     await app.listen({ port, host });

@@ -1,1 +1,4 @@
+export * from './database-connection-errors.ts';
+export * from './database-pool-options.ts';
+export * from './guarded-pool.ts';
 export * from './postgres-connection.ts';

@@ -35,7 +35,12 @@ export class RunEventListener implements RunEventSource {
 
   /** Connects and starts listening; resolves once LISTEN is in place. */
   async start(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.databaseUrl });
+    // Bounded connect, and keep-alive probes so a silent server is noticed on an otherwise idle connection.
+    const client = new pg.Client({
+      connectionString: this.databaseUrl,
+      connectionTimeoutMillis: 5000,
+      keepAlive: true,
+    });
     client.on('notification', (n) => {
       if (n.channel !== RUN_EVENTS_CHANNEL || !n.payload) return;
       for (const wake of this.subscribers.get(n.payload) ?? []) wake();

@@ -1,1 +1,2 @@
+export * from './is-database-unavailable-error.ts';
 export * from './is-transient-error.ts';

@@ -1,3 +1,5 @@
+import { DatabaseConnectError, DatabaseQueryTimeoutError } from '../connection/database-connection-errors.ts';
+
 /**
  * PostgreSQL SQLSTATEs after which the same transaction, run again, may succeed: deadlock, serialization
  * failure, lock timeout, and the connection-level classes (08 connection exception, 57P01–57P03 shutdown).
@@ -26,6 +28,7 @@ interface AdapterCause {
  */
 export function isTransientDatabaseError(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e !== null && typeof e === 'object' && depth < 5; depth++) {
+    if (e instanceof DatabaseConnectError || e instanceof DatabaseQueryTimeoutError) return true;
     const { code, meta, cause } = e as {
       code?: unknown;
       meta?: { driverAdapterError?: { cause?: AdapterCause } };
