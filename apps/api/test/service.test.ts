@@ -127,8 +127,8 @@ describe('an unknown route', () => {
   });
 });
 
-describe('a failure on our side', () => {
-  it('answers 500 with a body that says nothing internal', async () => {
+describe('a dependency outage', () => {
+  it('answers a database outage with 503 and a body that says nothing internal', async () => {
     const db = createDatabaseClient('postgresql://postgres@127.0.0.1:1/none');
     const app = await buildApp({ db, queue: api.queue, redisProbe: api.redisProbe });
     try {
@@ -137,12 +137,13 @@ describe('a failure on our side', () => {
         url: '/v1/sweeps',
         headers: { authorization: `Bearer ${api.team.apiKey}` },
       });
-      expect(res.statusCode).toBe(500);
+      expect(res.statusCode).toBe(503);
+      expect(res.headers['retry-after']).toBe('5');
       expect(res.json()).toMatchInlineSnapshot(`
         {
           "error": {
-            "code": "INTERNAL_ERROR",
-            "message": "internal server error",
+            "code": "DATABASE_UNAVAILABLE",
+            "message": "the results database is unavailable; retry in 5 s",
           },
         }
       `);
