@@ -50,10 +50,11 @@ const out = option('out', 'bench/results/twin.md');
 /** Re-renders the report from a raw results file an earlier comparison wrote (`<out>-runs.json`). */
 const reportFrom = option('report', '');
 /**
- * Takes the service's side from an earlier raw results file with the same settings instead of training it again
- * (the service's runs are deterministic: the same configuration gives bit-identical results on this backend).
+ * Keeps the runs of an earlier raw results file with the same rows, test rows and epochs, and trains only the
+ * missing ones (more seeds, another variant). Both sides are deterministic — the same configuration gives the
+ * same result on the same backend — so a kept run is the run this invocation would have trained.
  */
-const serviceFrom = option('service-from', '');
+const resumeFrom = option('resume', '');
 /** Twin variants to run: `exact` (mirrors the service), `torch-defaults` (a plain PyTorch port's choices). */
 const variants = option('variants', 'exact').split(',');
 const PYTHON = '/usr/bin/python3';
@@ -341,13 +342,18 @@ async function compare(exported: { folder: string; digest: string; provenance: u
   const started = performance.now();
   const loadBefore = loadavg();
   // The twin runs in parallel in its own process (one thread), the service here (tfjs-wasm, one thread).
-  const twin: Record<string, SideResult[]> = Object.fromEntries(variants.map((v) => [v, []]));
+  const earlier = resumeFrom ? earlierRuns(resumeFrom) : null;
+  const kept = (side: SideResult[] | undefined) =>
+    (side ?? []).filter((x) => ['teacher', ...jobs.map((j) => j.id)].includes(x.id));
+  const twin: Record<string, SideResult[]> = Object.fromEntries(variants.map((v) => [v, kept(earlier?.twin[v])]));
+  const missing = (side: SideResult[]) => jobs.filter((j) => !side.some((x) => x.id === j.id));
+  const keptRuns = [...kept(earlier?.service), ...Object.values(twin).flat()].length;
   const jobsFile = join(dir, 'jobs.json');
   writeFileSync(
     jobsFile,
     JSON.stringify({
       data: exported.folder,
-      variants,
+      variants: Object.fromEntries(variants.map((v) => [v, missing(twin[v] ?? []).map((j) => j.id)])),
       teacher: { model: teacherModel, train: teacherTrain, seed: TEACHER_SEED },
       students: jobs.map((j) => ({
         id: j.id,
@@ -365,16 +371,37 @@ async function compare(exported: { folder: string; digest: string; provenance: u
       torch = r.torch;
       return;
     }
-    twin[r.variant ?? 'exact']?.push(r);
+    const side = twin[r.variant ?? 'exact'] as SideResult[];
+    // A retrained teacher replaces the kept one (the same run: a changed result would show in the log).
+    const at = side.findIndex((x) => x.id === r.id);
+    if (at >= 0) side.splice(at, 1);
+    side.push(r);
     console.log(
       `[${VARIANT_LABELS[r.variant ?? 'exact']} ${minutes(started)}] ${r.id}: ${pct(r.accuracy)} (${r.seconds.toFixed(0)} s)`,
     );
   });
 
-  const service = serviceFrom ? serviceSideFrom(serviceFrom) : await trainService(started);
+  const service = kept(earlier?.service);
+  const todo = missing(service);
+  if (todo.length > 0) {
+    const fresh = await trainService(started, todo);
+    for (const r of fresh) {
+      const at = service.findIndex((x) => x.id === r.id);
+      if (at >= 0) service.splice(at, 1);
+      service.push(r);
+    }
+  }
   await twinDone;
   const input: ReportInput = {
     settings: { args, rows, testRows, epochs, seeds },
+    resumed: earlier
+      ? {
+          file: resumeFrom,
+          runs: keptRuns,
+          startedAt: earlier.startedAt,
+          wallMinutes: earlier.wallMinutes + (earlier.resumed?.wallMinutes ?? 0),
+        }
+      : null,
     startedAt: startedAt.toISOString(),
     wallMinutes: (performance.now() - started) / 60_000,
     loadBefore,
@@ -390,7 +417,7 @@ async function compare(exported: { folder: string; digest: string; provenance: u
 }
 
 /** The service's side: the teacher, then every student job, one after the other in this process. */
-async function trainService(started: number): Promise<SideResult[]> {
+async function trainService(started: number, todo: Job[]): Promise<SideResult[]> {
   const service: SideResult[] = [];
   const timed = async (id: string, run: () => Promise<{ accuracy: number }>) => {
     const t0 = performance.now();
@@ -417,7 +444,7 @@ async function trainService(started: number): Promise<SideResult[]> {
     teacherArtifact = o.artifact;
     return o;
   });
-  for (const job of jobs) {
+  for (const job of todo) {
     await timed(job.id, () =>
       executeRun({
         config: {
@@ -436,17 +463,16 @@ async function trainService(started: number): Promise<SideResult[]> {
   return service;
 }
 
-/** The service's side from an earlier raw results file, refused unless its settings and runs cover these. */
-function serviceSideFrom(file: string): SideResult[] {
+/** An earlier raw results file, refused unless it was trained on the same rows, test rows and epochs. */
+function earlierRuns(file: string): ReportInput {
   const earlier = JSON.parse(readFileSync(file, 'utf8')) as ReportInput;
   const { settings } = earlier;
-  const same = settings.rows === rows && settings.testRows === testRows && settings.epochs === epochs;
-  const wanted = ['teacher', ...jobs.map((j) => j.id)];
-  const missing = wanted.filter((id) => !earlier.service.some((x) => x.id === id));
-  if (!same || missing.length > 0) {
-    throw new Error(`--service-from ${file}: other settings, or runs missing (${missing.join(', ')})`);
+  if (settings.rows !== rows || settings.testRows !== testRows || settings.epochs !== epochs) {
+    throw new Error(
+      `--resume ${file}: trained with rows ${settings.rows}, test ${settings.testRows}, epochs ${settings.epochs}; this run has ${rows}, ${testRows}, ${epochs}`,
+    );
   }
-  return earlier.service.filter((x) => wanted.includes(x.id));
+  return earlier;
 }
 
 function rawFile(report: string): string {
@@ -484,13 +510,16 @@ function pairedDifference(a: number[], b: number[]): { mean: number; halfWidth: 
 }
 
 function pp(x: number, signed = false): string {
-  return `${signed && x >= 0 ? '+' : ''}${(x * 100).toFixed(2)}`;
+  const text = (x * 100).toFixed(2).replace(/^-(0\.00)$/, '$1');
+  return `${signed && !text.startsWith('-') ? '+' : ''}${text}`;
 }
 
 interface ReportInput {
   settings: { args: string[]; rows: number; testRows: number; epochs: number; seeds: number[] };
   startedAt: string;
   wallMinutes: number;
+  /** Runs kept from an earlier file (`--resume`), and that file's own start and wall time (all its sessions). */
+  resumed: { file: string; runs: number; startedAt: string; wallMinutes: number } | null;
   loadBefore: number[];
   loadAfter: number[];
   digest: string;
@@ -526,6 +555,11 @@ function renderReport(r: ReportInput): string {
   lines.push(
     `- Student: CNN conv4-BN-act-pool-conv8-BN-act-pool-fc16-BN-act-fc10, act relu or lma-8; SGD lr 0.01 momentum 0.9, weight decay 2.2e-4 on kernels, batch 64, plateau schedule (on the training loss), ${epochs} epochs; KD α 0.7, T 2 vs none. Teacher: CNN conv16-BN-relu-pool-conv32-BN-relu-pool-fc128-BN-relu-fc10, Adam 0.002 cosine, 3 epochs, seed ${TEACHER_SEED}, trained once per side: service **${pct(teacher(r.service)?.accuracy ?? Number.NaN)}**, ${variants.map((v) => `${label(v)} **${pct(teacher(r.twin[v] ?? [])?.accuracy ?? Number.NaN)}**`).join(', ')}.`,
   );
+  if (r.resumed) {
+    lines.push(
+      `- Resumed: ${r.resumed.runs} runs kept from \`${r.resumed.file}\` (started ${r.resumed.startedAt}, ${r.resumed.wallMinutes.toFixed(1)} min wall); the date, load and wall time above are this session's, CPU times cover every run.`,
+    );
+  }
   if (variants.includes('torch-defaults')) {
     lines.push(
       "- *twin with torch defaults*: the twin with what a plain PyTorch port does where it does not copy the service: torch's default init (kaiming-uniform a=√5 weights, uniform biases), BatchNorm's running variance unbiased, weight decay on every parameter, LMA's σ unbiased.",

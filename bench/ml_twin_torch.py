@@ -373,11 +373,13 @@ def build(spec, seed, variant="exact"):
 
 
 def run_jobs(path):
-    """Per variant: the teacher once, then every student job against its logits; one JSON line per run."""
+    """Per variant: the teacher once, then the variant's student jobs against its logits; one JSON line per run."""
     jobs = json.load(open(path))
     data = load_data(jobs["data"])
     print(json.dumps({"torch": torch.__version__}), flush=True)
-    for variant in jobs.get("variants", ["exact"]):
+    for variant, ids in jobs["variants"].items():
+        if not ids:
+            continue
         t0, c0 = time.time(), time.process_time()
         spec = jobs["teacher"]
         teacher = build(spec["model"], spec["seed"], variant)
@@ -385,7 +387,7 @@ def run_jobs(path):
         teacher_logits = predict(teacher, data["train_x"])
         print(json.dumps({"variant": variant, "id": "teacher", "accuracy": accuracy(teacher, data),
                           "seconds": time.time() - t0, "cpuSeconds": time.process_time() - c0}), flush=True)
-        for job in jobs["students"]:
+        for job in (j for j in jobs["students"] if j["id"] in ids):
             t0, c0 = time.time(), time.process_time()
             model = build(job["model"], job["seed"], variant)
             distill = job.get("distill")
