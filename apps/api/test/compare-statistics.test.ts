@@ -18,6 +18,8 @@ const LMA_GAIN: Record<number, number[]> = {
   8: [-0.01, 0.01, 0.03],
 };
 const PENALTY: Record<number, number> = { 32: 0, 4: 0.05, 8: 0.01 };
+// QAT recovers part of the 4-bit loss, by seed: 2, 1, 3 points over PTQ (for both activations).
+const QAT_RECOVERY = [0.02, 0.01, 0.03];
 const T975_DF2 = 0.95 / Math.sqrt(2 * 0.975 * 0.025);
 
 let api: TestApi;
@@ -36,6 +38,7 @@ beforeAll(async () => {
       quantize: [
         { method: 'ptq', bits: 4 },
         { method: 'ptq', bits: 8 },
+        { method: 'qat', bits: 4 },
       ],
       seeds: [1, 2, 3],
     }),
@@ -45,7 +48,10 @@ beforeAll(async () => {
     const bits = config.quantize?.bits ?? 32;
     const i = config.seed - 1;
     const lma = activationLabel(config.model.activation) === 'lma-8';
-    return 0.8 + (SEED_EFFECT[i] as number) - (PENALTY[bits] as number) + (lma ? (LMA_GAIN[bits]?.[i] as number) : 0);
+    const qat = config.quantize?.method === 'qat' ? (QAT_RECOVERY[i] as number) : 0;
+    return (
+      0.8 + (SEED_EFFECT[i] as number) - (PENALTY[bits] as number) + qat + (lma ? (LMA_GAIN[bits]?.[i] as number) : 0)
+    );
   });
 });
 afterAll(async () => {
@@ -55,10 +61,11 @@ afterAll(async () => {
 describe('GET /v1/compare, paired on seed', () => {
   it('tests each quantization separately: the float, 8-bit and 4-bit variants of a student are not more pairs', async () => {
     const c = await compare('dimension=activation&a=relu&b=lma-8');
-    expect(c.strata.map((s) => [s.label, s.configurations, s.test.n])).toEqual([
+    expect(c.strata.map((s) => [s.label, s.configurations, s.test.n]).sort()).toEqual([
+      ['float', 1, 3],
       ['ptq 4-bit', 1, 3],
       ['ptq 8-bit', 1, 3],
-      ['float', 1, 3],
+      ['qat 4-bit', 1, 3],
     ]);
     for (const s of c.pairs) {
       const runs = s.seedPairs.flatMap((p) => [p.aRunId, p.bRunId]);
@@ -87,28 +94,55 @@ describe('GET /v1/compare, paired on seed', () => {
     expect(Object.fromEntries(c.strata.map((s) => [s.label, s.verdict]))).toEqual({
       'ptq 4-bit': 'lma-8 better, p = 0.035, n = 3',
       'ptq 8-bit': 'no detectable difference at n = 3 (p = 0.48)',
+      'qat 4-bit': 'lma-8 better, p = 0.035, n = 3',
       float: 'no detectable difference at n = 3 (p = 0.19)',
     });
     expect(c.pairs.find((p) => p.stratum === 'ptq 4-bit')?.verdict).toBe('lma-8 better, p = 0.035, n = 3');
     expect(c.pairing).toContain('one pair per (configuration, seed)');
   });
 
-  it('compares float with 4-bit (bits 32 vs 4): each student with its own quantized variant, seed by seed', async () => {
+  it('compares float with 4-bit (bits 32 vs 4): each student with its own quantized variants, seed by seed', async () => {
     const c = await compare('dimension=bits&a=32&b=4');
-    expect(c.strata.map((s) => [s.label, s.configurations, s.test.n])).toEqual([['float vs ptq 4-bit', 2, 6]]);
+    expect(c.strata.map((s) => [s.label, s.configurations, s.test.n]).sort()).toEqual([
+      ['float vs ptq 4-bit', 2, 6],
+      ['float vs qat 4-bit', 2, 6],
+    ]);
     const runs = await api.db.run.findMany({ select: { id: true, kind: true, parentId: true, config: true } });
     const byId = new Map(runs.map((r) => [r.id, r]));
     for (const pair of c.pairs) {
-      expect([pair.a.quantization, pair.b.quantization]).toEqual(['float', 'ptq 4-bit']);
+      expect(pair.a.quantization).toBe('float');
       for (const p of pair.seedPairs) {
-        // The 4-bit run is the PTQ variant of exactly that float run.
-        expect(byId.get(p.bRunId)).toMatchObject({ kind: 'quantize-ptq', parentId: p.aRunId });
+        const float = byId.get(p.aRunId);
+        const quantized = byId.get(p.bRunId);
+        expect(float?.kind).toBe('student');
+        if (pair.b.quantization === 'ptq 4-bit') {
+          // The 4-bit run is the PTQ variant of exactly that float run.
+          expect(quantized).toMatchObject({ kind: 'quantize-ptq', parentId: p.aRunId });
+        } else {
+          expect(quantized).toMatchObject({ kind: 'quantize-qat', parentId: float?.parentId });
+          expect((quantized?.config as { seed: number } | undefined)?.seed).toBe(p.seed);
+        }
       }
     }
+    const ptq = c.strata.find((s) => s.label === 'float vs ptq 4-bit');
     // ReLU loses exactly 5 points at each seed; LMA 5 points plus its gain's change (+1, +1, −2): mean −5.
-    expect(c.strata[0]?.test.meanDifference).toBeCloseTo(-0.05, 10);
-    expect(c.strata[0]?.verdict).toMatch(/^32 better, p < 0\.001, n = 6$/);
-    expect(c.pairs.find((p) => p.a.label.includes('relu'))?.test.status).toBe('zero-variance');
+    expect(ptq?.test.meanDifference).toBeCloseTo(-0.05, 10);
+    expect(ptq?.verdict).toMatch(/^32 better, p < 0\.001, n = 6$/);
+    expect(c.pairs.find((p) => p.a.label.includes('relu') && p.stratum === ptq?.label)?.test.status).toBe(
+      'zero-variance',
+    );
+  });
+
+  it('compares PTQ with QAT along the method at the same bit width', async () => {
+    const c = await compare('dimension=method&a=ptq&b=qat');
+    expect(c.strata.map((s) => [s.label, s.configurations, s.test.n])).toEqual([['ptq 4-bit vs qat 4-bit', 2, 6]]);
+    // QAT − PTQ per seed: 2, 1, 3 points for both activations: mean 2, sum of squares 4 (points²) over 5.
+    const t = c.strata[0]?.test;
+    expect(t?.meanDifference).toBeCloseTo(0.02, 10);
+    expect(t?.std).toBeCloseTo(Math.sqrt(0.0004 / 5), 10);
+    expect(c.strata[0]?.verdict).toMatch(/^qat better, p = 0\.00\d+, n = 6$/);
+    // The 8-bit PTQ variants have no QAT partner.
+    expect(c.unpaired).toEqual({ a: 2, b: 0 });
   });
 
   it('compares float with PTQ along the method (none vs ptq), one stratum per bit width', async () => {
@@ -126,7 +160,7 @@ describe('GET /v1/compare, paired on seed', () => {
       .trimEnd()
       .split('\r\n')
       .map((l) => l.split(','));
-    expect(lines).toHaveLength(9);
+    expect(lines).toHaveLength(4 * 3);
     const col = (name: string) => header?.indexOf(name) ?? -1;
     const float = lines.filter((l) => l[col('stratum')] === 'float');
     expect(float.map((l) => Number(l[col('difference')]))).toEqual([
