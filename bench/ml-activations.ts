@@ -60,7 +60,7 @@ for (const activation of activations) {
         ...config,
         kind: 'quantize-ptq',
         train: null,
-        quantize: { method: 'ptq', bits: 4, bucketSize: 256, keepFloat: 'first-last' },
+        quantize: { method: 'ptq', bits: 4, bucketSize: 256, keepFloat: 'all-but-kernels' },
       },
       parent: student.artifact,
     });

@@ -114,3 +114,18 @@ describe('POST /v1/sweeps', () => {
     expect(res.json().warnings).toEqual([]);
   });
 });
+
+describe('GET /docs/json', () => {
+  it('documents every keepFloat value in the sweep schema', async () => {
+    const doc = (await api.request({ method: 'GET', url: '/docs/json', as: null })).body;
+    for (const text of [
+      'all-but-kernels (default)',
+      'none:',
+      'first-last-layers:',
+      'first-last: legacy',
+      '{ layers: [dense_1] }',
+    ]) {
+      expect(doc).toContain(text);
+    }
+  });
+});
