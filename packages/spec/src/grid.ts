@@ -1,5 +1,13 @@
 import type { GridSpec } from './sweep-spec.ts';
 
+/**
+ * Most dimensions (keys) of a grid: every point is built key by key, so the work is points × dimensions, and a
+ * grid of thousands of single-valued keys would cost seconds while expanding to one point.
+ */
+export const MAX_GRID_DIMENSIONS = 32;
+/** Most values along one dimension. */
+export const MAX_GRID_VALUES = 256;
+
 /** One point of the grid: path → value, in the grid's key order. */
 export type GridPoint = ReadonlyArray<readonly [path: string, value: unknown]>;
 

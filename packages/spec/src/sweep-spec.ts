@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { countRuns } from './count-runs.ts';
 import { DatasetSpec, datasetShape } from './dataset-spec.ts';
-import { applyGridPoint, gridPoints } from './grid.ts';
+import { applyGridPoint, gridPoints, MAX_GRID_DIMENSIONS, MAX_GRID_VALUES } from './grid.ts';
 import { ModelSpec } from './model-spec.ts';
 import { modelTensors } from './model-tensors.ts';
 import { QuantizeSpec } from './quantize-spec.ts';
@@ -32,10 +32,19 @@ export type TeacherSpec = z.infer<typeof TeacherSpec>;
  * `"<dotted path into the student>": [values…]`. Keys are paths such as `model.activation`, `model.hidden`,
  * `train.optimizer.lr`, `distill.alpha`; the grid is the cartesian product over the base student.
  */
-export const GridSpec = z.record(
-  z.string().regex(/^(model|train|distill)(\.[A-Za-z0-9]+)+$/, 'a dotted path into the student such as model.hidden'),
-  z.array(z.unknown()).min(1).max(256),
-);
+export const GridSpec = z
+  .record(
+    z.string().regex(/^(model|train|distill)(\.[A-Za-z0-9]+)+$/, 'a dotted path into the student such as model.hidden'),
+    z.array(z.unknown()).min(1).max(MAX_GRID_VALUES),
+  )
+  .superRefine((grid, ctx) => {
+    const dimensions = Object.keys(grid).length;
+    if (dimensions <= MAX_GRID_DIMENSIONS) return;
+    ctx.addIssue({
+      code: 'custom',
+      message: `the grid has ${dimensions} dimensions (keys), more than the limit of ${MAX_GRID_DIMENSIONS}`,
+    });
+  });
 export type GridSpec = z.infer<typeof GridSpec>;
 
 export const StudentBase = z.strictObject({
@@ -90,6 +99,8 @@ const MAX_GRID_ISSUES = 20;
  * budget.
  */
 export const SweepSpec = SweepSpecShape.superRefine((spec, ctx) => {
+  // Expansion is linear in points × dimensions only while the dimensions are few; GridSpec reports the breach.
+  if (Object.keys(spec.students.grid ?? {}).length > MAX_GRID_DIMENSIONS) return;
   const total = countRuns(spec);
   const limit = spec.budget?.maxRuns ?? MAX_RUNS_PER_SWEEP;
   if (total > limit) {
