@@ -1,11 +1,13 @@
 import type { PrismaClient } from '@distillery/db';
 import type { QueueProbe, RunDispatcher } from '@distillery/queue';
-import { checkDataRoots, type DataRoots, NO_DATA_ROOTS } from '@distillery/spec';
+import { checkDataRoots, type DataRoots, NO_DATA_ROOTS, type RunLimits } from '@distillery/spec';
 import type { FastifyServerOptions } from 'fastify';
 import type { EventStreamOptions } from './lib/event-stream-options.ts';
+import { resolveRunLimits } from './lib/resolve-run-limits.ts';
 import type { YamlParseThreadsOptions } from './lib/yaml-parse-threads.ts';
 import type { MetricsOptions } from './plugins/metrics.ts';
 import type { RateLimitOptions } from './plugins/rate-limit.ts';
+import { DEFAULT_QUEUED_RUN_QUOTA, type QueuedRunQuotaOptions } from './services/check-queued-run-quota.ts';
 
 /** What the API needs from its host: the process (CLI `serve`, tests) owns these and closes them. */
 export interface ApiOptions {
@@ -67,10 +69,21 @@ export interface ApiOptions {
    * @defaultValue NO_DATA_ROOTS (only the built-in data sets)
    */
   dataRoots?: DataRoots;
+  /**
+   * What one run may ask of a worker (parameters, weight bytes, activation memory per batch, data-set rows,
+   * bytes and shape, classes, epochs × rows): a sweep with a run past any of them answers 400 naming the field.
+   * Stated in `/docs`. @defaultValue the spec's DEFAULT_RUN_LIMITS (sized for a 24 GiB worker)
+   */
+  runLimits?: Partial<RunLimits>;
+  /**
+   * Runs a team may have waiting to start; a sweep that would pass it answers 429 with `retry-after`. `false`
+   * turns the quota off. @defaultValue { maxQueuedRuns: 10_000, retryAfterSeconds: 60 }
+   */
+  queuedRunQuota?: QueuedRunQuotaOptions | false;
 }
 
 /** Options with every default resolved. */
-export type ResolvedApiOptions = Required<ApiOptions>;
+export type ResolvedApiOptions = Required<Omit<ApiOptions, 'runLimits'>> & { runLimits: RunLimits };
 
 export const DEFAULT_API_OPTIONS = {
   logger: false,
@@ -92,6 +105,8 @@ export function resolveApiOptions(options: ApiOptions): ResolvedApiOptions {
     connectionTimeoutMs: options.connectionTimeoutMs ?? DEFAULT_API_OPTIONS.connectionTimeoutMs,
     keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? DEFAULT_API_OPTIONS.keepAliveTimeoutMs,
     yamlParse: options.yamlParse ?? {},
+    runLimits: resolveRunLimits(options.runLimits),
+    queuedRunQuota: options.queuedRunQuota ?? DEFAULT_QUEUED_RUN_QUOTA,
     events: options.events ?? {},
     metrics: options.metrics ?? {},
     rateLimit: options.rateLimit ?? DEFAULT_API_OPTIONS.rateLimit,
@@ -107,6 +122,18 @@ export function resolveApiOptions(options: ApiOptions): ResolvedApiOptions {
     const ms = resolved[name];
     if (!Number.isSafeInteger(ms) || ms < 1) {
       throw new RangeError(`ApiOptions.${name} must be a positive integer number of milliseconds, got ${ms}`);
+    }
+  }
+  const quota = resolved.queuedRunQuota;
+  if (quota !== false) {
+    if (!Number.isSafeInteger(quota.maxQueuedRuns) || quota.maxQueuedRuns < 1) {
+      throw new RangeError(
+        `ApiOptions.queuedRunQuota.maxQueuedRuns must be a positive integer, got ${quota.maxQueuedRuns}`,
+      );
+    }
+    const retry = quota.retryAfterSeconds;
+    if (retry !== undefined && (!Number.isSafeInteger(retry) || retry < 1)) {
+      throw new RangeError(`ApiOptions.queuedRunQuota.retryAfterSeconds must be a positive integer, got ${retry}`);
     }
   }
   const limit = resolved.rateLimit;

@@ -55,7 +55,11 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
 
   await app.register(healthz);
   await app.register(readyz);
-  await app.register(v1, { prefix: '/v1', rateLimit: config.rateLimit });
+  await app.register(v1, {
+    prefix: '/v1',
+    rateLimit: config.rateLimit,
+    sweeps: { runLimits: config.runLimits, queuedRunQuota: config.queuedRunQuota },
+  });
   await app.register(dashboard);
   return app;
 }

@@ -31,6 +31,8 @@ export const ERROR_REGISTRY = {
   capacity: {
     /** Too many open event streams for this key, or on this server; `retry-after` says when to try again. */
     TOO_MANY_STREAMS: 429,
+    /** The team has as many runs waiting to start as its quota allows; `retry-after` says when to try again. */
+    QUOTA_EXCEEDED: 429,
   },
   resource: {
     /** No such sweep, run or key for this team (another team's resources are not found, never forbidden). */

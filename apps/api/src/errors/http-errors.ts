@@ -131,6 +131,24 @@ export class TooManyStreamsError extends ApiError {
   }
 }
 
+/** The team's runs waiting to start would pass its quota; `retry-after` says when to try again. */
+export class QuotaExceededError extends ApiError {
+  override name = 'QuotaExceededError';
+  constructor(
+    readonly limit: number,
+    readonly pending: number,
+    readonly requested: number,
+    retryAfterSeconds: number,
+  ) {
+    super(
+      'QUOTA_EXCEEDED',
+      `the team has ${pending} runs waiting to start and this sweep adds ${requested}, more than the quota of ` +
+        `${limit}; retry in ${retryAfterSeconds} s, when some have started`,
+      { headers: { 'retry-after': String(retryAfterSeconds) } },
+    );
+  }
+}
+
 /** No such resource for this team. Another team's resources are reported the same way: existence is not leaked. */
 export class NotFoundError extends ApiError {
   override name = 'NotFoundError';

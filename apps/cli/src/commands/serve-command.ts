@@ -3,6 +3,7 @@ import { loadConfig, requireQueue, resolvePort } from '../config.ts';
 import { resolveEventStreamLimits } from '../event-stream-config.ts';
 import { resolveMetricsOptions } from '../metrics-config.ts';
 import { resolveRateLimit } from '../rate-limit-config.ts';
+import { resolveQueuedRunQuota, resolveRunLimits } from '../run-limits-config.ts';
 import { openRuntime } from '../runtime/open-runtime.ts';
 import { LOCAL_TEAM } from '../runtime/team-api-key.ts';
 import { onShutdown } from '../shutdown.ts';
@@ -40,6 +41,8 @@ export async function serveCommand(flags: ServeFlags): Promise<void> {
       events: { source: runtime.events, ...resolveEventStreamLimits(process.env) },
       metrics: resolveMetricsOptions(process.env),
       rateLimit: resolveRateLimit(process.env, runtime.mode === 'server' ? config.redisUrl : undefined),
+      runLimits: resolveRunLimits(process.env),
+      queuedRunQuota: resolveQueuedRunQuota(process.env),
     });
     await app.listen({ port, host });
     onShutdown(async () => {

@@ -15,7 +15,7 @@ import sweepEvents from './sweeps/_id/events.ts';
 import sweepById from './sweeps/_id/index.ts';
 import sweepResults from './sweeps/_id/results.ts';
 import sweepRuns from './sweeps/_id/runs.ts';
-import sweeps from './sweeps/index.ts';
+import sweeps, { type SweepsRouteOptions } from './sweeps/index.ts';
 
 /**
  * Every `/v1` route may answer 401 (no valid key) and 429 (rate limit), and one a key's role may forbid 403: the
@@ -33,6 +33,8 @@ function documentScopeErrors(route: RouteOptions): void {
 export interface V1Options {
   /** Per-key request limits, checked before the key; `false`: none. */
   rateLimit: RateLimitOptions | false;
+  /** What a submitted sweep is checked against: the run limits and the team's queued-run quota. */
+  sweeps: SweepsRouteOptions;
 }
 
 /**
@@ -45,7 +47,7 @@ const v1: FastifyPluginAsync<V1Options> = async (app, options) => {
   await app.register(auth, { failures: limited ? app.authFailures : undefined });
   if (limited) app.addHook('onRequest', app.rateLimit());
   app.addHook('onRoute', documentScopeErrors);
-  await app.register(sweeps, { prefix: '/sweeps' });
+  await app.register(sweeps, { prefix: '/sweeps', ...options.sweeps });
   await app.register(sweepById, { prefix: '/sweeps' });
   await app.register(sweepRuns, { prefix: '/sweeps' });
   await app.register(sweepResults, { prefix: '/sweeps' });

@@ -1,4 +1,4 @@
-import { expandSweep, quantizeWarnings, SweepSpec } from '@distillery/spec';
+import { countRuns, expandSweep, quantizeWarnings, type RunLimits, SweepSpec } from '@distillery/spec';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { teamOf } from '../../../plugins/auth.ts';
 import { SWEEP_CONTENT_TYPES } from '../../../plugins/sweep-body-parsers.ts';
@@ -8,14 +8,34 @@ import { SweepPlan } from '../../../schemas/sweep-plan.ts';
 import { ListSweepsQuery, SubmitSweepQuery } from '../../../schemas/sweep-queries.ts';
 import { SweepList } from '../../../schemas/sweep-summary.ts';
 import { checkDatasetPath } from '../../../services/check-dataset-path.ts';
+import { checkQueuedRunQuota, type QueuedRunQuotaOptions } from '../../../services/check-queued-run-quota.ts';
+import { checkRunLimits } from '../../../services/check-run-limits.ts';
 import { createSweep } from '../../../services/create-sweep.ts';
 import { dryRunSweep } from '../../../services/dry-run-sweep.ts';
 import { getSweep } from '../../../services/get-sweep.ts';
 import { listSweeps } from '../../../services/list-sweeps.ts';
 import { API_KEY_SECURITY } from '../security.ts';
 
+export interface SweepsRouteOptions {
+  /** What one run may ask of a worker; stated in the route's description. */
+  runLimits: RunLimits;
+  /** Runs a team may have waiting to start, or false for no quota. */
+  queuedRunQuota: QueuedRunQuotaOptions | false;
+}
+
+/** The limits as `/docs` states them. */
+function describeLimits(limits: RunLimits, quota: QueuedRunQuotaOptions | false): string {
+  const rows = Object.entries(limits).map(([name, value]) => `\`${name}\` ${value.toLocaleString('en-US')}`);
+  const quotaText = quota === false ? 'no quota' : `${quota.maxQueuedRuns.toLocaleString('en-US')} runs`;
+  return (
+    ` This server's run limits (a run past any answers 400 naming the field): ${rows.join(', ')}. Runs a team may ` +
+    `have waiting to start: ${quotaText} (past it, 429 with retry-after).`
+  );
+}
+
 /** `/v1/sweeps`: submit a sweep (or dry-run it), list the team's sweeps. */
-const sweeps: FastifyPluginAsyncZod = async (app) => {
+const sweeps: FastifyPluginAsyncZod<SweepsRouteOptions> = async (app, options) => {
+  const { runLimits, queuedRunQuota } = options;
   app.post(
     '/',
     {
@@ -25,7 +45,8 @@ const sweeps: FastifyPluginAsyncZod = async (app) => {
         description:
           'The body is a sweep spec v1 as JSON or YAML. `?dryRun=true` answers 200 with the expanded plan and stores ' +
           'nothing; otherwise the sweep and its runs are stored in one transaction, runs without a pending parent ' +
-          'are queued, and the answer is 201 with a Location header.',
+          'are queued, and the answer is 201 with a Location header.' +
+          describeLimits(runLimits, queuedRunQuota),
         security: API_KEY_SECURITY,
         consumes: [...SWEEP_CONTENT_TYPES],
         querystring: SubmitSweepQuery,
@@ -37,6 +58,7 @@ const sweeps: FastifyPluginAsyncZod = async (app) => {
           401: ErrorBody,
           413: ErrorBody,
           415: ErrorBody,
+          429: ErrorBody,
           500: ErrorBody,
         },
       },
@@ -44,7 +66,9 @@ const sweeps: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const { teamId } = teamOf(request);
       checkDatasetPath(request.body.dataset, app.dataRoots, teamId);
+      checkRunLimits(request.body, runLimits);
       if (request.query.dryRun) return reply.code(200).send(await dryRunSweep(app.db, teamId, request.body));
+      if (queuedRunQuota !== false) await checkQueuedRunQuota(app.db, teamId, countRuns(request.body), queuedRunQuota);
       const deps = { db: app.db, queue: app.queue, log: request.log };
       const id = await createSweep(deps, { teamId, submitted: request.submittedBody, spec: request.body });
       const sweep = await getSweep(app.db, teamId, id);
