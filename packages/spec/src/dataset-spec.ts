@@ -1,25 +1,68 @@
 import { z } from 'zod';
 
-export const DATASET_NAMES = ['mnist', 'fashion-mnist', 'idx', 'cifar10-bin', 'synthetic'] as const;
+export const DATASET_NAMES = [
+  'mnist',
+  'fashion-mnist',
+  'idx',
+  'cifar10-bin',
+  'synthetic',
+  'image-folder',
+  'npy',
+  'csv',
+] as const;
 export type DatasetName = (typeof DATASET_NAMES)[number];
+
+/** Data sets read from a user's files (a folder, or an .npz file): they need a `path`. */
+export const PATH_DATASETS: readonly DatasetName[] = ['idx', 'cifar10-bin', 'image-folder', 'npy', 'csv'];
+
+/**
+ * User formats whose shape and class count cannot be known before their files are read: the spec states them
+ * (sizes are accounted at submission, before any file is read) and the loader checks the files against them.
+ */
+export const DECLARED_SHAPE_DATASETS: readonly DatasetName[] = ['image-folder', 'npy', 'csv'];
+
+/** The CSV column holding the labels, when `dataset.label` is not given. */
+export const DEFAULT_CSV_LABEL = 'label';
 
 export const DatasetSpec = z
   .strictObject({
     name: z.enum(DATASET_NAMES),
-    /** Folder holding the files, for `idx` and `cifar10-bin`. */
+    /**
+     * Where the files are: a folder for `idx`, `cifar10-bin`, `image-folder` and `csv`; a folder of `.npy` files
+     * or one `.npz` file for `npy` (README, "Data sets").
+     */
     path: z.string().min(1).max(4096).optional(),
     /** Use only the first N samples of each split (after the deterministic split, before validation). */
     limit: z.strictObject({ train: z.int().min(1).optional(), test: z.int().min(1).optional() }).optional(),
     /** Fraction of the training split held out for validation. @defaultValue 0 */
     validation: z.number().min(0).max(0.5).optional(),
-    /** Image shape [height, width, channels], for `idx` and `synthetic` (others know theirs). */
+    /**
+     * Image shape [height, width, channels], for `idx` and `synthetic` (default [28, 28, 1]); required for
+     * `image-folder`, `npy` and `csv` (a CSV's features are `height × width × channels` columns).
+     */
     shape: z.tuple([z.int().min(1).max(1024), z.int().min(1).max(1024), z.int().min(1).max(16)]).optional(),
-    /** Number of classes, for `idx` and `synthetic`. @defaultValue 10 */
+    /** Number of classes, for `idx` and `synthetic` (default 10); required for `image-folder`, `npy`, `csv`. */
     classes: z.int().min(2).max(10_000).optional(),
+    /** The CSV column holding the labels, for `csv`. @defaultValue 'label' */
+    label: z.string().min(1).max(256).optional(),
   })
   .superRefine((d, ctx) => {
-    if ((d.name === 'idx' || d.name === 'cifar10-bin') && d.path === undefined) {
+    if (PATH_DATASETS.includes(d.name) && d.path === undefined) {
       ctx.addIssue({ code: 'custom', path: ['path'], message: `dataset '${d.name}' needs a path to its files` });
+    }
+    if (DECLARED_SHAPE_DATASETS.includes(d.name)) {
+      for (const field of ['shape', 'classes'] as const) {
+        if (d[field] !== undefined) continue;
+        const what = field === 'shape' ? 'its shape [height, width, channels]' : 'its number of classes';
+        ctx.addIssue({
+          code: 'custom',
+          path: [field],
+          message: `dataset '${d.name}' needs ${what}: the model is sized before its files are read`,
+        });
+      }
+    }
+    if (d.label !== undefined && d.name !== 'csv') {
+      ctx.addIssue({ code: 'custom', path: ['label'], message: `only a 'csv' data set has a label column` });
     }
   });
 export type DatasetSpec = z.infer<typeof DatasetSpec>;

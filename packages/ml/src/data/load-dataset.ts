@@ -1,18 +1,21 @@
 import { canonicalJson, confineDataPath, type DatasetSpec, datasetShape, escapeForMessage } from '@distillery/spec';
 import { DatasetError } from '../errors.ts';
 import { loadCifar10Bin } from './cifar10-bin.ts';
+import { loadCsvSet } from './csv-dataset.ts';
 import type { Dataset } from './dataset.ts';
 import { DatasetCache } from './dataset-cache.ts';
 import { loadFashionMnist } from './fashion-mnist.ts';
 import { loadIdxSplits } from './idx-dataset.ts';
+import { loadImageFolder } from './image-folder.ts';
 import { loadMnist } from './mnist.ts';
+import { loadNpySet } from './npy-dataset.ts';
 import { makeSynthetic, syntheticSizes } from './synthetic.ts';
 
 const cache = new DatasetCache();
 
 export interface LoadDatasetOptions {
   /**
-   * Folders a `dataset.path` (idx, cifar10-bin) must resolve into, symlinks included: checked on every load,
+   * Folders a `dataset.path` (idx, cifar10-bin, image-folder, npy, csv) must resolve into, symlinks included: checked on every load,
    * cached or not, and again for every file read. @defaultValue [] (no path-based data set loads)
    */
   dataRoots?: readonly string[];
@@ -46,6 +49,16 @@ export function loadDataset(spec: DatasetSpec, options: LoadDatasetOptions = {})
       const at = confinedFolder(spec, options.dataRoots ?? []);
       key = canonicalJson({ name: spec.name, folder: at.folder, ...expected });
       load = spec.name === 'idx' ? () => loadIdxSplits(at, expected) : () => loadCifar10Bin(at);
+      break;
+    }
+    case 'image-folder':
+    case 'npy':
+    case 'csv': {
+      const at = confinedFolder(spec, options.dataRoots ?? []);
+      key = canonicalJson({ name: spec.name, folder: at.folder, ...expected, label: spec.label });
+      if (spec.name === 'image-folder') load = () => loadImageFolder(at, expected);
+      else if (spec.name === 'npy') load = () => loadNpySet(at, expected);
+      else load = () => loadCsvSet(at, { ...expected, label: spec.label });
       break;
     }
     default:

@@ -32,8 +32,8 @@ export function selectRunData(dataset: Dataset, spec: DatasetSpec): RunData {
   const nTrain = Math.min(dataset.train.count, spec.limit?.train ?? dataset.train.count);
   const nTest = Math.min(dataset.test.count, spec.limit?.test ?? dataset.test.count);
   const nVal = Math.round(nTrain * (spec.validation ?? 0));
-  const { name, path, shape, classes, limit, validation } = spec;
-  const seed = deriveSeed(0, 'validation', canonicalJson({ name, path, shape, classes, limit, validation }));
+  const { name, path, shape, classes, limit, validation, label } = spec;
+  const seed = deriveSeed(0, 'validation', canonicalJson({ name, path, shape, classes, limit, validation, label }));
   const order = permutation(nTrain, mulberry32(seed));
   const heldOut = order.slice(0, nVal).sort();
   const kept = order.slice(nVal).sort();
@@ -54,7 +54,7 @@ export function selectRunData(dataset: Dataset, spec: DatasetSpec): RunData {
 }
 
 export interface Batch {
-  /** [n, features] for MLPs, [n, h, w, c] for CNNs, pixels scaled to [0, 1]. */
+  /** [n, features] for MLPs, [n, h, w, c] for CNNs, pixels scaled to [0, 1] (float features as loaded). */
   x: tf.Tensor;
   /** Integer labels. */
   labels: Int32Array;
@@ -74,11 +74,13 @@ export function makeBatch(
   const x = new Float32Array(n * features);
   const labels = new Int32Array(n);
   const { images } = rows.split;
+  // Pixels are scaled here; float features were scaled when loaded.
+  const scale = images instanceof Uint8Array ? 1 / 255 : 1;
   for (let i = 0; i < n; i++) {
     const row = order[from + i] as number;
     const src = row * features;
     const dst = i * features;
-    for (let f = 0; f < features; f++) x[dst + f] = (images[src + f] as number) / 255;
+    for (let f = 0; f < features; f++) x[dst + f] = (images[src + f] as number) * scale;
     labels[i] = rows.split.labels[row] as number;
   }
   const shape = layout === 'flat' ? [n, features] : [n, ...dataset.shape];
