@@ -108,6 +108,34 @@ describe('POST /v1/sweeps', () => {
     expect(detail.predicted.floatBytes).toBe(784 * 16 * 4 + 10 * 4 + 2 * 16 * 4);
   });
 
+  it("names a keepFloat other than the default in the team results' descriptions", async () => {
+    const id = (await post(spec('first-last'))).json().id;
+    const runs = await api.db.run.findMany({ where: { sweepId: id, kind: { in: ['student', 'quantize-ptq'] } } });
+    await api.db.result.createMany({
+      data: runs.map((r) => ({
+        runId: r.id,
+        accuracy: 0.9,
+        loss: 0.3,
+        parameters: r.predictedParameters,
+        bytes: r.predictedBytes,
+        bits: r.bits,
+        backend: 'wasm',
+        seconds: 1,
+      })),
+    });
+    const res = await api.request({ method: 'GET', url: `/v1/results?sweep=${id}&kind=quantize-ptq` });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(
+      res
+        .json()
+        .items.map((c: { description: string }) => c.description)
+        .sort(),
+    ).toEqual([
+      'quantize-ptq mlp 16 lma-8 bn · T=2 α=0.7 · ptq 8-bit keepFloat=first-last · mnist',
+      'quantize-ptq mlp 16 relu bn · T=2 α=0.7 · ptq 8-bit keepFloat=first-last · mnist',
+    ]);
+  });
+
   it('answers a submission with the default keepFloat without warnings', async () => {
     const res = await post(spec());
     expect(res.statusCode, res.body).toBe(201);

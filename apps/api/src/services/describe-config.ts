@@ -1,4 +1,4 @@
-import { activationLabel, type RunConfig } from '@distillery/spec';
+import { activationLabel, DEFAULT_KEEP_FLOAT, keepFloatLabel, type RunConfig } from '@distillery/spec';
 
 /** One shown fact of a configuration and the config path it shows. */
 type Part = [path: string, text: string];
@@ -28,6 +28,10 @@ function sections(config: RunConfig): Part[][] {
       : [
           ['quantize.method', config.quantize.method],
           ['quantize.bits', `${config.quantize.bits}-bit`],
+          // Only when not the default, as in run labels: `ptq 8-bit keepFloat=first-last`.
+          ...(config.quantize.keepFloat === DEFAULT_KEEP_FLOAT
+            ? []
+            : [['quantize.keepFloat', `keepFloat=${keepFloatLabel(config.quantize.keepFloat)}`] as Part]),
         ];
   return [model, distill, quantize, [['dataset', config.dataset.name]]];
 }
