@@ -1,6 +1,7 @@
 export * from './checkpoints/index.ts';
 export * from './execute-job.ts';
 export * from './in-process/index.ts';
+export * from './log/index.ts';
 export * from './reconciler/index.ts';
 export * from './retry-backoff.ts';
 export * from './run-control.ts';

@@ -5,6 +5,7 @@ import { CancelSubscriber, DEFAULT_QUEUE_PREFIX, RUN_QUEUE_NAME, type RunJob, Ru
 import { Worker } from 'bullmq';
 import { TRAINING_CHECKPOINTS } from './checkpoints/training-checkpoints.ts';
 import { executeJob, type JobOutcome } from './execute-job.ts';
+import { jsonLineLog, type WorkerLog } from './log/json-line-log.ts';
 import { createExecutorReconciler } from './reconciler/executor-reconciler.ts';
 import type { Reconciler } from './reconciler/reconciler.ts';
 import { retryBackoff } from './retry-backoff.ts';
@@ -34,7 +35,12 @@ export class RunWorker {
     this.queue = new RunQueue({ redisUrl: options.redisUrl, prefix: options.prefix ?? DEFAULT_QUEUE_PREFIX });
   }
 
-  async start(log: (message: string) => void = console.log): Promise<void> {
+  /**
+   * Starts consuming. `log` receives a line per run change (start, result, retry, failure).
+   * @defaultValue JSON lines on stdout ({@link jsonLineLog}): messages carry user input (data paths, loader
+   * errors), which must not be able to forge lines
+   */
+  async start(log: WorkerLog = jsonLineLog()): Promise<void> {
     const o = this.options;
     if (o.datasetCacheBytes !== undefined) configureDatasetCache({ maxBytes: o.datasetCacheBytes });
     this.backend = await initBackend(o.backend);

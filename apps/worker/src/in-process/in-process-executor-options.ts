@@ -40,7 +40,7 @@ export interface InProcessExecutorOptions {
   reconcileIntervalMs?: number;
   /** Heartbeat age after which a running run counts as lost and is retried, in ms. @defaultValue 60000 */
   staleAfterMs?: number;
-  /** One line per run event (started, succeeded, retried…). @defaultValue ignore */
+  /** One line per run event (started, succeeded, retried…), control characters escaped. @defaultValue ignore */
   log?: (message: string) => void;
 }
 

@@ -3,6 +3,7 @@ import { dueRuns, retryRun } from '@distillery/db';
 import { configureDatasetCache, initBackend } from '@distillery/ml';
 import { InProcessQueue } from '@distillery/queue';
 import { executeJob } from '../execute-job.ts';
+import { escapeControlCharacters } from '../log/escape-control-characters.ts';
 import { createExecutorReconciler } from '../reconciler/executor-reconciler.ts';
 import type { Reconciler } from '../reconciler/reconciler.ts';
 import { retryBackoff } from '../retry-backoff.ts';
@@ -54,7 +55,7 @@ export class InProcessExecutor {
       throw new RangeError(`InProcessExecutorOptions.retryBackoffMs must be ≥ 0, got ${this.options.retryBackoffMs}`);
     }
     this.workerId = options.workerId ?? `embedded:${hostname()}:${process.pid}`;
-    const log = this.options.log ?? (() => {});
+    const log = escapedLog(this.options.log);
     this.queue = new InProcessQueue({
       concurrency: this.options.concurrency,
       onError: (error, job) => log(`run ${job.runId}: ${(error as Error).message}`),
@@ -64,7 +65,7 @@ export class InProcessExecutor {
   /** Loads the TensorFlow.js backend, recovers what a previous process left, and starts executing. */
   async start(): Promise<RecoveryReport> {
     const o = this.options;
-    const log = o.log ?? (() => {});
+    const log = escapedLog(o.log);
     if (o.datasetCacheBytes !== undefined) configureDatasetCache({ maxBytes: o.datasetCacheBytes });
     this.backend = await initBackend(o.backend, () => {});
     const backoff = retryBackoff({ baseMs: o.retryBackoffMs });
@@ -121,4 +122,12 @@ export class InProcessExecutor {
     })();
     return this.closing;
   }
+}
+
+/**
+ * The executor's lines go to a human (the terminal of `serve` or `run`), so they stay text, but with control
+ * characters escaped: a message carries user input (a data path, a loader's error) that must not forge lines.
+ */
+function escapedLog(log: ((message: string) => void) | undefined): (message: string) => void {
+  return log === undefined ? () => {} : (message) => log(escapeControlCharacters(message));
 }

@@ -1,0 +1,2 @@
+export * from './escape-control-characters.ts';
+export * from './json-line-log.ts';
