@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,6 +29,12 @@ describe('FileCheckpointStore', () => {
     expect(saved.location).toBe(join(dir, 'checkpoints', `${runId}.ckpt`));
     expect(await store.load(runId)).toEqual({ runId, attempt: 2, ...checkpoint(2) });
     expect((await readdir(join(dir, 'checkpoints'))).filter((n) => n.startsWith(runId))).toEqual([`${runId}.ckpt`]);
+  });
+
+  it('writes checkpoints readable by their owner only (0600)', async () => {
+    const runId = randomUUID();
+    const saved = await store.save(runId, 1, checkpoint(1));
+    expect((await stat(saved.location)).mode & 0o777).toBe(0o600);
   });
 
   it('reads a damaged file as no checkpoint, so the run starts from scratch', async () => {

@@ -16,7 +16,8 @@ export interface ExportFlags {
 /** Lines to `path` (gzip when it ends in `.gz`), written to a temporary name and renamed when complete. */
 async function writeLines(path: string, produce: (write: (line: string) => Promise<void>) => Promise<void>) {
   const partial = `${path}.partial`;
-  const file = createWriteStream(partial);
+  // Owner only: the file holds the team's results and model files.
+  const file = createWriteStream(partial, { mode: 0o600 });
   const gzip = path.endsWith('.gz') ? createGzip() : undefined;
   if (gzip) gzip.pipe(file);
   const out: Writable = gzip ?? file;

@@ -4,6 +4,9 @@ import { basename, join, resolve } from 'node:path';
 import type { CheckpointStore, SavedCheckpoint, StoredCheckpoint } from './checkpoint-store.ts';
 import type { TrainingCheckpoint } from './training-checkpoints.ts';
 
+/** A checkpoint file's mode: owner read and write only (rw-------). */
+export const CHECKPOINT_FILE_MODE = 0o600;
+
 /** env var naming the directory every worker shares for checkpoints (and, later, other artifacts). */
 export const ARTIFACT_DIR_ENV = 'DISTILLERY_ARTIFACT_DIR';
 /** Default artifact directory, under the working directory. */
@@ -71,7 +74,8 @@ export class FileCheckpointStore implements CheckpointStore {
     const bytes = parts.reduce((n, p) => n + p.byteLength, 0);
     await mkdir(this.directory, { recursive: true });
     const temp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    const handle = await open(temp, 'w');
+    // Owner only: a checkpoint is a team's model weights (the rename keeps the mode).
+    const handle = await open(temp, 'w', CHECKPOINT_FILE_MODE);
     try {
       for (const p of parts) await handle.write(p);
       await handle.sync();

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
@@ -14,6 +14,9 @@ import { type EmbeddedStoreOptions, resolveEmbeddedStoreOptions } from './embedd
 import { pgliteConnection } from './pglite-connection.ts';
 import { PgliteRunEventSource } from './pglite-run-event-source.ts';
 import { pgliteSqlBackend } from './pglite-sql-backend.ts';
+
+/** The data folder's mode: owner only (rwx------). */
+export const DATA_DIR_MODE = 0o700;
 
 /** The database folder inside the data folder. */
 export const PGDATA_DIR = 'pgdata';
@@ -54,7 +57,10 @@ export class EmbeddedStore {
     const opts = resolveEmbeddedStoreOptions(options);
     const dataDir = resolve(opts.dataDir);
     try {
-      await mkdir(dataDir, { recursive: true });
+      // Owner only: the folder holds the team's results, its API key and checkpoints. A folder made by an
+      // older version (0755) is tightened too.
+      await mkdir(dataDir, { recursive: true, mode: DATA_DIR_MODE });
+      await chmod(dataDir, DATA_DIR_MODE);
     } catch (error) {
       throw new EmbeddedStoreOpenError(dataDir, (error as Error).message, { cause: error });
     }
