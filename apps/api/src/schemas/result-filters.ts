@@ -176,7 +176,9 @@ export const CompareQuery = ResultFilters.extend({
     .min(1)
     .max(MAX_RESULTS_EXPORT)
     .optional()
-    .describe('Configuration pairs listed, smallest A first (default 1000); the per-stratum tests always cover every pair.'),
+    .describe(
+      'Configuration pairs listed, smallest A first (default 1000); the per-stratum tests always cover every pair.',
+    ),
   format: Format,
 }).superRefine((q, ctx) => {
   if (q.a === q.b) ctx.addIssue({ code: 'custom', path: ['b'], message: 'must differ from a' });
