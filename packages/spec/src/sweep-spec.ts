@@ -84,8 +84,9 @@ export const SweepSpecShape = z.strictObject({
   seeds: z.array(Seed).min(1).max(100).optional(),
   budget: z.strictObject({ maxRuns: z.int().min(1).max(MAX_RUNS_PER_SWEEP) }).optional(),
   /**
-   * Scheduling priority, -10..10: every run of a higher-priority sweep is started before any run of a lower one
-   * (within a priority, sweeps and teams share the workers fairly). @defaultValue 0
+   * Scheduling priority, -10..10: every run of a higher-priority sweep of the team is started before any run of
+   * its lower ones, while teams share the workers fairly; a sweep an admin key submits ranks across teams too.
+   * @defaultValue 0
    */
   priority: z.int().min(-10).max(10).optional(),
 });

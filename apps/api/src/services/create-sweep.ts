@@ -21,6 +21,11 @@ export interface CreateSweepInput {
   submitted: unknown;
   /** The same document validated. */
   spec: SweepSpec;
+  /**
+   * Whose runs the sweep's priority ranks against: its team's (`team`), or every team's (`global`, for a sweep
+   * an admin key submits). @defaultValue 'team'
+   */
+  priorityScope?: 'team' | 'global';
 }
 
 /**
@@ -73,6 +78,7 @@ export async function createSweep(deps: CreateSweepDeps, input: CreateSweepInput
         canonical: spec as unknown as Prisma.InputJsonValue,
         specHash: canonicalHash(spec),
         priority: spec.priority ?? 0,
+        priorityScope: input.priorityScope ?? 'team',
       },
     });
     const rows = planned.map((r, position): NewRun => {

@@ -2,17 +2,30 @@ import { type Executor, sqlOf } from '../sql/sql-executor.ts';
 
 /**
  * A queued run as the queue needs it: the job (run id + attempt) and what ranks it (issue 4, item 7). The
- * queue turns `priority`, `position` and `teamSweeps` into a BullMQ priority (packages/queue jobPriority).
+ * queue turns `priority`, `position`, `teamSweeps` and `ahead` into a BullMQ priority (packages/queue
+ * jobPriority).
  */
 export interface ReleasedRun {
   runId: string;
   attempt: number;
-  /** The sweep's priority, -10..10 (higher first). @defaultValue 0 */
+  /**
+   * The sweep's band across teams, -10..10 (higher first): its priority when an admin key submitted it
+   * (`priority_scope = 'global'`), else 0: a member's priority ranks only within the team (see `ahead`).
+   * @defaultValue 0
+   */
   priority?: number;
   /** The run's ordinal in its sweep: a sweep's later runs yield to another sweep's earlier ones. */
   position?: number;
-  /** Running sweeps of the run's team, when the job was made: a team's sweeps share the team's turn. */
+  /**
+   * Running sweeps of the run's team in its band and of its priority, when the job was made: a team's sweeps
+   * share the team's turn.
+   */
   teamSweeps?: number;
+  /**
+   * Open runs (waiting, queued, running) of the team's running sweeps in the same band with a higher priority,
+   * when the job was made: they rank first, within the team's share.
+   */
+  ahead?: number;
   /** Not before this time (a retry's backoff). */
   notBefore?: Date | null;
 }
@@ -23,25 +36,37 @@ export async function dispatchRuns(db: Executor, runIds: readonly string[]): Pro
   const rows = await sqlOf(db).rows<{
     id: string;
     attempt: number;
-    priority: number;
+    band: number;
     position: number;
     team_sweeps: string;
+    ahead: string;
     not_before: Date | null;
   }>`
     WITH active AS (
-      SELECT team_id, count(*) AS n FROM sweeps WHERE state = 'running'
+      SELECT team_id, priority, open_runs,
+             CASE WHEN priority_scope = 'global' THEN priority ELSE 0 END AS band
+      FROM sweeps WHERE state = 'running'
       AND team_id IN (SELECT team_id FROM runs WHERE id = ANY(${runIds}::uuid[]))
-      GROUP BY team_id
+    ),
+    mine AS (
+      SELECT r.id, r.attempt, r.position, r.team_id, r.not_before, s.priority,
+             CASE WHEN s.priority_scope = 'global' THEN s.priority ELSE 0 END AS band
+      FROM runs r JOIN sweeps s ON s.id = r.sweep_id
+      WHERE r.id = ANY(${runIds}::uuid[]) AND r.state = 'queued'
     )
-    SELECT r.id::text AS id, r.attempt, s.priority, r.position, coalesce(a.n, 1) AS team_sweeps, r.not_before
-    FROM runs r JOIN sweeps s ON s.id = r.sweep_id LEFT JOIN active a ON a.team_id = r.team_id
-    WHERE r.id = ANY(${runIds}::uuid[]) AND r.state = 'queued'`;
+    SELECT m.id::text AS id, m.attempt, m.band, m.position, m.not_before,
+      (SELECT count(*) FROM active a
+        WHERE a.team_id = m.team_id AND a.band = m.band AND a.priority = m.priority) AS team_sweeps,
+      (SELECT coalesce(sum(a.open_runs), 0) FROM active a
+        WHERE a.team_id = m.team_id AND a.band = m.band AND a.priority > m.priority) AS ahead
+    FROM mine m`;
   return rows.map((r) => ({
     runId: r.id,
     attempt: r.attempt,
-    priority: r.priority,
+    priority: r.band,
     position: r.position,
-    teamSweeps: Number(r.team_sweeps),
+    teamSweeps: Math.max(1, Number(r.team_sweeps)),
+    ahead: Number(r.ahead),
     notBefore: r.not_before,
   }));
 }

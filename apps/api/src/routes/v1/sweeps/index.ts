@@ -64,13 +64,20 @@ const sweeps: FastifyPluginAsyncZod<SweepsRouteOptions> = async (app, options) =
       },
     },
     async (request, reply) => {
-      const { teamId } = teamOf(request);
+      const { teamId, role } = teamOf(request);
       checkDatasetPath(request.body.dataset, app.dataRoots, teamId);
       checkRunLimits(request.body, runLimits);
       if (request.query.dryRun) return reply.code(200).send(await dryRunSweep(app.db, teamId, request.body));
       if (queuedRunQuota !== false) await checkQueuedRunQuota(app.db, teamId, countRuns(request.body), queuedRunQuota);
       const deps = { db: app.db, queue: app.queue, log: request.log };
-      const id = await createSweep(deps, { teamId, submitted: request.submittedBody, spec: request.body });
+      // A member's priority orders the team's own sweeps; only an admin's outranks other teams' runs.
+      const priorityScope = role === 'admin' ? 'global' : 'team';
+      const id = await createSweep(deps, {
+        teamId,
+        submitted: request.submittedBody,
+        spec: request.body,
+        priorityScope,
+      });
       const sweep = await getSweep(app.db, teamId, id);
       const warnings = quantizeWarnings(expandSweep(request.body));
       return reply
