@@ -64,8 +64,10 @@ export function quantizeWarnings(planned: readonly PlannedRun[]): SweepWarning[]
     warnings.set(variant, {
       code: 'QUANTIZE_SHRINKS_LITTLE',
       message:
-        `${label}: ${quantizedBytes} bytes quantized vs ${floatBytes} bytes float, ${(shrink * 100).toFixed(1)}% ` +
-        `smaller (under ${MIN_QUANTIZE_SHRINK * 100}%): ${why}`,
+        `${label}: ${quantizedBytes} bytes quantized vs ${floatBytes} bytes float, ` +
+        (shrink >= 0
+          ? `${(shrink * 100).toFixed(1)}% smaller (under ${MIN_QUANTIZE_SHRINK * 100}%): ${why}`
+          : `${(-shrink * 100).toFixed(1)}% larger: ${why}`),
       runKeys: [run.key],
       label,
       floatBytes,

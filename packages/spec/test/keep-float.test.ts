@@ -151,6 +151,16 @@ describe('the quickstart sweep', () => {
     expect(quantizeWarnings(expandSweep(quickstart()))).toEqual([]);
   });
 
+  it('warns, blaming the bucket headers, when tiny buckets make even the default barely shrink', () => {
+    const spec = { ...quickstart(), quantize: [{ method: 'ptq' as const, bits: 8 as const, bucketSize: 2 }] };
+    const [w] = quantizeWarnings(expandSweep(SweepSpec.parse(spec)));
+    // 8 bytes of scale and offset per 2 values, plus a byte of code each: 5 bytes a value against float's 4.
+    expect(w?.quantizedBytes).toBeGreaterThan(w?.floatBytes as number);
+    expect(w?.message).toMatch(
+      /float, [\d.]+% larger: its bucket headers \(bucketSize 2\) outweigh what 8-bit codes save$/,
+    );
+  });
+
   it('stores a layer list sorted and without repeats, so equal rules hash alike', () => {
     const a = expandSweep(quickstart({ layers: ['dense_2', 'dense_1', 'dense_2'] }));
     const b = expandSweep(quickstart({ layers: ['dense_1', 'dense_2'] }));
