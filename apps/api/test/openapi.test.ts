@@ -69,9 +69,9 @@ describe('the OpenAPI document', () => {
     expect(csv.split('\r\n')).toHaveLength(4);
   });
 
-  it('lists the answers of the /v1 hooks on every route: 401, 429, and 403 where a role may forbid', () => {
+  it('lists the answers of the /v1 hooks on every route: 401, 429, 503, and 403 where a role may forbid', () => {
     const statuses = (path: string, method: string) => Object.keys(paths[path]?.[method]?.responses ?? {});
-    expect(statuses('/v1/sweeps/{id}', 'get')).toEqual(expect.arrayContaining(['401', '429']));
+    expect(statuses('/v1/sweeps/{id}', 'get')).toEqual(expect.arrayContaining(['401', '429', '503']));
     expect(statuses('/v1/sweeps/{id}', 'get')).not.toContain('403');
     expect(statuses('/v1/sweeps/{id}/cancel', 'post')).toEqual(expect.arrayContaining(['401', '403', '429']));
     expect(statuses('/v1/keys', 'get')).toEqual(expect.arrayContaining(['403']));

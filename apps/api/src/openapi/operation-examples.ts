@@ -498,4 +498,7 @@ export const ERROR_EXAMPLES: Record<number, Example> = {
     error: { code: 'RATE_LIMITED', message: 'rate limit of 1200 requests per 1 minute reached; retry in 12 s' },
   }),
   500: example(ErrorBody, { error: { code: 'INTERNAL_ERROR', message: 'internal server error' } }),
+  503: example(ErrorBody, {
+    error: { code: 'DATABASE_UNAVAILABLE', message: 'the results database is unavailable; retry in 5 s' },
+  }),
 };

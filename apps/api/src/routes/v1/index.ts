@@ -18,14 +18,16 @@ import sweepRuns from './sweeps/_id/runs.ts';
 import sweeps, { type SweepsRouteOptions } from './sweeps/index.ts';
 
 /**
- * Every `/v1` route may answer 401 (no valid key) and 429 (rate limit), and one a key's role may forbid 403: the
- * scope's hooks answer them, so the OpenAPI document lists them on every route that does not already.
+ * Every `/v1` route may answer 401 (no valid key), 429 (rate limit) and 503 (the database is unavailable: the key
+ * is looked up there), and one a key's role may forbid 403: the scope's hooks answer them, so the OpenAPI
+ * document lists them on every route that does not already.
  */
 function documentScopeErrors(route: RouteOptions): void {
   const response = route.schema?.response as Record<number, unknown> | undefined;
   if (response === undefined) return;
   response[401] ??= ErrorBody;
   response[429] ??= ErrorBody;
+  response[503] ??= ErrorBody;
   const methods = Array.isArray(route.method) ? route.method : [route.method];
   if (route.config?.role !== undefined || methods.some((m) => m !== 'GET' && m !== 'HEAD')) response[403] ??= ErrorBody;
 }
