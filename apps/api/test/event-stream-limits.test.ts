@@ -10,11 +10,13 @@ const SLACK_MS = 700;
 let api: TestApi;
 let base: string;
 let sweepId: string;
+let otherSweepId: string;
 beforeAll(async () => {
-  api = await buildTestApi({ events: { pollMs: POLL_MS, maxStreamsPerKey: 2, maxStreams: 3 } });
+  api = await buildTestApi({ events: { pollMs: POLL_MS, maxStreamsPerKey: 2, maxStreamsPerTeam: 3, maxStreams: 4 } });
   base = await api.app.listen({ port: 0, host: '127.0.0.1' });
   // Its runs stay queued (no worker): a stream of it stays open until the client or the server ends it.
   sweepId = await submitSweep(api, quickstart());
+  otherSweepId = await submitSweep(api, quickstart(), api.otherTeam);
 });
 afterAll(async () => {
   await api?.close();
@@ -92,18 +94,39 @@ describe('the caps on open event streams', () => {
     for (const s of open) s.close();
   });
 
-  it('answer 429 to any key once the server holds its most streams in total', async () => {
-    const keys = await Promise.all(
-      [0, 1, 2].map(async () => (await createApiKey(api.db, api.team.teamId, { role: 'viewer' })).apiKey),
-    );
+  it("answer 429 to a team's keys once the team holds its most, and to any key once the server does", async () => {
+    const keysOf = (teamId: string, n: number) =>
+      Promise.all(
+        Array.from({ length: n }, async () => (await createApiKey(api.db, teamId, { role: 'viewer' })).apiKey),
+      );
+    const [a1, a2, a3, a4] = await keysOf(api.team.teamId, 4);
+    const [b1, b2] = await keysOf(api.otherTeam.teamId, 2);
     // Streams of the tests above may still be closing: wait until the server holds none.
     await waitFor(async () => api.app.eventStreams.size === 0);
-    const open = await Promise.all(keys.map((k) => streamOf(k)));
+    const open = await Promise.all([a1, a2, a3].map((k) => streamOf(k as string)));
     expect(open.map((s) => s.status)).toEqual([200, 200, 200]);
-    const other = await api.request({ method: 'GET', url: `/v1/sweeps/${sweepId}/events`, as: api.team });
-    expect(other.statusCode).toBe(429);
-    expect(other.json().error.code).toBe('TOO_MANY_STREAMS');
-    expect(other.json().error.message).toMatch(/^the server already serves 3 event streams/);
+
+    const teamFull = await api.request({
+      method: 'GET',
+      url: `/v1/sweeps/${sweepId}/events`,
+      headers: bearer(a4 as string),
+      as: null,
+    });
+    expect(teamFull.statusCode).toBe(429);
+    expect(teamFull.json().error.message).toMatch(/^this key's team already has 3 open event streams/);
+
+    const other = await openSse(`${base}/v1/sweeps/${otherSweepId}/events`, bearer(b1 as string));
+    expect(other.status).toBe(200);
+    open.push(other);
+    const serverFull = await api.request({
+      method: 'GET',
+      url: `/v1/sweeps/${otherSweepId}/events`,
+      headers: bearer(b2 as string),
+      as: null,
+    });
+    expect(serverFull.statusCode).toBe(429);
+    expect(serverFull.json().error.code).toBe('TOO_MANY_STREAMS');
+    expect(serverFull.json().error.message).toMatch(/^the server already serves 4 event streams/);
     for (const s of open) s.close();
   });
 });

@@ -4,6 +4,8 @@ import { integerEnv } from './integer-env.ts';
 export interface EventStreamLimits {
   /** env DISTILLERY_MAX_STREAMS_PER_KEY: open streams per API key. @defaultValue 8 */
   maxStreamsPerKey?: number;
+  /** env DISTILLERY_MAX_STREAMS_PER_TEAM: open streams per team, all its keys together. @defaultValue 32 */
+  maxStreamsPerTeam?: number;
   /** env DISTILLERY_MAX_STREAMS: open streams of the process, all keys together. @defaultValue 256 */
   maxStreams?: number;
 }

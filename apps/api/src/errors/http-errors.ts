@@ -113,19 +113,20 @@ export class RateLimitedError extends ApiError {
   }
 }
 
-/** One more event stream would pass a cap: the key's own, or the server's for all keys together. */
+/** One more event stream would pass a cap: the key's, the team's, or the server's for all keys together. */
 export class TooManyStreamsError extends ApiError {
   override name = 'TooManyStreamsError';
   constructor(
-    readonly scope: 'key' | 'server',
+    readonly scope: 'key' | 'team' | 'server',
     readonly limit: number,
     retryAfterSeconds: number,
   ) {
+    const holder = { key: 'this API key already has', team: "this key's team already has" } as const;
     super(
       'TOO_MANY_STREAMS',
-      scope === 'key'
-        ? `this API key already has ${limit} open event streams, the most it may hold; close one or retry in ${retryAfterSeconds} s`
-        : `the server already serves ${limit} event streams, the most it holds; retry in ${retryAfterSeconds} s`,
+      scope === 'server'
+        ? `the server already serves ${limit} event streams, the most it holds; retry in ${retryAfterSeconds} s`
+        : `${holder[scope]} ${limit} open event streams, the most it may hold; close one or retry in ${retryAfterSeconds} s`,
       { headers: { 'retry-after': String(retryAfterSeconds) } },
     );
   }

@@ -1,9 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import { apiKeyIsActive, listRunEvents, type PrismaClient, type StoredRunEvent } from '@distillery/db';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { TooManyStreamsError } from '../errors/http-errors.ts';
 import type { RunEventMessage } from '../schemas/event-stream.ts';
 import { EVENT_STREAM_DEFAULTS, type EventStreamOptions } from './event-stream-options.ts';
+import { StreamCaps } from './stream-caps.ts';
 
 /** What a stream follows: a sweep's events, or one run's. */
 export interface EventStreamTarget {
@@ -21,12 +21,12 @@ export interface EventStreamRequest {
   after: number;
   /** The API key that opened the stream: it counts against the key's cap, and the stream ends with the key. */
   apiKeyId: string;
+  /** The key's team: the stream counts against the team's cap. */
+  teamId: string;
 }
 
 /** Events read per query while catching up. */
 const PAGE = 500;
-/** What a client refused for a cap is told to wait, in seconds: streams last minutes, so a guess. */
-const STREAM_RETRY_AFTER_S = 10;
 
 /**
  * Serves Server-Sent Events from `run_events` (issue 4, item 8). A stream sends every event after the client's
@@ -37,17 +37,14 @@ const STREAM_RETRY_AFTER_S = 10;
  *
  * A stream outlives the request's authentication, so it re-checks its key on every poll and ends (`event:
  * error`, code UNAUTHORIZED) within one poll interval of the key's revocation or expiry. Each stream costs
- * database work every interval, so streams are capped per key and in total (429 TOO_MANY_STREAMS).
+ * database work every interval, so streams are capped per key, per team and in total (429 TOO_MANY_STREAMS).
  */
 export class EventStreamHub {
   private readonly open = new Set<() => void>();
-  /** Streams counted against the caps (served or about to be), in total and per key. */
-  private total = 0;
-  private readonly perKey = new Map<string, number>();
+  /** Streams counted against the caps: served, or about to be. */
+  private readonly caps: StreamCaps;
   private readonly pollMs: number;
   private readonly keepAliveMs: number;
-  private readonly maxStreamsPerKey: number;
-  private readonly maxStreams: number;
 
   constructor(
     private readonly db: PrismaClient,
@@ -55,8 +52,11 @@ export class EventStreamHub {
   ) {
     this.pollMs = options.pollMs ?? EVENT_STREAM_DEFAULTS.pollMs;
     this.keepAliveMs = options.keepAliveMs ?? EVENT_STREAM_DEFAULTS.keepAliveMs;
-    this.maxStreamsPerKey = options.maxStreamsPerKey ?? EVENT_STREAM_DEFAULTS.maxStreamsPerKey;
-    this.maxStreams = options.maxStreams ?? EVENT_STREAM_DEFAULTS.maxStreams;
+    const limits = {
+      perKey: options.maxStreamsPerKey ?? EVENT_STREAM_DEFAULTS.maxStreamsPerKey,
+      perTeam: options.maxStreamsPerTeam ?? EVENT_STREAM_DEFAULTS.maxStreamsPerTeam,
+      total: options.maxStreams ?? EVENT_STREAM_DEFAULTS.maxStreams,
+    };
     for (const [name, v] of [
       ['pollMs', this.pollMs],
       ['keepAliveMs', this.keepAliveMs],
@@ -64,18 +64,20 @@ export class EventStreamHub {
       if (!Number.isFinite(v) || v < 10) throw new RangeError(`ApiOptions.events.${name} must be ≥ 10 ms, got ${v}`);
     }
     for (const [name, v] of [
-      ['maxStreamsPerKey', this.maxStreamsPerKey],
-      ['maxStreams', this.maxStreams],
+      ['maxStreamsPerKey', limits.perKey],
+      ['maxStreamsPerTeam', limits.perTeam],
+      ['maxStreams', limits.total],
     ] as const) {
       if (!Number.isSafeInteger(v) || v < 1) {
         throw new RangeError(`ApiOptions.events.${name} must be a positive integer, got ${v}`);
       }
     }
+    this.caps = new StreamCaps(limits);
   }
 
   /** Open streams now (for tests and metrics). */
   get size(): number {
-    return this.total;
+    return this.caps.size;
   }
 
   /**
@@ -83,31 +85,12 @@ export class EventStreamHub {
    * {@link TooManyStreamsError} when one more stream would pass a cap.
    */
   async serve(request: FastifyRequest, reply: FastifyReply, stream: EventStreamRequest): Promise<void> {
-    const release = this.reserve(stream.apiKeyId);
+    const release = this.caps.reserve(stream.apiKeyId, stream.teamId);
     try {
       await this.stream(request, reply, stream);
     } finally {
       release();
     }
-  }
-
-  /** Counts a stream against the caps at once (no await between check and count), or throws. */
-  private reserve(apiKeyId: string): () => void {
-    const held = this.perKey.get(apiKeyId) ?? 0;
-    if (held >= this.maxStreamsPerKey)
-      throw new TooManyStreamsError('key', this.maxStreamsPerKey, STREAM_RETRY_AFTER_S);
-    if (this.total >= this.maxStreams) throw new TooManyStreamsError('server', this.maxStreams, STREAM_RETRY_AFTER_S);
-    this.perKey.set(apiKeyId, held + 1);
-    this.total++;
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.total--;
-      const left = (this.perKey.get(apiKeyId) ?? 1) - 1;
-      if (left === 0) this.perKey.delete(apiKeyId);
-      else this.perKey.set(apiKeyId, left);
-    };
   }
 
   private async stream(

@@ -19,6 +19,11 @@ export interface EventStreamOptions {
    */
   maxStreamsPerKey?: number | undefined;
   /**
+   * Open streams all keys of one team may hold in this process (a team may make many keys); one more answers 429.
+   * @defaultValue 32
+   */
+  maxStreamsPerTeam?: number | undefined;
+  /**
    * Open streams in this process, all keys together (each polls the database); one more answers 429.
    * @defaultValue 256
    */
@@ -29,5 +34,6 @@ export const EVENT_STREAM_DEFAULTS = {
   pollMs: 1000,
   keepAliveMs: 15_000,
   maxStreamsPerKey: 8,
+  maxStreamsPerTeam: 32,
   maxStreams: 256,
 } as const satisfies EventStreamOptions;

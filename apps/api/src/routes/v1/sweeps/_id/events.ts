@@ -28,7 +28,7 @@ const sweepEvents: FastifyPluginAsyncZod = async (app) => {
       const { teamId, apiKeyId } = teamOf(request);
       const target = await sweepStreamTarget(app.db, teamId, request.params.id);
       const after = resumeAfter(request.headers['last-event-id'], request.query.lastEventId);
-      await app.eventStreams.serve(request, reply, { target, after, apiKeyId });
+      await app.eventStreams.serve(request, reply, { target, after, apiKeyId, teamId });
     },
   );
 };
