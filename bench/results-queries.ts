@@ -16,12 +16,12 @@ import { buildApp } from '@distillery/api';
 import { createApiKey, createDatabaseClient, createTeam, type PrismaClient } from '@distillery/db';
 import { createTestDatabase } from '@distillery/db/testing';
 import { RedisProbe, RunQueue } from '@distillery/queue';
-import { canonicalHash, type RunConfig } from '@distillery/spec';
+import { canonicalHash, type ModelSpec, type RunConfig } from '@distillery/spec';
 
 const ROUNDS = Number(process.argv[2] ?? 15);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-const ACTIVATIONS: RunConfig['model']['activation'][] = [
+const ACTIVATIONS: ModelSpec['activation'][] = [
   'relu',
   'prelu',
   'swish',

@@ -41,9 +41,7 @@ beforeAll(async () => {
   await storeResults(
     api,
     finished,
-    (r) =>
-      syntheticAccuracy(r) +
-      (JSON.stringify(r.config.model.activation).includes('lma') ? r.config.seed * 0.02 - 0.01 : 0),
+    (r) => syntheticAccuracy(r) + (JSON.stringify(r.config.model).includes('lma') ? r.config.seed * 0.02 - 0.01 : 0),
   );
   await api.db.sweep.update({ where: { id: finished }, data: { state: 'succeeded', finishedAt: new Date() } });
   running = await submitSweep(api, quickstart({ name: 'running-sweep' }));

@@ -43,7 +43,8 @@ export function syntheticAccuracy({ kind, config }: { kind: string; config: RunC
   if (kind === 'teacher') return 0.97;
   const width = config.model.family === 'mlp' ? (config.model.hidden[0] ?? 0) : 0;
   let accuracy = width >= 16 ? 0.85 : 0.8;
-  if (activationLabel(config.model.activation).startsWith('lma')) accuracy += 0.02;
+  if (config.model.family !== 'imported' && activationLabel(config.model.activation).startsWith('lma'))
+    accuracy += 0.02;
   if (config.quantize?.bits === 4) accuracy -= 0.05;
   if (config.quantize?.bits === 8) accuracy -= 0.01;
   return accuracy + (config.seed - 2) * 0.01;

@@ -372,7 +372,7 @@ describe('the result_facts read model', () => {
         kind: run.kind,
         dataset: config.dataset.name,
         family: config.model.family,
-        activation: activationLabel(config.model.activation),
+        activation: config.model.family === 'imported' ? 'imported' : activationLabel(config.model.activation),
         method: config.quantize?.method ?? 'none',
         bits: run.result?.bits,
         seed: config.seed,

@@ -2,8 +2,8 @@ import {
   type DatasetSpec,
   modelBytes,
   modelSize,
-  modelTensors,
   type RunConfig,
+  runModelTensors,
   type TrainSpec,
 } from '@distillery/spec';
 import * as tf from '@tensorflow/tfjs';
@@ -97,7 +97,7 @@ describe('executeRun on a small MNIST slice', () => {
       [first.student, studentConfig],
       [first.ptq, ptqConfig],
     ] as const) {
-      const tensors = modelTensors(config.model, { shape: [28, 28, 1], classes: 10 });
+      const tensors = runModelTensors(config.model, { shape: [28, 28, 1], classes: 10 });
       expect(o.parameters).toBe(tensors.reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0));
       expect(o.bytes).toBe(modelBytes(tensors, config.quantize ?? undefined));
       expect(o.size).toEqual(modelSize(tensors, config.quantize ?? undefined));
@@ -152,7 +152,7 @@ describe('executeRun on a small MNIST slice', () => {
     expect(tf.memory().numTensors).toBe(before);
     expect(qat.accuracy).toBeGreaterThan(0.3);
     expect(qat.bytes).toBe(
-      modelBytes(modelTensors(config.model, { shape: [28, 28, 1], classes: 10 }), config.quantize ?? undefined),
+      modelBytes(runModelTensors(config.model, { shape: [28, 28, 1], classes: 10 }), config.quantize ?? undefined),
     );
     const { json, values } = decodeWeights(qat.artifact);
     json.weights.forEach((w, i) => {

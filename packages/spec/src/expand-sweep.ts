@@ -7,6 +7,7 @@ import { type PredictedSize, predictRunSize } from './predict-run-size.ts';
 import { type Quantization, resolveQuantization } from './quantize-spec.ts';
 import type { RunConfig, RunKind } from './run-config.ts';
 import { type StudentBase, type SweepSpec, splitStudents } from './sweep-spec.ts';
+import type { TeacherArtifactFacts } from './teacher-artifact/teacher-artifact-facts.ts';
 import { DEFAULT_DISTILL } from './train-spec.ts';
 
 export interface PlannedRun {
@@ -30,12 +31,31 @@ export interface PlannedRun {
 export const TEACHER_KEY = 'teacher';
 export const DEFAULT_SEEDS = [0];
 
+export interface ExpandOptions {
+  /**
+   * What the API read from an imported teacher's files (`teacher: { model: { artifact } }`): its digest and
+   * weight tensors. null or absent: not read (the run reads them at its start; the teacher's size is then
+   * unknown until measured, and it is identified by its path). @defaultValue null
+   */
+  teacherArtifact?: TeacherArtifactFacts | null;
+}
+
+/**
+ * What identifies a configuration: the configuration itself, except that an imported teacher whose files were
+ * read is identified by their digest, not by where they lie (the same bytes at another path are the same teacher).
+ */
+function identityOf(config: Omit<RunConfig, 'seed'> & { seed?: number }): unknown {
+  if (config.model.family !== 'imported' || config.model.digest === null) return config;
+  const { artifact: _artifact, ...model } = config.model;
+  return { ...config, model };
+}
+
 /**
  * Expands a validated sweep into its runs, parents before children: the teacher, then for every grid point
  * and seed a student, its PTQ variants (children of the student) and its QAT variants (children of the
  * teacher: quantized distillation trains from scratch against the teacher). Pure and deterministic.
  */
-export function expandSweep(spec: SweepSpec): PlannedRun[] {
+export function expandSweep(spec: SweepSpec, options: ExpandOptions = {}): PlannedRun[] {
   const runs: PlannedRun[] = [];
   const plan = (
     key: string,
@@ -55,8 +75,8 @@ export function expandSweep(spec: SweepSpec): PlannedRun[] {
       parentKey,
       parentRunId,
       label,
-      group: canonicalHash(withoutSeed),
-      hash: canonicalHash(config),
+      group: canonicalHash(identityOf(withoutSeed)),
+      hash: canonicalHash(identityOf(config)),
       config,
       size,
     });
@@ -66,6 +86,23 @@ export function expandSweep(spec: SweepSpec): PlannedRun[] {
   let teacherRunId: string | null = null;
   if ('runId' in spec.teacher) {
     teacherRunId = spec.teacher.runId;
+  } else if (!('train' in spec.teacher)) {
+    teacherKey = TEACHER_KEY;
+    const facts = options.teacherArtifact ?? null;
+    plan(TEACHER_KEY, null, null, `teacher imported ${spec.teacher.model.artifact}`, {
+      kind: 'teacher',
+      dataset: spec.dataset,
+      model: {
+        family: 'imported',
+        artifact: spec.teacher.model.artifact,
+        digest: facts?.digest ?? null,
+        tensors: facts?.tensors ?? null,
+      },
+      train: null,
+      seed: 0,
+      distill: null,
+      quantize: null,
+    });
   } else {
     teacherKey = TEACHER_KEY;
     const t = spec.teacher;
@@ -111,7 +148,7 @@ export function expandSweep(spec: SweepSpec): PlannedRun[] {
   return runs;
 }
 
-function modelLabel(m: RunConfig['model']): string {
+function modelLabel(m: StudentBase['model']): string {
   const widths = m.family === 'mlp' ? m.hidden.join('-') : `${m.channels.join('-')}/${m.dense.join('-')}`;
   return `${m.family} ${widths} ${activationLabel(m.activation)}`;
 }

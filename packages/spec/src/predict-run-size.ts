@@ -1,6 +1,7 @@
 import { datasetShape } from './dataset-spec.ts';
+import { runModelTensors } from './imported-model.ts';
 import { modelSize, type SizeBreakdown } from './model-size.ts';
-import { modelTensors, tensorSize } from './model-tensors.ts';
+import { tensorSize } from './model-tensors.ts';
 import { type RunConfig, runBits } from './run-config.ts';
 
 /**
@@ -17,7 +18,7 @@ export interface PredictedSize extends SizeBreakdown {
 
 /** Pure: the same for a stored run's config as at expansion (legacy keepFloat values keep their meaning). */
 export function predictRunSize(config: Pick<RunConfig, 'dataset' | 'model' | 'quantize'>): PredictedSize {
-  const tensors = modelTensors(config.model, datasetShape(config.dataset));
+  const tensors = runModelTensors(config.model, datasetShape(config.dataset));
   return {
     parameters: tensors.reduce((n, t) => n + tensorSize(t), 0),
     bits: runBits(config),

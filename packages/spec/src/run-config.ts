@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import { DatasetSpec } from './dataset-spec.ts';
-import { ModelSpec } from './model-spec.ts';
+import { ImportedModel } from './imported-model.ts';
+import { CnnSpec, MlpSpec } from './model-spec.ts';
 import { Quantization } from './quantize-spec.ts';
 import { DistillSpec, TrainSpec } from './train-spec.ts';
 
 /**
  * Glossary.
- * - teacher: trained with cross-entropy; the parent of students and QAT variants.
+ * - teacher: trained with cross-entropy, or imported (a model you bring, evaluated once and not trained); the
+ *   parent of students and QAT variants.
  * - student: a compact model trained with the KD loss against its (frozen) teacher; α = 0 is plain CE.
  * - quantize-ptq: a trained student's weights quantized after training, then evaluated; no training.
  * - quantize-qat: quantized distillation — a student trained with quantized weights in the forward pass.
@@ -25,12 +27,16 @@ export const SWEEP_STATES = ['running', 'succeeded', 'failed', 'cancelled'] as c
 export const SweepState = z.enum(SWEEP_STATES);
 export type SweepState = z.infer<typeof SweepState>;
 
+/** The model of a run: a model Distillery builds (mlp, cnn), or an imported teacher (`family: 'imported'`). */
+export const RunModel = z.discriminatedUnion('family', [MlpSpec, CnnSpec, ImportedModel]);
+export type RunModel = z.infer<typeof RunModel>;
+
 /** Everything a worker needs to execute one run; stored with the run, defaults resolved. */
 export const RunConfig = z.strictObject({
   kind: RunKind,
   dataset: DatasetSpec,
-  model: ModelSpec,
-  /** Absent for quantize-ptq, which does not train. */
+  model: RunModel,
+  /** Absent for quantize-ptq and an imported teacher, which do not train. */
   train: TrainSpec.nullable(),
   seed: z.int().min(0),
   /** KD settings for student and quantize-qat runs. */

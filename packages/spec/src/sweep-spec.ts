@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { countRuns } from './count-runs.ts';
 import { DatasetSpec, datasetShape } from './dataset-spec.ts';
 import { applyGridPoint, gridPoints, MAX_GRID_DIMENSIONS, MAX_GRID_VALUES } from './grid.ts';
+import { ImportedModelSpec } from './imported-model.ts';
 import { ModelSpec } from './model-spec.ts';
 import { modelTensors } from './model-tensors.ts';
 import { QuantizeSpec } from './quantize-spec.ts';
@@ -24,6 +25,10 @@ export const TeacherSpec = z.union([
   z.strictObject({
     /** Reuse a teacher that already succeeded in this team (a run id). */
     runId: z.string().min(1).max(64),
+  }),
+  z.strictObject({
+    /** Bring your own teacher: a TensorFlow.js layers model folder, evaluated once (README, "Your own teacher"). */
+    model: ImportedModelSpec,
   }),
 ]);
 export type TeacherSpec = z.infer<typeof TeacherSpec>;

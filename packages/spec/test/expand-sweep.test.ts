@@ -52,7 +52,7 @@ describe('expandSweep', () => {
 
   it('applies the grid values to the student configuration', () => {
     const lma = runs.find((r) => r.kind === 'student' && r.label.includes('lma-4') && r.label.includes('alpha=0 '));
-    expect(lma?.config.model.activation).toEqual({ name: 'lma', segments: 4 });
+    expect(lma?.config.model).toMatchObject({ activation: { name: 'lma', segments: 4 } });
     expect(lma?.config.distill).toEqual({ temperature: 2, alpha: 0 });
   });
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { dispatchRuns, type Prisma, type PrismaClient, recordSweepCreated } from '@distillery/db';
 import type { RunDispatcher } from '@distillery/queue';
-import { canonicalHash, expandSweep, type SweepSpec, TEACHER_KEY } from '@distillery/spec';
+import { canonicalHash, expandSweep, type SweepSpec, TEACHER_KEY, type TeacherArtifactFacts } from '@distillery/spec';
 import type { FastifyBaseLogger } from 'fastify';
 import { withTimeout } from '../lib/with-timeout.ts';
 import { findReusableTeacher } from './find-reusable-teacher.ts';
@@ -26,6 +26,8 @@ export interface CreateSweepInput {
    * an admin key submits). @defaultValue 'team'
    */
   priorityScope?: 'team' | 'global';
+  /** What the API read of an imported teacher's files (`checkTeacherArtifact`). @defaultValue null */
+  teacherArtifact?: TeacherArtifactFacts | null;
 }
 
 /**
@@ -52,7 +54,7 @@ const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 60_000 } as const;
 export async function createSweep(deps: CreateSweepDeps, input: CreateSweepInput): Promise<string> {
   const { db, queue, log } = deps;
   const { teamId, spec } = input;
-  const expanded = expandSweep(spec);
+  const expanded = expandSweep(spec, { teacherArtifact: input.teacherArtifact ?? null });
   const sweepId = randomUUID();
 
   const queued = await db.$transaction(async (tx) => {

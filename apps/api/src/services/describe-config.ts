@@ -6,6 +6,15 @@ type Part = [path: string, text: string];
 /** The description's sections (joined by ` · `), each a list of parts (joined by spaces). */
 function sections(config: RunConfig): Part[][] {
   const m = config.model;
+  if (m.family === 'imported') {
+    return [
+      [
+        ['kind', config.kind],
+        ['model.family', 'imported'],
+      ],
+      [['dataset', config.dataset.name]],
+    ];
+  }
   const model: Part[] = [
     ['kind', config.kind],
     ['model.family', m.family],

@@ -19,6 +19,7 @@ import { ArtifactError, abortError, CheckpointError, RunConfigError } from '../e
 import { buildModel, inputLayout } from '../model/build-model.ts';
 import type { QuantizedTensor } from '../quantize/bucket-quantize.ts';
 import { quantizeModelWeights } from '../quantize/quantize-model.ts';
+import { evaluateImportedTeacher } from '../teacher/evaluate-imported-teacher.ts';
 import {
   artifactDigest,
   type CheckpointIdentity,
@@ -104,7 +105,8 @@ export interface ExecuteRunInput {
  * Executes one run of any kind and returns its test result and saved model. Everything it allocates in tfjs is
  * disposed before it returns or throws, so a worker can execute many runs in one process.
  *
- * - teacher: trains `config.model` with cross-entropy.
+ * - teacher: trains `config.model` with cross-entropy; an imported one (`family: 'imported'`) is evaluated
+ *   and stored, not trained (`evaluateImportedTeacher`).
  * - student: trains with the KD loss against the frozen teacher (`parent`), whose logits on the training rows
  *   are computed once in inference mode (the data are not augmented, so they do not change between epochs).
  * - quantize-qat: like student, with quantized distillation (quantized forward/backward, full-precision
@@ -117,10 +119,15 @@ export interface ExecuteRunInput {
 export async function executeRun(input: ExecuteRunInput): Promise<RunOutcome> {
   const parsed = RunConfig.safeParse(input.config);
   if (!parsed.success) throw new RunConfigError(`invalid run config: ${parsed.error.message}`, { cause: parsed.error });
-  const config = parsed.data;
   const { signal } = input;
   if (signal?.aborted) throw abortError(signal);
   const backend = await currentBackend();
+  if (parsed.data.model.family === 'imported') {
+    const { model } = parsed.data;
+    return evaluateImportedTeacher({ config: parsed.data, model, dataRoots: input.dataRoots ?? [], backend, signal });
+  }
+  // A model Distillery builds and trains.
+  const config = { ...parsed.data, model: parsed.data.model };
 
   const shape = datasetShape(config.dataset);
   const tensors = modelTensors(config.model, shape);
@@ -176,7 +183,9 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunOutcome> {
         if (!teacherLogits) {
           const teacher = await loadModelArtifact(parent);
           try {
-            teacherLogits = await predictLogits(teacher, data.train, data.train.indices, dataset, io);
+            // The teacher's own layout: an imported or CNN teacher takes images where an MLP student takes rows.
+            const teacherIo = teacher.inputs[0]?.shape.length === 2 ? 'flat' : 'image';
+            teacherLogits = await predictLogits(teacher, data.train, data.train.indices, dataset, teacherIo);
           } finally {
             teacher.dispose();
           }

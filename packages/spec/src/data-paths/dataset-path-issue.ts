@@ -10,13 +10,18 @@ import { escapeForMessage } from './escape-for-message.ts';
  */
 export function datasetPathIssue(dataset: DatasetSpec, roots: readonly string[]): ValidationIssue | null {
   if (dataset.path === undefined) return null;
-  if (confineDataPath(dataset.path, roots).inside) return null;
+  return dataPathIssue('dataset.path', dataset.path, roots);
+}
+
+/** The same check for any field holding a path to read files from (`teacher.model.artifact` too). */
+export function dataPathIssue(field: string, path: string, roots: readonly string[]): ValidationIssue | null {
+  if (confineDataPath(path, roots).inside) return null;
   const allowed =
     roots.length === 0
       ? 'this deployment allows no data folders (DISTILLERY_DATA_ROOTS is empty and there is no team data folder)'
       : `allowed: inside ${roots.map(escapeForMessage).join(' or ')}`;
   return {
-    path: 'dataset.path',
-    message: `${escapeForMessage(dataset.path)} is outside the data roots: a data path must resolve, symlinks included, inside a configured data root; ${allowed}`,
+    path: field,
+    message: `${escapeForMessage(path)} is outside the data roots: a data path must resolve, symlinks included, inside a configured data root; ${allowed}`,
   };
 }

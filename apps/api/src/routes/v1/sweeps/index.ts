@@ -10,6 +10,7 @@ import { SweepList } from '../../../schemas/sweep-summary.ts';
 import { checkDatasetPath } from '../../../services/check-dataset-path.ts';
 import { checkQueuedRunQuota, type QueuedRunQuotaOptions } from '../../../services/check-queued-run-quota.ts';
 import { checkRunLimits } from '../../../services/check-run-limits.ts';
+import { checkTeacherArtifact } from '../../../services/check-teacher-artifact.ts';
 import { createSweep } from '../../../services/create-sweep.ts';
 import { dryRunSweep } from '../../../services/dry-run-sweep.ts';
 import { getSweep } from '../../../services/get-sweep.ts';
@@ -67,7 +68,10 @@ const sweeps: FastifyPluginAsyncZod<SweepsRouteOptions> = async (app, options) =
       const { teamId, role } = teamOf(request);
       checkDatasetPath(request.body.dataset, app.dataRoots, teamId);
       checkRunLimits(request.body, runLimits);
-      if (request.query.dryRun) return reply.code(200).send(await dryRunSweep(app.db, teamId, request.body));
+      const teacherArtifact = checkTeacherArtifact(request.body, app.dataRoots, teamId);
+      if (request.query.dryRun) {
+        return reply.code(200).send(await dryRunSweep(app.db, teamId, request.body, teacherArtifact));
+      }
       if (queuedRunQuota !== false) await checkQueuedRunQuota(app.db, teamId, countRuns(request.body), queuedRunQuota);
       const deps = { db: app.db, queue: app.queue, log: request.log };
       // A member's priority orders the team's own sweeps; only an admin's outranks other teams' runs.
@@ -77,9 +81,10 @@ const sweeps: FastifyPluginAsyncZod<SweepsRouteOptions> = async (app, options) =
         submitted: request.submittedBody,
         spec: request.body,
         priorityScope,
+        teacherArtifact,
       });
       const sweep = await getSweep(app.db, teamId, id);
-      const warnings = quantizeWarnings(expandSweep(request.body));
+      const warnings = quantizeWarnings(expandSweep(request.body, { teacherArtifact }));
       return reply
         .code(201)
         .header('location', `/v1/sweeps/${id}`)
