@@ -11,7 +11,8 @@
  * training loss, which uses batch statistics), so their differences are the inference effect alone.
  *
  * Grid: MLP 784-8-8-10 with every activation, CNN c4-c8 with ReLU and the three LMA modes, all with BatchNorm and
- * KD; MLP ReLU and LMA without KD fill the time the teacher trains. Jobs run on `--jobs` worker processes
+ * KD; without KD (filling the time the teacher trains): MLP ReLU and LMA, and the MLP without BatchNorm with ReLU
+ * and the three LMA modes. Jobs run on `--jobs` worker processes
  * (tfjs-wasm is single-threaded), in seed order, so a run cut by `--budget-min` loses the last seeds first.
  *
  * Run: `npm run bench:lma -- [--rows 20000] [--epochs 4] [--test 10000] [--seeds 5] [--jobs 2] [--budget-min 40]
@@ -101,6 +102,13 @@ const SIZES: Record<string, { model: (a: ActivationSpec) => ModelSpec; activatio
     activations: ['relu', ...LMA_MODES],
     noKd: [],
   },
+  // Without BatchNorm LMA's input statistics are far from the moving averages' start (μ 0, σ 1): where the
+  // statistics mode should matter most (the quickstart trained its students so before).
+  'MLP 784-8-8-10 no BN': {
+    model: (a) => ({ family: 'mlp', hidden: [8, 8], activation: a, batchNorm: false }),
+    activations: [],
+    noKd: ['relu', ...LMA_MODES],
+  },
 };
 
 interface Job {
@@ -117,6 +125,14 @@ interface Result extends Job {
   bytes: number;
   parameters: number;
   ptq: Record<'8' | '4', { accuracy: number; bytes: number }>;
+  seconds: number;
+}
+/** The teacher of a run, kept in the raw results so a resumed run whose KD jobs are all done needs no teacher. */
+interface TeacherRecord {
+  record: 'teacher';
+  settings: string;
+  accuracy: number;
+  parameters: number;
   seconds: number;
 }
 const settings = canonicalHash({ dataset, studentTrain, teacherSpec, teacherTrain, KD }).slice(0, 16);
@@ -195,19 +211,21 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   const started = performance.now();
   const loadBefore = loadavg();
-  const earlier: Result[] = resumeFrom
+  const records = resumeFrom
     ? readFileSync(resumeFrom, 'utf8')
         .split('\n')
         .filter((l) => l.trim())
-        .map((l) => JSON.parse(l) as Result)
+        .map((l) => JSON.parse(l) as Result | TeacherRecord)
         .filter((r) => r.settings === settings)
     : [];
+  const earlier = records.filter((r): r is Result => !('record' in r));
+  const earlierTeacher = records.find((r): r is TeacherRecord => 'record' in r) ?? null;
   const done = new Set(earlier.map((r) => r.id));
   const jobs = allJobs().filter((j) => !done.has(j.id));
 
   const jsonl = `${out.replace(/\.md$/, '')}-runs.jsonl`;
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(jsonl, earlier.map((r) => `${JSON.stringify(r)}\n`).join(''));
+  writeFileSync(jsonl, records.map((r) => `${JSON.stringify(r)}\n`).join(''));
   const results: Result[] = [...earlier];
   const errors: string[] = [];
   const deadline = started + budgetMin * 60_000;
@@ -257,6 +275,32 @@ async function main(): Promise<void> {
     ),
   );
 
+  const teacherRecord =
+    earlierTeacher && !jobs.some((j) => j.kd) ? earlierTeacher : await trainTeacher(dir, started, jsonl);
+  teacherReady = true;
+  for (const resume of parked.splice(0)) resume();
+  await working;
+  rmSync(dir, { recursive: true, force: true });
+  const report = renderReport({
+    backend,
+    startedAt,
+    minutes: (performance.now() - started) / 60_000,
+    loadBefore,
+    loadAfter: loadavg(),
+    teacher: teacherRecord,
+    results,
+    skipped: queue.map((j) => j.id),
+    errors,
+    jsonl,
+    workers: workers.length,
+    resumed: earlier.length,
+  });
+  writeFileSync(out, report);
+  console.log(`\n${report}\nwritten to ${out} and ${jsonl}`);
+}
+
+/** Trains the teacher into `dir` (for the workers) and records it in the raw results. */
+async function trainTeacher(dir: string, started: number, jsonl: string): Promise<TeacherRecord> {
   console.log(`teacher: CNN ${JSON.stringify(teacherSpec)} on ${rows} rows, ${teacherTrain.epochs} epochs`);
   const teacher = await executeRun({
     config: {
@@ -274,26 +318,15 @@ async function main(): Promise<void> {
   const teacherSeconds = (performance.now() - started) / 1000;
   console.log(`teacher: ${pct(teacher.accuracy)} in ${teacherSeconds.toFixed(0)} s`);
   for (const f of teacher.artifact.files) writeFileSync(join(dir, f.name), f.data);
-  teacherReady = true;
-  for (const resume of parked.splice(0)) resume();
-  await working;
-  rmSync(dir, { recursive: true, force: true });
-  const report = renderReport({
-    backend,
-    startedAt,
-    minutes: (performance.now() - started) / 60_000,
-    loadBefore,
-    loadAfter: loadavg(),
-    teacher: { accuracy: teacher.accuracy, parameters: teacher.parameters, seconds: teacherSeconds },
-    results,
-    skipped: queue.map((j) => j.id),
-    errors,
-    jsonl,
-    workers: workers.length,
-    resumed: earlier.length,
-  });
-  writeFileSync(out, report);
-  console.log(`\n${report}\nwritten to ${out} and ${jsonl}`);
+  const record: TeacherRecord = {
+    record: 'teacher',
+    settings,
+    accuracy: teacher.accuracy,
+    parameters: teacher.parameters,
+    seconds: teacherSeconds,
+  };
+  appendFileSync(jsonl, `${JSON.stringify(record)}\n`);
+  return record;
 }
 
 function pct(x: number | undefined): string {
@@ -363,7 +396,7 @@ function renderReport(r: {
     `- Students (the paper's recipe): dense/conv → BatchNorm → activation; SGD lr 0.01 momentum 0.9, halved when the training loss does not improve for an epoch (plateau, patience 1), weight decay 2.2e-4 on every parameter (\`weightDecayOn: all\`, LMA's slopes towards their ReLU-like start), batch 64, ${epochs} epochs; KD α 0.7, T 2; seeds 1–${seedCount}. Baselines as the official code: PReLU one slope per layer (init 0.25), Swish one β per unit (init 1), APLU-8 random init (a ~ U(−0.5, 0.5), b ~ N(0, 0.5²)).`,
   );
   lines.push(
-    '- PTQ: weights only, uniform min–max per bucket of 256, every weight tensor quantized (`keepFloat: none`). LMA with `recalibrate` recalibrates after quantizing.',
+    '- PTQ: uniform min–max per bucket of 256 over **every trainable tensor** (`keepFloat: none`: kernels, biases, BatchNorm γ/β and the activations’ own parameters, LMA’s α/β included); running statistics stay float. LMA with `recalibrate` recalibrates after quantizing.',
   );
   lines.push(
     '- Statistics: mean ± sample std [95% CI, Student t] over seeds, in %. Comparisons are paired on seed (same initial kernels and data order): mean of the per-seed differences a − b in percentage points, its 95% CI, the two-sided paired t-test p, n pairs (packages/spec `pairedComparison`, `comparisonVerdict`).',
@@ -373,17 +406,23 @@ function renderReport(r: {
   if (r.errors.length) lines.push(`- **Errors:** ${r.errors.map((e) => e.split('\n')[0]).join('; ')}`);
   lines.push(`- Raw results (one line per student, with its PTQ variants): \`${r.jsonl}\`.`, '');
 
-  lines.push('## Accuracy (KD students)', '');
+  /** (size, KD or not) groups with their activations, in the grid's order. */
+  const groups = Object.entries(SIZES).flatMap(([size, spec]) => [
+    ...(spec.activations.length ? [{ size, kd: true, activations: spec.activations }] : []),
+    ...(spec.noKd.length ? [{ size, kd: false, activations: spec.noKd }] : []),
+  ]);
+  const groupLabel = (g: { size: string; kd: boolean }) => `${g.size}${g.kd ? '' : ', no KD'}`;
+  lines.push('## Accuracy', '');
   lines.push('| student | activation | params | fp32 B | fp32 % | PTQ-8 % | PTQ-4 % | PTQ-4 B | n |');
   lines.push('|---|---|---|---|---|---|---|---|---|');
-  for (const [size, spec] of Object.entries(SIZES)) {
-    for (const activation of spec.activations) {
-      const rs = of(size, activation);
+  for (const g of groups) {
+    for (const activation of g.activations) {
+      const rs = of(g.size, activation, g.kd);
       if (!rs.length) continue;
       const first = rs[0] as Result;
       const cells = METRICS.map((m) => sampleCell(rs.map((x) => metricOf(x, m))));
       lines.push(
-        `| ${size} | ${activation} | ${first.parameters} | ${first.bytes} | ${cells.join(' | ')} | ${first.ptq[4].bytes} | ${rs.length} |`,
+        `| ${groupLabel(g)} | ${activation} | ${first.parameters} | ${first.bytes} | ${cells.join(' | ')} | ${first.ptq[4].bytes} | ${rs.length} |`,
       );
     }
   }
@@ -392,11 +431,13 @@ function renderReport(r: {
     '|---|---|---|---|---|---|---|',
   ];
   lines.push('', '## LMA-8 − ReLU, paired on seed', '', ...header);
-  for (const [size, spec] of Object.entries(SIZES)) {
+  for (const g of groups) {
+    if (!g.activations.includes('relu')) continue;
     for (const mode of LMA_MODES) {
-      if (!spec.activations.includes(mode)) continue;
+      if (!g.activations.includes(mode)) continue;
       for (const m of METRICS) {
-        lines.push(pairedRow(`${size}: ${mode} − relu`, of(size, mode), of(size, 'relu'), m, { a: 'LMA', b: 'ReLU' }));
+        const label = `${groupLabel(g)}: ${mode} − relu`;
+        lines.push(pairedRow(label, of(g.size, mode, g.kd), of(g.size, 'relu', g.kd), m, { a: 'LMA', b: 'ReLU' }));
       }
     }
   }
@@ -407,11 +448,13 @@ function renderReport(r: {
     ['lma-8 bias-corrected', 'lma-8 moving-average'],
     ['lma-8 recalibrate', 'lma-8 bias-corrected'],
   ];
-  for (const size of Object.keys(SIZES)) {
+  for (const g of groups) {
     for (const [a, b] of modePairs) {
+      if (!g.activations.includes(a) || !g.activations.includes(b)) continue;
       for (const m of METRICS) {
         const names = { a: a.replace('lma-8 ', ''), b: b.replace('lma-8 ', '') };
-        lines.push(pairedRow(`${size}: ${names.a} − ${names.b}`, of(size, a), of(size, b), m, names));
+        const label = `${groupLabel(g)}: ${names.a} − ${names.b}`;
+        lines.push(pairedRow(label, of(g.size, a, g.kd), of(g.size, b, g.kd), m, names));
       }
     }
   }
@@ -427,9 +470,9 @@ function renderReport(r: {
       );
     }
   }
-  lines.push('', '## KD − no KD, paired on seed (MLP 784-8-8-10)', '', ...header);
+  lines.push('', '## KD − no KD, paired on seed', '', ...header);
   for (const [size, spec] of Object.entries(SIZES)) {
-    for (const activation of spec.noKd) {
+    for (const activation of spec.noKd.filter((a) => spec.activations.includes(a))) {
       lines.push(
         pairedRow(`${size} ${activation}: KD − no KD`, of(size, activation), of(size, activation, false), 'fp32', {
           a: 'KD',
