@@ -26,6 +26,21 @@ export type LmaStatistics = (typeof LMA_STATISTICS)[number];
  */
 export const LEGACY_LMA_STATISTICS: LmaStatistics = 'moving-average';
 
+/**
+ * The statistics an LMA activation gets in a sweep that names none; expansion writes it into every run's
+ * configuration, so a stored run always says which mode it used. Chosen from bench:lma (bench/results/lma.md):
+ * DEFAULT_REASON_PLACEHOLDER
+ */
+export const DEFAULT_LMA_STATISTICS: LmaStatistics = 'recalibrate';
+
+/** `a` with the options a sweep leaves out filled in as new runs get them (only LMA's `statistics` so far). */
+export function withSweepDefaults(a: ActivationSpec): ActivationSpec {
+  if (typeof a === 'object' && a.name === 'lma' && a.statistics === undefined) {
+    return { ...a, statistics: DEFAULT_LMA_STATISTICS };
+  }
+  return a;
+}
+
 /** PReLU slopes: one per channel / unit (the default), or one for the whole layer (the official code's `nn.PReLU()`). */
 export const PRELU_SLOPES = ['channel', 'layer'] as const;
 export type PreluSlopes = (typeof PRELU_SLOPES)[number];
@@ -69,7 +84,10 @@ export const ApluActivation = z.strictObject({
 export const LmaActivation = z.strictObject({
   name: z.literal('lma'),
   segments: Segments,
-  /** @defaultValue 'moving-average' (LEGACY_LMA_STATISTICS) */
+  /**
+   * @defaultValue DEFAULT_LMA_STATISTICS in a sweep (written into each run's configuration); in a stored run
+   * configuration without it, 'moving-average' (LEGACY_LMA_STATISTICS: runs from before the option)
+   */
   statistics: z
     .enum(LMA_STATISTICS)
     .optional()

@@ -1,4 +1,4 @@
-import { activationLabel } from './activation-spec.ts';
+import { activationLabel, withSweepDefaults } from './activation-spec.ts';
 import { canonicalHash } from './canonical.ts';
 import { applyGridPoint, type GridPoint, gridPoints } from './grid.ts';
 import { DEFAULT_KEEP_FLOAT, keepFloatLabel } from './keep-float.ts';
@@ -109,7 +109,7 @@ export function expandSweep(spec: SweepSpec, options: ExpandOptions = {}): Plann
     plan(TEACHER_KEY, null, null, `teacher ${modelLabel(t.model)}`, {
       kind: 'teacher',
       dataset: spec.dataset,
-      model: t.model,
+      model: { ...t.model, activation: withSweepDefaults(t.model.activation) },
       train: t.train,
       seed: t.seed ?? 0,
       distill: null,
@@ -128,7 +128,7 @@ export function expandSweep(spec: SweepSpec, options: ExpandOptions = {}): Plann
       const config: RunConfig = {
         kind: 'student',
         dataset: spec.dataset,
-        model: student.model,
+        model: { ...student.model, activation: withSweepDefaults(student.model.activation) },
         train: student.train,
         seed,
         distill,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expandSweep, SweepSpec } from '../src/index.ts';
+import { DEFAULT_LMA_STATISTICS, expandSweep, SweepSpec } from '../src/index.ts';
 
 const spec = SweepSpec.parse({
   name: 'expand',
@@ -52,8 +52,38 @@ describe('expandSweep', () => {
 
   it('applies the grid values to the student configuration', () => {
     const lma = runs.find((r) => r.kind === 'student' && r.label.includes('lma-4') && r.label.includes('alpha=0 '));
-    expect(lma?.config.model).toMatchObject({ activation: { name: 'lma', segments: 4 } });
+    expect(lma?.config.model).toMatchObject({
+      activation: { name: 'lma', segments: 4, statistics: DEFAULT_LMA_STATISTICS },
+    });
     expect(lma?.config.distill).toEqual({ temperature: 2, alpha: 0 });
+  });
+
+  it("writes LMA's default statistics into each run's configuration, and keeps a sweep's explicit choice", () => {
+    const explicit = SweepSpec.parse({
+      ...spec,
+      students: {
+        ...spec.students,
+        grid: { 'model.activation': [{ name: 'lma', segments: 4, statistics: 'moving-average' }] },
+      },
+    });
+    const students = expandSweep(explicit).filter((r) => r.kind === 'student');
+    expect(students.map((r) => r.config.model.activation)).toEqual([
+      { name: 'lma', segments: 4, statistics: 'moving-average' },
+      { name: 'lma', segments: 4, statistics: 'moving-average' },
+    ]);
+    // Naming the default gives the very runs that leaving it out gives (same configuration, same hash).
+    const named = SweepSpec.parse({
+      ...spec,
+      students: {
+        ...spec.students,
+        grid: {
+          ...spec.students.grid,
+          'model.activation': ['relu', { name: 'lma', segments: 4, statistics: DEFAULT_LMA_STATISTICS }],
+        },
+      },
+    });
+    const hashes = (planned: typeof runs) => planned.filter((r) => r.kind === 'student').map((r) => r.hash);
+    expect(hashes(expandSweep(named))).toEqual(hashes(runs));
   });
 
   it('is deterministic', () => {

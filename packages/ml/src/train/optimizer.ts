@@ -73,7 +73,7 @@ registerJsKernel<{ lr: number; decay: number; beta1: number; beta2: number; epsi
 /**
  * SGD (with momentum, PyTorch's form: v ← μ·v + g; w ← w − lr·v) and Adam (β1 0.9, β2 0.999, ε 1e-8, bias
  * corrected), written out so the learning rate can change every epoch and the state can be disposed. Weight
- * decay is L2 added to the gradient of the tensors marked `decay` (kernels), as the spec says.
+ * decay is L2 added to the gradient of the tensors marked `decay` (those `weightDecayOn` selects).
  */
 export class Optimizer {
   static readonly ADAM = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 } as const;

@@ -57,7 +57,7 @@ const YIELD_EVERY_MS = 50;
 
 /**
  * The training loop: seeded shuffling each epoch, minibatches in training mode (BatchNorm and LMA update their
- * statistics), the KD loss against precomputed teacher logits, weight decay on kernels, the learning-rate
+ * statistics), the KD loss against precomputed teacher logits, weight decay (`weightDecayOn`), the learning-rate
  * schedule, validation after each epoch. With `qat`, each minibatch quantizes the selected full-precision
  * ("shadow") weights, computes loss and gradients with the quantized weights, restores the full-precision
  * weights and applies the update to them (straight-through estimator, Polino et al.).
