@@ -16,9 +16,9 @@
  * (tfjs-wasm is single-threaded), in seed order, so a run cut by `--budget-min` loses the last seeds first.
  *
  * Run: `npm run bench:lma -- [--rows 20000] [--epochs 4] [--test 10000] [--seeds 5] [--jobs 2] [--budget-min 40]
- *       [--out bench/results/lma.md] [--resume earlier-runs.jsonl] [--quick]`
+ *       [--out bench/results/lma.md] [--resume earlier-runs.jsonl] [--groups 'name,…'] [--quick]`
  * (--quick: 1,000 rows, 1 epoch, 2 seeds, a smoke test; --resume keeps the results of an earlier run with the same
- * settings and runs only the missing jobs.)
+ * settings and runs only the missing jobs; --groups runs only the named groups of the grid.)
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -53,6 +53,11 @@ const jobsWanted = Number(option('jobs', '2'));
 const budgetMin = Number(option('budget-min', '40'));
 const testRows = Number(option('test', quick ? '1000' : '10000'));
 const out = option('out', quick ? join(tmpdir(), 'distillery-lma-quick.md') : 'bench/results/lma.md');
+/** Only the jobs of these groups (comma-separated names of SIZES); all when empty. */
+const onlyGroups = option('groups', '')
+  .split(',')
+  .map((g) => g.trim())
+  .filter(Boolean);
 /** JSON lines of an earlier run: results with the same settings are kept, not run again (runs are deterministic). */
 const resumeFrom = option('resume', '');
 
@@ -249,7 +254,7 @@ async function main(): Promise<void> {
   const earlier = records.filter((r): r is Result => !('record' in r));
   const earlierTeacher = records.find((r): r is TeacherRecord => 'record' in r) ?? null;
   const done = new Set(earlier.map((r) => r.id));
-  const jobs = allJobs().filter((j) => !done.has(j.id));
+  const jobs = allJobs().filter((j) => !done.has(j.id) && (onlyGroups.length === 0 || onlyGroups.includes(j.size)));
 
   const jsonl = `${out.replace(/\.md$/, '')}-runs.jsonl`;
   mkdirSync(dirname(out), { recursive: true });
@@ -303,8 +308,7 @@ async function main(): Promise<void> {
     ),
   );
 
-  const teacherRecord =
-    earlierTeacher && !jobs.some((j) => j.kd) ? earlierTeacher : await trainTeacher(dir, started, jsonl);
+  const teacherRecord = jobs.some((j) => j.kd) ? await trainTeacher(dir, started, jsonl) : earlierTeacher;
   teacherReady = true;
   for (const resume of parked.splice(0)) resume();
   await working;
@@ -396,7 +400,8 @@ function renderReport(r: {
   minutes: number;
   loadBefore: number[];
   loadAfter: number[];
-  teacher: { accuracy: number; parameters: number; seconds: number };
+  /** Null when no job needed one (a `--groups` run without KD jobs, resumed without a teacher record). */
+  teacher: { accuracy: number; parameters: number; seconds: number } | null;
   results: Result[];
   skipped: string[];
   errors: string[];
@@ -417,8 +422,9 @@ function renderReport(r: {
   lines.push(
     `- Data: fashion-mnist (packages/ml's seeded 60,000/10,000 split), first ${rows.toLocaleString('en')} training rows (no validation hold-out), first ${testRows.toLocaleString('en')} test rows.`,
   );
+  const t = r.teacher;
   lines.push(
-    `- Teacher: CNN conv16-BN-relu-pool-conv32-BN-relu-pool-fc128-BN-relu-fc10, Adam 0.002 cosine, ${teacherTrain.epochs} epochs, seed 0: **${pct(r.teacher.accuracy)}**, ${r.teacher.parameters.toLocaleString('en')} parameters (trained in ${r.teacher.seconds.toFixed(0)} s).`,
+    `- Teacher: CNN conv16-BN-relu-pool-conv32-BN-relu-pool-fc128-BN-relu-fc10, Adam 0.002 cosine, ${teacherTrain.epochs} epochs, seed 0: ${t ? `**${pct(t.accuracy)}**, ${t.parameters.toLocaleString('en')} parameters (trained in ${t.seconds.toFixed(0)} s)` : 'not trained (no KD job)'}.`,
   );
   lines.push(
     `- Students (the paper's recipe): dense/conv → BatchNorm → activation (the \`no BN\` groups without BatchNorm); SGD lr 0.01 momentum 0.9, halved when the training loss does not improve for an epoch (plateau, patience 1), weight decay 2.2e-4 on every parameter (\`weightDecayOn: all\`, LMA's slopes towards their ReLU-like start), batch 64, ${epochs} epochs; KD α 0.7, T 2; seeds 1–${seedCount}. Baselines as the official code: PReLU one slope per layer (init 0.25), Swish one β per unit (init 1), APLU-8 random init (a ~ U(−0.5, 0.5), b ~ N(0, 0.5²)).`,
@@ -523,7 +529,7 @@ function renderReport(r: {
       .map((s) => `${s} ${seconds(s)}`)
       .join(
         ', ',
-      )}; ${r.results.length} jobs, ${(total / 60).toFixed(1)} worker-minutes + teacher ${(r.teacher.seconds / 60).toFixed(1)} min.`,
+      )}; ${r.results.length} jobs, ${(total / 60).toFixed(1)} worker-minutes${t ? ` + teacher ${(t.seconds / 60).toFixed(1)} min` : ''}.`,
     '',
   );
   return lines.join('\n');

@@ -82,7 +82,9 @@ describe('LMA statistics', () => {
       const c = 1 - 0.99 ** 3;
       expect(weight(layer, 'running_mean')[0]).toBeCloseTo(c * 3, 5);
       expect(weight(layer, 'running_std')[0]).toBeCloseTo(1 - c + c * Math.sqrt(5), 5);
-      const [mean, std] = layer.inferenceStatistics().map((t) => t.dataSync()[0] as number) as [number, number];
+      const stats = layer.inferenceStatistics();
+      const [mean, std] = stats.map((t) => t.dataSync()[0] as number) as [number, number];
+      tf.dispose(stats);
       expect(mean).toBeCloseTo(3, 4);
       expect(std).toBeCloseTo(Math.sqrt(5), 4);
       // k = 2, ReLU-like: the edge is at the corrected μ = 3 (2.9 → 0; 3.1 → 3.1); the plain average would put
@@ -92,11 +94,25 @@ describe('LMA statistics', () => {
       layer.dispose();
     });
 
+    it('allocates nothing that outlives a training or an inference step', () => {
+      const layer = new LMA({ segments: 4, statistics: 'bias-corrected' });
+      layer.apply(tf.input({ shape: [3] }));
+      const x = tf.tensor([[-1, 0.5, 2]]);
+      const before = tf.memory().numTensors;
+      tf.tidy(() => {
+        tf.grad((v: tf.Tensor) => (layer.apply(v, { training: true }) as tf.Tensor).sum())(x);
+      });
+      tf.dispose(layer.apply(x) as tf.Tensor);
+      expect(tf.memory().numTensors).toBe(before);
+      layer.dispose();
+    });
+
     it('uses the start itself before the first step (no 0/0)', () => {
       const layer = new LMA({ segments: 2, statistics: 'bias-corrected' });
       layer.apply(tf.input({ shape: [2] }));
-      const [mean, std] = layer.inferenceStatistics().map((t) => t.dataSync()[0]);
-      expect([mean, std]).toEqual([0, 1]);
+      const stats = layer.inferenceStatistics();
+      expect(stats.map((t) => t.dataSync()[0])).toEqual([0, 1]);
+      tf.dispose(stats);
       layer.dispose();
     });
 

@@ -108,13 +108,13 @@ export class LMA extends tf.layers.Layer {
   }
 
   /**
-   * μ and σ (shape [1]) that inference uses. Bias-corrected: (running − m^t·start)/(1 − m^t); before the first
-   * step (t = 0) that is 0/0, and the start itself is used.
+   * μ and σ (shape [1]) that inference uses, as new tensors the caller disposes. Bias-corrected:
+   * (running − m^t·start)/(1 − m^t); before the first step (t = 0) that is 0/0, and the start itself is used.
    */
   inferenceStatistics(): [tf.Tensor, tf.Tensor] {
     const mean = this.runningMean.read();
     const std = this.runningStd.read();
-    if (!this.steps) return [mean, std];
+    if (!this.steps) return [mean.clone(), std.clone()];
     const t = this.steps.read();
     return tf.tidy(() => {
       const decayed = tf.pow(tf.scalar(this.momentum), t); // m^t
