@@ -31,6 +31,7 @@ import {
   canonicalHash,
   comparisonVerdict,
   type DatasetSpec,
+  DEFAULT_LMA_STATISTICS,
   describeSample,
   formatP,
   type ModelSpec,
@@ -495,12 +496,13 @@ function renderReport(r: {
       }
     }
   }
-  lines.push('', '## LMA-8 (recalibrate) − the official baselines, paired on seed (MLP 784-8-8-10)', '', ...header);
+  const lmaDefault = `lma-8 ${DEFAULT_LMA_STATISTICS}`;
+  lines.push('', `## ${lmaDefault} (the default) − the official baselines, paired on seed`, '', ...header);
   for (const baseline of ['prelu (1/layer)', 'swish (β/unit)', 'aplu-8 (random)']) {
     for (const m of METRICS) {
       const size = 'MLP 784-8-8-10';
       lines.push(
-        pairedRow(`lma-8 recalibrate − ${baseline}`, of(size, 'lma-8 recalibrate'), of(size, baseline), m, {
+        pairedRow(`${size}: ${lmaDefault} − ${baseline}`, of(size, lmaDefault), of(size, baseline), m, {
           a: 'LMA',
           b: baseline,
         }),
