@@ -135,6 +135,13 @@ export function normalizeActivation(a: ActivationSpec): Activation {
   }
 }
 
+/**
+ * The keys of an activation besides `name` and `segments`: options that do not change what the activation is
+ * called. Labels (`activationLabel`, results, comparisons) leave them out; compare modes along
+ * `model.activation.statistics` (or another option's path).
+ */
+export const ACTIVATION_OPTION_KEYS = ['statistics', 'slopes', 'beta', 'init'] as const;
+
 /** Short label: `relu`, `lma-8` (options do not appear: a sweep's grid labels name them). */
 export function activationLabel(a: ActivationSpec): string {
   const n = normalizeActivation(a);

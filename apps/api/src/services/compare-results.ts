@@ -1,5 +1,5 @@
 import { Prisma, type PrismaClient } from '@distillery/db';
-import { comparisonVerdict, pairedComparison, type RunConfig } from '@distillery/spec';
+import { ACTIVATION_OPTION_KEYS, comparisonVerdict, pairedComparison, type RunConfig } from '@distillery/spec';
 import type { Comparison, ComparisonPair, ComparisonStratum, SeedPair } from '../schemas/comparison.ts';
 import { type CompareQuery, compareDimensionPath } from '../schemas/result-filters.ts';
 import { analyticQuery } from './analytic-query.ts';
@@ -25,12 +25,17 @@ const QUANTIZATION_DIMENSIONS: Record<string, { field: string; float: string }> 
   'quantize.method': { field: 'method', float: 'none' },
 };
 
-/** A value's label as results show it: strings and numbers as they are, `lma-8` for activations, JSON otherwise. */
+/**
+ * A value's label as results show it: strings and numbers as they are, `lma-8` for activations (whatever their
+ * options, as activationLabel and the results' `activation` say), JSON otherwise.
+ */
 function valueLabelSql(value: Prisma.Sql): Prisma.Sql {
+  const options = [...ACTIVATION_OPTION_KEYS];
   return Prisma.sql`CASE
       WHEN ${value} IS NULL OR jsonb_typeof(${value}) = 'null' THEN 'none'
       WHEN jsonb_typeof(${value}) IN ('string', 'number', 'boolean') THEN ${value} #>> '{}'
-      WHEN jsonb_typeof(${value}) = 'object' AND ${value} ? 'name' AND ${value} - 'name' - 'segments' = '{}'::jsonb
+      WHEN jsonb_typeof(${value}) = 'object' AND ${value} ? 'name'
+        AND ${value} - 'name' - 'segments' - ${options}::text[] = '{}'::jsonb
         THEN (${value} ->> 'name') || COALESCE('-' || (${value} ->> 'segments'), '')
       ELSE replace(${value}::text, ' ', '')
     END`;
