@@ -101,6 +101,7 @@ describe('GET /docs', () => {
       '415',
       '429',
       '500',
+      '503',
     ]);
     expect(submit.security).toEqual([{ apiKey: [] }]);
   });

@@ -79,6 +79,7 @@ describe('distillery on a machine with nothing configured (embedded store, in-pr
     });
 
     it("keeps the store and the local team's key (readable by the owner only) in ./.distillery", () => {
+      expect(statSync(join(cwd, '.distillery')).mode & 0o777).toBe(0o700);
       expect(statSync(join(cwd, '.distillery', 'pgdata')).isDirectory()).toBe(true);
       expect(statSync(join(cwd, '.distillery', 'api-key')).mode & 0o777).toBe(0o600);
     });
@@ -141,6 +142,7 @@ describe('distillery on a machine with nothing configured (embedded store, in-pr
       const exported = distillery(cwd, ['export', 'results.jsonl.gz']);
       expect(exported.stderr).toBe('');
       expect(exported.stdout).toMatch(/sweeps +1\n {2}runs +5\n/);
+      expect(statSync(join(cwd, 'results.jsonl.gz')).mode & 0o777).toBe(0o600);
       const imported = distillery(cwd, ['import', 'results.jsonl.gz', '--team', 'vision-lab'], {
         DATABASE_URL: server.url,
       });
