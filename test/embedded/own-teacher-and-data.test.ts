@@ -225,6 +225,26 @@ describe('when the teacher does not fit the data set', () => {
   });
 });
 
+describe('when a data set of your own lacks what sizes the models', () => {
+  it('answers 400 naming dataset.shape and dataset.classes', async () => {
+    const { shape: _shape, classes: _classes, ...dataset } = DATASET;
+    const res = await submit(sweep(teacherFolder, { dataset }), true);
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.issues).toMatchInlineSnapshot(`
+      [
+        {
+          "message": "dataset 'csv' needs its shape [height, width, channels]: the model is sized before its files are read",
+          "path": "dataset.shape",
+        },
+        {
+          "message": "dataset 'csv' needs its number of classes: the model is sized before its files are read",
+          "path": "dataset.classes",
+        },
+      ]
+    `);
+  });
+});
+
 describe('when the API host does not hold the teacher files', () => {
   it('accepts the sweep and the run fails at its start, naming the field and the missing file', async () => {
     const later = join(root, 'arrives-later');
