@@ -12,9 +12,11 @@ export interface EventStreamLimits {
 
 export function resolveEventStreamLimits(env: NodeJS.ProcessEnv): EventStreamLimits {
   const perKey = integerEnv(env, 'DISTILLERY_MAX_STREAMS_PER_KEY', 1, 100_000);
+  const perTeam = integerEnv(env, 'DISTILLERY_MAX_STREAMS_PER_TEAM', 1, 1_000_000);
   const total = integerEnv(env, 'DISTILLERY_MAX_STREAMS', 1, 1_000_000);
   return {
     ...(perKey !== undefined && { maxStreamsPerKey: perKey }),
+    ...(perTeam !== undefined && { maxStreamsPerTeam: perTeam }),
     ...(total !== undefined && { maxStreams: total }),
   };
 }
