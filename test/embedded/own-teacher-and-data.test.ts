@@ -173,6 +173,27 @@ describe('a sweep with your own teacher (a tfjs layers model folder) on your own
     }
   });
 
+  it('shows the imported teacher through the read API: the run, the sweep results, team results, CSV and frontier', async () => {
+    const teacher = await db.run.findFirstOrThrow({ where: { sweepId, kind: 'teacher' } });
+    const get = (url: string) => app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${apiKey}` } });
+    const run = await get(`/v1/runs/${teacher.id}`);
+    expect(run.statusCode, run.body).toBe(200);
+    expect(run.json()).toMatchObject({ kind: 'teacher', result: { accuracy: trained.accuracy } });
+    for (const url of [
+      `/v1/sweeps/${sweepId}`,
+      `/v1/sweeps/${sweepId}/runs`,
+      `/v1/sweeps/${sweepId}/results`,
+      `/v1/sweeps/${sweepId}/results?format=csv`,
+      '/v1/results',
+      '/v1/results?format=csv',
+      '/v1/frontier?dataset=csv',
+    ]) {
+      const res = await get(url);
+      expect(res.statusCode, `${url}: ${res.body}`).toBe(200);
+    }
+    expect((await get(`/v1/sweeps/${sweepId}/results?format=csv`)).body).toContain('imported');
+  });
+
   it('reuses the teacher for the same files at another path (they are identified by their bytes)', async () => {
     const copy = join(root, 'teacher-copy');
     cpSync(teacherFolder, copy, { recursive: true });
