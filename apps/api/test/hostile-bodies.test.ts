@@ -61,6 +61,20 @@ describe('a hostile YAML body', () => {
     expect(performance.now() - started).toBeLessThan(5000);
   });
 
+  it('nested 5,000 flow levels deep is refused every time, and the server lives on', async () => {
+    // The YAML library overflowed its stack on this, and the next such parse aborted the process.
+    const deep = `${'['.repeat(5000)}${']'.repeat(5000)}`;
+    for (let i = 0; i < 3; i++) {
+      const res = await post('/v1/sweeps?dryRun=true', deep, 'application/yaml');
+      expect(res.statusCode, res.body).toBe(400);
+      expect(res.json().error).toEqual({
+        code: 'DOCUMENT_TOO_COMPLEX',
+        message: 'the document is nested deeper than the limit of 32 levels',
+      });
+    }
+    expect((await api.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+  });
+
   it('that is small and valid still parses (the thread is reused after a refusal)', async () => {
     const yaml = JSON.stringify(quickstart());
     const res = await post('/v1/sweeps?dryRun=true', yaml, 'application/yaml');

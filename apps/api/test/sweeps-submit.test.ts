@@ -207,7 +207,7 @@ describe('POST /v1/sweeps', () => {
       for (let i = 0; i < 120; i++) lines.push(`b${i}: &b${i} [*a, *a]`);
       const res = await post(lines.join('\n'), 'application/yaml');
       expect(res.statusCode).toBe(400);
-      expect(res.json().error.code).toBe('MALFORMED_BODY');
+      expect(res.json().error.code).toBe('DOCUMENT_TOO_COMPLEX');
     });
   });
 

@@ -27,8 +27,8 @@ export class DocumentTooComplexError extends Error {
   override readonly name = 'DocumentTooComplexError';
   readonly code = 'DOCUMENT_TOO_COMPLEX';
   constructor(
-    /** Which limit: `maxNodes`, `maxDepth`, `maxKeys`, or `parseBudget` (parsing ran out of its time or memory budget). */
-    readonly limit: keyof DocumentLimits | 'parseBudget',
+    /** Which limit: `maxNodes`, `maxDepth`, `maxKeys`, `maxAliases` (YAML), or `parseBudget` (parsing ran out of its time or memory budget). */
+    readonly limit: keyof DocumentLimits | 'maxAliases' | 'parseBudget',
     message: string,
   ) {
     super(message);
@@ -58,6 +58,10 @@ export function checkDocumentLimits(document: unknown, limits: DocumentLimits = 
       );
     }
     if (Array.isArray(value)) {
+      // Refused before its items are queued: a 200,000-item array costs no more than a small one.
+      if (nodes + stack.length + value.length > limits.maxNodes) {
+        throw new DocumentTooComplexError('maxNodes', `the document has more than ${limits.maxNodes} values`);
+      }
       for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], depth: depth + 1, path: [...path, i] });
       continue;
     }

@@ -12,6 +12,7 @@ export * from './model-size.ts';
 export * from './model-spec.ts';
 export * from './model-tensors.ts';
 export * from './parse-document.ts';
+export * from './parse-yaml-bounded.ts';
 export * from './predict-run-size.ts';
 export * from './quantize-spec.ts';
 export * from './quantize-warnings.ts';

@@ -1,5 +1,11 @@
-import { parse as parseYaml, YAMLParseError } from 'yaml';
-import { checkDocumentLimits, DEFAULT_DOCUMENT_LIMITS, type DocumentLimits } from './document-limits.ts';
+import { YAMLParseError } from 'yaml';
+import {
+  checkDocumentLimits,
+  DEFAULT_DOCUMENT_LIMITS,
+  type DocumentLimits,
+  DocumentTooComplexError,
+} from './document-limits.ts';
+import { parseYamlBounded } from './parse-yaml-bounded.ts';
 
 /** A body that is not well-formed JSON or YAML. */
 export class MalformedDocumentError extends Error {
@@ -20,7 +26,13 @@ export class MalformedDocumentError extends Error {
  * every key of a mapping with every other (quadratic), and some inputs (e.g. long runs of tags) take it far
  * longer still: a server parses untrusted YAML under a time budget off its event loop (apps/api).
  */
-export const YAML_PARSE_OPTIONS = { maxAliasCount: 100, uniqueKeys: true, prettyErrors: true } as const;
+export const YAML_PARSE_OPTIONS = {
+  maxAliasCount: 100,
+  uniqueKeys: true,
+  prettyErrors: false,
+  // Warnings (unknown tags, directives) would go to the process's stderr: the client's document is not ours to log.
+  logLevel: 'error',
+} as const;
 
 /** The first line of a YAML error: the library's later lines draw a caret under the source. */
 export function yamlErrorDetail(e: unknown): string {
@@ -46,8 +58,9 @@ export function parseDocument(
     }
   } else {
     try {
-      document = parseYaml(text, YAML_PARSE_OPTIONS);
+      document = parseYamlBounded(text, YAML_PARSE_OPTIONS, limits.maxDepth);
     } catch (e) {
+      if (e instanceof DocumentTooComplexError) throw e;
       throw new MalformedDocumentError('yaml', yamlErrorDetail(e), { cause: e });
     }
   }

@@ -46,3 +46,25 @@ describe('parseDocument', () => {
     expect(() => parseDocument(deep, 'yaml')).toThrow(DocumentTooComplexError);
   });
 });
+
+describe('parseYamlBounded', () => {
+  it('refuses flow collections nested 5,000 deep before the recursive composer sees them, as often as asked', () => {
+    // The library overflowed its stack on this text, and a second parse then aborted the whole process.
+    const deep = `${'['.repeat(5000)}${']'.repeat(5000)}`;
+    for (let i = 0; i < 3; i++) {
+      expect(() => parseDocument(deep, 'yaml')).toThrow('the document is nested deeper than the limit of 32 levels');
+    }
+  });
+
+  it('refuses more than 16 aliases', () => {
+    const yaml = ['a: &a 1', ...Array.from({ length: 17 }, (_, i) => `b${i}: *a`)].join('\n');
+    expect(() => parseDocument(yaml, 'yaml')).toThrow('the document has more than 16 aliases');
+  });
+
+  it('parses ordinary YAML as the library does, and reports a malformed line and column', () => {
+    expect(parseDocument('a: [1, {b: c}]\nd: &x 2\ne: *x', 'yaml')).toEqual({ a: [1, { b: 'c' }], d: 2, e: 2 });
+    expect(() => parseDocument('a: 1\na: 2', 'yaml')).toThrow(
+      /^malformed YAML: Map keys must be unique at line 2, column 1/,
+    );
+  });
+});

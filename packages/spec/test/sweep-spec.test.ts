@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseDocument, SweepSpec, toValidationIssues } from '../src/index.ts';
+import { DocumentTooComplexError, parseDocument, SweepSpec, toValidationIssues } from '../src/index.ts';
 
 const EXAMPLES = join(import.meta.dirname, '..', '..', '..', 'examples');
 
@@ -109,7 +109,7 @@ describe('parseDocument', () => {
         ),
       )
       .join('\n');
-    expect(() => parseDocument(bomb, 'yaml')).toThrow(/malformed YAML/);
+    expect(() => parseDocument(bomb, 'yaml')).toThrow(DocumentTooComplexError);
   });
 });
 

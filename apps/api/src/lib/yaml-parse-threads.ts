@@ -1,6 +1,12 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import { DocumentTooComplexError, MalformedDocumentError, YAML_PARSE_OPTIONS } from '@distillery/spec';
+import {
+  DEFAULT_DOCUMENT_LIMITS,
+  DocumentTooComplexError,
+  MAX_YAML_ALIASES,
+  MalformedDocumentError,
+  YAML_PARSE_OPTIONS,
+} from '@distillery/spec';
 
 export interface YamlParseThreadsOptions {
   /**
@@ -22,29 +28,63 @@ export const DEFAULT_YAML_PARSE_THREADS = {
 } as const satisfies Required<YamlParseThreadsOptions>;
 
 /**
- * The thread's program (CommonJS, evaluated): parse each message with the spec's YAML options and answer with
- * the value or the error's first line. `yaml` is loaded by path, so the thread needs no TypeScript loader.
+ * The thread's program (CommonJS, evaluated, so the thread needs no TypeScript loader; `yaml` is loaded by
+ * path): the spec's parseYamlBounded, step for step — nesting and aliases are checked on the concrete syntax
+ * tree, built without recursion, before the recursive composer sees it — then the answer: the value, a
+ * malformed document's first error line, or the limit it passed.
  */
 const THREAD_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-const YAML = require(workerData.yamlPath);
+const { Composer, LineCounter, Parser, YAMLParseError } = require(workerData.yamlPath);
+const { options, maxDepth, maxAliases } = workerData;
+const COLLECTIONS = new Set(['flow-collection', 'block-map', 'block-seq']);
+function parse(text) {
+  const lines = new LineCounter();
+  const tokens = Array.from(new Parser(lines.addNewLine).parse(text));
+  let aliases = 0;
+  const stack = tokens.map((node) => ({ node, depth: 0 }));
+  while (stack.length > 0) {
+    const { node, depth } = stack.pop();
+    const level = COLLECTIONS.has(node.type) ? depth + 1 : depth;
+    if (level > maxDepth) {
+      return { ok: false, limit: 'maxDepth', detail: 'the document is nested deeper than the limit of ' + maxDepth + ' levels' };
+    }
+    if (node.type === 'alias' && ++aliases > maxAliases) {
+      return { ok: false, limit: 'maxAliases', detail: 'the document has more than ' + maxAliases + ' aliases' };
+    }
+    if (node.value && typeof node.value === 'object') stack.push({ node: node.value, depth: level });
+    for (const item of node.items || []) {
+      if (item.key && typeof item.key === 'object') stack.push({ node: item.key, depth: level });
+      if (item.value && typeof item.value === 'object') stack.push({ node: item.value, depth: level });
+    }
+  }
+  const docs = Array.from(new Composer(options).compose(tokens, true, text.length));
+  const doc = docs[0];
+  if (!doc) return { ok: true, value: null };
+  if (docs[1]) doc.errors.push(new YAMLParseError(docs[1].range.slice(0, 2), 'MULTIPLE_DOCS', 'more than one document'));
+  const error = doc.errors[0];
+  if (error) {
+    const { line, col } = lines.linePos(error.pos[0]);
+    return { ok: false, detail: error.message.split('\\n')[0] + ' at line ' + line + ', column ' + col };
+  }
+  return { ok: true, value: doc.toJS(options) };
+}
 parentPort.on('message', (text) => {
   let answer;
   try {
-    answer = { ok: true, value: YAML.parse(text, workerData.options) };
+    answer = parse(text);
   } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
-    answer = { ok: false, detail: e instanceof YAML.YAMLParseError ? message.split('\\n')[0] : message };
+    answer = { ok: false, detail: e instanceof Error ? e.message.split('\\n')[0] : String(e) };
   }
   try {
     parentPort.postMessage(answer);
-  } catch (e) {
+  } catch {
     parentPort.postMessage({ ok: false, detail: 'the document holds values that are not plain data' });
   }
 });
 `;
 
-type Answer = { ok: true; value: unknown } | { ok: false; detail: string };
+type Answer = { ok: true; value: unknown } | { ok: false; detail: string; limit?: 'maxDepth' | 'maxAliases' };
 
 /**
  * Parses YAML on worker threads under a time and memory budget, so that no document can hold the event loop:
@@ -79,6 +119,7 @@ export class YamlParseThreads {
     try {
       const answer = await this.ask(worker, text);
       reusable = true;
+      if (!answer.ok && answer.limit) throw new DocumentTooComplexError(answer.limit, answer.detail);
       if (!answer.ok) throw new MalformedDocumentError('yaml', answer.detail);
       return answer.value;
     } finally {
@@ -99,7 +140,12 @@ export class YamlParseThreads {
   private spawn(): Worker {
     const worker = new Worker(THREAD_SOURCE, {
       eval: true,
-      workerData: { yamlPath: this.yamlPath, options: YAML_PARSE_OPTIONS },
+      workerData: {
+        yamlPath: this.yamlPath,
+        options: YAML_PARSE_OPTIONS,
+        maxDepth: DEFAULT_DOCUMENT_LIMITS.maxDepth,
+        maxAliases: MAX_YAML_ALIASES,
+      },
       resourceLimits: { maxOldGenerationSizeMb: this.options.heapMb, maxYoungGenerationSizeMb: 16 },
       stdout: false,
       stderr: false,
