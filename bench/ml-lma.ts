@@ -16,9 +16,10 @@
  * (tfjs-wasm is single-threaded), in seed order, so a run cut by `--budget-min` loses the last seeds first.
  *
  * Run: `npm run bench:lma -- [--rows 20000] [--epochs 4] [--test 10000] [--seeds 5] [--jobs 2] [--budget-min 40]
- *       [--out bench/results/lma.md] [--resume earlier-runs.jsonl] [--groups 'name,…'] [--quick]`
+ *       [--out bench/results/lma.md] [--resume earlier-runs.jsonl] [--groups 'name,…'] [--activations 'label,…']
+ *       [--ptq-keep-float none|all-but-kernels|…] [--quick]`
  * (--quick: 1,000 rows, 1 epoch, 2 seeds, a smoke test; --resume keeps the results of an earlier run with the same
- * settings and runs only the missing jobs; --groups runs only the named groups of the grid.)
+ * settings and runs only the missing jobs; --groups and --activations run only part of the grid.)
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,6 +35,7 @@ import {
   DEFAULT_LMA_STATISTICS,
   describeSample,
   formatP,
+  KeepFloat,
   type ModelSpec,
   pairedComparison,
   type RunConfig,
@@ -78,8 +80,17 @@ const teacherTrain: TrainSpec = {
   schedule: { name: 'cosine' },
 };
 const KD = { temperature: 2, alpha: 0.7 } as const;
-/** Every weight tensor quantized, so the bytes and the accuracy loss are those of a fully quantized student. */
-const quantize = (bits: 4 | 8) => ({ method: 'ptq', bits, bucketSize: 256, keepFloat: 'none' }) as const;
+/**
+ * Which tensors PTQ leaves in float (`--ptq-keep-float`): by default `none`, every trainable tensor quantized, so
+ * the bytes and the accuracy loss are those of a fully quantized student.
+ */
+const ptqKeepFloat = KeepFloat.parse(option('ptq-keep-float', 'none'));
+const quantize = (bits: 4 | 8) => ({ method: 'ptq', bits, bucketSize: 256, keepFloat: ptqKeepFloat }) as const;
+/** Only these activations (labels of ACTIVATIONS, comma-separated); all when empty. */
+const onlyActivations = option('activations', '')
+  .split(',')
+  .map((a) => a.trim())
+  .filter(Boolean);
 
 const lma = (statistics: 'moving-average' | 'bias-corrected' | 'recalibrate'): ActivationSpec => ({
   name: 'lma',
@@ -169,7 +180,15 @@ interface TeacherRecord {
   parameters: number;
   seconds: number;
 }
-const settings = canonicalHash({ dataset, studentTrain, teacherSpec, teacherTrain, KD }).slice(0, 16);
+/** `keepFloat: none` stays out of the hash, so the results recorded before the option existed keep theirs. */
+const settings = canonicalHash({
+  dataset,
+  studentTrain,
+  teacherSpec,
+  teacherTrain,
+  KD,
+  ...(ptqKeepFloat === 'none' ? {} : { ptqKeepFloat }),
+}).slice(0, 16);
 
 function configOf(job: Job): RunConfig {
   const size = SIZES[job.size];
@@ -255,7 +274,12 @@ async function main(): Promise<void> {
   const earlier = records.filter((r): r is Result => !('record' in r));
   const earlierTeacher = records.find((r): r is TeacherRecord => 'record' in r) ?? null;
   const done = new Set(earlier.map((r) => r.id));
-  const jobs = allJobs().filter((j) => !done.has(j.id) && (onlyGroups.length === 0 || onlyGroups.includes(j.size)));
+  const jobs = allJobs().filter(
+    (j) =>
+      !done.has(j.id) &&
+      (onlyGroups.length === 0 || onlyGroups.includes(j.size)) &&
+      (onlyActivations.length === 0 || onlyActivations.includes(j.activation)),
+  );
 
   const jsonl = `${out.replace(/\.md$/, '')}-runs.jsonl`;
   mkdirSync(dirname(out), { recursive: true });
@@ -434,7 +458,9 @@ function renderReport(r: {
     `- Quickstart groups: the quickstart's students (examples/quickstart.yaml: MNIST, 6,000 rows with 10% held out, 1,000 test rows, Adam 0.001, 2 epochs = 170 steps, constant rate), without KD, with and without BatchNorm.`,
   );
   lines.push(
-    '- PTQ: uniform min–max per bucket of 256 over **every trainable tensor** (`keepFloat: none`: kernels, biases, BatchNorm γ/β and the activations’ own parameters, LMA’s α/β included); running statistics stay float. LMA with `recalibrate` recalibrates after quantizing.',
+    ptqKeepFloat === 'none'
+      ? '- PTQ: uniform min–max per bucket of 256 over **every trainable tensor** (`keepFloat: none`: kernels, biases, BatchNorm γ/β and the activations’ own parameters, LMA’s α/β included); running statistics stay float. LMA with `recalibrate` recalibrates after quantizing.'
+      : `- PTQ: uniform min–max per bucket of 256, \`keepFloat: ${JSON.stringify(ptqKeepFloat)}\`; running statistics stay float. LMA with \`recalibrate\` recalibrates after quantizing.`,
   );
   lines.push(
     '- Statistics: mean ± sample std [95% CI, Student t] over seeds, in %. Comparisons are paired on seed (same initial kernels and data order): mean of the per-seed differences a − b in percentage points, its 95% CI, the two-sided paired t-test p, n pairs (packages/spec `pairedComparison`, `comparisonVerdict`).',

@@ -66,7 +66,7 @@ export const QUICKSTART_SPEC: z.input<typeof SweepSpec> = {
     train: { epochs: 2, batchSize: 64, optimizer: { name: 'adam', lr: 0.001 } },
   },
   students: {
-    model: { family: 'mlp', hidden: [16], activation: 'relu' },
+    model: { family: 'mlp', hidden: [16], activation: 'relu', batchNorm: true },
     train: { epochs: 2, batchSize: 64, optimizer: { name: 'adam', lr: 0.001 } },
     distill: { temperature: 2, alpha: 0.7 },
     grid: { 'model.activation': ['relu', { name: 'lma', segments: 8 }] },
