@@ -1,13 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import {
+  ACTIVATION_OPTION_KEYS,
   ActivationSpec,
+  ApluActivation,
   activationLabel,
   canonicalHash,
+  LmaActivation,
   type ModelSpec,
   modelTensors,
   normalizeActivation,
+  PreluActivation,
+  ReluActivation,
   RunConfig,
   SweepSpec,
+  SwishActivation,
   toValidationIssues,
 } from '../src/index.ts';
 
@@ -54,6 +60,13 @@ describe('ActivationSpec options', () => {
         { path: 'students.train.optimizer.weightDecayOn', message: expect.stringMatching(/kernels.*all/) },
       ]),
     );
+  });
+
+  it('lists every option key, so labels and comparisons leave all of them out', () => {
+    const keys = [ReluActivation, PreluActivation, SwishActivation, ApluActivation, LmaActivation].flatMap((o) =>
+      Object.keys(o.shape).filter((k) => k !== 'name' && k !== 'segments'),
+    );
+    expect([...keys].sort()).toEqual([...ACTIVATION_OPTION_KEYS].sort());
   });
 
   it('refuses an option on an activation it does not belong to', () => {
