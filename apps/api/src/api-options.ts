@@ -2,9 +2,9 @@ import type { PrismaClient } from '@distillery/db';
 import type { QueueProbe, RunDispatcher } from '@distillery/queue';
 import { checkDataRoots, type DataRoots, NO_DATA_ROOTS, type RunLimits } from '@distillery/spec';
 import type { FastifyServerOptions } from 'fastify';
+import type { DocumentParseThreadsOptions } from './lib/document-parse-threads.ts';
 import type { EventStreamOptions } from './lib/event-stream-options.ts';
 import { resolveRunLimits } from './lib/resolve-run-limits.ts';
-import type { YamlParseThreadsOptions } from './lib/yaml-parse-threads.ts';
 import type { MetricsOptions } from './plugins/metrics.ts';
 import type { RateLimitOptions } from './plugins/rate-limit.ts';
 import { DEFAULT_QUEUED_RUN_QUOTA, type QueuedRunQuotaOptions } from './services/check-queued-run-quota.ts';
@@ -48,8 +48,11 @@ export interface ApiOptions {
    * @defaultValue 72_000 (Fastify's: above the 60 s idle timeout of common load balancers)
    */
   keepAliveTimeoutMs?: number;
-  /** YAML bodies are parsed on worker threads under this budget. @defaultValue DEFAULT_YAML_PARSE_THREADS */
-  yamlParse?: YamlParseThreadsOptions;
+  /**
+   * YAML bodies and large JSON ones are parsed on worker threads under this budget.
+   * @defaultValue DEFAULT_DOCUMENT_PARSE_THREADS
+   */
+  documentParse?: DocumentParseThreadsOptions;
   /**
    * Server-Sent Events (`GET /v1/runs/:id/events`, `/v1/sweeps/:id/events`): what wakes a stream when events
    * commit, and how often streams poll without it. @defaultValue {} (polling only)
@@ -104,7 +107,7 @@ export function resolveApiOptions(options: ApiOptions): ResolvedApiOptions {
     requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_API_OPTIONS.requestTimeoutMs,
     connectionTimeoutMs: options.connectionTimeoutMs ?? DEFAULT_API_OPTIONS.connectionTimeoutMs,
     keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? DEFAULT_API_OPTIONS.keepAliveTimeoutMs,
-    yamlParse: options.yamlParse ?? {},
+    documentParse: options.documentParse ?? {},
     runLimits: resolveRunLimits(options.runLimits),
     queuedRunQuota: options.queuedRunQuota ?? DEFAULT_QUEUED_RUN_QUOTA,
     events: options.events ?? {},

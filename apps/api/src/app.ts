@@ -51,7 +51,7 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(errorHandler, { bodyLimit: config.bodyLimit });
   await app.register(metrics, config.metrics);
   await app.register(eventStreams, config.events);
-  await app.register(sweepBodyParsers, config.yamlParse);
+  await app.register(sweepBodyParsers, config.documentParse);
 
   await app.register(healthz);
   await app.register(readyz);

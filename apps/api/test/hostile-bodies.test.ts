@@ -82,6 +82,19 @@ describe('a hostile YAML body', () => {
   });
 });
 
+describe('a JSON body larger than 64 KiB (parsed on a thread)', () => {
+  it('is accepted when valid, and refused naming the JSON error when malformed', async () => {
+    const valid = `${JSON.stringify(quickstart())}${' '.repeat(70_000)}`;
+    expect((await post('/v1/sweeps?dryRun=true', valid, 'application/json')).statusCode).toBe(200);
+    const res = await post('/v1/sweeps?dryRun=true', `${' '.repeat(70_000)}{"name": `, 'application/json');
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toMatchObject({
+      code: 'MALFORMED_BODY',
+      message: expect.stringMatching(/^malformed JSON: /),
+    });
+  });
+});
+
 describe('a hostile JSON body', () => {
   it('with a grid value nested 5,000 deep is a 400 naming the depth limit, not a stack overflow', async () => {
     const spec = quickstart();

@@ -23,7 +23,7 @@ interface CstNode {
  * parse could abort the whole process (V8 "RegExpCompiler Allocation failed"). Throws
  * DocumentTooComplexError past `maxDepth` levels or MAX_YAML_ALIASES aliases, YAMLParseError for bad YAML.
  *
- * The API runs the same steps on its parsing threads (apps/api yaml-parse-threads), which cannot load
+ * The API runs the same steps on its parsing threads (apps/api document-parse-threads), which cannot load
  * TypeScript; keep the two in step.
  */
 export function parseYamlBounded(text: string, options: Record<string, unknown>, maxDepth: number): unknown {

@@ -1,14 +1,8 @@
-import {
-  checkDocumentLimits,
-  DEFAULT_DOCUMENT_LIMITS,
-  DocumentTooComplexError,
-  MalformedDocumentError,
-  parseDocument,
-} from '@distillery/spec';
+import { DocumentTooComplexError, MalformedDocumentError, parseDocument } from '@distillery/spec';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { DocumentTooComplexApiError, MalformedBodyError } from '../errors/http-errors.ts';
-import { YamlParseThreads, type YamlParseThreadsOptions } from '../lib/yaml-parse-threads.ts';
+import { DocumentParseThreads, type DocumentParseThreadsOptions } from '../lib/document-parse-threads.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -23,20 +17,25 @@ export const YAML_CONTENT_TYPES = ['application/yaml', 'application/x-yaml', 'te
 export const SWEEP_CONTENT_TYPES = [...JSON_CONTENT_TYPES, ...YAML_CONTENT_TYPES] as const;
 
 /**
- * Replaces Fastify's parsers: bodies are read as strings (within the body limit) and parsed with the spec
- * package's rules — JSON here (linear and native), YAML on worker threads under a time budget — then checked
- * against the document limits (values, depth, keys per mapping) before anything recursive or quadratic sees
- * them. Every other content type answers 415.
+ * JSON bodies up to this size are parsed on the event loop (well under a millisecond); larger ones, and every
+ * YAML body, on the parsing threads.
  */
-const sweepBodyParsers: FastifyPluginAsync<YamlParseThreadsOptions> = async (app, options) => {
-  const yaml = new YamlParseThreads(options);
-  app.addHook('onClose', () => yaml.close());
+export const INLINE_JSON_BYTES = 64 * 1024;
+
+/**
+ * Replaces Fastify's parsers: bodies are read as strings (within the body limit), parsed with the spec
+ * package's rules and checked against its document limits (values, depth, keys per mapping) before anything
+ * recursive or quadratic sees them — small JSON here, the rest on worker threads under a time budget. Every
+ * other content type answers 415.
+ */
+const sweepBodyParsers: FastifyPluginAsync<DocumentParseThreadsOptions> = async (app, options) => {
+  const threads = new DocumentParseThreads(options);
+  app.addHook('onClose', () => threads.close());
   app.decorateRequest('submittedBody', undefined);
   app.removeAllContentTypeParsers();
   const accept = async (request: FastifyRequest, parse: () => unknown) => {
     try {
       const document = await parse();
-      checkDocumentLimits(document, DEFAULT_DOCUMENT_LIMITS);
       request.submittedBody = document;
       return document;
     } catch (err) {
@@ -48,12 +47,17 @@ const sweepBodyParsers: FastifyPluginAsync<YamlParseThreadsOptions> = async (app
   app.addContentTypeParser(
     [...JSON_CONTENT_TYPES],
     { parseAs: 'string' },
-    (request: FastifyRequest, text: string | Buffer) => accept(request, () => parseDocument(text.toString(), 'json')),
+    (request: FastifyRequest, text: string | Buffer) =>
+      accept(request, () =>
+        text.length <= INLINE_JSON_BYTES
+          ? parseDocument(text.toString(), 'json')
+          : threads.parse(text.toString(), 'json'),
+      ),
   );
   app.addContentTypeParser(
     [...YAML_CONTENT_TYPES],
     { parseAs: 'string' },
-    (request: FastifyRequest, text: string | Buffer) => accept(request, () => yaml.parse(text.toString())),
+    (request: FastifyRequest, text: string | Buffer) => accept(request, () => threads.parse(text.toString(), 'yaml')),
   );
 };
 
