@@ -93,7 +93,8 @@ describe('POST /v1/sweeps/:id/cancel', () => {
   it('keeps training a teacher that another sweep waits for, cancelling only its own dependents', async () => {
     const spec = quickstart();
     const first = await submitSweep(api, spec);
-    const second = await submitSweep(api, { ...spec, name: 'second' });
+    // Other seeds: the second sweep shares only the teacher (it would reuse identical students too).
+    const second = await submitSweep(api, { ...spec, name: 'second', seeds: [2] });
     const [teacher] = await runsOf(first);
     expect((await runsOf(second)).every((r) => r.kind !== 'teacher')).toBe(true);
     const res = await cancel(`/v1/sweeps/${first}/cancel`);

@@ -162,6 +162,7 @@ describe('GET /v1/sweeps/:id/runs', () => {
       result: null,
       error: null,
       skippedReason: null,
+      reusedFrom: null,
     });
   });
 

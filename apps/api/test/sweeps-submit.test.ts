@@ -374,9 +374,12 @@ describe('POST /v1/sweeps', () => {
       studentId = runs.find((r) => r.kind === 'student')?.id ?? '';
     });
 
+    // `rerun`: the students are those of the source sweep (same configuration, seed and teacher), which would
+    // otherwise be reused; here every submission trains its own, to see how they wait for the named teacher.
     const reuse = (runId: string, overrides: Record<string, unknown> = {}) =>
       quickstart({
         name: 'reuse',
+        rerun: true,
         teacher: { runId },
         quantize: [
           { method: 'ptq', bits: 8 },

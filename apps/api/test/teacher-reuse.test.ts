@@ -24,8 +24,13 @@ const RESULT = {
 
 describe('two sweeps with the same teacher', () => {
   it('train one teacher when submitted at the same moment, and both wait for it', async () => {
+    // Other seeds in the second sweep: its students are new runs (identical ones would be reused, see
+    // run-reuse.test.ts), only the teacher is shared.
     const spec = quickstart({ name: 'twins' });
-    const [a, b] = await Promise.all([submitSweep(api, spec), submitSweep(api, { ...spec, name: 'twins-2' })]);
+    const [a, b] = await Promise.all([
+      submitSweep(api, spec),
+      submitSweep(api, { ...spec, name: 'twins-2', seeds: [2] }),
+    ]);
     const teachers = await api.db.run.findMany({ where: { sweepId: { in: [a, b] }, kind: 'teacher' } });
     expect(teachers).toHaveLength(1);
     const teacherId = teachers[0]?.id;
@@ -40,7 +45,7 @@ describe('two sweeps with the same teacher', () => {
     const teacher = await api.db.run.findFirstOrThrow({ where: { sweepId: first, kind: 'teacher' } });
     await claimRun(api.db, teacher.id, 1, 'w');
     await completeRun(api.db, teacher.id, 1, RESULT, []);
-    const second = await submitSweep(api, { ...spec, name: 'after-2' });
+    const second = await submitSweep(api, { ...spec, name: 'after-2', seeds: [2] });
     const runs = await api.db.run.findMany({ where: { sweepId: second }, orderBy: { position: 'asc' } });
     expect(runs.map((r) => [r.kind, r.state])).toEqual([
       ['student', 'queued'],
@@ -73,18 +78,22 @@ describe('two sweeps with the same teacher', () => {
 });
 
 describe('a dry run', () => {
-  it('names the teacher a submission would reuse and plans no teacher run', async () => {
+  it('names the teacher a submission would reuse, and plans it as reused rather than trained', async () => {
     const spec = quickstart({ name: 'dry' });
     const first = await submitSweep(api, spec);
     const teacher = await api.db.run.findFirstOrThrow({ where: { sweepId: first, kind: 'teacher' } });
-    const res = await api.request({ method: 'POST', url: '/v1/sweeps?dryRun=true', payload: spec });
+    const res = await api.request({ method: 'POST', url: '/v1/sweeps?dryRun=true', payload: { ...spec, seeds: [2] } });
     expect(res.statusCode, res.body).toBe(200);
     const plan = res.json();
     expect(plan.reusedTeacherRunId).toBe(teacher.id);
-    expect(plan.runCount).toBe(4);
+    expect(plan).toMatchObject({ runCount: 5, reusedRunCount: 1 });
+    expect(plan.runs[0]).toMatchObject({
+      key: 'teacher',
+      reusedFrom: { sweepId: first, runId: teacher.id, key: 'teacher' },
+    });
     expect(plan.runs.filter((r: { kind: string }) => r.kind === 'student')).toMatchObject([
-      { parentKey: null, parentRunId: teacher.id },
-      { parentKey: null, parentRunId: teacher.id },
+      { parentKey: 'teacher', parentRunId: teacher.id, reusedFrom: null },
+      { parentKey: 'teacher', parentRunId: teacher.id, reusedFrom: null },
     ]);
   });
 

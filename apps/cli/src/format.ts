@@ -5,7 +5,8 @@ import { ci95 } from './client/table.ts';
 export function formatRunLine(run: RunSummary): string {
   const progress = run.state === 'running' ? ` ${Math.round(run.progress * 100)}%` : '';
   const result = run.result ? `  accuracy ${(run.result.accuracy * 100).toFixed(2)}%` : '';
-  return `${run.kind.padEnd(13)} ${run.label.padEnd(44)} ${run.state}${progress}${result}`;
+  const reused = run.reusedFrom ? `  reused from sweep ${run.reusedFrom.sweepId} (run ${run.reusedFrom.runId})` : '';
+  return `${run.kind.padEnd(13)} ${run.label.padEnd(44)} ${run.state}${progress}${result}${reused}`;
 }
 
 function kb(bytes: number): string {

@@ -98,6 +98,10 @@ function program(): Command {
     )
     .argument('<file>', 'sweep file, YAML or JSON')
     .option('--team <name>', 'the team the sweep belongs to (created if missing)', 'local')
+    .option(
+      '--rerun',
+      "submit anew and train every run again (default: resume this spec's unfinished sweep, reuse identical runs)",
+    )
     .action(runCommand);
   cli
     .command('export')
@@ -132,6 +136,7 @@ function clientCommands(cli: Command): void {
     .description('submit a sweep; prints its id on the last line')
     .option('--dry-run', 'print the expanded plan with predicted sizes; submit nothing')
     .option('--watch', 'then follow it like `sweep watch`')
+    .option('--rerun', "train every run again, even those the team already has (as the spec's `rerun: true`)")
     .action(sweepSubmitCommand);
   sweep
     .command('watch')

@@ -18,6 +18,7 @@ export * from './quantize-spec.ts';
 export * from './quantize-warnings.ts';
 export * from './quantized-tensors.ts';
 export * from './run-config.ts';
+export * from './run-identity.ts';
 export * from './run-limits.ts';
 export * from './statistics/index.ts';
 export * from './sweep-spec.ts';

@@ -94,6 +94,12 @@ export const SweepSpecShape = z.strictObject({
    * @defaultValue 0
    */
   priority: z.int().min(-10).max(10).optional(),
+  /**
+   * Train every run again even where the team already has an identical run (same configuration, seed and
+   * teacher), finished or on its way. Without it such runs are reused, not repeated; with it, team-wide results
+   * still count each replicate once (its latest result). @defaultValue false
+   */
+  rerun: z.boolean().optional(),
 });
 
 /** Most validation issues reported for one grid before giving up (every point may fail the same way). */

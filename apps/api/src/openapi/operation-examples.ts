@@ -4,6 +4,7 @@ import {
   expandSweep,
   type PredictedSize,
   pairedComparison,
+  planIdentities,
   quantizeWarnings,
   type SizeBreakdown,
   SweepSpec,
@@ -76,6 +77,7 @@ export const QUICKSTART_SPEC: z.input<typeof SweepSpec> = {
 };
 
 const PLANNED = expandSweep(SweepSpec.parse(QUICKSTART_SPEC));
+const IDENTITIES = planIdentities(PLANNED);
 const ACCURACY = [0.9712, 0.9127, 0.9105, 0.9248, 0.9231];
 const idOf = (key: string) => RUN_IDS[PLANNED.findIndex((p) => p.key === key)] as string;
 const runs = PLANNED.map((p, i) => ({ ...p, id: RUN_IDS[i] as string, accuracy: ACCURACY[i] as number }));
@@ -126,7 +128,11 @@ const runSummaries = runs.map((r) => ({
   result: { accuracy: r.accuracy, loss: 1 - r.accuracy, ...measured(r.size) },
   error: null,
   skippedReason: null,
+  reusedFrom: null,
 }));
+
+/** A run viewed by id is its own sweep's: RunDetail has no `reusedFrom`. */
+const withoutReuse = ({ reusedFrom: _, ...run }: (typeof runSummaries)[number]) => run;
 
 const epochs = [1, 2].map((epoch) => ({
   epoch,
@@ -248,6 +254,7 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
         name: 'quickstart',
         specHash: summary.specHash,
         runCount: PLANNED.length,
+        reusedRunCount: 0,
         reusedTeacherRunId: null,
         runs: PLANNED.map((p) => ({
           key: p.key,
@@ -257,6 +264,8 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
           label: p.label,
           group: p.group,
           configHash: p.hash,
+          identity: IDENTITIES.get(p.key) as string,
+          reusedFrom: null,
           config: p.config,
           predicted: p.size,
         })),
@@ -326,10 +335,11 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
   'GET /v1/runs/{id}': {
     responses: {
       200: example(RunDetail, {
-        ...(runSummaries[3] as (typeof runSummaries)[number]),
+        ...withoutReuse(runSummaries[3] as (typeof runSummaries)[number]),
         sweepId: SWEEP,
         groupHash: lma.group,
         configHash: lma.hash,
+        identity: IDENTITIES.get(lma.key) as string,
         config: lma.config,
         error: null,
         skippedReason: null,

@@ -41,11 +41,14 @@ export const RunResult = z.object({
 export type RunResult = z.infer<typeof RunResult>;
 
 /** Everything about one run. */
-export const RunDetail = RunSummary.omit({ result: true })
+export const RunDetail = RunSummary.omit({ result: true, reusedFrom: true })
   .extend({
+    /** The sweep the run belongs to (later sweeps may reuse it). */
     sweepId: z.uuid(),
     groupHash: z.string(),
     configHash: z.string(),
+    /** The config hash chained with the parent's identity: the team's runs with one identity are trained once. */
+    identity: z.string(),
     /** What the worker executes, defaults resolved. */
     config: RunConfig,
     /** Why the run failed (its last attempt). */

@@ -1,6 +1,7 @@
 import { RunKind, RunState, SizeBreakdown } from '@distillery/spec';
 import { z } from 'zod';
 import { PredictedSize } from './predicted-size.ts';
+import { ReusedFrom } from './reused-from.ts';
 
 /** The headline numbers of a run's result. */
 export const ResultSummary = z.object({
@@ -36,6 +37,8 @@ export const RunSummary = z
     error: z.string().nullable(),
     /** Why the run was cancelled without running (e.g. its parent failed). */
     skippedReason: z.string().nullable(),
+    /** Set when the run is an earlier sweep's, reused by this one instead of training it again. */
+    reusedFrom: ReusedFrom.nullable(),
   })
   .meta({ id: 'RunSummary' });
 export type RunSummary = z.infer<typeof RunSummary>;

@@ -1,6 +1,7 @@
 import { RunConfig, RunKind, SweepWarning } from '@distillery/spec';
 import { z } from 'zod';
 import { PredictedSize } from './predicted-size.ts';
+import { ReusedFrom } from './reused-from.ts';
 
 /** One run of a dry run's plan. */
 export const PlannedRunView = z.object({
@@ -9,13 +10,17 @@ export const PlannedRunView = z.object({
   kind: RunKind,
   /** The run it waits for, inside the sweep. */
   parentKey: z.string().nullable(),
-  /** The existing run it waits for (a reused teacher). */
+  /** The existing run it waits for (a reused parent, `teacher: { runId }`). */
   parentRunId: z.string().nullable(),
   label: z.string(),
   /** Hash of the config without its seed: replicates share it. */
   group: z.string(),
-  /** Hash of the whole config (teachers with equal hashes are trained once per team and reused). */
+  /** Hash of the whole config. */
   configHash: z.string(),
+  /** The config hash chained with the parent's identity: runs of a team with one identity are trained once. */
+  identity: z.string(),
+  /** The team's existing run a submission would reuse instead of training this one; null: it trains. */
+  reusedFrom: ReusedFrom.nullable(),
   /** Everything the worker will execute, defaults resolved. */
   config: RunConfig,
   predicted: PredictedSize,
@@ -28,10 +33,13 @@ export const SweepPlan = z
     name: z.string(),
     /** sha256 of the canonical spec (the same hash a submission stores). */
     specHash: z.string(),
+    /** Runs of the sweep, reused ones included. */
     runCount: z.int(),
+    /** Of them, runs a submission would reuse from earlier sweeps instead of training (`reusedFrom`). */
+    reusedRunCount: z.int(),
     /**
      * The team's existing teacher with this sweep's teacher configuration, which a submission would reuse instead
-     * of training another (its dependents then wait for it, and the plan has no teacher run); null when none.
+     * of training another (its dependents then wait for it); null when none.
      */
     reusedTeacherRunId: z.string().nullable(),
     runs: z.array(PlannedRunView),

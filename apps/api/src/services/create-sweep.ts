@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { dispatchRuns, type Prisma, type PrismaClient, recordSweepCreated } from '@distillery/db';
 import type { RunDispatcher } from '@distillery/queue';
-import { canonicalHash, expandSweep, type SweepSpec, TEACHER_KEY, type TeacherArtifactFacts } from '@distillery/spec';
+import { canonicalHash, type SweepSpec, type TeacherArtifactFacts } from '@distillery/spec';
 import type { FastifyBaseLogger } from 'fastify';
 import { withTimeout } from '../lib/with-timeout.ts';
-import { findReusableTeacher } from './find-reusable-teacher.ts';
+import { insertReusedRuns, type NewReusedRun } from './insert-reused-runs.ts';
 import { insertRuns, type NewRun } from './insert-runs.ts';
-import { type ResolvedTeacher, resolveTeacherRun } from './resolve-teacher-run.ts';
-import { reuseTeacher } from './reuse-teacher.ts';
+import { resolveSweepRuns } from './resolve-sweep-runs.ts';
 
 export interface CreateSweepDeps {
   db: PrismaClient;
@@ -28,6 +27,11 @@ export interface CreateSweepInput {
   priorityScope?: 'team' | 'global';
   /** What the API read of an imported teacher's files (`checkTeacherArtifact`). @defaultValue null */
   teacherArtifact?: TeacherArtifactFacts | null;
+  /**
+   * Train every run again even where the team has an identical one (`?rerun=true`); the spec's own `rerun`
+   * does the same. @defaultValue false
+   */
+  rerun?: boolean;
 }
 
 /**
@@ -39,35 +43,31 @@ const ENQUEUE_TIMEOUT_MS = 5000;
 
 /**
  * Prisma's interactive transactions time out after 5 s by default. A sweep at the 5,000-run ceiling commits in
- * well under a second, but a reused teacher's row lock may have to wait for a worker's transaction.
+ * well under a second, but a reused run's row lock may have to wait for a worker's transaction.
  */
 const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 60_000 } as const;
 
 /**
  * Stores a sweep and all its runs in one transaction, then puts the runs that can start right away on the
- * queue. Initial states: no parent → `queued`; a parent in the sweep → `waiting`; a reused teacher →
- * `queued` if it already succeeded, else `waiting`. The teacher is reused when the spec names one
- * (`teacher.runId`) or when the team already has a teacher with the same configuration hash, trained or on its
- * way (issue 4, item 2): the sweep then has no teacher run of its own. Each run's first event is recorded
- * with it. Returns the new sweep's id.
+ * queue. A planned run whose identity (configuration, seed, teacher) the team already has trained or on its
+ * way is not trained again: the existing run becomes one of the sweep's runs (`reused_runs`), unless the
+ * submission asks to `rerun`. Initial states of new runs: no parent → `queued`; a new parent → `waiting`; an
+ * existing parent (reused, or `teacher: { runId }`) → `queued` if it already succeeded, else `waiting`. Each
+ * run's first event is recorded with it; a sweep that reuses only finished runs is finished at once. Returns
+ * the new sweep's id.
  */
 export async function createSweep(deps: CreateSweepDeps, input: CreateSweepInput): Promise<string> {
   const { db, queue, log } = deps;
   const { teamId, spec } = input;
-  const expanded = expandSweep(spec, { teacherArtifact: input.teacherArtifact ?? null });
   const sweepId = randomUUID();
 
   const queued = await db.$transaction(async (tx) => {
-    let teacher: ResolvedTeacher | null;
-    let planned = expanded;
-    if ('runId' in spec.teacher) {
-      teacher = await resolveTeacherRun(tx, teamId, spec.teacher.runId, spec.dataset);
-    } else {
-      teacher = await findReusableTeacher(tx, teamId, expanded.find((r) => r.key === TEACHER_KEY)?.hash as string);
-      if (teacher !== null) planned = reuseTeacher(expanded, teacher.id);
-    }
+    const rerun = input.rerun === true || spec.rerun === true;
+    const teacherArtifact = input.teacherArtifact ?? null;
+    const resolved = await resolveSweepRuns(tx, teamId, spec, { rerun, teacherArtifact });
+    const { planned, identities, namedTeacher, reused } = resolved;
     // Ids are chosen here so that children can name their parents in the same multi-row insert.
-    const idByKey = new Map(planned.map((r) => [r.key, randomUUID()]));
+    const idByKey = new Map(planned.filter((r) => !reused.has(r.key)).map((r) => [r.key, randomUUID()]));
     const now = new Date();
     await tx.sweep.create({
       data: {
@@ -83,17 +83,28 @@ export async function createSweep(deps: CreateSweepDeps, input: CreateSweepInput
         priorityScope: input.priorityScope ?? 'team',
       },
     });
-    const rows = planned.map((r, position): NewRun => {
+    const rows: NewRun[] = [];
+    const links: NewReusedRun[] = [];
+    planned.forEach((r, position) => {
+      const existing = reused.get(r.key);
+      if (existing !== undefined) {
+        links.push({ sweepId, key: r.key, runId: existing.id, position });
+        return;
+      }
       let parentId: string | null = null;
       let state: NewRun['state'] = 'queued';
-      if (r.parentKey !== null) {
+      const parent = r.parentKey === null ? undefined : reused.get(r.parentKey);
+      if (parent !== undefined) {
+        parentId = parent.id;
+        state = parent.state === 'succeeded' ? 'queued' : 'waiting';
+      } else if (r.parentKey !== null) {
         parentId = idByKey.get(r.parentKey) ?? null;
         state = 'waiting';
-      } else if (r.parentRunId !== null && teacher !== null) {
-        parentId = teacher.id;
-        state = teacher.dependentState;
+      } else if (r.parentRunId !== null && namedTeacher !== null) {
+        parentId = namedTeacher.id;
+        state = namedTeacher.dependentState;
       }
-      return {
+      rows.push({
         id: idByKey.get(r.key) as string,
         sweepId,
         teamId,
@@ -103,6 +114,7 @@ export async function createSweep(deps: CreateSweepDeps, input: CreateSweepInput
         label: r.label,
         groupHash: r.group,
         configHash: r.hash,
+        identity: identities.get(r.key) as string,
         config: r.config,
         state,
         predictedParameters: r.size.parameters,
@@ -110,9 +122,10 @@ export async function createSweep(deps: CreateSweepDeps, input: CreateSweepInput
         bits: r.size.bits,
         queuedAt: state === 'queued' ? now : null,
         position,
-      };
+      });
     });
     await insertRuns(tx, rows);
+    await insertReusedRuns(tx, links);
     await recordSweepCreated(tx, sweepId);
     return dispatchRuns(
       tx,

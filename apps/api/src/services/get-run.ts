@@ -35,6 +35,7 @@ export async function getRun(db: PrismaClient, teamId: string, runId: string): P
     parentId: run.parentId,
     groupHash: run.groupHash,
     configHash: run.configHash,
+    identity: run.identity,
     config,
     state: run.state as RunState,
     attempt: run.attempt,

@@ -7,15 +7,32 @@ import { storedSizeBreakdown } from '../lib/stored-size-breakdown.ts';
 import type { SweepResults } from '../schemas/sweep-results.ts';
 import { aggregateResults } from './aggregate-results.ts';
 
-/** One row per run of the sweep that has a result, and the rows aggregated over replicates. */
+/**
+ * One row per run of the sweep that has a result (the runs it reuses from earlier sweeps included), and the
+ * rows aggregated over replicates.
+ */
 export async function getSweepResults(db: PrismaClient, teamId: string, sweepId: string): Promise<SweepResults> {
   if (!isUuid(sweepId)) throw new NotFoundError('sweep', sweepId);
   const sweep = await db.sweep.findFirst({ where: { id: sweepId, teamId }, select: { id: true } });
   if (sweep === null) throw new NotFoundError('sweep', sweepId);
-  const runs = await db.run.findMany({
-    where: { sweepId, result: { isNot: null } },
-    select: { id: true, key: true, kind: true, label: true, groupHash: true, config: true, result: true },
-  });
+  const columns = {
+    id: true,
+    key: true,
+    kind: true,
+    label: true,
+    groupHash: true,
+    config: true,
+    result: true,
+  } as const;
+  const [own, reused] = await Promise.all([
+    db.run.findMany({ where: { sweepId, result: { isNot: null } }, select: columns }),
+    db.reusedRun.findMany({
+      where: { sweepId, run: { result: { isNot: null } } },
+      select: { key: true, run: { select: columns } },
+    }),
+  ]);
+  // A reused run under this sweep's key.
+  const runs = [...own, ...reused.map((l) => ({ ...l.run, key: l.key }))];
   runs.sort((a, b) => compareRunKeys(a.key, b.key));
   const rows = runs.flatMap((r) =>
     r.result === null

@@ -12,7 +12,7 @@ interface SweepDetailRow extends SweepRow {
 }
 
 /**
- * One sweep of the team with its run counts per state; another team's sweep is not found. One statement on the
+ * One sweep of the team with its run counts per state (its reused runs included); another team's sweep is not found. One statement on the
  * pool (the sweep, its runs grouped by state on the (sweep_id, state) index, its result count): this is the URL
  * dashboards and `sweep watch` poll, and the benchmark's (bench/orchestration.ts) — three ORM queries cost
  * several milliseconds of CPU each time.
@@ -25,8 +25,14 @@ export async function getSweep(db: PrismaClient, teamId: string, sweepId: string
            (SELECT json_agg(g) FROM (
               SELECT state, count(*)::int AS runs, coalesce(sum(predicted_bytes), 0)::float8 AS bytes,
                      coalesce(sum(progress), 0)::float8 AS progress
-              FROM runs WHERE sweep_id = s.id GROUP BY state) g) AS "byState",
-           (SELECT count(*) FROM results r JOIN runs u ON u.id = r.run_id WHERE u.sweep_id = s.id) AS results
+              FROM (SELECT state, predicted_bytes, progress FROM runs WHERE sweep_id = s.id
+                    UNION ALL
+                    SELECT u.state, u.predicted_bytes, u.progress
+                    FROM reused_runs l JOIN runs u ON u.id = l.run_id WHERE l.sweep_id = s.id) m
+              GROUP BY state) g) AS "byState",
+           (SELECT count(*) FROM results r JOIN runs u ON u.id = r.run_id WHERE u.sweep_id = s.id)
+             + (SELECT count(*) FROM results r JOIN reused_runs l ON l.run_id = r.run_id WHERE l.sweep_id = s.id)
+             AS results
     FROM sweeps s WHERE s.id = ${sweepId}::uuid AND s.team_id = ${teamId}::uuid`;
   if (sweep === undefined) throw new NotFoundError('sweep', sweepId);
   const counts = Object.fromEntries(RUN_STATES.map((s) => [s, 0])) as RunStateCounts;

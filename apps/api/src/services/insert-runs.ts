@@ -12,6 +12,8 @@ export interface NewRun {
   label: string;
   groupHash: string;
   configHash: string;
+  /** packages/spec runIdentity: the config hash chained with the parent's identity. */
+  identity: string;
   config: RunConfig;
   state: Extract<RunState, 'queued' | 'waiting'>;
   predictedParameters: number;
@@ -30,12 +32,13 @@ export interface NewRun {
 export async function insertRuns(tx: Prisma.TransactionClient, runs: readonly NewRun[]): Promise<void> {
   if (runs.length === 0) return;
   await tx.$executeRaw`
-    INSERT INTO runs (id, sweep_id, team_id, key, kind, parent_id, label, group_hash, config_hash, config, state,
-                      attempt, predicted_parameters, predicted_bytes, bits, queued_at, position, updated_at)
+    INSERT INTO runs (id, sweep_id, team_id, key, kind, parent_id, label, group_hash, config_hash, identity, config,
+                      state, attempt, predicted_parameters, predicted_bytes, bits, queued_at, position, updated_at)
     SELECT r.id, r."sweepId", r."teamId", r.key, r.kind, r."parentId", r.label, r."groupHash", r."configHash",
-           r.config, r.state, 1, r."predictedParameters", r."predictedBytes", r.bits, r."queuedAt", r.position, now()
+           r.identity, r.config, r.state, 1, r."predictedParameters", r."predictedBytes", r.bits, r."queuedAt",
+           r.position, now()
     FROM jsonb_to_recordset(${JSON.stringify(runs)}::jsonb) AS r(
       id uuid, "sweepId" uuid, "teamId" uuid, key text, kind text, "parentId" uuid, label text, "groupHash" text,
-      "configHash" text, config jsonb, state text, "predictedParameters" int, "predictedBytes" int, bits int,
+      "configHash" text, identity text, config jsonb, state text, "predictedParameters" int, "predictedBytes" int, bits int,
       "queuedAt" timestamptz, position int)`;
 }

@@ -4,55 +4,64 @@ import { NotFoundError } from '../errors/http-errors.ts';
 import { compareRunKeys } from '../lib/compare-run-keys.ts';
 import { isUuid } from '../lib/is-uuid.ts';
 import { storedSizeBreakdown } from '../lib/stored-size-breakdown.ts';
-import type { RunList } from '../schemas/run-summary.ts';
+import type { RunList, RunSummary } from '../schemas/run-summary.ts';
 
-/** Every run of one of the team's sweeps, in expansion order (parents first). */
+const RUN_COLUMNS = {
+  id: true,
+  sweepId: true,
+  key: true,
+  kind: true,
+  label: true,
+  config: true,
+  parentId: true,
+  state: true,
+  attempt: true,
+  progress: true,
+  predictedParameters: true,
+  predictedBytes: true,
+  bits: true,
+  error: true,
+  skippedReason: true,
+  result: { select: { accuracy: true, loss: true, parameters: true, bytes: true, bits: true, sizeBreakdown: true } },
+} as const;
+
+/**
+ * Every run of one of the team's sweeps, in expansion order (parents first): its own and those it reuses from
+ * earlier sweeps (under this sweep's keys, with where they come from).
+ */
 export async function listSweepRuns(db: PrismaClient, teamId: string, sweepId: string): Promise<RunList> {
   if (!isUuid(sweepId)) throw new NotFoundError('sweep', sweepId);
   const sweep = await db.sweep.findFirst({ where: { id: sweepId, teamId }, select: { id: true } });
   if (sweep === null) throw new NotFoundError('sweep', sweepId);
-  const runs = await db.run.findMany({
-    where: { sweepId },
-    select: {
-      id: true,
-      key: true,
-      kind: true,
-      label: true,
-      config: true,
-      parentId: true,
-      state: true,
-      attempt: true,
-      progress: true,
-      predictedParameters: true,
-      predictedBytes: true,
-      bits: true,
-      error: true,
-      skippedReason: true,
-      result: {
-        select: { accuracy: true, loss: true, parameters: true, bytes: true, bits: true, sizeBreakdown: true },
-      },
+  const [own, reused] = await Promise.all([
+    db.run.findMany({ where: { sweepId }, select: RUN_COLUMNS }),
+    db.reusedRun.findMany({ where: { sweepId }, select: { key: true, run: { select: RUN_COLUMNS } } }),
+  ]);
+  type Row = (typeof own)[number];
+  const view = (r: Row, key: string, reusedFrom: RunSummary['reusedFrom']): RunSummary => ({
+    id: r.id,
+    key,
+    kind: r.kind as RunKind,
+    label: r.label,
+    parentId: r.parentId,
+    state: r.state as RunState,
+    attempt: r.attempt,
+    progress: r.progress,
+    predicted: {
+      ...predictRunSize(r.config as unknown as RunConfig),
+      parameters: r.predictedParameters,
+      bytes: r.predictedBytes,
+      bits: r.bits,
     },
+    result: r.result && { ...r.result, sizeBreakdown: storedSizeBreakdown(r.result.sizeBreakdown) },
+    error: r.error,
+    skippedReason: r.skippedReason,
+    reusedFrom,
   });
-  runs.sort((a, b) => compareRunKeys(a.key, b.key));
-  return {
-    items: runs.map((r) => ({
-      id: r.id,
-      key: r.key,
-      kind: r.kind as RunKind,
-      label: r.label,
-      parentId: r.parentId,
-      state: r.state as RunState,
-      attempt: r.attempt,
-      progress: r.progress,
-      predicted: {
-        ...predictRunSize(r.config as unknown as RunConfig),
-        parameters: r.predictedParameters,
-        bytes: r.predictedBytes,
-        bits: r.bits,
-      },
-      result: r.result && { ...r.result, sizeBreakdown: storedSizeBreakdown(r.result.sizeBreakdown) },
-      error: r.error,
-      skippedReason: r.skippedReason,
-    })),
-  };
+  const items = [
+    ...own.map((r) => view(r, r.key, null)),
+    ...reused.map((l) => view(l.run, l.key, { sweepId: l.run.sweepId, runId: l.run.id, key: l.run.key })),
+  ];
+  items.sort((a, b) => compareRunKeys(a.key, b.key));
+  return { items };
 }

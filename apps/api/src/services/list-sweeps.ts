@@ -6,7 +6,8 @@ import type { SweepList } from '../schemas/sweep-summary.ts';
 import { toSweepSummary } from './to-sweep-summary.ts';
 
 /**
- * The team's sweeps, newest first. Keyset pagination on (created_at, id): stable while new sweeps arrive,
+ * The team's sweeps, newest first, optionally only those of one spec or in one state (`distillery run` finds
+ * the unfinished sweep of its file this way). Keyset pagination on (created_at, id): stable while new sweeps arrive,
  * and served by the (team_id, created_at) index.
  */
 export async function listSweeps(db: PrismaClient, teamId: string, query: ListSweepsQuery): Promise<SweepList> {
@@ -19,18 +20,20 @@ export async function listSweeps(db: PrismaClient, teamId: string, query: ListSw
   const rows = await db.sweep.findMany({
     where: {
       teamId,
+      ...(query.specHash !== undefined && { specHash: query.specHash }),
+      ...(query.state !== undefined && { state: query.state }),
       ...(after && {
         OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }],
       }),
     },
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
     take: query.limit + 1,
-    include: { _count: { select: { runs: true } } },
+    include: { _count: { select: { runs: true, reusedRuns: true } } },
   });
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
   return {
-    items: page.map((row) => toSweepSummary(row, row._count.runs)),
+    items: page.map((row) => toSweepSummary(row, row._count.runs + row._count.reusedRuns)),
     nextCursor: rows.length > query.limit && last ? encodeSweepCursor(last) : null,
   };
 }

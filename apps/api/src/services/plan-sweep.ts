@@ -1,32 +1,52 @@
-import { canonicalHash, expandSweep, type PlannedRun, quantizeWarnings, type SweepSpec } from '@distillery/spec';
+import {
+  canonicalHash,
+  expandSweep,
+  planIdentities,
+  quantizeWarnings,
+  type SweepSpec,
+  TEACHER_KEY,
+} from '@distillery/spec';
 import type { SweepPlan } from '../schemas/sweep-plan.ts';
+import type { ResolvedSweepRuns } from './resolve-sweep-runs.ts';
 
 /**
- * A dry run: the sweep's runs, parents first, with their configs and the sizes predicted from their model
- * specs. `planned` is the expansion to show (default: the spec's own; a submission that reuses a teacher by
- * hash shows it without its teacher). Pure.
+ * A dry run: the sweep's runs, parents first, with their configs, identities, the sizes predicted from their
+ * model specs, and which of them a submission would reuse from earlier sweeps (`resolved`, from
+ * resolveSweepRuns; default: none reused, for a spec without a named teacher). Pure.
  */
 export function planSweep(
   spec: SweepSpec,
-  planned: readonly PlannedRun[] = expandSweep(spec),
-  reusedTeacherRunId: string | null = null,
+  resolved: Pick<ResolvedSweepRuns, 'planned' | 'identities' | 'reused'> = defaultResolution(spec),
 ): SweepPlan {
+  const { planned, identities, reused } = resolved;
   return {
     name: spec.name,
     specHash: canonicalHash(spec),
     runCount: planned.length,
-    reusedTeacherRunId,
-    runs: planned.map((r) => ({
-      key: r.key,
-      kind: r.kind,
-      parentKey: r.parentKey,
-      parentRunId: r.parentRunId,
-      label: r.label,
-      group: r.group,
-      configHash: r.hash,
-      config: r.config,
-      predicted: r.size,
-    })),
+    reusedRunCount: reused.size,
+    reusedTeacherRunId: reused.get(TEACHER_KEY)?.id ?? null,
+    runs: planned.map((r) => {
+      const existing = reused.get(r.key);
+      const parent = r.parentKey === null ? undefined : reused.get(r.parentKey);
+      return {
+        key: r.key,
+        kind: r.kind,
+        parentKey: r.parentKey,
+        parentRunId: parent?.id ?? r.parentRunId,
+        label: r.label,
+        group: r.group,
+        configHash: r.hash,
+        identity: identities.get(r.key) as string,
+        reusedFrom: existing ? { sweepId: existing.sweepId, runId: existing.id, key: existing.key } : null,
+        config: r.config,
+        predicted: r.size,
+      };
+    }),
     warnings: quantizeWarnings(planned),
   };
+}
+
+function defaultResolution(spec: SweepSpec): Pick<ResolvedSweepRuns, 'planned' | 'identities' | 'reused'> {
+  const planned = expandSweep(spec);
+  return { planned, identities: planIdentities(planned), reused: new Map() };
 }

@@ -6,6 +6,8 @@ import { isUuid } from '../lib/is-uuid.ts';
 /** A reused teacher (`teacher: { runId }`) and the state its dependents start in. */
 export interface ResolvedTeacher {
   id: string;
+  /** Its identity: the students distilled from it are identified through it. */
+  identity: string;
   /** `queued` when the teacher already succeeded, `waiting` while it is still on its way. */
   dependentState: 'queued' | 'waiting';
 }
@@ -32,7 +34,7 @@ export async function resolveTeacherRun(
   if (locked.length === 0) throw reject(`run '${runId}' not found`);
   const run = await tx.run.findUniqueOrThrow({
     where: { id: runId },
-    select: { id: true, kind: true, state: true, config: true },
+    select: { id: true, kind: true, state: true, config: true, identity: true },
   });
   if (run.kind !== 'teacher') throw reject(`run '${runId}' is a ${run.kind} run, not a teacher`);
   const config = run.config as unknown as RunConfig;
@@ -42,5 +44,9 @@ export async function resolveTeacherRun(
   if (run.state === 'failed' || run.state === 'cancelled') {
     throw reject(`teacher run '${runId}' ${run.state}; it cannot be reused`);
   }
-  return { id: run.id, dependentState: run.state === 'succeeded' ? 'queued' : 'waiting' };
+  return {
+    id: run.id,
+    identity: run.identity,
+    dependentState: run.state === 'succeeded' ? 'queued' : 'waiting',
+  };
 }

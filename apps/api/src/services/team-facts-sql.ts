@@ -3,7 +3,8 @@ import type { ResultFilters } from '../schemas/result-filters.ts';
 
 /**
  * The team's results narrowed by the filters, one row each, from the `result_facts` read model (see
- * schema.prisma): the table every team-wide read (results, frontier, comparison) starts from. Columns: runId,
+ * schema.prisma): the table every team-wide read (results, frontier, comparison) starts from. It holds one row
+ * per replicate (team, run identity, backend), so a run trained again never counts twice. Columns: runId,
  * sweepId, group (in the "C" collation: grouped and sorted byte-wise, several times faster than the database's
  * collation), groupKey (the same in the column's own collation, which its index serves), teacherId, tkey
  * (teacher_key: teacherId, or the nil UUID for none, so a configuration (group, tkey) joins by plain equality),
@@ -21,7 +22,13 @@ export function teamFactsSql(teamId: string, filters: ResultFilters, extra: Pris
   if (filters.bits !== undefined) where.push(Prisma.sql`f.bits = ANY(${filters.bits}::int[])`);
   if (filters.maxBytes !== undefined) where.push(Prisma.sql`f.bytes <= ${filters.maxBytes}`);
   if (filters.minAccuracy !== undefined) where.push(Prisma.sql`f.accuracy >= ${filters.minAccuracy}`);
-  if (filters.sweep !== undefined) where.push(Prisma.sql`f.sweep_id = ${filters.sweep}::uuid`);
+  if (filters.sweep !== undefined) {
+    // A sweep's replicates: its runs' identities (its reused runs included), whichever run holds the result now.
+    where.push(Prisma.sql`f.identity IN (
+      SELECT identity FROM runs WHERE sweep_id = ${filters.sweep}::uuid
+      UNION ALL
+      SELECT u.identity FROM reused_runs l JOIN runs u ON u.id = l.run_id WHERE l.sweep_id = ${filters.sweep}::uuid)`);
+  }
   if (filters.teacher !== undefined) where.push(Prisma.sql`f.teacher_id = ${filters.teacher}::uuid`);
   if (filters.activation !== undefined) {
     where.push(

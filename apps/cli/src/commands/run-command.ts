@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { SubmittedSweep, SweepDetail } from '@distillery/api';
+import type { SubmittedSweep, SweepDetail, SweepList, SweepPlan, SweepSummary } from '@distillery/api';
 import { loadConfig, requireQueue } from '../config.ts';
 import { ConfigError } from '../config-error.ts';
 import { type FrontierView, formatFrontier } from '../format-frontier.ts';
@@ -16,6 +16,11 @@ const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '
 export interface RunFlags {
   /** The team the sweep belongs to (created when missing). @defaultValue local */
   team?: string;
+  /**
+   * Submit the sweep anew and train every run again, even when the same spec's sweep is unfinished in the store
+   * or the team has identical runs. @defaultValue false
+   */
+  rerun?: boolean;
 }
 
 /** The sweep file as given, else relative to the repository (so `examples/…` works from anywhere). */
@@ -31,7 +36,9 @@ export function findSweepFile(file: string): string {
  * here in DAG order with the worker's handler, shows progress bars (a line per run change when not on a
  * terminal), then the results table (mean ± std over seeds) and the accuracy-vs-size frontier. Exit code 0
  * only when the sweep succeeded. On a server deployment it does the same against PostgreSQL + Redis, executing
- * here alongside any other workers.
+ * here alongside any other workers. When the same spec's sweep is still unfinished in the store (the last
+ * `run` was interrupted), it resumes and follows that sweep instead of submitting another; `--rerun` submits
+ * anew and trains every run again.
  */
 export async function runCommand(file: string, flags: RunFlags = {}): Promise<void> {
   const path = findSweepFile(file);
@@ -67,9 +74,7 @@ export async function runCommand(file: string, flags: RunFlags = {}): Promise<vo
     console.log(`store     ${runtime.where}`);
     console.log(`executor  ${workerId} (tfjs backend: ${backend})`);
     const api = new InjectClient(app, await runtime.apiKey(flags.team ?? LOCAL_TEAM));
-    const sweep = await api.request<SubmittedSweep>('POST', '/v1/sweeps', { text, contentType: 'application/yaml' });
-    console.log(`sweep     '${sweep.name}' ${sweep.id}: ${sweep.runCount} runs from ${file}\n`);
-    if (sweep.warnings?.length) console.log(`${formatWarnings(sweep.warnings)}\n`);
+    const sweep = await submitOrResume(api, text, file, flags.rerun === true);
     // Progress bars on a terminal, a line per run change otherwise; then the results table (as `sweep watch`).
     await watchSweep(api, sweep.id);
     const frontier = await api.request<FrontierView>('GET', `/v1/frontier?sweep=${sweep.id}&format=json`);
@@ -87,4 +92,31 @@ export async function runCommand(file: string, flags: RunFlags = {}): Promise<vo
       await runtime.close();
     }
   }
+}
+
+/**
+ * The sweep to follow: the team's unfinished sweep of this very spec (same canonical hash) if there is one,
+ * else a new submission (which reuses the team's identical runs unless `rerun`). Says which on the terminal.
+ */
+async function submitOrResume(api: InjectClient, text: string, file: string, rerun: boolean): Promise<SweepSummary> {
+  const body = { text, contentType: 'application/yaml' };
+  if (!rerun) {
+    const plan = await api.request<SweepPlan>('POST', '/v1/sweeps?dryRun=true', body);
+    const { items } = await api.request<SweepList>('GET', `/v1/sweeps?specHash=${plan.specHash}&state=running&limit=1`);
+    const unfinished = items[0];
+    if (unfinished !== undefined) {
+      console.log(
+        `sweep     '${unfinished.name}' ${unfinished.id}: resuming this unfinished sweep of ${file} ` +
+          `(${unfinished.runCount} runs; --rerun submits it anew)\n`,
+      );
+      return unfinished;
+    }
+  }
+  const sweep = await api.request<SubmittedSweep>('POST', `/v1/sweeps${rerun ? '?rerun=true' : ''}`, body);
+  const reused = await api.request<{ items: { reusedFrom: unknown }[] }>('GET', `/v1/sweeps/${sweep.id}/runs`);
+  const count = reused.items.filter((r) => r.reusedFrom !== null).length;
+  const note = count > 0 ? ` (${count} reused from earlier sweeps, not trained again)` : '';
+  console.log(`sweep     '${sweep.name}' ${sweep.id}: ${sweep.runCount} runs from ${file}${note}\n`);
+  if (sweep.warnings?.length) console.log(`${formatWarnings(sweep.warnings)}\n`);
+  return sweep;
 }

@@ -10,6 +10,8 @@ import { formatWarnings } from '../format-warnings.ts';
 export interface SweepSubmitFlags {
   dryRun?: boolean;
   watch?: boolean;
+  /** Train every run again, even those the team already has. @defaultValue false */
+  rerun?: boolean;
 }
 
 /**
@@ -27,14 +29,27 @@ export function formatPlan(plan: SweepPlan): string {
     kilobytes(r.predicted.bytes),
     r.predicted.quantizedValues === 0 ? '–' : quantizedPercent(r.predicted.quantizedFraction),
     [r.predicted.codeBytes, r.predicted.headerBytes, r.predicted.floatBytes].map((b) => kilobytes(b)).join(' + '),
+    r.reusedFrom ? `reused from sweep ${r.reusedFrom.sweepId} (run ${r.reusedFrom.runId})` : 'trains',
   ]);
   const bytes = plan.runs.reduce((s, r) => s + r.predicted.bytes, 0);
-  const reuse = plan.reusedTeacherRunId ? `; reuses teacher run ${plan.reusedTeacherRunId}` : '';
+  const reuse =
+    plan.reusedRunCount > 0 ? `; ${plan.reusedRunCount} reused, ${plan.runCount - plan.reusedRunCount} to train` : '';
   return [
     formatTable(
-      ['run', 'kind', 'configuration', 'waits for', 'params', 'bits', 'size', 'quantized', 'codes + headers + float'],
+      [
+        'run',
+        'kind',
+        'configuration',
+        'waits for',
+        'params',
+        'bits',
+        'size',
+        'quantized',
+        'codes + headers + float',
+        'reuse',
+      ],
       rows,
-      ['left', 'left', 'left', 'left', 'right', 'right', 'right', 'right', 'right'],
+      ['left', 'left', 'left', 'left', 'right', 'right', 'right', 'right', 'right', 'left'],
     ),
     '',
     ...(plan.warnings.length > 0 ? [formatWarnings(plan.warnings), ''] : []),
@@ -48,12 +63,17 @@ export async function sweepSubmitCommand(file: string, flags: SweepSubmitFlags):
   const text = readFileSync(file, 'utf8');
   const contentType = extname(file).toLowerCase() === '.json' ? 'application/json' : 'application/yaml';
   const api = connect();
+  const rerun = flags.rerun === true;
   if (flags.dryRun) {
-    const plan = await api.request<SweepPlan>('POST', '/v1/sweeps?dryRun=true', { text, contentType });
+    const url = `/v1/sweeps?dryRun=true${rerun ? '&rerun=true' : ''}`;
+    const plan = await api.request<SweepPlan>('POST', url, { text, contentType });
     console.log(formatPlan(plan));
     return;
   }
-  const sweep = await api.request<SubmittedSweep>('POST', '/v1/sweeps', { text, contentType });
+  const sweep = await api.request<SubmittedSweep>('POST', `/v1/sweeps${rerun ? '?rerun=true' : ''}`, {
+    text,
+    contentType,
+  });
   console.log(`submitted sweep '${sweep.name}': ${sweep.runCount} runs`);
   if (sweep.warnings?.length) console.error(formatWarnings(sweep.warnings));
   if (flags.watch) {

@@ -9,7 +9,8 @@ const POLL_MS = Number(process.env.DISTILLERY_WATCH_INTERVAL_MS ?? 1000);
 
 function runLine(run: RunSummary): string[] {
   const progress = run.state === 'succeeded' ? 1 : run.progress;
-  const note = run.error ?? run.skippedReason ?? (run.attempt > 1 ? `attempt ${run.attempt}` : '');
+  const reused = run.reusedFrom ? `reused from sweep ${run.reusedFrom.sweepId} (run ${run.reusedFrom.runId})` : '';
+  const note = run.error ?? run.skippedReason ?? (run.attempt > 1 ? `attempt ${run.attempt}` : reused);
   return [run.key, run.label, run.state, progressBar(progress), note];
 }
 

@@ -62,6 +62,13 @@ export async function completeRun(
     };
   });
   const released = await sqlTransaction(db, async (sql) => {
+    // The row lock first, in a statement of its own: a submission that makes new runs wait for this one holds
+    // the row `FOR SHARE` until it commits, and only a statement that starts after that commit sees those
+    // runs to release them (a statement's snapshot is taken when it starts, not when its lock is granted).
+    const locked = await sql.rows<{ id: string }>`
+      SELECT id::text AS id FROM runs WHERE id = ${runId}::uuid AND attempt = ${attempt} AND state = 'running'
+      FOR UPDATE`;
+    if (locked.length === 0) return null;
     // One statement: the run succeeds, its result and files are stored, and its waiting children are released.
     const [run] = await sql.rows<MovedRun & { children: MovedRun[] }>`
       WITH done AS (

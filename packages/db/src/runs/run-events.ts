@@ -49,6 +49,10 @@ export type RunEventInput =
  * The events must describe the transition exactly: one `state` event per run that changed state, and a run
  * becomes finished (succeeded, failed, cancelled) only once — the counters are derived from them.
  *
+ * An event of a run in its own sweep is also recorded in every sweep that reuses the run (`reused_runs`), so
+ * those sweeps show its progress, count it, and finish when it does. An event addressed to a sweep that is not
+ * the run's own (a reusing sweep letting go of the run) is recorded there only.
+ *
  * Why this is race-free without reading the runs: it is an UPDATE of the sweep rows, so concurrent transitions
  * of one sweep queue on its row lock, and each re-evaluates its counters on the row the previous one committed
  * (READ COMMITTED re-checks an updated row): two runs finishing at once cannot both leave the sweep `running`.
@@ -66,9 +70,17 @@ export async function recordTransition(db: Executor, events: readonly RunEventIn
     state: e.type === 'state' ? e.data.state : null,
   }));
   await sqlOf(db).run`
-    WITH e AS (
+    WITH given AS (
       SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
         AS e("sweepId" uuid, "runId" uuid, type text, data jsonb, ord int, state text)
+    ),
+    e AS (
+      SELECT * FROM given
+      UNION ALL
+      SELECT l.sweep_id, g."runId", g.type, g.data, g.ord, g.state
+      FROM given g
+      JOIN runs r ON r.id = g."runId" AND r.sweep_id = g."sweepId"
+      JOIN reused_runs l ON l.run_id = g."runId"
     ),
     deltas AS (
       SELECT "sweepId" AS id, count(*) AS n,

@@ -46,7 +46,9 @@ const sweeps: FastifyPluginAsyncZod<SweepsRouteOptions> = async (app, options) =
         description:
           'The body is a sweep spec v1 as JSON or YAML. `?dryRun=true` answers 200 with the expanded plan and stores ' +
           'nothing; otherwise the sweep and its runs are stored in one transaction, runs without a pending parent ' +
-          'are queued, and the answer is 201 with a Location header.' +
+          'are queued, and the answer is 201 with a Location header. A run the team already has (same ' +
+          'configuration, seed and teacher; trained or on its way) is reused instead of trained again, unless ' +
+          '`?rerun=true` or the spec says `rerun: true`.' +
           describeLimits(runLimits, queuedRunQuota),
         security: API_KEY_SECURITY,
         consumes: [...SWEEP_CONTENT_TYPES],
@@ -66,11 +68,12 @@ const sweeps: FastifyPluginAsyncZod<SweepsRouteOptions> = async (app, options) =
     },
     async (request, reply) => {
       const { teamId, role } = teamOf(request);
+      const { dryRun, rerun } = request.query;
       checkDatasetPath(request.body.dataset, app.dataRoots, teamId);
       checkRunLimits(request.body, runLimits);
       const teacherArtifact = checkTeacherArtifact(request.body, app.dataRoots, teamId);
-      if (request.query.dryRun) {
-        return reply.code(200).send(await dryRunSweep(app.db, teamId, request.body, teacherArtifact));
+      if (dryRun) {
+        return reply.code(200).send(await dryRunSweep(app.db, teamId, request.body, { rerun, teacherArtifact }));
       }
       if (queuedRunQuota !== false) await checkQueuedRunQuota(app.db, teamId, countRuns(request.body), queuedRunQuota);
       const deps = { db: app.db, queue: app.queue, log: request.log };
@@ -82,6 +85,7 @@ const sweeps: FastifyPluginAsyncZod<SweepsRouteOptions> = async (app, options) =
         spec: request.body,
         priorityScope,
         teacherArtifact,
+        rerun,
       });
       const sweep = await getSweep(app.db, teamId, id);
       const warnings = quantizeWarnings(expandSweep(request.body, { teacherArtifact }));

@@ -1,0 +1,18 @@
+import { z } from 'zod';
+
+/**
+ * Where a sweep's reused run comes from: an earlier sweep of the team had a run with the same identity
+ * (configuration, seed, teacher), trained or on its way, so this sweep counts that run instead of training it
+ * again.
+ */
+export const ReusedFrom = z
+  .object({
+    /** The sweep the run belongs to. */
+    sweepId: z.uuid(),
+    /** The run (the same id in both sweeps). */
+    runId: z.uuid(),
+    /** Its key in that sweep. */
+    key: z.string(),
+  })
+  .meta({ id: 'ReusedFrom' });
+export type ReusedFrom = z.infer<typeof ReusedFrom>;
