@@ -151,13 +151,17 @@ describe('the API over the embedded store with the in-process executor', () => {
       expect(res.body).toContain('"state":"succeeded"');
     });
 
-    it('reuses the trained teacher for a sweep with the same teacher', async () => {
+    it('reuses the trained teacher and students for a sweep with the same runs, training nothing', async () => {
       const again = await submit({ ...tinySweep('embedded-reuse', 101), quantize: [] });
       expect(await finished(again)).toBe('succeeded');
-      const reused = (await get<{ items: RunRow[] }>(`/v1/sweeps/${again}/runs`)).items;
+      const reused = (
+        await get<{ items: (RunRow & { reusedFrom: { sweepId: string } | null })[] }>(`/v1/sweeps/${again}/runs`)
+      ).items;
       const teacher = runs.find((r) => r.kind === 'teacher') as RunRow;
-      expect(reused.map((r) => r.kind)).toEqual(['student', 'student']);
-      expect(reused.every((r) => r.parentId === teacher.id)).toBe(true);
+      expect(reused.map((r) => r.kind)).toEqual(['teacher', 'student', 'student']);
+      expect(reused.map((r) => r.id)).toEqual(runs.filter((r) => r.kind !== 'quantize-ptq').map((r) => r.id));
+      expect(reused.every((r) => r.reusedFrom?.sweepId === sweepId)).toBe(true);
+      expect(reused.slice(1).every((r) => r.parentId === teacher.id)).toBe(true);
     });
   });
 
