@@ -123,12 +123,14 @@ describe('distillery sweep', () => {
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(
-      /^run\s+kind\s+configuration\s+waits for\s+params\s+bits\s+size\s+quantized\s+codes \+ headers \+ float$/,
+      /^run\s+kind\s+configuration\s+waits for\s+params\s+bits\s+size\s+quantized\s+codes \+ headers \+ float\s+reuse$/,
     );
     expect(lines.find((l) => l.startsWith('s1.seed1.q0'))).toMatch(
       /quantize-ptq .* · ptq 8-bit · [\d.]+% of values quantized +s1\.seed1 .* 8 +\d+\.\d KB +[\d.]+% +[\d.]+ KB \+ [\d.]+ KB \+ [\d.]+ KB$/,
     );
-    expect(lines.find((l) => l.startsWith('teacher'))).toMatch(/32 +(\d+\.\d) KB +– +0\.0 KB \+ 0\.0 KB \+ \1 KB$/);
+    expect(lines.find((l) => l.startsWith('teacher'))).toMatch(
+      /32 +(\d+\.\d) KB +– +0\.0 KB \+ 0\.0 KB \+ \1 KB +trains$/,
+    );
     expect(lines.at(-1)).toMatch(/^5 runs, .* KB of weights in all \(dry run: nothing was submitted\)$/);
     expect(r.stdout).not.toContain('warning:');
     expect(await database.db.sweep.count()).toBe(0);
@@ -189,8 +191,20 @@ describe('distillery sweep', () => {
     expect(r.stdout).toContain('sweep failed');
   });
 
+  it('shows on --dry-run which runs a submission would reuse from earlier sweeps', async () => {
+    const r = await distillery(['sweep', 'submit', QUICKSTART, '--dry-run']);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines.find((l) => l.startsWith('teacher'))).toMatch(
+      new RegExp(`reused from sweep ${sweepId} \\(run [0-9a-f-]{36}\\)$`),
+    );
+    expect(lines.at(-1)).toMatch(/^5 runs, .* KB of weights in all; 5 reused, 0 to train \(dry run/);
+  });
+
   it('cancels a sweep, and names an unknown one in a readable error', async () => {
-    const id = (await distillery(['sweep', 'submit', QUICKSTART])).stdout.trimEnd().split('\n').at(-1) as string;
+    // --rerun: without it the sweep would reuse the earlier one's finished runs and have nothing to cancel.
+    const submitted = await distillery(['sweep', 'submit', QUICKSTART, '--rerun']);
+    const id = submitted.stdout.trimEnd().split('\n').at(-1) as string;
     const r = await distillery(['sweep', 'cancel', id]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`^sweep ${id} cancelled: [1-5] runs cancelled by this request`));
