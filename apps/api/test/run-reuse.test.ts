@@ -1,4 +1,14 @@
-import { cancelSweep, claimRun, completeRun } from '@distillery/db';
+import {
+  cancelSweep,
+  claimRun,
+  completeRun,
+  createTeam,
+  exportResults,
+  importResults,
+  pgConnection,
+  poolOf,
+} from '@distillery/db';
+import { createTestDatabase } from '@distillery/db/testing';
 import type { RunConfig } from '@distillery/spec';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Frontier } from '../src/schemas/frontier.ts';
@@ -294,5 +304,37 @@ describe('cancelling while runs are shared', () => {
     await trainQueued();
     expect((await get<SweepDetail>(`/v1/sweeps/${second}`)).state).toBe('succeeded');
     expect((await get<SweepDetail>(`/v1/sweeps/${first}`)).state).toBe('cancelled');
+  });
+});
+
+describe("moving the team's results to another database (export, then import)", () => {
+  it('carries the sweeps that reuse runs, their histories, and one fact per replicate', async () => {
+    const target = await createTestDatabase({ prefix: 'distillery_reuse_import' });
+    const source = await poolOf(api.db)?.connect();
+    const client = await poolOf(target.db)?.connect();
+    if (source === undefined || client === undefined) throw new Error('the test databases have no pg pool');
+    try {
+      const lines: string[] = [];
+      const exported = await exportResults(pgConnection(source), (line) => void lines.push(line), {
+        teamId: api.team.teamId,
+      });
+      expect(exported.reused_runs).toBeGreaterThan(0);
+      const { teamId } = await createTeam(target.db, 'moved');
+      const report = await importResults(
+        pgConnection(client),
+        (async function* () {
+          yield* lines;
+        })(),
+        { teamId },
+      );
+      expect(report.inserted).toEqual(exported);
+      const facts = (await client.query('SELECT count(*)::int AS n FROM result_facts')).rows[0]?.n;
+      const own = await api.db.resultFact.count({ where: { teamId: api.team.teamId } });
+      expect(facts).toBe(own);
+    } finally {
+      source.release();
+      client.release();
+      await target.drop();
+    }
   });
 });

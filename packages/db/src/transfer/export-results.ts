@@ -17,6 +17,7 @@ export interface ExportResultsOptions {
 const TEAM_FILTER: Record<string, string> = {
   sweeps: '($1::uuid IS NULL OR t.team_id = $1::uuid)',
   runs: '($1::uuid IS NULL OR t.team_id = $1::uuid)',
+  reused_runs: '($1::uuid IS NULL OR t.sweep_id IN (SELECT id FROM sweeps WHERE team_id = $1::uuid))',
   metrics: '($1::uuid IS NULL OR t.run_id IN (SELECT id FROM runs WHERE team_id = $1::uuid))',
   results: '($1::uuid IS NULL OR t.run_id IN (SELECT id FROM runs WHERE team_id = $1::uuid))',
   artifacts: '($1::uuid IS NULL OR t.run_id IN (SELECT id FROM runs WHERE team_id = $1::uuid))',

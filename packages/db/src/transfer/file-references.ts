@@ -4,7 +4,7 @@ import { ImportForeignRowError } from './transfer-errors.ts';
  * The references a results file's rows make, checked as the rows stream by: a row may name only sweeps and runs
  * that the file itself carries. Those are the importing team's (a sweep or run already under another team is an
  * {@link ImportConflictError}), so a file cannot attach metrics, results, model files or events to another
- * team's runs, nor runs to another team's sweep. Tables arrive parents first (sweeps, runs, then the rest, runs
+ * team's runs, nor runs to another team's sweep, nor make a sweep reuse another team's run. Tables arrive parents first (sweeps, runs, then the rest, runs
  * ordered so that a parent precedes its children), so every reference is to a row already seen.
  */
 export class FileReferences {
@@ -25,19 +25,21 @@ export class FileReferences {
         this.runs.set(id, sweepId);
         return;
       }
+      case 'reused_runs':
+        this.sweep(table, row, line);
+        this.run(table, row, 'run_id', line);
+        return;
       case 'metrics':
       case 'results':
       case 'artifacts':
         this.run(table, row, 'run_id', line);
         return;
-      case 'run_events': {
-        const sweepId = this.sweep(table, row, line);
-        const runSweep = this.run(table, row, 'run_id', line);
-        if (runSweep !== sweepId) {
-          throw new ImportForeignRowError(line, table, 'run_id', String(row.run_id), `a run of another sweep`);
-        }
+      case 'run_events':
+        // The run may be another sweep's of the file: a sweep's history holds the runs it reuses (or reused
+        // until it was cancelled) from earlier sweeps.
+        this.sweep(table, row, line);
+        this.run(table, row, 'run_id', line);
         return;
-      }
     }
   }
 

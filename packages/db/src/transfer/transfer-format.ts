@@ -24,13 +24,22 @@ export interface TransferTable {
 }
 
 /**
- * The team's data: sweeps, runs, per-epoch metrics, results, model files and the event history. Not carried:
+ * The team's data: sweeps, runs (and the earlier runs each sweep reuses), per-epoch metrics, results, model files
+ * and the event history. Not carried:
  * teams and API keys (the importing team is chosen), checkpoints (files of this machine; an unfinished run
  * restarts its attempt), `result_facts` (rebuilt by its trigger as results arrive).
  */
 export const TRANSFER_TABLES: readonly TransferTable[] = [
   { name: 'sweeps', key: [['id', 'uuid']], batch: 500, teamOwned: true },
   { name: 'runs', key: [['id', 'uuid']], batch: 1000, teamOwned: true },
+  {
+    name: 'reused_runs',
+    key: [
+      ['sweep_id', 'uuid'],
+      ['key', 'text'],
+    ],
+    batch: 2000,
+  },
   { name: 'metrics', key: [['id', 'bigint']], omit: ['id'], batch: 2000 },
   { name: 'results', key: [['run_id', 'uuid']], batch: 2000 },
   { name: 'artifacts', key: [['id', 'uuid']], batch: 20 },
