@@ -126,7 +126,7 @@ describe('distillery sweep', () => {
       /^run\s+kind\s+configuration\s+waits for\s+params\s+bits\s+size\s+quantized\s+codes \+ headers \+ float\s+reuse$/,
     );
     expect(lines.find((l) => l.startsWith('s1.seed1.q0'))).toMatch(
-      /quantize-ptq .* · ptq 8-bit · [\d.]+% of values quantized +s1\.seed1 .* 8 +\d+\.\d KB +[\d.]+% +[\d.]+ KB \+ [\d.]+ KB \+ [\d.]+ KB$/,
+      /quantize-ptq .* · ptq 8-bit · [\d.]+% of values quantized +s1\.seed1 .* 8 +\d+\.\d KB +[\d.]+% +[\d.]+ KB \+ [\d.]+ KB \+ [\d.]+ KB +trains$/,
     );
     expect(lines.find((l) => l.startsWith('teacher'))).toMatch(
       /32 +(\d+\.\d) KB +– +0\.0 KB \+ 0\.0 KB \+ \1 KB +trains$/,
