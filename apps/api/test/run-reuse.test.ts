@@ -266,7 +266,10 @@ describe('a sweep that reuses runs still on their way', () => {
   });
 
   it("records the reused runs' transitions in the later sweep's event history", async () => {
-    const events = await api.db.runEvent.findMany({ where: { sweepId: second, runId: student.id } });
+    const events = await api.db.runEvent.findMany({
+      where: { sweepId: second, runId: student.id },
+      orderBy: { seq: 'asc' },
+    });
     expect(events.map((e) => (e.data as { state?: string }).state)).toEqual(['running', 'succeeded']);
   });
 });
