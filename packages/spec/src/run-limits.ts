@@ -88,10 +88,17 @@ export function runLimitIssues(spec: SweepSpec, limits: RunLimits = DEFAULT_RUN_
     );
   }
   const { grid, base } = splitStudents(spec.students);
+  const costs: ModelCosts = new Map();
   for (const point of gridPoints(grid)) {
     const student = applyGridPoint<StudentBase>(base, point);
-    checkModel(student.model, student.train, data, rows?.train, limits, (field, message) =>
-      add(blame(point, grid, field), `${describePoint(point)} ${message}`),
+    checkModel(
+      student.model,
+      student.train,
+      data,
+      rows?.train,
+      limits,
+      (field, message) => add(blame(point, grid, field), `${describePoint(point)} ${message}`),
+      costs,
     );
     if (issues.length >= MAX_ISSUES) break;
   }
@@ -136,6 +143,9 @@ function checkDataset(
   }
 }
 
+/** A model's parameters and per-sample activations: grid points mostly share models (a grid over `lr`). */
+type ModelCosts = Map<string, { parameters: number; activations: number }>;
+
 function checkModel(
   model: ModelSpec,
   train: TrainSpec,
@@ -143,14 +153,21 @@ function checkModel(
   trainRows: number | undefined,
   limits: RunLimits,
   add: Report,
+  costs: ModelCosts = new Map(),
 ): void {
-  const parameters = parameterCount(model, data);
+  const id = JSON.stringify(model);
+  let cost = costs.get(id);
+  if (cost === undefined) {
+    cost = { parameters: parameterCount(model, data), activations: activationValues(model, data) };
+    costs.set(id, cost);
+  }
+  const parameters = cost.parameters;
   if (parameters > limits.maxParameters) {
     add(['model'], `has ${parameters} parameters, more than the limit of ${limits.maxParameters}`);
   } else if (parameters * 4 > limits.maxModelBytes) {
     add(['model'], `takes ${parameters * 4} bytes of weights, more than the limit of ${limits.maxModelBytes}`);
   }
-  const activationBytes = train.batchSize * activationValues(model, data) * 4;
+  const activationBytes = train.batchSize * cost.activations * 4;
   if (activationBytes > limits.maxActivationBytes) {
     add(
       ['train', 'batchSize'],
