@@ -132,24 +132,36 @@ export class EventStreamHub {
     const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), this.keepAliveMs);
     let cursor = after;
     try {
+      // The key is checked on every pass, and again while a long backlog goes to a slow client: a stream ends
+      // within one poll interval of its key's revocation or expiry, however much it still has to send.
+      let keyCheckedAt = 0;
+      const keyRevoked = async () => {
+        keyCheckedAt = performance.now();
+        if (await apiKeyIsActive(this.db, apiKeyId)) return false;
+        const error = { code: 'UNAUTHORIZED', message: 'the API key was revoked or has expired' };
+        res.write(`event: error\ndata: ${JSON.stringify(error)}\n\n`);
+        return true;
+      };
       while (!closed) {
         dirty = false;
-        if (!(await apiKeyIsActive(this.db, apiKeyId))) {
-          const error = { code: 'UNAUTHORIZED', message: 'the API key was revoked or has expired' };
-          res.write(`event: error\ndata: ${JSON.stringify(error)}\n\n`);
-          break;
-        }
+        if (await keyRevoked()) break;
         // The state is read before the events: a final state's event commits with it, so it is in the read.
         const status = await target.status();
+        let revoked = false;
         for (;;) {
           const events = await listRunEvents(this.db, { ...query, after: cursor, limit: PAGE });
           for (const e of events) {
             if (closed) break;
+            if (performance.now() - keyCheckedAt >= this.pollMs && (await keyRevoked())) {
+              revoked = true;
+              break;
+            }
             await send(res, `id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(message(e))}\n\n`);
             cursor = e.seq;
           }
-          if (events.length < PAGE || closed) break;
+          if (events.length < PAGE || closed || revoked) break;
         }
+        if (revoked) break;
         if (status.finished) {
           if (!closed) res.write(`event: end\ndata: ${JSON.stringify({ state: status.state })}\n\n`);
           break;
