@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { createApiKey } from '@distillery/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApi, quickstart, submitSweep, type TestApi } from './helper.ts';
@@ -48,6 +49,47 @@ describe('an open event stream', () => {
     expect(last?.event).toBe('error');
     expect(JSON.parse(last?.data ?? '{}')).toMatchObject({ code: 'UNAUTHORIZED' });
     expect((await streamOf(key.apiKey)).status).toBe(401);
+  });
+
+  it('ends with its key even while a long backlog goes to a client that reads slowly', async () => {
+    const sweep = await submitSweep(api, quickstart());
+    const run = await api.db.run.findFirstOrThrow({ where: { sweepId: sweep, kind: 'teacher' } });
+    const BACKLOG = 30_000;
+    // ~15 MB of events: far more than the socket buffers hold, so the server waits on the paused client.
+    await api.db.$executeRaw`
+      INSERT INTO run_events (sweep_id, seq, run_id, type, data)
+      SELECT ${sweep}::uuid, 1000000 + g, ${run.id}::uuid, 'epoch', jsonb_build_object('epoch', g, 'pad', repeat('x', 400))
+      FROM generate_series(1, ${BACKLOG}) g`;
+    const key = await createApiKey(api.db, api.team.teamId, { role: 'viewer' });
+    const received = { epochs: 0, last: '' };
+    const ended = new Promise<void>((resolve, reject) => {
+      const req = request(`${base}/v1/sweeps/${sweep}/events`, { headers: bearer(key.apiKey) }, (res) => {
+        let buffer = '';
+        res.setEncoding('utf8');
+        res.once('data', () => res.pause());
+        res.on('data', (chunk: string) => {
+          buffer += chunk;
+          const blocks = buffer.split('\n\n');
+          buffer = blocks.pop() ?? '';
+          for (const b of blocks) {
+            const type = /^event: (.*)$/m.exec(b)?.[1];
+            if (type === 'epoch') received.epochs++;
+            if (type !== undefined) received.last = type;
+          }
+        });
+        res.on('end', resolve);
+        res.on('close', resolve);
+        setTimeout(async () => {
+          await api.request({ method: 'DELETE', url: `/v1/keys/${key.apiKeyId}` });
+          setTimeout(() => res.resume(), 3 * POLL_MS);
+        }, 500);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    await ended;
+    expect(received.last).toBe('error');
+    expect(received.epochs).toBeLessThan(BACKLOG);
   });
 
   it('ends within one poll interval once its key expires', async () => {
