@@ -113,6 +113,8 @@ describe('the caps on open event streams', () => {
     const key = (await createApiKey(api.db, api.team.teamId, { role: 'viewer' })).apiKey;
     const open = [await streamOf(key), await streamOf(key)];
     expect(open.map((s) => s.status)).toEqual([200, 200]);
+    const metrics = await api.request({ method: 'GET', url: '/metrics', as: null });
+    expect(metrics.body).toMatch(/^distillery_event_streams [2-9]$/m);
 
     const refused = await api.request({
       method: 'GET',

@@ -38,6 +38,7 @@ export const METRICS_DEFAULTS = { refreshMs: 15_000 } as const;
  * - `distillery_training_samples_per_second`: samples trained per second over the last minute, all workers;
  * - `distillery_metrics_refreshed_timestamp_seconds`, `distillery_metrics_refresh_failures_total`: when the
  *   gauges above were last read, and how often reading them failed;
+ * - `distillery_event_streams`: event streams this process holds open (from memory);
  * - the process's own (CPU, memory, event loop lag), prefixed `distillery_api_`.
  * The database and queue gauges are refreshed every `refreshMs` in the background, never per scrape: an
  * unauthenticated scraper cannot make the API query PostgreSQL, and scrapes answer during an outage. A registry
@@ -89,6 +90,15 @@ const metrics: FastifyPluginAsync<MetricsOptions> = async (app, options) => {
     name: 'distillery_metrics_refresh_failures_total',
     help: 'Background reads of the database and queue gauges that failed (the gauges keep their last values).',
     registers: [registry],
+  });
+  new Gauge({
+    name: 'distillery_event_streams',
+    help: 'Server-Sent Event streams this API process holds open (capped per key, per team and in total).',
+    registers: [registry],
+    collect() {
+      // Memory only; the streams plugin registers after this one, so it is looked up at scrape time.
+      this.set(app.hasDecorator('eventStreams') ? app.eventStreams.size : 0);
+    },
   });
   const queue = app.queue instanceof RunQueue ? app.queue.queue : undefined;
   const jobs = queue
