@@ -109,7 +109,8 @@ export async function sweepPage({ main, signal }, id) {
       };
       view.rows.set(run.id, row);
     }
-    const note = run.error ?? run.skippedReason ?? '';
+    const reused = run.reusedFrom ? `reused from sweep ${run.reusedFrom.sweepId} (run ${run.reusedFrom.runId})` : '';
+    const note = run.error ?? run.skippedReason ?? reused;
     row.run = run;
     setProgress(row.bar, run.state === 'succeeded' ? 1 : run.progress);
     row.tr.replaceChildren(

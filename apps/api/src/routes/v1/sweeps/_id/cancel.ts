@@ -16,8 +16,9 @@ const cancelSweepRoute: FastifyPluginAsyncZod = async (app) => {
         summary: 'Cancel a sweep',
         description:
           'Every unfinished run of the sweep is cancelled: queued work is removed, running training stops within ' +
-          'one batch, no result is written for them. A teacher that runs of another sweep wait for keeps training ' +
-          'for them. Idempotent.',
+          'one batch, no result is written for them. A run that another sweep reuses or waits for (and what it ' +
+          'waits for) keeps going for it. The unfinished runs this sweep reuses from earlier sweeps carry on there ' +
+          'and count as cancelled here. Idempotent.',
         security: API_KEY_SECURITY,
         params: IdParams,
         response: { 200: SweepCancelResult, ...AUTHENTICATED_ERRORS },
