@@ -110,6 +110,16 @@ describe('the dashboard', () => {
     );
   });
 
+  it('marks the runs a sweep reuses from an earlier one', async () => {
+    const spec = quickstart({ name: 'reused-sweep' });
+    const first = await submitSweep(api, spec);
+    const second = await submitSweep(api, spec);
+    const teacher = await api.db.run.findFirstOrThrow({ where: { sweepId: first, kind: 'teacher' } });
+    await page.goto(`${baseUrl}/#/sweeps/${second}`);
+    const row = page.locator(`[data-testid=runs] tr[data-run-id="${teacher.id}"]`);
+    await expect.poll(() => row.textContent()).toContain(`reused from sweep ${first} (run ${teacher.id})`);
+  });
+
   it("moves a running run's progress bar without a reload", async () => {
     await page.goto(`${baseUrl}/#/sweeps/${running}`);
     const bar = page.getByTestId('progress-teacher');
