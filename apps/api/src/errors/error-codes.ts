@@ -33,6 +33,8 @@ export const ERROR_REGISTRY = {
     TOO_MANY_STREAMS: 429,
     /** The team has as many runs waiting to start as its quota allows; `retry-after` says when to try again. */
     QUOTA_EXCEEDED: 429,
+    /** Every body-parsing thread is busy and enough bodies already wait; `retry-after` says when to try again. */
+    PARSER_BUSY: 503,
   },
   resource: {
     /** No such sweep, run or key for this team (another team's resources are not found, never forbidden). */

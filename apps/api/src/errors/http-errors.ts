@@ -150,6 +150,17 @@ export class QuotaExceededError extends ApiError {
   }
 }
 
+/** Every body-parsing thread is busy and enough bodies already wait; `retry-after` says when to try again. */
+export class ParserBusyError extends ApiError {
+  override name = 'ParserBusyError';
+  constructor(retryAfterSeconds: number, options?: ErrorOptions) {
+    super('PARSER_BUSY', `the server is parsing as many bodies as it can; retry in ${retryAfterSeconds} s`, {
+      ...options,
+      headers: { 'retry-after': String(retryAfterSeconds) },
+    });
+  }
+}
+
 /** No such resource for this team. Another team's resources are reported the same way: existence is not leaked. */
 export class NotFoundError extends ApiError {
   override name = 'NotFoundError';

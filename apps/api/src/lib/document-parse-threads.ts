@@ -19,12 +19,27 @@ export interface DocumentParseThreadsOptions {
   threads?: number;
   /** Heap of each parsing thread, in MiB; a document that needs more is refused. @defaultValue 128 */
   heapMb?: number;
+  /**
+   * Documents that may wait for a thread; one more is refused at once (ParseThreadsBusyError), so a burst of
+   * slow bodies cannot make every later one wait without bound. @defaultValue 64
+   */
+  maxWaiting?: number;
+}
+
+/** Every thread is busy and `maxWaiting` documents already wait: try again shortly. */
+export class ParseThreadsBusyError extends Error {
+  override readonly name = 'ParseThreadsBusyError';
+  readonly code = 'PARSE_THREADS_BUSY';
+  constructor(readonly waiting: number) {
+    super(`${waiting} documents are already waiting to be parsed`);
+  }
 }
 
 export const DEFAULT_DOCUMENT_PARSE_THREADS = {
   timeoutMs: 1000,
   threads: 2,
   heapMb: 128,
+  maxWaiting: 64,
 } as const satisfies Required<DocumentParseThreadsOptions>;
 
 /**
@@ -152,18 +167,24 @@ export class DocumentParseThreads {
 
   constructor(options: DocumentParseThreadsOptions = {}) {
     this.options = { ...DEFAULT_DOCUMENT_PARSE_THREADS, ...options };
-    for (const name of ['timeoutMs', 'threads', 'heapMb'] as const) {
+    for (const name of ['timeoutMs', 'threads', 'heapMb', 'maxWaiting'] as const) {
       const value = this.options[name];
-      if (!Number.isSafeInteger(value) || value < 1) {
-        throw new RangeError(`DocumentParseThreadsOptions.${name} must be a positive integer, got ${value}`);
+      if (!Number.isSafeInteger(value) || value < (name === 'maxWaiting' ? 0 : 1)) {
+        throw new RangeError(`DocumentParseThreadsOptions.${name} must be a non-negative integer, got ${value}`);
       }
     }
   }
 
-  /** The document's value; MalformedDocumentError if malformed, DocumentTooComplexError past a limit or the budget. */
+  /**
+   * The document's value; MalformedDocumentError if malformed, DocumentTooComplexError past a limit or the
+   * budget, ParseThreadsBusyError when too many documents already wait.
+   */
   async parse(text: string, format: 'json' | 'yaml'): Promise<unknown> {
+    while (this.busy >= this.options.threads && !this.closed) {
+      if (this.waiting.length >= this.options.maxWaiting) throw new ParseThreadsBusyError(this.waiting.length);
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
     if (this.closed) throw new Error('DocumentParseThreads is closed');
-    while (this.busy >= this.options.threads) await new Promise<void>((resolve) => this.waiting.push(resolve));
     this.busy += 1;
     const worker = this.idle.pop() ?? this.spawn();
     let reusable = false;

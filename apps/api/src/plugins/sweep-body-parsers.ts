@@ -1,8 +1,12 @@
 import { DocumentTooComplexError, MalformedDocumentError, parseDocument } from '@distillery/spec';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { DocumentTooComplexApiError, MalformedBodyError } from '../errors/http-errors.ts';
-import { DocumentParseThreads, type DocumentParseThreadsOptions } from '../lib/document-parse-threads.ts';
+import { DocumentTooComplexApiError, MalformedBodyError, ParserBusyError } from '../errors/http-errors.ts';
+import {
+  DocumentParseThreads,
+  type DocumentParseThreadsOptions,
+  ParseThreadsBusyError,
+} from '../lib/document-parse-threads.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -41,6 +45,7 @@ const sweepBodyParsers: FastifyPluginAsync<DocumentParseThreadsOptions> = async 
     } catch (err) {
       if (err instanceof MalformedDocumentError) throw new MalformedBodyError(err.message, { cause: err });
       if (err instanceof DocumentTooComplexError) throw new DocumentTooComplexApiError(err.message, { cause: err });
+      if (err instanceof ParseThreadsBusyError) throw new ParserBusyError(1, { cause: err });
       throw err;
     }
   };
