@@ -341,3 +341,35 @@ describe("moving the team's results to another database (export, then import)", 
     }
   });
 });
+
+describe('cancelling a sweep while a submission makes runs wait for one of its runs', () => {
+  it('cancels those waiting runs too, instead of leaving them waiting for ever', async () => {
+    const first = await submitSweep(api, quickstart({ name: 'cancel race' }));
+    const other = await submitSweep(api, quickstart({ name: 'other sweep' }));
+    const teacher = await api.db.run.findFirstOrThrow({ where: { sweepId: first, kind: 'teacher' } });
+    const pool = poolOf(api.db);
+    if (pool === undefined) throw new Error('the test database has no pg pool');
+    const submission = await pool.connect();
+    const child = '00000000-0000-4000-8000-00000000f001';
+    try {
+      // A submission's transaction: the teacher locked FOR SHARE, a new run made to wait for it, not committed.
+      await submission.query('BEGIN');
+      await submission.query('SELECT id FROM runs WHERE id = $1 FOR SHARE', [teacher.id]);
+      await submission.query(
+        `INSERT INTO runs (id, sweep_id, team_id, key, kind, parent_id, label, group_hash, config_hash, config, state,
+                           predicted_parameters, predicted_bytes, bits, updated_at)
+         VALUES ($1, $2, $3, 'late', 'student', $4, 'late', 'g', 'late-hash', '{}', 'waiting', 1, 1, 32, now())`,
+        [child, other, api.team.teamId, teacher.id],
+      );
+      const cancelling = cancelSweep(api.db, api.team.teamId, first, 'test');
+      // The cancellation's statement starts (and blocks on the teacher's row) before the submission commits.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await submission.query('COMMIT');
+      const outcome = await cancelling;
+      expect(outcome.cancelled.map((r) => r.id)).toContain(child);
+    } finally {
+      submission.release();
+    }
+    expect(await api.db.run.findUniqueOrThrow({ where: { id: child } })).toMatchObject({ state: 'cancelled' });
+  });
+});

@@ -41,10 +41,24 @@ export async function cancelSweep(
       WHERE r.sweep_id = ${sweepId}::uuid AND r.state IN ('waiting', 'queued', 'running')
         AND r.id NOT IN (SELECT id FROM needed)
       RETURNING r.id::text AS id, r.sweep_id::text AS "sweepId", r.attempt`;
+    // Runs of other sweeps that wait for a run cancelled here: none, unless a submission made them wait for it
+    // while the statement above ran (its snapshot predates that commit). This later statement sees them.
+    const because = 'a run it waits for was cancelled with its sweep';
+    const orphans = await sql.rows<MovedRun>`
+      WITH RECURSIVE downstream AS (
+        SELECT id FROM runs WHERE parent_id = ANY(${cancelled.map((r) => r.id)}::uuid[])
+        UNION
+        SELECT r.id FROM runs r JOIN downstream d ON r.parent_id = d.id
+      )
+      UPDATE runs SET state = 'cancelled', skipped_reason = ${because}, finished_at = now(), not_before = NULL,
+                      updated_at = now()
+      WHERE id IN (SELECT id FROM downstream) AND state IN ('waiting', 'queued', 'running')
+      RETURNING id::text AS id, sweep_id::text AS "sweepId", attempt`;
     await recordTransition(sql, [
       ...stateEvents(released, 'cancelled', `${reason} (the run carries on in the sweep it belongs to)`),
       ...stateEvents(cancelled, 'cancelled', reason),
+      ...stateEvents(orphans, 'cancelled', because),
     ]);
-    return { found: true, cancelled };
+    return { found: true, cancelled: [...cancelled, ...orphans] };
   });
 }
