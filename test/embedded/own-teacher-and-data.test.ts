@@ -232,6 +232,27 @@ describe('when the teacher does not fit the data set', () => {
     `);
   });
 
+  it("answers 400 when the model exceeds the server's parameter limit, like a trained teacher would", async () => {
+    const strict = await buildApp({ db, queue, redisProbe: queue, dataRoots, runLimits: { maxParameters: 100 } });
+    try {
+      const res = await strict.inject({
+        method: 'POST',
+        url: '/v1/sweeps?dryRun=true',
+        headers: { authorization: `Bearer ${apiKey}` },
+        payload: sweep(teacherFolder),
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error.issues).toEqual([
+        {
+          path: 'teacher.model.artifact',
+          message: "the model has 131 parameters, more than this server's limit of 100",
+        },
+      ]);
+    } finally {
+      await strict.close();
+    }
+  });
+
   it('answers 400 for a folder outside the data roots, and for one without model.json', async () => {
     const outside = await submit(sweep('/etc'), true);
     expect(outside.statusCode).toBe(400);

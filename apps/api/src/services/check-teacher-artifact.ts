@@ -3,6 +3,7 @@ import {
   type DataRoots,
   dataPathIssue,
   datasetShape,
+  type RunLimits,
   readTeacherArtifact,
   type SweepSpec,
   TEACHER_ARTIFACT_FIELD,
@@ -10,6 +11,7 @@ import {
   type TeacherArtifactFacts,
   teacherArtifactIssues,
   teamDataRoots,
+  tensorSize,
 } from '@distillery/spec';
 import { ValidationFailedError } from '../errors/http-errors.ts';
 
@@ -17,11 +19,17 @@ import { ValidationFailedError } from '../errors/http-errors.ts';
  * The submission-time check of an imported teacher (`teacher: { model: { artifact } }`): its folder must resolve
  * inside the data roots like `dataset.path` (400 otherwise); when the folder is on this host its model.json and
  * weight files are read (bounded) and must be a layers model whose input takes the data set's rows and whose
- * output has one unit per class (400 naming `teacher.model.artifact`, the value and the rule). Returns the
+ * output has one unit per class, and its weights must fit the operator's run limits (parameters, float32 bytes)
+ * like a teacher Distillery trains (400 naming `teacher.model.artifact`, the value and the rule). Returns the
  * digest and weight tensors for the expansion; null for another teacher, or when the folder is not on this
  * host (the workers may hold it: the run then checks the files at its start).
  */
-export function checkTeacherArtifact(spec: SweepSpec, roots: DataRoots, teamId: string): TeacherArtifactFacts | null {
+export function checkTeacherArtifact(
+  spec: SweepSpec,
+  roots: DataRoots,
+  teamId: string,
+  limits: Pick<RunLimits, 'maxParameters' | 'maxModelBytes'>,
+): TeacherArtifactFacts | null {
   const { teacher } = spec;
   if ('runId' in teacher || 'train' in teacher) return null;
   const allowed = teamDataRoots(roots, teamId);
@@ -32,6 +40,18 @@ export function checkTeacherArtifact(spec: SweepSpec, roots: DataRoots, teamId: 
   try {
     const artifact = readTeacherArtifact(path, allowed);
     const issues = teacherArtifactIssues(artifact, datasetShape(spec.dataset), spec.dataset.name);
+    const parameters = artifact.tensors.reduce((n, t) => n + tensorSize(t), 0);
+    if (parameters > limits.maxParameters) {
+      issues.push({
+        path: TEACHER_ARTIFACT_FIELD,
+        message: `the model has ${parameters} parameters, more than this server's limit of ${limits.maxParameters}`,
+      });
+    } else if (parameters * 4 > limits.maxModelBytes) {
+      issues.push({
+        path: TEACHER_ARTIFACT_FIELD,
+        message: `the model's float32 weights take ${parameters * 4} bytes, more than this server's limit of ${limits.maxModelBytes}`,
+      });
+    }
     if (issues.length > 0) throw new ValidationFailedError('the teacher does not fit the data set', issues);
     return { digest: artifact.digest, tensors: artifact.tensors };
   } catch (e) {

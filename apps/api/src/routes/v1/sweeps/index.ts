@@ -71,7 +71,7 @@ const sweeps: FastifyPluginAsyncZod<SweepsRouteOptions> = async (app, options) =
       const { dryRun, rerun } = request.query;
       checkDatasetPath(request.body.dataset, app.dataRoots, teamId);
       checkRunLimits(request.body, runLimits);
-      const teacherArtifact = checkTeacherArtifact(request.body, app.dataRoots, teamId);
+      const teacherArtifact = checkTeacherArtifact(request.body, app.dataRoots, teamId, runLimits);
       if (dryRun) {
         return reply.code(200).send(await dryRunSweep(app.db, teamId, request.body, { rerun, teacherArtifact }));
       }
