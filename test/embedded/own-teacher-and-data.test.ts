@@ -200,8 +200,9 @@ describe('a sweep with your own teacher (a tfjs layers model folder) on your own
     const res = await submit(sweep(copy, { name: 'same teacher elsewhere' }), true);
     expect(res.statusCode, res.body).toBe(200);
     const first = await db.run.findFirstOrThrow({ where: { sweepId, kind: 'teacher' } });
-    expect(JSON.stringify(res.json())).toContain(first.id);
-    expect((res.json() as { runs: { kind: string }[] }).runs.filter((r) => r.kind === 'teacher')).toEqual([]);
+    const plan = res.json() as { reusedTeacherRunId: string; runs: { kind: string; reusedFrom: { runId: string } }[] };
+    expect(plan.reusedTeacherRunId).toBe(first.id);
+    expect(plan.runs.find((r) => r.kind === 'teacher')?.reusedFrom.runId).toBe(first.id);
   });
 });
 
