@@ -55,7 +55,10 @@ const reportFrom = option('report', '');
  * same result on the same backend — so a kept run is the run this invocation would have trained.
  */
 const resumeFrom = option('resume', '');
-/** Twin variants to run: `exact` (mirrors the service), `torch-defaults` (a plain PyTorch port's choices). */
+/**
+ * Twin variants to run: `exact` (mirrors the service, its own weight draws), `service-init` (exact, started from the
+ * service's initial weights), `torch-defaults` (a plain PyTorch port's choices).
+ */
 const variants = option('variants', 'exact').split(',');
 const PYTHON = '/usr/bin/python3';
 const TWIN = join(dirname(fileURLToPath(import.meta.url)), 'ml_twin_torch.py');
@@ -97,6 +100,7 @@ const student = (activation: ActivationSpec): ModelSpec => ({
 const VARIANT_LABELS: Record<string, string> = {
   exact: 'twin',
   'torch-defaults': 'twin with torch defaults',
+  'service-init': "twin from the service's initial weights",
 };
 
 const seeds = Array.from({ length: seedCount }, (_, i) => i + 1);
@@ -349,19 +353,39 @@ async function compare(exported: { folder: string; digest: string; provenance: u
   const missing = (side: SideResult[]) => jobs.filter((j) => !side.some((x) => x.id === j.id));
   const keptRuns = [...kept(earlier?.service), ...Object.values(twin).flat()].length;
   const jobsFile = join(dir, 'jobs.json');
+  // Variant service-init starts every model from the service's own initial weights for its seed.
+  const initial = async (id: string, model: ModelSpec, seed: number) => {
+    if (!variants.includes('service-init')) return {};
+    const folder = join(dir, 'initial', id.replaceAll(' ', '-'));
+    mkdirSync(folder, { recursive: true });
+    const built = buildModel(model, { shape: [28, 28, 1], classes: 10 }, seed);
+    const weights = (await weightsOf(built, folder, 'w')).map((w) => ({ ...w, file: join(folder, w.file) }));
+    built.dispose();
+    return { initial: weights };
+  };
+  const students = [];
+  for (const j of jobs) {
+    students.push({
+      id: j.id,
+      model: j.model,
+      train: studentTrain,
+      seed: j.seed,
+      distill: j.kd ? KD : null,
+      ...(await initial(j.id, j.model, j.seed)),
+    });
+  }
   writeFileSync(
     jobsFile,
     JSON.stringify({
       data: exported.folder,
       variants: Object.fromEntries(variants.map((v) => [v, missing(twin[v] ?? []).map((j) => j.id)])),
-      teacher: { model: teacherModel, train: teacherTrain, seed: TEACHER_SEED },
-      students: jobs.map((j) => ({
-        id: j.id,
-        model: j.model,
-        train: studentTrain,
-        seed: j.seed,
-        distill: j.kd ? KD : null,
-      })),
+      teacher: {
+        model: teacherModel,
+        train: teacherTrain,
+        seed: TEACHER_SEED,
+        ...(await initial('teacher', teacherModel, TEACHER_SEED)),
+      },
+      students,
     }),
   );
   let torch = '';
@@ -398,7 +422,7 @@ async function compare(exported: { folder: string; digest: string; provenance: u
       ? {
           file: resumeFrom,
           runs: keptRuns,
-          startedAt: earlier.startedAt,
+          startedAt: earlier.resumed?.startedAt ?? earlier.startedAt,
           wallMinutes: earlier.wallMinutes + (earlier.resumed?.wallMinutes ?? 0),
         }
       : null,
@@ -550,14 +574,19 @@ function renderReport(r: ReportInput): string {
     `- Date: ${r.startedAt}; wall time ${r.wallMinutes.toFixed(1)} min; CPU time service ${cpuMinutes(r.service)} min, ${variants.map((v) => `${label(v)} ${cpuMinutes(r.twin[v] ?? [])} min`).join(', ')}.`,
   );
   lines.push(
-    `- Data: fashion-mnist, Distillery's seeded split, first ${rows.toLocaleString('en')} training rows (the data limit that lets one comparison finish in ≤ 25 min wall here), ${testRows.toLocaleString('en')} test rows, no validation hold-out; both sides read the same exported rows and per-seed shuffle orders (sha256 over the files' digests ${r.digest.slice(0, 16)}…, checked by the twin).`,
+    `- Data: fashion-mnist, Distillery's seeded split, first ${rows.toLocaleString('en')} training rows (the --rows data limit), ${testRows.toLocaleString('en')} test rows, no validation hold-out; both sides read the same exported rows and per-seed shuffle orders (sha256 over the files' digests ${r.digest.slice(0, 16)}…, checked by the twin).`,
   );
   lines.push(
     `- Student: CNN conv4-BN-act-pool-conv8-BN-act-pool-fc16-BN-act-fc10, act relu or lma-8; SGD lr 0.01 momentum 0.9, weight decay 2.2e-4 on kernels, batch 64, plateau schedule (on the training loss), ${epochs} epochs; KD α 0.7, T 2 vs none. Teacher: CNN conv16-BN-relu-pool-conv32-BN-relu-pool-fc128-BN-relu-fc10, Adam 0.002 cosine, 3 epochs, seed ${TEACHER_SEED}, trained once per side: service **${pct(teacher(r.service)?.accuracy ?? Number.NaN)}**, ${variants.map((v) => `${label(v)} **${pct(teacher(r.twin[v] ?? [])?.accuracy ?? Number.NaN)}**`).join(', ')}.`,
   );
   if (r.resumed) {
     lines.push(
-      `- Resumed: ${r.resumed.runs} runs kept from \`${r.resumed.file}\` (started ${r.resumed.startedAt}, ${r.resumed.wallMinutes.toFixed(1)} min wall); the date, load and wall time above are this session's, CPU times cover every run.`,
+      `- Resumed: ${r.resumed.runs} runs kept from \`${r.resumed.file}\` (its sessions started ${r.resumed.startedAt} and took ${r.resumed.wallMinutes.toFixed(1)} min wall); the date, load and wall time above are this session's, CPU times cover every run.`,
+    );
+  }
+  if (variants.includes('service-init')) {
+    lines.push(
+      "- *twin from the service's initial weights*: the twin started from the very weights the service's run of the same seed started from (its glorot draws), so the two differ only by float rounding from the first step on.",
     );
   }
   if (variants.includes('torch-defaults')) {

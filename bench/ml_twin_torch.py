@@ -366,7 +366,12 @@ def accuracy(model, data):
     return (predict(model, data["test_x"]).argmax(-1) == data["test_y"]).float().mean().item()
 
 
-def build(spec, seed, variant="exact"):
+def build(spec, seed, variant="exact", initial=None):
+    """The model of `spec`: its own weight draw for `seed`, or (variant service-init) the service's `initial`."""
+    if variant == "service-init":
+        model = Net(spec)
+        model.load_tfjs({w["name"]: read_f32("", w) for w in initial})
+        return model
     model = Net(spec, variant=variant)
     model.init_weights(torch.Generator().manual_seed(seed))
     return model
@@ -382,14 +387,14 @@ def run_jobs(path):
             continue
         t0, c0 = time.time(), time.process_time()
         spec = jobs["teacher"]
-        teacher = build(spec["model"], spec["seed"], variant)
+        teacher = build(spec["model"], spec["seed"], variant, spec.get("initial"))
         train(teacher, data, spec["train"], spec["seed"], None, None)
         teacher_logits = predict(teacher, data["train_x"])
         print(json.dumps({"variant": variant, "id": "teacher", "accuracy": accuracy(teacher, data),
                           "seconds": time.time() - t0, "cpuSeconds": time.process_time() - c0}), flush=True)
         for job in (j for j in jobs["students"] if j["id"] in ids):
             t0, c0 = time.time(), time.process_time()
-            model = build(job["model"], job["seed"], variant)
+            model = build(job["model"], job["seed"], variant, job.get("initial"))
             distill = job.get("distill")
             train(model, data, job["train"], job["seed"], teacher_logits if distill else None, distill)
             print(json.dumps({"variant": variant, "id": job["id"], "accuracy": accuracy(model, data),
