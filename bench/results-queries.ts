@@ -53,7 +53,18 @@ interface RunRow {
 }
 
 /** One sweep: a teacher and 5 activations × 8 widths × 3 seeds students, each with 4- and 8-bit PTQ (361 runs). */
-function sweepRuns(teamId: string, sweepId: string, dataset: 'mnist' | 'fashion-mnist', lr: number): RunRow[] {
+/**
+ * One synthetic sweep's runs. `teacherSeed` makes every sweep a distinct experiment: the team's facts hold one
+ * row per run identity (configuration chained with its teacher's), so sweeps repeating one configuration would
+ * collapse into one sweep's worth of facts.
+ */
+function sweepRuns(
+  teamId: string,
+  sweepId: string,
+  dataset: 'mnist' | 'fashion-mnist',
+  lr: number,
+  teacherSeed: number,
+): RunRow[] {
   const train = { epochs: 5, batchSize: 64, optimizer: { name: 'adam' as const, lr } };
   const rows: RunRow[] = [];
   const add = (key: string, kind: string, parent: string | null, config: RunConfig, accuracy: number) => {
@@ -87,7 +98,7 @@ function sweepRuns(teamId: string, sweepId: string, dataset: 'mnist' | 'fashion-
       dataset: { name: dataset },
       model: { family: 'mlp', hidden: [512, 512], activation: 'relu' },
       train,
-      seed: 0,
+      seed: teacherSeed,
       distill: null,
       quantize: null,
     },
@@ -133,7 +144,8 @@ async function insert(db: PrismaClient, teamId: string, results: number): Promis
     await db.$executeRaw`INSERT INTO sweeps (id, team_id, name, tags, state, spec, canonical, spec_hash, updated_at)
       VALUES (${sweepId}::uuid, ${teamId}::uuid, ${`bench-${sweepIndex}`}, ARRAY[${`tag-${sweepIndex % 5}`}],
         'succeeded', '{}'::jsonb, '{}'::jsonb, ${randomUUID()}, now())`;
-    const rows = sweepRuns(teamId, sweepId, dataset, 0.001 * (1 + (sweepIndex % 7))).slice(0, results - stored);
+    const lr = 0.001 * (1 + (sweepIndex % 7));
+    const rows = sweepRuns(teamId, sweepId, dataset, lr, sweepIndex).slice(0, results - stored);
     const json = JSON.stringify(rows);
     await db.$executeRaw`INSERT INTO runs (id, sweep_id, team_id, key, kind, parent_id, label, group_hash, config_hash,
         config, state, progress, predicted_parameters, predicted_bytes, bits, updated_at)

@@ -178,6 +178,21 @@ describe('submitting the same spec twice', () => {
   });
 });
 
+describe('a sweep that reuses every run of an earlier one under another tag', () => {
+  it("answers the team's results filtered by its tag or by itself as the earlier sweep's", async () => {
+    const spec = quickstart({ name: 'tagged', tags: ['tag-first'] });
+    const first = await submitSweep(api, spec);
+    await trainQueued();
+    const second = await submitSweep(api, { ...spec, tags: ['tag-second'] });
+    expect(await api.db.run.count({ where: { sweepId: second } })).toBe(0);
+    const results = (query: string) => get<{ total: number; items: { runIds: string[] }[] }>(`/v1/results?${query}`);
+    const byTag = await results('tag=tag-first');
+    expect(byTag.total).toBe(5);
+    expect(await results('tag=tag-second')).toEqual(byTag);
+    expect(await results(`sweep=${second}`)).toEqual(await results(`sweep=${first}`));
+  });
+});
+
 describe('two identical submissions at the same moment', () => {
   it('store one set of runs: the later sweep reuses all of them', async () => {
     const spec = quickstart({ name: 'racing' });
