@@ -36,6 +36,13 @@ function idFor(path: string): string {
   throw new Error(`team-isolation.test.ts does not know which resource ${path} names: teach idFor()`);
 }
 
+/** A name that team A's resource serves, for a path's `{name}`. */
+function nameFor(path: string): string {
+  if (path === '/v1/runs/{id}/artifacts/{name}') return 'model.json';
+  if (path.includes('{name}')) throw new Error(`team-isolation.test.ts does not know what {name} is in ${path}`);
+  return '';
+}
+
 describe('team isolation', () => {
   it('answers 404 to another team for every endpoint that names a resource, and lists none of it', async () => {
     const doc = (await api.request({ method: 'GET', url: '/docs/json', as: null })).json();
@@ -44,7 +51,7 @@ describe('team isolation', () => {
       if (!path.startsWith('/v1/')) continue;
       for (const method of Object.keys(operations).map((m) => m.toUpperCase())) {
         if (path.includes('{')) {
-          const url = path.replace('{id}', idFor(path));
+          const url = path.replace('{id}', idFor(path)).replace('{name}', nameFor(path));
           expect(url, `${path} has a path parameter other than {id}`).not.toContain('{');
           const res = await api.request({ method: method as 'GET', url, as: api.otherTeam });
           expect(res.statusCode, `${method} ${path} as another team: ${res.body}`).toBe(404);
@@ -64,6 +71,7 @@ describe('team isolation', () => {
         'GET /v1/sweeps/{id}/runs',
         'GET /v1/sweeps/{id}/results',
         'GET /v1/runs/{id}',
+        'GET /v1/runs/{id}/artifacts/{name}',
         'DELETE /v1/keys/{id}',
         'GET /v1/results',
         'GET /v1/results/runs',

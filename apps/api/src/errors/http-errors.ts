@@ -169,6 +169,15 @@ export class NotFoundError extends ApiError {
   }
 }
 
+/** The team's run exists but has no such artifact (not finished yet, or a name it does not serve). */
+export class ArtifactNotFoundError extends ApiError {
+  override name = 'ArtifactNotFoundError';
+  constructor(runId: string, name: string, detail: string) {
+    const shown = name.length > 64 ? `${name.slice(0, 64)}…` : name;
+    super('NOT_FOUND', `run '${runId}' has no artifact '${shown}': ${detail}`);
+  }
+}
+
 export class RouteNotFoundError extends ApiError {
   override name = 'RouteNotFoundError';
   constructor(method: string, url: string) {

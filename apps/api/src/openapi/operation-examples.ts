@@ -367,6 +367,15 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
       200: example(RunCancelResult, { id: lma.id, state: 'cancelled', cancelledRunIds: [lma.id, lmaPtq.id] }),
     },
   },
+  'GET /v1/runs/{id}/artifacts/{name}': {
+    responses: {
+      200: {
+        value:
+          '{"format":"layers-model","modelTopology":{"class_name":"Sequential",…},' +
+          '"weightsManifest":[{"paths":["model.weights.bin"],"weights":[…]}],"userDefinedMetadata":{…}}',
+      },
+    },
+  },
   'GET /v1/runs/{id}/events': { responses: { 200: { value: SSE_EXAMPLE }, 204: { value: null } } },
   'GET /v1/results': {
     responses: {

@@ -7,6 +7,7 @@ import frontier from './frontier/index.ts';
 import keys from './keys/index.ts';
 import me from './me/index.ts';
 import results from './results/index.ts';
+import runArtifact from './runs/_id/artifacts.ts';
 import cancelRun from './runs/_id/cancel.ts';
 import runEvents from './runs/_id/events.ts';
 import runById from './runs/_id/index.ts';
@@ -56,6 +57,7 @@ const v1: FastifyPluginAsync<V1Options> = async (app, options) => {
   await app.register(runById, { prefix: '/runs' });
   await app.register(cancelRun, { prefix: '/runs' });
   await app.register(runEvents, { prefix: '/runs' });
+  await app.register(runArtifact, { prefix: '/runs' });
   await app.register(cancelSweep, { prefix: '/sweeps' });
   await app.register(sweepEvents, { prefix: '/sweeps' });
   await app.register(results, { prefix: '/results' });

@@ -1,0 +1,17 @@
+/**
+ * `@distillery/ml/artifact` — reading stored model artifacts without TensorFlow.js: the packed format's
+ * manifest and weights, and the conversion to a standard tfjs-layers model.
+ */
+export {
+  ARTIFACT_FORMAT,
+  ARTIFACT_VERSION,
+  type ArtifactFile,
+  decodeWeights,
+  MODEL_JSON,
+  type ModelArtifact,
+  type ModelJson,
+  readModelJson,
+  WEIGHTS_BIN,
+  type WeightEntry,
+} from './packed-artifact.ts';
+export { exportTfjsLayersModel, TFJS_MODEL_JSON, TFJS_WEIGHTS_BIN } from './tfjs-layers-export.ts';
