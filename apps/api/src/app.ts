@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { serializerCompiler } from 'fastify-type-provider-zod';
 import { type ApiOptions, resolveApiOptions } from './api-options.ts';
+import { isStaticFileRequest } from './lib/is-static-file-request.ts';
 import { requestIdOf } from './lib/request-id.ts';
 import dependencies from './plugins/dependencies.ts';
 import errorHandler from './plugins/error-handler.ts';
@@ -26,7 +27,9 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
     logger: config.logger,
     // Every log line of a request carries `requestId`, echoed in the answer's X-Request-Id (plugins/request-ids).
     genReqId: requestIdOf,
-    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    // Requests for the dashboard's page and static files are not logged: loading the page once would otherwise
+    // write a dozen lines that say nothing. API requests are.
+    logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: isStaticFileRequest }),
     bodyLimit: config.bodyLimit,
     requestTimeout: config.requestTimeoutMs,
     connectionTimeout: config.connectionTimeoutMs,

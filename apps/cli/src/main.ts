@@ -1,5 +1,7 @@
 import { Command, CommanderError } from 'commander';
+import { cliVersion } from './cli-version.ts';
 import { withOutputFormat, withResultFilters } from './client/result-filter-flags.ts';
+import { exitQuietlyWhenStdoutCloses } from './closed-pipe.ts';
 import type { CompareFlags } from './commands/compare-command.ts';
 import type { ExportFlags } from './commands/export-command.ts';
 import type { FrontierFlags } from './commands/frontier-command.ts';
@@ -19,6 +21,7 @@ import { ConfigError } from './config-error.ts';
 const migrateCommand = async () => (await import('./commands/migrate-command.ts')).migrateCommand();
 const teamCreateCommand = async (name: string) =>
   (await import('./commands/team-create-command.ts')).teamCreateCommand(name);
+const teamListCommand = async () => (await import('./commands/team-list-command.ts')).teamListCommand();
 const serveCommand = async (flags: ServeFlags) => (await import('./commands/serve-command.ts')).serveCommand(flags);
 const workerCommand = async (flags: WorkerFlags) => (await import('./commands/worker-command.ts')).workerCommand(flags);
 const reconcileCommand = async () => (await import('./commands/reconcile-command.ts')).reconcileCommand();
@@ -55,19 +58,23 @@ const keyRevokeCommand = async (id: string) => (await import('./commands/key-com
 function program(): Command {
   const cli = new Command('distillery')
     .description('Knowledge-distillation sweeps for model compression: teachers, compact students, quantization.')
+    .version(cliVersion(), '-V, --version', 'print the version')
     .showHelpAfterError()
     .exitOverride();
   cli
     .command('migrate')
     .description('create the database if needed and apply migrations (DATABASE_URL, else the embedded store)')
     .action(migrateCommand);
-  cli
-    .command('team')
-    .description('manage teams')
+  const team = cli.command('team').description('manage teams (in DATABASE_URL, else the embedded store)');
+  team
     .command('create')
     .argument('<name>', 'team name')
     .description('create a team and an API key (printed alone on the last line)')
     .action(teamCreateCommand);
+  team
+    .command('list')
+    .description('the teams, oldest first, with their active keys and sweeps')
+    .action(teamListCommand);
   cli
     .command('serve')
     .description('run the REST API')
@@ -197,6 +204,7 @@ function clientCommands(cli: Command): void {
 
 /** Entry point of bin/distillery.mjs. Errors a user can fix print one line, never a stack. */
 export async function main(argv: string[]): Promise<void> {
+  exitQuietlyWhenStdoutCloses();
   try {
     await program().parseAsync(argv);
   } catch (e) {

@@ -64,6 +64,11 @@ describe('distillery on a machine with nothing configured (embedded store, in-pr
       expect(r.stdout).toMatch(/sweep succeeded in [\d.]+ s \(results in embedded store /);
     });
 
+    it('prints the sweep id alone on the last line, for scripts', () => {
+      const id = r.stdout.match(/sweep +'tiny' ([0-9a-f-]{36}): 5 runs/)?.[1];
+      expect(r.stdout.trimEnd().split('\n').at(-1)).toBe(id);
+    });
+
     it('prints a line as each run changes, away from a terminal', () => {
       // Polled once a second: a short-lived state (queued, running) may fall between two polls, so only the
       // first and last states are certain, in that order.

@@ -83,6 +83,8 @@ export async function runCommand(file: string, flags: RunFlags = {}): Promise<vo
     console.log(
       `\nsweep ${done.state} in ${((Date.now() - started) / 1000).toFixed(1)} s (results in ${runtime.where})`,
     );
+    // Last, alone on its line, for scripts (as `sweep submit`).
+    console.log(sweep.id);
     process.exitCode = done.state === 'succeeded' ? 0 : 1;
   } finally {
     process.off('SIGINT', interrupt);

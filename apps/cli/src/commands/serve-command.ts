@@ -44,7 +44,9 @@ export async function serveCommand(flags: ServeFlags): Promise<void> {
       runLimits: resolveRunLimits(process.env),
       queuedRunQuota: resolveQueuedRunQuota(process.env),
     });
-    await app.listen({ port, host });
+    const address = await app.listen({ port, host });
+    // Plain, on its own line, to click or copy (the log lines around it are JSON).
+    console.log(`dashboard: ${address}/`);
     onShutdown(async () => {
       await app.close();
       await runtime.close();

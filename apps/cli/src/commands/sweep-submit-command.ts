@@ -3,6 +3,7 @@ import { extname } from 'node:path';
 import type { SubmittedSweep, SweepPlan } from '@distillery/api';
 import { quantizedPercent } from '@distillery/spec';
 import { connect } from '../client/connect.ts';
+import { explainWatchInterrupt } from '../client/explain-watch-interrupt.ts';
 import { formatTable, kilobytes } from '../client/table.ts';
 import { ConfigError } from '../config-error.ts';
 import { formatWarnings } from '../format-warnings.ts';
@@ -57,7 +58,10 @@ export function formatPlan(plan: SweepPlan): string {
   ].join('\n');
 }
 
-/** Submits a sweep file (YAML or JSON), or with --dry-run prints its plan and predicted sizes. */
+/**
+ * Submits a sweep file (YAML or JSON) and prints its id on the last line (after following it with --watch), or
+ * with --dry-run prints its plan and predicted sizes.
+ */
 export async function sweepSubmitCommand(file: string, flags: SweepSubmitFlags): Promise<void> {
   if (!existsSync(file)) throw new ConfigError(`sweep file not found: ${file}`);
   const text = readFileSync(file, 'utf8');
@@ -78,8 +82,13 @@ export async function sweepSubmitCommand(file: string, flags: SweepSubmitFlags):
   if (sweep.warnings?.length) console.error(formatWarnings(sweep.warnings));
   if (flags.watch) {
     const { watchSweep } = await import('./sweep-watch-command.ts');
-    await watchSweep(api, sweep.id);
-    return;
+    const stop = explainWatchInterrupt(sweep.id);
+    try {
+      await watchSweep(api, sweep.id);
+    } finally {
+      stop();
+    }
   }
+  // Last, alone on its line, for scripts (`id=$(distillery sweep submit f.yaml | tail -1)`), after any results.
   console.log(sweep.id);
 }

@@ -1,6 +1,7 @@
 import type { RunList, RunSummary, SweepDetail, SweepResults } from '@distillery/api';
 import type { ApiClient } from '../api-client.ts';
 import { connect } from '../client/connect.ts';
+import { explainWatchInterrupt } from '../client/explain-watch-interrupt.ts';
 import { formatTable, progressBar } from '../client/table.ts';
 import { formatResultsTable } from '../format.ts';
 
@@ -59,5 +60,10 @@ export async function watchSweep(api: ApiClient, id: string): Promise<void> {
 }
 
 export async function sweepWatchCommand(id: string): Promise<void> {
-  await watchSweep(connect(), id);
+  const stop = explainWatchInterrupt(id);
+  try {
+    await watchSweep(connect(), id);
+  } finally {
+    stop();
+  }
 }

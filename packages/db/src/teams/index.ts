@@ -6,5 +6,6 @@ export * from './create-api-key.ts';
 export * from './create-team.ts';
 export * from './find-team-by-api-key.ts';
 export * from './list-api-keys.ts';
+export * from './list-teams.ts';
 export * from './revoke-api-key.ts';
 export * from './team-errors.ts';
