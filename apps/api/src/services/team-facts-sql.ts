@@ -36,13 +36,13 @@ export function teamFactsSql(teamId: string, filters: ResultFilters, extra: Pris
     );
   }
   if (filters.tag !== undefined) {
-    // Replicates of the tagged sweeps' runs, their reused runs included (as for `sweep`).
-    where.push(Prisma.sql`f.identity IN (
-      SELECT u.identity FROM sweeps s JOIN runs u ON u.sweep_id = s.id
-      WHERE s.team_id = ${teamId}::uuid AND ${filters.tag} = ANY(s.tags)
-      UNION ALL
-      SELECT u.identity FROM sweeps s JOIN reused_runs l ON l.sweep_id = s.id JOIN runs u ON u.id = l.run_id
-      WHERE s.team_id = ${teamId}::uuid AND ${filters.tag} = ANY(s.tags))`);
+    // The result's own sweep is tagged, or a tagged sweep reuses its run. Both sets are computed once (InitPlans);
+    // an OR of correlated subqueries instead cost ~0.2 s on 100,000 results, mostly in JIT compilation.
+    where.push(Prisma.sql`(f.sweep_id = ANY(ARRAY(
+        SELECT s.id FROM sweeps s WHERE s.team_id = ${teamId}::uuid AND ${filters.tag} = ANY(s.tags)))
+      OR f.identity = ANY(ARRAY(
+        SELECT u.identity FROM sweeps s JOIN reused_runs l ON l.sweep_id = s.id JOIN runs u ON u.id = l.run_id
+        WHERE s.team_id = ${teamId}::uuid AND ${filters.tag} = ANY(s.tags))))`);
   }
   return Prisma.sql`SELECT f.run_id AS "runId", f.sweep_id AS "sweepId", f.group_hash COLLATE "C" AS "group",
       f.group_hash AS "groupKey",
