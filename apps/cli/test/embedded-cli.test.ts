@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,7 +29,11 @@ seeds: [1]
 /** The environment of a fresh machine: no DATABASE_URL, no REDIS_URL, no data folder setting. */
 function bareEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env = { ...process.env, ...extra };
-  for (const name of ['DATABASE_URL', 'REDIS_URL', 'DISTILLERY_DATA_DIR']) if (!(name in extra)) delete env[name];
+  for (const name of ['DATABASE_URL', 'REDIS_URL', 'DISTILLERY_DATA_DIR', 'DISTILLERY_URL', 'DISTILLERY_API_KEY']) {
+    if (!(name in extra)) delete env[name];
+  }
+  // Never a saved `distillery login`: the client commands must find the store on their own.
+  env.DISTILLERY_CONFIG = extra.DISTILLERY_CONFIG ?? join(tmpdir(), 'distillery-no-login', 'config.json');
   return env;
 }
 
@@ -157,6 +161,121 @@ describe('distillery on a machine with nothing configured (embedded store, in-pr
       const team = await server.db.team.findUniqueOrThrow({ where: { name: 'vision-lab' } });
       expect(await server.db.run.count({ where: { teamId: team.id, state: 'succeeded' } })).toBe(5);
       expect(await server.db.result.count()).toBe(5);
+    });
+  });
+  describe('the local workflow: client commands on the embedded store, without login or server', () => {
+    let sweepId: string;
+
+    it('lists the sweeps from the store itself', () => {
+      const r = distillery(cwd, ['sweep', 'list']);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const row = /^([0-9a-f-]{36}) +tiny +succeeded +5\b/m.exec(r.stdout);
+      expect(row, r.stdout).not.toBeNull();
+      sweepId = (row as RegExpExecArray)[1] as string;
+    });
+
+    it("shows a sweep's results, the sweep given by a unique prefix of its id", () => {
+      const r = distillery(cwd, ['results', '--sweep', sweepId.slice(0, 6)]);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/configuration +bits +params +size +accuracy \(mean ± std\) +95% CI +n/);
+      expect(r.stdout).toMatch(/quantize-ptq mlp 4 lma-4 · T=2 α=0.5 · ptq 8-bit · synthetic +8 /);
+      expect(r.stdout).toMatch(/configurations 1–5 of 5/);
+    });
+
+    it("draws a sweep's frontier, the sweep given by its name", () => {
+      const r = distillery(cwd, ['frontier', '--sweep', 'tiny']);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^synthetic: \d of 5 configurations on the frontier/);
+    });
+
+    it('compares two activations paired on seed', () => {
+      const r = distillery(cwd, ['compare', 'relu', 'lma-4', '--json']);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const c = JSON.parse(r.stdout) as { dimension: string; pairs: { test: { n: number } }[] };
+      expect(c.dimension).toBe('activation');
+      // The distilled students and their 8-bit versions: two configuration pairs, one seed each.
+      expect(c.pairs.map((p) => p.test.n)).toEqual([1, 1]);
+    });
+
+    it('refuses a prefix two sweeps share, listing both', async () => {
+      // A second sweep whose id shares the first 8 characters: random ids cannot be made to collide otherwise.
+      const twin = `${sweepId.slice(0, 8)}-0000-4000-8000-000000000000`;
+      const { EmbeddedStore } = await import('@distillery/db/embedded');
+      const store = await EmbeddedStore.open({ dataDir: join(cwd, '.distillery') });
+      try {
+        const { id: _, ...sweep } = await store.db.sweep.findUniqueOrThrow({ where: { id: sweepId } });
+        await store.db.sweep.create({
+          data: { ...sweep, id: twin, spec: sweep.spec as object, canonical: sweep.canonical as object },
+        });
+      } finally {
+        await store.close();
+      }
+      const r = distillery(cwd, ['sweep', 'watch', sweepId.slice(0, 8)]);
+      expect(r.code).toBe(1);
+      const candidates = [twin, sweepId].sort().map((id) => `\n  ${id}  tiny  succeeded  `);
+      expect(r.stderr).toContain(`distillery: 2 sweeps ids start with '${sweepId.slice(0, 8)}'; give more of the id:`);
+      for (const line of candidates) expect(r.stderr).toContain(line);
+      expect(r.stdout).toBe('');
+    });
+  });
+
+  describe('distillery run while distillery serve has the store', () => {
+    let serve: ChildProcess;
+    let output = '';
+    const serveFile = () => join(cwd, '.distillery', 'serve.json');
+
+    beforeAll(async () => {
+      serve = spawn(process.execPath, [BIN, 'serve', '--port', '0'], { cwd, env: bareEnv() });
+      serve.stdout?.on('data', (d: Buffer) => {
+        output += d;
+      });
+      serve.stderr?.on('data', (d: Buffer) => {
+        output += d;
+      });
+      while (!existsSync(serveFile())) {
+        if (serve.exitCode !== null) throw new Error(`serve exited: ${output}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    });
+    afterAll(() => {
+      if (serve.exitCode === null) serve.kill('SIGKILL');
+    });
+
+    it('says where it listens in a file only its owner can read, without the key', () => {
+      expect(statSync(serveFile()).mode & 0o777).toBe(0o600);
+      const file = JSON.parse(readFileSync(serveFile(), 'utf8')) as Record<string, unknown>;
+      expect(Object.keys(file).sort()).toEqual(['pid', 'url']);
+      expect(file.pid).toBe(serve.pid);
+      expect(file.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    });
+
+    it('hands the sweep to serve and follows it there to the end', () => {
+      const r = distillery(cwd, ['run', 'sweep.yaml']);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(
+        new RegExp(`^store +handed to distillery serve at http://127\\.0\\.0\\.1:\\d+ \\(process ${serve.pid}\\)`),
+      );
+      expect(r.stdout).toMatch(/sweep +'tiny' [0-9a-f-]{36}: 5 runs from sweep.yaml \(5 reused from earlier sweeps/);
+      expect(r.stdout).toMatch(/sweep succeeded in [\d.]+ s \(results in serve at http:\/\/127\.0\.0\.1:\d+\)/);
+    });
+
+    it("reads the sweeps through serve, which holds the store's lock", () => {
+      const r = distillery(cwd, ['sweep', 'list', '--json']);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect((JSON.parse(r.stdout) as { items: unknown[] }).items).toHaveLength(3);
+    });
+
+    it('removes its file when it stops', async () => {
+      serve.kill('SIGTERM');
+      const [code] = await once(serve, 'exit');
+      expect(code).toBe(0);
+      expect(existsSync(serveFile())).toBe(false);
     });
   });
 });

@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import type { ApiClient } from '../api-client.ts';
+import { resolveSweepId } from './resolve-sweep.ts';
 
 /** The result filters every results command takes, as `--flag <value>` → query parameter. */
 const FILTERS = [
@@ -10,7 +12,7 @@ const FILTERS = [
   ['kind', 'kind', 'run kind(s): teacher, student, quantize-ptq, quantize-qat'],
   ['max-bytes', 'maxBytes', 'only results of at most this many bytes'],
   ['min-accuracy', 'minAccuracy', 'only results with at least this accuracy (0..1)'],
-  ['sweep', 'sweep', "only this sweep's runs"],
+  ['sweep', 'sweep', "only this sweep's runs (its id, a unique id prefix, or its name)"],
   ['tag', 'tag', 'only sweeps with this tag'],
   ['teacher', 'teacher', 'only runs distilled from this teacher run'],
 ] as const;
@@ -38,4 +40,14 @@ export function withOutputFormat(command: Command): Command {
   return command
     .option('--csv', 'print CSV (everything that matches)')
     .option('--json', 'print the API answer as JSON');
+}
+
+/** {@link filterQuery} with `--sweep` given as an id prefix or a name resolved to the sweep's id. */
+export async function resolvedFilterQuery(
+  api: ApiClient,
+  flags: FilterFlags,
+): Promise<Record<string, string | undefined>> {
+  const query = filterQuery(flags);
+  if (flags.sweep !== undefined) query.sweep = await resolveSweepId(api, flags.sweep);
+  return query;
 }

@@ -1,7 +1,8 @@
 import type { Comparison } from '@distillery/api';
 import { formatP } from '@distillery/spec';
-import { connect } from '../client/connect.ts';
-import { type FilterFlags, filterQuery, type OutputFlags } from '../client/result-filter-flags.ts';
+import type { ApiClient } from '../api-client.ts';
+import { withClient } from '../client/connect.ts';
+import { type FilterFlags, type OutputFlags, resolvedFilterQuery } from '../client/result-filter-flags.ts';
 import { formatTable, kilobytes, meanStd } from '../client/table.ts';
 
 export interface CompareFlags extends FilterFlags, OutputFlags {
@@ -20,9 +21,12 @@ function points(value: number | null): string {
  * quantization stratum, the mean paired difference with its 95% CI, the paired t-test's p, n and a verdict.
  */
 export async function compareCommand(a: string, b: string, flags: CompareFlags): Promise<void> {
-  const api = connect();
+  await withClient((api) => printComparison(api, a, b, flags));
+}
+
+async function printComparison(api: ApiClient, a: string, b: string, flags: CompareFlags): Promise<void> {
   const query = {
-    ...filterQuery(flags),
+    ...(await resolvedFilterQuery(api, flags)),
     dimension: flags.dimension,
     a,
     b,

@@ -7,6 +7,7 @@ import { formatResultsTable } from '../format.ts';
 import { type FrontierView, formatFrontier } from '../format-frontier.ts';
 import { followSweep } from '../runtime/follow-sweep.ts';
 import { openRuntime } from '../runtime/open-runtime.ts';
+import { LOCAL_TEAM } from '../runtime/team-api-key.ts';
 import { findSweepFile } from './run-command.ts';
 
 export const DEMO_TEAM = 'demo';
@@ -36,7 +37,8 @@ export async function demoCommand(file: string): Promise<void> {
     const { backend, workerId } = await runtime.startExecution(() => {});
     console.log(`database  ${runtime.where}`);
     console.log(`api       ${baseUrl}   executor ${workerId} (tfjs backend: ${backend})`);
-    const api = new ApiClient(baseUrl, await runtime.apiKey(DEMO_TEAM));
+    // On the embedded store the demo's sweep is the local team's, the one `serve` shows on the same store.
+    const api = new ApiClient(baseUrl, await runtime.apiKey(runtime.mode === 'embedded' ? LOCAL_TEAM : DEMO_TEAM));
     const submitted = await api.request<SweepSummary>('POST', '/v1/sweeps', {
       text: readFileSync(path, 'utf8'),
       contentType: 'application/yaml',

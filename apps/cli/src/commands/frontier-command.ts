@@ -1,14 +1,18 @@
 import type { Frontier } from '@distillery/api';
-import { connect } from '../client/connect.ts';
-import { type FilterFlags, filterQuery, type OutputFlags } from '../client/result-filter-flags.ts';
+import type { ApiClient } from '../api-client.ts';
+import { withClient } from '../client/connect.ts';
+import { type FilterFlags, type OutputFlags, resolvedFilterQuery } from '../client/result-filter-flags.ts';
 import { ci95, formatTable, kilobytes, meanStd } from '../client/table.ts';
 
 export interface FrontierFlags extends FilterFlags, OutputFlags {}
 
 /** The accuracy-vs-size Pareto frontier of the team's configurations, per data set, smallest first. */
 export async function frontierCommand(flags: FrontierFlags): Promise<void> {
-  const api = connect();
-  const query = { ...filterQuery(flags), format: flags.csv ? 'csv' : undefined };
+  await withClient((api) => printFrontier(api, flags));
+}
+
+async function printFrontier(api: ApiClient, flags: FrontierFlags): Promise<void> {
+  const query = { ...(await resolvedFilterQuery(api, flags)), format: flags.csv ? 'csv' : undefined };
   if (flags.csv) {
     process.stdout.write(await api.get<string>('/v1/frontier', query));
     return;

@@ -1,5 +1,5 @@
 import type { ApiKeyList, CreatedApiKey } from '@distillery/api';
-import { connect } from '../client/connect.ts';
+import { withClient } from '../client/connect.ts';
 import { formatTable } from '../client/table.ts';
 
 export interface KeyCreateFlags {
@@ -11,10 +11,12 @@ export interface KeyCreateFlags {
 export async function keyCreateCommand(name: string, flags: KeyCreateFlags): Promise<void> {
   const body: Record<string, unknown> = { name, role: flags.role };
   if (flags.expiresInDays !== undefined) body.expiresInDays = Number(flags.expiresInDays);
-  const key = await connect().request<CreatedApiKey>('POST', '/v1/keys', {
-    text: JSON.stringify(body),
-    contentType: 'application/json',
-  });
+  const key = await withClient((api) =>
+    api.request<CreatedApiKey>('POST', '/v1/keys', {
+      text: JSON.stringify(body),
+      contentType: 'application/json',
+    }),
+  );
   const expiry = key.expiresAt ? `, expires ${key.expiresAt}` : '';
   console.log(`created ${key.role} key '${key.name}' (${key.id}${expiry}); the key (shown once, store it now):`);
   console.log(key.apiKey);
@@ -22,7 +24,7 @@ export async function keyCreateCommand(name: string, flags: KeyCreateFlags): Pro
 
 /** The team's keys: never the secrets. */
 export async function keyListCommand(): Promise<void> {
-  const { items } = await connect().request<ApiKeyList>('GET', '/v1/keys');
+  const { items } = await withClient((api) => api.request<ApiKeyList>('GET', '/v1/keys'));
   console.log(
     formatTable(
       ['id', 'name', 'prefix', 'role', 'state', 'created', 'last used', 'expires'],
@@ -42,6 +44,6 @@ export async function keyListCommand(): Promise<void> {
 
 /** Revokes a key: it stops working at once. */
 export async function keyRevokeCommand(id: string): Promise<void> {
-  await connect().request('DELETE', `/v1/keys/${encodeURIComponent(id)}`);
+  await withClient((api) => api.request('DELETE', `/v1/keys/${encodeURIComponent(id)}`));
   console.log(`revoked key ${id}`);
 }

@@ -1,6 +1,7 @@
 import type { ConfigurationResultList, TeamResultRowList } from '@distillery/api';
-import { connect } from '../client/connect.ts';
-import { type FilterFlags, filterQuery, type OutputFlags } from '../client/result-filter-flags.ts';
+import type { ApiClient } from '../api-client.ts';
+import { withClient } from '../client/connect.ts';
+import { type FilterFlags, type OutputFlags, resolvedFilterQuery } from '../client/result-filter-flags.ts';
 import { ci95, formatTable, kilobytes, meanStd, percent } from '../client/table.ts';
 
 export interface ResultsFlags extends FilterFlags, OutputFlags {
@@ -15,15 +16,18 @@ export interface ResultsFlags extends FilterFlags, OutputFlags {
  * line per run; as a table, CSV or JSON.
  */
 export async function resultsCommand(flags: ResultsFlags): Promise<void> {
+  await withClient((api) => printResults(api, flags));
+}
+
+async function printResults(api: ApiClient, flags: ResultsFlags): Promise<void> {
   const path = flags.runs ? '/v1/results/runs' : '/v1/results';
   const query = {
-    ...filterQuery(flags),
+    ...(await resolvedFilterQuery(api, flags)),
     sort: flags.sort,
     limit: flags.limit,
     offset: flags.offset,
     format: flags.csv ? 'csv' : undefined,
   };
-  const api = connect();
   if (flags.csv) {
     process.stdout.write(await api.get<string>(path, query));
     return;

@@ -2,12 +2,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SubmittedSweep, SweepDetail, SweepList, SweepPlan, SweepSummary } from '@distillery/api';
+import { ApiClient } from '../api-client.ts';
 import { loadConfig, requireQueue } from '../config.ts';
 import { ConfigError } from '../config-error.ts';
 import { type FrontierView, formatFrontier } from '../format-frontier.ts';
 import { formatWarnings } from '../format-warnings.ts';
 import { InjectClient } from '../runtime/inject-client.ts';
 import { openRuntime } from '../runtime/open-runtime.ts';
+import { findRunningServe, type RunningServe } from '../runtime/serve-file.ts';
 import { LOCAL_TEAM } from '../runtime/team-api-key.ts';
 import { watchSweep } from './sweep-watch-command.ts';
 
@@ -46,6 +48,8 @@ export async function runCommand(file: string, flags: RunFlags = {}): Promise<vo
   const config = loadConfig();
   requireQueue(config, 'run');
   const started = Date.now();
+  const serve = config.mode === 'embedded' ? findRunningServe(config.dataDir) : undefined;
+  if (serve) return runOnServe(serve, text, file, flags, started);
   const runtime = await openRuntime(config, { migrate: true, log: (line) => console.log(`store     ${line}`) });
   const { buildApp } = await import('@distillery/api');
   const app = await buildApp({
@@ -74,18 +78,7 @@ export async function runCommand(file: string, flags: RunFlags = {}): Promise<vo
     console.log(`store     ${runtime.where}`);
     console.log(`executor  ${workerId} (tfjs backend: ${backend})`);
     const api = new InjectClient(app, await runtime.apiKey(flags.team ?? LOCAL_TEAM));
-    const sweep = await submitOrResume(api, text, file, flags.rerun === true);
-    // Progress bars on a terminal, a line per run change otherwise; then the results table (as `sweep watch`).
-    await watchSweep(api, sweep.id);
-    const frontier = await api.request<FrontierView>('GET', `/v1/frontier?sweep=${sweep.id}&format=json`);
-    console.log(`\n${formatFrontier(frontier)}`);
-    const done = await api.request<SweepDetail>('GET', `/v1/sweeps/${sweep.id}`);
-    console.log(
-      `\nsweep ${done.state} in ${((Date.now() - started) / 1000).toFixed(1)} s (results in ${runtime.where})`,
-    );
-    // Last, alone on its line, for scripts (as `sweep submit`).
-    console.log(sweep.id);
-    process.exitCode = done.state === 'succeeded' ? 0 : 1;
+    await submitAndFollow(api, text, file, flags, started, runtime.where);
   } finally {
     process.off('SIGINT', interrupt);
     process.off('SIGTERM', interrupt);
@@ -97,10 +90,54 @@ export async function runCommand(file: string, flags: RunFlags = {}): Promise<vo
 }
 
 /**
+ * Submits (or resumes) the sweep, follows it — progress bars on a terminal, a line per run change otherwise,
+ * then the results table (as `sweep watch`) — and prints its frontier; exit code 0 only when it succeeded.
+ */
+async function submitAndFollow(
+  api: ApiClient,
+  text: string,
+  file: string,
+  flags: RunFlags,
+  started: number,
+  where: string,
+): Promise<void> {
+  const sweep = await submitOrResume(api, text, file, flags.rerun === true);
+  await watchSweep(api, sweep.id);
+  const frontier = await api.request<FrontierView>('GET', `/v1/frontier?sweep=${sweep.id}&format=json`);
+  console.log(`\n${formatFrontier(frontier)}`);
+  const done = await api.request<SweepDetail>('GET', `/v1/sweeps/${sweep.id}`);
+  console.log(`\nsweep ${done.state} in ${((Date.now() - started) / 1000).toFixed(1)} s (results in ${where})`);
+  // Last, alone on its line, for scripts (as `sweep submit`).
+  console.log(sweep.id);
+  process.exitCode = done.state === 'succeeded' ? 0 : 1;
+}
+
+/**
+ * The store is a running `serve`'s (its lock keeps this process out): the sweep goes to it over HTTP as its
+ * local team's, and is followed from here; Ctrl-C stops following, not the sweep.
+ */
+async function runOnServe(
+  serve: RunningServe,
+  text: string,
+  file: string,
+  flags: RunFlags,
+  started: number,
+): Promise<void> {
+  if ((flags.team ?? LOCAL_TEAM) !== LOCAL_TEAM) {
+    throw new ConfigError(
+      `--team ${flags.team}: \`distillery serve\` (process ${serve.pid}) has this store open and takes sweeps of ` +
+        `team '${LOCAL_TEAM}' only; leave --team out, or stop serve first`,
+    );
+  }
+  console.log(`store     handed to distillery serve at ${serve.url} (process ${serve.pid}), which runs the sweep`);
+  await submitAndFollow(new ApiClient(serve.url, serve.apiKey), text, file, flags, started, `serve at ${serve.url}`);
+}
+
+/**
  * The sweep to follow: the team's unfinished sweep of this very spec (same canonical hash) if there is one,
  * else a new submission (which reuses the team's identical runs unless `rerun`). Says which on the terminal.
  */
-async function submitOrResume(api: InjectClient, text: string, file: string, rerun: boolean): Promise<SweepSummary> {
+async function submitOrResume(api: ApiClient, text: string, file: string, rerun: boolean): Promise<SweepSummary> {
   const body = { text, contentType: 'application/yaml' };
   if (!rerun) {
     const plan = await api.request<SweepPlan>('POST', '/v1/sweeps?dryRun=true', body);

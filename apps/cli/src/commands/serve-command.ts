@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import { buildApp } from '@distillery/api';
 import { loadConfig, requireQueue, resolvePort } from '../config.ts';
 import { resolveEventStreamLimits } from '../event-stream-config.ts';
@@ -5,6 +6,7 @@ import { resolveMetricsOptions } from '../metrics-config.ts';
 import { resolveRateLimit } from '../rate-limit-config.ts';
 import { resolveQueuedRunQuota, resolveRunLimits } from '../run-limits-config.ts';
 import { openRuntime } from '../runtime/open-runtime.ts';
+import { loopbackUrl, writeServeFile } from '../runtime/serve-file.ts';
 import { LOCAL_TEAM } from '../runtime/team-api-key.ts';
 import { onShutdown } from '../shutdown.ts';
 
@@ -47,7 +49,12 @@ export async function serveCommand(flags: ServeFlags): Promise<void> {
     const address = await app.listen({ port, host });
     // Plain, on its own line, to click or copy (the log lines around it are JSON).
     console.log(`dashboard: ${address}/`);
+    // `run`, `results`, `sweep …` in another shell find this process through the data folder (the lock keeps
+    // them out of the store itself).
+    const removeServeFile =
+      runtime.mode === 'embedded' ? announceServe(config.dataDir, host, app.server.address()) : () => {};
     onShutdown(async () => {
+      removeServeFile();
       await app.close();
       await runtime.close();
     });
@@ -55,4 +62,9 @@ export async function serveCommand(flags: ServeFlags): Promise<void> {
     await runtime.close();
     throw e;
   }
+}
+
+function announceServe(dataDir: string, host: string, address: AddressInfo | string | null): () => void {
+  if (address === null || typeof address === 'string') return () => {};
+  return writeServeFile(dataDir, { url: loopbackUrl(host, address.port), pid: process.pid });
 }

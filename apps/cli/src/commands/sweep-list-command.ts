@@ -1,5 +1,5 @@
 import type { SweepList } from '@distillery/api';
-import { connect } from '../client/connect.ts';
+import { withClient } from '../client/connect.ts';
 import { formatTable } from '../client/table.ts';
 
 export interface SweepListFlags {
@@ -9,7 +9,7 @@ export interface SweepListFlags {
 
 /** The team's sweeps, newest first. */
 export async function sweepListCommand(flags: SweepListFlags): Promise<void> {
-  const list = await connect().get<SweepList>('/v1/sweeps', { limit: flags.limit ?? '20' });
+  const list = await withClient((api) => api.get<SweepList>('/v1/sweeps', { limit: flags.limit ?? '20' }));
   if (flags.json) {
     console.log(JSON.stringify(list, null, 2));
     return;

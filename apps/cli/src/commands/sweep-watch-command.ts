@@ -1,7 +1,8 @@
 import type { RunList, RunSummary, SweepDetail, SweepResults } from '@distillery/api';
 import type { ApiClient } from '../api-client.ts';
-import { connect } from '../client/connect.ts';
+import { withClient } from '../client/connect.ts';
 import { explainWatchInterrupt } from '../client/explain-watch-interrupt.ts';
+import { resolveSweepId } from '../client/resolve-sweep.ts';
 import { formatTable, progressBar } from '../client/table.ts';
 import { formatResultsTable } from '../format.ts';
 
@@ -59,11 +60,31 @@ export async function watchSweep(api: ApiClient, id: string): Promise<void> {
   if (sweep.state !== 'succeeded') process.exitCode = 1;
 }
 
-export async function sweepWatchCommand(id: string): Promise<void> {
-  const stop = explainWatchInterrupt(id);
-  try {
-    await watchSweep(connect(), id);
-  } finally {
-    stop();
-  }
+/**
+ * `sweep watch REF` (an id, a unique id prefix or a name). On the embedded store with no `serve` running nothing
+ * executes the runs, so a running sweep is shown once with what carries it on, instead of followed forever.
+ */
+export async function sweepWatchCommand(ref: string): Promise<void> {
+  await withClient(async (api, connection) => {
+    const id = await resolveSweepId(api, ref);
+    if (connection.kind === 'local') {
+      const sweep = await api.request<SweepDetail>('GET', `/v1/sweeps/${id}`);
+      if (sweep.state === 'running') {
+        const { items } = await api.request<RunList>('GET', `/v1/sweeps/${id}/runs`);
+        console.log(frame(sweep, items));
+        console.error(
+          "\nnothing executes this store's runs now: `distillery serve` (or `distillery run FILE` again) carries " +
+            'them on; watch again then',
+        );
+        process.exitCode = 1;
+        return;
+      }
+    }
+    const stop = explainWatchInterrupt(id);
+    try {
+      await watchSweep(api, id);
+    } finally {
+      stop();
+    }
+  });
 }
