@@ -11,6 +11,14 @@ const dialog = document.getElementById('key-dialog');
 const identity = document.getElementById('identity');
 let current = null;
 
+// `distillery serve` on a laptop prints this page's URL with the local team's key in the fragment (`#key=…`,
+// never sent to the server): kept like a key typed in, then dropped from the address bar and the history.
+const handedKey = /^#key=([^&/]+)$/.exec(location.hash);
+if (handedKey) {
+  setApiKey(decodeURIComponent(handedKey[1]));
+  history.replaceState(null, '', `${location.pathname}${location.search}#/`);
+}
+
 const ROUTES = [
   [/^#?\/?$/, 'sweeps', () => sweepsPage],
   [/^#\/sweeps\/([^/?]+)/, 'sweeps', (m) => (ctx) => sweepPage(ctx, decodeURIComponent(m[1]))],

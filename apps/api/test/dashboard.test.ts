@@ -166,4 +166,21 @@ describe('the dashboard', () => {
     expect(await page.getByTestId('compare-pairing').textContent()).toContain('one pair per (configuration, seed)');
     await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-compare.png'), fullPage: true });
   });
+  it('signs in with a key handed in the URL fragment, then drops it from the address bar', async () => {
+    // A browser that has never seen the dashboard: nothing in its local storage.
+    const fresh = await browser.newContext();
+    try {
+      const tab = await fresh.newPage();
+      await tab.goto(`${baseUrl}/#key=${encodeURIComponent(api.team.apiKey)}`);
+      await tab.getByTestId('sweeps').waitFor();
+      expect(await tab.getByTestId('identity').textContent()).toContain('(admin)');
+      expect(await tab.locator('#key-dialog').isVisible()).toBe(false);
+      expect(new URL(tab.url()).hash).toBe('#/');
+      await tab.reload();
+      await tab.getByTestId('sweeps').waitFor();
+      expect(await tab.getByTestId('identity').textContent()).toContain('(admin)');
+    } finally {
+      await fresh.close();
+    }
+  });
 });

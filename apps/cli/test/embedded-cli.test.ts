@@ -253,6 +253,13 @@ describe('distillery on a machine with nothing configured (embedded store, in-pr
       expect(file.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     });
 
+    it("prints the dashboard's URL signed in as the local team, the key in the fragment", async () => {
+      const { url } = JSON.parse(readFileSync(serveFile(), 'utf8')) as { url: string };
+      const key = readFileSync(join(cwd, '.distillery', 'api-key'), 'utf8').trim();
+      while (!output.includes('dashboard: ')) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(output).toMatch(new RegExp(`^dashboard: ${url}/#key=${key}$`, 'm'));
+    });
+
     it('hands the sweep to serve and follows it there to the end', () => {
       const r = distillery(cwd, ['run', 'sweep.yaml']);
       expect(r.stderr).toBe('');

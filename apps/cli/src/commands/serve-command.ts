@@ -6,7 +6,7 @@ import { resolveMetricsOptions } from '../metrics-config.ts';
 import { resolveRateLimit } from '../rate-limit-config.ts';
 import { resolveQueuedRunQuota, resolveRunLimits } from '../run-limits-config.ts';
 import { openRuntime } from '../runtime/open-runtime.ts';
-import { loopbackUrl, writeServeFile } from '../runtime/serve-file.ts';
+import { loopbackUrl, type ServeFile, writeServeFile } from '../runtime/serve-file.ts';
 import { LOCAL_TEAM } from '../runtime/team-api-key.ts';
 import { onShutdown } from '../shutdown.ts';
 
@@ -47,12 +47,14 @@ export async function serveCommand(flags: ServeFlags): Promise<void> {
       queuedRunQuota: resolveQueuedRunQuota(process.env),
     });
     const address = await app.listen({ port, host });
-    // Plain, on its own line, to click or copy (the log lines around it are JSON).
-    console.log(`dashboard: ${address}/`);
+    const local = runtime.mode === 'embedded' ? localServe(host, app.server.address()) : undefined;
+    // Plain, on its own line, to click or copy (the log lines around it are JSON). On the embedded store it opens
+    // the dashboard signed in as the local team: the key rides in the fragment, which browsers never send.
+    const signIn = local ? `#key=${encodeURIComponent(await runtime.apiKey(LOCAL_TEAM))}` : '';
+    console.log(`dashboard: ${local?.url ?? address}/${signIn}`);
     // `run`, `results`, `sweep …` in another shell find this process through the data folder (the lock keeps
     // them out of the store itself).
-    const removeServeFile =
-      runtime.mode === 'embedded' ? announceServe(config.dataDir, host, app.server.address()) : () => {};
+    const removeServeFile = local ? writeServeFile(config.dataDir, local) : () => {};
     onShutdown(async () => {
       removeServeFile();
       await app.close();
@@ -64,7 +66,8 @@ export async function serveCommand(flags: ServeFlags): Promise<void> {
   }
 }
 
-function announceServe(dataDir: string, host: string, address: AddressInfo | string | null): () => void {
-  if (address === null || typeof address === 'string') return () => {};
-  return writeServeFile(dataDir, { url: loopbackUrl(host, address.port), pid: process.pid });
+/** This process at its loopback URL, for the serve file and the dashboard line. */
+function localServe(host: string, address: AddressInfo | string | null): ServeFile | undefined {
+  if (address === null || typeof address === 'string') return undefined;
+  return { url: loopbackUrl(host, address.port), pid: process.pid };
 }
