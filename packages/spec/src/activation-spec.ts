@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { didYouMean } from './did-you-mean.ts';
 
 /** Activations that may be written as a bare name (`relu`); the segmented ones need `segments`. */
 export const SIMPLE_ACTIVATIONS = ['relu', 'prelu', 'swish'] as const;
@@ -36,12 +37,26 @@ export const LEGACY_LMA_STATISTICS: LmaStatistics = 'moving-average';
  */
 export const DEFAULT_LMA_STATISTICS: LmaStatistics = 'bias-corrected';
 
-/** `a` with the options a sweep leaves out filled in as new runs get them (only LMA's `statistics` so far). */
+/**
+ * `a` as a run's configuration stores it: a shorthand (`lma-8`) in its object form, a left-out `segments` as
+ * DEFAULT_SEGMENTS, and the options a sweep leaves out filled in as new runs get them (only LMA's `statistics`
+ * so far) — so `lma-8`, `{ name: lma }` and `{ name: lma, segments: 8 }` give the same configuration and hash.
+ */
 export function withSweepDefaults(a: ActivationSpec): ActivationSpec {
-  if (typeof a === 'object' && a.name === 'lma' && a.statistics === undefined) {
-    return { ...a, statistics: DEFAULT_LMA_STATISTICS };
+  const spec = typeof a === 'string' ? (parseShorthand(a) ?? a) : a;
+  if (typeof spec === 'string') return spec;
+  switch (spec.name) {
+    case 'aplu':
+      return { ...spec, segments: spec.segments ?? DEFAULT_SEGMENTS };
+    case 'lma':
+      return {
+        ...spec,
+        segments: spec.segments ?? DEFAULT_SEGMENTS,
+        statistics: ('statistics' in spec ? spec.statistics : undefined) ?? DEFAULT_LMA_STATISTICS,
+      };
+    default:
+      return spec;
   }
-  return a;
 }
 
 /** PReLU slopes: one per channel / unit (the default), or one for the whole layer (the official code's `nn.PReLU()`). */
@@ -58,11 +73,69 @@ export type SwishBetas = (typeof SWISH_BETAS)[number];
 export const APLU_INITS = ['relu', 'random'] as const;
 export type ApluInit = (typeof APLU_INITS)[number];
 
+/** Fewest and most linear pieces of a segmented activation. */
+export const MIN_SEGMENTS = 2;
+export const MAX_SEGMENTS = 64;
+/** The paper's k (LMA.md), used where a sweep leaves `segments` out. */
+export const DEFAULT_SEGMENTS = 8;
+
 const Segments = z
   .int()
-  .min(2)
-  .max(64)
-  .describe('k: number of linear pieces. LMA-k has 2k parameters per layer; APLU-k has k−2 hinges per unit.');
+  .min(MIN_SEGMENTS)
+  .max(MAX_SEGMENTS)
+  .describe(
+    `k: number of linear pieces (default ${DEFAULT_SEGMENTS}). LMA-k has 2k parameters per layer; APLU-k has ` +
+      'k−2 hinges per unit.',
+  );
+
+/** `lma-8`, `aplu-4`: a segmented activation by name and k, as labels and results write it. */
+export type ActivationShorthand = `${(typeof SEGMENTED_ACTIVATIONS)[number]}-${number}`;
+/** An activation written as one word: a simple name or a shorthand. */
+export type ActivationWord = (typeof SIMPLE_ACTIVATIONS)[number] | ActivationShorthand;
+
+const SHORTHAND = /^(lma|aplu)-(\d{1,3})$/;
+
+/** `{ name, segments }` for a shorthand such as `lma-8`; null for any other string. */
+export function parseShorthand(
+  word: string,
+): { name: 'lma'; segments: number } | { name: 'aplu'; segments: number } | null {
+  const m = SHORTHAND.exec(word);
+  if (!m) return null;
+  return { name: m[1] === 'lma' ? 'lma' : 'aplu', segments: Number(m[2]) };
+}
+
+/** Whether a string is an activation word: a simple name, or a shorthand with k in range. */
+export function isActivationWord(word: unknown): word is ActivationWord {
+  if (typeof word !== 'string') return false;
+  if ((SIMPLE_ACTIVATIONS as readonly string[]).includes(word)) return true;
+  const short = parseShorthand(word);
+  return short !== null && short.segments >= MIN_SEGMENTS && short.segments <= MAX_SEGMENTS;
+}
+
+/** What a wrong activation word is told: every form allowed, the word itself, and the nearest allowed word. */
+export function activationWordMessage(word: unknown): string {
+  const allowed =
+    `allowed: ${SIMPLE_ACTIVATIONS.join(', ')}, lma-K, aplu-K (K from ${MIN_SEGMENTS} to ${MAX_SEGMENTS}), ` +
+    'or an object such as { name: lma, segments: 8 }';
+  if (typeof word !== 'string') return `expected an activation name or object (${allowed})`;
+  const short = parseShorthand(word);
+  if (short) return `'${word}': K must be from ${MIN_SEGMENTS} to ${MAX_SEGMENTS} (${allowed})`;
+  const k = /\d+/.exec(word)?.[0] ?? String(DEFAULT_SEGMENTS);
+  const candidates = [...SIMPLE_ACTIVATIONS, ...SEGMENTED_ACTIVATIONS.map((n) => `${n}-${k}`)];
+  return `unknown activation '${word}'${didYouMean(word, candidates)} (${allowed})`;
+}
+
+/**
+ * A bare word: `relu`, `prelu`, `swish`, or `lma-K` / `aplu-K` (the labels' form). Typed as the words it
+ * accepts; in JSON Schema, a string with the words' pattern.
+ */
+const ActivationWordSchema = z
+  .string()
+  .regex(/^(relu|prelu|swish|(lma|aplu)-\d{1,3})$/, { error: (iss) => activationWordMessage(iss.input), abort: true })
+  .refine(isActivationWord, { error: (iss) => activationWordMessage(iss.input) })
+  .describe(
+    `relu, prelu, swish, or lma-K / aplu-K (K from ${MIN_SEGMENTS} to ${MAX_SEGMENTS}): e.g. lma-8`,
+  ) as unknown as z.ZodType<ActivationWord, ActivationWord>;
 
 export const ReluActivation = z.strictObject({ name: z.literal('relu') });
 export const PreluActivation = z.strictObject({
@@ -77,7 +150,8 @@ export const SwishActivation = z.strictObject({
 });
 export const ApluActivation = z.strictObject({
   name: z.literal('aplu'),
-  segments: Segments,
+  /** @defaultValue DEFAULT_SEGMENTS (8) */
+  segments: Segments.optional(),
   /** @defaultValue 'relu'; the official code uses 'random' */
   init: z
     .enum(APLU_INITS)
@@ -86,7 +160,8 @@ export const ApluActivation = z.strictObject({
 });
 export const LmaActivation = z.strictObject({
   name: z.literal('lma'),
-  segments: Segments,
+  /** @defaultValue DEFAULT_SEGMENTS (8) */
+  segments: Segments.optional(),
   /**
    * @defaultValue DEFAULT_LMA_STATISTICS in a sweep (written into each run's configuration); in a stored run
    * configuration without it, 'moving-average' (LEGACY_LMA_STATISTICS: runs from before the option)
@@ -102,11 +177,12 @@ export const LmaActivation = z.strictObject({
 });
 
 /**
- * An activation as written in a sweep: `relu`, `prelu`, `swish`, `{ name: relu }`, `{ name: prelu, slopes }`,
- * `{ name: swish, beta }`, `{ name: aplu, segments: k, init? }`, `{ name: lma, segments: k, statistics? }`.
+ * An activation as written in a sweep: `relu`, `prelu`, `swish`, `lma-8`, `aplu-8`, `{ name: relu }`,
+ * `{ name: prelu, slopes }`, `{ name: swish, beta }`, `{ name: aplu, segments?: k, init? }`,
+ * `{ name: lma, segments?: k, statistics? }` (k defaults to 8).
  */
 export const ActivationSpec = z.union([
-  z.enum(SIMPLE_ACTIVATIONS),
+  ActivationWordSchema,
   z.discriminatedUnion('name', [ReluActivation, PreluActivation, SwishActivation, ApluActivation, LmaActivation]),
 ]);
 export type ActivationSpec = z.infer<typeof ActivationSpec>;
@@ -120,7 +196,7 @@ export type Activation =
   | { name: 'lma'; segments: number; statistics: LmaStatistics };
 
 export function normalizeActivation(a: ActivationSpec): Activation {
-  const spec = typeof a === 'string' ? { name: a } : a;
+  const spec = typeof a === 'string' ? (parseShorthand(a) ?? { name: a as (typeof SIMPLE_ACTIVATIONS)[number] }) : a;
   switch (spec.name) {
     case 'relu':
       return { name: 'relu' };
@@ -129,9 +205,17 @@ export function normalizeActivation(a: ActivationSpec): Activation {
     case 'swish':
       return { name: 'swish', beta: ('beta' in spec ? spec.beta : undefined) ?? 'layer' };
     case 'aplu':
-      return { name: 'aplu', segments: spec.segments, init: spec.init ?? 'relu' };
+      return {
+        name: 'aplu',
+        segments: spec.segments ?? DEFAULT_SEGMENTS,
+        init: ('init' in spec ? spec.init : undefined) ?? 'relu',
+      };
     case 'lma':
-      return { name: 'lma', segments: spec.segments, statistics: spec.statistics ?? LEGACY_LMA_STATISTICS };
+      return {
+        name: 'lma',
+        segments: spec.segments ?? DEFAULT_SEGMENTS,
+        statistics: ('statistics' in spec ? spec.statistics : undefined) ?? LEGACY_LMA_STATISTICS,
+      };
   }
 }
 

@@ -7,6 +7,7 @@ import { ModelSpec } from './model-spec.ts';
 import { modelTensors } from './model-tensors.ts';
 import { QuantizeSpec } from './quantize-spec.ts';
 import { tensorLayer } from './quantized-tensors.ts';
+import { specErrorMap } from './spec-error-map.ts';
 import { DEFAULT_DISTILL, DistillSpec, TrainSpec } from './train-spec.ts';
 import { describeIssues, formatPath } from './validation-issue.ts';
 
@@ -129,7 +130,7 @@ export const SweepSpec = SweepSpecShape.superRefine((spec, ctx) => {
   const seen = new Set<string>();
   const layers = new Set<string>();
   for (const point of gridPoints(grid)) {
-    const parsed = StudentBase.safeParse(applyGridPoint(base, point));
+    const parsed = StudentBase.safeParse(applyGridPoint(base, point), { error: specErrorMap });
     if (parsed.success) {
       for (const t of modelTensors(parsed.data.model, datasetShape(spec.dataset))) layers.add(tensorLayer(t));
       continue;

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { allowedFieldsOf, unknownFieldMessage } from './spec-error-map.ts';
 
 /** One client mistake: where (a dotted path such as `students.train.epochs`) and which rule it breaks. */
 export interface ValidationIssue {
@@ -30,7 +31,9 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[]): RawIssue[] 
   const out: RawIssue[] = [];
   for (const issue of issues) {
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) out.push({ path: [...issue.path, key], message: `unknown field '${key}'` });
+      const allowed = allowedFieldsOf(issue.keys);
+      for (const key of issue.keys)
+        out.push({ path: [...issue.path, key], message: unknownFieldMessage(key, allowed) });
     } else if (issue.code === 'invalid_union' && issue.errors.length > 0) {
       // Report the branch that got furthest, at full depth: `activation: { name: lma }` is missing
       // `activation.segments`, not an "invalid input".

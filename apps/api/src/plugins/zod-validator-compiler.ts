@@ -1,4 +1,4 @@
-import { toValidationIssues, type ValidationIssue } from '@distillery/spec';
+import { specErrorMap, toValidationIssues, type ValidationIssue } from '@distillery/spec';
 import type { FastifySchemaCompiler } from 'fastify';
 import type { z } from 'zod';
 import { ValidationFailedError } from '../errors/http-errors.ts';
@@ -32,7 +32,8 @@ function uniqueIssues(issues: ValidationIssue[]): ValidationIssue[] {
 export const zodValidatorCompiler: FastifySchemaCompiler<z.ZodType> =
   ({ schema, httpPart }) =>
   (data) => {
-    const result = schema.safeParse(data);
+    // Wrong values and unknown fields are told what is allowed, and the nearest (`did you mean 'seeds'?`).
+    const result = schema.safeParse(data, { error: specErrorMap });
     if (result.success) return { value: result.data };
     const part = PART_NAMES[httpPart ?? 'body'] ?? 'the request';
     return { error: new ValidationFailedError(`${part} is invalid`, uniqueIssues(toValidationIssues(result.error))) };
