@@ -87,7 +87,7 @@ describe('POST /v1/sweeps?dryRun=true', () => {
     expect(res.json().error.issues).toEqual([
       {
         path: 'quantize[0].keepFloat',
-        message: 'Invalid option: expected one of "all-but-kernels"|"none"|"first-last-layers"|"first-last"',
+        message: "unknown value 'first' (allowed: all-but-kernels, none, first-last-layers, first-last)",
       },
     ]);
   });

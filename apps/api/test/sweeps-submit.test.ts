@@ -221,7 +221,7 @@ describe('POST /v1/sweeps', () => {
             "code": "VALIDATION_FAILED",
             "issues": [
               {
-                "message": "unknown field 'colour'",
+                "message": "unknown field 'colour' (allowed: name, tags, dataset, teacher, students, quantize, seeds, budget, priority, rerun)",
                 "path": "colour",
               },
             ],
@@ -236,7 +236,12 @@ describe('POST /v1/sweeps', () => {
       (spec.students as { train: Record<string, unknown> }).train.epochz = 3;
       const res = await post(spec);
       expect(res.statusCode).toBe(400);
-      expect(res.json().error.issues).toEqual([{ path: 'students.train.epochz', message: "unknown field 'epochz'" }]);
+      expect(res.json().error.issues).toEqual([
+        {
+          path: 'students.train.epochz',
+          message: "unknown field 'epochz' — did you mean 'epochs'? (allowed: epochs, batchSize, optimizer, schedule)",
+        },
+      ]);
     });
 
     it('names every unknown field', async () => {

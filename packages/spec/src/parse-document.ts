@@ -34,9 +34,9 @@ export const YAML_PARSE_OPTIONS = {
   logLevel: 'error',
 } as const;
 
-/** The first line of a YAML error: the library's later lines draw a caret under the source. */
+/** A YAML error as parseYamlBounded words it: the problem, its line and column, and the line with a caret. */
 export function yamlErrorDetail(e: unknown): string {
-  if (e instanceof YAMLParseError) return e.message.split('\n')[0] ?? 'syntax error';
+  if (e instanceof YAMLParseError) return e.message || 'syntax error';
   return (e as Error).message;
 }
 

@@ -16,6 +16,24 @@ interface CstNode {
   items?: { key?: CstNode | null; value?: CstNode | null }[];
 }
 
+/** Widest part of a source line a code frame shows. */
+const FRAME_WIDTH = 80;
+
+/**
+ * The source line `line` (1-based) with a caret under column `col`, prefixed by the line number; a long line is
+ * cut to a window around the column. The API's parsing threads draw it the same way.
+ */
+export function yamlCodeFrame(text: string, line: number, col: number): string {
+  const source = (text.split('\n')[line - 1] ?? '').replace(/\r$/, '');
+  const start = col > FRAME_WIDTH - 20 ? col - FRAME_WIDTH / 2 : 1;
+  const cut = start > 1 ? '…' : '';
+  const gutter = `${line} | `;
+  return (
+    `${gutter}${cut}${source.slice(start - 1, start - 1 + FRAME_WIDTH)}\n` +
+    `${' '.repeat(gutter.length - 2)}| ${' '.repeat(col - start + cut.length)}^`
+  );
+}
+
 /**
  * Parses one YAML document like the library's `parse`, but checks the nesting and the aliases on the concrete
  * syntax tree — which the library builds without recursion — before composing it, which recurses once per
@@ -60,9 +78,9 @@ export function parseYamlBounded(text: string, options: Record<string, unknown>,
   }
   const [error] = doc.errors;
   if (error) {
-    // What the library's `prettyErrors` adds (its helper is not exported), without the drawing of the source.
+    // What the library's `prettyErrors` adds (its helper is not exported): where, and the line with a caret.
     const { line, col } = lines.linePos(error.pos[0]);
-    error.message = `${error.message} at line ${line}, column ${col}`;
+    error.message = `${error.message.split('\n')[0]} at line ${line}, column ${col}:\n${yamlCodeFrame(text, line, col)}`;
     throw error;
   }
   return doc.toJS(options);

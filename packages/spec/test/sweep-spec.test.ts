@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DocumentTooComplexError, parseDocument, SweepSpec, toValidationIssues } from '../src/index.ts';
+import { DocumentTooComplexError, expandSweep, parseDocument, SweepSpec, toValidationIssues } from '../src/index.ts';
 
 const EXAMPLES = join(import.meta.dirname, '..', '..', '..', 'examples');
 
@@ -50,10 +50,14 @@ describe('SweepSpec', () => {
     expect(found).toEqual(expect.arrayContaining(['students.train.epochs', 'teacher.train.optimizer.lr']));
   });
 
-  it('says an LMA activation needs its segments', () => {
+  it('gives an LMA activation without segments the default k of 8', () => {
     const doc = structuredClone(base);
     (doc.students.model as Record<string, unknown>).activation = { name: 'lma' };
-    expect(issues(doc)).toEqual([{ path: 'students.model.activation.segments', message: expect.any(String) }]);
+    const spec = SweepSpec.parse(doc);
+    const student = expandSweep(spec).find((r) => r.kind === 'student');
+    expect(student?.config.model).toMatchObject({
+      activation: { name: 'lma', segments: 8, statistics: 'bias-corrected' },
+    });
   });
 
   it('blames the grid value that makes a student invalid', () => {
@@ -65,7 +69,12 @@ describe('SweepSpec', () => {
 
   it('rejects a grid path that leads nowhere in the student', () => {
     const doc = { ...structuredClone(base), students: { ...base.students, grid: { 'model.colour': ['red'] } } };
-    expect(issues(doc)).toEqual([{ path: 'students.grid["model.colour"][0]', message: "unknown field 'colour'" }]);
+    expect(issues(doc)).toEqual([
+      {
+        path: 'students.grid["model.colour"][0]',
+        message: "unknown field 'colour' (allowed: family, hidden, activation, batchNorm)",
+      },
+    ]);
   });
 
   it('refuses a sweep that expands beyond its budget', () => {

@@ -47,8 +47,9 @@ export const DEFAULT_DOCUMENT_PARSE_THREADS = {
  * path). YAML: the spec's parseYamlBounded, step for step — nesting and aliases are checked on the concrete
  * syntax tree, built without recursion, before the recursive composer sees it. Then, for JSON and YAML alike,
  * the spec's checkDocumentLimits, step for step (same messages), so that a document past the limits never
- * travels back to the event loop. The answer: the value, a malformed document's first error line, or the
- * limit it passed. Keep both in step with the spec.
+ * travels back to the event loop. The answer: the value, a malformed document's first error (with its line
+ * and a caret under the column, as the spec's yamlCodeFrame draws it), or the limit it passed. Keep both in
+ * step with the spec.
  */
 const THREAD_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -64,6 +65,15 @@ function formatPath(path) {
     if (s.includes('.')) return '[' + JSON.stringify(s) + ']';
     return i === 0 ? s : '.' + s;
   }).join('').replace(/^\\./, '');
+}
+function codeFrame(text, line, col) {
+  const width = 80;
+  const source = (text.split('\\n')[line - 1] || '').replace(/\\r$/, '');
+  const start = col > width - 20 ? col - width / 2 : 1;
+  const cut = start > 1 ? '…' : '';
+  const gutter = line + ' | ';
+  return gutter + cut + source.slice(start - 1, start - 1 + width) + '\\n' +
+    ' '.repeat(gutter.length - 2) + '| ' + ' '.repeat(col - start + cut.length) + '^';
 }
 function parseYaml(text) {
   const lines = new LineCounter();
@@ -92,7 +102,8 @@ function parseYaml(text) {
   const error = doc.errors[0];
   if (error) {
     const { line, col } = lines.linePos(error.pos[0]);
-    throw new Malformed(error.message.split('\\n')[0] + ' at line ' + line + ', column ' + col);
+    const where = ' at line ' + line + ', column ' + col + ':\\n' + codeFrame(text, line, col);
+    throw new Malformed(error.message.split('\\n')[0] + where);
   }
   return doc.toJS(options);
 }
