@@ -201,6 +201,15 @@ describe('distillery on a machine with nothing configured (embedded store, in-pr
       expect(c.pairs.map((p) => p.test.n)).toEqual([1, 1]);
     });
 
+    it('says what would execute a sweep submitted while nothing serves the store', () => {
+      const r = distillery(cwd, ['sweep', 'submit', 'sweep.yaml']);
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim()).toBe(
+        `distillery: nothing serves the embedded store at ${join(cwd, '.distillery')}: start \`distillery serve\` ` +
+          'and submit again, or `distillery run FILE` runs the sweep in this process (or `distillery login` to an API)',
+      );
+    });
+
     it('refuses a prefix two sweeps share, listing both', async () => {
       // A second sweep whose id shares the first 8 characters: random ids cannot be made to collide otherwise.
       const twin = `${sweepId.slice(0, 8)}-0000-4000-8000-000000000000`;

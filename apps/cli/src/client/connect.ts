@@ -55,6 +55,12 @@ export function connect(env: NodeJS.ProcessEnv = process.env): ApiClient {
     const config = loadConfig(env);
     const serve = config.mode === 'embedded' ? findRunningServe(config.dataDir) : undefined;
     if (serve) return new ApiClient(serve.url, serve.apiKey);
+    if (config.mode === 'embedded' && existsSync(join(config.dataDir, 'pgdata'))) {
+      throw new ConfigError(
+        `nothing serves the embedded store at ${config.dataDir}: start \`distillery serve\` and submit again, ` +
+          'or `distillery run FILE` runs the sweep in this process (or `distillery login` to an API)',
+      );
+    }
   }
   return connectLoggedIn(env);
 }
