@@ -6,6 +6,7 @@ import { quantizedPercent } from './model-size.ts';
 import { type PredictedSize, predictRunSize } from './predict-run-size.ts';
 import { type Quantization, resolveQuantization } from './quantize-spec.ts';
 import type { RunConfig, RunKind } from './run-config.ts';
+import { runIdentity } from './run-identity.ts';
 import { type StudentBase, type SweepSpec, splitStudents } from './sweep-spec.ts';
 import type { TeacherArtifactFacts } from './teacher-artifact/teacher-artifact-facts.ts';
 import { DEFAULT_DISTILL } from './train-spec.ts';
@@ -20,7 +21,13 @@ export interface PlannedRun {
   parentRunId: string | null;
   /** Human-readable: the grid values, seed and quantization. */
   label: string;
-  /** Hash of the configuration without its seed: runs that are replicates of each other share it. */
+  /**
+   * Hash of the configuration without its seed: runs that are replicates of each other share it. A PTQ
+   * variant's configuration has no training (it does not train), so its group is that hash chained with its
+   * student's group (runIdentity): variants of students trained differently are not replicates. PTQ runs stored
+   * before this rule keep the group they were stored with (their own configuration's hash alone), which new PTQ
+   * runs of the same configuration no longer share.
+   */
   group: string;
   /** Hash of the whole configuration (for caching identical runs, e.g. teachers). */
   hash: string;
@@ -63,23 +70,26 @@ export function expandSweep(spec: SweepSpec, options: ExpandOptions = {}): Plann
     parentRunId: string | null,
     baseLabel: string,
     config: RunConfig,
-  ) => {
+    parentGroup: string | null = null,
+  ): string => {
     const size = predictRunSize(config);
     const label = config.quantize
       ? `${baseLabel} · ${quantLabel(config.quantize)} · ${quantizedPercent(size.quantizedFraction)} of values quantized`
       : baseLabel;
     const { seed: _seed, ...withoutSeed } = config;
+    const group = runIdentity(canonicalHash(identityOf(withoutSeed)), parentGroup);
     runs.push({
       key,
       kind: config.kind,
       parentKey,
       parentRunId,
       label,
-      group: canonicalHash(identityOf(withoutSeed)),
+      group,
       hash: canonicalHash(identityOf(config)),
       config,
       size,
     });
+    return group;
   };
 
   let teacherKey: string | null = null;
@@ -134,11 +144,12 @@ export function expandSweep(spec: SweepSpec, options: ExpandOptions = {}): Plann
         distill,
         quantize: null,
       };
-      plan(key, teacherKey, teacherRunId, `${name} · seed ${seed}`, config);
+      const studentGroup = plan(key, teacherKey, teacherRunId, `${name} · seed ${seed}`, config);
       quantizations.forEach((q, j) => {
         const label = `${name} · seed ${seed}`;
         if (q.method === 'ptq') {
-          plan(`${key}.q${j}`, key, null, label, { ...config, kind: 'quantize-ptq', train: null, quantize: q });
+          const ptq: RunConfig = { ...config, kind: 'quantize-ptq', train: null, quantize: q };
+          plan(`${key}.q${j}`, key, null, label, ptq, studentGroup);
         } else {
           plan(`${key}.q${j}`, teacherKey, teacherRunId, label, { ...config, kind: 'quantize-qat', quantize: q });
         }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_LMA_STATISTICS, expandSweep, SweepSpec } from '../src/index.ts';
+import { canonicalHash, DEFAULT_LMA_STATISTICS, expandSweep, planIdentities, SweepSpec } from '../src/index.ts';
 
 const spec = SweepSpec.parse({
   name: 'expand',
@@ -48,6 +48,41 @@ describe('expandSweep', () => {
     expect(new Set(students.map((r) => r.group)).size).toBe(4);
     expect(students[0]?.group).toBe(students[1]?.group);
     expect(students[0]?.config.seed).not.toBe(students[1]?.config.seed);
+  });
+
+  describe('when students differ only in training', () => {
+    const planned = expandSweep(
+      SweepSpec.parse({
+        ...spec,
+        students: { ...spec.students, grid: { 'train.epochs': [1, 3] } },
+        quantize: [{ method: 'ptq', bits: 8 }],
+      }),
+    );
+    const ptq = planned.filter((r) => r.kind === 'quantize-ptq');
+
+    it("keeps their PTQ variants apart: a variant's group includes its student's training, seeds still replicate", () => {
+      expect(ptq.map((r) => [r.key, r.config.train])).toEqual([
+        ['s0.seed1.q0', null],
+        ['s0.seed2.q0', null],
+        ['s1.seed1.q0', null],
+        ['s1.seed2.q0', null],
+      ]);
+      const groups = ptq.map((r) => r.group);
+      expect(groups[0]).toBe(groups[1]);
+      expect(groups[2]).toBe(groups[3]);
+      expect(groups[0]).not.toBe(groups[2]);
+      // Their configurations are equal, so are their hashes; the identities tell them apart through the students.
+      expect(ptq[0]?.hash).toBe(ptq[2]?.hash);
+      const identities = planIdentities(planned);
+      expect(identities.get('s0.seed1.q0')).not.toBe(identities.get('s1.seed1.q0'));
+    });
+
+    it('keeps the group of every other run: the hash of its configuration without the seed', () => {
+      for (const r of planned.filter((p) => p.kind !== 'quantize-ptq')) {
+        const { seed: _seed, ...withoutSeed } = r.config;
+        expect(r.group).toBe(canonicalHash(withoutSeed));
+      }
+    });
   });
 
   it('applies the grid values to the student configuration', () => {

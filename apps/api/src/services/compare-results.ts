@@ -62,12 +62,13 @@ export async function compareResults(db: PrismaClient, teamId: string, query: Co
   const facts = teamFactsSql(teamId, query);
   const quantization = Object.hasOwn(QUANTIZATION_DIMENSIONS, path) ? QUANTIZATION_DIMENSIONS[path] : undefined;
   // A PTQ run's config has no training (it does not train); its parent's, the float student's, is the one that
-  // tells PTQ variants of differently trained students apart.
+  // tells PTQ variants of differently trained students apart, both in the context and as the value along a
+  // training dimension (`train.epochs`: the PTQ variant of a 3-epoch student is at 3).
   const config = Prisma.sql`(CASE WHEN r.kind = 'quantize-ptq' AND p.config IS NOT NULL
       THEN jsonb_set(r.config, '{train}', p.config -> 'train') ELSE r.config END)`;
   const value =
     quantization === undefined
-      ? valueLabelSql(Prisma.sql`(r.config #> ${segments}::text[])`)
+      ? valueLabelSql(Prisma.sql`(${config} #> ${segments}::text[])`)
       : Prisma.sql`COALESCE(r.config #>> ${segments}::text[], ${quantization.float})`;
   const ctx =
     quantization === undefined
