@@ -6,6 +6,7 @@ import type { CompareFlags } from './commands/compare-command.ts';
 import type { ExportFlags } from './commands/export-command.ts';
 import type { FrontierFlags } from './commands/frontier-command.ts';
 import type { ImportFlags } from './commands/import-command.ts';
+import type { InitFlags } from './commands/init-command.ts';
 import type { KeyCreateFlags } from './commands/key-commands.ts';
 import type { LoginFlags } from './commands/login-command.ts';
 import type { ResultsFlags } from './commands/results-command.ts';
@@ -27,6 +28,8 @@ const workerCommand = async (flags: WorkerFlags) => (await import('./commands/wo
 const reconcileCommand = async () => (await import('./commands/reconcile-command.ts')).reconcileCommand();
 const demoCommand = async (file: string) => (await import('./commands/demo-command.ts')).demoCommand(file);
 // Issue 6: a sweep run in this process (the embedded store when nothing is configured), and moving results.
+const initCommand = async (file: string, flags: InitFlags) =>
+  (await import('./commands/init-command.ts')).initCommand(file, flags);
 const runCommand = async (file: string, flags: RunFlags) =>
   (await import('./commands/run-command.ts')).runCommand(file, flags);
 const exportCommand = async (file: string, flags: ExportFlags) =>
@@ -109,7 +112,14 @@ function program(): Command {
       '--rerun',
       "submit anew and train every run again (default: resume this spec's unfinished sweep, reuse identical runs)",
     )
+    .option('--dry-run', 'print the expanded plan with predicted sizes and reuse; submit and train nothing')
     .action(runCommand);
+  cli
+    .command('init')
+    .description('write a commented starter sweep to FILE, ready for `distillery run FILE`')
+    .argument('[file]', 'the sweep file to write', 'sweep.yaml')
+    .option('--force', 'replace FILE if it exists')
+    .action(initCommand);
   cli
     .command('export')
     .description('write the results database (sweeps, runs, metrics, results, models, events) to a file (.gz: gzip)')

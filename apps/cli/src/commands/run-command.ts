@@ -23,6 +23,8 @@ export interface RunFlags {
    * or the team has identical runs. @defaultValue false
    */
   rerun?: boolean;
+  /** Print the plan (runs, predicted sizes, reuse) and stop: nothing is submitted or trained. @defaultValue false */
+  dryRun?: boolean;
 }
 
 /** The sweep file as given, else relative to the repository (so `examples/…` works from anywhere). */
@@ -49,6 +51,10 @@ export async function runCommand(file: string, flags: RunFlags = {}): Promise<vo
   requireQueue(config, 'run');
   const started = Date.now();
   const serve = config.mode === 'embedded' ? findRunningServe(config.dataDir) : undefined;
+  if (flags.dryRun) {
+    const { runDryRun } = await import('./run-dry-run.ts');
+    return runDryRun(config, serve, text, { team: flags.team ?? LOCAL_TEAM, rerun: flags.rerun === true });
+  }
   if (serve) return runOnServe(serve, text, file, flags, started);
   const runtime = await openRuntime(config, { migrate: true, log: (line) => console.log(`store     ${line}`) });
   const { buildApp } = await import('@distillery/api');

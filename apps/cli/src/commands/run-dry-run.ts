@@ -1,0 +1,42 @@
+import type { SweepPlan } from '@distillery/api';
+import { ApiClient } from '../api-client.ts';
+import type { DistilleryConfig } from '../config.ts';
+import { InjectClient } from '../runtime/inject-client.ts';
+import { openRuntime } from '../runtime/open-runtime.ts';
+import type { RunningServe } from '../runtime/serve-file.ts';
+import { LOCAL_TEAM } from '../runtime/team-api-key.ts';
+import { formatPlan } from './sweep-submit-command.ts';
+
+/**
+ * `distillery run FILE --dry-run`: the sweep's plan — every run, what it waits for, its predicted size and
+ * whether it is reused — checked by the same API code as a submission, against the store `run` would use (or
+ * the `serve` that has it open). No sweep is stored and nothing trains.
+ */
+export async function runDryRun(
+  config: DistilleryConfig,
+  serve: RunningServe | undefined,
+  text: string,
+  options: { team: string; rerun: boolean },
+): Promise<void> {
+  const url = `/v1/sweeps?dryRun=true${options.rerun ? '&rerun=true' : ''}`;
+  const body = { text, contentType: 'application/yaml' };
+  if (serve) {
+    console.log(formatPlan(await new ApiClient(serve.url, serve.apiKey).request<SweepPlan>('POST', url, body)));
+    return;
+  }
+  const runtime = await openRuntime(config, { migrate: true, log: () => {} });
+  const { buildApp } = await import('@distillery/api');
+  const app = await buildApp({
+    db: runtime.db,
+    queue: runtime.queue,
+    redisProbe: runtime.probe,
+    dataRoots: runtime.dataRoots,
+  });
+  try {
+    const api = new InjectClient(app, await runtime.apiKey(options.team || LOCAL_TEAM));
+    console.log(formatPlan(await api.request<SweepPlan>('POST', url, body)));
+  } finally {
+    await app.close();
+    await runtime.close();
+  }
+}

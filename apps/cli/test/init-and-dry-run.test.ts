@@ -1,0 +1,86 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTestDataDir } from '@distillery/db/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const BIN = join(import.meta.dirname, '..', '..', '..', 'bin', 'distillery.mjs');
+
+/** A fresh machine's environment, with the embedded store in `dataDir`. */
+function distillery(cwd: string, args: string[], dataDir: string) {
+  const env: NodeJS.ProcessEnv = { ...process.env, DISTILLERY_DATA_DIR: dataDir };
+  delete env.DATABASE_URL;
+  delete env.REDIS_URL;
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, env, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('distillery init, then distillery run --dry-run on the embedded store', () => {
+  let cwd: string;
+  let dataDir: string;
+  beforeAll(async () => {
+    cwd = await mkdtemp(join(tmpdir(), 'distillery-init-'));
+    // A migrated store: initdb in WebAssembly takes tens of seconds, and is covered by the store's own tests.
+    dataDir = await createTestDataDir();
+  });
+  afterAll(async () => {
+    await rm(cwd, { recursive: true, force: true });
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('writes a commented starter sweep and says how to check and run it', () => {
+    const r = distillery(cwd, ['init'], dataDir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatchInlineSnapshot(`
+      "wrote sweep.yaml: a commented starter sweep
+      check it:  distillery run sweep.yaml --dry-run
+      run it:    distillery run sweep.yaml
+      "
+    `);
+    const text = readFileSync(join(cwd, 'sweep.yaml'), 'utf8');
+    expect(text.split('\n').filter((l) => l.trimStart().startsWith('#')).length).toBeGreaterThan(10);
+  });
+
+  it('does not overwrite an existing file without --force', () => {
+    const r = distillery(cwd, ['init', 'sweep.yaml'], dataDir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatchInlineSnapshot(`
+      "distillery: sweep.yaml exists; choose another name or pass --force to replace it
+      "
+    `);
+    expect(distillery(cwd, ['init', 'sweep.yaml', '--force'], dataDir).code).toBe(0);
+  });
+
+  it('prints the starter sweep’s plan on run --dry-run, and stores and trains nothing', () => {
+    const r = distillery(cwd, ['run', 'sweep.yaml', '--dry-run'], dataDir);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^run\s+kind\s+configuration\s+waits for\s+params\s+bits\s+size/);
+    expect(lines.find((l) => l.startsWith('s1.seed2 '))).toMatch(/student +activation=lma-8 · seed 2 +teacher /);
+    expect(lines.at(-1)).toBe('9 runs, 650.3 KB of weights in all (dry run: nothing was submitted)');
+    expect(r.stdout).not.toMatch(/executor|succeeded/);
+    // The store holds no sweep: a dry run again shows every run still to train.
+    const exported = join(cwd, 'export.jsonl');
+    expect(distillery(cwd, ['export', exported], dataDir).code).toBe(0);
+    const tables = readFileSync(exported, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .slice(1)
+      .map((l) => (JSON.parse(l) as { table: string }).table);
+    expect(tables.filter((t) => t === 'sweeps' || t === 'runs')).toEqual([]);
+  });
+
+  it('names the field and the nearest allowed one when the file is wrong', () => {
+    const text = readFileSync(join(cwd, 'sweep.yaml'), 'utf8').replace('seeds: [1, 2]', 'seed: [1, 2]');
+    writeFileSync(join(cwd, 'typo.yaml'), text);
+    const r = distillery(cwd, ['run', 'typo.yaml', '--dry-run'], dataDir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatchInlineSnapshot(`
+      "distillery: the API answered 400: the request body is invalid
+        seed: unknown field 'seed' — did you mean 'seeds'? (allowed: name, tags, dataset, teacher, students, quantize, seeds, budget, priority, rerun)
+      "
+    `);
+  });
+});
