@@ -178,6 +178,66 @@ describe('submitting the same spec twice', () => {
   });
 });
 
+describe('a rerun over some of the seeds', () => {
+  const spec = quickstart({ name: 'partial rerun', seeds: [1, 2, 3] });
+  let teachers: string[];
+  let own: Set<string>;
+  let configurations: {
+    kind: string;
+    activation: string;
+    bits: number;
+    n: number;
+    seeds: number[];
+    runIds: string[];
+  }[];
+
+  beforeAll(async () => {
+    const first = await submitSweep(api, spec);
+    await trainQueued();
+    const second = await submitSweep(api, { ...spec, seeds: [2], rerun: true });
+    await trainQueued();
+    teachers = (await api.db.run.findMany({ where: { sweepId: { in: [first, second] }, kind: 'teacher' } })).map(
+      (r) => r.id,
+    );
+    const { items } = await get<{ items: typeof configurations }>('/v1/results?limit=100');
+    own = new Set((await api.db.run.findMany({ where: { sweepId: { in: [first, second] } } })).map((r) => r.id));
+    // Teachers of every seed are one configuration (the team's other sweeps' teachers too): students only.
+    configurations = items.filter((c) => c.kind !== 'teacher' && c.runIds.some((id) => own.has(id)));
+  });
+
+  it('trains the teacher again, as a second run of the same teacher configuration', () => {
+    expect(teachers).toHaveLength(2);
+  });
+
+  it('keeps each student configuration one, counting every seed once whichever teacher run trained it', () => {
+    expect(configurations.map((c) => `${c.kind} ${c.activation} ${c.bits} n=${c.n} seeds=${c.seeds}`).sort()).toEqual([
+      'quantize-ptq lma-8 8 n=3 seeds=1,2,3',
+      'quantize-ptq relu 8 n=3 seeds=1,2,3',
+      'student lma-8 32 n=3 seeds=1,2,3',
+      'student relu 32 n=3 seeds=1,2,3',
+    ]);
+  });
+
+  it('pairs every seed once when comparing its students', async () => {
+    const { pairs } = await get<{ pairs: { a: { runIds: string[] }; seedPairs: { seed: number }[] }[] }>(
+      '/v1/compare?dimension=activation&a=relu&b=lma-8',
+    );
+    const ours = pairs.filter((p) => p.a.runIds.some((id) => own.has(id)));
+    // Float students and their 8-bit variants: one pair each, over the three seeds.
+    expect(ours.map((p) => p.seedPairs.map((x) => x.seed))).toEqual([
+      [1, 2, 3],
+      [1, 2, 3],
+    ]);
+  });
+
+  it('filters by teacher as the whole configuration, given either teacher run', async () => {
+    for (const teacher of teachers) {
+      const { total } = await get<{ total: number }>(`/v1/results?teacher=${teacher}`);
+      expect(total).toBe(4);
+    }
+  });
+});
+
 describe('a sweep that reuses every run of an earlier one under another tag', () => {
   it("answers the team's results filtered by its tag or by itself as the earlier sweep's", async () => {
     const spec = quickstart({ name: 'tagged', tags: ['tag-first'] });

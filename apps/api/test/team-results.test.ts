@@ -364,11 +364,12 @@ describe('the result_facts read model', () => {
     for (const run of runs) {
       const config = run.config as unknown as RunConfig;
       const teacher = run.kind === 'teacher' ? null : run.kind === 'quantize-ptq' ? run.parent?.parentId : run.parentId;
+      const teacherRun = runs.find((r) => r.id === teacher);
       expect(facts.get(run.id)).toMatchObject({
         teamId: api.team.teamId,
         groupHash: run.groupHash,
         teacherId: teacher,
-        teacherKey: teacher ?? '00000000-0000-0000-0000-000000000000',
+        teacherKey: teacher === null ? '' : teacherRun?.identity,
         kind: run.kind,
         dataset: config.dataset.name,
         family: config.model.family,

@@ -69,7 +69,10 @@ export const ResultFilters = z.object({
   teacher: z
     .uuid()
     .optional()
-    .describe('Only runs distilled from this teacher run (students, their PTQ variants, QAT runs).'),
+    .describe(
+      'Only runs distilled from this teacher (students, their PTQ variants, QAT runs): from this teacher run or ' +
+        'from one that trained the same teacher configuration again (rerun).',
+    ),
 });
 export type ResultFilters = z.infer<typeof ResultFilters>;
 

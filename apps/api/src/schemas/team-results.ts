@@ -43,8 +43,9 @@ export const TeamResultRow = z
 export type TeamResultRow = z.infer<typeof TeamResultRow>;
 
 /**
- * A configuration: the team's runs that differ only by seed (same `groupHash`, same teacher), aggregated — seeds
- * are replicates, not a search dimension. Accuracy and loss carry n, the sample std (n − 1) and a Student-t 95%
+ * A configuration: the team's runs that differ only by seed (same `groupHash`, same teacher configuration, whichever
+ * run trained that teacher: a `rerun` over some seeds trains it again), aggregated — seeds are replicates, not a
+ * search dimension; `teacherId` names one of the teacher's runs. Accuracy and loss carry n, the sample std (n − 1) and a Student-t 95%
  * CI of the mean; std and CI are null for one replicate.
  */
 export const ConfigurationResult = z

@@ -47,7 +47,7 @@ export const DEFAULT_COMPARE_PAIRS = 1000;
 /**
  * `GET /v1/compare`: B against A along one dimension, paired on seed. Two configurations (runs differing only by
  * seed, sharing a teacher) pair when their configs are equal once the dimension's path and the seed are removed
- * and they share their teacher; within a pair, runs with the same seed pair (same initial weights and data order).
+ * and they share their teacher configuration (tkey); within a pair, runs with the same seed pair (same initial weights and data order).
  * The paired t-test runs per quantization stratum over one pair per (configuration, seed): a student's float, 8-bit
  * and 4-bit variants share one training, so they are tested separately rather than counted as more pairs.
  *

@@ -2,7 +2,7 @@ import { Prisma } from '@distillery/db';
 
 /**
  * Replicates aggregated: one row per configuration — the team's results sharing a `groupHash` (the config
- * without its seed) and a teacher — with n, mean and sample std (n − 1) of accuracy and loss (for sorting and the frontier; the reported statistics are
+ * without its seed) and a teacher configuration (tkey, the teacher's identity) — with n, mean and sample std (n − 1) of accuracy and loss (for sorting and the frontier; the reported statistics are
  * recomputed from the replicates by describeSample), mean size, the newest
  * result's time and a representative run (the smallest id) whose label and config describe the configuration.
  * The numbers are `aggregateResults`'s (a test holds them equal), computed where the rows are.

@@ -6,9 +6,13 @@ import type { ResultFilters } from '../schemas/result-filters.ts';
  * schema.prisma): the table every team-wide read (results, frontier, comparison) starts from. It holds one row
  * per replicate (team, run identity, backend), so a run trained again never counts twice. Columns: runId,
  * sweepId, group (in the "C" collation: grouped and sorted byte-wise, several times faster than the database's
- * collation), groupKey (the same in the column's own collation, which its index serves), teacherId, tkey
- * (teacher_key: teacherId, or the nil UUID for none, so a configuration (group, tkey) joins by plain equality),
- * kind, dataset, family, activation, method, bits, seed, accuracy, loss, parameters, bytes, createdAt.
+ * collation), groupKey (the same in the column's own collation, which its index serves), teacherId (the run that
+ * trained the replicate's teacher), tkey (teacher_key: that teacher's run identity, '' for teachers), kind,
+ * dataset, family, activation, method, bits, seed, accuracy, loss, parameters, bytes, createdAt.
+ *
+ * A configuration is (group, tkey): runs equal but for their seed, distilled from one teacher configuration. It is
+ * keyed by the teacher's identity rather than teacherId because a `rerun` over some of the seeds trains the
+ * teacher again as a new run of the same identity; its students are still replicates of the others.
  *
  * Served by the (team_id, dataset) and (team_id, group_hash, teacher_key) indexes. `extra` adds conditions on
  * those columns.
@@ -29,7 +33,10 @@ export function teamFactsSql(teamId: string, filters: ResultFilters, extra: Pris
       UNION ALL
       SELECT u.identity FROM reused_runs l JOIN runs u ON u.id = l.run_id WHERE l.sweep_id = ${filters.sweep}::uuid)`);
   }
-  if (filters.teacher !== undefined) where.push(Prisma.sql`f.teacher_id = ${filters.teacher}::uuid`);
+  if (filters.teacher !== undefined) {
+    // The teacher's configuration: runs distilled from this teacher run or from one training it again.
+    where.push(Prisma.sql`f.teacher_key = (SELECT identity FROM runs WHERE id = ${filters.teacher}::uuid)`);
+  }
   if (filters.activation !== undefined) {
     where.push(
       Prisma.sql`(f.activation = ANY(${filters.activation}::text[]) OR f.activation_name = ANY(${filters.activation}::text[]))`,
