@@ -78,6 +78,7 @@ describe('GET /docs', () => {
       '/v1/results',
       '/v1/results/runs',
       '/v1/runs/{id}',
+      '/v1/runs/{id}/artifacts/{name}',
       '/v1/runs/{id}/cancel',
       '/v1/runs/{id}/events',
       '/v1/sweeps',
