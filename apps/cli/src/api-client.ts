@@ -25,6 +25,19 @@ export class ApiClient {
     return (res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text) as T;
   }
 
+  /** GET of a file as bytes (a model's weights), for binary answers that `request` would decode as text. */
+  async download(path: string): Promise<Uint8Array> {
+    const url = new URL(path, this.baseUrl);
+    let res: Response;
+    try {
+      res = await fetch(url, { headers: { authorization: `Bearer ${this.apiKey}` } });
+    } catch (error) {
+      throw new ApiUnreachableError(url.origin, error);
+    }
+    if (!res.ok) throw new ApiRequestError(res.status, await res.text(), res.headers.get('retry-after'));
+    return new Uint8Array(await res.arrayBuffer());
+  }
+
   /** GET with query parameters (undefined ones left out). */
   get<T>(path: string, query: Record<string, string | number | undefined> = {}): Promise<T> {
     const search = new URLSearchParams();

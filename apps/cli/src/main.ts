@@ -9,6 +9,7 @@ import type { ImportFlags } from './commands/import-command.ts';
 import type { InitFlags } from './commands/init-command.ts';
 import type { KeyCreateFlags } from './commands/key-commands.ts';
 import type { LoginFlags } from './commands/login-command.ts';
+import type { ModelDownloadFlags } from './commands/model-download-command.ts';
 import type { ResultsFlags } from './commands/results-command.ts';
 import type { RunFlags } from './commands/run-command.ts';
 import type { ServeFlags } from './commands/serve-command.ts';
@@ -53,6 +54,8 @@ const frontierCommand = async (flags: FrontierFlags) =>
   (await import('./commands/frontier-command.ts')).frontierCommand(flags);
 const compareCommand = async (a: string, b: string, flags: CompareFlags) =>
   (await import('./commands/compare-command.ts')).compareCommand(a, b, flags);
+const modelDownloadCommand = async (run: string, flags: ModelDownloadFlags) =>
+  (await import('./commands/model-download-command.ts')).modelDownloadCommand(run, flags);
 const keyCreateCommand = async (name: string, flags: KeyCreateFlags) =>
   (await import('./commands/key-commands.ts')).keyCreateCommand(name, flags);
 const keyListCommand = async () => (await import('./commands/key-commands.ts')).keyListCommand();
@@ -199,6 +202,16 @@ function clientCommands(cli: Command): void {
         .option('--limit <n>', 'configuration pairs listed (the per-stratum tests cover all)'),
     ),
   ).action(compareCommand);
+
+  cli
+    .command('model')
+    .description("a finished run's model, to take away")
+    .command('download')
+    .argument('<run>', 'run id')
+    .option('--format <format>', 'tfjs (model.json + model.weights.bin) or packed (packed.json + packed.bin)', 'tfjs')
+    .option('--out <dir>', 'folder to write into, created if missing (default: ./model-<run id>)')
+    .description('write the model files: a standard tfjs-layers model, or the packed artifact as stored')
+    .action(modelDownloadCommand);
 
   const key = cli.command('key').description("manage the team's API keys (admins)");
   key
