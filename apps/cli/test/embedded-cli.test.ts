@@ -62,7 +62,7 @@ describe('distillery on a machine with nothing configured (embedded store, in-pr
 
     it('trains the sweep and exits 0', () => {
       expect(r.stderr).not.toMatch(/Error|at .*\.ts:\d+/);
-      expect(r.code).toBe(0);
+      expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toContain(`store     embedded store ${join(cwd, '.distillery')}`);
       expect(r.stdout).toMatch(/sweep +'tiny' [0-9a-f-]{36}: 5 runs from sweep.yaml/);
       expect(r.stdout).toMatch(/sweep succeeded in [\d.]+ s \(results in embedded store /);
@@ -230,6 +230,18 @@ describe('distillery on a machine with nothing configured (embedded store, in-pr
       for (const line of candidates) expect(r.stderr).toContain(line);
       expect(r.stdout).toBe('');
     });
+
+    it("puts the demo's sweep in the local team, beside the others", () => {
+      const r = distillery(cwd, ['demo', 'sweep.yaml']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/sweep +'tiny' [0-9a-f-]{36}: 5 runs from sweep.yaml/);
+      const list = distillery(cwd, ['sweep', 'list', '--json']);
+      expect((JSON.parse(list.stdout) as { items: { name: string }[] }).items.map((s) => s.name)).toEqual([
+        'tiny',
+        'tiny',
+        'tiny',
+      ]);
+    });
   });
 
   describe('distillery run while distillery serve has the store', () => {
@@ -284,7 +296,7 @@ describe('distillery on a machine with nothing configured (embedded store, in-pr
       const r = distillery(cwd, ['sweep', 'list', '--json']);
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
-      expect((JSON.parse(r.stdout) as { items: unknown[] }).items).toHaveLength(3);
+      expect((JSON.parse(r.stdout) as { items: unknown[] }).items).toHaveLength(4);
     });
 
     it('removes its file when it stops', async () => {
