@@ -111,6 +111,26 @@ describe('a sweep file that is easy to write', () => {
     `);
   });
 
+  it('reads a misspelt field of a union as that branch: the field missing, the typo and its correction', async () => {
+    const spec = quickstart() as Spec & { teacher: Record<string, unknown> };
+    spec.teacher.trian = spec.teacher.train;
+    delete spec.teacher.train;
+    const res = await dryRun(spec);
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.issues).toMatchInlineSnapshot(`
+      [
+        {
+          "message": "missing field (expected object)",
+          "path": "teacher.train",
+        },
+        {
+          "message": "unknown field 'trian' — did you mean 'train'? (allowed: model, train, seed)",
+          "path": "teacher.trian",
+        },
+      ]
+    `);
+  });
+
   it('keeps the line and a caret under the column in a YAML syntax error', async () => {
     const yaml = 'name: broken\ndataset: { name: mnist\nteacher:\n  runId: abc\n';
     const res = await dryRun(yaml, 'application/yaml');

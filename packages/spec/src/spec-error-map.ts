@@ -28,7 +28,8 @@ export function unknownFieldMessage(key: string, allowed: readonly string[] | un
  * The error map sweep files are validated under (`schema.safeParse(doc, { error: specErrorMap })`): a wrong
  * enum value or discriminator (`optimizer.name: adm`, `activation: { name: lmaa }`) is told every allowed
  * value, the wrong one, and the nearest; for unknown fields it records the allowed ones, which
- * describeIssues names key by key. Any other issue keeps zod's message (undefined: the next map decides).
+ * describeIssues names key by key; a required field left out is called missing. Any other issue keeps zod's
+ * message (undefined: the next map decides).
  */
 export const specErrorMap: z.core.$ZodErrorMap = (issue) => {
   switch (issue.code) {
@@ -40,6 +41,9 @@ export const specErrorMap: z.core.$ZodErrorMap = (issue) => {
     }
     case 'invalid_value':
       return unknownValueMessage(issue.input, issue.values);
+    case 'invalid_type':
+      // A field left out reads as one, not as "received undefined".
+      return issue.input === undefined ? `missing field (expected ${issue.expected})` : undefined;
     case 'invalid_union': {
       const { discriminator, options } = issue as { discriminator?: string; options?: unknown[] };
       const input = issue.input;

@@ -51,8 +51,14 @@ export function toValidationIssues(error: z.ZodError): ValidationIssue[] {
   return describeIssues(error.issues).map((i) => ({ path: formatPath(i.path), message: i.message }));
 }
 
-/** The union branch that got furthest: deepest issue path, then fewest issues. */
+/**
+ * The union branch the input most likely meant: fewest problems (each unknown field counted), then the one that
+ * got furthest (deepest issue path). A teacher with a misspelt `trian` is the trained-teacher branch missing
+ * `train`, not the imported one with three unknown fields.
+ */
 function closestBranch(issue: z.core.$ZodIssueInvalidUnion): z.core.$ZodIssue[] {
   const depth = (branch: z.core.$ZodIssue[]) => Math.max(0, ...branch.map((i) => i.path.length));
-  return [...issue.errors].sort((a, b) => depth(b) - depth(a) || a.length - b.length)[0] ?? [];
+  const problems = (branch: z.core.$ZodIssue[]) =>
+    branch.reduce((n, i) => n + (i.code === 'unrecognized_keys' ? i.keys.length : 1), 0);
+  return [...issue.errors].sort((a, b) => problems(a) - problems(b) || depth(b) - depth(a))[0] ?? [];
 }
