@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { dispatchRuns, type Prisma, type PrismaClient, recordSweepCreated } from '@distillery/db';
 import type { RunDispatcher } from '@distillery/queue';
-import { canonicalHash, type SweepSpec, type TeacherArtifactFacts } from '@distillery/spec';
+import { canonicalHash, type PlannedRun, type SweepSpec } from '@distillery/spec';
 import type { FastifyBaseLogger } from 'fastify';
 import { withTimeout } from '../lib/with-timeout.ts';
 import { insertReusedRuns, type NewReusedRun } from './insert-reused-runs.ts';
@@ -25,8 +25,8 @@ export interface CreateSweepInput {
    * an admin key submits). @defaultValue 'team'
    */
   priorityScope?: 'team' | 'global';
-  /** What the API read of an imported teacher's files (`checkTeacherArtifact`). @defaultValue null */
-  teacherArtifact?: TeacherArtifactFacts | null;
+  /** The spec's expansion (expandSweep, with what the API read of an imported teacher's files). */
+  planned: PlannedRun[];
   /**
    * Train every run again even where the team has an identical one (`?rerun=true`); the spec's own `rerun`
    * does the same. @defaultValue false
@@ -63,8 +63,7 @@ export async function createSweep(deps: CreateSweepDeps, input: CreateSweepInput
 
   const queued = await db.$transaction(async (tx) => {
     const rerun = input.rerun === true || spec.rerun === true;
-    const teacherArtifact = input.teacherArtifact ?? null;
-    const resolved = await resolveSweepRuns(tx, teamId, spec, { rerun, teacherArtifact });
+    const resolved = await resolveSweepRuns(tx, teamId, spec, input.planned, { rerun });
     const { planned, identities, namedTeacher, reused } = resolved;
     // Ids are chosen here so that children can name their parents in the same multi-row insert.
     const idByKey = new Map(planned.filter((r) => !reused.has(r.key)).map((r) => [r.key, randomUUID()]));

@@ -1,5 +1,5 @@
 import type { PrismaClient } from '@distillery/db';
-import type { SweepSpec, TeacherArtifactFacts } from '@distillery/spec';
+import { expandSweep, type SweepSpec, type TeacherArtifactFacts } from '@distillery/spec';
 import type { SweepPlan } from '../schemas/sweep-plan.ts';
 import { planSweep } from './plan-sweep.ts';
 import { resolveSweepRuns } from './resolve-sweep-runs.ts';
@@ -17,6 +17,6 @@ export async function dryRunSweep(
   options: { rerun?: boolean; teacherArtifact?: TeacherArtifactFacts | null } = {},
 ): Promise<SweepPlan> {
   const rerun = options.rerun === true || spec.rerun === true;
-  const teacherArtifact = options.teacherArtifact ?? null;
-  return planSweep(spec, await db.$transaction((tx) => resolveSweepRuns(tx, teamId, spec, { rerun, teacherArtifact })));
+  const planned = expandSweep(spec, { teacherArtifact: options.teacherArtifact ?? null });
+  return planSweep(spec, await db.$transaction((tx) => resolveSweepRuns(tx, teamId, spec, planned, { rerun })));
 }

@@ -1,19 +1,11 @@
 import type { Prisma } from '@distillery/db';
-import {
-  expandSweep,
-  type PlannedRun,
-  planIdentities,
-  type SweepSpec,
-  type TeacherArtifactFacts,
-} from '@distillery/spec';
+import { type PlannedRun, planIdentities, type SweepSpec } from '@distillery/spec';
 import { findReusableRuns, type ReusableRun } from './find-reusable-runs.ts';
 import { type ResolvedTeacher, resolveTeacherRun } from './resolve-teacher-run.ts';
 
 export interface ResolveSweepRunsOptions {
   /** Train every run again instead of reusing the team's identical ones (spec `rerun`). @defaultValue false */
   rerun?: boolean;
-  /** What the API read of an imported teacher's files (`checkTeacherArtifact`). @defaultValue null */
-  teacherArtifact?: TeacherArtifactFacts | null;
 }
 
 /** A sweep's expansion with what each run will be: trained anew, or an existing run of the team reused. */
@@ -28,7 +20,8 @@ export interface ResolvedSweepRuns {
 }
 
 /**
- * What a submission (or its dry run) stores: the expansion, each run's identity, the named teacher checked, and
+ * What a submission (or its dry run) stores: the expansion (`planned`, expandSweep of `spec`, computed once by
+ * the caller and outside the transaction: at 5,000 runs it takes a few hundred milliseconds), each run's identity, the named teacher checked, and
  * the team's runs it reuses — every planned run whose identity the team already has trained or on its way,
  * teachers included, unless `rerun`. Inside the submission's transaction (see findReusableRuns for the locks).
  * Should the expansion repeat an identity, only its first run is reused; the repeats train.
@@ -37,9 +30,9 @@ export async function resolveSweepRuns(
   tx: Prisma.TransactionClient,
   teamId: string,
   spec: SweepSpec,
+  planned: PlannedRun[],
   options: ResolveSweepRunsOptions = {},
 ): Promise<ResolvedSweepRuns> {
-  const planned = expandSweep(spec, { teacherArtifact: options.teacherArtifact ?? null });
   const namedTeacher =
     'runId' in spec.teacher ? await resolveTeacherRun(tx, teamId, spec.teacher.runId, spec.dataset) : null;
   const identities = planIdentities(planned, namedTeacher?.identity ?? null);

@@ -1,4 +1,4 @@
-import { countRuns, expandSweep, quantizeWarnings, type RunLimits, SweepSpec } from '@distillery/spec';
+import { countRuns, type RunLimits, SweepSpec } from '@distillery/spec';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { teamOf } from '../../../plugins/auth.ts';
 import { SWEEP_CONTENT_TYPES } from '../../../plugins/sweep-body-parsers.ts';
@@ -11,10 +11,9 @@ import { checkDatasetPath } from '../../../services/check-dataset-path.ts';
 import { checkQueuedRunQuota, type QueuedRunQuotaOptions } from '../../../services/check-queued-run-quota.ts';
 import { checkRunLimits } from '../../../services/check-run-limits.ts';
 import { checkTeacherArtifact } from '../../../services/check-teacher-artifact.ts';
-import { createSweep } from '../../../services/create-sweep.ts';
 import { dryRunSweep } from '../../../services/dry-run-sweep.ts';
-import { getSweep } from '../../../services/get-sweep.ts';
 import { listSweeps } from '../../../services/list-sweeps.ts';
+import { submitSweep } from '../../../services/submit-sweep.ts';
 import { API_KEY_SECURITY } from '../security.ts';
 
 export interface SweepsRouteOptions {
@@ -79,7 +78,7 @@ const sweeps: FastifyPluginAsyncZod<SweepsRouteOptions> = async (app, options) =
       const deps = { db: app.db, queue: app.queue, log: request.log };
       // A member's priority orders the team's own sweeps; only an admin's outranks other teams' runs.
       const priorityScope = role === 'admin' ? 'global' : 'team';
-      const id = await createSweep(deps, {
+      const sweep = await submitSweep(deps, {
         teamId,
         submitted: request.submittedBody,
         spec: request.body,
@@ -87,12 +86,7 @@ const sweeps: FastifyPluginAsyncZod<SweepsRouteOptions> = async (app, options) =
         teacherArtifact,
         rerun,
       });
-      const sweep = await getSweep(app.db, teamId, id);
-      const warnings = quantizeWarnings(expandSweep(request.body, { teacherArtifact }));
-      return reply
-        .code(201)
-        .header('location', `/v1/sweeps/${id}`)
-        .send({ ...sweep, warnings });
+      return reply.code(201).header('location', `/v1/sweeps/${sweep.id}`).send(sweep);
     },
   );
 
