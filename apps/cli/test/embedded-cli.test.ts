@@ -165,6 +165,7 @@ describe('distillery on a machine with nothing configured (embedded store, in-pr
   });
   describe('the local workflow: client commands on the embedded store, without login or server', () => {
     let sweepId: string;
+    let studentRunId: string;
 
     it('lists the sweeps from the store itself', () => {
       const r = distillery(cwd, ['sweep', 'list']);
@@ -216,6 +217,8 @@ describe('distillery on a machine with nothing configured (embedded store, in-pr
       const { EmbeddedStore } = await import('@distillery/db/embedded');
       const store = await EmbeddedStore.open({ dataDir: join(cwd, '.distillery') });
       try {
+        const student = await store.db.run.findFirstOrThrow({ where: { sweepId, kind: 'student' } });
+        studentRunId = student.id;
         const { id: _, ...sweep } = await store.db.sweep.findUniqueOrThrow({ where: { id: sweepId } });
         await store.db.sweep.create({
           data: { ...sweep, id: twin, spec: sweep.spec as object, canonical: sweep.canonical as object },
@@ -229,6 +232,17 @@ describe('distillery on a machine with nothing configured (embedded store, in-pr
       expect(r.stderr).toContain(`distillery: 2 sweeps ids start with '${sweepId.slice(0, 8)}'; give more of the id:`);
       for (const line of candidates) expect(r.stderr).toContain(line);
       expect(r.stdout).toBe('');
+    });
+
+    it("downloads a run's model from the store itself", () => {
+      const r = distillery(cwd, ['model', 'download', studentRunId, '--out', 'student']);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const model = JSON.parse(readFileSync(join(cwd, 'student', 'model.json'), 'utf8')) as {
+        weightsManifest: { paths: string[] }[];
+      };
+      expect(model.weightsManifest[0]?.paths).toEqual(['model.weights.bin']);
+      expect(statSync(join(cwd, 'student', 'model.weights.bin')).size).toBeGreaterThan(0);
     });
 
     it("puts the demo's sweep in the local team, beside the others", () => {

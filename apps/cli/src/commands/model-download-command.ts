@@ -1,6 +1,6 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { connect } from '../client/connect.ts';
+import { withClient } from '../client/connect.ts';
 import { ConfigError } from '../config-error.ts';
 
 /** What `distillery model download` can write: the files each format consists of, as the API names them. */
@@ -28,12 +28,13 @@ export async function modelDownloadCommand(runId: string, flags: ModelDownloadFl
   if (!(format in MODEL_FORMATS)) {
     throw new ConfigError(`--format must be one of ${Object.keys(MODEL_FORMATS).join(', ')}, got '${format}'`);
   }
-  const client = connect();
   const names = MODEL_FORMATS[format as ModelFormat];
   const base = `/v1/runs/${encodeURIComponent(runId)}/artifacts`;
   // One after the other: the first refusal (model.json's) is the one reported, every time.
   const files: { name: string; data: Uint8Array }[] = [];
-  for (const name of names) files.push({ name, data: await client.download(`${base}/${name}`) });
+  await withClient(async (client) => {
+    for (const name of names) files.push({ name, data: await client.download(`${base}/${name}`) });
+  });
   const dir = resolve(flags.out ?? `model-${runId}`);
   await mkdir(dir, { recursive: true });
   for (const { name, data } of files) {

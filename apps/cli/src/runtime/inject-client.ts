@@ -26,4 +26,17 @@ export class InjectClient extends ApiClient {
     }
     return (String(res.headers['content-type'] ?? '').includes('json') ? res.json() : res.body) as T;
   }
+
+  override async download(path: string): Promise<Uint8Array> {
+    const res = await this.app.inject({
+      method: 'GET',
+      url: path,
+      headers: { authorization: `Bearer ${this.bearer}` },
+    });
+    if (res.statusCode >= 400) {
+      const retryAfter = res.headers['retry-after'];
+      throw new ApiRequestError(res.statusCode, res.body, retryAfter === undefined ? null : String(retryAfter));
+    }
+    return new Uint8Array(res.rawPayload);
+  }
 }
