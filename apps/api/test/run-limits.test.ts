@@ -97,6 +97,53 @@ describe('POST /v1/sweeps with an operator’s limits and quota', () => {
   });
 });
 
+describe('POST /v1/sweeps at the quota with runs the team already has', () => {
+  let api: TestApi;
+  const spec = quickstart({ name: 'at the quota' });
+  beforeAll(async () => {
+    api = await buildTestApi({ queuedRunQuota: { maxQueuedRuns: 5, retryAfterSeconds: 30 } });
+    // The quickstart's 5 runs fill the quota; none has started.
+    expect((await post(api, spec)).statusCode).toBe(201);
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  it('accepts the same spec again: every run is reused, nothing more waits to start', async () => {
+    const res = await post(api, spec);
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json()).toMatchObject({ runCount: 5, state: 'running' });
+    expect(await api.db.run.count({ where: { teamId: api.team.teamId, state: { in: ['queued', 'waiting'] } } })).toBe(
+      5,
+    );
+  });
+
+  it('charges only the runs a sweep adds to train, and says how many it reuses', async () => {
+    // The same sweep with a 4-bit PTQ variant of each student: two new runs, five reused.
+    const res = await post(api, {
+      ...spec,
+      quantize: [
+        { method: 'ptq', bits: 8 },
+        { method: 'ptq', bits: 4 },
+      ],
+    });
+    expect(res.statusCode, res.body).toBe(429);
+    expect(res.json().error).toEqual({
+      code: 'QUOTA_EXCEEDED',
+      message:
+        'the team has 5 runs waiting to start and this sweep adds 2 (and reuses 5 the team has), more than the ' +
+        'quota of 5; retry in 30 s, when some have started',
+    });
+  });
+
+  it('charges every run of a rerun, which trains them all again', async () => {
+    const res = await post(api, { ...spec, rerun: true });
+    expect(res.statusCode, res.body).toBe(429);
+    expect(res.json().error.message).toMatch(/^the team has 5 runs waiting to start and this sweep adds 5, more/);
+    expect(await api.db.sweep.count({ where: { teamId: api.team.teamId } })).toBe(2);
+  });
+});
+
 describe('buildApp', () => {
   it('refuses a parameter limit that the runs table cannot store', async () => {
     const api = await buildTestApi();

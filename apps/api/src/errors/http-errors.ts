@@ -140,10 +140,13 @@ export class QuotaExceededError extends ApiError {
     readonly pending: number,
     readonly requested: number,
     retryAfterSeconds: number,
+    /** The sweep's runs that are existing runs of the team (not charged). */
+    readonly reused = 0,
   ) {
+    const adds = reused === 0 ? `${requested}` : `${requested} (and reuses ${reused} the team has)`;
     super(
       'QUOTA_EXCEEDED',
-      `the team has ${pending} runs waiting to start and this sweep adds ${requested}, more than the quota of ` +
+      `the team has ${pending} runs waiting to start and this sweep adds ${adds}, more than the quota of ` +
         `${limit}; retry in ${retryAfterSeconds} s, when some have started`,
       { headers: { 'retry-after': String(retryAfterSeconds) } },
     );

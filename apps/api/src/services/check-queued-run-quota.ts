@@ -1,4 +1,4 @@
-import type { PrismaClient } from '@distillery/db';
+import type { Prisma } from '@distillery/db';
 import { QuotaExceededError } from '../errors/http-errors.ts';
 
 export interface QueuedRunQuotaOptions {
@@ -10,25 +10,37 @@ export interface QueuedRunQuotaOptions {
 
 export const DEFAULT_QUEUED_RUN_QUOTA = { maxQueuedRuns: 10_000, retryAfterSeconds: 60 } as const;
 
+/** What a submission adds to its team's queue. */
+export interface QueuedRunCharge {
+  /** Runs the sweep creates, each to train: they wait to start. */
+  newRuns: number;
+  /** Runs of the sweep that are existing runs of the team (reused): they add nothing to the queue. */
+  reusedRuns: number;
+}
+
 /**
  * Refuses a sweep that would leave its team more runs waiting to start than the quota (429 with
- * `retry-after`), so that one team cannot fill the queue for everyone. The count and the insert are not one
- * transaction: two submissions at the same instant may pass the quota by one sweep (≤ 5,000 runs), a bound
- * that stands, where serializing every submission of a team would not be worth its lock.
+ * `retry-after`), so that one team cannot fill the queue for everyone. Only the runs the sweep creates are
+ * charged: a reused run is already counted where it waits (or has trained), so resubmitting a spec adds
+ * nothing, and a sweep adding nothing is never refused. Called inside the submission's transaction after
+ * resolveSweepRuns has taken the team's submission lock, so the count and the insert are one step: two
+ * submissions of a team cannot together pass the quota.
  */
 export async function checkQueuedRunQuota(
-  db: PrismaClient,
+  tx: Prisma.TransactionClient,
   teamId: string,
-  newRuns: number,
+  charge: QueuedRunCharge,
   quota: QueuedRunQuotaOptions,
 ): Promise<void> {
-  const pending = await db.run.count({ where: { teamId, state: { in: ['queued', 'waiting'] } } });
-  if (pending + newRuns > quota.maxQueuedRuns) {
+  if (charge.newRuns === 0) return;
+  const pending = await tx.run.count({ where: { teamId, state: { in: ['queued', 'waiting'] } } });
+  if (pending + charge.newRuns > quota.maxQueuedRuns) {
     throw new QuotaExceededError(
       quota.maxQueuedRuns,
       pending,
-      newRuns,
+      charge.newRuns,
       quota.retryAfterSeconds ?? DEFAULT_QUEUED_RUN_QUOTA.retryAfterSeconds,
+      charge.reusedRuns,
     );
   }
 }

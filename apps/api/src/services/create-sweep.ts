@@ -4,6 +4,7 @@ import type { RunDispatcher } from '@distillery/queue';
 import { canonicalHash, type PlannedRun, type SweepSpec } from '@distillery/spec';
 import type { FastifyBaseLogger } from 'fastify';
 import { withTimeout } from '../lib/with-timeout.ts';
+import { checkQueuedRunQuota, type QueuedRunQuotaOptions } from './check-queued-run-quota.ts';
 import { insertReusedRuns, type NewReusedRun } from './insert-reused-runs.ts';
 import { insertRuns, type NewRun } from './insert-runs.ts';
 import { resolveSweepRuns } from './resolve-sweep-runs.ts';
@@ -32,6 +33,11 @@ export interface CreateSweepInput {
    * does the same. @defaultValue false
    */
   rerun?: boolean;
+  /**
+   * Runs the team may have waiting to start, charged with the runs this sweep creates (not those it reuses);
+   * false: no quota. @defaultValue false
+   */
+  queuedRunQuota?: QueuedRunQuotaOptions | false;
 }
 
 /**
@@ -53,8 +59,8 @@ const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 60_000 } as const;
  * way is not trained again: the existing run becomes one of the sweep's runs (`reused_runs`), unless the
  * submission asks to `rerun`. Initial states of new runs: no parent → `queued`; a new parent → `waiting`; an
  * existing parent (reused, or `teacher: { runId }`) → `queued` if it already succeeded, else `waiting`. Each
- * run's first event is recorded with it; a sweep that reuses only finished runs is finished at once. Returns
- * the new sweep's id.
+ * run's first event is recorded with it; a sweep that reuses only finished runs is finished at once. The
+ * queued-run quota is checked there too, charging only the new runs. Returns the new sweep's id.
  */
 export async function createSweep(deps: CreateSweepDeps, input: CreateSweepInput): Promise<string> {
   const { db, queue, log } = deps;
@@ -65,6 +71,10 @@ export async function createSweep(deps: CreateSweepDeps, input: CreateSweepInput
     const rerun = input.rerun === true || spec.rerun === true;
     const resolved = await resolveSweepRuns(tx, teamId, spec, input.planned, { rerun });
     const { planned, identities, namedTeacher, reused } = resolved;
+    if (input.queuedRunQuota !== undefined && input.queuedRunQuota !== false) {
+      const charge = { newRuns: planned.length - reused.size, reusedRuns: reused.size };
+      await checkQueuedRunQuota(tx, teamId, charge, input.queuedRunQuota);
+    }
     // Ids are chosen here so that children can name their parents in the same multi-row insert.
     const idByKey = new Map(planned.filter((r) => !reused.has(r.key)).map((r) => [r.key, randomUUID()]));
     const now = new Date();

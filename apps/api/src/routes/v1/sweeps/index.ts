@@ -1,4 +1,4 @@
-import { countRuns, type RunLimits, SweepSpec } from '@distillery/spec';
+import { type RunLimits, SweepSpec } from '@distillery/spec';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { teamOf } from '../../../plugins/auth.ts';
 import { SWEEP_CONTENT_TYPES } from '../../../plugins/sweep-body-parsers.ts';
@@ -8,7 +8,7 @@ import { SweepPlan } from '../../../schemas/sweep-plan.ts';
 import { ListSweepsQuery, SubmitSweepQuery } from '../../../schemas/sweep-queries.ts';
 import { SweepList } from '../../../schemas/sweep-summary.ts';
 import { checkDatasetPath } from '../../../services/check-dataset-path.ts';
-import { checkQueuedRunQuota, type QueuedRunQuotaOptions } from '../../../services/check-queued-run-quota.ts';
+import type { QueuedRunQuotaOptions } from '../../../services/check-queued-run-quota.ts';
 import { checkRunLimits } from '../../../services/check-run-limits.ts';
 import { checkTeacherArtifact } from '../../../services/check-teacher-artifact.ts';
 import { dryRunSweep } from '../../../services/dry-run-sweep.ts';
@@ -29,7 +29,7 @@ function describeLimits(limits: RunLimits, quota: QueuedRunQuotaOptions | false)
   const quotaText = quota === false ? 'no quota' : `${quota.maxQueuedRuns.toLocaleString('en-US')} runs`;
   return (
     ` This server's run limits (a run past any answers 400 naming the field): ${rows.join(', ')}. Runs a team may ` +
-    `have waiting to start: ${quotaText} (past it, 429 with retry-after).`
+    `have waiting to start: ${quotaText} (past it, 429 with retry-after); a sweep's reused runs add none.`
   );
 }
 
@@ -74,7 +74,6 @@ const sweeps: FastifyPluginAsyncZod<SweepsRouteOptions> = async (app, options) =
       if (dryRun) {
         return reply.code(200).send(await dryRunSweep(app.db, teamId, request.body, { rerun, teacherArtifact }));
       }
-      if (queuedRunQuota !== false) await checkQueuedRunQuota(app.db, teamId, countRuns(request.body), queuedRunQuota);
       const deps = { db: app.db, queue: app.queue, log: request.log };
       // A member's priority orders the team's own sweeps; only an admin's outranks other teams' runs.
       const priorityScope = role === 'admin' ? 'global' : 'team';
@@ -85,6 +84,7 @@ const sweeps: FastifyPluginAsyncZod<SweepsRouteOptions> = async (app, options) =
         priorityScope,
         teacherArtifact,
         rerun,
+        queuedRunQuota,
       });
       return reply.code(201).header('location', `/v1/sweeps/${sweep.id}`).send(sweep);
     },
