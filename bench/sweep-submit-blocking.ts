@@ -101,7 +101,11 @@ for (const [name, url, code] of [
 }
 
 console.log(`\`npx tsx bench/sweep-submit-blocking.ts ${REPEATS}\`, ${new Date().toISOString()}`);
-console.log(`${cpus().length} × ${cpus()[0]?.model}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log(
+  `${cpus().length} × ${cpus()[0]?.model}, load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);
 console.log(`median of ${REPEATS} each, after one warm-up request of each kind\n`);
 console.log('| request | runs | wall ms | event loop busy ms | longest block ms | longest block, each |');
 console.log('|---|---|---|---|---|---|');
