@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { ResultRow } from '../src/schemas/sweep-results.ts';
 import { aggregateResults, labelWithoutSeed } from '../src/services/aggregate-results.ts';
 
-const row = (group: string, seed: number, accuracy: number, label = `mlp 16 relu · seed ${seed}`): ResultRow => ({
+const row = (
+  group: string,
+  seed: number,
+  accuracy: number,
+  label = `mlp 16 relu · seed ${seed}`,
+): Omit<ResultRow, 'dimensions'> => ({
   runId: `00000000-0000-4000-8000-00000000000${seed}`,
   key: `s0.seed${seed}`,
   kind: 'student',

@@ -96,6 +96,7 @@ describe('GET /v1/sweeps/:id/results', () => {
         'backend',
         'group',
         'splitDigest',
+        'dimensions',
       ].sort(),
     );
   });
@@ -155,13 +156,16 @@ describe('GET /v1/sweeps/:id/results', () => {
     const lines = res.body.trimEnd().split('\r\n');
     expect(lines[0]).toBe(
       'runId,key,kind,label,seed,bits,accuracy,loss,parameters,bytes,backend,group,' +
-        'codeBytes,headerBytes,floatBytes,quantizedFraction',
+        'codeBytes,headerBytes,floatBytes,quantizedFraction' +
+        ',dataset.name,model.family,model.hidden,model.channels,model.activation,distill.temperature,distill.alpha,' +
+        'train.optimizer.name,train.optimizer.lr,train.epochs,train.batchSize,quantize.method,quantize.bits,' +
+        'quantize.bucketSize,quantize.keepFloat,teacher,seed',
     );
     expect(lines).toHaveLength(9);
     expect(lines[2]).toMatch(/^[0-9a-f-]{36},s0\.seed1,student,activation=relu · seed 1,1,32,0\.9,0\.0999/);
     // The student's measured breakdown: all float; s0.seed2 has none stored, so its four cells are empty.
-    expect(lines[2]).toMatch(/,0,0,50920,0$/);
-    expect(lines[4]).toMatch(/,s0\.seed2,.*,,,,$/);
+    expect(lines[2]).toMatch(/,0,0,50920,0,mnist,/);
+    expect(lines[4]).toMatch(/,s0\.seed2,.*,,,,,mnist,/);
   });
 
   it('quotes CSV fields that hold commas', async () => {

@@ -150,7 +150,10 @@ describe('GET /v1/results', () => {
     expect(lines[0]).toBe(
       'group,teacherId,kind,dataset,family,activation,method,bits,label,description,n,seeds,accuracyMean,' +
         'accuracyStd,accuracyCi95Low,accuracyCi95High,lossMean,lossStd,lossCi95Low,lossCi95High,parameters,bytes,' +
-        'runIds,sweepIds',
+        'runIds,sweepIds' +
+        ',dataset.name,model.family,model.hidden,model.channels,model.activation,distill.temperature,distill.alpha,' +
+        'train.optimizer.name,train.optimizer.lr,train.epochs,train.batchSize,quantize.method,quantize.bits,' +
+        'quantize.bucketSize,quantize.keepFloat,teacher,seed',
     );
     expect(lines).toHaveLength(14);
     expect(lines.find((l) => l.includes('lma-8,ptq,4,'))).toMatch(/,3,1;2;3,0\.8/);
@@ -198,7 +201,10 @@ describe('GET /v1/results/runs', () => {
     const lines = res.body.trimEnd().split('\r\n');
     expect(lines[0]).toBe(
       'runId,sweepId,key,kind,dataset,family,activation,method,bits,label,seed,accuracy,loss,parameters,bytes,' +
-        'backend,group,teacherId,createdAt',
+        'backend,group,teacherId,createdAt' +
+        ',dataset.name,model.family,model.hidden,model.channels,model.activation,distill.temperature,distill.alpha,' +
+        'train.optimizer.name,train.optimizer.lr,train.epochs,train.batchSize,quantize.method,quantize.bits,' +
+        'quantize.bucketSize,quantize.keepFloat,teacher,seed',
     );
     expect(lines).toHaveLength(1 + 5);
   });

@@ -24,6 +24,7 @@ import { SweepPlan } from '../schemas/sweep-plan.ts';
 import { SweepResults } from '../schemas/sweep-results.ts';
 import { SweepList } from '../schemas/sweep-summary.ts';
 import { ConfigurationResultList, TeamResultRowList } from '../schemas/team-results.ts';
+import { configDimensions } from '../services/config-dimensions.ts';
 
 /** An example and the schema it must satisfy (a test parses every one). */
 export interface Example {
@@ -156,6 +157,7 @@ const configuration = (r: typeof lma, description: string) => ({
   bits: r.size.bits,
   teacherId: teacher.id,
   description,
+  dimensions: configDimensions(r.config, teacher.id, null),
   n: 1,
   seeds: [1],
   runIds: [r.id],
@@ -309,6 +311,7 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
           backend: 'wasm',
           group: r.group,
           splitDigest: SPLIT_DIGEST,
+          dimensions: configDimensions(r.config, teacher.id),
         })),
         groups: [lma, lmaPtq].map((r) => ({
           group: r.group,
@@ -414,6 +417,7 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
             bits: 32,
             teacherId: teacher.id,
             description: lmaConfiguration.description,
+            dimensions: configDimensions(lma.config, teacher.id),
             createdAt: DONE,
           },
         ],

@@ -1,5 +1,6 @@
 import { RunKind, SampleSummary, SizeBreakdown } from '@distillery/spec';
 import { z } from 'zod';
+import { ConfigDimensions } from './config-dimensions.ts';
 
 /** One run with a result. */
 export const ResultRow = z.object({
@@ -22,6 +23,7 @@ export const ResultRow = z.object({
   group: z.string(),
   /** sha256 of the exact rows the run trained, validated and tested on; null for results from before digests. */
   splitDigest: z.string().nullable(),
+  dimensions: ConfigDimensions,
 });
 export type ResultRow = z.infer<typeof ResultRow>;
 
@@ -66,6 +68,7 @@ export const ResultsCsv = z
   .string()
   .describe(
     'CSV with a header line: runId,key,kind,label,seed,bits,accuracy,loss,parameters,bytes,backend,group,' +
-      'codeBytes,headerBytes,floatBytes,quantizedFraction (the last four empty for results recorded before the ' +
-      'size breakdown was measured)',
+      'codeBytes,headerBytes,floatBytes,quantizedFraction (empty for results recorded before the size breakdown ' +
+      'was measured), then one column per configuration dimension named by its sweep-spec path (dataset.name, ' +
+      'model.family, model.hidden, …, teacher, seed; see ConfigDimensions)',
   );

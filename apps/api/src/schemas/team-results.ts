@@ -1,5 +1,6 @@
 import { DATASET_NAMES, RunKind } from '@distillery/spec';
 import { z } from 'zod';
+import { ConfigDimensions } from './config-dimensions.ts';
 import { QUANTIZE_METHODS } from './result-filters.ts';
 import { ReplicateStats } from './sweep-results.ts';
 
@@ -17,6 +18,7 @@ const ConfigurationFacts = {
   teacherId: z.uuid().nullable(),
   /** A readable summary of the configuration: `student mlp 16-16 lma-8 bn · ptq 8-bit · mnist`. */
   description: z.string(),
+  dimensions: ConfigDimensions,
 };
 
 /** One of the team's runs with a result (`GET /v1/results/runs`). */

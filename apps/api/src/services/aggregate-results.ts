@@ -6,15 +6,18 @@ import type { ResultGroup, ResultRow } from '../schemas/sweep-results.ts';
  * row. Accuracy and loss carry n, the sample std (n − 1) and a Student-t 95% CI
  * (describeSample); std and CI are null for a single replicate. Pure.
  */
-export function aggregateResults(rows: readonly ResultRow[]): ResultGroup[] {
-  const byGroup = new Map<string, ResultRow[]>();
+/** What aggregation reads of a row. */
+type AggregatedRow = Omit<ResultRow, 'dimensions'>;
+
+export function aggregateResults(rows: readonly AggregatedRow[]): ResultGroup[] {
+  const byGroup = new Map<string, AggregatedRow[]>();
   for (const row of rows) {
     const members = byGroup.get(row.group);
     if (members) members.push(row);
     else byGroup.set(row.group, [row]);
   }
   return [...byGroup].map(([group, members]) => {
-    const first = members[0] as ResultRow;
+    const first = members[0] as AggregatedRow;
     return {
       group,
       kind: first.kind,

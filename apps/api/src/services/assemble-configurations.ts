@@ -4,6 +4,7 @@ import type { FrontierRun } from '../schemas/frontier.ts';
 import type { QuantizeMethod } from '../schemas/result-filters.ts';
 import type { ConfigurationResult } from '../schemas/team-results.ts';
 import { labelWithoutSeed } from './aggregate-results.ts';
+import { configDimensions } from './config-dimensions.ts';
 import { describeConfig } from './describe-config.ts';
 
 /** A row of configurationsSql: a configuration's numbers, its replicates and its representative's facts. */
@@ -33,6 +34,8 @@ export interface ConfigurationRecord {
   bits: number;
   label: string;
   config: RunConfig;
+  /** The representative's student's training when it is a PTQ variant (null otherwise). */
+  studentTrain?: RunConfig['train'];
 }
 
 /** The replicates behind a configuration, by seed (then run id). */
@@ -65,6 +68,7 @@ export function toConfigurationResult(
     bits: c.bits,
     teacherId: c.teacherId,
     description: describeConfig(c.config),
+    dimensions: configDimensions(c.config, c.teacherId, null, c.studentTrain ?? null),
     n: c.n,
     seeds: runs.map((r) => r.seed),
     runIds: runs.map((r) => r.runId),

@@ -34,7 +34,7 @@ export function configurationsSql(facts: Prisma.Sql, chosen: Prisma.Sql): Prisma
   return Prisma.sql`WITH s AS (${configurationStatsSql(facts)}),
     g AS (${chosen})
     SELECT g.*, members.seeds, members."runIds", members."sweepIds", members.accuracies, members.losses, members.sizes,
-      rep.family, rep.activation, rep.method, rep.bits, r.label, r.config
+      rep.family, rep.activation, rep.method, rep.bits, r.label, r.config, r."studentTrain"
     FROM g
     CROSS JOIN LATERAL (
       SELECT array_agg(m.seed) AS seeds, array_agg(m."runId"::text) AS "runIds",
@@ -45,6 +45,10 @@ export function configurationsSql(facts: Prisma.Sql, chosen: Prisma.Sql): Prisma
     CROSS JOIN LATERAL (
       SELECT f.family, f.activation, f.method, f.bits FROM result_facts f WHERE f.run_id = g.rep::uuid
     ) rep
-    CROSS JOIN LATERAL (SELECT label, config FROM runs WHERE id = g.rep::uuid) r
+    CROSS JOIN LATERAL (
+      SELECT x.label, x.config, (SELECT s.config->'train' FROM runs s WHERE s.id = x.parent_id AND x.kind = 'quantize-ptq')
+        AS "studentTrain"
+      FROM runs x WHERE x.id = g.rep::uuid
+    ) r
     ORDER BY g.ord`;
 }

@@ -6,6 +6,7 @@ import { isUuid } from '../lib/is-uuid.ts';
 import { storedSizeBreakdown } from '../lib/stored-size-breakdown.ts';
 import type { SweepResults } from '../schemas/sweep-results.ts';
 import { aggregateResults } from './aggregate-results.ts';
+import { configDimensions } from './config-dimensions.ts';
 
 /**
  * One row per run of the sweep that has a result (the runs it reuses from earlier sweeps included), and the
@@ -21,6 +22,7 @@ export async function getSweepResults(db: PrismaClient, teamId: string, sweepId:
     kind: true,
     label: true,
     groupHash: true,
+    parentId: true,
     config: true,
     result: true,
   } as const;
@@ -34,6 +36,7 @@ export async function getSweepResults(db: PrismaClient, teamId: string, sweepId:
   // A reused run under this sweep's key.
   const runs = [...own, ...reused.map((l) => ({ ...l.run, key: l.key }))];
   runs.sort((a, b) => compareRunKeys(a.key, b.key));
+  const teachers = await teachersOf(db, runs);
   const rows = runs.flatMap((r) =>
     r.result === null
       ? []
@@ -53,8 +56,40 @@ export async function getSweepResults(db: PrismaClient, teamId: string, sweepId:
             backend: r.result.backend,
             group: r.groupHash,
             splitDigest: r.result.splitDigest,
+            dimensions: configDimensions(
+              r.config as unknown as RunConfig,
+              teachers.get(r.id)?.teacher ?? null,
+              undefined,
+              teachers.get(r.id)?.studentTrain ?? null,
+            ),
           },
         ],
   );
   return { rows, groups: aggregateResults(rows) };
+}
+
+/**
+ * The teacher run each run was distilled from: a student's (or QAT variant's) parent; a PTQ variant's parent is
+ * its student, whose parent is the teacher, and whose training is the PTQ variant's. Teachers have none.
+ */
+async function teachersOf(
+  db: PrismaClient,
+  runs: readonly { id: string; kind: string; parentId: string | null }[],
+): Promise<Map<string, { teacher: string | null; studentTrain: RunConfig['train'] }>> {
+  const ptq = runs.filter((r) => r.kind === 'quantize-ptq' && r.parentId !== null).map((r) => r.parentId as string);
+  const students = await db.run.findMany({
+    where: { id: { in: ptq } },
+    select: { id: true, parentId: true, config: true },
+  });
+  const studentOf = new Map(students.map((s) => [s.id, s]));
+  const out = new Map<string, { teacher: string | null; studentTrain: RunConfig['train'] }>();
+  for (const r of runs) {
+    if (r.kind === 'teacher') continue;
+    const student = r.kind === 'quantize-ptq' ? studentOf.get(r.parentId as string) : undefined;
+    out.set(r.id, {
+      teacher: student ? student.parentId : r.parentId,
+      studentTrain: student ? (student.config as unknown as RunConfig).train : null,
+    });
+  }
+  return out;
 }

@@ -5,6 +5,7 @@ import type { QuantizeMethod, ResultSort, ResultsQuery } from '../schemas/result
 import type { TeamResultRow, TeamResultRowList } from '../schemas/team-results.ts';
 import { analyticQuery } from './analytic-query.ts';
 import { checkFilterTargets } from './check-filter-targets.ts';
+import { configDimensions, type DimensionSource } from './config-dimensions.ts';
 import { describeConfig } from './describe-config.ts';
 import { resultsPageSize } from './results-page-size.ts';
 import { teamFactsSql } from './team-facts-sql.ts';
@@ -30,6 +31,10 @@ interface RowRecord {
   method: string;
   teacherId: string | null;
   config: RunConfig | null;
+  /** The parts of the config the dimensions read (small: no data path, no activation options' arrays). */
+  dims: DimensionSource;
+  /** A PTQ variant's student's training (null otherwise). */
+  studentTrain: RunConfig['train'];
   total: number;
 }
 
@@ -76,7 +81,11 @@ export async function listTeamResultRuns(
     SELECT p."runId"::text AS "runId", p."sweepId"::text AS "sweepId", r.key, p.kind, r.label, p."group", p.seed,
       p.accuracy, p.loss, p.parameters, p.bytes, p.bits, res.backend, p."createdAt", p.dataset, p.family,
       p.activation, p.method, p."teacherId"::text AS "teacherId", p.total,
-      ${withConfig ? Prisma.sql`r.config` : Prisma.sql`NULL::jsonb`} AS config
+      ${withConfig ? Prisma.sql`r.config` : Prisma.sql`NULL::jsonb`} AS config,
+      jsonb_build_object('dataset', jsonb_build_object('name', r.config->'dataset'->'name'),
+        'model', r.config->'model', 'train', r.config->'train', 'distill', r.config->'distill',
+        'quantize', r.config->'quantize', 'seed', r.config->'seed') AS dims,
+      (SELECT s.config->'train' FROM runs s WHERE s.id = r.parent_id AND r.kind = 'quantize-ptq') AS "studentTrain"
     FROM page p JOIN runs r ON r.id = p."runId" JOIN results res ON res.run_id = p."runId"
     ORDER BY ${order(query.sort, 'p')}`,
   );
@@ -110,6 +119,7 @@ function toTeamResultRow(r: RowRecord): TeamResultRow {
     bits: r.bits,
     teacherId: r.teacherId,
     description: r.config === null ? '' : describeConfig(r.config),
+    dimensions: configDimensions(r.dims, r.teacherId, undefined, r.studentTrain),
     createdAt: iso(r.createdAt),
   };
 }

@@ -1,9 +1,15 @@
 import { toCsv } from '../lib/csv.ts';
 import type { Comparison } from '../schemas/comparison.ts';
+import { CONFIG_DIMENSIONS, type ConfigDimensions } from '../schemas/config-dimensions.ts';
 import type { Frontier } from '../schemas/frontier.ts';
 import type { ConfigurationResult, TeamResultRow } from '../schemas/team-results.ts';
 
 type Columns<T> = (readonly [string, (row: T) => string | number | boolean | null | readonly (string | number)[]])[];
+
+/** One column per configuration dimension, named by its spec path, after a line's own columns. */
+function dimensionColumns<T extends { dimensions: ConfigDimensions }>(): Columns<T> {
+  return CONFIG_DIMENSIONS.map((d) => [d, (row: T) => row.dimensions[d]] as const);
+}
 
 const CONFIGURATION_COLUMNS: Columns<ConfigurationResult> = [
   ['group', (c) => c.group],
@@ -30,6 +36,7 @@ const CONFIGURATION_COLUMNS: Columns<ConfigurationResult> = [
   ['bytes', (c) => c.bytes],
   ['runIds', (c) => c.runIds],
   ['sweepIds', (c) => c.sweepIds],
+  ...dimensionColumns<ConfigurationResult>(),
 ];
 
 /** Configurations, one line each; seeds and ids `;`-separated. */
@@ -57,6 +64,7 @@ const ROW_COLUMNS: Columns<TeamResultRow> = [
   ['group', (r) => r.group],
   ['teacherId', (r) => r.teacherId],
   ['createdAt', (r) => r.createdAt],
+  ...dimensionColumns<TeamResultRow>(),
 ];
 
 /** Result rows, one line per run. */

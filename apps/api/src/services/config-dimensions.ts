@@ -1,0 +1,43 @@
+import { activationLabel, type RunConfig } from '@distillery/spec';
+import type { ConfigDimensions } from '../schemas/config-dimensions.ts';
+
+/** The parts of a stored run config the dimensions read (queries may select just these). */
+export type DimensionSource = Pick<RunConfig, 'model' | 'train' | 'distill' | 'quantize' | 'seed'> & {
+  dataset: Pick<RunConfig['dataset'], 'name'>;
+};
+
+/**
+ * A run's configuration dimensions (see ConfigDimensions), given the teacher run it was distilled from; `seed`
+ * null for a configuration of replicates. A PTQ variant does not train: its `train.*` are its student's
+ * (`studentTrain`), the training that produced the weights it quantizes.
+ */
+export function configDimensions(
+  config: DimensionSource,
+  teacher: string | null,
+  seed: number | null = config.seed,
+  studentTrain: RunConfig['train'] = null,
+): ConfigDimensions {
+  const { model, distill, quantize } = config;
+  const train = config.train ?? studentTrain;
+  const keepFloat = quantize?.keepFloat;
+  return {
+    'dataset.name': config.dataset.name,
+    'model.family': model.family,
+    'model.hidden': model.family === 'mlp' ? model.hidden : null,
+    'model.channels': model.family === 'cnn' ? model.channels : null,
+    'model.activation': model.family === 'imported' ? null : activationLabel(model.activation),
+    'distill.temperature': distill?.temperature ?? null,
+    'distill.alpha': distill?.alpha ?? null,
+    'train.optimizer.name': train?.optimizer.name ?? null,
+    'train.optimizer.lr': train?.optimizer.lr ?? null,
+    'train.epochs': train?.epochs ?? null,
+    'train.batchSize': train?.batchSize ?? null,
+    'quantize.method': quantize?.method ?? null,
+    'quantize.bits': quantize?.bits ?? null,
+    'quantize.bucketSize': quantize?.bucketSize ?? null,
+    'quantize.keepFloat':
+      keepFloat === undefined ? null : typeof keepFloat === 'string' ? keepFloat : keepFloat.layers.join(';'),
+    teacher,
+    seed,
+  };
+}
