@@ -81,10 +81,12 @@ describe('GET /docs', () => {
       '/v1/runs/{id}/artifacts/{name}',
       '/v1/runs/{id}/cancel',
       '/v1/runs/{id}/events',
+      '/v1/runs/{id}/metrics',
       '/v1/sweeps',
       '/v1/sweeps/{id}',
       '/v1/sweeps/{id}/cancel',
       '/v1/sweeps/{id}/events',
+      '/v1/sweeps/{id}/metrics',
       '/v1/sweeps/{id}/results',
       '/v1/sweeps/{id}/runs',
     ]);

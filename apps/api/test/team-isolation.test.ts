@@ -72,6 +72,8 @@ describe('team isolation', () => {
         'GET /v1/sweeps/{id}/results',
         'GET /v1/runs/{id}',
         'GET /v1/runs/{id}/artifacts/{name}',
+        'GET /v1/runs/{id}/metrics',
+        'GET /v1/sweeps/{id}/metrics',
         'DELETE /v1/keys/{id}',
         'GET /v1/results',
         'GET /v1/results/runs',

@@ -1,4 +1,6 @@
+import type { EpochMetricsRow } from '../schemas/metrics-export.ts';
 import type { ResultRow } from '../schemas/sweep-results.ts';
+import { metricsToCsv } from '../services/export-metrics.ts';
 import { resultsToCsv } from '../services/results-to-csv.ts';
 import {
   comparisonToCsv,
@@ -28,6 +30,9 @@ function csvExample(key: string, examples: OperationExamples): string | undefine
       return frontierToCsv(value);
     case 'GET /v1/compare':
       return comparisonToCsv(value);
+    case 'GET /v1/runs/{id}/metrics':
+    case 'GET /v1/sweeps/{id}/metrics':
+      return metricsToCsv((value as { rows: EpochMetricsRow[] }).rows);
     case 'GET /v1/sweeps/{id}/results':
       return resultsToCsv((value as { rows: ResultRow[] }).rows);
     default:

@@ -16,6 +16,7 @@ import { Comparison } from '../schemas/comparison.ts';
 import { ErrorBody } from '../schemas/error-body.ts';
 import { Frontier } from '../schemas/frontier.ts';
 import { Liveness, Readiness } from '../schemas/health.ts';
+import { MetricsExport } from '../schemas/metrics-export.ts';
 import { RunDetail } from '../schemas/run-detail.ts';
 import { RunList } from '../schemas/run-summary.ts';
 import { SubmittedSweep } from '../schemas/submitted-sweep.ts';
@@ -145,6 +146,10 @@ const epochs = [1, 2].map((epoch) => ({
   seconds: 3.1,
   recordedAt: epoch === 1 ? '2026-11-27T18:00:31.000Z' : '2026-11-27T18:00:34.000Z',
 }));
+
+/** A trained run's learning curve as export rows (PTQ variants do not train: they have none). */
+const metricRows = (r: typeof lma) =>
+  epochs.map((e) => ({ runId: r.id, key: r.key, kind: r.kind, label: r.label, group: r.group, ...e }));
 
 const configuration = (r: typeof lma, description: string) => ({
   group: r.group,
@@ -378,6 +383,10 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
           '"weightsManifest":[{"paths":["model.weights.bin"],"weights":[…]}],"userDefinedMetadata":{…}}',
       },
     },
+  },
+  'GET /v1/runs/{id}/metrics': { responses: { 200: example(MetricsExport, { rows: metricRows(lma) }) } },
+  'GET /v1/sweeps/{id}/metrics': {
+    responses: { 200: example(MetricsExport, { rows: [teacher, relu, lma].flatMap(metricRows) }) },
   },
   'GET /v1/runs/{id}/events': { responses: { 200: { value: SSE_EXAMPLE }, 204: { value: null } } },
   'GET /v1/results': {

@@ -1,0 +1,46 @@
+import { RunKind } from '@distillery/spec';
+import { z } from 'zod';
+import { EpochMetrics } from './run-detail.ts';
+import { RESULT_FORMATS } from './sweep-queries.ts';
+
+/** One finished epoch of one run: the learning curve as rows, to plot or join on `runId` with the results. */
+export const EpochMetricsRow = EpochMetrics.extend({
+  runId: z.uuid(),
+  key: z.string(),
+  kind: RunKind,
+  label: z.string(),
+  /** The run's `groupHash`: replicates share it. */
+  group: z.string(),
+}).meta({ id: 'EpochMetricsRow' });
+export type EpochMetricsRow = z.infer<typeof EpochMetricsRow>;
+
+/** Every epoch recorded, by run key then epoch. */
+export const MetricsExport = z.object({ rows: z.array(EpochMetricsRow) }).meta({ id: 'MetricsExport' });
+export type MetricsExport = z.infer<typeof MetricsExport>;
+
+export const MetricsQuery = z.object({
+  format: z.enum(RESULT_FORMATS).default('json').describe('`csv`: the rows as text/csv.'),
+});
+export type MetricsQuery = z.infer<typeof MetricsQuery>;
+
+export const METRICS_CSV_COLUMNS = [
+  'runId',
+  'key',
+  'kind',
+  'label',
+  'group',
+  'epoch',
+  'trainLoss',
+  'trainAccuracy',
+  'valLoss',
+  'valAccuracy',
+  'learningRate',
+  'seconds',
+  'recordedAt',
+] as const satisfies readonly (keyof EpochMetricsRow)[];
+
+export const MetricsCsv = z
+  .string()
+  .describe(
+    `CSV with a header line: ${METRICS_CSV_COLUMNS.join(',')} (valLoss and valAccuracy empty without a validation split)`,
+  );

@@ -1,0 +1,84 @@
+import type { PrismaClient } from '@distillery/db';
+import type { RunKind } from '@distillery/spec';
+import { NotFoundError } from '../errors/http-errors.ts';
+import { compareRunKeys } from '../lib/compare-run-keys.ts';
+import { toCsv } from '../lib/csv.ts';
+import { isUuid } from '../lib/is-uuid.ts';
+import { iso } from '../lib/iso.ts';
+import { type EpochMetricsRow, METRICS_CSV_COLUMNS, type MetricsExport } from '../schemas/metrics-export.ts';
+
+const RUN_COLUMNS = {
+  id: true,
+  key: true,
+  kind: true,
+  label: true,
+  groupHash: true,
+  metrics: { orderBy: { epoch: 'asc' } },
+} as const;
+
+type RunWithMetrics = {
+  id: string;
+  key: string;
+  kind: string;
+  label: string;
+  groupHash: string;
+  metrics: {
+    epoch: number;
+    trainLoss: number;
+    trainAccuracy: number;
+    valLoss: number | null;
+    valAccuracy: number | null;
+    learningRate: number;
+    seconds: number;
+    createdAt: Date;
+  }[];
+};
+
+function rowsOf(runs: RunWithMetrics[]): EpochMetricsRow[] {
+  runs.sort((a, b) => compareRunKeys(a.key, b.key));
+  return runs.flatMap((r) =>
+    r.metrics.map((m) => ({
+      runId: r.id,
+      key: r.key,
+      kind: r.kind as RunKind,
+      label: r.label,
+      group: r.groupHash,
+      epoch: m.epoch,
+      trainLoss: m.trainLoss,
+      trainAccuracy: m.trainAccuracy,
+      valLoss: m.valLoss,
+      valAccuracy: m.valAccuracy,
+      learningRate: m.learningRate,
+      seconds: m.seconds,
+      recordedAt: iso(m.createdAt) as string,
+    })),
+  );
+}
+
+/** Every recorded epoch of one of the team's runs. */
+export async function runMetrics(db: PrismaClient, teamId: string, runId: string): Promise<MetricsExport> {
+  if (!isUuid(runId)) throw new NotFoundError('run', runId);
+  const run = await db.run.findFirst({ where: { id: runId, teamId }, select: RUN_COLUMNS });
+  if (run === null) throw new NotFoundError('run', runId);
+  return { rows: rowsOf([run]) };
+}
+
+/** Every recorded epoch of a sweep's runs, the runs it reuses from earlier sweeps under its own keys included. */
+export async function sweepMetrics(db: PrismaClient, teamId: string, sweepId: string): Promise<MetricsExport> {
+  if (!isUuid(sweepId)) throw new NotFoundError('sweep', sweepId);
+  const sweep = await db.sweep.findFirst({ where: { id: sweepId, teamId }, select: { id: true } });
+  if (sweep === null) throw new NotFoundError('sweep', sweepId);
+  const [own, reused] = await Promise.all([
+    db.run.findMany({ where: { sweepId }, select: RUN_COLUMNS }),
+    db.reusedRun.findMany({ where: { sweepId }, select: { key: true, run: { select: RUN_COLUMNS } } }),
+  ]);
+  return { rows: rowsOf([...own, ...reused.map((l) => ({ ...l.run, key: l.key }))]) };
+}
+
+/** Metrics rows as CSV (RFC 4180, see lib/csv.ts). */
+export function metricsToCsv(rows: readonly EpochMetricsRow[]): string {
+  return toCsv(
+    METRICS_CSV_COLUMNS.map((c) => [c, (row: EpochMetricsRow) => row[c]] as const),
+    rows,
+  );
+}
