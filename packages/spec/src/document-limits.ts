@@ -40,7 +40,6 @@ export class DocumentTooComplexError extends Error {
  * size and stopping at the first breach, so that it is safe on exactly the documents it refuses. Throws
  * DocumentTooComplexError naming where, the count and the limit.
  */
-// The API's parsing threads run the same walk (apps/api document-parse-threads); keep the two in step.
 export function checkDocumentLimits(document: unknown, limits: DocumentLimits = DEFAULT_DOCUMENT_LIMITS): void {
   const stack: { value: unknown; depth: number; path: PropertyKey[] }[] = [{ value: document, depth: 0, path: [] }];
   let nodes = 0;

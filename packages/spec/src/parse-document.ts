@@ -13,7 +13,8 @@ export class MalformedDocumentError extends Error {
   readonly code = 'MALFORMED_DOCUMENT';
   constructor(
     readonly format: 'json' | 'yaml',
-    detail: string,
+    /** What is wrong and where, without the `malformed JSON: ` prefix of the message. */
+    readonly detail: string,
     options?: ErrorOptions,
   ) {
     super(`malformed ${format.toUpperCase()}: ${detail}`, options);

@@ -21,7 +21,7 @@ const FRAME_WIDTH = 80;
 
 /**
  * The source line `line` (1-based) with a caret under column `col`, prefixed by the line number; a long line is
- * cut to a window around the column. The API's parsing threads draw it the same way.
+ * cut to a window around the column.
  */
 export function yamlCodeFrame(text: string, line: number, col: number): string {
   const source = (text.split('\n')[line - 1] ?? '').replace(/\r$/, '');
@@ -40,9 +40,6 @@ export function yamlCodeFrame(text: string, line: number, col: number): string {
  * level: a flow sequence 5,000 levels deep overflowed the stack there, and after such an overflow the next
  * parse could abort the whole process (V8 "RegExpCompiler Allocation failed"). Throws
  * DocumentTooComplexError past `maxDepth` levels or MAX_YAML_ALIASES aliases, YAMLParseError for bad YAML.
- *
- * The API runs the same steps on its parsing threads (apps/api document-parse-threads), which cannot load
- * TypeScript; keep the two in step.
  */
 export function parseYamlBounded(text: string, options: Record<string, unknown>, maxDepth: number): unknown {
   const lines = new LineCounter();

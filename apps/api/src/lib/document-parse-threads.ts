@@ -1,17 +1,14 @@
-import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import {
-  DEFAULT_DOCUMENT_LIMITS,
-  DocumentTooComplexError,
-  MAX_YAML_ALIASES,
-  MalformedDocumentError,
-  YAML_PARSE_OPTIONS,
-} from '@distillery/spec';
+import { DocumentTooComplexError, MalformedDocumentError } from '@distillery/spec';
+import { build } from 'esbuild';
+import type { ParseThreadMessage, ParseThreadRequest } from './parse-document-thread.ts';
 
 export interface DocumentParseThreadsOptions {
   /**
    * Wall-clock budget of one document's parse, in milliseconds; a parse that takes longer is stopped (its
-   * thread terminated) and the body refused. Sweep files parse in a few milliseconds.
+   * thread terminated) and the body refused. Sweep files parse in a few milliseconds. A thread's start (evaluating
+   * the parser) is not part of it.
    * @defaultValue 1000
    */
   timeoutMs?: number;
@@ -42,131 +39,37 @@ export const DEFAULT_DOCUMENT_PARSE_THREADS = {
   maxWaiting: 64,
 } as const satisfies Required<DocumentParseThreadsOptions>;
 
-/**
- * The thread's program (CommonJS, evaluated, so the thread needs no TypeScript loader; `yaml` is loaded by
- * path). YAML: the spec's parseYamlBounded, step for step — nesting and aliases are checked on the concrete
- * syntax tree, built without recursion, before the recursive composer sees it. Then, for JSON and YAML alike,
- * the spec's checkDocumentLimits, step for step (same messages), so that a document past the limits never
- * travels back to the event loop. The answer: the value, a malformed document's first error (with its line
- * and a caret under the column, as the spec's yamlCodeFrame draws it), or the limit it passed. Keep both in
- * step with the spec.
- */
-const THREAD_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { Composer, LineCounter, Parser, YAMLParseError } = require(workerData.yamlPath);
-const { options, limits, maxAliases } = workerData;
-const COLLECTIONS = new Set(['flow-collection', 'block-map', 'block-seq']);
-class TooComplex { constructor(limit, detail) { this.limit = limit; this.detail = detail; } }
-class Malformed { constructor(detail) { this.detail = detail; } }
-function formatPath(path) {
-  return path.map((p, i) => {
-    const s = String(p);
-    if (typeof p === 'number') return '[' + s + ']';
-    if (s.includes('.')) return '[' + JSON.stringify(s) + ']';
-    return i === 0 ? s : '.' + s;
-  }).join('').replace(/^\\./, '');
-}
-function codeFrame(text, line, col) {
-  const width = 80;
-  const source = (text.split('\\n')[line - 1] || '').replace(/\\r$/, '');
-  const start = col > width - 20 ? col - width / 2 : 1;
-  const cut = start > 1 ? '…' : '';
-  const gutter = line + ' | ';
-  return gutter + cut + source.slice(start - 1, start - 1 + width) + '\\n' +
-    ' '.repeat(gutter.length - 2) + '| ' + ' '.repeat(col - start + cut.length) + '^';
-}
-function parseYaml(text) {
-  const lines = new LineCounter();
-  const tokens = Array.from(new Parser(lines.addNewLine).parse(text));
-  let aliases = 0;
-  const stack = tokens.map((node) => ({ node, depth: 0 }));
-  while (stack.length > 0) {
-    const { node, depth } = stack.pop();
-    const level = COLLECTIONS.has(node.type) ? depth + 1 : depth;
-    if (level > limits.maxDepth) {
-      throw new TooComplex('maxDepth', 'the document is nested deeper than the limit of ' + limits.maxDepth + ' levels');
-    }
-    if (node.type === 'alias' && ++aliases > maxAliases) {
-      throw new TooComplex('maxAliases', 'the document has more than ' + maxAliases + ' aliases');
-    }
-    if (node.value && typeof node.value === 'object') stack.push({ node: node.value, depth: level });
-    for (const item of node.items || []) {
-      if (item.key && typeof item.key === 'object') stack.push({ node: item.key, depth: level });
-      if (item.value && typeof item.value === 'object') stack.push({ node: item.value, depth: level });
-    }
-  }
-  const docs = Array.from(new Composer(options).compose(tokens, true, text.length));
-  const doc = docs[0];
-  if (!doc) return null;
-  if (docs[1]) doc.errors.push(new YAMLParseError(docs[1].range.slice(0, 2), 'MULTIPLE_DOCS', 'more than one document'));
-  const error = doc.errors[0];
-  if (error) {
-    const { line, col } = lines.linePos(error.pos[0]);
-    const where = ' at line ' + line + ', column ' + col + ':\\n' + codeFrame(text, line, col);
-    throw new Malformed(error.message.split('\\n')[0] + where);
-  }
-  return doc.toJS(options);
-}
-function checkLimits(document) {
-  const stack = [{ value: document, depth: 0, path: [] }];
-  let nodes = 0;
-  const tooMany = () => new TooComplex('maxNodes', 'the document has more than ' + limits.maxNodes + ' values');
-  while (stack.length > 0) {
-    const { value, depth, path } = stack.pop();
-    nodes += 1;
-    if (nodes > limits.maxNodes) throw tooMany();
-    if (typeof value !== 'object' || value === null) continue;
-    const where = path.length === 0 ? 'the document' : formatPath(path);
-    if (depth + 1 > limits.maxDepth) {
-      throw new TooComplex('maxDepth', where + ' is nested deeper than the limit of ' + limits.maxDepth + ' levels');
-    }
-    if (Array.isArray(value)) {
-      if (nodes + stack.length + value.length > limits.maxNodes) throw tooMany();
-      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], depth: depth + 1, path: [...path, i] });
-      continue;
-    }
-    const keys = Object.keys(value);
-    if (keys.length > limits.maxKeys) {
-      throw new TooComplex('maxKeys', where + ' has ' + keys.length + ' keys, more than the limit of ' + limits.maxKeys);
-    }
-    for (let i = keys.length - 1; i >= 0; i--) stack.push({ value: value[keys[i]], depth: depth + 1, path: [...path, keys[i]] });
-  }
-}
-parentPort.on('message', ({ format, text }) => {
-  let answer;
-  try {
-    let value;
-    if (format === 'json') {
-      try {
-        value = JSON.parse(text);
-      } catch (e) {
-        throw new Malformed(e.message);
-      }
-    } else {
-      value = parseYaml(text);
-    }
-    checkLimits(value);
-    answer = { ok: true, value };
-  } catch (e) {
-    if (e instanceof TooComplex) answer = { ok: false, limit: e.limit, detail: e.detail };
-    else if (e instanceof Malformed) answer = { ok: false, detail: e.detail };
-    else answer = { ok: false, detail: e instanceof Error ? e.message.split('\\n')[0] : String(e) };
-  }
-  try {
-    parentPort.postMessage(answer);
-  } catch {
-    parentPort.postMessage({ ok: false, detail: 'the document holds values that are not plain data' });
-  }
-});
-`;
+type Answer = Exclude<ParseThreadMessage, { ready: true }>;
 
-type Answer = { ok: true; value: unknown } | { ok: false; detail: string; limit?: 'maxDepth' | 'maxAliases' };
+let program: Promise<string> | undefined;
+
+/**
+ * The parsing threads' program: parse-document-thread.ts and what it imports (the spec's parser, `yaml`)
+ * bundled once per process into one CommonJS text, which each thread evaluates. A worker thread does not share
+ * its parent's TypeScript loader; registering tsx in every thread made each start take 0.3–0.6 s (its module
+ * hooks run on a thread of their own), and a thread stopped at its budget is started again, so under a burst of
+ * slow bodies the refusals took twice as long. Bundled, a thread starts as fast as plain JavaScript.
+ */
+function threadProgram(): Promise<string> {
+  program ??= build({
+    entryPoints: [fileURLToPath(new URL('./parse-document-thread.ts', import.meta.url))],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    write: false,
+    logLevel: 'silent',
+  }).then((result) => result.outputFiles[0]?.text ?? '');
+  return program;
+}
 
 /**
  * Parses documents on worker threads under a time and memory budget and checks them against the document
  * limits there, so that no body can hold the event loop: the YAML library's duplicate-key check is quadratic
  * in a mapping's size (100,000 keys took minutes) and other inputs are slower still, and a 1 MiB JSON body
- * of 45,000 keys took ~100 ms to parse and refuse. A stopped thread is replaced on the next parse.
+ * of 45,000 keys took ~100 ms to parse and refuse. Each thread runs the spec's parseDocument itself
+ * (parse-document-thread.ts). Threads start on the first parse that finds none idle; a stopped thread is
+ * replaced on the next parse.
  */
 export class DocumentParseThreads {
   readonly options: Required<DocumentParseThreadsOptions>;
@@ -174,7 +77,6 @@ export class DocumentParseThreads {
   private readonly waiting: (() => void)[] = [];
   private busy = 0;
   private closed = false;
-  private readonly yamlPath = createRequire(import.meta.url).resolve('yaml');
 
   constructor(options: DocumentParseThreadsOptions = {}) {
     this.options = { ...DEFAULT_DOCUMENT_PARSE_THREADS, ...options };
@@ -197,17 +99,18 @@ export class DocumentParseThreads {
     }
     if (this.closed) throw new Error('DocumentParseThreads is closed');
     this.busy += 1;
-    const worker = this.idle.pop() ?? this.spawn();
+    let worker: Worker | undefined;
     let reusable = false;
     try {
-      const answer = await this.ask(worker, text, format);
+      worker = this.idle.pop() ?? (await this.spawn());
+      const answer = await this.ask(worker, { text, format });
       reusable = true;
       if (!answer.ok && answer.limit) throw new DocumentTooComplexError(answer.limit, answer.detail);
       if (!answer.ok) throw new MalformedDocumentError(format, answer.detail);
       return answer.value;
     } finally {
-      if (reusable && !this.closed) this.idle.push(worker);
-      else void worker.terminate();
+      if (worker !== undefined && reusable && !this.closed) this.idle.push(worker);
+      else void worker?.terminate();
       this.busy -= 1;
       this.waiting.shift()?.();
     }
@@ -220,24 +123,41 @@ export class DocumentParseThreads {
     for (const wake of this.waiting.splice(0)) wake();
   }
 
-  private spawn(): Worker {
-    const worker = new Worker(THREAD_SOURCE, {
+  /** A new thread, once it has loaded its program (or the error that stopped it). */
+  private async spawn(): Promise<Worker> {
+    const worker = new Worker(await threadProgram(), {
       eval: true,
-      workerData: {
-        yamlPath: this.yamlPath,
-        options: YAML_PARSE_OPTIONS,
-        limits: DEFAULT_DOCUMENT_LIMITS,
-        maxAliases: MAX_YAML_ALIASES,
-      },
       resourceLimits: { maxOldGenerationSizeMb: this.options.heapMb, maxYoungGenerationSizeMb: 16 },
       stdout: false,
       stderr: false,
     });
     worker.unref();
-    return worker;
+    return new Promise<Worker>((resolve, reject) => {
+      const done = () => {
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+      };
+      const onMessage = () => {
+        done();
+        resolve(worker);
+      };
+      const onError = (err: Error) => {
+        done();
+        void worker.terminate();
+        reject(err);
+      };
+      const onExit = (code: number) => {
+        done();
+        reject(new Error(`the document parsing thread exited with code ${code} while starting`));
+      };
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      worker.on('exit', onExit);
+    });
   }
 
-  private ask(worker: Worker, text: string, format: 'json' | 'yaml'): Promise<Answer> {
+  private ask(worker: Worker, request: ParseThreadRequest): Promise<Answer> {
     const { timeoutMs, heapMb } = this.options;
     return new Promise<Answer>((resolve, reject) => {
       const done = () => {
@@ -269,7 +189,7 @@ export class DocumentParseThreads {
       worker.on('message', onMessage);
       worker.on('error', onError);
       worker.on('exit', onExit);
-      worker.postMessage({ format, text });
+      worker.postMessage(request);
     });
   }
 }
