@@ -3,6 +3,7 @@ import { AuthError, apiKey, get, setApiKey } from './api.js';
 import { h } from './format.js';
 import { comparePage } from './pages/compare.js';
 import { frontierPage } from './pages/frontier.js';
+import { runPage } from './pages/run.js';
 import { sweepPage } from './pages/sweep.js';
 import { sweepsPage } from './pages/sweeps.js';
 
@@ -22,6 +23,7 @@ if (handedKey) {
 const ROUTES = [
   [/^#?\/?$/, 'sweeps', () => sweepsPage],
   [/^#\/sweeps\/([^/?]+)/, 'sweeps', (m) => (ctx) => sweepPage(ctx, decodeURIComponent(m[1]))],
+  [/^#\/runs\/([^/?]+)/, 'sweeps', (m) => (ctx) => runPage(ctx, decodeURIComponent(m[1]))],
   [/^#\/frontier/, 'frontier', () => frontierPage],
   [/^#\/compare/, 'compare', () => comparePage],
 ];

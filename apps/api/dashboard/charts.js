@@ -170,6 +170,9 @@ export function learningCurveChart(canvas, metrics) {
   if (metrics.some((m) => m.valAccuracy !== null))
     datasets.push(series('validation accuracy', (m) => m.valAccuracy, '#2ca02c'));
   datasets.push(series('train loss', (m) => m.trainLoss, '#d62728', 'loss'));
+  if (metrics.some((m) => m.valLoss !== null))
+    datasets.push(series('validation loss', (m) => m.valLoss, '#ff7f0e', 'loss'));
+  canvas.dataset.series = datasets.map((d) => d.label).join(',');
   canvas.dataset.epochs = String(metrics.length);
   return draw(canvas, {
     type: 'line',

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { claimRun, recordEpoch } from '@distillery/db';
+import { claimRun, completeRun, recordEpoch } from '@distillery/db';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApi, quickstart, submitSweep, type TestApi } from './helper.ts';
@@ -143,6 +143,44 @@ describe('the dashboard', () => {
     await expect.poll(() => bar.getAttribute('aria-valuenow'), { timeout: 15_000 }).toBe('75');
     expect(await page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
     await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-running-sweep.png'), fullPage: true });
+  });
+
+  it("shows a run's page: timings, attempts, result, learning curve with validation loss, events, configuration and model files", async () => {
+    const sweep = await submitSweep(api, quickstart({ name: 'run-page' }));
+    const teacher = await api.db.run.findFirstOrThrow({ where: { sweepId: sweep, kind: 'teacher' } });
+    expect(await claimRun(api.db, teacher.id, teacher.attempt, 'dashboard-test-worker')).not.toBeNull();
+    for (const n of [1, 2]) {
+      const m = { epoch: n, epochs: 2, trainLoss: 1 / n, trainAccuracy: 0.8, valLoss: 0.9 / n, valAccuracy: 0.85 };
+      expect(await recordEpoch(api.db, teacher.id, teacher.attempt, { ...m, learningRate: 0.001, seconds: 1 })).toBe(
+        true,
+      );
+    }
+    const result = { accuracy: 0.97, loss: 0.1, parameters: 1, bytes: 4, bits: 32, backend: 'wasm', seconds: 2 };
+    await completeRun(api.db, teacher.id, teacher.attempt, { ...result, splitDigest: 'a'.repeat(64) }, []);
+    await page.goto(`${baseUrl}/#/sweeps/${sweep}`);
+    await page.locator('[data-run-link=teacher]').click();
+    const curve = page.getByTestId('run-curve');
+    await expect
+      .poll(() => curve.getAttribute('data-series'))
+      .toBe('train accuracy,validation accuracy,train loss,validation loss');
+    expect(await curve.getAttribute('data-epochs')).toBe('2');
+    const timings = await page.locator('[data-testid=run-timings] tbody td').allTextContents();
+    expect([timings[0], timings[1]]).toEqual(['teacher', '1']);
+    expect(timings.at(-1)).toMatch(/^\d+\.\d s$/);
+    expect(await page.getByTestId('run-result').textContent()).toContain('97.00%');
+    expect(JSON.parse((await page.getByTestId('run-config').textContent()) as string)).toEqual(teacher.config);
+    expect(
+      await page.locator('[data-artifact]').evaluateAll((as) => as.map((a) => a.getAttribute('data-artifact'))),
+    ).toEqual(['model.json', 'model.weights.bin', 'packed.json', 'packed.bin']);
+    const events = page.locator('[data-testid=run-events] li');
+    await expect
+      .poll(() => events.evaluateAll((li) => li.map((e) => e.getAttribute('data-event'))))
+      .toEqual(expect.arrayContaining(['state', 'epoch']));
+    await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-run-page.png'), fullPage: true });
+
+    const ptq = await api.db.run.findFirstOrThrow({ where: { sweepId: finished, key: 's0.seed1.q0' } });
+    await page.goto(`${baseUrl}/#/runs/${ptq.id}`);
+    await expect.poll(() => page.getByTestId('no-curve').textContent()).toContain('A PTQ run does not train');
   });
 
   it("draws the team's frontier and the LMA-against-ReLU comparison", async () => {

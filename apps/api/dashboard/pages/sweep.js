@@ -114,7 +114,7 @@ export async function sweepPage({ main, signal }, id) {
     row.run = run;
     setProgress(row.bar, run.state === 'succeeded' ? 1 : run.progress);
     row.tr.replaceChildren(
-      h('td', {}, run.key),
+      h('td', {}, h('a', { href: `#/runs/${encodeURIComponent(run.id)}`, 'data-run-link': run.key }, run.key)),
       h('td', {}, run.kind),
       h('td', {}, run.label),
       h('td', { class: 'state' }, stateBadge(run.state)),
