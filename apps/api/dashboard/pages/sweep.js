@@ -159,7 +159,14 @@ export async function sweepPage({ main, signal }, id) {
     selected = runId;
     view.runSelect.value = runId;
     for (const [rid, row] of view.rows) row.tr.classList.toggle('selected', rid === runId);
-    const detail = await get(`/v1/runs/${runId}`, signal);
+    let detail;
+    try {
+      detail = await get(`/v1/runs/${runId}`, signal);
+    } catch (error) {
+      // Leaving the page (a run's link is inside its row) aborts the request: nothing to draw then.
+      if (signal.aborted) return;
+      throw error;
+    }
     if (selected !== runId) return;
     metrics = detail.metrics;
     learningCurveChart(view.curve, metrics);
