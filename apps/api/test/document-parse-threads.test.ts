@@ -27,6 +27,22 @@ describe('DocumentParseThreads', () => {
     await expect(second).rejects.toThrow(DocumentTooComplexError);
     expect(await threads.parse('a: 1', 'yaml')).toEqual({ a: 1 });
   });
+
+  it('outlives a thread that fails after its answer (out of memory while idle) and parses on a fresh one', async () => {
+    expect(await threads.parse('a: 1', 'yaml')).toEqual({ a: 1 });
+    // The failure the runtime reports for a thread past its heap limit, on the thread now idle. Without a listener
+    // for the thread's whole life this event is thrown in the test's (the server's) own thread.
+    const [idle] = threads['idle'];
+    expect(idle).toBeDefined();
+    idle?.emit(
+      'error',
+      Object.assign(new Error('Worker terminated due to reaching memory limit: JS heap out of memory'), {
+        code: 'ERR_WORKER_OUT_OF_MEMORY',
+      }),
+    );
+    expect(threads['idle']).not.toContain(idle);
+    expect(await threads.parse('b: 2', 'yaml')).toEqual({ b: 2 });
+  });
 });
 
 describe('POST /v1/sweeps when every parsing thread is busy and the line is full', () => {

@@ -123,6 +123,13 @@ export class DocumentParseThreads {
     for (const wake of this.waiting.splice(0)) wake();
   }
 
+  /** Forgets a thread that failed, so no later parse is given it. */
+  private discard(worker: Worker): void {
+    const i = this.idle.indexOf(worker);
+    if (i >= 0) this.idle.splice(i, 1);
+    void worker.terminate();
+  }
+
   /** A new thread, once it has loaded its program (or the error that stopped it). */
   private async spawn(): Promise<Worker> {
     const worker = new Worker(await threadProgram(), {
@@ -132,6 +139,10 @@ export class DocumentParseThreads {
       stderr: false,
     });
     worker.unref();
+    // A thread can still fail after its request was settled: run out of memory while being terminated after a
+    // timeout, or while idle. An 'error' event nobody listens to is thrown in the server's own thread and ends the
+    // process, so every thread keeps a listener for its whole life; a failed thread is never handed out again.
+    worker.on('error', () => this.discard(worker));
     return new Promise<Worker>((resolve, reject) => {
       const done = () => {
         worker.off('message', onMessage);
