@@ -1,10 +1,10 @@
-import type { PrismaClient } from '@distillery/db';
+import type { Prisma, PrismaClient } from '@distillery/db';
 import type { RunKind } from '@distillery/spec';
 import { NotFoundError } from '../errors/http-errors.ts';
 import { compareRunKeys } from '../lib/compare-run-keys.ts';
 import { toCsv } from '../lib/csv.ts';
 import { isUuid } from '../lib/is-uuid.ts';
-import { iso } from '../lib/iso.ts';
+import { toEpochMetrics } from '../lib/to-epoch-metrics.ts';
 import { type EpochMetricsRow, METRICS_CSV_COLUMNS, type MetricsExport } from '../schemas/metrics-export.ts';
 
 const RUN_COLUMNS = {
@@ -16,23 +16,7 @@ const RUN_COLUMNS = {
   metrics: { orderBy: { epoch: 'asc' } },
 } as const;
 
-type RunWithMetrics = {
-  id: string;
-  key: string;
-  kind: string;
-  label: string;
-  groupHash: string;
-  metrics: {
-    epoch: number;
-    trainLoss: number;
-    trainAccuracy: number;
-    valLoss: number | null;
-    valAccuracy: number | null;
-    learningRate: number;
-    seconds: number;
-    createdAt: Date;
-  }[];
-};
+type RunWithMetrics = Prisma.RunGetPayload<{ select: typeof RUN_COLUMNS }>;
 
 function rowsOf(runs: RunWithMetrics[]): EpochMetricsRow[] {
   runs.sort((a, b) => compareRunKeys(a.key, b.key));
@@ -43,14 +27,7 @@ function rowsOf(runs: RunWithMetrics[]): EpochMetricsRow[] {
       kind: r.kind as RunKind,
       label: r.label,
       group: r.groupHash,
-      epoch: m.epoch,
-      trainLoss: m.trainLoss,
-      trainAccuracy: m.trainAccuracy,
-      valLoss: m.valLoss,
-      valAccuracy: m.valAccuracy,
-      learningRate: m.learningRate,
-      seconds: m.seconds,
-      recordedAt: iso(m.createdAt) as string,
+      ...toEpochMetrics(m),
     })),
   );
 }

@@ -4,6 +4,7 @@ import { NotFoundError } from '../errors/http-errors.ts';
 import { isUuid } from '../lib/is-uuid.ts';
 import { iso } from '../lib/iso.ts';
 import { storedSizeBreakdown } from '../lib/stored-size-breakdown.ts';
+import { toEpochMetrics } from '../lib/to-epoch-metrics.ts';
 import type { EpochMetrics, RunDetail } from '../schemas/run-detail.ts';
 
 /** Everything about one of the team's runs: config, state, timings, learning curve and result. */
@@ -14,16 +15,7 @@ export async function getRun(db: PrismaClient, teamId: string, runId: string): P
     include: { metrics: { orderBy: { epoch: 'asc' } }, result: true },
   });
   if (run === null) throw new NotFoundError('run', runId);
-  const metrics: EpochMetrics[] = run.metrics.map((m) => ({
-    epoch: m.epoch,
-    trainLoss: m.trainLoss,
-    trainAccuracy: m.trainAccuracy,
-    valLoss: m.valLoss,
-    valAccuracy: m.valAccuracy,
-    learningRate: m.learningRate,
-    seconds: m.seconds,
-    recordedAt: iso(m.createdAt),
-  }));
+  const metrics: EpochMetrics[] = run.metrics.map(toEpochMetrics);
   const result = run.result;
   const config = run.config as unknown as RunConfig;
   return {

@@ -1,0 +1,17 @@
+import type { Prisma } from '@distillery/db';
+import type { EpochMetrics } from '../schemas/run-detail.ts';
+import { iso } from './iso.ts';
+
+/** A stored `metrics` row as the API shows one epoch of a learning curve (run detail and the metrics export). */
+export function toEpochMetrics(m: Prisma.MetricGetPayload<object>): EpochMetrics {
+  return {
+    epoch: m.epoch,
+    trainLoss: m.trainLoss,
+    trainAccuracy: m.trainAccuracy,
+    valLoss: m.valLoss,
+    valAccuracy: m.valAccuracy,
+    learningRate: m.learningRate,
+    seconds: m.seconds,
+    recordedAt: iso(m.createdAt) as string,
+  };
+}
