@@ -20,6 +20,17 @@ export interface RunData {
   splitDigest: string;
 }
 
+/** What a run's artifact records of its rows: how many of each split, their digest, and where they came from. */
+export function runDataFacts(data: RunData) {
+  return {
+    train: data.train.indices.length,
+    validation: data.validation.indices.length,
+    test: data.test.indices.length,
+    splitDigest: data.splitDigest,
+    provenance: data.dataset.provenance,
+  };
+}
+
 /** Digests by data set and row selection: a sweep's runs share one split, hashed once. */
 const digests = new WeakMap<Dataset, Map<string, string>>();
 

@@ -14,7 +14,7 @@ import { measureArtifactSize } from '../artifact/artifact-size.ts';
 import { decodeWeights, loadModelArtifact, type ModelArtifact, saveModelArtifact } from '../artifact/model-artifact.ts';
 import { currentBackend } from '../backend/init-backend.ts';
 import { loadDataset } from '../data/load-dataset.ts';
-import { selectRunData } from '../data/run-data.ts';
+import { runDataFacts, selectRunData } from '../data/run-data.ts';
 import { ArtifactError, abortError, CheckpointError, RunConfigError } from '../errors.ts';
 import { buildModel, inputLayout } from '../model/build-model.ts';
 import type { QuantizedTensor } from '../quantize/bucket-quantize.ts';
@@ -235,13 +235,7 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunOutcome> {
         backend,
         bits,
         test: { accuracy: test.accuracy, loss: test.loss, count: test.count },
-        data: {
-          train: data.train.indices.length,
-          validation: data.validation.indices.length,
-          test: data.test.indices.length,
-          splitDigest: data.splitDigest,
-          provenance: dataset.provenance,
-        },
+        data: runDataFacts(data),
       },
     });
     const size = measureArtifactSize(artifact);

@@ -16,7 +16,7 @@ import * as tf from '@tensorflow/tfjs';
 import { measureArtifactSize } from '../artifact/artifact-size.ts';
 import { saveModelArtifact } from '../artifact/model-artifact.ts';
 import { loadDataset } from '../data/load-dataset.ts';
-import { selectRunData } from '../data/run-data.ts';
+import { runDataFacts, selectRunData } from '../data/run-data.ts';
 import { ArtifactError, abortError, RunConfigError } from '../errors.ts';
 import type { RunOutcome } from '../run/execute-run.ts';
 import { evaluate } from '../train/evaluate.ts';
@@ -100,13 +100,7 @@ export async function evaluateImportedTeacher(input: ImportedTeacherInput): Prom
         bits: 32,
         imported: { artifact: spec.artifact, digest: artifact.digest, files: artifact.files.map((f) => f.name) },
         test: { accuracy: test.accuracy, loss: test.loss, count: test.count },
-        data: {
-          train: data.train.indices.length,
-          validation: data.validation.indices.length,
-          test: data.test.indices.length,
-          splitDigest: data.splitDigest,
-          provenance: dataset.provenance,
-        },
+        data: runDataFacts(data),
       },
     });
     const size = measureArtifactSize(saved);
