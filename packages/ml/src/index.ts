@@ -3,12 +3,8 @@
  * distillation, quantization and training. The worker's entry points are `initBackend` and `executeRun`.
  */
 export { measureArtifactSize } from './artifact/artifact-size.ts';
-export {
-  type ArtifactFile,
-  loadModelArtifact,
-  type ModelArtifact,
-  saveModelArtifact,
-} from './artifact/model-artifact.ts';
+export { loadModelArtifact, saveModelArtifact } from './artifact/model-artifact.ts';
+export type { ArtifactFile, ModelArtifact } from './artifact/packed-artifact.ts';
 export { BACKEND_ENV, type BackendName, initBackend } from './backend/init-backend.ts';
 export { registerWasmKernels } from './backend/wasm-kernels.ts';
 export type { Dataset, DatasetSplit } from './data/dataset.ts';

@@ -7,7 +7,7 @@ import {
   quantizedTensorIndices,
 } from '@distillery/spec';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decodeWeights } from '../src/artifact/model-artifact.ts';
+import { decodeWeights } from '../src/artifact/packed-artifact.ts';
 import { buildModel, measureArtifactSize, saveModelArtifact } from '../src/index.ts';
 import { quantizeModelWeights } from '../src/quantize/quantize-model.ts';
 import { useWasm } from './setup-backend.ts';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { type ModelSpec, modelBytes, modelTensors, quantizedTensorIndices } from '@distillery/spec';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decodeWeights } from '../src/artifact/model-artifact.ts';
+import { decodeWeights } from '../src/artifact/packed-artifact.ts';
 import { ArtifactError, buildModel, loadModelArtifact, type ModelArtifact, saveModelArtifact } from '../src/index.ts';
 import { quantizeModelWeights } from '../src/quantize/quantize-model.ts';
 import { useWasm } from './setup-backend.ts';

@@ -8,7 +8,7 @@ import {
 } from '@distillery/spec';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decodeWeights } from '../src/artifact/model-artifact.ts';
+import { decodeWeights } from '../src/artifact/packed-artifact.ts';
 import { type EpochMetrics, executeRun, quantizeBuckets, RunConfigError, type RunOutcome } from '../src/index.ts';
 import { useWasm } from './setup-backend.ts';
 

@@ -1,6 +1,7 @@
 import type { LmaStatistics, RunConfig } from '@distillery/spec';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadModelArtifact, type ModelArtifact } from '../src/artifact/model-artifact.ts';
+import { loadModelArtifact } from '../src/artifact/model-artifact.ts';
+import type { ModelArtifact } from '../src/artifact/packed-artifact.ts';
 import { loadDataset } from '../src/data/load-dataset.ts';
 import { selectRunData } from '../src/data/run-data.ts';
 import { executeRun } from '../src/index.ts';

@@ -1,6 +1,6 @@
 import { codeBytes, type SizeBreakdown, tensorSize } from '@distillery/spec';
 import { ArtifactError } from '../errors.ts';
-import { type ModelArtifact, readModelJson, WEIGHTS_BIN } from './model-artifact.ts';
+import { type ModelArtifact, readModelJson, WEIGHTS_BIN } from './packed-artifact.ts';
 
 /**
  * The measured size of an artifact's packed weights, read from what was written: weights.bin's length, split by

@@ -15,19 +15,6 @@ import {
   type WeightEntry,
 } from './packed-artifact.ts';
 
-export {
-  ARTIFACT_FORMAT,
-  ARTIFACT_VERSION,
-  type ArtifactFile,
-  decodeWeights,
-  MODEL_JSON,
-  type ModelArtifact,
-  type ModelJson,
-  readModelJson,
-  WEIGHTS_BIN,
-  type WeightEntry,
-} from './packed-artifact.ts';
-
 export interface SaveOptions {
   /** The tensors the model must have (packages/spec `modelTensors`), in `model.weights` order. */
   tensors: TensorInfo[];

@@ -11,7 +11,8 @@ import {
 } from '@distillery/spec';
 import * as tf from '@tensorflow/tfjs';
 import { measureArtifactSize } from '../artifact/artifact-size.ts';
-import { decodeWeights, loadModelArtifact, type ModelArtifact, saveModelArtifact } from '../artifact/model-artifact.ts';
+import { loadModelArtifact, saveModelArtifact } from '../artifact/model-artifact.ts';
+import { decodeWeights, type ModelArtifact } from '../artifact/packed-artifact.ts';
 import { currentBackend } from '../backend/init-backend.ts';
 import { loadDataset } from '../data/load-dataset.ts';
 import { runDataFacts, selectRunData } from '../data/run-data.ts';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson, type RunConfig } from '@distillery/spec';
-import type { ArtifactFile } from '../artifact/model-artifact.ts';
+import type { ArtifactFile } from '../artifact/packed-artifact.ts';
 import { CheckpointError } from '../errors.ts';
 import type { ScheduleState } from './schedule.ts';
 
