@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const BIN = join(import.meta.dirname, '..', '..', '..', 'bin', 'distillery.mjs');
 
 /** A fresh machine's environment, with the embedded store in `dataDir`. */
-function distillery(cwd: string, args: string[], dataDir: string) {
-  const env: NodeJS.ProcessEnv = { ...process.env, DISTILLERY_DATA_DIR: dataDir };
+function distillery(cwd: string, args: string[], dataDir: string, extraEnv: NodeJS.ProcessEnv = {}) {
+  const env: NodeJS.ProcessEnv = { ...process.env, DISTILLERY_DATA_DIR: dataDir, ...extraEnv };
   delete env.DATABASE_URL;
   delete env.REDIS_URL;
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd, env, encoding: 'utf8' });
@@ -70,6 +70,13 @@ describe('distillery init, then distillery run --dry-run on the embedded store',
       .slice(1)
       .map((l) => (JSON.parse(l) as { table: string }).table);
     expect(tables.filter((t) => t === 'sweeps' || t === 'runs')).toEqual([]);
+  });
+
+  it('checks the sweep against the operator’s run limits, as serve does', () => {
+    const r = distillery(cwd, ['run', 'sweep.yaml', '--dry-run'], dataDir, { DISTILLERY_MAX_CLASSES: '5' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/the API answered 400/);
+    expect(r.stderr).toMatch(/classes.*10.*5|classes.*5.*10/);
   });
 
   it('names the field and the nearest allowed one when the file is wrong', () => {

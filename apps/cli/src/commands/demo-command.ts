@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { SweepResults, SweepSummary } from '@distillery/api';
-import { buildApp } from '@distillery/api';
 import { ApiClient } from '../api-client.ts';
 import { loadConfig, requireQueue } from '../config.ts';
 import { formatResultsTable } from '../format.ts';
 import { type FrontierView, formatFrontier } from '../format-frontier.ts';
+import { buildRuntimeApp } from '../runtime/build-runtime-app.ts';
 import { followSweep } from '../runtime/follow-sweep.ts';
 import { openRuntime } from '../runtime/open-runtime.ts';
 import { LOCAL_TEAM } from '../runtime/team-api-key.ts';
@@ -24,14 +24,7 @@ export async function demoCommand(file: string): Promise<void> {
   requireQueue(config, 'demo');
   const started = Date.now();
   const runtime = await openRuntime(config, { migrate: true, log: (line) => console.log(`database  ${line}`) });
-  const app = await buildApp({
-    db: runtime.db,
-    queue: runtime.queue,
-    redisProbe: runtime.probe,
-    dataRoots: runtime.dataRoots,
-    logger: false,
-    events: { source: runtime.events },
-  });
+  const app = await buildRuntimeApp(runtime, { logger: false });
   try {
     const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
     const { backend, workerId } = await runtime.startExecution(() => {});

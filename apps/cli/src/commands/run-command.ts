@@ -7,6 +7,7 @@ import { loadConfig, requireQueue } from '../config.ts';
 import { ConfigError } from '../config-error.ts';
 import { type FrontierView, formatFrontier } from '../format-frontier.ts';
 import { formatWarnings } from '../format-warnings.ts';
+import { buildRuntimeApp } from '../runtime/build-runtime-app.ts';
 import { InjectClient } from '../runtime/inject-client.ts';
 import { openRuntime } from '../runtime/open-runtime.ts';
 import { findRunningServe, type RunningServe } from '../runtime/serve-file.ts';
@@ -57,14 +58,7 @@ export async function runCommand(file: string, flags: RunFlags = {}): Promise<vo
   }
   if (serve) return runOnServe(serve, text, file, flags, started);
   const runtime = await openRuntime(config, { migrate: true, log: (line) => console.log(`store     ${line}`) });
-  const { buildApp } = await import('@distillery/api');
-  const app = await buildApp({
-    db: runtime.db,
-    queue: runtime.queue,
-    redisProbe: runtime.probe,
-    dataRoots: runtime.dataRoots,
-    events: { source: runtime.events },
-  });
+  const app = await buildRuntimeApp(runtime);
   let interrupted = false;
   const interrupt = () => {
     interrupted = true;

@@ -1,6 +1,7 @@
 import type { SweepPlan } from '@distillery/api';
 import { ApiClient } from '../api-client.ts';
 import type { DistilleryConfig } from '../config.ts';
+import { buildRuntimeApp } from '../runtime/build-runtime-app.ts';
 import { InjectClient } from '../runtime/inject-client.ts';
 import { openRuntime } from '../runtime/open-runtime.ts';
 import type { RunningServe } from '../runtime/serve-file.ts';
@@ -25,13 +26,7 @@ export async function runDryRun(
     return;
   }
   const runtime = await openRuntime(config, { migrate: true, log: () => {} });
-  const { buildApp } = await import('@distillery/api');
-  const app = await buildApp({
-    db: runtime.db,
-    queue: runtime.queue,
-    redisProbe: runtime.probe,
-    dataRoots: runtime.dataRoots,
-  });
+  const app = await buildRuntimeApp(runtime);
   try {
     const api = new InjectClient(app, await runtime.apiKey(options.team || LOCAL_TEAM));
     console.log(formatPlan(await api.request<SweepPlan>('POST', url, body)));

@@ -1,10 +1,9 @@
 import type { AddressInfo } from 'node:net';
-import { buildApp } from '@distillery/api';
 import { loadConfig, requireQueue, resolvePort } from '../config.ts';
 import { resolveEventStreamLimits } from '../event-stream-config.ts';
 import { resolveMetricsOptions } from '../metrics-config.ts';
 import { resolveRateLimit } from '../rate-limit-config.ts';
-import { resolveQueuedRunQuota, resolveRunLimits } from '../run-limits-config.ts';
+import { buildRuntimeApp } from '../runtime/build-runtime-app.ts';
 import { openRuntime } from '../runtime/open-runtime.ts';
 import { loopbackUrl, type ServeFile, writeServeFile } from '../runtime/serve-file.ts';
 import { LOCAL_TEAM } from '../runtime/team-api-key.ts';
@@ -34,17 +33,11 @@ export async function serveCommand(flags: ServeFlags): Promise<void> {
       console.log(`team '${LOCAL_TEAM}', API key (also in the data folder's api-key file):`);
       console.log(await runtime.apiKey(LOCAL_TEAM));
     }
-    const app = await buildApp({
-      db: runtime.db,
-      queue: runtime.queue,
-      redisProbe: runtime.probe,
-      dataRoots: runtime.dataRoots,
+    const app = await buildRuntimeApp(runtime, {
       logger: true,
       events: { source: runtime.events, ...resolveEventStreamLimits(process.env) },
       metrics: resolveMetricsOptions(process.env),
       rateLimit: resolveRateLimit(process.env, runtime.mode === 'server' ? config.redisUrl : undefined),
-      runLimits: resolveRunLimits(process.env),
-      queuedRunQuota: resolveQueuedRunQuota(process.env),
     });
     const address = await app.listen({ port, host });
     const local = runtime.mode === 'embedded' ? localServe(host, app.server.address()) : undefined;
