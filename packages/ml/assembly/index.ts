@@ -1,0 +1,4 @@
+// The module's exports: one file per concept, re-exported here (see README.md).
+
+export * from './gemm';
+export * from './memory';

@@ -1,0 +1,91 @@
+import { readFileSync } from 'node:fs';
+
+/**
+ * The SIMD kernels of packages/ml/assembly (compiled to kernels.wasm next to this file by
+ * `npm run build:kernels`), instantiated once per process. Buffers live in the module's own linear memory:
+ * `alloc` returns a byte address, kernels take addresses and sizes. Allocating may grow the memory, which
+ * detaches every earlier typed-array view, so views are taken through `f32` after the allocations they follow
+ * (`F32Buffer.view()` does that).
+ */
+/** The parts of the WebAssembly API used here (the project's TypeScript libs do not declare it). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+}
+const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+export interface KernelExports {
+  readonly memory: WasmMemory;
+  /** A 16-byte aligned block of `bytes` bytes (not zeroed). */
+  alloc(bytes: number): number;
+  free(ptr: number): void;
+  /** C[m×n] (+)= A·B with A(r, c) = a[r·ars + c·acs]; B [k×n] and C [m×n] row-major. Addresses in bytes. */
+  gemm(a: number, ars: number, acs: number, b: number, c: number, m: number, k: number, n: number, acc: number): void;
+}
+
+/** A float32 array in kernel memory: `ptr` is its byte address, `length` its number of values. */
+export class F32Buffer {
+  constructor(
+    private readonly kernels: Kernels,
+    readonly ptr: number,
+    readonly length: number,
+  ) {}
+
+  /** A view of the values, valid until the next allocation. */
+  view(): Float32Array {
+    return this.kernels.f32(this.ptr, this.length);
+  }
+
+  free(): void {
+    this.kernels.exports.free(this.ptr);
+  }
+}
+
+export class Kernels {
+  private buffer: ArrayBuffer;
+  private heap: Float32Array;
+
+  constructor(readonly exports: KernelExports) {
+    this.buffer = exports.memory.buffer;
+    this.heap = new Float32Array(this.buffer);
+  }
+
+  /** A float32 view of `length` values at byte address `ptr` (valid until the memory grows). */
+  f32(ptr: number, length: number): Float32Array {
+    if (this.buffer !== this.exports.memory.buffer) {
+      this.buffer = this.exports.memory.buffer;
+      this.heap = new Float32Array(this.buffer);
+    }
+    return this.heap.subarray(ptr >>> 2, (ptr >>> 2) + length);
+  }
+
+  /** `length` float32 values, zeroed. */
+  allocF32(length: number): F32Buffer {
+    const ptr = this.exports.alloc(Math.max(1, length) * 4);
+    const buffer = new F32Buffer(this, ptr, length);
+    buffer.view().fill(0);
+    return buffer;
+  }
+}
+
+let loaded: Kernels | null = null;
+
+/** The process's kernel module (compiled and instantiated on first use). */
+export function kernels(): Kernels {
+  if (!loaded) {
+    const bytes = readFileSync(new URL('./kernels.wasm', import.meta.url));
+    const module = new wasm.Module(bytes);
+    const instance = new wasm.Instance(module, {
+      env: {
+        abort: (_message: number, _file: number, line: number, column: number) => {
+          throw new Error(`kernels.wasm aborted at ${line}:${column}`);
+        },
+      },
+    });
+    loaded = new Kernels(instance.exports as unknown as KernelExports);
+  }
+  return loaded;
+}
