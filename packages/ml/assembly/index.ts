@@ -2,3 +2,5 @@
 
 export * from './gemm';
 export * from './memory';
+export * from './conv2d';
+export * from './max-pool';

@@ -24,6 +24,55 @@ export interface KernelExports {
   free(ptr: number): void;
   /** C[m×n] (+)= A·B with A(r, c) = a[r·ars + c·acs]; B [k×n] and C [m×n] row-major. Addresses in bytes. */
   gemm(a: number, ars: number, acs: number, b: number, c: number, m: number, k: number, n: number, acc: number): void;
+  /** xp [n, h+kh−1, w+kw−1, c] = x [n, h, w, c] placed at (top, left) in zeros (conv2d.ts). */
+  conv2dPad(
+    x: number,
+    xp: number,
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    kh: number,
+    kw: number,
+    top: number,
+    left: number,
+  ): void;
+  /** y [n, h, w, cout] = xp ⋆ filter [kh, kw, cin, cout] + bias (bias 0: none), stride 1. */
+  conv2dForward(
+    xp: number,
+    filter: number,
+    bias: number,
+    y: number,
+    n: number,
+    h: number,
+    w: number,
+    cin: number,
+    cout: number,
+    kh: number,
+    kw: number,
+  ): void;
+  /** flipped [kh, kw, cout, cin] = filter [kh, kw, cin, cout] rotated 180° (for the input gradient). */
+  conv2dFlipFilter(filter: number, flipped: number, kh: number, kw: number, cin: number, cout: number): void;
+  /** dFilter [kh, kw, cin, cout] = Σ xp-windows · dy, dBias [cout] = Σ dy (dBias 0: not wanted). */
+  conv2dFilterGrad(
+    xp: number,
+    dy: number,
+    dFilter: number,
+    dBias: number,
+    n: number,
+    h: number,
+    w: number,
+    cin: number,
+    cout: number,
+    kh: number,
+    kw: number,
+  ): void;
+  /** sums [channels] = column sums of x [rows, channels]. */
+  channelSums(x: number, sums: number, rows: number, channels: number): void;
+  /** 2×2 stride-2 'valid' max-pool of x [n, h, w, c] into y, with each window's winner (0–3, i32) in which. */
+  maxPool2x2(x: number, y: number, which: number, n: number, h: number, w: number, c: number): void;
+  /** dx [n, h, w, c]: dy routed to the winners `maxPool2x2` recorded, zero elsewhere. */
+  maxPool2x2Grad(dy: number, which: number, dx: number, n: number, h: number, w: number, c: number): void;
 }
 
 /** A float32 array in kernel memory: `ptr` is its byte address, `length` its number of values. */
