@@ -155,7 +155,7 @@ describe('GET /v1/sweeps/:id/results', () => {
     expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
     const lines = res.body.trimEnd().split('\r\n');
     expect(lines[0]).toBe(
-      'runId,key,kind,label,seed,bits,accuracy,loss,parameters,bytes,backend,group,' +
+      'runId,key,kind,label,seed,bits,accuracy,loss,parameters,bytes,backend,group,splitDigest,' +
         'codeBytes,headerBytes,floatBytes,quantizedFraction' +
         ',dataset.name,model.family,model.hidden,model.channels,model.activation,distill.temperature,distill.alpha,' +
         'train.optimizer.name,train.optimizer.lr,train.epochs,train.batchSize,quantize.method,quantize.bits,' +
@@ -166,6 +166,16 @@ describe('GET /v1/sweeps/:id/results', () => {
     // The student's measured breakdown: all float; s0.seed2 has none stored, so its four cells are empty.
     expect(lines[2]).toMatch(/,0,0,50920,0,mnist,/);
     expect(lines[4]).toMatch(/,s0\.seed2,.*,,,,,mnist,/);
+    // The split digest follows the group; a teacher stored without one has an empty field.
+    const header = (lines[0] as string).split(',');
+    const cell = (line: string, column: string) => line.split(',')[header.indexOf(column)];
+    expect(cell(lines[2] as string, 'splitDigest')).toBe(SPLIT_DIGEST);
+    expect(
+      lines
+        .slice(1)
+        .filter((l) => cell(l, 'kind') === 'teacher')
+        .map((l) => cell(l, 'splitDigest')),
+    ).toEqual(['']);
   });
 
   it('quotes CSV fields that hold commas', async () => {

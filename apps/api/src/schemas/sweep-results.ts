@@ -67,7 +67,7 @@ export type SweepResults = z.infer<typeof SweepResults>;
 export const ResultsCsv = z
   .string()
   .describe(
-    'CSV with a header line: runId,key,kind,label,seed,bits,accuracy,loss,parameters,bytes,backend,group,' +
+    'CSV with a header line: runId,key,kind,label,seed,bits,accuracy,loss,parameters,bytes,backend,group,splitDigest,' +
       'codeBytes,headerBytes,floatBytes,quantizedFraction (empty for results recorded before the size breakdown ' +
       'was measured), then one column per configuration dimension named by its sweep-spec path (dataset.name, ' +
       'model.family, model.hidden, …, teacher, seed; see ConfigDimensions)',

@@ -15,6 +15,7 @@ export const RESULT_CSV_COLUMNS = [
   'bytes',
   'backend',
   'group',
+  'splitDigest',
 ] as const satisfies readonly (keyof ResultRow)[];
 
 /** The measured size breakdown, flattened after the row's own columns (empty when it was not measured). */
