@@ -1,4 +1,5 @@
 // Charts with Chart.js (served from the project's node_modules at /dashboard/vendor: no CDN).
+import { size, sizeTick } from './format.js';
 
 const Chart = window.Chart;
 
@@ -46,30 +47,70 @@ function percentTick(value) {
   return `${(value * 100).toFixed(0)}%`;
 }
 
+/** The axis of sizes in bytes: ticks at powers of two, labelled in B, KB and MB (1 KB = 1024 bytes). */
+function sizeAxis(title) {
+  return {
+    type: 'logarithmic',
+    title: { display: true, text: title },
+    afterBuildTicks: (axis) => {
+      const low = Math.floor(Math.log2(axis.min));
+      const high = Math.ceil(Math.log2(axis.max));
+      // At most ~10 labels: every power of two on a narrow axis, every other (or fewer) on a wide one.
+      const step = Math.max(1, Math.ceil((high - low) / 10));
+      const ticks = [];
+      for (let k = low; k <= high; k += step) {
+        const value = 2 ** k;
+        if (value >= axis.min && value <= axis.max) ticks.push({ value });
+      }
+      axis.ticks = ticks.length > 0 ? ticks : [{ value: axis.min }];
+    },
+    ticks: { callback: (value) => sizeTick(value), autoSkip: false },
+  };
+}
+
 /**
- * Vertical error bars from each point's `c.accuracy.ci95` (the 95% confidence interval of the mean over seeds),
- * drawn under the points of scatter datasets; points of a single replicate have none.
+ * Under the points: a vertical error bar of ± one sample standard deviation over seeds on every configuration
+ * with two or more replicates, and a dotted horizontal line at each teacher's accuracy. Over them: each
+ * configuration's n (replicates behind the point). `canvas.dataset.errorBars`, `.nLabels` and `.teacherLines`
+ * say how many of each are drawn.
  */
-const ciErrorBars = {
-  id: 'ciErrorBars',
+const replicateMarks = {
+  id: 'replicateMarks',
   beforeDatasetsDraw(chart) {
     const { ctx, scales, chartArea } = chart;
-    let drawn = 0;
+    let bars = 0;
+    let lines = 0;
     ctx.save();
-    // An interval can reach past 0% or 100% (few seeds, wide t quantile): clip to the plot.
+    // A bar can reach past 0% or 100% (few seeds, a wide spread): clip to the plot.
     ctx.beginPath();
     ctx.rect(chartArea.left, chartArea.top, chartArea.right - chartArea.left, chartArea.bottom - chartArea.top);
     ctx.clip();
     ctx.lineWidth = 1;
     chart.data.datasets.forEach((dataset, index) => {
       if (dataset.type !== 'scatter' || !chart.isDatasetVisible(index)) return;
-      ctx.strokeStyle = dataset.borderColor;
       for (const point of dataset.data) {
-        const ci = point.c?.accuracy?.ci95;
-        if (!ci) continue;
+        const c = point.c;
+        if (dataset.teacher) {
+          const y = scales.y.getPixelForValue(c.accuracy.mean);
+          ctx.strokeStyle = '#555';
+          ctx.setLineDash([2, 3]);
+          ctx.beginPath();
+          ctx.moveTo(chartArea.left, y);
+          ctx.lineTo(chartArea.right, y);
+          ctx.stroke();
+          ctx.setLineDash([]);
+          ctx.fillStyle = '#333';
+          ctx.font = '11px system-ui, sans-serif';
+          ctx.textAlign = 'left';
+          ctx.fillText(`teacher ${(c.accuracy.mean * 100).toFixed(2)}%`, chartArea.left + 4, y - 4);
+          lines++;
+        }
+        const std = c?.accuracy?.std;
+        if (std === null || std === undefined) continue;
+        ctx.strokeStyle = dataset.borderColor;
         const x = scales.x.getPixelForValue(point.x);
-        const top = scales.y.getPixelForValue(ci.high);
-        const bottom = scales.y.getPixelForValue(ci.low);
+        const top = scales.y.getPixelForValue(c.accuracy.mean + std);
+        const bottom = scales.y.getPixelForValue(c.accuracy.mean - std);
         ctx.beginPath();
         ctx.moveTo(x, top);
         ctx.lineTo(x, bottom);
@@ -78,22 +119,65 @@ const ciErrorBars = {
         ctx.moveTo(x - 4, bottom);
         ctx.lineTo(x + 4, bottom);
         ctx.stroke();
-        drawn++;
+        bars++;
       }
     });
     ctx.restore();
-    chart.canvas.dataset.errorBars = String(drawn);
+    chart.canvas.dataset.errorBars = String(bars);
+    chart.canvas.dataset.teacherLines = String(lines);
+  },
+  afterDatasetsDraw(chart) {
+    const { ctx, scales } = chart;
+    let labels = 0;
+    ctx.save();
+    ctx.font = '10px system-ui, sans-serif';
+    ctx.fillStyle = '#555';
+    ctx.textAlign = 'left';
+    chart.data.datasets.forEach((dataset, index) => {
+      if (dataset.type !== 'scatter' || !chart.isDatasetVisible(index)) return;
+      for (const point of dataset.data) {
+        if (!point.c) continue;
+        ctx.fillText(`n=${point.c.n}`, scales.x.getPixelForValue(point.x) + 8, scales.y.getPixelForValue(point.y) - 6);
+        labels++;
+      }
+    });
+    ctx.restore();
+    chart.canvas.dataset.nLabels = String(labels);
   },
 };
 
+/** The teacher's point: a filled five-pointed star (Chart.js's own 'star' is four strokes, easy to miss). */
+function teacherStar(radius = 12) {
+  const canvas = document.createElement('canvas');
+  canvas.width = canvas.height = radius * 2 + 2;
+  const ctx = canvas.getContext('2d');
+  ctx.beginPath();
+  for (let i = 0; i < 10; i++) {
+    const r = i % 2 === 0 ? radius : radius * 0.45;
+    const angle = -Math.PI / 2 + (i * Math.PI) / 5;
+    ctx.lineTo(radius + 1 + r * Math.cos(angle), radius + 1 + r * Math.sin(angle));
+  }
+  ctx.closePath();
+  ctx.fillStyle = '#ffc83d';
+  ctx.fill();
+  ctx.strokeStyle = '#222';
+  ctx.lineWidth = 1.5;
+  ctx.stroke();
+  canvas.dataset.shape = 'teacher-star';
+  return canvas;
+}
+
 /**
- * Accuracy (mean over seeds) against size (bytes, log scale): one colour per activation, one shape per bit width,
- * a 95% CI error bar on every configuration with two or more seeds, and the Pareto frontier as a staircase through
- * its points. `canvas.dataset.points`, `.frontier` and `.errorBars` say how many of each are drawn.
+ * Accuracy (mean over seeds) against size (log scale, in KB/MB): one colour per activation, one shape per bit
+ * width, the teacher as a large star with a dotted line at its accuracy, ± std error bars and n on every
+ * configuration, and the Pareto frontier as a staircase through its points. `canvas.dataset.points`,
+ * `.frontier` and `.teachers` say how many of each are drawn.
  */
 export function accuracySizeChart(canvas, configurations, frontier) {
+  const teachers = configurations.filter((c) => c.kind === 'teacher');
   const byActivation = new Map();
   for (const c of configurations) {
+    if (c.kind === 'teacher') continue;
     const list = byActivation.get(c.activation) ?? [];
     list.push(c);
     byActivation.set(c.activation, list);
@@ -109,6 +193,20 @@ export function accuracySizeChart(canvas, configurations, frontier) {
     pointRadius: 6,
     pointHoverRadius: 8,
   }));
+  if (teachers.length > 0) {
+    datasets.push({
+      type: 'scatter',
+      label: 'teacher',
+      teacher: true,
+      data: teachers.map(point),
+      backgroundColor: '#ffd54a',
+      borderColor: '#222',
+      borderWidth: 1.5,
+      pointStyle: teacherStar(),
+      pointRadius: 12,
+      pointHoverRadius: 14,
+    });
+  }
   const line = [...frontier].sort((a, b) => a.bytes - b.bytes);
   datasets.push({
     type: 'line',
@@ -123,18 +221,20 @@ export function accuracySizeChart(canvas, configurations, frontier) {
   });
   canvas.dataset.points = String(configurations.length);
   canvas.dataset.frontier = String(line.length);
+  canvas.dataset.teachers = String(teachers.length);
+  const spread = (c, sign) => c.accuracy.mean + sign * (c.accuracy.std ?? 0);
   return draw(canvas, {
     data: { datasets },
-    plugins: [ciErrorBars],
+    plugins: [replicateMarks],
     options: {
       parsing: false,
       scales: {
-        x: { type: 'logarithmic', title: { display: true, text: 'size of the weights (bytes, log scale)' } },
+        x: sizeAxis('size of the weights (log scale)'),
         y: {
           // Room for the error bars, which Chart.js does not count when it fits the axis to the points.
-          suggestedMin: Math.max(0, Math.min(...configurations.map((c) => c.accuracy.ci95?.low ?? c.accuracy.mean))),
-          suggestedMax: Math.min(1, Math.max(...configurations.map((c) => c.accuracy.ci95?.high ?? c.accuracy.mean))),
-          title: { display: true, text: 'test accuracy (mean over seeds, 95% CI)' },
+          suggestedMin: Math.max(0, Math.min(...configurations.map((c) => spread(c, -1)))),
+          suggestedMax: Math.min(1, Math.max(...configurations.map((c) => spread(c, 1)))),
+          title: { display: true, text: 'test accuracy (mean ± std over seeds)' },
           ticks: { callback: percentTick },
         },
       },
@@ -147,10 +247,52 @@ export function accuracySizeChart(canvas, configurations, frontier) {
               const ci = c.accuracy.ci95
                 ? `, 95% CI [${(c.accuracy.ci95.low * 100).toFixed(2)}, ${(c.accuracy.ci95.high * 100).toFixed(2)}]`
                 : '';
-              return `${c.description}: ${(c.accuracy.mean * 100).toFixed(2)}%${std}${ci} (n=${c.n}), ${Math.round(c.bytes)} B`;
+              return `${c.description}: ${(c.accuracy.mean * 100).toFixed(2)}%${std}${ci} (n=${c.n}), ${size(c.bytes)}`;
             },
           },
         },
+      },
+    },
+  });
+}
+
+/** Line colours for overlaid curves, one per run, in the order the runs were ticked. */
+const CURVE_COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
+
+/** What an overlay can draw of each run's curve. */
+export const CURVE_METRICS = {
+  valAccuracy: { label: 'validation accuracy', accuracy: true },
+  trainAccuracy: { label: 'train accuracy', accuracy: true },
+  valLoss: { label: 'validation loss', accuracy: false },
+  trainLoss: { label: 'train loss', accuracy: false },
+};
+
+/**
+ * Several runs' learning curves overlaid, one metric (`CURVE_METRICS`) by epoch, one line per run:
+ * `curves` is `[{ label, metrics }]`. `canvas.dataset.curves` says how many are drawn, `.metric` which metric.
+ */
+export function overlaidCurvesChart(canvas, curves, metric) {
+  const { label, accuracy } = CURVE_METRICS[metric];
+  const datasets = curves.map((curve, i) => {
+    const colour = CURVE_COLOURS[i % CURVE_COLOURS.length];
+    return {
+      label: curve.label,
+      data: curve.metrics.filter((m) => m[metric] !== null).map((m) => ({ x: m.epoch, y: m[metric] })),
+      borderColor: colour,
+      backgroundColor: colour,
+      tension: 0.2,
+    };
+  });
+  canvas.dataset.curves = String(curves.length);
+  canvas.dataset.metric = metric;
+  return draw(canvas, {
+    type: 'line',
+    data: { datasets },
+    options: {
+      parsing: false,
+      scales: {
+        x: { type: 'linear', title: { display: true, text: 'epoch' }, ticks: { stepSize: 1 } },
+        y: { title: { display: true, text: label }, ticks: accuracy ? { callback: percentTick } : {} },
       },
     },
   });

@@ -37,8 +37,45 @@ export function size(bytes) {
   return `${(bytes / 1024 / 1024).toFixed(2)} MB`;
 }
 
+/** An axis label for a size in bytes, as short as it can be: `512 B`, `4 KB`, `1.5 MB`. */
+export function sizeTick(bytes) {
+  const short = (v) => String(Number(v.toPrecision(3)));
+  if (bytes < 1024) return `${short(bytes)} B`;
+  if (bytes < 1024 * 1024) return `${short(bytes / 1024)} KB`;
+  return `${short(bytes / 1024 / 1024)} MB`;
+}
+
+/** A configuration dimension's value as a table shows it: layer lists as `16-16`, none as `–`. */
+export function dimensionValue(value) {
+  if (value === null || value === undefined) return '–';
+  return Array.isArray(value) ? value.join('-') : String(value);
+}
+
 export function when(iso) {
   return iso ? new Date(iso).toLocaleString() : '–';
+}
+
+/** What a part of a page says when it has nothing to show yet, and what would fill it. */
+export function emptyState(testId, message) {
+  return h('p', { class: 'muted empty', 'data-testid': testId }, message);
+}
+
+/**
+ * A chart's box with its empty state: `show(true)` shows the chart, `show(false, message)` hides it and says why
+ * there is nothing to draw.
+ */
+export function chartBox(canvas, emptyTestId, { tall = false } = {}) {
+  const chart = h('div', { class: tall ? 'chart tall' : 'chart' }, canvas);
+  const empty = emptyState(emptyTestId, '');
+  empty.hidden = true;
+  return {
+    element: h('div', {}, chart, empty),
+    show(drawn, message = '') {
+      chart.hidden = !drawn;
+      empty.hidden = drawn;
+      empty.textContent = message;
+    },
+  };
 }
 
 export function stateBadge(state) {

@@ -1,6 +1,6 @@
 import { get } from '../api.js';
 import { comparisonChart } from '../charts.js';
-import { h, meanStd, query, size, table } from '../format.js';
+import { chartBox, h, meanStd, query, size, table } from '../format.js';
 
 const DIMENSIONS = ['activation', 'bits', 'method', 'hidden', 'temperature', 'alpha'];
 
@@ -81,13 +81,14 @@ export async function comparePage({ main, signal, params }) {
         );
   const values = comparison.values.map((v) => `${v.value} (${v.configurations})`).join(', ');
   const canvas = h('canvas', { 'data-testid': 'compare-chart' });
+  const box = chartBox(canvas, 'compare-empty');
   main.replaceChildren(
     h('h1', {}, `Compare ${form.dimension}: ${comparison.a} vs ${comparison.b}`),
     formElement,
     h('ul', { class: 'summary', 'data-testid': 'compare-summary' }, strata),
     h('p', { class: 'muted', 'data-testid': 'compare-pairing' }, comparison.pairing),
     h('p', { class: 'muted' }, `Values of ${form.dimension} in these results: ${values || 'none'}.`),
-    h('section', { class: 'card' }, h('h2', {}, 'By student size'), h('div', { class: 'chart' }, canvas)),
+    h('section', { class: 'card' }, h('h2', {}, 'By student size'), box.element),
     h(
       'section',
       { class: 'card' },
@@ -116,5 +117,13 @@ export async function comparePage({ main, signal, params }) {
       ),
     ),
   );
-  comparisonChart(canvas, comparison);
+  if (comparison.pairs.length === 0) {
+    box.show(
+      false,
+      `Nothing to draw: no pair of configurations differs only in ${form.dimension} (${form.a} against ${form.b}).`,
+    );
+  } else {
+    box.show(true);
+    comparisonChart(canvas, comparison);
+  }
 }

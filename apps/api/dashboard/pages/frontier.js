@@ -1,6 +1,6 @@
 import { get } from '../api.js';
 import { accuracySizeChart, shapeLegend } from '../charts.js';
-import { ci95, h, meanStd, query, size, table } from '../format.js';
+import { chartBox, ci95, emptyState, h, meanStd, query, size, table } from '../format.js';
 
 const KINDS = {
   all: undefined,
@@ -15,7 +15,14 @@ export async function frontierPage({ main, signal, params }) {
   const dataset = params.get('dataset') ?? datasets[0];
   const kindChoice = params.get('kinds') ?? 'all';
   if (dataset === undefined) {
-    main.replaceChildren(h('h1', {}, 'Team frontier'), h('p', { class: 'muted' }, 'No results yet.'));
+    main.replaceChildren(
+      h('h1', {}, 'Team frontier'),
+      emptyState(
+        'frontier-empty',
+        'No results yet: the frontier is drawn from finished runs. Try `npx distillery demo`, or submit a sweep ' +
+          'with `distillery sweep submit sweep.yaml`.',
+      ),
+    );
     return;
   }
   const filters = { dataset, kind: KINDS[kindChoice], bits: params.get('bits') ?? undefined };
@@ -40,6 +47,7 @@ export async function frontierPage({ main, signal, params }) {
     Object.keys(KINDS).map((k) => h('option', { value: k, selected: k === kindChoice }, k)),
   );
   const canvas = h('canvas', { 'data-testid': 'team-scatter' });
+  const box = chartBox(canvas, 'team-scatter-empty', { tall: true });
   const shown =
     configurations.items.length < configurations.total ? ` (best ${configurations.items.length} shown)` : '';
   main.replaceChildren(
@@ -49,20 +57,26 @@ export async function frontierPage({ main, signal, params }) {
       'section',
       { class: 'card' },
       h('h2', {}, `${configurations.total} configurations${shown}, ${points.length} on the frontier`),
-      h('div', { class: 'chart tall' }, canvas),
-      h('p', { class: 'legend muted' }, `Shapes: ${shapeLegend(configurations.items.map((c) => c.bits))}`),
+      box.element,
+      h(
+        'p',
+        { class: 'legend muted' },
+        `Shapes: ${shapeLegend(configurations.items.map((c) => c.bits))} · ★ teacher · bars: ± std over seeds, ` +
+          'n: seeds · dashed: Pareto frontier',
+      ),
     ),
     h(
       'section',
       { class: 'card' },
       h('h2', {}, 'On the frontier, smallest first'),
       table(
-        ['configuration', 'bits', 'size', 'accuracy (mean ± std)', '95% CI', 'n', 'sweeps'],
+        ['configuration', 'kind', 'bits', 'size', 'accuracy (mean ± std)', '95% CI', 'n', 'sweeps'],
         points.map((p) =>
           h(
             'tr',
             {},
             h('td', {}, p.description),
+            h('td', {}, p.kind),
             h('td', { class: 'num' }, p.bits),
             h('td', { class: 'num' }, size(p.bytes)),
             h('td', { class: 'num' }, meanStd(p.accuracy)),
@@ -79,5 +93,10 @@ export async function frontierPage({ main, signal, params }) {
       ),
     ),
   );
-  accuracySizeChart(canvas, configurations.items, points);
+  if (configurations.items.length === 0) {
+    box.show(false, `No ${kindChoice === 'all' ? '' : `${kindChoice} `}results on ${dataset} match these filters.`);
+  } else {
+    box.show(true);
+    accuracySizeChart(canvas, configurations.items, points);
+  }
 }

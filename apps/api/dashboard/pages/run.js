@@ -1,6 +1,7 @@
-import { apiKey, follow, get } from '../api.js';
+import { follow, get } from '../api.js';
 import { learningCurveChart } from '../charts.js';
-import { h, percent, size, stateBadge, table, when } from '../format.js';
+import { downloadLink } from '../download.js';
+import { h, percent, progressBar, setProgress, size, stateBadge, table, when } from '../format.js';
 
 /** The files a finished run serves (GET /v1/runs/:id/artifacts/:name). */
 const ARTIFACTS = [
@@ -24,30 +25,6 @@ function seconds(from, to) {
   return `${((new Date(to) - new Date(from)) / 1000).toFixed(1)} s`;
 }
 
-/** A link that downloads with the API key (a plain link cannot send the Authorization header). */
-function download(path, name, label) {
-  return h(
-    'a',
-    {
-      href: path,
-      'data-artifact': name,
-      onclick: async (event) => {
-        event.preventDefault();
-        const res = await fetch(path, { headers: { authorization: `Bearer ${apiKey() ?? ''}` } });
-        if (!res.ok) return;
-        const url = URL.createObjectURL(await res.blob());
-        const a = h('a', { href: url, download: name });
-        document.body.append(a);
-        a.click();
-        a.remove();
-        URL.revokeObjectURL(url);
-      },
-    },
-    name,
-    ` (${label})`,
-  );
-}
-
 function eventLine(message) {
   const { type, at, data } = message.data ?? {};
   const detail =
@@ -68,9 +45,17 @@ export async function runPage({ main, signal }, id) {
   const curve = h('canvas', { id: 'run-curve', 'data-testid': 'run-curve' });
   const events = h('ol', { class: 'events', 'data-testid': 'run-events' });
   const base = `/v1/runs/${encodeURIComponent(run.id)}`;
+  const bar = progressBar(run.state === 'succeeded' ? 1 : run.progress, 'run-progress');
+  const where = h('span', { class: 'muted', 'data-testid': 'run-where' });
+  const move = (progress, text) => {
+    if (progress * 100 < Number(bar.getAttribute('aria-valuenow'))) return;
+    setProgress(bar, progress);
+    where.textContent = text;
+  };
   main.replaceChildren(
     h('p', {}, h('a', { href: `#/sweeps/${encodeURIComponent(run.sweepId)}` }, '← sweep')),
     h('h1', {}, `${run.key} · ${run.label} `, stateBadge(run.state)),
+    h('p', { class: 'controls' }, bar, where),
     table(
       ['kind', 'attempt', 'created', 'queued', 'started', 'finished', 'ran for'],
       [
@@ -120,9 +105,27 @@ export async function runPage({ main, signal }, id) {
       ? h(
           'ul',
           { 'data-testid': 'run-artifacts' },
-          ARTIFACTS.map(([name, label]) => h('li', {}, download(`${base}/artifacts/${name}`, name, label))),
+          ARTIFACTS.map(([name, label]) =>
+            h(
+              'li',
+              {},
+              downloadLink(`${base}/artifacts/${name}`, name, { 'data-artifact': name }, name, ` (${label})`),
+            ),
+          ),
         )
       : h('p', { class: 'muted' }, 'The run has stored no model yet.'),
+    run.metrics.length > 0
+      ? h(
+          'p',
+          {},
+          downloadLink(
+            `${base}/metrics?format=csv`,
+            `${run.key}-metrics.csv`,
+            { 'data-download': 'metrics' },
+            'per-epoch metrics CSV',
+          ),
+        )
+      : '',
     h('h2', {}, 'Events'),
     events,
     h('h2', {}, 'Resolved configuration'),
@@ -132,6 +135,17 @@ export async function runPage({ main, signal }, id) {
   await follow(
     `${base}/events`,
     (message) => {
+      const data = message.data?.data ?? {};
+      // Progress within an epoch moves the bar; it is not history (the stream does not replay it).
+      if (message.event === 'progress') {
+        move(
+          (data.epoch - 1 + data.batch / data.batches) / data.epochs,
+          `epoch ${data.epoch}/${data.epochs}, batch ${data.batch}/${data.batches}`,
+        );
+        return;
+      }
+      if (message.event === 'epoch' && run.state === 'running')
+        move(data.epoch / data.epochs, `epoch ${data.epoch}/${data.epochs}`);
       if (message.event !== 'end') events.append(eventLine(message));
     },
     signal,
