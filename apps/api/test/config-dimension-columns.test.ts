@@ -62,6 +62,8 @@ const lmaPtqSeed2 = () => ({
   'quantize.bits': '8',
   'quantize.bucketSize': '256',
   'quantize.keepFloat': 'all-but-kernels',
+  // A Quant-Noise rate is a QAT run's alone.
+  'quantize.noise': '',
   teacher: teacherId,
   seed: '2',
 });
@@ -97,6 +99,7 @@ describe('configuration dimensions in results exports', () => {
       'train.batchSize': 64,
       'quantize.bits': 8,
       'quantize.bucketSize': 256,
+      'quantize.noise': null,
       seed: 2,
     });
   });

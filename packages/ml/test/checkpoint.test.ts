@@ -157,6 +157,14 @@ describe('training checkpoints', () => {
     await expectResumeIdentical(qatConfig, 1, teacher.outcome.artifact);
   });
 
+  it('resumes a Quant-Noise run to bit-identical weights and metrics (its masks follow the step count)', async () => {
+    const quantize = { ...(qatConfig.quantize as NonNullable<RunConfig['quantize']>), noise: 0.25 };
+    const noisy = await expectResumeIdentical({ ...qatConfig, quantize }, 1, teacher.outcome.artifact);
+    const plain = await run(qatConfig, teacher.outcome.artifact);
+    // The noise changed the training: not the plain-QAT run's result.
+    expect(noisy.epochs.map((m) => m.trainLoss)).not.toEqual(plain.epochs.map((m) => m.trainLoss));
+  });
+
   it('hands over a checkpoint after every epoch, after onEpoch, the last epoch included', async () => {
     const events: string[] = [];
     await executeRun({

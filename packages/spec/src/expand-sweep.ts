@@ -177,8 +177,12 @@ function pointLabel(point: GridPoint): string {
     .join(' ');
 }
 
-/** `ptq 4-bit`, with the keepFloat rule when it is not the default: `ptq 4-bit keepFloat=none`. */
+/**
+ * `ptq 4-bit`, with the Quant-Noise rate and the keepFloat rule when they are not the defaults:
+ * `qat 4-bit noise=0.1 keepFloat=none`.
+ */
 export function quantLabel(q: Quantization): string {
+  const noise = q.noise === undefined ? '' : ` noise=${q.noise}`;
   const rule = q.keepFloat === DEFAULT_KEEP_FLOAT ? '' : ` keepFloat=${keepFloatLabel(q.keepFloat)}`;
-  return `${q.method} ${q.bits}-bit${rule}`;
+  return `${q.method} ${q.bits}-bit${noise}${rule}`;
 }

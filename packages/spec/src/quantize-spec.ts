@@ -6,20 +6,47 @@ export type QuantBits = (typeof QUANT_BITS)[number];
 
 export const DEFAULT_BUCKET_SIZE = 256;
 
-export const QuantizeSpec = z.strictObject({
-  /** ptq: quantize a trained student's weights; qat: quantized distillation (quantized forward pass). */
-  method: z.enum(['ptq', 'qat']),
-  /** Weight bit width; uniform min–max per bucket, 2^bits levels. */
-  bits: z.literal(QUANT_BITS),
-  /** Values per bucket sharing one scale and offset. @defaultValue 256 */
-  bucketSize: z
-    .int()
-    .min(1)
-    .max(1 << 20)
-    .optional(),
-  /** Which tensors stay float32 (see {@link KeepFloat}). @defaultValue 'all-but-kernels' */
-  keepFloat: KeepFloat.optional(),
-});
+/** Quant-Noise's default rate: every weight quantized every step, plain QAT. */
+export const DEFAULT_QUANT_NOISE = 1;
+
+export const QuantNoise = z
+  .number()
+  .min(0)
+  .max(1)
+  .describe(
+    'Quant-Noise: the probability that a weight is quantized in a training step (1 = plain QAT, 0 = float training).',
+  );
+
+export const QuantizeSpec = z
+  .strictObject({
+    /** ptq: quantize a trained student's weights; qat: quantized distillation (quantized forward pass). */
+    method: z.enum(['ptq', 'qat']),
+    /** Weight bit width; uniform min–max per bucket, 2^bits levels. */
+    bits: z.literal(QUANT_BITS),
+    /** Values per bucket sharing one scale and offset. @defaultValue 256 */
+    bucketSize: z
+      .int()
+      .min(1)
+      .max(1 << 20)
+      .optional(),
+    /** Which tensors stay float32 (see {@link KeepFloat}). @defaultValue 'all-but-kernels' */
+    keepFloat: KeepFloat.optional(),
+    /**
+     * Quant-Noise (qat only): the probability that a weight is quantized in a training step's forward pass; the
+     * others stay full precision, and gradients pass straight through to all. 1 is plain QAT, 0 trains in float
+     * (the result is still quantized once at the end). @defaultValue 1
+     */
+    noise: QuantNoise.optional(),
+  })
+  .superRefine((q, ctx) => {
+    if (q.noise !== undefined && q.method !== 'qat') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['noise'],
+        message: `noise applies to method qat (quantization in training), not ${q.method}, which does not train`,
+      });
+    }
+  });
 export type QuantizeSpec = z.infer<typeof QuantizeSpec>;
 
 /** A quantization with every default resolved (as stored in a run's config). */
@@ -28,8 +55,18 @@ export const Quantization = z.strictObject({
   bits: z.literal(QUANT_BITS),
   bucketSize: z.int().min(1),
   keepFloat: KeepFloat,
+  /**
+   * Quant-Noise rate of a qat run, present only when below 1: plain QAT's configuration (and hash) has no noise
+   * member, so runs stored before Quant-Noise keep their identity.
+   */
+  noise: QuantNoise.optional(),
 });
 export type Quantization = z.infer<typeof Quantization>;
+
+/** The Quant-Noise rate a quantization trains with (1 when it has none). */
+export function quantNoise(q: Pick<Quantization, 'noise'>): number {
+  return q.noise ?? DEFAULT_QUANT_NOISE;
+}
 
 export function resolveQuantization(q: QuantizeSpec): Quantization {
   return {
@@ -37,5 +74,6 @@ export function resolveQuantization(q: QuantizeSpec): Quantization {
     bits: q.bits,
     bucketSize: q.bucketSize ?? DEFAULT_BUCKET_SIZE,
     keepFloat: normalizeKeepFloat(q.keepFloat ?? DEFAULT_KEEP_FLOAT),
+    ...(q.noise !== undefined && q.noise !== DEFAULT_QUANT_NOISE ? { noise: q.noise } : {}),
   };
 }

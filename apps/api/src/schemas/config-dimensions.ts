@@ -5,7 +5,8 @@ import { z } from 'zod';
  * analysis groups and plots by them without parsing labels (`df.groupby(['model.activation', 'quantize.bits'])`).
  * `teacher` is the id of the teacher run distilled from (null for a teacher); `model.activation` the short label
  * (`relu`, `lma-8`); `seed` is null for a configuration (its replicates' seeds are listed beside); layer lists are arrays in JSON and `;`-separated in CSV; a dimension a run does not have
- * (a teacher's `distill.*`, a float run's `quantize.*`, an MLP's `model.channels`) is null (an empty CSV field).
+ * (a teacher's `distill.*`, a float run's `quantize.*`, an MLP's `model.channels`) is null (an empty CSV field);
+ * `quantize.noise` is a QAT run's Quant-Noise rate, 1 for plain QAT.
  */
 export const CONFIG_DIMENSIONS = [
   'dataset.name',
@@ -23,6 +24,7 @@ export const CONFIG_DIMENSIONS = [
   'quantize.bits',
   'quantize.bucketSize',
   'quantize.keepFloat',
+  'quantize.noise',
   'teacher',
   'seed',
 ] as const;
@@ -49,6 +51,7 @@ export const ConfigDimensions = z
     'quantize.bits': num,
     'quantize.bucketSize': num,
     'quantize.keepFloat': text,
+    'quantize.noise': num,
     teacher: z.uuid().nullable(),
     seed: z.int().nullable(),
   } satisfies Record<ConfigDimension, z.ZodType>)

@@ -137,6 +137,7 @@ export const COMPARE_DIMENSIONS = {
   batchNorm: 'model.batchNorm',
   bits: 'quantize.bits',
   method: 'quantize.method',
+  noise: 'quantize.noise',
   temperature: 'distill.temperature',
   alpha: 'distill.alpha',
   optimizer: 'train.optimizer.name',

@@ -20,9 +20,11 @@ import { teamFactsSql } from './team-facts-sql.ts';
  * and the rest of the `quantize` block (absent for float). The context then leaves out kind and the whole block,
  * and what remains of the block must match (see SideRecord.variant); a float configuration's bit width is 32.
  */
-const QUANTIZATION_DIMENSIONS: Record<string, { field: string; float: string }> = {
+const QUANTIZATION_DIMENSIONS: Record<string, { field: string; float: string; qatDefault?: string }> = {
   'quantize.bits': { field: 'bits', float: '32' },
   'quantize.method': { field: 'method', float: 'none' },
+  // A QAT run without a noise member is plain QAT, Quant-Noise at rate 1; PTQ and float runs have no rate.
+  'quantize.noise': { field: 'noise', float: 'none', qatDefault: '1' },
 };
 
 /**
@@ -69,7 +71,9 @@ export async function compareResults(db: PrismaClient, teamId: string, query: Co
   const value =
     quantization === undefined
       ? valueLabelSql(Prisma.sql`(${config} #> ${segments}::text[])`)
-      : Prisma.sql`COALESCE(r.config #>> ${segments}::text[], ${quantization.float})`;
+      : Prisma.sql`COALESCE(r.config #>> ${segments}::text[],
+          CASE WHEN r.config #>> '{quantize,method}' = 'qat' THEN ${quantization.qatDefault ?? null}::text END,
+          ${quantization.float})`;
   const ctx =
     quantization === undefined
       ? Prisma.sql`(${config} #- ${segments}::text[]) - 'seed'`

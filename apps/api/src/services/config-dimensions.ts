@@ -1,4 +1,4 @@
-import { activationLabel, type RunConfig } from '@distillery/spec';
+import { activationLabel, quantNoise, type RunConfig } from '@distillery/spec';
 import type { ConfigDimensions } from '../schemas/config-dimensions.ts';
 
 /** The parts of a stored run config the dimensions read (queries may select just these). */
@@ -37,6 +37,7 @@ export function configDimensions(
     'quantize.bucketSize': quantize?.bucketSize ?? null,
     'quantize.keepFloat':
       keepFloat === undefined ? null : typeof keepFloat === 'string' ? keepFloat : keepFloat.layers.join(';'),
+    'quantize.noise': quantize?.method === 'qat' ? quantNoise(quantize) : null,
     teacher,
     seed,
   };

@@ -37,6 +37,9 @@ function sections(config: RunConfig): Part[][] {
       : [
           ['quantize.method', config.quantize.method],
           ['quantize.bits', `${config.quantize.bits}-bit`],
+          ...(config.quantize.noise === undefined
+            ? []
+            : [['quantize.noise', `noise=${config.quantize.noise}`] as Part]),
           // Only when not the default, as in run labels: `ptq 8-bit keepFloat=first-last`.
           ...(config.quantize.keepFloat === DEFAULT_KEEP_FLOAT
             ? []

@@ -46,7 +46,7 @@ export interface PairedConfigurations {
 /** `float`, `ptq 4-bit`; `details` adds what else distinguishes quantizations of one method and width. */
 export function quantizationLabel(q: Quantization | null, details = false): string {
   if (q === null) return 'float';
-  const base = `${q.method} ${q.bits}-bit`;
+  const base = `${q.method} ${q.bits}-bit${q.noise === undefined ? '' : ` noise=${q.noise}`}`;
   return details ? `${base} (keepFloat ${q.keepFloat}, bucket ${q.bucketSize})` : base;
 }
 

@@ -111,7 +111,7 @@ export interface ExecuteRunInput {
  * - student: trains with the KD loss against the frozen teacher (`parent`), whose logits on the training rows
  *   are computed once in inference mode (the data are not augmented, so they do not change between epochs).
  * - quantize-qat: like student, with quantized distillation (quantized forward/backward, full-precision
- *   update), then quantized once more at the end.
+ *   update; with Quant-Noise a random part of the weights quantized per step), then quantized once more at the end.
  * - quantize-ptq: loads the trained student (`parent`), quantizes its weights, evaluates; no training.
  *
  * LMA layers with `statistics: 'recalibrate'` get their μ/σ from one pass over the training rows after the
@@ -206,7 +206,14 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunOutcome> {
         teacherLogits,
         qat:
           config.kind === 'quantize-qat' && layout
-            ? { indices: quantizedIndices, bits: layout.bits, bucketSize: layout.bucketSize }
+            ? {
+                indices: quantizedIndices,
+                bits: layout.bits,
+                bucketSize: layout.bucketSize,
+                ...(config.quantize?.noise === undefined
+                  ? {}
+                  : { noise: { rate: config.quantize.noise, seed: config.seed } }),
+              }
             : null,
         ...(input.onEpoch ? { onEpoch: input.onEpoch } : {}),
         ...(resume ? { resume } : {}),

@@ -4,6 +4,7 @@ import { makeBatch, type RunData } from '../data/run-data.ts';
 import { abortError, CheckpointError } from '../errors.ts';
 import { LMA, lmaInitialSlopes } from '../layers/lma.ts';
 import { fakeQuantize } from '../quantize/bucket-quantize.ts';
+import { quantNoiseRandom, quantNoiseValues } from '../quantize/quant-noise.ts';
 import { deriveSeed, Mulberry32, permutation } from '../random/prng.ts';
 import type { TrainingState } from './checkpoint.ts';
 import { evaluate } from './evaluate.ts';
@@ -26,11 +27,16 @@ export interface EpochMetrics {
   seconds: number;
 }
 
-/** Quantized distillation: train with the weights at `indices` (positions in model.weights) quantized. */
+/**
+ * Quantized distillation: train with the weights at `indices` (positions in model.weights) quantized — with
+ * Quant-Noise, each weight with probability `noise.rate` per step (see quantNoiseValues).
+ */
 export interface QatSettings {
   indices: number[];
   bits: number;
   bucketSize: number;
+  /** Absent: rate 1, every weight quantized every step (plain QAT). */
+  noise?: { rate: number; seed: number };
 }
 
 export interface TrainOptions {
@@ -60,7 +66,8 @@ const YIELD_EVERY_MS = 50;
  * statistics), the KD loss against precomputed teacher logits, weight decay (`weightDecayOn`), the learning-rate
  * schedule, validation after each epoch. With `qat`, each minibatch quantizes the selected full-precision
  * ("shadow") weights, computes loss and gradients with the quantized weights, restores the full-precision
- * weights and applies the update to them (straight-through estimator, Polino et al.).
+ * weights and applies the update to them (straight-through estimator, Polino et al.); with Quant-Noise only a
+ * random part of them is quantized in each step.
  */
 export async function trainModel(o: TrainOptions): Promise<EpochMetrics[]> {
   const { model, data, train } = o;
@@ -210,12 +217,26 @@ export function trainingStep(
         }
         teacher = tf.tensor2d(t, [size, classes]);
       }
-      const fullPrecision = qatVariables.map((v) => {
-        const copy = tf.keep(v.clone());
-        const values = fakeQuantize(v.dataSync(), o.qat?.bits as number, o.qat?.bucketSize as number);
-        tf.tidy(() => v.assign(tf.tensor(values, v.shape, 'float32')));
-        return copy;
-      });
+      const noise = o.qat?.noise ?? { rate: 1, seed: 0 };
+      const fullPrecision =
+        noise.rate === 0
+          ? []
+          : qatVariables.map((v, i) => {
+              const copy = tf.keep(v.clone());
+              const { bits, bucketSize } = o.qat as QatSettings;
+              const values =
+                noise.rate === 1
+                  ? fakeQuantize(v.dataSync(), bits, bucketSize)
+                  : quantNoiseValues(
+                      v.dataSync(),
+                      bits,
+                      bucketSize,
+                      noise.rate,
+                      quantNoiseRandom(noise.seed, optimizer.stepCount, o.qat?.indices[i] as number),
+                    );
+              tf.tidy(() => v.assign(tf.tensor(values, v.shape, 'float32')));
+              return copy;
+            });
       let predictions: tf.Tensor | null = null;
       let fusedHits: tf.Tensor | null = null;
       const { value, grads } = tf.variableGrads(() => {
@@ -228,8 +249,8 @@ export function trainingStep(
         predictions = tf.keep(logits.argMax(-1));
         return kdLoss(logits, labels, teacher, distill);
       }, variables);
-      qatVariables.forEach((v, i) => {
-        v.assign(fullPrecision[i] as tf.Tensor);
+      fullPrecision.forEach((w, i) => {
+        (qatVariables[i] as tf.Variable).assign(w);
       });
       tf.dispose(fullPrecision);
       const ordered = variables.map((v) => grads[v.name] ?? tf.zerosLike(v));
