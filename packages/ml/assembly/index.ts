@@ -4,3 +4,4 @@ export * from './gemm';
 export * from './memory';
 export * from './conv2d';
 export * from './max-pool';
+export * from './batch-norm';

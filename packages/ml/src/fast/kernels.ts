@@ -73,6 +73,34 @@ export interface KernelExports {
   maxPool2x2(x: number, y: number, which: number, n: number, h: number, w: number, c: number): void;
   /** dx [n, h, w, c]: dy routed to the winners `maxPool2x2` recorded, zero elsewhere. */
   maxPool2x2Grad(dy: number, which: number, dx: number, n: number, h: number, w: number, c: number): void;
+  /** BatchNorm's training forward over x [rows, c] with batch statistics (batch-norm.ts); scratch 8·c floats. */
+  batchNormTrain(
+    x: number,
+    gamma: number,
+    beta: number,
+    y: number,
+    mean: number,
+    variance: number,
+    scratch: number,
+    rows: number,
+    c: number,
+    epsilon: number,
+  ): void;
+  /** Its gradient: dx [rows, c], dGamma, dBeta [c]; scratch 8·c floats. */
+  batchNormTrainGrad(
+    dy: number,
+    x: number,
+    gamma: number,
+    mean: number,
+    variance: number,
+    dx: number,
+    dGamma: number,
+    dBeta: number,
+    scratch: number,
+    rows: number,
+    c: number,
+    epsilon: number,
+  ): void;
 }
 
 /** A float32 array in kernel memory: `ptr` is its byte address, `length` its number of values. */
