@@ -30,6 +30,9 @@ export {
 export { APLU, type APLUArgs, aplu } from './layers/aplu.ts';
 export { ChannelPReLU, type ChannelPReLUArgs, channelPRelu } from './layers/channel-prelu.ts';
 export { LMA, type LMAArgs, lma, lmaActivation } from './layers/lma.ts';
+export { SmhConv2D, type SmhConv2DArgs, smhConv2d } from './layers/smh-conv2d.ts';
+export { SmhDense, type SmhDenseArgs, smhDense } from './layers/smh-dense.ts';
+export { SmhPool, type SmhPoolArgs, smhPool } from './layers/smh-pool.ts';
 export { TrainableSwish, type TrainableSwishArgs, trainableSwish } from './layers/trainable-swish.ts';
 export { buildModel } from './model/build-model.ts';
 export { dequantizeBuckets, type QuantizedTensor, quantizeBuckets } from './quantize/bucket-quantize.ts';

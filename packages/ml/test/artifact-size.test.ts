@@ -21,6 +21,20 @@ const models: [string, ModelSpec][] = [
     'a CNN c4-c8-fc16 with BatchNorm and LMA',
     { family: 'cnn', channels: [4, 8], dense: [16], activation: { name: 'lma', segments: 8 }, batchNorm: true },
   ],
+  [
+    'an SMH MLP 784-16-10 (fraction 0.1) with BatchNorm',
+    { family: 'mlp', hidden: [16], activation: 'relu', batchNorm: true, smh: { fraction: 0.1 } },
+  ],
+  [
+    'an SMH CNN c4-c8-fc16 (fraction 0.2, constant scales) with LMA',
+    {
+      family: 'cnn',
+      channels: [4, 8],
+      dense: [16],
+      activation: { name: 'lma', segments: 8 },
+      smh: { fraction: 0.2, scale: 'fanout' },
+    },
+  ],
 ];
 const rules: KeepFloat[] = [...KEEP_FLOAT_RULES, { layers: ['dense_1'] }];
 

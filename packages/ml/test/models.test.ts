@@ -23,13 +23,25 @@ const families = (activation: ActivationSpec, batchNorm: boolean): ModelSpec[] =
   { family: 'mlp', hidden: [9, 6], activation, batchNorm },
   { family: 'cnn', channels: [3, 4], convsPerBlock: 2, dense: [5], kernel: 3, activation, batchNorm },
   { family: 'cnn', channels: [2], dense: [], kernel: 5, activation, batchNorm },
+  // Structured Multi-Hashing: the same layers, every kernel a slice of one pool.
+  { family: 'mlp', hidden: [9, 6], activation, batchNorm, smh: { fraction: 0.5 } },
+  { family: 'cnn', channels: [3, 4], convsPerBlock: 2, dense: [5], activation, batchNorm, smh: { fraction: 0.5 } },
+  {
+    family: 'cnn',
+    channels: [2],
+    dense: [],
+    kernel: 5,
+    activation,
+    batchNorm,
+    smh: { fraction: 0.3, scale: 'fanout' },
+  },
 ];
 
 describe('buildModel', () => {
   for (const activation of activations) {
     for (const batchNorm of [false, true]) {
       for (const spec of families(activation, batchNorm)) {
-        const label = `${spec.family} ${JSON.stringify(activation)}${batchNorm ? ' + BatchNorm' : ''}${spec.family === 'cnn' ? ` ${spec.channels}/${spec.dense}` : ''}`;
+        const label = `${spec.family} ${JSON.stringify(activation)}${batchNorm ? ' + BatchNorm' : ''}${spec.family === 'cnn' ? ` ${spec.channels}/${spec.dense}` : ''}${spec.smh ? ` smh ${JSON.stringify(spec.smh)}` : ''}`;
         it(`builds ${label} with exactly the weights modelTensors lists, in order`, () => {
           const model = buildModel(spec, data, 3);
           const got = model.weights.map((w) => ({ name: w.originalName, shape: w.shape, trainable: w.trainable }));

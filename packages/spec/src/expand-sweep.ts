@@ -3,10 +3,12 @@ import { canonicalHash } from './canonical.ts';
 import { applyGridPoint, type GridPoint, gridPoints } from './grid.ts';
 import { DEFAULT_KEEP_FLOAT, keepFloatLabel } from './keep-float.ts';
 import { quantizedPercent } from './model-size.ts';
+import type { ModelSpec } from './model-spec.ts';
 import { type PredictedSize, predictRunSize } from './predict-run-size.ts';
 import { type Quantization, resolveQuantization } from './quantize-spec.ts';
 import type { RunConfig, RunKind } from './run-config.ts';
 import { runIdentity } from './run-identity.ts';
+import { DEFAULT_SMH_SCALE, resolveSmh, type SmhSpec } from './smh-spec.ts';
 import { type StudentBase, type SweepSpec, splitStudents } from './sweep-spec.ts';
 import type { TeacherArtifactFacts } from './teacher-artifact/teacher-artifact-facts.ts';
 import { DEFAULT_DISTILL } from './train-spec.ts';
@@ -119,7 +121,7 @@ export function expandSweep(spec: SweepSpec, options: ExpandOptions = {}): Plann
     plan(TEACHER_KEY, null, null, `teacher ${modelLabel(t.model)}`, {
       kind: 'teacher',
       dataset: spec.dataset,
-      model: { ...t.model, activation: withSweepDefaults(t.model.activation) },
+      model: resolveModel(t.model),
       train: t.train,
       seed: t.seed ?? 0,
       distill: null,
@@ -132,13 +134,19 @@ export function expandSweep(spec: SweepSpec, options: ExpandOptions = {}): Plann
   gridPoints(grid).forEach((point, i) => {
     const student = applyGridPoint<StudentBase>(base, point);
     const distill = student.distill ?? DEFAULT_DISTILL;
-    const name = pointLabel(point) || modelLabel(student.model);
+    const gridLabel = pointLabel(point);
+    // An SMH student says so even where the grid does not vary the pool.
+    const smhNote =
+      gridLabel && student.model.smh && !point.some(([p]) => p.startsWith('model.smh'))
+        ? ` ${smhLabel(student.model.smh)}`
+        : '';
+    const name = gridLabel ? `${gridLabel}${smhNote}` : modelLabel(student.model);
     for (const seed of spec.seeds ?? DEFAULT_SEEDS) {
       const key = `s${i}.seed${seed}`;
       const config: RunConfig = {
         kind: 'student',
         dataset: spec.dataset,
-        model: { ...student.model, activation: withSweepDefaults(student.model.activation) },
+        model: resolveModel(student.model),
         train: student.train,
         seed,
         distill,
@@ -159,15 +167,29 @@ export function expandSweep(spec: SweepSpec, options: ExpandOptions = {}): Plann
   return runs;
 }
 
+/**
+ * A model as a run stores it: the activation's sweep defaults and SMH's default scale written out (so two
+ * spellings of one model give one hash); a model without `smh` gets no `smh` key, and keeps its hash.
+ */
+function resolveModel<M extends ModelSpec>(m: M): M {
+  return { ...m, activation: withSweepDefaults(m.activation), ...(m.smh ? { smh: resolveSmh(m.smh) } : {}) };
+}
+
 function modelLabel(m: StudentBase['model']): string {
   const widths = m.family === 'mlp' ? m.hidden.join('-') : `${m.channels.join('-')}/${m.dense.join('-')}`;
-  return `${m.family} ${widths} ${activationLabel(m.activation)}`;
+  return `${m.family} ${widths} ${activationLabel(m.activation)}${m.smh ? ` ${smhLabel(m.smh)}` : ''}`;
+}
+
+/** `smh 0.1`, with the scale when it is not the default: `smh 0.1 fanout`. */
+export function smhLabel(smh: SmhSpec): string {
+  return `smh ${smh.fraction}${(smh.scale ?? DEFAULT_SMH_SCALE) === DEFAULT_SMH_SCALE ? '' : ` ${smh.scale}`}`;
 }
 
 function pointLabel(point: GridPoint): string {
   return point
     .map(([path, v]) => {
-      const short = path.split('.').at(-1);
+      // `model.smh.fraction` reads as `smh.fraction`; other paths by their last key.
+      const short = path.startsWith('model.smh.') ? path.slice('model.'.length) : path.split('.').at(-1);
       const value =
         path.endsWith('activation') && v !== null && (typeof v === 'string' || typeof v === 'object')
           ? activationLabel(v as Parameters<typeof activationLabel>[0])

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ActivationSpec } from './activation-spec.ts';
+import { SmhSpec } from './smh-spec.ts';
 
 const Units = z.int().min(1).max(65_536);
 
@@ -10,6 +11,8 @@ export const MlpSpec = z.strictObject({
   activation: ActivationSpec,
   /** dense → BatchNorm → activation, the placement LMA.md prescribes. @defaultValue false */
   batchNorm: z.boolean().optional(),
+  /** Every kernel a slice of one shared pool (Structured Multi-Hashing); absent: dense kernels. */
+  smh: SmhSpec.optional(),
 });
 export type MlpSpec = z.infer<typeof MlpSpec>;
 
@@ -26,6 +29,8 @@ export const CnnSpec = z.strictObject({
   activation: ActivationSpec,
   /** conv/dense → BatchNorm → activation. @defaultValue false */
   batchNorm: z.boolean().optional(),
+  /** Every conv and dense kernel a slice of one shared pool (Structured Multi-Hashing); absent: dense kernels. */
+  smh: SmhSpec.optional(),
 });
 export type CnnSpec = z.infer<typeof CnnSpec>;
 

@@ -1,6 +1,8 @@
 import { apluHinges, normalizeActivation } from './activation-spec.ts';
 import type { DatasetShape } from './dataset-spec.ts';
 import { DEFAULT_CONVS_PER_BLOCK, DEFAULT_KERNEL, type ModelSpec } from './model-spec.ts';
+import { SMH_POOL_LAYER, type SmhPool, smhPool } from './smh-pool.ts';
+import { DEFAULT_SMH_SCALE } from './smh-spec.ts';
 
 /**
  * One weight tensor of a model, in the order the model stores them: tfjs's `model.weights` (and what
@@ -21,8 +23,39 @@ export function tensorSize(t: { shape: number[] }): number {
   return t.shape.reduce((a, b) => a * b, 1);
 }
 
-/** Every weight tensor of `model` on inputs of `data.shape`, with `data.classes` outputs. */
+/**
+ * Every weight tensor of `model` on inputs of `data.shape`, with `data.classes` outputs. With `model.smh` the
+ * kernels are virtual: in their place the pool layer's two factor matrices (`smh_pool_1/left` [m, k] and
+ * `smh_pool_1/right` [k, m], first: the pool layer feeds every other) and, with the `var_fanout` scale, one
+ * learnable scalar per kernel where the kernel was (`dense_1/scale` [1], before `dense_1/bias`).
+ */
 export function modelTensors(model: ModelSpec, data: DatasetShape): TensorInfo[] {
+  const dense = denseModelTensors(model, data);
+  if (!model.smh) return dense;
+  const pool = smhPool(dense.filter(isDenseKernel), model.smh.fraction);
+  const withScale = (model.smh.scale ?? DEFAULT_SMH_SCALE) === 'var_fanout';
+  return [
+    { name: `${SMH_POOL_LAYER}/left`, shape: [pool.m, pool.k], trainable: true },
+    { name: `${SMH_POOL_LAYER}/right`, shape: [pool.k, pool.m], trainable: true },
+    ...dense.flatMap((t) => {
+      if (!isDenseKernel(t)) return [t];
+      return withScale ? [{ name: t.name.replace(/\/kernel$/, '/scale'), shape: [1], trainable: true }] : [];
+    }),
+  ];
+}
+
+/** The SMH pool of `model` (which kernels it replaces, m, k), or null for a model without `smh`. */
+export function modelSmhPool(model: ModelSpec, data: DatasetShape): SmhPool | null {
+  if (!model.smh) return null;
+  return smhPool(denseModelTensors(model, data).filter(isDenseKernel), model.smh.fraction);
+}
+
+function isDenseKernel(t: TensorInfo): boolean {
+  return t.name.endsWith('/kernel');
+}
+
+/** The tensors of `model` with every kernel stored (SMH aside). */
+function denseModelTensors(model: ModelSpec, data: DatasetShape): TensorInfo[] {
   const out: TensorInfo[] = [];
   const act = normalizeActivation(model.activation);
   const counters = new Map<string, number>();

@@ -1,5 +1,6 @@
 import { DEFAULT_KEEP_FLOAT, type KeepFloat } from './keep-float.ts';
 import type { TensorInfo } from './model-tensors.ts';
+import { SMH_POOL_LAYER } from './smh-pool.ts';
 
 /** `dense_1/kernel` → `dense_1`. */
 export function tensorLayer(t: Pick<TensorInfo, 'name'>): string {
@@ -7,9 +8,13 @@ export function tensorLayer(t: Pick<TensorInfo, 'name'>): string {
   return slash < 0 ? t.name : t.name.slice(0, slash);
 }
 
-/** A dense weight matrix or a conv kernel (`<layer>/kernel`). */
+/**
+ * A weight matrix: a dense or conv kernel (`<layer>/kernel`), or one of SMH's two factor matrices
+ * (`smh_pool_1/left`, `smh_pool_1/right`), which store every kernel of an SMH model. These are what
+ * `all-but-kernels` quantizes and what weight decay on kernels decays.
+ */
 export function isKernel(t: Pick<TensorInfo, 'name'>): boolean {
-  return t.name.endsWith('/kernel');
+  return t.name.endsWith('/kernel') || t.name === `${SMH_POOL_LAYER}/left` || t.name === `${SMH_POOL_LAYER}/right`;
 }
 
 /**

@@ -7,6 +7,7 @@ import { ModelSpec } from './model-spec.ts';
 import { modelTensors } from './model-tensors.ts';
 import { QuantizeSpec } from './quantize-spec.ts';
 import { tensorLayer } from './quantized-tensors.ts';
+import { smhFractionIssue, smhKeepFloatIssue } from './smh-issues.ts';
 import { specErrorMap } from './spec-error-map.ts';
 import { DEFAULT_DISTILL, DistillSpec, TrainSpec } from './train-spec.ts';
 import { describeIssues, formatPath } from './validation-issue.ts';
@@ -129,13 +130,25 @@ export const SweepSpec = SweepSpecShape.superRefine((spec, ctx) => {
   if (!StudentBase.safeParse(base).success) return;
   const seen = new Set<string>();
   const layers = new Set<string>();
+  const shape = datasetShape(spec.dataset);
+  if ('train' in spec.teacher) {
+    const issue = smhFractionIssue(spec.teacher.model, shape);
+    if (issue) ctx.addIssue({ code: 'custom', path: ['teacher', 'model', 'smh', 'fraction'], message: issue });
+  }
+  let smhStudents = false;
   for (const point of gridPoints(grid)) {
     const parsed = StudentBase.safeParse(applyGridPoint(base, point), { error: specErrorMap });
+    let issues = parsed.success ? [] : describeIssues(parsed.error.issues);
     if (parsed.success) {
-      for (const t of modelTensors(parsed.data.model, datasetShape(spec.dataset))) layers.add(tensorLayer(t));
-      continue;
+      const smh = smhFractionIssue(parsed.data.model, shape);
+      if (smh) issues = [{ path: ['model', 'smh', 'fraction'], message: smh }];
+      else {
+        for (const t of modelTensors(parsed.data.model, shape)) layers.add(tensorLayer(t));
+        smhStudents ||= parsed.data.model.smh !== undefined;
+        continue;
+      }
     }
-    for (const issue of describeIssues(parsed.error.issues)) {
+    for (const issue of issues) {
       const dotted = issue.path.map(String).join('.');
       // Blame the grid entry whose path the issue lies under; otherwise the base student.
       const culprit = point.find(([p]) => dotted === p || dotted.startsWith(`${p}.`));
@@ -156,6 +169,10 @@ export const SweepSpec = SweepSpecShape.superRefine((spec, ctx) => {
     }
   }
   if (seen.size > 0) return;
+  (spec.quantize ?? []).forEach((q, j) => {
+    const issue = smhStudents ? smhKeepFloatIssue(q.keepFloat) : null;
+    if (issue) ctx.addIssue({ code: 'custom', path: ['quantize', j, 'keepFloat'], message: issue });
+  });
   // A layer kept float must exist in some student: a misspelt name would otherwise keep nothing float.
   (spec.quantize ?? []).forEach((q, j) => {
     if (typeof q.keepFloat !== 'object') return;

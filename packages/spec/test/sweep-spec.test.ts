@@ -72,7 +72,7 @@ describe('SweepSpec', () => {
     expect(issues(doc)).toEqual([
       {
         path: 'students.grid["model.colour"][0]',
-        message: "unknown field 'colour' (allowed: family, hidden, activation, batchNorm)",
+        message: "unknown field 'colour' (allowed: family, hidden, activation, batchNorm, smh)",
       },
     ]);
   });

@@ -5,4 +5,7 @@
 import './aplu.ts';
 import './channel-prelu.ts';
 import './lma.ts';
+import './smh-conv2d.ts';
+import './smh-dense.ts';
+import './smh-pool.ts';
 import './trainable-swish.ts';

@@ -3,14 +3,21 @@ import {
   type DatasetShape,
   DEFAULT_CONVS_PER_BLOCK,
   DEFAULT_KERNEL,
+  DEFAULT_SMH_SCALE,
   type ModelSpec,
+  modelSmhPool,
   normalizeActivation,
+  SMH_POOL_LAYER,
 } from '@distillery/spec';
 import * as tf from '@tensorflow/tfjs';
+import { RunConfigError } from '../errors.ts';
 import { APLU } from '../layers/aplu.ts';
 import { TrainingBatchNormalization } from '../layers/batch-norm.ts';
 import { ChannelPReLU } from '../layers/channel-prelu.ts';
 import { LMA } from '../layers/lma.ts';
+import { SmhConv2D } from '../layers/smh-conv2d.ts';
+import { SmhDense } from '../layers/smh-dense.ts';
+import { SmhPool } from '../layers/smh-pool.ts';
 import { TrainableSwish } from '../layers/trainable-swish.ts';
 import { deriveSeed } from '../random/prng.ts';
 
@@ -34,8 +41,12 @@ export function inputLayout(model: ModelSpec): 'flat' | 'image' {
  * mlp: [dense → BatchNorm? → activation] per hidden width → dense(classes).
  * cnn: per block, `convsPerBlock` × [conv 'same' → BatchNorm? → activation], then 2×2 max-pool; flatten;
  *      [dense → BatchNorm? → activation] per `dense` width → dense(classes).
+ *
+ * With `spec.smh` the same layers, but every conv and dense layer is an `SmhConv2D` / `SmhDense` that takes its
+ * kernel from one `SmhPool` (`smh_pool_1`, fed by the model input) instead of storing it: a functional model,
+ * input → pool, and each SMH layer applied to [previous output, pool].
  */
-export function buildModel(spec: ModelSpec, data: DatasetShape, seed: number): tf.Sequential {
+export function buildModel(spec: ModelSpec, data: DatasetShape, seed: number): tf.LayersModel {
   const counters = new Map<string, number>();
   const name = (kind: string) => {
     const n = (counters.get(kind) ?? 0) + 1;
@@ -45,6 +56,18 @@ export function buildModel(spec: ModelSpec, data: DatasetShape, seed: number): t
   const activation = normalizeActivation(spec.activation);
   const layers: tf.layers.Layer[] = [];
   const kernelInit = (layer: string) => tf.initializers.glorotUniform({ seed: deriveSeed(seed, 'init', layer) });
+  const pool = modelSmhPool(spec, data);
+  if (pool && pool.k < 1) {
+    throw new RunConfigError(
+      `model.smh.fraction ${spec.smh?.fraction} gives the pool no columns (k = 0) for ${pool.poolSize} kernel values`,
+    );
+  }
+  const learnableScale = (spec.smh?.scale ?? DEFAULT_SMH_SCALE) === 'var_fanout';
+  const smhOffset = (layer: string) => {
+    const slice = pool?.slices.find((s) => s.layer === layer);
+    if (!slice) throw new Error(`no SMH slice for layer ${layer}`);
+    return slice.offset;
+  };
 
   const normAndActivation = () => {
     if (spec.batchNorm) {
@@ -73,6 +96,10 @@ export function buildModel(spec: ModelSpec, data: DatasetShape, seed: number): t
   };
   const dense = (units: number, inputShape?: number[]) => {
     const n = name('dense');
+    if (pool) {
+      layers.push(new SmhDense({ name: n, units, offset: smhOffset(n), learnableScale }));
+      return;
+    }
     layers.push(
       tf.layers.dense({
         name: n,
@@ -97,15 +124,17 @@ export function buildModel(spec: ModelSpec, data: DatasetShape, seed: number): t
       for (let i = 0; i < (spec.convsPerBlock ?? DEFAULT_CONVS_PER_BLOCK); i++) {
         const n = name('conv2d');
         layers.push(
-          tf.layers.conv2d({
-            name: n,
-            filters,
-            kernelSize,
-            padding: 'same',
-            kernelInitializer: kernelInit(n),
-            biasInitializer: 'zeros',
-            ...(first ? { inputShape: [...data.shape] } : {}),
-          }),
+          pool
+            ? new SmhConv2D({ name: n, filters, kernelSize, offset: smhOffset(n), learnableScale })
+            : tf.layers.conv2d({
+                name: n,
+                filters,
+                kernelSize,
+                padding: 'same',
+                kernelInitializer: kernelInit(n),
+                biasInitializer: 'zeros',
+                ...(first ? { inputShape: [...data.shape] } : {}),
+              }),
         );
         first = false;
         normAndActivation();
@@ -119,5 +148,19 @@ export function buildModel(spec: ModelSpec, data: DatasetShape, seed: number): t
     }
   }
   dense(data.classes, spec.family === 'mlp' && spec.hidden.length === 0 ? [features] : undefined);
-  return tf.sequential({ name: 'model', layers });
+  if (!pool) return tf.sequential({ name: 'model', layers });
+
+  const input = tf.input({ name: 'input', shape: spec.family === 'mlp' ? [features] : [...data.shape] });
+  const z = new SmhPool({
+    name: SMH_POOL_LAYER,
+    rows: pool.m,
+    columns: pool.k,
+    seed: deriveSeed(seed, 'init', SMH_POOL_LAYER),
+  }).apply(input) as tf.SymbolicTensor;
+  let h = input;
+  for (const layer of layers) {
+    const smh = layer instanceof SmhDense || layer instanceof SmhConv2D;
+    h = layer.apply(smh ? [h, z] : h) as tf.SymbolicTensor;
+  }
+  return tf.model({ name: 'model', inputs: input, outputs: h });
 }

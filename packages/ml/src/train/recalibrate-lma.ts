@@ -34,6 +34,13 @@ export async function recalibrateLma(
   for (let target = 0; target < layers.length; target++) {
     const lma = layers[target];
     if (!(lma instanceof LMA) || lma.statistics !== 'recalibrate') continue;
+    // A functional model (an SMH model's layers take the pool as a second input) is not a chain: its part up to
+    // the layer is the graph from the model's input to the layer's input. It shares the model's layers and
+    // weights (not disposed here: that would dispose them).
+    const upTo =
+      model instanceof tf.Sequential
+        ? null
+        : tf.model({ inputs: model.inputs, outputs: lma.input as tf.SymbolicTensor });
     let count = 0;
     let mean = 0;
     let m2 = 0;
@@ -42,7 +49,10 @@ export async function recalibrateLma(
       const batch = makeBatch(rows, rows.indices, from, to, dataset, layout);
       const moments = tf.tidy(() => {
         let x = batch.x;
-        for (let i = 0; i < target; i++) x = (layers[i] as tf.layers.Layer).apply(x, { training: false }) as tf.Tensor;
+        if (upTo) x = upTo.apply(x, { training: false }) as tf.Tensor;
+        else
+          for (let i = 0; i < target; i++)
+            x = (layers[i] as tf.layers.Layer).apply(x, { training: false }) as tf.Tensor;
         const m = tf.moments(x);
         return [m.mean, m.variance, tf.scalar(x.size)];
       });

@@ -1,4 +1,4 @@
-import type { TrainSpec } from '@distillery/spec';
+import { isKernel, type TrainSpec } from '@distillery/spec';
 import * as tf from '@tensorflow/tfjs';
 import { makeBatch, type RunData } from '../data/run-data.ts';
 import { abortError, CheckpointError } from '../errors.ts';
@@ -178,7 +178,7 @@ export function trainingStep(
   const variables = weights.map((w) => w.read() as tf.Variable);
   const decayTargets = weightDecayTargets(model, train);
   const decay = weights.map((w) =>
-    decayTargets.has(w) ? decayTargets.get(w) === null : /\/kernel$/.test(w.originalName),
+    decayTargets.has(w) ? decayTargets.get(w) === null : isKernel({ name: w.originalName }),
   );
   const optimizer = new Optimizer(train.optimizer, variables, decay);
   // Tensors that decay towards a start other than 0 (LMA's slopes): wd·(w − start) added to their gradient here.

@@ -1,0 +1,135 @@
+import { type DatasetSpec, modelSize, modelTensors, type RunConfig } from '@distillery/spec';
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { decodeWeights } from '../src/artifact/packed-artifact.ts';
+import {
+  type ArtifactFile,
+  type EpochMetrics,
+  executeRun,
+  type RunOutcome,
+  type TrainingCheckpoint,
+} from '../src/index.ts';
+import { useWasm } from './setup-backend.ts';
+
+beforeAll(useWasm);
+
+const mnist: DatasetSpec = { name: 'mnist', limit: { train: 1500, test: 400 }, validation: 0.1 };
+const adam = { epochs: 3, batchSize: 64, optimizer: { name: 'adam' as const, lr: 0.003, weightDecay: 1e-4 } };
+const teacherConfig: RunConfig = {
+  kind: 'teacher',
+  dataset: mnist,
+  model: { family: 'mlp', hidden: [64], activation: 'relu' },
+  train: adam,
+  seed: 1,
+  distill: null,
+  quantize: null,
+};
+/** An SMH MLP 784-32-10 at a fifth of its kernel values, BatchNorm and LMA with recalibrated statistics. */
+const studentConfig: RunConfig = {
+  kind: 'student',
+  dataset: mnist,
+  model: {
+    family: 'mlp',
+    hidden: [32],
+    activation: { name: 'lma', segments: 8, statistics: 'recalibrate' },
+    batchNorm: true,
+    smh: { fraction: 0.2, scale: 'var_fanout' },
+  },
+  train: adam,
+  seed: 2,
+  distill: { temperature: 2, alpha: 0.7 },
+  quantize: null,
+};
+const quantize = { bits: 4 as const, bucketSize: 64, keepFloat: 'all-but-kernels' as const };
+
+const bytesOf = (files: ArtifactFile[]) => files.map((f) => [f.name, Buffer.from(f.data).toString('base64')]);
+
+describe('executeRun with an SMH student', () => {
+  let teacher: RunOutcome;
+  let student: RunOutcome;
+  const checkpoints: TrainingCheckpoint[] = [];
+  const epochs: EpochMetrics[] = [];
+
+  beforeAll(async () => {
+    teacher = await executeRun({ config: teacherConfig });
+    student = await executeRun({
+      config: studentConfig,
+      parent: teacher.artifact,
+      onEpoch: (m) => void epochs.push(m),
+      onCheckpoint: async (c) => {
+        checkpoints.push({ epoch: c.epoch, files: c.files.map((f) => ({ ...f, data: Uint8Array.from(f.data) })) });
+      },
+    });
+  }, 120_000);
+
+  it('trains well above chance (10%) with the size predicted before training, byte for byte', () => {
+    expect(student.accuracy).toBeGreaterThan(0.6);
+    const tensors = modelTensors(studentConfig.model as never, { shape: [28, 28, 1], classes: 10 });
+    // N = 784·32 + 32·10 = 25,408, m = 160, k = ⌊0.1·25,408/160⌋ = 15: a pool of 4,800 values for 25,408.
+    expect(tensors.slice(0, 2).map((t) => t.shape)).toEqual([
+      [160, 15],
+      [15, 160],
+    ]);
+    expect(student.size).toEqual(modelSize(tensors));
+    expect(student.parameters).toBe(4_800 + 2 + 42 + 4 * 32 + 2 * 8 + 2);
+    expect(epochs.map((m) => m.epoch)).toEqual([1, 2, 3]);
+  });
+
+  it('resumes after epoch 1 to the bit-identical artifact', async () => {
+    const resumed = await executeRun({
+      config: studentConfig,
+      parent: teacher.artifact,
+      resumeFrom: checkpoints[0] as TrainingCheckpoint,
+    });
+    expect(resumed.accuracy).toBe(student.accuracy);
+    expect(bytesOf(resumed.artifact.files)).toEqual(bytesOf(student.artifact.files));
+  });
+
+  it('quantizes the two pool matrices after training (PTQ): they are stored as 4-bit codes, all else float', async () => {
+    const ptq = await executeRun({
+      config: { ...studentConfig, kind: 'quantize-ptq', train: null, quantize: { method: 'ptq', ...quantize } },
+      parent: student.artifact,
+    });
+    const { json } = decodeWeights(ptq.artifact);
+    expect(json.weights.filter((w) => w.encoding === 'uniform').map((w) => w.name)).toEqual([
+      'smh_pool_1/left',
+      'smh_pool_1/right',
+    ]);
+    expect(ptq.bytes).toBeLessThan(student.bytes / 3);
+    expect(ptq.accuracy).toBeGreaterThan(0.5);
+  });
+
+  it('trains with the pool quantized in the forward pass (QAT) and stores L and R on the 4-bit grid', async () => {
+    const qat = await executeRun({
+      config: { ...studentConfig, kind: 'quantize-qat', seed: 3, quantize: { method: 'qat', ...quantize } },
+      parent: teacher.artifact,
+    });
+    const { json, values } = decodeWeights(qat.artifact);
+    const left = values[json.weights.findIndex((w) => w.name === 'smh_pool_1/left')] as Float32Array;
+    // 4 bits in buckets of 64: at most 16 distinct values per bucket (a float tensor would have ~64).
+    for (let from = 0; from < left.length; from += 64) {
+      expect(new Set(Array.from(left.subarray(from, from + 64))).size).toBeLessThanOrEqual(16);
+    }
+    expect(json.weights.find((w) => w.name === 'smh_pool_1/right')?.encoding).toBe('uniform');
+    expect(qat.accuracy).toBeGreaterThan(0.5);
+  });
+
+  it('trains an SMH CNN (constant fan-out scales) above chance', async () => {
+    const before = tf.memory().numTensors;
+    const cnn = await executeRun({
+      config: {
+        ...studentConfig,
+        model: {
+          family: 'cnn',
+          channels: [4, 8],
+          dense: [],
+          activation: 'relu',
+          smh: { fraction: 0.5, scale: 'fanout' },
+        },
+      },
+      parent: teacher.artifact,
+    });
+    expect(cnn.accuracy).toBeGreaterThan(0.3);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
