@@ -42,7 +42,7 @@ describe('the SIMD BatchNorm training kernels', () => {
       const out = batchNormTraining(xt, gt, bt, epsilon);
       if (!out) throw new Error('no fused BatchNorm kernel on this backend');
       const f = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
-        (batchNormTraining(a, g, b, epsilon)?.value as tf.Tensor).mul(tf.tensor2d(dy, [rows, c])).sum();
+        (batchNormTraining(a, g, b, epsilon) as NonNullable<typeof out>).value.mul(tf.tensor2d(dy, [rows, c])).sum();
       const grads = tf.grads(f)([xt, gt, bt]);
       return [out.value, out.mean, out.variance, ...grads].map((t) => t.dataSync() as Float32Array);
     }) as Float32Array[];
