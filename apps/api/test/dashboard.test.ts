@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { claimRun, completeRun, recordEpoch } from '@distillery/db';
+import { claimRun, completeRun, recordBatchProgress, recordEpoch } from '@distillery/db';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, SCREENSHOTS } from './chromium.ts';
@@ -106,7 +106,7 @@ describe('the dashboard', () => {
     await expect.poll(() => row.textContent()).toContain(`reused from sweep ${first} (run ${teacher.id})`);
   });
 
-  it("moves a running run's progress bar without a reload", async () => {
+  it("moves a running run's progress bar without a reload, by epochs and by batches within one", async () => {
     await page.goto(`${baseUrl}/#/sweeps/${running}`);
     const bar = page.getByTestId('progress-teacher');
     await expect.poll(() => bar.getAttribute('aria-valuenow')).toBe('0');
@@ -125,10 +125,30 @@ describe('the dashboard', () => {
     });
     expect(await recordEpoch(api.db, teacherOfRunning, 1, epoch(1))).toBe(true);
     await expect.poll(() => bar.getAttribute('aria-valuenow'), { timeout: 15_000 }).toBe('25');
+    // Within the second epoch: batch 1 of 2 is 1.5 of 4 epochs.
+    const within = { attempt: 1, epoch: 2, epochs: 4, batch: 1, batches: 2 };
+    expect(await recordBatchProgress(api.db, teacherOfRunning, within)).toBe(true);
+    await expect.poll(() => bar.getAttribute('aria-valuenow'), { timeout: 15_000 }).toBe('38');
+    expect(await page.getByTestId('where-teacher').textContent()).toBe('epoch 2/4, batch 1/2');
     expect(await recordEpoch(api.db, teacherOfRunning, 1, epoch(3))).toBe(true);
     await expect.poll(() => bar.getAttribute('aria-valuenow'), { timeout: 15_000 }).toBe('75');
     expect(await page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
     await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-running-sweep.png'), fullPage: true });
+
+    // The run's own page follows it too.
+    await page.goto(`${baseUrl}/#/runs/${teacherOfRunning}`);
+    const runBar = page.getByTestId('run-progress');
+    await expect.poll(() => runBar.getAttribute('aria-valuenow')).toBe('75');
+    expect(await recordBatchProgress(api.db, teacherOfRunning, { ...within, epoch: 4 })).toBe(true);
+    await expect
+      .poll(() => page.getByTestId('run-where').textContent(), { timeout: 15_000 })
+      .toBe('epoch 4/4, batch 1/2');
+    expect(await runBar.getAttribute('aria-valuenow')).toBe('88');
+    // Progress is not history: the events list holds state changes and epochs only.
+    const listed = await page
+      .locator('[data-testid=run-events] li')
+      .evaluateAll((li) => li.map((e) => e.getAttribute('data-event')));
+    expect(listed).not.toContain('progress');
   });
 
   it("shows a run's page: timings, attempts, result, learning curve with validation loss, events, configuration and model files", async () => {

@@ -8,6 +8,7 @@ import {
   markResumed,
   type PrismaClient,
   type ReleasedRun,
+  recordBatchProgress,
   recordCheckpoint,
   recordEpoch,
   retryRun,
@@ -15,6 +16,7 @@ import {
 import { type ExecuteRunInput, executeRun, MlError, type ModelArtifact, type RunOutcome } from '@distillery/ml';
 import type { RunJob } from '@distillery/queue';
 import { type DataRoots, NO_DATA_ROOTS, RunConfig, teamDataRoots } from '@distillery/spec';
+import { BatchProgressReporter, DEFAULT_BATCH_PROGRESS_INTERVAL_MS } from './batch-progress-reporter.ts';
 import type { CheckpointStore } from './checkpoints/checkpoint-store.ts';
 import { type ExecuteRun, TRAINING_CHECKPOINTS, type TrainingCheckpoint } from './checkpoints/training-checkpoints.ts';
 import { retryBackoff } from './retry-backoff.ts';
@@ -39,6 +41,11 @@ export interface JobContext {
   backoff?: ((failures: number) => number) | undefined;
   /** How often the run's heartbeat is written while it executes, in ms. @defaultValue 5000 */
   heartbeatIntervalMs?: number | undefined;
+  /**
+   * How often, at most, a training run's progress within its epoch (batch of batches) is written, in ms.
+   * @defaultValue DEFAULT_BATCH_PROGRESS_INTERVAL_MS (1000)
+   */
+  batchProgressIntervalMs?: number | undefined;
   /** The worker's registry of runs it executes (for cancellations and shutdown), keyed by run id. */
   active?: Map<string, RunControl> | undefined;
   /**
@@ -101,6 +108,11 @@ async function execute(
   const { db } = ctx;
   const { id, attempt } = run;
   const started = performance.now();
+  const progress = new BatchProgressReporter(
+    (position) => recordBatchProgress(db, id, { attempt, ...position }),
+    ctx.batchProgressIntervalMs ?? DEFAULT_BATCH_PROGRESS_INTERVAL_MS,
+    (error) => ctx.log(`run ${id}: progress not recorded (${describeError(error)})`),
+  );
   try {
     const parsed = RunConfig.safeParse(run.config);
     if (!parsed.success) throw new StoredConfigError(`the run's stored config is invalid: ${parsed.error.message}`);
@@ -127,8 +139,10 @@ async function execute(
       ...(parent ? { parent } : {}),
       signal: control.signal,
       dataRoots: teamDataRoots(ctx.dataRoots ?? NO_DATA_ROOTS, run.teamId),
+      onBatch: (position) => progress.report(position),
       onEpoch: async (m) => {
         if (!Number.isFinite(m.trainLoss)) throw new NonFiniteLossError(m.epoch, m.trainLoss);
+        await progress.settle();
         if (!(await recordEpoch(db, id, attempt, m))) control.stop(await whyLost(db, id));
       },
     };
@@ -158,6 +172,7 @@ async function execute(
       await markResumed(db, id, attempt, 0, epochs);
       outcome = await execute(input);
     }
+    await progress.settle();
     const { completed, released } = await completeRun(
       db,
       id,
@@ -186,6 +201,7 @@ async function execute(
     ctx.log(`run ${id} succeeded: accuracy ${outcome.accuracy.toFixed(4)}, ${outcome.bytes} bytes`);
     return 'succeeded';
   } catch (error) {
+    await progress.settle();
     return settleFailure(run, control, ctx, error);
   }
 }

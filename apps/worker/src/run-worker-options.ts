@@ -40,6 +40,8 @@ export interface RunWorkerOptions {
   retryBackoffMs?: number;
   /** How often a running run's heartbeat is written, in ms. @defaultValue 5000 */
   heartbeatIntervalMs?: number;
+  /** How often, at most, a training run's progress within its epoch is written, in ms. @defaultValue 1000 */
+  batchProgressIntervalMs?: number;
   /** Heartbeat age after which the reconciler treats a run's worker as lost, in ms. @defaultValue 60000 */
   staleAfterMs?: number;
   /** Run a reconciler in this process (safe in every worker). @defaultValue true */

@@ -71,6 +71,7 @@ export class RunWorker {
           maxAttempts: o.maxAttempts,
           backoff,
           heartbeatIntervalMs: o.heartbeatIntervalMs,
+          batchProgressIntervalMs: o.batchProgressIntervalMs,
           active: this.active,
           dataRoots: o.dataRoots,
         }),

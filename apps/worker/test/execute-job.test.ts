@@ -117,6 +117,23 @@ describe('executeJob', () => {
     expect((await database.db.run.findUniqueOrThrow({ where: { id: student.id } })).state).toBe('queued');
   });
 
+  it('records progress within the epoch while it trains, in the run and never as run events', async () => {
+    const { teacher } = await submit(SYNTHETIC);
+    // Every batch may report (no throttle) while none is in flight: at least the first of the epoch's 10 does.
+    expect(await executeJob({ runId: teacher.id, attempt: 1 }, { ...ctx, batchProgressIntervalMs: 0 })).toBe(
+      'succeeded',
+    );
+    const stored = await database.db.run.findUniqueOrThrow({ where: { id: teacher.id } });
+    expect(stored.batchProgress).toMatchObject({ attempt: 1, epoch: 1, epochs: 1, batches: 10 });
+    const { batch } = stored.batchProgress as { batch: number };
+    // The epoch's last batch is never reported: the epoch's own record follows at once.
+    expect(batch).toBeGreaterThanOrEqual(1);
+    expect(batch).toBeLessThan(10);
+    expect(stored.batchProgressAt).not.toBeNull();
+    const events = await database.db.runEvent.findMany({ where: { runId: teacher.id }, orderBy: { seq: 'asc' } });
+    expect(events.map((e) => e.type)).toEqual(['state', 'state', 'epoch', 'state']);
+  });
+
   it("stores the split's digest with the result: the same for the same split, another for another limit", async () => {
     const digestOf = async (dataset: Record<string, unknown>) => {
       const { teacher } = await submit(dataset);

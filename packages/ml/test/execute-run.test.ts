@@ -9,7 +9,14 @@ import {
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeWeights } from '../src/artifact/packed-artifact.ts';
-import { type EpochMetrics, executeRun, quantizeBuckets, RunConfigError, type RunOutcome } from '../src/index.ts';
+import {
+  type BatchPosition,
+  type EpochMetrics,
+  executeRun,
+  quantizeBuckets,
+  RunConfigError,
+  type RunOutcome,
+} from '../src/index.ts';
 import { useWasm } from './setup-backend.ts';
 
 beforeAll(useWasm);
@@ -50,18 +57,25 @@ interface Chain {
   student: RunOutcome;
   ptq: RunOutcome;
   epochs: EpochMetrics[];
+  /** The teacher's batches, as onBatch saw them. */
+  batches: BatchPosition[];
 }
 
 async function chain(): Promise<Chain> {
   const epochs: EpochMetrics[] = [];
-  const teacher = await executeRun({ config: teacherConfig, onEpoch: (m) => void epochs.push(m) });
+  const batches: BatchPosition[] = [];
+  const teacher = await executeRun({
+    config: teacherConfig,
+    onEpoch: (m) => void epochs.push(m),
+    onBatch: (p) => void batches.push(p),
+  });
   const student = await executeRun({
     config: studentConfig,
     parent: teacher.artifact,
     onEpoch: (m) => void epochs.push(m),
   });
   const ptq = await executeRun({ config: ptqConfig, parent: student.artifact });
-  return { teacher, student, ptq, epochs };
+  return { teacher, student, ptq, epochs, batches };
 }
 
 const weightsOf = (o: RunOutcome) => o.artifact.files.find((f) => f.name === 'weights.bin')?.data;
@@ -123,6 +137,16 @@ describe('executeRun on a small MNIST slice', () => {
       expect(m.learningRate).toBe(0.05);
       expect(m.seconds).toBeGreaterThan(0);
     }
+  });
+
+  it('reports every batch of every epoch, in order, with the number of batches', () => {
+    // 2,000 rows less a 10% validation hold-out: 1,800 in batches of 64, the last one short.
+    const perEpoch = Math.ceil(1800 / 64);
+    expect(first.batches).toEqual(
+      [1, 2].flatMap((epoch) =>
+        Array.from({ length: perEpoch }, (_, i) => ({ epoch, epochs: 2, batch: i + 1, batches: perEpoch })),
+      ),
+    );
   });
 
   it('is bit-identical when repeated with the same seeds', () => {

@@ -48,7 +48,7 @@ export async function runPage({ main, signal }, id) {
   const bar = progressBar(run.state === 'succeeded' ? 1 : run.progress, 'run-progress');
   const where = h('span', { class: 'muted', 'data-testid': 'run-where' });
   const move = (progress, text) => {
-    if (progress * 100 < Number(bar.getAttribute('aria-valuenow'))) return;
+    if (Math.round(progress * 100) < Number(bar.getAttribute('aria-valuenow'))) return;
     setProgress(bar, progress);
     where.textContent = text;
   };

@@ -180,6 +180,7 @@ export async function sweepPage({ main, signal }, id) {
       row = {
         tr: h('tr', { 'data-run-id': run.id, onclick: () => selectRun(run.id) }),
         bar: progressBar(run.progress, `progress-${run.key}`),
+        where: h('span', { class: 'muted where', 'data-testid': `where-${run.key}` }),
         tick: h('input', {
           type: 'checkbox',
           'data-overlay': run.key,
@@ -197,13 +198,14 @@ export async function sweepPage({ main, signal }, id) {
     // A PTQ run quantizes a trained student: it has no curve to overlay.
     row.tick.disabled = run.kind === 'quantize-ptq';
     setProgress(row.bar, run.state === 'succeeded' ? 1 : run.progress);
+    if (run.state !== 'running') row.where.textContent = '';
     row.tr.replaceChildren(
       h('td', {}, row.tick),
       h('td', {}, h('a', { href: `#/runs/${encodeURIComponent(run.id)}`, 'data-run-link': run.key }, run.key)),
       h('td', {}, run.kind),
       h('td', {}, run.label),
       h('td', { class: 'state' }, stateBadge(run.state)),
-      h('td', {}, row.bar),
+      h('td', {}, row.bar, row.where),
       h('td', { class: 'num' }, run.attempt),
       h('td', { class: 'num' }, run.result ? percent(run.result.accuracy) : '–'),
       ...sizeCells(run.result?.sizeBreakdown ?? run.predicted),
@@ -369,11 +371,17 @@ export async function sweepPage({ main, signal }, id) {
     }, 300);
   }
 
-  /** Moves a running run's bar forward (never back: the stream replays history before it goes live). */
-  function advance(row, progress, title) {
-    if (progress * 100 <= Number(row.bar.getAttribute('aria-valuenow'))) return false;
+  /**
+   * Moves a running run's bar forward and says where it is (never back: the stream replays history before it
+   * goes live). True when the bar moved.
+   */
+  function advance(row, progress, where) {
+    const shown = Number(row.bar.getAttribute('aria-valuenow'));
+    const pct = Math.round(progress * 100);
+    if (pct < shown) return false;
+    row.where.textContent = where;
+    if (pct === shown) return false;
     setProgress(row.bar, progress);
-    if (title) row.bar.title = title;
     return true;
   }
 

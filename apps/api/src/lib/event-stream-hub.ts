@@ -1,7 +1,14 @@
 import type { ServerResponse } from 'node:http';
-import { apiKeyIsActive, listRunEvents, type PrismaClient, type StoredRunEvent } from '@distillery/db';
+import {
+  apiKeyIsActive,
+  listBatchProgress,
+  listRunEvents,
+  type PrismaClient,
+  type StoredBatchProgress,
+  type StoredRunEvent,
+} from '@distillery/db';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { RunEventMessage } from '../schemas/event-stream.ts';
+import type { RunEventMessage, RunProgressMessage } from '../schemas/event-stream.ts';
 import { EVENT_STREAM_DEFAULTS, type EventStreamOptions } from './event-stream-options.ts';
 import { StreamCaps } from './stream-caps.ts';
 
@@ -29,11 +36,13 @@ export interface EventStreamRequest {
 const PAGE = 500;
 
 /**
- * Serves Server-Sent Events from `run_events` (issue 4, item 8). A stream sends every event after the client's
+ * Serves Server-Sent Events from `run_events`. A stream sends every event after the client's
  * `Last-Event-ID`, then waits — woken by the event source when the sweep's events commit, or by its poll timer
  * — and sends what is new, until the run or sweep has finished. Events are read from PostgreSQL by sequence
  * number, never from memory, so a reconnecting client misses nothing and one API process is as good as
- * another. Owns its open streams so the app can end them on close.
+ * another. Owns its open streams so the app can end them on close. Each pass also sends the running runs'
+ * progress within their epochs reported since the last pass (`event: progress`, no id: a latest value read from
+ * the runs, not history; a reconnecting client gets each running run's latest report).
  *
  * A stream outlives the request's authentication, so it re-checks its key on every poll and ends (`event:
  * error`, code UNAUTHORIZED) within one poll interval of the key's revocation or expiry. Each stream costs
@@ -131,6 +140,8 @@ export class EventStreamHub {
     const unsubscribe = this.options.source?.subscribe(sweepId, wakeUp) ?? (() => {});
     const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), this.keepAliveMs);
     let cursor = after;
+    /** The latest batch progress sent: later reports only (a latest value per run, sent without an id). */
+    let progressSince: Date | undefined;
     try {
       // The key is checked on every pass, and again while a long backlog goes to a slow client: a stream ends
       // within one poll interval of its key's revocation or expiry, however much it still has to send.
@@ -162,6 +173,15 @@ export class EventStreamHub {
           if (events.length < PAGE || closed || revoked) break;
         }
         if (revoked) break;
+        const reports = await listBatchProgress(this.db, {
+          ...query,
+          ...(progressSince ? { since: progressSince } : {}),
+        });
+        for (const p of reports) {
+          if (closed) break;
+          await send(res, `event: progress\ndata: ${JSON.stringify(progressMessage(p))}\n\n`);
+          progressSince = p.at;
+        }
         if (status.finished) {
           if (!closed) res.write(`event: end\ndata: ${JSON.stringify({ state: status.state })}\n\n`);
           break;
@@ -195,6 +215,10 @@ export class EventStreamHub {
 
 function message(e: StoredRunEvent): RunEventMessage {
   return { seq: e.seq, runId: e.runId, type: e.type, at: e.createdAt.toISOString(), data: e.data };
+}
+
+function progressMessage(p: StoredBatchProgress): RunProgressMessage {
+  return { runId: p.runId, type: 'progress', at: p.at.toISOString(), data: p.progress };
 }
 
 /** Writes with backpressure: waits for `drain` (or the client going away) when the socket buffer is full. */

@@ -21,6 +21,8 @@ export type EventStreamQuery = z.infer<typeof EventStreamQuery>;
  * - `state`: the run moved to `data.state` (with `attempt`, and `reason`, `resumedFromEpoch` or `notBefore` when
  *   they apply);
  * - `epoch`: the run finished an epoch (`epoch`, `epochs`, losses, accuracies, learning rate, seconds).
+ * Between them, `event: progress` messages (no id, {@link RunProgressMessage}) say where a running run is within
+ * its epoch, about once a second while it trains; they are not history, so a reconnect does not replay them.
  * A final message `event: end` (no id) carries the run's or sweep's terminal state before the server closes
  * the stream; reconnecting after it answers 204 (EventSource then stops). When the stream's API key is revoked
  * or expires, a final `event: error` (`{ code: 'UNAUTHORIZED', message }`) comes within one poll interval, and
@@ -38,11 +40,31 @@ export const RunEventMessage = z
   .meta({ id: 'RunEventMessage' });
 export type RunEventMessage = z.infer<typeof RunEventMessage>;
 
+/** The `data` of an `event: progress` message: a running run's latest batch within its epoch. */
+export const RunProgressMessage = z
+  .object({
+    runId: z.string().describe('The run.'),
+    type: z.literal('progress').describe('Always `progress`.'),
+    at: z.string().describe('When the worker reported it (ISO 8601).'),
+    data: z
+      .object({
+        attempt: z.int().describe('The attempt training.'),
+        epoch: z.int().describe('The epoch in progress, 1-based.'),
+        epochs: z.int().describe("The run's epochs."),
+        batch: z.int().describe('The last batch trained in this epoch, 1-based.'),
+        batches: z.int().describe('Batches per epoch (the training rows over the batch size, rounded up).'),
+      })
+      .describe('Where the run is: batch `batch` of `batches` of epoch `epoch` of `epochs`.'),
+  })
+  .meta({ id: 'RunProgressMessage' });
+export type RunProgressMessage = z.infer<typeof RunProgressMessage>;
+
 /** How the stream looks on the wire, for the OpenAPI document. */
 export const EVENT_STREAM_RESPONSE = {
   200: {
     description:
-      'Server-Sent Events: `id: <seq>`, `event: state | epoch`, `data: <RunEventMessage JSON>`; comment lines keep ' +
+      'Server-Sent Events: `id: <seq>`, `event: state | epoch`, `data: <RunEventMessage JSON>`; `event: progress` ' +
+      '(no id), `data: <RunProgressMessage JSON>` about once a second while a run trains; comment lines keep ' +
       'the connection alive; `event: end` then close when the run or sweep has finished; `event: error` then close ' +
       'when the API key is revoked or expires. A key holds a limited number of open streams (429 beyond).',
     content: { 'text/event-stream': { schema: z.string() } },

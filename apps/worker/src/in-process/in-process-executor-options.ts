@@ -31,6 +31,8 @@ export interface InProcessExecutorOptions {
   retryBackoffMs?: number;
   /** How often a running run's heartbeat is written, in ms. @defaultValue 5000 */
   heartbeatIntervalMs?: number;
+  /** How often, at most, a training run's progress within its epoch is written, in ms. @defaultValue 1000 */
+  batchProgressIntervalMs?: number;
   /** @defaultValue packages/ml's executeRun (tests substitute a fake) */
   executeRun?: ExecuteRun;
   /**

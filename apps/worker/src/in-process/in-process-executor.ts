@@ -85,6 +85,7 @@ export class InProcessExecutor {
         maxAttempts: o.maxAttempts,
         backoff,
         heartbeatIntervalMs: o.heartbeatIntervalMs,
+        batchProgressIntervalMs: o.batchProgressIntervalMs,
         active: this.active,
         dataRoots: o.dataRoots,
       }),

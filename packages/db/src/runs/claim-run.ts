@@ -55,7 +55,8 @@ export async function claimRun(
     async (sql) => {
       let [run] = await sql.rows<ClaimedRunRow>`
       UPDATE runs SET state = 'running', started_at = now(), heartbeat_at = now(), worker_id = ${workerId},
-                      progress = 0, error = NULL, resumed_from_epoch = NULL, not_before = NULL, updated_at = now()
+                      progress = 0, error = NULL, resumed_from_epoch = NULL, not_before = NULL, updated_at = now(),
+                      batch_progress = NULL, batch_progress_at = NULL
       WHERE id = ${runId}::uuid AND attempt = ${attempt} AND state = 'queued'
       RETURNING id::text AS id, sweep_id::text AS "sweepId", team_id::text AS "teamId", kind, label, attempt, failures,
                 parent_id::text AS "parentId", config, worker_id AS "workerId"`;
@@ -63,7 +64,8 @@ export async function claimRun(
       if (run === undefined) {
         [run] = await sql.rows<ClaimedRunRow>`
         UPDATE runs SET attempt = attempt + 1, failures = failures + 1, started_at = now(), heartbeat_at = now(),
-                        worker_id = ${workerId}, progress = 0, resumed_from_epoch = NULL, updated_at = now()
+                        worker_id = ${workerId}, progress = 0, resumed_from_epoch = NULL, updated_at = now(),
+                        batch_progress = NULL, batch_progress_at = NULL
         WHERE id = ${runId}::uuid AND attempt = ${attempt} AND state = 'running'
         RETURNING id::text AS id, sweep_id::text AS "sweepId", team_id::text AS "teamId", kind, label, attempt, failures,
                   parent_id::text AS "parentId", config, worker_id AS "workerId"`;

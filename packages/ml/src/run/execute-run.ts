@@ -31,7 +31,7 @@ import {
 } from '../train/checkpoint.ts';
 import { evaluate, predictLogits } from '../train/evaluate.ts';
 import { recalibrateLma } from '../train/recalibrate-lma.ts';
-import { type EpochMetrics, trainModel } from '../train/train-model.ts';
+import { type BatchPosition, type EpochMetrics, trainModel } from '../train/train-model.ts';
 
 /**
  * The frozen teacher's logits on a run's training rows, by parent artifact digest, data spec and backend: the
@@ -81,6 +81,8 @@ export interface ExecuteRunInput {
   parent?: ModelArtifact;
   /** Awaited after every epoch. */
   onEpoch?: (m: EpochMetrics) => void | Promise<void>;
+  /** After every training batch, not awaited: see TrainOptions.onBatch. */
+  onBatch?: (p: BatchPosition) => void;
   /** Stops training between batches and epochs; the promise then rejects with an AbortError. */
   signal?: AbortSignal;
   /**
@@ -216,6 +218,7 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunOutcome> {
               }
             : null,
         ...(input.onEpoch ? { onEpoch: input.onEpoch } : {}),
+        ...(input.onBatch ? { onBatch: input.onBatch } : {}),
         ...(resume ? { resume } : {}),
         ...(input.onCheckpoint && identity
           ? {

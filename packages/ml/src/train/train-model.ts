@@ -27,6 +27,14 @@ export interface EpochMetrics {
   seconds: number;
 }
 
+/** Where training is: batch `batch` of `batches` (1-based) of epoch `epoch` of `epochs`. */
+export interface BatchPosition {
+  epoch: number;
+  epochs: number;
+  batch: number;
+  batches: number;
+}
+
 /**
  * Quantized distillation: train with the weights at `indices` (positions in model.weights) quantized — with
  * Quant-Noise, each weight with probability `noise.rate` per step (see quantNoiseValues).
@@ -51,6 +59,11 @@ export interface TrainOptions {
   teacherLogits: Float32Array | null;
   qat: QatSettings | null;
   onEpoch?: (m: EpochMetrics) => void | Promise<void>;
+  /**
+   * Called after every batch, synchronously and not awaited: it must be cheap (a throttled reporter), so training
+   * never waits on it.
+   */
+  onBatch?: (p: BatchPosition) => void;
   /** Continue after `resume.epoch` from this state (same model spec, data and training settings). */
   resume?: TrainingState;
   /** Awaited after every epoch, after `onEpoch`, with the state to resume from (fresh arrays). */
@@ -75,6 +88,7 @@ export async function trainModel(o: TrainOptions): Promise<EpochMetrics[]> {
   const shuffler = new Mulberry32(deriveSeed(o.seed, 'shuffle'));
   const shuffle = () => shuffler.next();
   const n = data.train.indices.length;
+  const batches = Math.ceil(n / train.batchSize);
   const step = trainingStep(o);
   const history: EpochMetrics[] = [];
   let lastYield = performance.now();
@@ -101,6 +115,7 @@ export async function trainModel(o: TrainOptions): Promise<EpochMetrics[]> {
         const result = await step.run(positions, from, to, lr);
         lossSum += result.loss * (to - from);
         correct += result.correct;
+        o.onBatch?.({ epoch, epochs: train.epochs, batch: Math.ceil(to / train.batchSize), batches });
         if (performance.now() - lastYield > YIELD_EVERY_MS) {
           await new Promise((resolve) => setImmediate(resolve));
           lastYield = performance.now();
