@@ -52,6 +52,8 @@ const lmaPtqSeed2 = () => ({
   'model.hidden': '16',
   'model.channels': '',
   'model.activation': 'lma-8',
+  // A Structured Multi-Hashing fraction is an SMH model's alone.
+  'model.smh.fraction': '',
   'distill.temperature': '2',
   'distill.alpha': '0.7',
   'train.optimizer.name': 'adam',
@@ -92,6 +94,7 @@ describe('configuration dimensions in results exports', () => {
       ...lmaPtqSeed2(),
       'model.hidden': [16],
       'model.channels': null,
+      'model.smh.fraction': null,
       'distill.temperature': 2,
       'distill.alpha': 0.7,
       'train.optimizer.lr': 0.001,

@@ -151,7 +151,7 @@ describe('GET /v1/results', () => {
       'group,teacherId,kind,dataset,family,activation,method,bits,label,description,n,seeds,accuracyMean,' +
         'accuracyStd,accuracyCi95Low,accuracyCi95High,lossMean,lossStd,lossCi95Low,lossCi95High,parameters,bytes,' +
         'runIds,sweepIds' +
-        ',dataset.name,model.family,model.hidden,model.channels,model.activation,distill.temperature,distill.alpha,' +
+        ',dataset.name,model.family,model.hidden,model.channels,model.activation,model.smh.fraction,distill.temperature,distill.alpha,' +
         'train.optimizer.name,train.optimizer.lr,train.epochs,train.batchSize,quantize.method,quantize.bits,' +
         'quantize.bucketSize,quantize.keepFloat,quantize.noise,teacher,seed',
     );
@@ -202,7 +202,7 @@ describe('GET /v1/results/runs', () => {
     expect(lines[0]).toBe(
       'runId,sweepId,key,kind,dataset,family,activation,method,bits,label,seed,accuracy,loss,parameters,bytes,' +
         'backend,group,teacherId,createdAt' +
-        ',dataset.name,model.family,model.hidden,model.channels,model.activation,distill.temperature,distill.alpha,' +
+        ',dataset.name,model.family,model.hidden,model.channels,model.activation,model.smh.fraction,distill.temperature,distill.alpha,' +
         'train.optimizer.name,train.optimizer.lr,train.epochs,train.batchSize,quantize.method,quantize.bits,' +
         'quantize.bucketSize,quantize.keepFloat,quantize.noise,teacher,seed',
     );

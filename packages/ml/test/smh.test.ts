@@ -1,6 +1,7 @@
 import { type ModelSpec, modelSmhPool, modelTensors, parameterCount, smhInitStddev } from '@distillery/spec';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { exportTfjsLayersModel } from '../src/artifact/index.ts';
 import { buildModel, loadModelArtifact, SmhConv2D, SmhDense, SmhPool, saveModelArtifact } from '../src/index.ts';
 import { useWasm } from './setup-backend.ts';
 
@@ -200,6 +201,30 @@ describe('SMH models', () => {
       model.dispose();
       loaded.dispose();
     }
+  });
+
+  it('load as a plain tfjs-layers model (the artifact download) with tf.loadLayersModel', async () => {
+    const model = buildModel(cnn, data, 6);
+    const x = tf.randomNormal([2, 6, 6, 1], 0, 1, 'float32', 7);
+    const [modelJson, weightsBin] = exportTfjsLayersModel(
+      await saveModelArtifact(model, { tensors: modelTensors(cnn, data) }),
+    );
+    const json = JSON.parse(new TextDecoder().decode(modelJson?.data)) as {
+      modelTopology: object;
+      weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[];
+    };
+    const bin = weightsBin?.data as Uint8Array;
+    const loaded = await tf.loadLayersModel(
+      tf.io.fromMemory({
+        modelTopology: json.modelTopology,
+        weightSpecs: json.weightsManifest[0]?.weights ?? [],
+        weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer,
+      }),
+    );
+    expect(loaded.layers.map((l) => l.getClassName())).toContain('SmhConv2D');
+    expect(values(loaded.predict(x) as tf.Tensor)).toEqual(values(model.predict(x) as tf.Tensor));
+    model.dispose();
+    loaded.dispose();
   });
 
   it("give L and R the gradients tf.grad gives the written-out model (no straight-through: Z's own derivative)", () => {

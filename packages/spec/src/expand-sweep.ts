@@ -8,7 +8,7 @@ import { type PredictedSize, predictRunSize } from './predict-run-size.ts';
 import { type Quantization, resolveQuantization } from './quantize-spec.ts';
 import type { RunConfig, RunKind } from './run-config.ts';
 import { runIdentity } from './run-identity.ts';
-import { DEFAULT_SMH_SCALE, resolveSmh, type SmhSpec } from './smh-spec.ts';
+import { resolveSmh, smhLabel } from './smh-spec.ts';
 import { type StudentBase, type SweepSpec, splitStudents } from './sweep-spec.ts';
 import type { TeacherArtifactFacts } from './teacher-artifact/teacher-artifact-facts.ts';
 import { DEFAULT_DISTILL } from './train-spec.ts';
@@ -178,11 +178,6 @@ function resolveModel<M extends ModelSpec>(m: M): M {
 function modelLabel(m: StudentBase['model']): string {
   const widths = m.family === 'mlp' ? m.hidden.join('-') : `${m.channels.join('-')}/${m.dense.join('-')}`;
   return `${m.family} ${widths} ${activationLabel(m.activation)}${m.smh ? ` ${smhLabel(m.smh)}` : ''}`;
-}
-
-/** `smh 0.1`, with the scale when it is not the default: `smh 0.1 fanout`. */
-export function smhLabel(smh: SmhSpec): string {
-  return `smh ${smh.fraction}${(smh.scale ?? DEFAULT_SMH_SCALE) === DEFAULT_SMH_SCALE ? '' : ` ${smh.scale}`}`;
 }
 
 function pointLabel(point: GridPoint): string {

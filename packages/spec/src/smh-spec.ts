@@ -39,3 +39,8 @@ export type SmhSpec = z.infer<typeof SmhSpec>;
 export function resolveSmh(smh: SmhSpec): Required<SmhSpec> {
   return { fraction: smh.fraction, scale: smh.scale ?? DEFAULT_SMH_SCALE };
 }
+
+/** `smh 0.1`, with the scale when it is not the default: `smh 0.1 fanout`. */
+export function smhLabel(smh: SmhSpec): string {
+  return `smh ${smh.fraction}${(smh.scale ?? DEFAULT_SMH_SCALE) === DEFAULT_SMH_SCALE ? '' : ` ${smh.scale}`}`;
+}

@@ -275,6 +275,8 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
           reusedFrom: null,
           config: p.config,
           predicted: p.size,
+          // The quickstart's students store their kernels (no Structured Multi-Hashing pool).
+          smh: null,
         })),
         warnings: quantizeWarnings(PLANNED),
       }),

@@ -6,7 +6,8 @@ import { z } from 'zod';
  * `teacher` is the id of the teacher run distilled from (null for a teacher); `model.activation` the short label
  * (`relu`, `lma-8`); `seed` is null for a configuration (its replicates' seeds are listed beside); layer lists are arrays in JSON and `;`-separated in CSV; a dimension a run does not have
  * (a teacher's `distill.*`, a float run's `quantize.*`, an MLP's `model.channels`) is null (an empty CSV field);
- * `quantize.noise` is a QAT run's Quant-Noise rate, 1 for plain QAT.
+ * `quantize.noise` is a QAT run's Quant-Noise rate, 1 for plain QAT; `model.smh.fraction` the Structured
+ * Multi-Hashing pool's fraction of an SMH model (null for dense kernels).
  */
 export const CONFIG_DIMENSIONS = [
   'dataset.name',
@@ -14,6 +15,7 @@ export const CONFIG_DIMENSIONS = [
   'model.hidden',
   'model.channels',
   'model.activation',
+  'model.smh.fraction',
   'distill.temperature',
   'distill.alpha',
   'train.optimizer.name',
@@ -41,6 +43,7 @@ export const ConfigDimensions = z
     'model.hidden': layers,
     'model.channels': layers,
     'model.activation': text,
+    'model.smh.fraction': num,
     'distill.temperature': num,
     'distill.alpha': num,
     'train.optimizer.name': text,

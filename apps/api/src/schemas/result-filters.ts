@@ -135,6 +135,7 @@ export const COMPARE_DIMENSIONS = {
   hidden: 'model.hidden',
   channels: 'model.channels',
   batchNorm: 'model.batchNorm',
+  'smh.fraction': 'model.smh.fraction',
   bits: 'quantize.bits',
   method: 'quantize.method',
   noise: 'quantize.noise',

@@ -24,6 +24,18 @@ export const PlannedRunView = z.object({
   /** Everything the worker will execute, defaults resolved. */
   config: RunConfig,
   predicted: PredictedSize,
+  /** The Structured Multi-Hashing pool of an SMH model, sized before training; null for dense kernels. */
+  smh: z
+    .object({
+      /** N: values of the kernels the pool stands for. */
+      kernelValues: z.int(),
+      /** L is m×k, R k×m; Z = L·R is m×m ≥ N. */
+      m: z.int(),
+      k: z.int(),
+      /** 2mk: the values L and R store (counted in `predicted.parameters`). */
+      poolValues: z.int(),
+    })
+    .nullable(),
 });
 export type PlannedRunView = z.infer<typeof PlannedRunView>;
 

@@ -26,6 +26,7 @@ export function configDimensions(
     'model.hidden': model.family === 'mlp' ? model.hidden : null,
     'model.channels': model.family === 'cnn' ? model.channels : null,
     'model.activation': model.family === 'imported' ? null : activationLabel(model.activation),
+    'model.smh.fraction': model.family === 'imported' ? null : (model.smh?.fraction ?? null),
     'distill.temperature': distill?.temperature ?? null,
     'distill.alpha': distill?.alpha ?? null,
     'train.optimizer.name': train?.optimizer.name ?? null,

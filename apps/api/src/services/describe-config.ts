@@ -1,4 +1,4 @@
-import { activationLabel, DEFAULT_KEEP_FLOAT, keepFloatLabel, type RunConfig } from '@distillery/spec';
+import { activationLabel, DEFAULT_KEEP_FLOAT, keepFloatLabel, type RunConfig, smhLabel } from '@distillery/spec';
 
 /** One shown fact of a configuration and the config path it shows. */
 type Part = [path: string, text: string];
@@ -24,6 +24,7 @@ function sections(config: RunConfig): Part[][] {
     ['model.activation', activationLabel(m.activation)],
   ];
   if (m.batchNorm) model.push(['model.batchNorm', 'bn']);
+  if (m.smh) model.push(['model.smh', smhLabel(m.smh)]);
   const distill: Part[] =
     config.distill === null || config.kind === 'teacher'
       ? []

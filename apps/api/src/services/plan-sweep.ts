@@ -1,12 +1,15 @@
 import {
   canonicalHash,
+  datasetShape,
   expandSweep,
+  modelSmhPool,
   planIdentities,
   quantizeWarnings,
+  type RunConfig,
   type SweepSpec,
   TEACHER_KEY,
 } from '@distillery/spec';
-import type { SweepPlan } from '../schemas/sweep-plan.ts';
+import type { PlannedRunView, SweepPlan } from '../schemas/sweep-plan.ts';
 import type { ResolvedSweepRuns } from './resolve-sweep-runs.ts';
 
 /**
@@ -40,10 +43,17 @@ export function planSweep(
         reusedFrom: existing ? { sweepId: existing.sweepId, runId: existing.id, key: existing.key } : null,
         config: r.config,
         predicted: r.size,
+        smh: smhPoolView(r.config),
       };
     }),
     warnings: quantizeWarnings(planned),
   };
+}
+
+function smhPoolView(config: RunConfig): PlannedRunView['smh'] {
+  if (config.model.family === 'imported') return null;
+  const pool = modelSmhPool(config.model, datasetShape(config.dataset));
+  return pool && { kernelValues: pool.poolSize, m: pool.m, k: pool.k, poolValues: pool.storedValues };
 }
 
 function defaultResolution(spec: SweepSpec): Pick<ResolvedSweepRuns, 'planned' | 'identities' | 'reused'> {

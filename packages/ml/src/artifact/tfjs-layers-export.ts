@@ -10,8 +10,9 @@ export const TFJS_WEIGHTS_BIN = 'model.weights.bin';
  * in the `layers-model` format (topology, one weight group naming `model.weights.bin`, the run's metadata under
  * `userDefinedMetadata`) and its weights as float32 little-endian values. Quantized tensors are dequantized
  * (offset + code·scale per bucket), which are the exact weights the run was evaluated with, so the model gives
- * the stored test accuracy. Custom layers (LMA, APLU, ChannelPReLU, TrainableSwish) resolve only where
- * `@distillery/ml` has been imported, which registers them with tfjs.
+ * the stored test accuracy. Custom layers (LMA, APLU, ChannelPReLU, TrainableSwish, and SmhPool, SmhDense,
+ * SmhConv2D of a Structured Multi-Hashing model) resolve only where `@distillery/ml` has been imported, which
+ * registers them with tfjs.
  */
 export function exportTfjsLayersModel(artifact: ModelArtifact): ArtifactFile[] {
   const { json, values } = decodeWeights(artifact);
