@@ -1,7 +1,7 @@
 import { type DatasetShape, type DatasetSpec, datasetShape } from './dataset-spec.ts';
 import { applyGridPoint, type GridPoint, gridPoints } from './grid.ts';
 import { DEFAULT_CONVS_PER_BLOCK, type ModelSpec } from './model-spec.ts';
-import { parameterCount } from './model-tensors.ts';
+import { modelSmhPool, parameterCount } from './model-tensors.ts';
 import { type StudentBase, type SweepSpec, splitStudents } from './sweep-spec.ts';
 import type { TrainSpec } from './train-spec.ts';
 import { formatPath, type ValidationIssue } from './validation-issue.ts';
@@ -144,7 +144,7 @@ function checkDataset(
 }
 
 /** A model's parameters and per-sample activations: grid points mostly share models (a grid over `lr`). */
-type ModelCosts = Map<string, { parameters: number; activations: number }>;
+type ModelCosts = Map<string, { parameters: number; activations: number; smhVirtual: number }>;
 
 function checkModel(
   model: ModelSpec,
@@ -158,7 +158,12 @@ function checkModel(
   const id = JSON.stringify(model);
   let cost = costs.get(id);
   if (cost === undefined) {
-    cost = { parameters: parameterCount(model, data), activations: activationValues(model, data) };
+    const pool = modelSmhPool(model, data);
+    cost = {
+      parameters: parameterCount(model, data),
+      activations: activationValues(model, data),
+      smhVirtual: pool ? pool.m * pool.m : 0,
+    };
     costs.set(id, cost);
   }
   const parameters = cost.parameters;
@@ -166,6 +171,14 @@ function checkModel(
     add(['model'], `has ${parameters} parameters, more than the limit of ${limits.maxParameters}`);
   } else if (parameters * 4 > limits.maxModelBytes) {
     add(['model'], `takes ${parameters * 4} bytes of weights, more than the limit of ${limits.maxModelBytes}`);
+  } else if (cost.smhVirtual > limits.maxParameters || cost.smhVirtual * 4 > limits.maxModelBytes) {
+    // An SMH model stores few values but builds Z = L·R (m² values, every kernel at once) in every step: the
+    // worker holds what a dense model of that size would.
+    add(
+      ['model', 'smh'],
+      `builds its kernels from a pool Z of ${cost.smhVirtual} values (${cost.smhVirtual * 4} bytes) every step, ` +
+        `more than the limit of ${limits.maxParameters} parameters or ${limits.maxModelBytes} bytes of weights`,
+    );
   }
   const activationBytes = train.batchSize * cost.activations * 4;
   if (activationBytes > limits.maxActivationBytes) {

@@ -105,6 +105,27 @@ describe('runLimitIssues with the default limits', () => {
   });
 });
 
+describe('runLimitIssues with an SMH student', () => {
+  it('counts the pool Z it builds every step, not only the few values it stores', () => {
+    // 784-30000-30000-10: N = 923,820,000 kernel values, m = 30,395: Z has m² = 923,856,025 values, while the
+    // student stores 2mk = 60,790 · 1,519 = 92,340,010 values (k at fraction 0.1) plus 60,010 biases and 3 scales.
+    const spec = sweep({
+      students: {
+        model: { family: 'mlp', hidden: [30_000, 30_000], activation: 'relu', smh: { fraction: 0.1 } },
+        train,
+      },
+    });
+    expect(runLimitIssues(spec)).toEqual([
+      {
+        path: 'students.model.smh',
+        message:
+          'the student builds its kernels from a pool Z of 923856025 values (3695424100 bytes) every step, more ' +
+          'than the limit of 100000000 parameters or 536870912 bytes of weights',
+      },
+    ]);
+  });
+});
+
 describe('runLimitIssues with an operator’s limits', () => {
   it('applies the limits it is given', () => {
     const spec = sweep();
