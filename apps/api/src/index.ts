@@ -16,6 +16,7 @@ export {
   ResultsQuery,
 } from './schemas/result-filters.ts';
 export { RunDetail } from './schemas/run-detail.ts';
+export { RunReference, RunReferenceList } from './schemas/run-lookup.ts';
 export { RunList, RunSummary } from './schemas/run-summary.ts';
 export { SubmittedSweep } from './schemas/submitted-sweep.ts';
 export { SweepDetail } from './schemas/sweep-detail.ts';

@@ -207,7 +207,7 @@ function clientCommands(cli: Command): void {
     .command('model')
     .description("a finished run's model, to take away")
     .command('download')
-    .argument('<run>', 'run id')
+    .argument('<run>', 'run id, or a unique prefix of one')
     .option('--format <format>', 'tfjs (model.json + model.weights.bin) or packed (packed.json + packed.bin)', 'tfjs')
     .option('--out <dir>', 'folder to write into, created if missing (default: ./model-<run id>)')
     .description('write the model files: a standard tfjs-layers model, or the packed artifact as stored')

@@ -306,11 +306,23 @@ describe('distillery on a machine with nothing configured (embedded store, in-pr
       expect(r.stdout).toMatch(/sweep succeeded in [\d.]+ s \(results in serve at http:\/\/127\.0\.0\.1:\d+\)/);
     });
 
+    it('runs the demo through serve too, its sweep in the local team', () => {
+      const r = distillery(cwd, ['demo', 'sweep.yaml']);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(
+        new RegExp(`^store +handed to distillery serve at http://127\\.0\\.0\\.1:\\d+ \\(process ${serve.pid}\\)`),
+      );
+      expect(r.stdout).toMatch(/sweep +'tiny' [0-9a-f-]{36}: 5 runs from sweep.yaml/);
+      expect(r.stdout).toMatch(/sweep succeeded in [\d.]+ s/);
+      expect(r.stdout).toMatch(/accuracy-vs-size frontier, synthetic: \d of 5 configurations/);
+    });
+
     it("reads the sweeps through serve, which holds the store's lock", () => {
       const r = distillery(cwd, ['sweep', 'list', '--json']);
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
-      expect((JSON.parse(r.stdout) as { items: unknown[] }).items).toHaveLength(4);
+      expect((JSON.parse(r.stdout) as { items: unknown[] }).items).toHaveLength(5);
     });
 
     it('removes its file when it stops', async () => {

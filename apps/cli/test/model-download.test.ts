@@ -24,6 +24,9 @@ let app: FastifyInstance;
 let env: Record<string, string>;
 let teacherId: string;
 let studentId: string;
+let teamId: string;
+/** The sweep the suite trains from. */
+let spec: Record<string, unknown>;
 
 interface Outcome {
   code: number | null;
@@ -56,13 +59,14 @@ beforeAll(async () => {
   app = await buildApp({ db: database.db, queue, redisProbe, logger: false });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   const team = await createTeam(database.db, `cli-model-${randomUUID().slice(0, 8)}`);
+  teamId = team.teamId;
   env = {
     DISTILLERY_URL: url,
     DISTILLERY_API_KEY: team.apiKey,
     DISTILLERY_CONFIG: join(mkdtempSync(join(tmpdir(), 'distillery-model-')), 'config.json'),
   };
   const train = { epochs: 1, batchSize: 64, optimizer: { name: 'adam', lr: 0.003 } };
-  const spec = {
+  spec = {
     name: 'take-away-cli',
     dataset: { name: 'mnist', limit: { train: 1500, test: TEST_ROWS } },
     teacher: { model: { family: 'mlp', hidden: [32], activation: { name: 'lma', segments: 8 } }, train, seed: 7 },
@@ -154,6 +158,37 @@ describe('distillery model download', () => {
       "
     `);
     expect(() => readFileSync(join(out, 'model.json'))).toThrow();
+  });
+
+  it('takes a unique prefix of the run id, and lists the runs a shorter one names', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'distillery-prefix-'));
+    const r = await distillery(['model', 'download', teacherId.slice(0, 8), '--format', 'packed', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(join(out, 'packed.bin')).length).toBeGreaterThan(0);
+
+    // More runs (not trained): 17 ids over 16 leading hex digits, so some digit starts two of them.
+    const res = await fetch(`${env.DISTILLERY_URL}/v1/sweeps`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${env.DISTILLERY_API_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ ...spec, name: 'many-ids', seeds: Array.from({ length: 16 }, (_, i) => i + 1) }),
+    });
+    expect(res.status).toBe(201);
+    const all = await database.db.run.findMany({ where: { teamId }, select: { id: true } });
+    const count = (digit: string) => all.filter((run) => run.id.startsWith(digit)).length;
+    const digit = [...'0123456789abcdef'].sort((a, b) => count(b) - count(a))[0] as string;
+    const ambiguous = await distillery(['model', 'download', digit]);
+    expect(ambiguous.code).toBe(1);
+    const lines = ambiguous.stderr.trimEnd().split('\n');
+    expect(lines[0]).toBe(`distillery: ${count(digit)} runs have ids starting with '${digit}'; give more of the id:`);
+    for (const line of lines.slice(1, 11))
+      expect(line).toMatch(new RegExp(`^  ${digit}[0-9a-f-]{35}  sweep [0-9a-f]{8}  \\S+  \\w+$`));
+
+    const unused = [...'0123456789abcdef'].map((d) => d.repeat(8)).find((p) => count(p) === 0) as string;
+    const missing = await distillery(['model', 'download', unused]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe(
+      `distillery: no run of the team has an id starting with '${unused}' (\`distillery results --runs\` and the dashboard show run ids)\n`,
+    );
   });
 
   it('names the allowed formats for an unknown --format', async () => {

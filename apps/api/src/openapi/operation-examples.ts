@@ -18,6 +18,7 @@ import { Frontier } from '../schemas/frontier.ts';
 import { Liveness, Readiness } from '../schemas/health.ts';
 import { MetricsExport } from '../schemas/metrics-export.ts';
 import { RunDetail } from '../schemas/run-detail.ts';
+import { RunReferenceList } from '../schemas/run-lookup.ts';
 import { RunList } from '../schemas/run-summary.ts';
 import { SubmittedSweep } from '../schemas/submitted-sweep.ts';
 import { SweepDetail } from '../schemas/sweep-detail.ts';
@@ -342,6 +343,23 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
     },
   },
   'GET /v1/sweeps/{id}/events': { responses: { 200: { value: SSE_EXAMPLE }, 204: { value: null } } },
+  'GET /v1/runs': {
+    responses: {
+      // ?idPrefix=7f9c24e1-3c1a-4d55-9e0b-0f5a7d1c2b0 names all five runs; the example asks for the newest two.
+      200: example(RunReferenceList, {
+        total: 5,
+        items: [lmaPtq, lma].map((r) => ({
+          id: r.id,
+          sweepId: SWEEP,
+          key: r.key,
+          label: r.label,
+          kind: r.kind,
+          state: 'succeeded' as const,
+          createdAt: AT,
+        })),
+      }),
+    },
+  },
   'GET /v1/runs/{id}': {
     responses: {
       200: example(RunDetail, {

@@ -8,6 +8,7 @@ export * from './db-executor.ts';
 export * from './dispatch-runs.ts';
 export * from './due-runs.ts';
 export * from './fail-run.ts';
+export * from './find-runs-by-id-prefix.ts';
 export * from './heartbeat-run.ts';
 export * from './list-batch-progress.ts';
 export * from './list-run-events.ts';

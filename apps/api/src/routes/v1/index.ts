@@ -12,6 +12,7 @@ import cancelRun from './runs/_id/cancel.ts';
 import runEvents from './runs/_id/events.ts';
 import runById from './runs/_id/index.ts';
 import runMetrics from './runs/_id/metrics.ts';
+import runs from './runs/index.ts';
 import cancelSweep from './sweeps/_id/cancel.ts';
 import sweepEvents from './sweeps/_id/events.ts';
 import sweepById from './sweeps/_id/index.ts';
@@ -56,6 +57,7 @@ const v1: FastifyPluginAsync<V1Options> = async (app, options) => {
   await app.register(sweepById, { prefix: '/sweeps' });
   await app.register(sweepRuns, { prefix: '/sweeps' });
   await app.register(sweepResults, { prefix: '/sweeps' });
+  await app.register(runs, { prefix: '/runs' });
   await app.register(runById, { prefix: '/runs' });
   await app.register(cancelRun, { prefix: '/runs' });
   await app.register(runEvents, { prefix: '/runs' });
