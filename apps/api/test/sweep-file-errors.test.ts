@@ -58,7 +58,7 @@ describe('a sweep file that is easy to write', () => {
     expect(res.json().error.issues).toMatchInlineSnapshot(`
       [
         {
-          "message": "unknown field 'seed' — did you mean 'seeds'? (allowed: name, tags, dataset, teacher, students, quantize, seeds, budget, priority, rerun)",
+          "message": "unknown field 'seed' — did you mean 'seeds'? (allowed: name, tags, dataset, teacher, students, quantize, prune, seeds, budget, priority, rerun)",
           "path": "seed",
         },
       ]

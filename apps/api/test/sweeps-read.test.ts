@@ -158,6 +158,9 @@ describe('GET /v1/sweeps/:id/runs', () => {
         floatBytes: 407_080,
         quantizedValues: 0,
         quantizedFraction: 0,
+        indexBytes: 0,
+        prunedValues: 0,
+        estimated: false,
       },
       result: null,
       error: null,
@@ -246,8 +249,11 @@ describe('GET /v1/runs/:id', () => {
       bytes: 784 * 16 + 16 * 10 + (49 + 1) * 8 + 26 * 4,
       quantizedValues: 784 * 16 + 16 * 10,
       quantizedFraction: (784 * 16 + 16 * 10) / 12_730,
+      indexBytes: 0,
+      prunedValues: 0,
+      estimated: false,
     });
-    const { parameters: _p, bits: _b, ...sizeBreakdown } = predicted;
+    const { parameters: _p, bits: _b, estimated: _e, ...sizeBreakdown } = predicted;
     await api.db.result.create({
       data: {
         runId: id,

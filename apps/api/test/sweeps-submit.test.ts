@@ -221,7 +221,7 @@ describe('POST /v1/sweeps', () => {
             "code": "VALIDATION_FAILED",
             "issues": [
               {
-                "message": "unknown field 'colour' (allowed: name, tags, dataset, teacher, students, quantize, seeds, budget, priority, rerun)",
+                "message": "unknown field 'colour' (allowed: name, tags, dataset, teacher, students, quantize, prune, seeds, budget, priority, rerun)",
                 "path": "colour",
               },
             ],

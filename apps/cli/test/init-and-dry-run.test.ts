@@ -86,7 +86,7 @@ describe('distillery init, then distillery run --dry-run on the embedded store',
     expect(r.code).toBe(1);
     expect(r.stderr).toMatchInlineSnapshot(`
       "distillery: the API answered 400: the request body is invalid
-        seed: unknown field 'seed' — did you mean 'seeds'? (allowed: name, tags, dataset, teacher, students, quantize, seeds, budget, priority, rerun)
+        seed: unknown field 'seed' — did you mean 'seeds'? (allowed: name, tags, dataset, teacher, students, quantize, prune, seeds, budget, priority, rerun)
       "
     `);
   });

@@ -12,10 +12,11 @@ import {
   recordCheckpoint,
   recordEpoch,
   retryRun,
+  runParentId,
 } from '@distillery/db';
 import { type ExecuteRunInput, executeRun, MlError, type ModelArtifact, type RunOutcome } from '@distillery/ml';
 import type { RunJob } from '@distillery/queue';
-import { type DataRoots, NO_DATA_ROOTS, RunConfig, teamDataRoots } from '@distillery/spec';
+import { type DataRoots, NO_DATA_ROOTS, RunConfig, runEpochs, teamDataRoots } from '@distillery/spec';
 import { BatchProgressReporter, DEFAULT_BATCH_PROGRESS_INTERVAL_MS } from './batch-progress-reporter.ts';
 import type { CheckpointStore } from './checkpoints/checkpoint-store.ts';
 import { type ExecuteRun, TRAINING_CHECKPOINTS, type TrainingCheckpoint } from './checkpoints/training-checkpoints.ts';
@@ -118,8 +119,11 @@ async function execute(
     if (!parsed.success) throw new StoredConfigError(`the run's stored config is invalid: ${parsed.error.message}`);
     const config = parsed.data;
     const parent = run.parentId ? await loadModel(db, run.parentId) : undefined;
+    // A prune run retrains against its student's teacher: the parent's parent.
+    const teacherId = config.kind === 'prune' && run.parentId ? await runParentId(db, run.parentId) : null;
+    const teacher = teacherId ? await loadModel(db, teacherId) : undefined;
     const store = ctx.checkpoints;
-    const epochs = config.kind === 'quantize-ptq' ? 0 : (config.train?.epochs ?? 0);
+    const epochs = runEpochs(config);
     control.checkpointing = store !== undefined && (ctx.checkpointsSupported ?? TRAINING_CHECKPOINTS) && epochs > 0;
     let resumeFrom: TrainingCheckpoint | undefined;
     let wroteCheckpoint = false;
@@ -137,6 +141,7 @@ async function execute(
     const input: ExecuteRunInput = {
       config,
       ...(parent ? { parent } : {}),
+      ...(teacher ? { teacher } : {}),
       signal: control.signal,
       dataRoots: teamDataRoots(ctx.dataRoots ?? NO_DATA_ROOTS, run.teamId),
       onBatch: (position) => progress.report(position),

@@ -181,7 +181,8 @@ describe('executeJob', () => {
     });
     expect(res.statusCode, res.body).toBe(200);
     const { predicted, result } = res.json();
-    const { parameters: _p, bits: _b, ...plannedBreakdown } = predicted;
+    const { parameters: _p, bits: _b, estimated, ...plannedBreakdown } = predicted;
+    expect(estimated).toBe(false);
     expect(result.sizeBreakdown).toEqual(plannedBreakdown);
     const { codeBytes, headerBytes, floatBytes } = result.sizeBreakdown;
     expect(codeBytes + headerBytes + floatBytes).toBe(result.bytes);

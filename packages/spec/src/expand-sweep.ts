@@ -5,6 +5,7 @@ import { DEFAULT_KEEP_FLOAT, keepFloatLabel } from './keep-float.ts';
 import { quantizedPercent } from './model-size.ts';
 import type { ModelSpec } from './model-spec.ts';
 import { type PredictedSize, predictRunSize } from './predict-run-size.ts';
+import { type Pruning, pruneLabel, resolvePruning } from './prune-spec.ts';
 import { type Quantization, resolveQuantization } from './quantize-spec.ts';
 import type { RunConfig, RunKind } from './run-config.ts';
 import { runIdentity } from './run-identity.ts';
@@ -62,7 +63,9 @@ function identityOf(config: Omit<RunConfig, 'seed'> & { seed?: number }): unknow
 /**
  * Expands a validated sweep into its runs, parents before children: the teacher, then for every grid point
  * and seed a student, its PTQ variants (children of the student) and its QAT variants (children of the
- * teacher: quantized distillation trains from scratch against the teacher). Pure and deterministic.
+ * teacher: quantized distillation trains from scratch against the teacher), then its pruned variants
+ * (children of the student), each followed by its PTQ variants (children of the pruned run: `s0.seed0.p0.q1`
+ * is PTQ entry 1 of pruned variant 0). Pure and deterministic.
  */
 export function expandSweep(spec: SweepSpec, options: ExpandOptions = {}): PlannedRun[] {
   const runs: PlannedRun[] = [];
@@ -75,9 +78,10 @@ export function expandSweep(spec: SweepSpec, options: ExpandOptions = {}): Plann
     parentGroup: string | null = null,
   ): string => {
     const size = predictRunSize(config);
+    const pruned = config.prune ? `${baseLabel} · ${pruneLabel(config.prune)}` : baseLabel;
     const label = config.quantize
-      ? `${baseLabel} · ${quantLabel(config.quantize)} · ${quantizedPercent(size.quantizedFraction)} of values quantized`
-      : baseLabel;
+      ? `${pruned} · ${quantLabel(config.quantize)} · ${quantizedPercent(size.quantizedFraction)} of values quantized`
+      : pruned;
     const { seed: _seed, ...withoutSeed } = config;
     const group = runIdentity(canonicalHash(identityOf(withoutSeed)), parentGroup);
     runs.push({
@@ -131,6 +135,7 @@ export function expandSweep(spec: SweepSpec, options: ExpandOptions = {}): Plann
 
   const { grid, base } = splitStudents(spec.students);
   const quantizations = (spec.quantize ?? []).map(resolveQuantization);
+  const prunings: Pruning[] = (spec.prune ?? []).map(resolvePruning);
   gridPoints(grid).forEach((point, i) => {
     const student = applyGridPoint<StudentBase>(base, point);
     const distill = student.distill ?? DEFAULT_DISTILL;
@@ -161,6 +166,19 @@ export function expandSweep(spec: SweepSpec, options: ExpandOptions = {}): Plann
         } else {
           plan(`${key}.q${j}`, teacherKey, teacherRunId, label, { ...config, kind: 'quantize-qat', quantize: q });
         }
+      });
+      // A pruned variant retrains the student (its training settings, its teacher's logits); a PTQ of it
+      // quantizes the pruned student's survivors.
+      prunings.forEach((p, j) => {
+        const label = `${name} · seed ${seed}`;
+        const pruneKey = `${key}.p${j}`;
+        const pruned: RunConfig = { ...config, kind: 'prune', prune: p };
+        const prunedGroup = plan(pruneKey, key, null, label, pruned, studentGroup);
+        quantizations.forEach((q, k) => {
+          if (q.method !== 'ptq') return;
+          const ptq: RunConfig = { ...pruned, kind: 'quantize-ptq', train: null, quantize: q };
+          plan(`${pruneKey}.q${k}`, pruneKey, null, label, ptq, prunedGroup);
+        });
       });
     }
   });

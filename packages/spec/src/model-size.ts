@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { KeepFloat } from './keep-float.ts';
 import { type TensorInfo, tensorSize } from './model-tensors.ts';
 import { quantizedTensorIndices } from './quantized-tensors.ts';
+import { bitmapBytes, type SparseSupport } from './sparse-support.ts';
 
 /** Bytes of one bucket's scale and offset (two float32). */
 export const BUCKET_HEADER_BYTES = 8;
@@ -13,13 +14,14 @@ export interface QuantizedLayout {
 }
 
 /**
- * What a model's packed weights consist of. `bytes = codeBytes + headerBytes + floatBytes`; a float model has
+ * What a model's packed weights consist of. `bytes = codeBytes + headerBytes + floatBytes + indexBytes`; a float
+ * model has
  * only `floatBytes`. The same shape is predicted from the spec before training and measured on the packed
  * artifact after it.
  */
 export const SizeBreakdown = z.strictObject({
-  /** Bytes of the weight payload (weights.bin): codes + bucket headers + float tensors. */
-  bytes: z.int().min(0).describe('Bytes of the packed weights: codeBytes + headerBytes + floatBytes.'),
+  /** Bytes of the weight payload (weights.bin): codes + bucket headers + float tensors + sparse indices. */
+  bytes: z.int().min(0).describe('Bytes of the packed weights: codeBytes + headerBytes + floatBytes + indexBytes.'),
   /** Packed integer codes of the quantized tensors (`bits` per value, each tensor padded to a whole byte). */
   codeBytes: z.int().min(0).describe('Packed integer codes of the quantized tensors.'),
   /** Per-bucket scale and offset (2 × float32) of the quantized tensors. */
@@ -28,6 +30,18 @@ export const SizeBreakdown = z.strictObject({
   floatBytes: z.int().min(0).describe('Tensors stored as float32, 4 bytes a value.'),
   /** Values stored as codes. */
   quantizedValues: z.int().min(0).describe('Values stored as integer codes.'),
+  /**
+   * Where a pruned model's nonzeros are: one bit per value of each pruned tensor (bitmap layout), or SuRP's coded
+   * stream (its header, coded indices, signs and norms). 0 for a model that is not pruned (and for results
+   * recorded before pruning existed).
+   */
+  indexBytes: z
+    .int()
+    .min(0)
+    .default(0)
+    .describe("Bitmaps of the pruned tensors' nonzeros, or SuRP's coded stream (0 unless pruned)."),
+  /** Values of the pruned tensors that are 0 and not stored. */
+  prunedValues: z.int().min(0).default(0).describe('Values pruned to 0 and not stored (0 unless pruned).'),
   /** quantizedValues / every stored value (trainable and not); 0 for a float model. */
   quantizedFraction: z
     .number()
@@ -54,32 +68,58 @@ export function packedTensorBytes(n: number, bits: number, bucketSize: number): 
 
 /**
  * Size of the model's weights: float32 for every tensor, or — with a layout — packed integer codes plus
- * per-bucket scale/offset for the tensors `quantizedTensorIndices` chooses. This is the size of the packed weight
- * payload that packages/ml writes (topology JSON excluded), so the prediction can be checked against the
- * artifact.
+ * per-bucket scale/offset for the tensors `quantizedTensorIndices` chooses. With a sparse support (a pruned
+ * model), its pruned tensors are stored sparse instead: a bitmap of the nonzeros followed by the nonzero values
+ * (float32, or codes and headers when quantized), or all of them in SuRP's coded stream. This is the size of the
+ * packed weight payload that packages/ml writes (topology JSON excluded), so the prediction can be checked
+ * against the artifact.
  */
-export function modelSize(tensors: readonly TensorInfo[], layout?: QuantizedLayout): SizeBreakdown {
+export function modelSize(
+  tensors: readonly TensorInfo[],
+  layout?: QuantizedLayout,
+  sparse?: SparseSupport,
+): SizeBreakdown {
   const quantized = layout ? quantizedTensorIndices(tensors, layout.keepFloat) : new Set<number>();
   const size = { bytes: 0, codeBytes: 0, headerBytes: 0, floatBytes: 0, quantizedValues: 0 };
+  let indexBytes = 0;
+  let prunedValues = 0;
   let values = 0;
+  const surpPool = new Set(sparse?.layout === 'surp' ? sparse.pool : []);
+  if (sparse?.layout === 'surp') {
+    indexBytes += sparse.streamBytes;
+    const poolValues = sparse.pool.reduce((n, i) => n + tensorSize(tensors[i] as TensorInfo), 0);
+    prunedValues += poolValues - sparse.nonzeros;
+  }
   tensors.forEach((t, i) => {
     const n = tensorSize(t);
     values += n;
+    if (surpPool.has(i)) return;
+    const nonzeros = sparse?.layout === 'bitmap' ? sparse.nonzeros.get(i) : undefined;
+    const stored = nonzeros ?? n;
+    if (nonzeros !== undefined) {
+      indexBytes += bitmapBytes(n);
+      prunedValues += n - nonzeros;
+    }
     if (layout && quantized.has(i)) {
-      size.codeBytes += codeBytes(n, layout.bits);
-      size.headerBytes += bucketHeaderBytes(n, layout.bucketSize);
-      size.quantizedValues += n;
+      size.codeBytes += codeBytes(stored, layout.bits);
+      size.headerBytes += bucketHeaderBytes(stored, layout.bucketSize);
+      size.quantizedValues += stored;
     } else {
-      size.floatBytes += n * 4;
+      size.floatBytes += stored * 4;
     }
   });
-  size.bytes = size.codeBytes + size.headerBytes + size.floatBytes;
-  return { ...size, quantizedFraction: values === 0 ? 0 : size.quantizedValues / values };
+  size.bytes = size.codeBytes + size.headerBytes + size.floatBytes + indexBytes;
+  return {
+    ...size,
+    quantizedFraction: values === 0 ? 0 : size.quantizedValues / values,
+    indexBytes,
+    prunedValues,
+  };
 }
 
 /** `modelSize(…).bytes`. */
-export function modelBytes(tensors: readonly TensorInfo[], layout?: QuantizedLayout): number {
-  return modelSize(tensors, layout).bytes;
+export function modelBytes(tensors: readonly TensorInfo[], layout?: QuantizedLayout, sparse?: SparseSupport): number {
+  return modelSize(tensors, layout, sparse).bytes;
 }
 
 /** `97%` of values quantized, for labels and tables (rounded down above 99, so 99.6% does not read as all). */

@@ -3,25 +3,53 @@ import { runModelTensors } from './imported-model.ts';
 import { modelSize, type SizeBreakdown } from './model-size.ts';
 import { tensorSize } from './model-tensors.ts';
 import { type RunConfig, runBits } from './run-config.ts';
+import { estimatedSurpSupport, nominalNonzeros, type SparseSupport } from './sparse-support.ts';
 
 /**
  * A run's size predicted from its configuration, before training: the packed weights' bytes split into codes,
- * bucket headers and float tensors with the fraction of values quantized (`SizeBreakdown`), the parameter count
- * and the bit width.
+ * bucket headers, float tensors and sparse indices with the fraction of values quantized (`SizeBreakdown`), the
+ * parameter count and the bit width.
  */
 export interface PredictedSize extends SizeBreakdown {
   /** Stored values (trainable and not). */
   parameters: number;
   /** 32, or the quantization's bits. */
   bits: number;
+  /**
+   * false: the bytes are exactly what the run will pack. true: they depend on what the run finds, and the
+   * prediction is an estimate — SuRP's coded stream, and the per-tensor survivor counts of a quantized pruned
+   * student (global pruning decides how many survive in each tensor, and each tensor's codes and headers are
+   * rounded up separately).
+   */
+  estimated: boolean;
 }
 
-/** Pure: the same for a stored run's config as at expansion (legacy keepFloat values keep their meaning). */
-export function predictRunSize(config: Pick<RunConfig, 'dataset' | 'model' | 'quantize'>): PredictedSize {
+/**
+ * Pure: the same for a stored run's config as at expansion (legacy keepFloat values keep their meaning). With
+ * `support` — what a pruning actually kept, read from the run's packed artifact or its parent's — the size is
+ * exact for every run.
+ */
+export function predictRunSize(
+  config: Pick<RunConfig, 'dataset' | 'model' | 'quantize' | 'prune'>,
+  support?: SparseSupport,
+): PredictedSize {
   const tensors = runModelTensors(config.model, datasetShape(config.dataset));
+  let sparse = support;
+  let estimated = false;
+  if (!sparse && config.prune) {
+    const chained = config.quantize !== null;
+    if (config.prune.method === 'surp' && !chained) {
+      sparse = estimatedSurpSupport(tensors, config.prune.sparsity);
+      estimated = true;
+    } else {
+      sparse = { layout: 'bitmap', nonzeros: nominalNonzeros(tensors, config.prune.sparsity) };
+      estimated = chained || config.prune.method === 'surp';
+    }
+  }
   return {
     parameters: tensors.reduce((n, t) => n + tensorSize(t), 0),
     bits: runBits(config),
-    ...modelSize(tensors, config.quantize ?? undefined),
+    ...modelSize(tensors, config.quantize ?? undefined, sparse),
+    estimated,
   };
 }

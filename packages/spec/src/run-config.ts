@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DatasetSpec } from './dataset-spec.ts';
 import { ImportedModel } from './imported-model.ts';
 import { CnnSpec, MlpSpec } from './model-spec.ts';
+import { Pruning } from './prune-spec.ts';
 import { Quantization } from './quantize-spec.ts';
 import { DistillSpec, TrainSpec } from './train-spec.ts';
 
@@ -12,8 +13,11 @@ import { DistillSpec, TrainSpec } from './train-spec.ts';
  * - student: a compact model trained with the KD loss against its (frozen) teacher; α = 0 is plain CE.
  * - quantize-ptq: a trained student's weights quantized after training, then evaluated; no training.
  * - quantize-qat: quantized distillation — a student trained with quantized weights in the forward pass.
+ * - prune: a trained student's weight matrices pruned in rounds, retrained after each under the same KD loss
+ *   (its teacher's logits) with the pruned weights held at 0; a PTQ variant of a pruned student quantizes its
+ *   survivors.
  */
-export const RUN_KINDS = ['teacher', 'student', 'quantize-ptq', 'quantize-qat'] as const;
+export const RUN_KINDS = ['teacher', 'student', 'quantize-ptq', 'quantize-qat', 'prune'] as const;
 export const RunKind = z.enum(RUN_KINDS);
 export type RunKind = z.infer<typeof RunKind>;
 
@@ -42,10 +46,25 @@ export const RunConfig = z.strictObject({
   /** KD settings for student and quantize-qat runs. */
   distill: DistillSpec.nullable(),
   quantize: Quantization.nullable(),
+  /**
+   * The pruning of a prune run, and of the pruned student a quantize-ptq run quantizes. Absent otherwise — not
+   * null — so the configurations (and hashes) of runs without pruning are what they were before pruning existed.
+   */
+  prune: Pruning.optional(),
 });
 export type RunConfig = z.infer<typeof RunConfig>;
 
 /** Bits per weight of a run's result: 32 unless quantized. */
 export function runBits(config: Pick<RunConfig, 'quantize'>): number {
   return config.quantize?.bits ?? 32;
+}
+
+/**
+ * Epochs a run trains: its training's epochs; a prune run's retraining (rounds × retrainEpochs); 0 for a
+ * quantize-ptq run and an imported teacher.
+ */
+export function runEpochs(config: Pick<RunConfig, 'kind' | 'train' | 'prune'>): number {
+  if (config.kind === 'quantize-ptq') return 0;
+  if (config.kind === 'prune') return config.prune ? config.prune.rounds * config.prune.retrainEpochs : 0;
+  return config.train?.epochs ?? 0;
 }

@@ -5,6 +5,7 @@ import { applyGridPoint, gridPoints, MAX_GRID_DIMENSIONS, MAX_GRID_VALUES } from
 import { ImportedModelSpec } from './imported-model.ts';
 import { ModelSpec } from './model-spec.ts';
 import { modelTensors } from './model-tensors.ts';
+import { PruneSpec } from './prune-spec.ts';
 import { QuantizeSpec } from './quantize-spec.ts';
 import { tensorLayer } from './quantized-tensors.ts';
 import { smhFractionIssue, smhKeepFloatIssue } from './smh-issues.ts';
@@ -87,6 +88,11 @@ export const SweepSpecShape = z.strictObject({
   students: StudentsSpec,
   /** Variants of every student. @defaultValue [] */
   quantize: z.array(QuantizeSpec).max(32).optional(),
+  /**
+   * Pruned variants of every student, each a `prune` run after it; every PTQ entry of `quantize` is applied to
+   * each pruned variant too (prune, then quantize the survivors). @defaultValue []
+   */
+  prune: z.array(PruneSpec).max(32).optional(),
   /** Student replicates; results aggregate over them. @defaultValue [0] */
   seeds: z.array(Seed).min(1).max(100).optional(),
   budget: z.strictObject({ maxRuns: z.int().min(1).max(MAX_RUNS_PER_SWEEP) }).optional(),

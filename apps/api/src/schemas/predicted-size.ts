@@ -10,5 +10,10 @@ export const PredictedSize = SizeBreakdown.extend({
   parameters: z.int(),
   /** Bits per weight: 32 unless quantized. */
   bits: z.int(),
+  estimated: z
+    .boolean()
+    .describe(
+      "false: exactly the bytes the run packs. true: an estimate, where the size depends on what the run finds (SuRP's coded stream; the per-tensor survivors of a quantized pruned student).",
+    ),
 });
 export type PredictedSize = z.infer<typeof PredictedSize>;

@@ -21,4 +21,5 @@ export * from './record-sweep-created.ts';
 export * from './release-children.ts';
 export * from './retry-run.ts';
 export * from './run-events.ts';
+export * from './run-parent.ts';
 export * from './stale-runs.ts';

@@ -2,6 +2,7 @@ import { type TensorInfo, tensorSize } from '@distillery/spec';
 import * as tf from '@tensorflow/tfjs';
 import { ArtifactError } from '../errors.ts';
 import '../layers/register-layers.ts';
+import { gatherMasked, packBitmap } from '../prune/bitmap-pack.ts';
 import type { QuantizedTensor } from '../quantize/bucket-quantize.ts';
 import { packQuantized } from '../quantize/pack.ts';
 import {
@@ -11,6 +12,7 @@ import {
   MODEL_JSON,
   type ModelArtifact,
   type ModelJson,
+  type SurpSection,
   WEIGHTS_BIN,
   type WeightEntry,
 } from './packed-artifact.ts';
@@ -18,8 +20,15 @@ import {
 export interface SaveOptions {
   /** The tensors the model must have (packages/spec `modelTensors`), in `model.weights` order. */
   tensors: TensorInfo[];
-  /** Packed codes of the quantized tensors, by position in `tensors`. */
+  /**
+   * Packed codes of the quantized tensors, by position in `tensors` — of a pruned tensor (in `masks`), of its
+   * nonzeros only.
+   */
   quantized?: Map<number, QuantizedTensor>;
+  /** The pruned tensors stored as a bitmap and their nonzeros, by position: 1 = stored. */
+  masks?: Map<number, Uint8Array>;
+  /** The SuRP stream that stores the tensors at `pool` (positions), decoded with `alpha`. */
+  surp?: { pool: number[]; bytes: Uint8Array; alpha: number; nonzeros: number };
   metadata?: Record<string, unknown>;
 }
 
@@ -50,6 +59,9 @@ export async function saveModelArtifact(model: tf.LayersModel, options: SaveOpti
   const entries: WeightEntry[] = [];
   let readAt = 0;
   let writeAt = 0;
+  const { surp } = options;
+  const surpPool = new Set(surp?.pool ?? []);
+  let section: SurpSection | null = null;
   specs.forEach((spec, i) => {
     const t = tensors[i] as TensorInfo;
     if (spec.name !== t.name || spec.shape.join('x') !== t.shape.join('x') || spec.dtype !== 'float32') {
@@ -59,26 +71,64 @@ export async function saveModelArtifact(model: tf.LayersModel, options: SaveOpti
     }
     const n = tensorSize(t);
     const q = options.quantized?.get(i);
+    const mask = options.masks?.get(i);
+    const dense = floats.subarray(readAt, readAt + n);
+    readAt += n;
+    if (surpPool.has(i)) {
+      // The stream goes where the pool's first tensor would: byte ranges stay in tensor order.
+      if (!surp) throw new ArtifactError('a SuRP pool without a stream');
+      if (section === null) {
+        section = {
+          tensors: surp.pool.map((k) => (tensors[k] as TensorInfo).name),
+          alpha: surp.alpha,
+          nonzeros: surp.nonzeros,
+          byteOffset: writeAt,
+          byteLength: surp.bytes.length,
+        };
+        parts.push(surp.bytes);
+        writeAt += surp.bytes.length;
+      }
+      entries.push({
+        name: t.name,
+        shape: t.shape,
+        trainable: t.trainable,
+        encoding: 'surp',
+        byteOffset: writeAt,
+        byteLength: 0,
+      });
+      return;
+    }
+    const stored = mask ? gatherMasked(dense, mask) : dense;
     let bytes: Uint8Array;
     if (q) {
-      if (q.length !== n) throw new ArtifactError(`quantized codes of ${t.name} have ${q.length} values, not ${n}`);
+      if (q.length !== stored.length) {
+        throw new ArtifactError(`quantized codes of ${t.name} have ${q.length} values, not ${stored.length}`);
+      }
       bytes = packQuantized(q);
     } else {
-      bytes = new Uint8Array(n * 4);
+      bytes = new Uint8Array(stored.length * 4);
       const view = new DataView(bytes.buffer);
-      for (let j = 0; j < n; j++) view.setFloat32(j * 4, floats[readAt + j] as number, true);
+      for (let j = 0; j < stored.length; j++) view.setFloat32(j * 4, stored[j] as number, true);
     }
+    if (mask) {
+      if (mask.length !== n) throw new ArtifactError(`the mask of ${t.name} has ${mask.length} values, not ${n}`);
+      const bitmap = packBitmap(mask);
+      const joined = new Uint8Array(bitmap.length + bytes.length);
+      joined.set(bitmap);
+      joined.set(bytes, bitmap.length);
+      bytes = joined;
+    }
+    const encoding = q ? 'uniform' : 'float32';
     entries.push({
       name: t.name,
       shape: t.shape,
       trainable: t.trainable,
-      encoding: q ? 'uniform' : 'float32',
+      ...(mask ? { encoding: 'bitmap', values: encoding, nonzeros: stored.length } : { encoding }),
       ...(q ? { bits: q.bits, bucketSize: q.bucketSize } : {}),
       byteOffset: writeAt,
       byteLength: bytes.length,
     });
     parts.push(bytes);
-    readAt += n;
     writeAt += bytes.length;
   });
   const weights = new Uint8Array(writeAt);
@@ -93,6 +143,7 @@ export async function saveModelArtifact(model: tf.LayersModel, options: SaveOpti
     modelTopology: artifacts.modelTopology as object,
     weights: entries,
     weightBytes: weights.length,
+    ...(section ? { surp: section } : {}),
     metadata: options.metadata ?? {},
   };
   return {

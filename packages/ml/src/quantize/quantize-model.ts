@@ -1,24 +1,31 @@
 import type { QuantizedLayout } from '@distillery/spec';
 import * as tf from '@tensorflow/tfjs';
+import { gatherMasked, scatterMasked } from '../prune/bitmap-pack.ts';
 import { dequantizeBuckets, type QuantizedTensor, quantizeBuckets } from './bucket-quantize.ts';
 
 /**
  * Quantizes the weights at `indices` (positions in `model.weights`, as `quantizedTensorIndices` selects them)
- * in place: each is replaced by its dequantized values, and the codes are returned for packing.
+ * in place: each is replaced by its dequantized values, and the codes are returned for packing. A pruned weight
+ * (in `masks`, 1 = kept) has only its kept values quantized — bucketed in index order — and its pruned ones
+ * stay exactly 0.
  */
 export function quantizeModelWeights(
   model: tf.LayersModel,
   indices: Iterable<number>,
   layout: Pick<QuantizedLayout, 'bits' | 'bucketSize'>,
+  masks: ReadonlyMap<number, Uint8Array> = new Map(),
 ): Map<number, QuantizedTensor> {
   const out = new Map<number, QuantizedTensor>();
   const weights = model.weights;
   for (const i of indices) {
     const w = weights[i];
     if (!w) throw new Error(`the model has no weight #${i}`);
-    const q = quantizeBuckets(w.read().dataSync(), layout.bits, layout.bucketSize);
+    const mask = masks.get(i);
+    const dense = w.read().dataSync() as Float32Array;
+    const q = quantizeBuckets(mask ? gatherMasked(dense, mask) : dense, layout.bits, layout.bucketSize);
+    const values = mask ? scatterMasked(dequantizeBuckets(q), mask) : dequantizeBuckets(q);
     tf.tidy(() => {
-      w.write(tf.tensor(dequantizeBuckets(q), w.shape as number[], 'float32'));
+      w.write(tf.tensor(values, w.shape as number[], 'float32'));
     });
     out.set(i, q);
   }

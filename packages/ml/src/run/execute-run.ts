@@ -3,21 +3,28 @@ import {
   datasetShape,
   modelSize,
   modelTensors,
+  predictRunSize,
+  prunedTensorIndices,
   quantizedTensorIndices,
   RunConfig,
   runBits,
   type SizeBreakdown,
+  type SparseSupport,
+  surpStreamBytes,
   tensorSize,
 } from '@distillery/spec';
 import * as tf from '@tensorflow/tfjs';
 import { measureArtifactSize } from '../artifact/artifact-size.ts';
 import { loadModelArtifact, saveModelArtifact } from '../artifact/model-artifact.ts';
-import { decodeWeights, type ModelArtifact } from '../artifact/packed-artifact.ts';
+import { artifactMasks, decodeWeights, type ModelArtifact } from '../artifact/packed-artifact.ts';
 import { currentBackend } from '../backend/init-backend.ts';
 import { loadDataset } from '../data/load-dataset.ts';
 import { runDataFacts, selectRunData } from '../data/run-data.ts';
 import { ArtifactError, abortError, CheckpointError, RunConfigError } from '../errors.ts';
 import { buildModel, inputLayout } from '../model/build-model.ts';
+import { maskCount } from '../prune/magnitude-mask.ts';
+import { pruneAndRetrain } from '../prune/prune-and-retrain.ts';
+import type { SurpResult } from '../prune/surp.ts';
 import type { QuantizedTensor } from '../quantize/bucket-quantize.ts';
 import { quantizeModelWeights } from '../quantize/quantize-model.ts';
 import { evaluateImportedTeacher } from '../teacher/evaluate-imported-teacher.ts';
@@ -77,8 +84,13 @@ export interface RunOutcome {
 
 export interface ExecuteRunInput {
   config: RunConfig;
-  /** The teacher's artifact for student and quantize-qat; the trained student's for quantize-ptq; absent for teacher. */
+  /**
+   * The teacher's artifact for student and quantize-qat; the trained student's for quantize-ptq and prune (the
+   * pruned student's for a quantize-ptq of one); absent for teacher.
+   */
   parent?: ModelArtifact;
+  /** A prune run's teacher (its student's parent): it retrains against the same teacher logits as the student. */
+  teacher?: ModelArtifact;
   /** Awaited after every epoch. */
   onEpoch?: (m: EpochMetrics) => void | Promise<void>;
   /** After every training batch, not awaited: see TrainOptions.onBatch. */
@@ -114,7 +126,10 @@ export interface ExecuteRunInput {
  *   are computed once in inference mode (the data are not augmented, so they do not change between epochs).
  * - quantize-qat: like student, with quantized distillation (quantized forward/backward, full-precision
  *   update; with Quant-Noise a random part of the weights quantized per step), then quantized once more at the end.
- * - quantize-ptq: loads the trained student (`parent`), quantizes its weights, evaluates; no training.
+ * - quantize-ptq: loads the trained student (`parent`), quantizes its weights, evaluates; no training. The PTQ
+ *   of a pruned student quantizes the survivors of its pruned tensors only (they stay sparse).
+ * - prune: loads the trained student (`parent`), prunes its weight matrices in rounds and retrains after each
+ *   with the KD loss against `teacher` (`pruneAndRetrain`), masks fixed.
  *
  * LMA layers with `statistics: 'recalibrate'` get their μ/σ from one pass over the training rows after the
  * final weights are set (after training; after the last quantization for quantize-qat and quantize-ptq).
@@ -141,7 +156,8 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunOutcome> {
   const quantizedIndices = layout ? [...quantizedTensorIndices(tensors, layout.keepFloat)].sort((a, b) => a - b) : [];
   const needsParent = config.kind !== 'teacher';
   if (needsParent && !input.parent) {
-    const parentKind = config.kind === 'quantize-ptq' ? "the trained student's" : "the teacher's";
+    const parentKind =
+      config.kind === 'quantize-ptq' || config.kind === 'prune' ? "the trained student's" : "the teacher's";
     throw new RunConfigError(`a ${config.kind} run needs ${parentKind} artifact as parent`);
   }
   if ((config.kind === 'quantize-ptq' || config.kind === 'quantize-qat') && !layout) {
@@ -172,29 +188,52 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunOutcome> {
   let model: tf.LayersModel | null = null;
   try {
     let quantized = new Map<number, QuantizedTensor>();
+    let masks = new Map<number, Uint8Array>();
+    let surp: SurpResult | null = null;
     if (config.kind === 'quantize-ptq') {
       model = await loadParent(input.parent as ModelArtifact, tensors);
-      quantized = quantizeModelWeights(model, quantizedIndices, layout as NonNullable<typeof layout>);
+      if (config.prune) masks = artifactMasks(input.parent as ModelArtifact);
+      quantized = quantizeModelWeights(model, quantizedIndices, layout as NonNullable<typeof layout>, masks);
       // The parent's recalibrated μ/σ described its float weights; these are the final ones now.
       await recalibrateLma(model, data.train, dataset, io);
-    } else {
-      let teacherLogits: Float32Array | null = null;
-      if (config.kind !== 'teacher' && (config.distill?.alpha ?? 0) > 0) {
-        const parent = input.parent as ModelArtifact;
-        const key = `${artifactDigest(parent.files)} ${canonicalJson(config.dataset)} ${backend}`;
-        teacherLogits = cachedTeacherLogits(key);
-        if (!teacherLogits) {
-          const teacher = await loadModelArtifact(parent);
-          try {
-            // The teacher's own layout: an imported or CNN teacher takes images where an MLP student takes rows.
-            const teacherIo = teacher.inputs[0]?.shape.length === 2 ? 'flat' : 'image';
-            teacherLogits = await predictLogits(teacher, data.train, data.train.indices, dataset, teacherIo);
-          } finally {
-            teacher.dispose();
-          }
-          cacheTeacherLogits(key, teacherLogits);
-        }
+    } else if (config.kind === 'prune') {
+      const prune = config.prune;
+      if (!prune) throw new RunConfigError('a prune run needs config.prune');
+      if ((config.distill?.alpha ?? 0) > 0 && !input.teacher) {
+        throw new RunConfigError("a prune run with a KD loss needs its student's teacher artifact");
       }
+      const teacherLogits = await kdTeacherLogits(config, input.teacher, data, dataset, backend);
+      if (signal?.aborted) throw abortError(signal);
+      model = await loadParent(input.parent as ModelArtifact, tensors);
+      const outcome = await pruneAndRetrain({
+        model,
+        tensors,
+        pool: prunedTensorIndices(tensors),
+        prune,
+        data,
+        layout: io,
+        train: config.train as NonNullable<RunConfig['train']>,
+        seed: config.seed,
+        distill: config.distill,
+        teacherLogits,
+        ...(input.onEpoch ? { onEpoch: input.onEpoch } : {}),
+        ...(resume ? { resume } : {}),
+        ...(input.onCheckpoint && identity
+          ? {
+              onState: (state: TrainingState) =>
+                (input.onCheckpoint as NonNullable<ExecuteRunInput['onCheckpoint']>)(
+                  encodeCheckpoint(state, identity as CheckpointIdentity),
+                ),
+            }
+          : {}),
+        ...(signal ? { signal } : {}),
+      });
+      surp = outcome.surp;
+      if (!surp) masks = outcome.masks;
+      await recalibrateLma(model, data.train, dataset, io);
+    } else {
+      const teacherArtifact = config.kind === 'teacher' ? undefined : (input.parent as ModelArtifact);
+      const teacherLogits = await kdTeacherLogits(config, teacherArtifact, data, dataset, backend);
       if (signal?.aborted) throw abortError(signal);
       model = buildModel(config.model, shape, config.seed);
       checkWeights(model, tensors);
@@ -237,9 +276,14 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunOutcome> {
       await recalibrateLma(model, data.train, dataset, io);
     }
     const test = await evaluate(model, data.test, dataset, io);
+    const pool = prunedTensorIndices(tensors);
     const artifact = await saveModelArtifact(model, {
       tensors,
       quantized,
+      masks,
+      ...(surp && config.prune?.method === 'surp'
+        ? { surp: { pool, bytes: surp.bytes, alpha: config.prune.alpha, nonzeros: surp.nonzeros } }
+        : {}),
       metadata: {
         kind: config.kind,
         config,
@@ -247,14 +291,43 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunOutcome> {
         bits,
         test: { accuracy: test.accuracy, loss: test.loss, count: test.count },
         data: runDataFacts(data),
+        ...(surp
+          ? {
+              surp: {
+                steps: surp.steps,
+                resets: surp.resets,
+                sparsity: surp.sparsity,
+                reachedTarget: surp.reachedTarget,
+              },
+            }
+          : {}),
       },
     });
     const size = measureArtifactSize(artifact);
-    const predicted = modelSize(tensors, layout);
+    // What the pruning kept, from the run's own masks or SuRP's stream statistics — not read off the artifact.
+    const support: SparseSupport | undefined = surp
+      ? {
+          layout: 'surp',
+          pool,
+          nonzeros: surp.nonzeros,
+          streamBytes: surpStreamBytes({
+            poolTensors: pool.length,
+            symbolBits: surp.symbolBits,
+            nonzeros: surp.nonzeros,
+          }),
+        }
+      : masks.size > 0
+        ? { layout: 'bitmap', nonzeros: new Map([...masks].map(([i, m]) => [i, maskCount(m)])) }
+        : undefined;
+    const predicted = modelSize(tensors, layout, support);
     if (canonicalJson(size) !== canonicalJson(predicted)) {
       throw new ArtifactError(
         `packed weights are ${canonicalJson(size)}, packages/spec predicts ${canonicalJson(predicted)}`,
       );
+    }
+    const planned = predictRunSize(config);
+    if (!planned.estimated && planned.bytes !== size.bytes) {
+      throw new ArtifactError(`packed weights are ${size.bytes} bytes, the plan predicted ${planned.bytes}`);
     }
     return {
       accuracy: test.accuracy,
@@ -272,6 +345,34 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunOutcome> {
     const leaked = tf.memory().numTensors - numTensorsBefore;
     if (leaked > 0 && process.env.DISTILLERY_DEBUG_TENSORS) console.warn(`executeRun: ${leaked} tensors not disposed`);
   }
+}
+
+/**
+ * The frozen teacher's logits on the training rows for a run that distils (α > 0) from `teacher`, shared
+ * through the cache; null otherwise.
+ */
+async function kdTeacherLogits(
+  config: RunConfig,
+  teacher: ModelArtifact | undefined,
+  data: ReturnType<typeof selectRunData>,
+  dataset: ReturnType<typeof loadDataset>,
+  backend: string,
+): Promise<Float32Array | null> {
+  if (!teacher || config.kind === 'teacher' || (config.distill?.alpha ?? 0) <= 0) return null;
+  const key = `${artifactDigest(teacher.files)} ${canonicalJson(config.dataset)} ${backend}`;
+  const cached = cachedTeacherLogits(key);
+  if (cached) return cached;
+  const model = await loadModelArtifact(teacher);
+  let logits: Float32Array;
+  try {
+    // The teacher's own layout: an imported or CNN teacher takes images where an MLP student takes rows.
+    const teacherIo = model.inputs[0]?.shape.length === 2 ? 'flat' : 'image';
+    logits = await predictLogits(model, data.train, data.train.indices, dataset, teacherIo);
+  } finally {
+    model.dispose();
+  }
+  cacheTeacherLogits(key, logits);
+  return logits;
 }
 
 async function loadParent(parent: ModelArtifact, tensors: ReturnType<typeof modelTensors>): Promise<tf.LayersModel> {

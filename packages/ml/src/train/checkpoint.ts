@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson, type RunConfig } from '@distillery/spec';
+import { canonicalJson, type RunConfig, runEpochs } from '@distillery/spec';
 import type { ArtifactFile } from '../artifact/packed-artifact.ts';
 import { CheckpointError } from '../errors.ts';
 import type { ScheduleState } from './schedule.ts';
@@ -30,6 +30,8 @@ export interface TrainingState {
   weights: NamedValues[];
   /** The epoch's metrics, informative (not used on resume). */
   metrics?: Record<string, number | null>;
+  /** A prune run's masks (1 = kept) of its pruned weights, named after them; absent for other runs. */
+  masks?: NamedValues[];
 }
 
 export interface NamedValues {
@@ -50,6 +52,7 @@ export const CHECKPOINT_JSON = 'checkpoint.json';
 export const CHECKPOINT_BIN = 'state.bin';
 export const CHECKPOINT_FORMAT = 'distillery-checkpoint';
 export const CHECKPOINT_VERSION = 1;
+const MASK_PREFIX = 'mask/';
 
 interface CheckpointJson {
   format: typeof CHECKPOINT_FORMAT;
@@ -81,6 +84,7 @@ export function artifactDigest(files: ArtifactFile[]): string {
 export function encodeCheckpoint(state: TrainingState, identity: CheckpointIdentity): TrainingCheckpoint {
   const slotNames = slotLabels(identity.config, state.optimizer.slots.length);
   const named: NamedValues[] = [...state.weights];
+  for (const m of state.masks ?? []) named.push({ ...m, name: `${MASK_PREFIX}${m.name}` });
   state.optimizer.slots.forEach((slot, s) => {
     slot.forEach((values, i) => {
       named.push({ name: `optimizer/${slotNames[s]}/${i}`, shape: [values.length], values });
@@ -171,7 +175,7 @@ export function decodeCheckpoint(checkpoint: TrainingCheckpoint, identity: Check
       `the checkpoint was written on the ${json.backend} backend, this process runs ${identity.backend}: resuming would not reproduce the uninterrupted run`,
     );
   }
-  const epochs = identity.config.train?.epochs ?? 0;
+  const epochs = runEpochs(identity.config);
   if (!Number.isInteger(json.epoch) || json.epoch < 0 || json.epoch > epochs || json.epoch !== checkpoint.epoch) {
     throw new CheckpointError(
       'epoch',
@@ -201,7 +205,10 @@ export function decodeCheckpoint(checkpoint: TrainingCheckpoint, identity: Check
     return { name: t.name, shape: t.shape, values };
   });
   const slotNames = slotLabels(identity.config, json.optimizer.slots);
-  const weights = named.filter((t) => !t.name.startsWith('optimizer/'));
+  const weights = named.filter((t) => !t.name.startsWith('optimizer/') && !t.name.startsWith(MASK_PREFIX));
+  const masks = named
+    .filter((t) => t.name.startsWith(MASK_PREFIX))
+    .map((t) => ({ ...t, name: t.name.slice(MASK_PREFIX.length) }));
   const slots = slotNames.map((label) =>
     named.filter((t) => t.name.startsWith(`optimizer/${label}/`)).map((t) => t.values),
   );
@@ -215,6 +222,7 @@ export function decodeCheckpoint(checkpoint: TrainingCheckpoint, identity: Check
     },
     optimizer: { steps: json.optimizer.steps, slots },
     weights,
+    ...(masks.length > 0 ? { masks } : {}),
   };
 }
 

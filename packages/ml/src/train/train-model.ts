@@ -58,6 +58,11 @@ export interface TrainOptions {
   /** The frozen teacher's logits for `data.train.indices[i]` at row i (n × classes), or null. */
   teacherLogits: Float32Array | null;
   qat: QatSettings | null;
+  /**
+   * Pruning masks (1 = kept) of weights, by position in model.weights: their gradients are masked and, after
+   * every update, their pruned values are set back to exactly 0, so they stay 0 whatever the optimizer's state.
+   */
+  masks?: ReadonlyMap<number, Uint8Array>;
   onEpoch?: (m: EpochMetrics) => void | Promise<void>;
   /**
    * Called after every batch, synchronously and not awaited: it must be cheap (a throttled reporter), so training
@@ -185,7 +190,7 @@ export interface TrainStep {
 
 /** The training step of `trainModel` for `o`'s model, data and settings, with its own optimizer. */
 export function trainingStep(
-  o: Pick<TrainOptions, 'model' | 'data' | 'layout' | 'train' | 'distill' | 'teacherLogits' | 'qat'>,
+  o: Pick<TrainOptions, 'model' | 'data' | 'layout' | 'train' | 'distill' | 'teacherLogits' | 'qat' | 'masks'>,
 ): TrainStep {
   const { model, data, layout, train } = o;
   const { dataset } = data;
@@ -207,6 +212,12 @@ export function trainingStep(
     if (!v) throw new Error(`QAT: weight #${i} is not trainable`);
     return v;
   });
+  const masked = [...(o.masks ?? new Map<number, Uint8Array>())].map(([i, mask]) => {
+    const w = model.weights[i];
+    const k = w ? weights.indexOf(w) : -1;
+    if (!w || k < 0) throw new Error(`pruning: weight #${i} is not trainable`);
+    return { k, mask: tf.tensor(Float32Array.from(mask), w.shape as number[], 'float32') };
+  });
   const distill = o.distill ?? { temperature: 1, alpha: 0 };
   const useTeacher = o.teacherLogits !== null && distill.alpha > 0;
   const fused = hasFusedKdLoss();
@@ -215,6 +226,7 @@ export function trainingStep(
     dispose: () => {
       optimizer.dispose();
       tf.dispose(offsetDecay.map((d) => d.target));
+      tf.dispose(masked.map((m) => m.mask));
     },
     async run(positions, from, to, lr) {
       const size = to - from;
@@ -275,7 +287,16 @@ export function trainingStep(
         ordered[i] = tf.tidy(() => g.add((variables[i] as tf.Variable).sub(target).mul(rate)));
         g.dispose();
       }
+      for (const { k, mask } of masked) {
+        const g = ordered[k] as tf.Tensor;
+        ordered[k] = tf.mul(g, mask);
+        g.dispose();
+      }
       optimizer.step(ordered, lr);
+      for (const { k, mask } of masked) {
+        const v = variables[k] as tf.Variable;
+        tf.tidy(() => v.assign(v.mul(mask)));
+      }
       const hits =
         (fusedHits as tf.Tensor | null) ?? tf.tidy(() => (predictions as unknown as tf.Tensor).equal(labels).sum());
       const loss = (await value.data())[0] as number;
