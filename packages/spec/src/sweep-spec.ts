@@ -179,6 +179,17 @@ export const SweepSpec = SweepSpecShape.superRefine((spec, ctx) => {
     const issue = smhStudents ? smhKeepFloatIssue(q.keepFloat) : null;
     if (issue) ctx.addIssue({ code: 'custom', path: ['quantize', j, 'keepFloat'], message: issue });
   });
+  // Pruning acts on stored weight matrices; an SMH student computes its kernels from the pool and stores none.
+  if (smhStudents) {
+    (spec.prune ?? []).forEach((_, j) => {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['prune', j],
+        message:
+          'pruning needs stored weight matrices, and an SMH student (model.smh) stores none: its kernels are slices of the pool',
+      });
+    });
+  }
   // A layer kept float must exist in some student: a misspelt name would otherwise keep nothing float.
   (spec.quantize ?? []).forEach((q, j) => {
     if (typeof q.keepFloat !== 'object') return;

@@ -83,6 +83,19 @@ describe('a sweep with prune variants', () => {
     expect(group('s0.seed1.p0.q0')).toBe(group('s0.seed2.p0.q0'));
   });
 
+  it('rejects pruning SMH students, which store no weight matrices, naming the prune entry', () => {
+    const base = quickstart();
+    const smh = SweepSpec.safeParse({
+      ...base,
+      students: { ...base.students, model: { ...base.students.model, smh: { fraction: 0.1 } } },
+      prune: [{ method: 'magnitude', sparsity: 0.9 }],
+    });
+    expect(smh.success).toBe(false);
+    expect(smh.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
+      ['prune.0', expect.stringMatching(/SMH student \(model.smh\) stores none/)],
+    ]);
+  });
+
   it('rejects a sparsity outside (0, 1) and an unknown method with the field path', () => {
     const bad = SweepSpec.safeParse({ ...quickstart(), prune: [{ method: 'random', sparsity: 1 }] });
     expect(bad.success).toBe(false);

@@ -5,7 +5,7 @@ import { abortError, CheckpointError } from '../errors.ts';
 import { deriveSeed } from '../random/prng.ts';
 import type { NamedValues, TrainingState } from '../train/checkpoint.ts';
 import type { DistillSettings } from '../train/kd-loss.ts';
-import { type EpochMetrics, trainModel } from '../train/train-model.ts';
+import { type BatchPosition, type EpochMetrics, trainModel } from '../train/train-model.ts';
 import { magnitudeMasks } from './magnitude-mask.ts';
 import { encodeSurp, type SurpResult } from './surp.ts';
 
@@ -23,6 +23,8 @@ export interface PruneOptions {
   distill: DistillSettings | null;
   teacherLogits: Float32Array | null;
   onEpoch?: (m: EpochMetrics) => void | Promise<void>;
+  /** After every retraining batch, the epoch counted over all rounds. */
+  onBatch?: (p: BatchPosition) => void;
   /** Continue after `resume.epoch` (counted over all rounds) from a state `onState` gave. */
   resume?: TrainingState;
   /** After every retraining epoch, with the epoch counted over all rounds and the masks. */
@@ -102,6 +104,9 @@ export async function pruneAndRetrain(o: PruneOptions): Promise<PruneOutcome> {
       masks: roundMasks,
       ...(o.onEpoch
         ? { onEpoch: (m: EpochMetrics) => o.onEpoch?.({ ...m, epoch: offset + m.epoch, epochs: total }) }
+        : {}),
+      ...(o.onBatch
+        ? { onBatch: (p: BatchPosition) => o.onBatch?.({ ...p, epoch: offset + p.epoch, epochs: total }) }
         : {}),
       ...(o.resume && within > 0 ? { resume: { ...o.resume, epoch: within } } : {}),
       ...(o.onState

@@ -217,6 +217,7 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunOutcome> {
         distill: config.distill,
         teacherLogits,
         ...(input.onEpoch ? { onEpoch: input.onEpoch } : {}),
+        ...(input.onBatch ? { onBatch: input.onBatch } : {}),
         ...(resume ? { resume } : {}),
         ...(input.onCheckpoint && identity
           ? {
