@@ -5,3 +5,5 @@ export * from './memory';
 export * from './conv2d';
 export * from './max-pool';
 export * from './batch-norm';
+export * from './dense';
+export * from './optimizer';

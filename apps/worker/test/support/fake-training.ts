@@ -76,6 +76,7 @@ function outcome(): RunOutcome {
     },
     bits: 32,
     backend: 'fake',
+    trainPath: 'reference',
     splitDigest: FAKE_SPLIT_DIGEST,
     artifact: {
       files: [{ name: 'model.json', contentType: 'application/json', data: new TextEncoder().encode('{}') }],

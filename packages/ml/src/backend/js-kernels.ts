@@ -43,8 +43,11 @@ function inputsOf(spec: JsKernel<object>, inputs: Record<string, TensorInfo | un
   });
 }
 
-/** Registers `spec` for wasm and cpu (once; a second registration is ignored). */
-export function registerJsKernel<A extends object>(spec: JsKernel<A>): void {
+/**
+ * Registers `spec` for wasm and cpu (once; a second registration is ignored) and returns it: the fast training
+ * paths call its `compute` directly on their own buffers, so both paths run one implementation.
+ */
+export function registerJsKernel<A extends object>(spec: JsKernel<A>): JsKernel<A> {
   const s = spec as unknown as JsKernel<object>;
   if (!tf.getKernel(spec.name, 'wasm')) {
     tf.registerKernel({
@@ -101,6 +104,7 @@ export function registerJsKernel<A extends object>(spec: JsKernel<A>): void {
       }) as unknown as tf.KernelFunc,
     });
   }
+  return spec;
 }
 
 /** Whether the current backend has the JS kernel `name` (else callers compose generic tfjs ops). */

@@ -24,6 +24,31 @@ export interface KernelExports {
   free(ptr: number): void;
   /** C[m×n] (+)= A·B with A(r, c) = a[r·ars + c·acs]; B [k×n] and C [m×n] row-major. Addresses in bytes. */
   gemm(a: number, ars: number, acs: number, b: number, c: number, m: number, k: number, n: number, acc: number): void;
+  /** y[r, j] += b[j] (dense.ts). */
+  addBias(y: number, b: number, rows: number, n: number): void;
+  /** out[j] = Σ_r x[r, j]. */
+  columnSums(x: number, rows: number, n: number, out: number): void;
+  /** dst [cols × rows] = srcᵀ. */
+  transpose(src: number, dst: number, rows: number, cols: number): void;
+  relu(x: number, y: number, n: number): void;
+  reluGrad(dy: number, x: number, dx: number, n: number): void;
+  /** Optimizer updates in place (optimizer.ts), exactly as packages/ml/src/train/optimizer.ts computes them. */
+  sgdStep(w: number, g: number, n: number, lr: number, decay: number): void;
+  momentumStep(w: number, g: number, buf: number, n: number, lr: number, decay: number, momentum: number): void;
+  adamStep(
+    w: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    lr: number,
+    decay: number,
+    beta1: number,
+    beta2: number,
+    epsilon: number,
+    c1: number,
+    c2: number,
+  ): void;
   /** xp [n, h+kh−1, w+kw−1, c] = x [n, h, w, c] placed at (top, left) in zeros (conv2d.ts). */
   conv2dPad(
     x: number,

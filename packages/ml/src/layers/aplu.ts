@@ -110,7 +110,7 @@ export function apluComposed(x: tf.Tensor, alpha: tf.Tensor, offset: tf.Tensor):
 const APLU_KERNEL = 'DistilleryAplu';
 const APLU_GRAD_KERNEL = 'DistilleryApluGrad';
 
-registerJsKernel<Record<string, never>>({
+export const APLU_JS = registerJsKernel<Record<string, never>>({
   name: APLU_KERNEL,
   inputs: ['x', 'alpha', 'offset'],
   outputShapes: ([x]) => [x as number[]],
@@ -134,7 +134,7 @@ registerJsKernel<Record<string, never>>({
   },
 });
 
-registerJsKernel<Record<string, never>>({
+export const APLU_GRAD_JS = registerJsKernel<Record<string, never>>({
   name: APLU_GRAD_KERNEL,
   inputs: ['dy', 'x', 'alpha', 'offset'],
   outputShapes: ([dy, , alpha]) => [dy as number[], alpha as number[], alpha as number[]],

@@ -15,7 +15,7 @@ import { updateMovingAverage } from './moving-average.ts';
 const BN_KERNEL = 'DistilleryBatchNormTrain';
 const BN_GRAD_KERNEL = 'DistilleryBatchNormTrainGrad';
 
-registerJsKernel<{ epsilon: number }>({
+export const BN_TRAIN_JS = registerJsKernel<{ epsilon: number }>({
   name: BN_KERNEL,
   inputs: ['x', 'gamma', 'beta'],
   outputShapes: ([x, gamma]) => [x as number[], gamma as number[], gamma as number[]],
@@ -59,7 +59,7 @@ registerJsKernel<{ epsilon: number }>({
   },
 });
 
-registerJsKernel<{ epsilon: number }>({
+export const BN_TRAIN_GRAD_JS = registerJsKernel<{ epsilon: number }>({
   name: BN_GRAD_KERNEL,
   inputs: ['dy', 'x', 'gamma', 'mean', 'variance'],
   outputShapes: ([dy, , gamma]) => [dy as number[], gamma as number[], gamma as number[]],

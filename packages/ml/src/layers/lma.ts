@@ -231,7 +231,7 @@ function binMap(k: number, mean: number, std: number, epsilon: number): [number,
   return [a, (3 * sigma - mean) * a];
 }
 
-registerJsKernel<Record<string, never>>({
+export const LMA_MOMENTS_JS = registerJsKernel<Record<string, never>>({
   name: LMA_MOMENTS_KERNEL,
   inputs: ['x'],
   outputShapes: () => [[1], [1]],
@@ -251,7 +251,7 @@ registerJsKernel<Record<string, never>>({
   },
 });
 
-registerJsKernel<{ epsilon: number }>({
+export const LMA_JS = registerJsKernel<{ epsilon: number }>({
   name: LMA_KERNEL,
   inputs: ['x', 'alpha', 'beta', 'mean', 'std'],
   outputShapes: ([x]) => [x as number[]],
@@ -272,7 +272,7 @@ registerJsKernel<{ epsilon: number }>({
   },
 });
 
-registerJsKernel<{ epsilon: number }>({
+export const LMA_GRAD_JS = registerJsKernel<{ epsilon: number }>({
   name: LMA_GRAD_KERNEL,
   inputs: ['dy', 'x', 'alpha', 'mean', 'std'],
   outputShapes: ([dy, , alpha]) => [dy as number[], alpha as number[], alpha as number[]],

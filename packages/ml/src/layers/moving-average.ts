@@ -7,7 +7,7 @@ import { hasJsKernel, registerJsKernel, runKernel } from '../backend/js-kernels.
  */
 const MOVING_AVERAGE_KERNEL = 'DistilleryMovingAverage';
 
-registerJsKernel<{ momentum: number }>({
+export const MOVING_AVERAGE_JS = registerJsKernel<{ momentum: number }>({
   name: MOVING_AVERAGE_KERNEL,
   inputs: ['running', 'batch'],
   outputShapes: ([running]) => [running as number[]],

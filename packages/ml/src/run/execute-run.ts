@@ -38,7 +38,7 @@ import {
 } from '../train/checkpoint.ts';
 import { evaluate, predictLogits } from '../train/evaluate.ts';
 import { recalibrateLma } from '../train/recalibrate-lma.ts';
-import { type BatchPosition, type EpochMetrics, trainModel } from '../train/train-model.ts';
+import { type BatchPosition, type EpochMetrics, type TrainPath, trainModel } from '../train/train-model.ts';
 
 /**
  * The frozen teacher's logits on a run's training rows, by parent artifact digest, data spec and backend: the
@@ -77,6 +77,8 @@ export interface RunOutcome {
   /** 32, or the quantization bits. */
   bits: number;
   backend: string;
+  /** Which implementation of the training step trained it; null when nothing trained (quantize-ptq, imported). */
+  trainPath: TrainPath | null;
   /** sha256 of the exact train, validation and test rows the run used (see `splitDigest`). */
   splitDigest: string;
   artifact: ModelArtifact;
@@ -186,6 +188,7 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunOutcome> {
   const io = inputLayout(config.model);
   const numTensorsBefore = tf.memory().numTensors;
   let model: tf.LayersModel | null = null;
+  let trainPath: TrainPath | null = null;
   try {
     let quantized = new Map<number, QuantizedTensor>();
     let masks = new Map<number, Uint8Array>();
@@ -238,7 +241,7 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunOutcome> {
       if (signal?.aborted) throw abortError(signal);
       model = buildModel(config.model, shape, config.seed);
       checkWeights(model, tensors);
-      await trainModel({
+      ({ path: trainPath } = await trainModel({
         model,
         data,
         layout: io,
@@ -269,7 +272,7 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunOutcome> {
             }
           : {}),
         ...(signal ? { signal } : {}),
-      });
+      }));
       if (config.kind === 'quantize-qat' && layout) {
         quantized = quantizeModelWeights(model, quantizedIndices, layout);
       }
@@ -289,6 +292,7 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunOutcome> {
         kind: config.kind,
         config,
         backend,
+        trainPath,
         bits,
         test: { accuracy: test.accuracy, loss: test.loss, count: test.count },
         data: runDataFacts(data),
@@ -338,6 +342,7 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunOutcome> {
       size,
       bits,
       backend,
+      trainPath,
       splitDigest: data.splitDigest,
       artifact,
     };

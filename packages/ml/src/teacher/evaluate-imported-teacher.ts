@@ -117,6 +117,7 @@ export async function evaluateImportedTeacher(input: ImportedTeacherInput): Prom
       size,
       bits: 32,
       backend,
+      trainPath: null,
       splitDigest: data.splitDigest,
       artifact: saved,
     };

@@ -48,7 +48,7 @@ export function kdLoss(
  */
 const KD_KERNEL = 'DistilleryKdLoss';
 
-registerJsKernel<{ alpha: number; temperature: number }>({
+export const KD_LOSS_JS = registerJsKernel<{ alpha: number; temperature: number }>({
   name: KD_KERNEL,
   inputs: ['logits', 'labels', 'teacher'],
   outputShapes: ([logits]) => [[], logits as number[], []],

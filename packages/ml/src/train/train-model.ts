@@ -2,7 +2,7 @@ import { isKernel, type TrainSpec } from '@distillery/spec';
 import * as tf from '@tensorflow/tfjs';
 import { makeBatch, type RunData } from '../data/run-data.ts';
 import { abortError, CheckpointError } from '../errors.ts';
-import { LMA, lmaInitialSlopes } from '../layers/lma.ts';
+import { fusedMlpStep } from '../fast/fused-mlp-step.ts';
 import { fakeQuantize } from '../quantize/bucket-quantize.ts';
 import { quantNoiseRandom, quantNoiseValues } from '../quantize/quant-noise.ts';
 import { deriveSeed, Mulberry32, permutation } from '../random/prng.ts';
@@ -11,6 +11,7 @@ import { evaluate } from './evaluate.ts';
 import { type DistillSettings, fusedKdLoss, hasFusedKdLoss, kdLoss } from './kd-loss.ts';
 import { Optimizer } from './optimizer.ts';
 import { LearningRateSchedule } from './schedule.ts';
+import { weightDecayTargets } from './weight-decay.ts';
 
 export interface EpochMetrics {
   /** 1-based. */
@@ -63,6 +64,8 @@ export interface TrainOptions {
    * every update, their pruned values are set back to exactly 0, so they stay 0 whatever the optimizer's state.
    */
   masks?: ReadonlyMap<number, Uint8Array>;
+  /** 'reference' forces the reference step; by default (`auto`) a fused step is used where one supports the run. */
+  path?: 'auto' | 'reference';
   onEpoch?: (m: EpochMetrics) => void | Promise<void>;
   /**
    * Called after every batch, synchronously and not awaited: it must be cheap (a throttled reporter), so training
@@ -87,19 +90,20 @@ const YIELD_EVERY_MS = 50;
  * weights and applies the update to them (straight-through estimator, Polino et al.); with Quant-Noise only a
  * random part of them is quantized in each step.
  */
-export async function trainModel(o: TrainOptions): Promise<EpochMetrics[]> {
+export async function trainModel(o: TrainOptions): Promise<TrainResult> {
   const { model, data, train } = o;
   const schedule = new LearningRateSchedule(train.optimizer.lr, train.epochs, train.schedule);
   const shuffler = new Mulberry32(deriveSeed(o.seed, 'shuffle'));
   const shuffle = () => shuffler.next();
   const n = data.train.indices.length;
   const batches = Math.ceil(n / train.batchSize);
-  const step = trainingStep(o);
+  const step = chooseTrainingStep(o);
   const history: EpochMetrics[] = [];
   let lastYield = performance.now();
   try {
     if (o.resume) {
       restoreWeights(model, o.resume);
+      step.readModel();
       try {
         step.optimizer.restore(o.resume.optimizer);
       } catch (e) {
@@ -126,6 +130,7 @@ export async function trainModel(o: TrainOptions): Promise<EpochMetrics[]> {
           lastYield = performance.now();
         }
       }
+      step.writeModel();
       const val =
         data.validation.indices.length > 0 ? await evaluate(model, data.validation, data.dataset, o.layout) : null;
       const trainLoss = lossSum / n;
@@ -170,25 +175,62 @@ export async function trainModel(o: TrainOptions): Promise<EpochMetrics[]> {
       if (o.signal?.aborted) throw abortError(o.signal);
       lastYield = performance.now();
     }
+    step.writeModel();
   } finally {
     step.dispose();
   }
-  return history;
+  return { history, path: step.path };
+}
+
+/** What `trainModel` returns: the epochs' metrics and which implementation of the step trained them. */
+export interface TrainResult {
+  history: EpochMetrics[];
+  path: TrainPath;
+}
+
+/**
+ * Which implementation trained a run: `reference` is trainingStep below (tfjs-layers, the tape, any backend);
+ * the fused paths (packages/ml/src/fast) run forward, backward and update as direct SIMD kernel calls on the wasm
+ * backend for the models they support, and equal the reference within float32 rounding.
+ */
+export type TrainPath = 'reference' | 'fused-mlp';
+
+/** The optimizer state a step keeps, as checkpoints save it (see `Optimizer.state`). */
+export interface StepOptimizer {
+  readonly stepCount: number;
+  state(): Promise<{ steps: number; slots: Float32Array[][] }>;
+  restore(state: { steps: number; slots: Float32Array[][] }): void;
 }
 
 /** One optimisation step on a minibatch, as the training loop runs it (also used by bench/ml-profile.ts). */
 export interface TrainStep {
+  readonly path: TrainPath;
   /**
    * Trains on the rows `data.train.indices[positions[from..to)]` at learning rate `lr`; resolves to the batch's
    * mean loss and its number of correct predictions (training mode).
    */
   run(positions: Int32Array, from: number, to: number, lr: number): Promise<{ loss: number; correct: number }>;
-  readonly optimizer: Optimizer;
+  readonly optimizer: StepOptimizer;
+  /**
+   * Takes the model's current weights and statistics as the step's own (after a checkpoint was written into the
+   * model). The reference step trains the model's variables themselves: nothing to do.
+   */
+  readModel(): void;
+  /**
+   * Writes the weights and statistics trained so far into the model: before validation, checkpoints and at the
+   * end of training. A no-op for the reference step.
+   */
+  writeModel(): void;
   /** Disposes the optimizer state. */
   dispose(): void;
 }
 
-/** The training step of `trainModel` for `o`'s model, data and settings, with its own optimizer. */
+/** The fused step for `o`'s model where one supports it on the current backend, else the reference step. */
+export function chooseTrainingStep(o: Parameters<typeof trainingStep>[0] & Pick<TrainOptions, 'path'>): TrainStep {
+  return (o.path === 'reference' ? null : fusedMlpStep(o)) ?? trainingStep(o);
+}
+
+/** The reference training step for `o`'s model, data and settings (any backend), with its own optimizer. */
 export function trainingStep(
   o: Pick<TrainOptions, 'model' | 'data' | 'layout' | 'train' | 'distill' | 'teacherLogits' | 'qat' | 'masks'>,
 ): TrainStep {
@@ -222,7 +264,10 @@ export function trainingStep(
   const useTeacher = o.teacherLogits !== null && distill.alpha > 0;
   const fused = hasFusedKdLoss();
   return {
+    path: 'reference',
     optimizer,
+    readModel: () => {},
+    writeModel: () => {},
     dispose: () => {
       optimizer.dispose();
       tf.dispose(offsetDecay.map((d) => d.target));
@@ -309,21 +354,6 @@ export function trainingStep(
       return { loss, correct };
     },
   };
-}
-
-/**
- * With `weightDecayOn: 'all'`, every trainable tensor is decayed: towards 0 (the value null, handled by the
- * optimizer), except LMA's slopes, towards their ReLU-like start (a tensor). With 'kernels' (the default) the
- * map is empty and only kernels decay.
- */
-function weightDecayTargets(model: tf.LayersModel, train: TrainSpec): Map<tf.LayerVariable, tf.Tensor | null> {
-  const out = new Map<tf.LayerVariable, tf.Tensor | null>();
-  if ((train.optimizer.weightDecayOn ?? 'kernels') !== 'all') return out;
-  for (const w of model.trainableWeights) out.set(w, null);
-  for (const layer of model.layers) {
-    if (layer instanceof LMA) out.set(layer.slopeWeight, tf.tensor1d(lmaInitialSlopes(layer.segments)));
-  }
-  return out;
 }
 
 /** Writes a checkpoint's weights into `model`, refusing one whose tensors are not the model's. */

@@ -1,0 +1,604 @@
+import * as tf from '@tensorflow/tfjs';
+import { featureCount } from '../data/dataset.ts';
+import { APLU_GRAD_JS, APLU_JS } from '../layers/aplu.ts';
+import { BN_TRAIN_GRAD_JS, BN_TRAIN_JS } from '../layers/batch-norm.ts';
+import { LMA_GRAD_JS, LMA_JS, LMA_MOMENTS_JS } from '../layers/lma.ts';
+import { MOVING_AVERAGE_JS } from '../layers/moving-average.ts';
+import { fakeQuantize } from '../quantize/bucket-quantize.ts';
+import { KD_LOSS_JS } from '../train/kd-loss.ts';
+import { Optimizer } from '../train/optimizer.ts';
+import type { StepOptimizer, TrainOptions, TrainStep } from '../train/train-model.ts';
+import { weightDecayTargets } from '../train/weight-decay.ts';
+import { type F32Buffer, kernels } from './kernels.ts';
+import { type MlpOp, type MlpPlan, planMlp } from './mlp-plan.ts';
+
+type StepOptions = Pick<TrainOptions, 'model' | 'data' | 'layout' | 'train' | 'distill' | 'teacherLogits' | 'qat'>;
+
+/**
+ * The training step of an MLP student without tfjs-layers or the tape: forward, hand-derived backward and the
+ * optimizer update as direct calls on flat float32 buffers in the SIMD kernel module's memory — the parameters
+ * (`model.trainableWeights` end to end), their gradients and the optimizer's slots, allocated once. Matrix
+ * products, bias, ReLU and the updates are wasm SIMD kernels; BatchNorm, LMA, APLU and the KD loss run the very
+ * loops the reference path's fused tfjs kernels run (their `compute`), on views of the same memory. Semantics are
+ * the reference step's (train-model.ts `trainingStep`): training-mode statistics and their moving averages, the
+ * KD loss, weight decay as `weightDecayOn` selects (LMA's slopes towards their start), SGD/momentum/Adam, and
+ * QAT's straight-through update of the full-precision weights. Weights stay here while training; `writeModel`
+ * puts them (and the statistics) into the tfjs model, `readModel` takes them back.
+ *
+ * Null when the model is not a supported MLP, the backend is not wasm (the kernels' memory is the wasm
+ * backend's home turf: other backends keep the reference, which they run natively), or a setting is not covered.
+ */
+export function fusedMlpStep(o: StepOptions): FusedMlpStep | null {
+  if (tf.getBackend() !== 'wasm' || o.layout !== 'flat') return null;
+  const planned = planMlp(o.model);
+  if ('unsupported' in planned) return null;
+  return new FusedMlpStep(o, planned.plan);
+}
+
+/** The slots of the optimizer, flat like the parameters; saved per tensor as `Optimizer.state` saves them. */
+class FlatOptimizer implements StepOptimizer {
+  steps = 0;
+  constructor(
+    readonly slots: F32Buffer[],
+    private readonly offsets: number[],
+    private readonly sizes: number[],
+  ) {}
+
+  get stepCount(): number {
+    return this.steps;
+  }
+
+  async state(): Promise<{ steps: number; slots: Float32Array[][] }> {
+    return {
+      steps: this.steps,
+      slots: this.slots.map((slot) => {
+        const all = slot.view();
+        return this.offsets.map((at, i) => all.slice(at, at + (this.sizes[i] as number)));
+      }),
+    };
+  }
+
+  restore(state: { steps: number; slots: Float32Array[][] }): void {
+    if (state.slots.length !== this.slots.length) {
+      throw new Error(`optimizer state has ${state.slots.length} slot sets, this optimizer ${this.slots.length}`);
+    }
+    state.slots.forEach((values, s) => {
+      if (values.length !== this.sizes.length) {
+        throw new Error(`optimizer slot set ${s}: ${values.length} tensors, not ${this.sizes.length}`);
+      }
+      values.forEach((data, i) => {
+        if (data.length !== this.sizes[i]) {
+          throw new Error(`optimizer slot ${s}/${i}: ${data.length} values, not ${this.sizes[i]}`);
+        }
+      });
+    });
+    state.slots.forEach((values, s) => {
+      const all = (this.slots[s] as F32Buffer).view();
+      values.forEach((data, i) => {
+        all.set(data, this.offsets[i] as number);
+      });
+    });
+    this.steps = state.steps;
+  }
+}
+
+/** Non-trainable statistics of a layer, as float32 arrays the step updates (written to the model on sync). */
+interface Statistics {
+  op: MlpOp;
+  /** BatchNorm: moving mean and variance; LMA: running mean and std (one value each), then steps. */
+  values: Float32Array[];
+  variables: tf.LayerVariable[];
+  /** This step's batch statistics (BatchNorm: mean, variance per unit; LMA: mean, std). */
+  batch: Float32Array[];
+}
+
+export class FusedMlpStep implements TrainStep {
+  readonly path = 'fused-mlp' as const;
+  readonly optimizer: FlatOptimizer;
+  private readonly k = kernels();
+  private readonly params: F32Buffer;
+  private readonly grads: F32Buffer;
+  /** acts[i]: the input of op i; acts[ops.length]: the logits. Rows: the batch size. */
+  private readonly acts: F32Buffer[];
+  private readonly gradA: F32Buffer;
+  private readonly gradB: F32Buffer;
+  private readonly transposed: F32Buffer;
+  private readonly qatBackup: F32Buffer | null;
+  private readonly stats: Map<MlpOp, Statistics>;
+  private readonly variables: tf.LayerVariable[];
+  private readonly decay: number[];
+  private readonly offsetDecay: Array<{ at: number; start: Float32Array; rate: number }>;
+  private readonly qatTensors: number[];
+  private readonly maxRows: number;
+  private readonly labels: Float32Array;
+  private readonly teacher: Float32Array;
+  private readonly lossOut = new Float32Array(1);
+  private readonly correctOut = new Float32Array(1);
+
+  constructor(
+    private readonly o: StepOptions,
+    private readonly plan: MlpPlan,
+  ) {
+    const { model, train } = o;
+    const k = this.k;
+    this.maxRows = train.batchSize;
+    this.variables = model.trainableWeights;
+    const wd = train.optimizer.weightDecay ?? 0;
+    const targets = weightDecayTargets(model, train);
+    this.decay = this.variables.map((w) =>
+      wd > 0 && (targets.has(w) ? targets.get(w) === null : /\/kernel$/.test(w.originalName)) ? wd : 0,
+    );
+    this.offsetDecay = this.variables.flatMap((w, i) => {
+      const target = targets.get(w);
+      if (!target) return [];
+      const start = Float32Array.from(target.dataSync());
+      return wd === 0 ? [] : [{ at: plan.offsets[i] as number, start, rate: wd }];
+    });
+    tf.dispose([...targets.values()].filter((t): t is tf.Tensor => t !== null));
+    this.qatTensors = (o.qat?.indices ?? []).map((i) => {
+      if (!this.variables[i]) throw new Error(`QAT: weight #${i} is not trainable`);
+      return i;
+    });
+    const slotCount = train.optimizer.name === 'adam' ? 2 : (train.optimizer.momentum ?? 0) > 0 ? 1 : 0;
+    this.params = k.allocF32(plan.parameters);
+    this.grads = k.allocF32(plan.parameters);
+    const slots = Array.from({ length: slotCount }, () => k.allocF32(plan.parameters));
+    this.optimizer = new FlatOptimizer(slots, plan.offsets, plan.sizes);
+    const rows = this.maxRows;
+    this.acts = [k.allocF32(rows * plan.features)];
+    for (const op of plan.ops) this.acts.push(k.allocF32(rows * op.units));
+    this.gradA = k.allocF32(rows * plan.widest);
+    this.gradB = k.allocF32(rows * plan.widest);
+    let transposedSize = 1;
+    plan.ops.forEach((op, i) => {
+      if (op.kind === 'dense' && i > 0) transposedSize = Math.max(transposedSize, op.inputs * op.units);
+    });
+    this.transposed = k.allocF32(transposedSize);
+    const qatValues = this.qatTensors.reduce((n, i) => n + (plan.sizes[i] as number), 0);
+    this.qatBackup = qatValues > 0 ? k.allocF32(qatValues) : null;
+    this.labels = new Float32Array(rows);
+    this.teacher = new Float32Array(rows * plan.classes);
+    this.stats = new Map();
+    for (const op of plan.ops) {
+      if (op.kind === 'batch-norm') {
+        const variables = [op.movingMean, op.movingVariance];
+        this.stats.set(op, {
+          op,
+          variables,
+          values: variables.map((v) => new Float32Array(v.shape[0] as number)),
+          batch: [new Float32Array(op.units), new Float32Array(op.units)],
+        });
+      } else if (op.kind === 'lma') {
+        const variables = [op.runningMean, op.runningStd, ...(op.steps ? [op.steps] : [])];
+        this.stats.set(op, {
+          op,
+          variables,
+          values: variables.map(() => new Float32Array(1)),
+          batch: [new Float32Array(1), new Float32Array(1)],
+        });
+      }
+    }
+    this.readModel();
+  }
+
+  readModel(): void {
+    const params = this.params.view();
+    this.variables.forEach((w, i) => {
+      params.set(w.read().dataSync() as Float32Array, this.plan.offsets[i] as number);
+    });
+    for (const s of this.stats.values()) {
+      s.variables.forEach((v, j) => {
+        (s.values[j] as Float32Array).set(v.read().dataSync() as Float32Array);
+      });
+    }
+  }
+
+  writeModel(): void {
+    const params = this.params.view();
+    tf.tidy(() => {
+      this.variables.forEach((w, i) => {
+        const at = this.plan.offsets[i] as number;
+        w.write(tf.tensor(params.slice(at, at + (this.plan.sizes[i] as number)), w.shape as number[], 'float32'));
+      });
+      for (const s of this.stats.values()) {
+        s.variables.forEach((v, j) => {
+          v.write(tf.tensor(Float32Array.from(s.values[j] as Float32Array), v.shape as number[], 'float32'));
+        });
+      }
+    });
+  }
+
+  dispose(): void {
+    for (const b of [this.params, this.grads, ...this.optimizer.slots, ...this.acts, this.gradA, this.gradB]) b.free();
+    this.transposed.free();
+    this.qatBackup?.free();
+  }
+
+  async run(positions: Int32Array, from: number, to: number, lr: number): Promise<{ loss: number; correct: number }> {
+    const result = this.computeGradients(positions, from, to);
+    this.update(lr);
+    return result;
+  }
+
+  /**
+   * Forward in training mode (the statistics' moving averages advance), loss and gradients of the batch, without
+   * the update: `grads` then holds them (and `gradients` copies them out, per trainable tensor).
+   */
+  computeGradients(positions: Int32Array, from: number, to: number): { loss: number; correct: number } {
+    const rows = to - from;
+    if (rows > this.maxRows) throw new Error(`batch of ${rows} rows, the step was built for ${this.maxRows}`);
+    this.gather(positions, from, rows);
+    const restore = this.quantizeForward();
+    this.forward(rows);
+    const result = this.loss(positions, from, rows);
+    this.backward(rows);
+    restore();
+    return result;
+  }
+
+  /** The gradients of the last `computeGradients`, per trainable tensor, and the logits of its rows. */
+  gradients(rows: number): { grads: Float32Array[]; logits: Float32Array } {
+    const all = this.grads.view();
+    const grads = this.plan.offsets.map((at, i) => all.slice(at, at + (this.plan.sizes[i] as number)));
+    const logits = (this.acts[this.plan.ops.length] as F32Buffer).view().slice(0, rows * this.plan.classes);
+    return { grads, logits };
+  }
+
+  /** The batch's rows into acts[0] (pixels scaled as makeBatch scales them) and its labels. */
+  private gather(positions: Int32Array, from: number, rows: number): void {
+    const { data } = this.o;
+    const split = data.train.split;
+    const features = featureCount(data.dataset);
+    const x = this.acts[0]?.view() as Float32Array;
+    const { images } = split;
+    const scale = images instanceof Uint8Array ? 1 / 255 : 1;
+    for (let i = 0; i < rows; i++) {
+      const row = data.train.indices[positions[from + i] as number] as number;
+      const src = row * features;
+      const dst = i * features;
+      for (let f = 0; f < features; f++) x[dst + f] = (images[src + f] as number) * scale;
+      this.labels[i] = split.labels[row] as number;
+    }
+  }
+
+  /** QAT: the selected weights fake-quantized in place; returns what puts the full-precision ones back. */
+  private quantizeForward(): () => void {
+    const qat = this.o.qat;
+    if (!qat || !this.qatBackup) return () => {};
+    const params = this.params.view();
+    const backup = this.qatBackup.view();
+    let at = 0;
+    for (const i of this.qatTensors) {
+      const from = this.plan.offsets[i] as number;
+      const values = params.subarray(from, from + (this.plan.sizes[i] as number));
+      backup.set(values, at);
+      at += values.length;
+      values.set(fakeQuantize(values, qat.bits, qat.bucketSize));
+    }
+    return () => {
+      const p = this.params.view();
+      const b = (this.qatBackup as F32Buffer).view();
+      let offset = 0;
+      for (const i of this.qatTensors) {
+        const size = this.plan.sizes[i] as number;
+        p.set(b.subarray(offset, offset + size), this.plan.offsets[i] as number);
+        offset += size;
+      }
+    };
+  }
+
+  private forward(rows: number): void {
+    const { exports: k } = this.k;
+    const P = this.params.ptr;
+    this.plan.ops.forEach((op, i) => {
+      const x = this.acts[i] as F32Buffer;
+      const y = this.acts[i + 1] as F32Buffer;
+      const n = rows * op.units;
+      switch (op.kind) {
+        case 'dense':
+          k.gemm(x.ptr, op.inputs, 1, P + op.kernel * 4, y.ptr, rows, op.inputs, op.units, 0);
+          k.addBias(y.ptr, P + op.bias * 4, rows, op.units);
+          return;
+        case 'relu':
+          k.relu(x.ptr, y.ptr, n);
+          return;
+        case 'batch-norm': {
+          const s = this.stats.get(op) as Statistics;
+          const params = this.params.view();
+          const [mean, variance] = s.batch as [Float32Array, Float32Array];
+          BN_TRAIN_JS.compute(
+            [
+              x.view().subarray(0, n),
+              params.subarray(op.gamma, op.gamma + op.units),
+              params.subarray(op.beta, op.beta + op.units),
+            ],
+            [y.view().subarray(0, n), mean, variance],
+            [],
+            { epsilon: op.epsilon },
+          );
+          const [movingMean, movingVariance] = s.values as [Float32Array, Float32Array];
+          MOVING_AVERAGE_JS.compute([movingMean, mean], [movingMean], [], { momentum: op.momentum });
+          MOVING_AVERAGE_JS.compute([movingVariance, variance], [movingVariance], [], { momentum: op.momentum });
+          return;
+        }
+        case 'lma': {
+          const s = this.stats.get(op) as Statistics;
+          const params = this.params.view();
+          const xs = x.view().subarray(0, n);
+          const [mean, std] = s.batch as [Float32Array, Float32Array];
+          LMA_MOMENTS_JS.compute([xs], [mean, std], [], {});
+          LMA_JS.compute(
+            [
+              xs,
+              params.subarray(op.alpha, op.alpha + op.segments),
+              params.subarray(op.beta, op.beta + op.segments),
+              mean,
+              std,
+            ],
+            [y.view().subarray(0, n)],
+            [],
+            { epsilon: op.epsilon },
+          );
+          const [runningMean, runningStd, steps] = s.values as [Float32Array, Float32Array, Float32Array?];
+          MOVING_AVERAGE_JS.compute([runningMean, mean], [runningMean], [], { momentum: op.momentum });
+          MOVING_AVERAGE_JS.compute([runningStd, std], [runningStd], [], { momentum: op.momentum });
+          if (steps) steps[0] = (steps[0] as number) + 1;
+          return;
+        }
+        case 'prelu': {
+          const params = this.params.view();
+          const xs = x.view();
+          const ys = y.view();
+          const alpha = params.subarray(op.alpha, op.alpha + op.size);
+          const shared = op.size === 1;
+          for (let r = 0, at = 0; r < rows; r++) {
+            for (let j = 0; j < op.units; j++, at++) {
+              const v = xs[at] as number;
+              // relu(x) − α·relu(−x), as the layer composes it in float32.
+              ys[at] = v > 0 ? v : Math.fround(-Math.fround((alpha[shared ? 0 : j] as number) * Math.fround(-v)));
+            }
+          }
+          return;
+        }
+        case 'swish': {
+          const params = this.params.view();
+          const xs = x.view();
+          const ys = y.view();
+          const beta = params.subarray(op.beta, op.beta + op.size);
+          const shared = op.size === 1;
+          for (let r = 0, at = 0; r < rows; r++) {
+            for (let j = 0; j < op.units; j++, at++) {
+              const v = xs[at] as number;
+              const s = sigmoid(Math.fround(v * (beta[shared ? 0 : j] as number)));
+              ys[at] = v * s;
+            }
+          }
+          return;
+        }
+        case 'aplu': {
+          const params = this.params.view();
+          const size = op.hinges * op.units;
+          APLU_JS.compute(
+            [
+              x.view().subarray(0, n),
+              params.subarray(op.alpha, op.alpha + size),
+              params.subarray(op.offset, op.offset + size),
+            ],
+            [y.view().subarray(0, n)],
+            [
+              [rows, op.units],
+              [op.hinges, op.units],
+            ],
+            {},
+          );
+          return;
+        }
+      }
+    });
+  }
+
+  /** The KD loss (or cross-entropy) of the logits; its gradient w.r.t. them into gradA. */
+  private loss(positions: Int32Array, from: number, rows: number): { loss: number; correct: number } {
+    const { classes } = this.plan;
+    const distill = this.o.distill ?? { temperature: 1, alpha: 0 };
+    const withTeacher = this.o.teacherLogits !== null && distill.alpha > 0;
+    const logits = (this.acts[this.plan.ops.length] as F32Buffer).view().subarray(0, rows * classes);
+    let teacher = logits;
+    if (withTeacher) {
+      const all = this.o.teacherLogits as Float32Array;
+      for (let i = 0; i < rows; i++) {
+        const p = positions[from + i] as number;
+        this.teacher.set(all.subarray(p * classes, (p + 1) * classes), i * classes);
+      }
+      teacher = this.teacher.subarray(0, rows * classes);
+    }
+    KD_LOSS_JS.compute(
+      [logits, this.labels.subarray(0, rows), teacher],
+      [this.lossOut, this.gradA.view().subarray(0, rows * classes), this.correctOut],
+      [[rows, classes]],
+      { alpha: withTeacher ? distill.alpha : 0, temperature: withTeacher ? distill.temperature : 1 },
+    );
+    return { loss: this.lossOut[0] as number, correct: this.correctOut[0] as number };
+  }
+
+  /** Gradients of every parameter into `grads`, from the logits' gradient in gradA. */
+  private backward(rows: number): void {
+    const { exports: k } = this.k;
+    const P = this.params.ptr;
+    const G = this.grads.ptr;
+    let dy = this.gradA;
+    let dx = this.gradB;
+    for (let i = this.plan.ops.length - 1; i >= 0; i--) {
+      const op = this.plan.ops[i] as MlpOp;
+      const x = this.acts[i] as F32Buffer;
+      const n = rows * op.units;
+      switch (op.kind) {
+        case 'dense':
+          k.gemm(x.ptr, 1, op.inputs, dy.ptr, G + op.kernel * 4, op.inputs, rows, op.units, 0);
+          k.columnSums(dy.ptr, rows, op.units, G + op.bias * 4);
+          if (i > 0) {
+            k.transpose(P + op.kernel * 4, this.transposed.ptr, op.inputs, op.units);
+            k.gemm(dy.ptr, op.units, 1, this.transposed.ptr, dx.ptr, rows, op.units, op.inputs, 0);
+          }
+          break;
+        case 'relu':
+          k.reluGrad(dy.ptr, x.ptr, dx.ptr, n);
+          break;
+        case 'batch-norm': {
+          const s = this.stats.get(op) as Statistics;
+          const params = this.params.view();
+          const grads = this.grads.view();
+          const [mean, variance] = s.batch as [Float32Array, Float32Array];
+          BN_TRAIN_GRAD_JS.compute(
+            [
+              dy.view().subarray(0, n),
+              x.view().subarray(0, n),
+              params.subarray(op.gamma, op.gamma + op.units),
+              mean,
+              variance,
+            ],
+            [
+              dx.view().subarray(0, n),
+              grads.subarray(op.gamma, op.gamma + op.units),
+              grads.subarray(op.beta, op.beta + op.units),
+            ],
+            [],
+            { epsilon: op.epsilon },
+          );
+          break;
+        }
+        case 'lma': {
+          const s = this.stats.get(op) as Statistics;
+          const params = this.params.view();
+          const grads = this.grads.view();
+          const [mean, std] = s.batch as [Float32Array, Float32Array];
+          LMA_GRAD_JS.compute(
+            [
+              dy.view().subarray(0, n),
+              x.view().subarray(0, n),
+              params.subarray(op.alpha, op.alpha + op.segments),
+              mean,
+              std,
+            ],
+            [
+              dx.view().subarray(0, n),
+              grads.subarray(op.alpha, op.alpha + op.segments),
+              grads.subarray(op.beta, op.beta + op.segments),
+            ],
+            [],
+            { epsilon: op.epsilon },
+          );
+          break;
+        }
+        case 'prelu': {
+          const params = this.params.view();
+          const grads = this.grads.view();
+          const [g, xs, d] = [dy.view(), x.view(), dx.view()];
+          const alpha = params.subarray(op.alpha, op.alpha + op.size);
+          const shared = op.size === 1;
+          const sums = new Float64Array(op.size);
+          for (let r = 0, at = 0; r < rows; r++) {
+            for (let j = 0; j < op.units; j++, at++) {
+              const v = xs[at] as number;
+              const gi = g[at] as number;
+              const c = shared ? 0 : j;
+              d[at] = v > 0 ? gi : v < 0 ? (alpha[c] as number) * gi : 0;
+              if (v < 0) sums[c] = (sums[c] as number) + gi * v; // ∂y/∂α = −relu(−x) = x for x < 0
+            }
+          }
+          grads.set(sums, op.alpha);
+          break;
+        }
+        case 'swish': {
+          const params = this.params.view();
+          const grads = this.grads.view();
+          const [g, xs, d] = [dy.view(), x.view(), dx.view()];
+          const beta = params.subarray(op.beta, op.beta + op.size);
+          const shared = op.size === 1;
+          const sums = new Float64Array(op.size);
+          for (let r = 0, at = 0; r < rows; r++) {
+            for (let j = 0; j < op.units; j++, at++) {
+              const v = xs[at] as number;
+              const gi = g[at] as number;
+              const c = shared ? 0 : j;
+              const b = beta[c] as number;
+              const s = sigmoid(Math.fround(v * b));
+              // y = x·σ(βx): ∂y/∂x = σ + βx·σ(1 − σ), ∂y/∂β = x²·σ(1 − σ).
+              const ds = s * (1 - s);
+              d[at] = gi * (s + b * v * ds);
+              sums[c] = (sums[c] as number) + gi * v * v * ds;
+            }
+          }
+          grads.set(sums, op.beta);
+          break;
+        }
+        case 'aplu': {
+          const params = this.params.view();
+          const grads = this.grads.view();
+          const size = op.hinges * op.units;
+          APLU_GRAD_JS.compute(
+            [
+              dy.view().subarray(0, n),
+              x.view().subarray(0, n),
+              params.subarray(op.alpha, op.alpha + size),
+              params.subarray(op.offset, op.offset + size),
+            ],
+            [
+              dx.view().subarray(0, n),
+              grads.subarray(op.alpha, op.alpha + size),
+              grads.subarray(op.offset, op.offset + size),
+            ],
+            [
+              [rows, op.units],
+              [rows, op.units],
+              [op.hinges, op.units],
+            ],
+            {},
+          );
+          break;
+        }
+      }
+      [dy, dx] = [dx, dy];
+    }
+  }
+
+  /** LMA slopes' decay towards their start, then the optimizer over every tensor (full-precision weights). */
+  private update(lr: number): void {
+    const { exports: k } = this.k;
+    if (this.offsetDecay.length > 0) {
+      const params = this.params.view();
+      const grads = this.grads.view();
+      // g + (w − start)·wd in float32 steps, as the reference composes it with tfjs ops.
+      for (const { at, start, rate } of this.offsetDecay) {
+        for (let j = 0; j < start.length; j++) {
+          const offset = Math.fround(Math.fround((params[at + j] as number) - (start[j] as number)) * rate);
+          grads[at + j] = (grads[at + j] as number) + offset;
+        }
+      }
+    }
+    const opt = this.optimizer;
+    opt.steps++;
+    const spec = this.o.train.optimizer;
+    const { beta1, beta2, epsilon } = Optimizer.ADAM;
+    const c1 = 1 - beta1 ** opt.steps;
+    const c2 = 1 - beta2 ** opt.steps;
+    const [P, G] = [this.params.ptr, this.grads.ptr];
+    this.variables.forEach((_, i) => {
+      const at = (this.plan.offsets[i] as number) * 4;
+      const n = this.plan.sizes[i] as number;
+      const decay = this.decay[i] as number;
+      if (spec.name === 'adam') {
+        const [m, v] = opt.slots as [F32Buffer, F32Buffer];
+        k.adamStep(P + at, G + at, m.ptr + at, v.ptr + at, n, lr, decay, beta1, beta2, epsilon, c1, c2);
+      } else if (opt.slots.length > 0) {
+        k.momentumStep(P + at, G + at, (opt.slots[0] as F32Buffer).ptr + at, n, lr, decay, spec.momentum ?? 0);
+      } else {
+        k.sgdStep(P + at, G + at, n, lr, decay);
+      }
+    });
+  }
+}
+
+function sigmoid(u: number): number {
+  return 1 / (1 + Math.exp(-u));
+}
