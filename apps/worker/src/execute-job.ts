@@ -190,6 +190,7 @@ async function execute(
         sizeBreakdown: outcome.size,
         bits: outcome.bits,
         backend: outcome.backend,
+        trainPath: outcome.trainPath,
         seconds: (performance.now() - started) / 1000,
         splitDigest: outcome.splitDigest,
       },

@@ -112,6 +112,8 @@ describe('executeJob', () => {
     expect(stored.metrics).toHaveLength(1);
     expect(stored.result?.parameters).toBe(stored.predictedParameters);
     expect(stored.result?.bytes).toBe(stored.predictedBytes);
+    // An MLP on the wasm backend trains on the fused SIMD step, and the result says so.
+    expect(stored.result?.trainPath).toBe('fused-mlp');
     expect(stored.artifacts.length).toBeGreaterThan(0);
     expect(released).toMatchObject([{ runId: student.id, attempt: 1 }]);
     expect((await database.db.run.findUniqueOrThrow({ where: { id: student.id } })).state).toBe('queued');
@@ -141,6 +143,7 @@ describe('executeJob', () => {
       const { splitDigest } = await database.db.result.findUniqueOrThrow({ where: { runId: teacher.id } });
       const detail = await app.inject({ url: `/v1/runs/${teacher.id}`, headers: { authorization: `Bearer ${key}` } });
       expect(detail.json().result.splitDigest).toBe(splitDigest);
+      expect(detail.json().result.trainPath).toBe('fused-mlp');
       return splitDigest;
     };
     const first = await digestOf(SYNTHETIC);

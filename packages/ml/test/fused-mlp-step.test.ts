@@ -164,6 +164,12 @@ describe('the fused MLP training step', () => {
         schedule: { name: 'cosine' },
       },
     ],
+    [
+      'prelu without BatchNorm, QAT 4-bit with Quant-Noise 0.5, plain SGD with kernel weight decay',
+      mlp({ name: 'prelu' }, false),
+      { qat: { indices: [0, 3, 6], bits: 4, bucketSize: 64, noise: { rate: 0.5, seed: 11 } } },
+      { epochs: 2, batchSize: 32, optimizer: { name: 'sgd', lr: 0.05, weightDecay: 1e-3 } },
+    ],
   ];
 
   it.each(trainings)(

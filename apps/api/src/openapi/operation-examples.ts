@@ -383,6 +383,7 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
           loss: 1 - lma.accuracy,
           ...measured(lma.size),
           backend: 'wasm',
+          trainPath: 'fused-mlp',
           seconds: 9.2,
           splitDigest: SPLIT_DIGEST,
           recordedAt: '2026-11-27T18:00:35.000Z',

@@ -58,6 +58,7 @@ export async function getRun(db: PrismaClient, teamId: string, runId: string): P
             sizeBreakdown: storedSizeBreakdown(result.sizeBreakdown),
             bits: result.bits,
             backend: result.backend,
+            trainPath: result.trainPath,
             seconds: result.seconds,
             splitDigest: result.splitDigest,
             recordedAt: iso(result.createdAt),

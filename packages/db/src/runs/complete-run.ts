@@ -18,6 +18,11 @@ export interface RunResultInput {
   sizeBreakdown?: SizeBreakdown;
   bits: number;
   backend: string;
+  /**
+   * Which implementation of the training step trained it (packages/ml's TrainPath); null when nothing trained.
+   * Absent: stored as NULL, like a result recorded before the path was.
+   */
+  trainPath?: string | null;
   seconds: number;
   /** sha256 (hex) of the exact train, validation and test rows the run used. */
   splitDigest: string;
@@ -77,10 +82,10 @@ export async function completeRun(
         RETURNING id, sweep_id, attempt
       ), result AS (
         INSERT INTO results (run_id, accuracy, loss, parameters, bytes, size_breakdown, bits, backend, seconds,
-                             split_digest)
+                             split_digest, train_path)
         SELECT id, ${result.accuracy}, ${result.loss}, ${result.parameters}, ${result.bytes},
                ${result.sizeBreakdown ? JSON.stringify(result.sizeBreakdown) : null}::jsonb, ${result.bits},
-               ${result.backend}, ${result.seconds}, ${result.splitDigest}
+               ${result.backend}, ${result.seconds}, ${result.splitDigest}, ${result.trainPath ?? null}
         FROM done
         RETURNING 1
       ), files AS (

@@ -4,11 +4,11 @@ import { APLU_GRAD_JS, APLU_JS } from '../layers/aplu.ts';
 import { BN_TRAIN_GRAD_JS, BN_TRAIN_JS } from '../layers/batch-norm.ts';
 import { LMA_GRAD_JS, LMA_JS, LMA_MOMENTS_JS } from '../layers/lma.ts';
 import { MOVING_AVERAGE_JS } from '../layers/moving-average.ts';
-import { fakeQuantize } from '../quantize/bucket-quantize.ts';
 import { KD_LOSS_JS } from '../train/kd-loss.ts';
 import { Optimizer } from '../train/optimizer.ts';
+import { qatForwardValues } from '../train/qat-forward.ts';
 import type { StepOptimizer, TrainOptions, TrainStep } from '../train/train-model.ts';
-import { weightDecayTargets } from '../train/weight-decay.ts';
+import { decaysTowardsZero, weightDecayTargets } from '../train/weight-decay.ts';
 import { type F32Buffer, kernels } from './kernels.ts';
 import { type MlpOp, type MlpPlan, planMlp } from './mlp-plan.ts';
 
@@ -125,9 +125,7 @@ export class FusedMlpStep implements TrainStep {
     this.variables = model.trainableWeights;
     const wd = train.optimizer.weightDecay ?? 0;
     const targets = weightDecayTargets(model, train);
-    this.decay = this.variables.map((w) =>
-      wd > 0 && (targets.has(w) ? targets.get(w) === null : /\/kernel$/.test(w.originalName)) ? wd : 0,
-    );
+    this.decay = this.variables.map((w) => (wd > 0 && decaysTowardsZero(targets, w) ? wd : 0));
     this.offsetDecay = this.variables.flatMap((w, i) => {
       const target = targets.get(w);
       if (!target) return [];
@@ -273,7 +271,8 @@ export class FusedMlpStep implements TrainStep {
       const values = params.subarray(from, from + (this.plan.sizes[i] as number));
       backup.set(values, at);
       at += values.length;
-      values.set(fakeQuantize(values, qat.bits, qat.bucketSize));
+      const quantized = qatForwardValues(values, qat, this.optimizer.steps, i);
+      if (quantized) values.set(quantized);
     }
     return () => {
       const p = this.params.view();

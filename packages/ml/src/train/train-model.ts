@@ -1,17 +1,16 @@
-import { isKernel, type TrainSpec } from '@distillery/spec';
+import type { TrainSpec } from '@distillery/spec';
 import * as tf from '@tensorflow/tfjs';
 import { makeBatch, type RunData } from '../data/run-data.ts';
 import { abortError, CheckpointError } from '../errors.ts';
 import { fusedMlpStep } from '../fast/fused-mlp-step.ts';
-import { fakeQuantize } from '../quantize/bucket-quantize.ts';
-import { quantNoiseRandom, quantNoiseValues } from '../quantize/quant-noise.ts';
 import { deriveSeed, Mulberry32, permutation } from '../random/prng.ts';
 import type { TrainingState } from './checkpoint.ts';
 import { evaluate } from './evaluate.ts';
 import { type DistillSettings, fusedKdLoss, hasFusedKdLoss, kdLoss } from './kd-loss.ts';
 import { Optimizer } from './optimizer.ts';
+import { qatForwardValues } from './qat-forward.ts';
 import { LearningRateSchedule } from './schedule.ts';
-import { weightDecayTargets } from './weight-decay.ts';
+import { decaysTowardsZero, weightDecayTargets } from './weight-decay.ts';
 
 export interface EpochMetrics {
   /** 1-based. */
@@ -239,9 +238,7 @@ export function trainingStep(
   const weights = model.trainableWeights;
   const variables = weights.map((w) => w.read() as tf.Variable);
   const decayTargets = weightDecayTargets(model, train);
-  const decay = weights.map((w) =>
-    decayTargets.has(w) ? decayTargets.get(w) === null : isKernel({ name: w.originalName }),
-  );
+  const decay = weights.map((w) => decaysTowardsZero(decayTargets, w));
   const optimizer = new Optimizer(train.optimizer, variables, decay);
   // Tensors that decay towards a start other than 0 (LMA's slopes): wd·(w − start) added to their gradient here.
   const offsetDecay = weights.flatMap((w, i) => {
@@ -289,26 +286,19 @@ export function trainingStep(
         }
         teacher = tf.tensor2d(t, [size, classes]);
       }
-      const noise = o.qat?.noise ?? { rate: 1, seed: 0 };
-      const fullPrecision =
-        noise.rate === 0
-          ? []
-          : qatVariables.map((v, i) => {
-              const copy = tf.keep(v.clone());
-              const { bits, bucketSize } = o.qat as QatSettings;
-              const values =
-                noise.rate === 1
-                  ? fakeQuantize(v.dataSync(), bits, bucketSize)
-                  : quantNoiseValues(
-                      v.dataSync(),
-                      bits,
-                      bucketSize,
-                      noise.rate,
-                      quantNoiseRandom(noise.seed, optimizer.stepCount, o.qat?.indices[i] as number),
-                    );
-              tf.tidy(() => v.assign(tf.tensor(values, v.shape, 'float32')));
-              return copy;
-            });
+      const fullPrecision = qatVariables.flatMap((v, i) => {
+        const qat = o.qat as QatSettings;
+        const values = qatForwardValues(
+          v.dataSync() as Float32Array,
+          qat,
+          optimizer.stepCount,
+          qat.indices[i] as number,
+        );
+        if (!values) return [];
+        const copy = tf.keep(v.clone());
+        tf.tidy(() => v.assign(tf.tensor(values, v.shape, 'float32')));
+        return [copy];
+      });
       let predictions: tf.Tensor | null = null;
       let fusedHits: tf.Tensor | null = null;
       const { value, grads } = tf.variableGrads(() => {

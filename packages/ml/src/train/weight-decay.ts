@@ -1,4 +1,4 @@
-import type { TrainSpec } from '@distillery/spec';
+import { isKernel, type TrainSpec } from '@distillery/spec';
 import * as tf from '@tensorflow/tfjs';
 import { LMA, lmaInitialSlopes } from '../layers/lma.ts';
 
@@ -15,4 +15,9 @@ export function weightDecayTargets(model: tf.LayersModel, train: TrainSpec): Map
     if (layer instanceof LMA) out.set(layer.slopeWeight, tf.tensor1d(lmaInitialSlopes(layer.segments)));
   }
   return out;
+}
+
+/** Whether plain L2 decay (towards 0) applies to `w`: all tensors `targets` maps to null, else the kernels. */
+export function decaysTowardsZero(targets: Map<tf.LayerVariable, tf.Tensor | null>, w: tf.LayerVariable): boolean {
+  return targets.has(w) ? targets.get(w) === null : isKernel({ name: w.originalName });
 }
