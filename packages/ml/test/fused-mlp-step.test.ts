@@ -203,6 +203,50 @@ describe('the fused MLP training step', () => {
     },
   );
 
+  it('retrains a pruned student with its masks: pruned weights stay exactly 0, accuracy as the reference path’s', async () => {
+    const data = runData();
+    const spec = mlp('relu');
+    const random = mulberry32(21);
+    const shapes = buildModel(spec, data.dataset, 8);
+    const masks = new Map(
+      [0, 6].map((i) => [
+        i,
+        Uint8Array.from({ length: shapes.weights[i]?.read().size ?? 0 }, () => (random() < 0.5 ? 1 : 0)),
+      ]),
+    );
+    shapes.dispose();
+    const accuracy: number[] = [];
+    for (const path of ['auto', 'reference'] as const) {
+      const model = buildModel(spec, data.dataset, 8);
+      tf.tidy(() => {
+        for (const [i, mask] of masks) {
+          const w = model.weights[i] as tf.LayerVariable;
+          w.write(w.read().mul(tf.tensor(Float32Array.from(mask), w.shape as number[])));
+        }
+      });
+      const result = await trainModel({
+        model,
+        data,
+        layout: 'flat',
+        train: sgd,
+        seed: 8,
+        distill: null,
+        teacherLogits: null,
+        qat: null,
+        masks,
+        path,
+      });
+      expect(result.path).toBe(path === 'auto' ? 'fused-mlp' : 'reference');
+      for (const [i, mask] of masks) {
+        const values = model.weights[i]?.read().dataSync() as Float32Array;
+        expect(values.filter((_, j) => mask[j] === 0).every((v) => v === 0)).toBe(true);
+      }
+      accuracy.push((await evaluate(model, data.test, data.dataset, 'flat')).accuracy);
+      model.dispose();
+    }
+    expect(Math.abs((accuracy[0] as number) - (accuracy[1] as number))).toBeLessThanOrEqual(0.001);
+  });
+
   it('resumes from a checkpoint to the same bits as an uninterrupted fused run', async () => {
     const data = runData();
     const spec = mlp({ name: 'lma', segments: 8, statistics: 'bias-corrected' });

@@ -12,7 +12,10 @@ import { decaysTowardsZero, weightDecayTargets } from '../train/weight-decay.ts'
 import { type F32Buffer, kernels } from './kernels.ts';
 import { type MlpOp, type MlpPlan, planMlp } from './mlp-plan.ts';
 
-type StepOptions = Pick<TrainOptions, 'model' | 'data' | 'layout' | 'train' | 'distill' | 'teacherLogits' | 'qat'>;
+type StepOptions = Pick<
+  TrainOptions,
+  'model' | 'data' | 'layout' | 'train' | 'distill' | 'teacherLogits' | 'qat' | 'masks'
+>;
 
 /**
  * The training step of an MLP student without tfjs-layers or the tape: forward, hand-derived backward and the
@@ -21,8 +24,9 @@ type StepOptions = Pick<TrainOptions, 'model' | 'data' | 'layout' | 'train' | 'd
  * products, bias, ReLU and the updates are wasm SIMD kernels; BatchNorm, LMA, APLU and the KD loss run the very
  * loops the reference path's fused tfjs kernels run (their `compute`), on views of the same memory. Semantics are
  * the reference step's (train-model.ts `trainingStep`): training-mode statistics and their moving averages, the
- * KD loss, weight decay as `weightDecayOn` selects (LMA's slopes towards their start), SGD/momentum/Adam, and
- * QAT's straight-through update of the full-precision weights. Weights stay here while training; `writeModel`
+ * KD loss, weight decay as `weightDecayOn` selects (LMA's slopes towards their start), SGD/momentum/Adam,
+ * QAT's straight-through update of the full-precision weights, and pruning masks (masked gradients, pruned
+ * weights kept at 0). Weights stay here while training; `writeModel`
  * puts them (and the statistics) into the tfjs model, `readModel` takes them back.
  *
  * Null when the model is not a supported MLP, the backend is not wasm (the kernels' memory is the wasm
@@ -109,6 +113,8 @@ export class FusedMlpStep implements TrainStep {
   private readonly decay: number[];
   private readonly offsetDecay: Array<{ at: number; start: Float32Array; rate: number }>;
   private readonly qatTensors: number[];
+  /** Pruning masks (1 kept, 0 pruned) by offset in the flat buffers: gradients masked, weights re-zeroed. */
+  private readonly masks: Array<{ at: number; mask: Uint8Array }>;
   private readonly maxRows: number;
   private readonly labels: Float32Array;
   private readonly teacher: Float32Array;
@@ -136,6 +142,12 @@ export class FusedMlpStep implements TrainStep {
     this.qatTensors = (o.qat?.indices ?? []).map((i) => {
       if (!this.variables[i]) throw new Error(`QAT: weight #${i} is not trainable`);
       return i;
+    });
+    this.masks = [...(o.masks ?? new Map<number, Uint8Array>())].map(([i, mask]) => {
+      const w = model.weights[i];
+      const k = w ? this.variables.indexOf(w) : -1;
+      if (!w || k < 0) throw new Error(`pruning: weight #${i} is not trainable`);
+      return { at: plan.offsets[k] as number, mask };
     });
     const slotCount = train.optimizer.name === 'adam' ? 2 : (train.optimizer.momentum ?? 0) > 0 ? 1 : 0;
     this.params = k.allocF32(plan.parameters);
@@ -575,6 +587,11 @@ export class FusedMlpStep implements TrainStep {
         }
       }
     }
+    const masked = this.masks.length > 0 ? { params: this.params.view(), grads: this.grads.view() } : null;
+    for (const { at, mask } of this.masks) {
+      const grads = masked?.grads as Float32Array;
+      for (let j = 0; j < mask.length; j++) grads[at + j] = (grads[at + j] as number) * (mask[j] as number);
+    }
     const opt = this.optimizer;
     opt.steps++;
     const spec = this.o.train.optimizer;
@@ -595,6 +612,11 @@ export class FusedMlpStep implements TrainStep {
         k.sgdStep(P + at, G + at, n, lr, decay);
       }
     });
+    // Pruned weights back to exactly 0 whatever the optimizer's state moved them by.
+    for (const { at, mask } of this.masks) {
+      const params = masked?.params as Float32Array;
+      for (let j = 0; j < mask.length; j++) params[at + j] = (params[at + j] as number) * (mask[j] as number);
+    }
   }
 }
 
