@@ -77,6 +77,7 @@ describe('GET /docs', () => {
       '/v1/me',
       '/v1/results',
       '/v1/results/runs',
+      '/v1/runs',
       '/v1/runs/{id}',
       '/v1/runs/{id}/artifacts/{name}',
       '/v1/runs/{id}/cancel',
