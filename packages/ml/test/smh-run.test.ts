@@ -75,6 +75,12 @@ describe('executeRun with an SMH student', () => {
     expect(epochs.map((m) => m.epoch)).toEqual([1, 2, 3]);
   });
 
+  it('trains on the tfjs-layers reference step: the fused MLP step knows plain dense layers only', () => {
+    // The plain MLP teacher of the same data and backend does take the fused step.
+    expect(teacher.trainPath).toBe('fused-mlp');
+    expect(student.trainPath).toBe('reference');
+  });
+
   it('resumes after epoch 1 to the bit-identical artifact', async () => {
     const resumed = await executeRun({
       config: studentConfig,

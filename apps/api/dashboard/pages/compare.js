@@ -2,7 +2,7 @@ import { get } from '../api.js';
 import { comparisonChart } from '../charts.js';
 import { chartBox, h, meanStd, query, size, table } from '../format.js';
 
-const DIMENSIONS = ['activation', 'bits', 'method', 'hidden', 'temperature', 'alpha'];
+const DIMENSIONS = ['activation', 'bits', 'method', 'hidden', 'smh.fraction', 'temperature', 'alpha'];
 
 function signedPoints(value) {
   if (value === null || value === undefined) return '–';
