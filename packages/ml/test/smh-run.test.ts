@@ -136,6 +136,8 @@ describe('executeRun with an SMH student', () => {
       parent: teacher.artifact,
     });
     expect(cnn.accuracy).toBeGreaterThan(0.3);
+    // A fused step for CNNs must leave SMH layers to the reference step, as the MLP one does.
+    expect(cnn.trainPath).toBe('reference');
     expect(tf.memory().numTensors).toBe(before);
   });
 });

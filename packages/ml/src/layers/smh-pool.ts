@@ -22,6 +22,7 @@ export interface SmhPoolArgs extends LayerArgs {
 
 export class SmhPool extends tf.layers.Layer {
   static className = 'SmhPool';
+  static readonly DEFAULT_SEED = 0;
 
   readonly rows: number;
   readonly columns: number;
@@ -33,7 +34,7 @@ export class SmhPool extends tf.layers.Layer {
     super(args);
     this.rows = args.rows;
     this.columns = args.columns;
-    this.seed = args.seed ?? 0;
+    this.seed = args.seed ?? SmhPool.DEFAULT_SEED;
     for (const [name, v] of [
       ['rows', this.rows],
       ['columns', this.columns],

@@ -13,8 +13,11 @@ export interface SmhSliceArgs {
   learnableScale?: boolean;
 }
 
+/** The spec's default scale, `var_fanout`: the fan-out factor times a learnable scalar. */
+export const DEFAULT_LEARNABLE_SCALE = true;
+
 export function checkSliceArgs(layer: string, args: SmhSliceArgs): { offset: number; learnableScale: boolean } {
-  const learnableScale = args.learnableScale ?? true;
+  const learnableScale = args.learnableScale ?? DEFAULT_LEARNABLE_SCALE;
   if (!Number.isInteger(args.offset) || args.offset < 0) {
     throw new Error(`${layer}: offset must be an integer ≥ 0, got ${args.offset}`);
   }
