@@ -7,3 +7,4 @@ export * from './max-pool';
 export * from './batch-norm';
 export * from './dense';
 export * from './optimizer';
+export * from './lma';

@@ -98,6 +98,24 @@ export interface KernelExports {
   maxPool2x2(x: number, y: number, which: number, n: number, h: number, w: number, c: number): void;
   /** dx [n, h, w, c]: dy routed to the winners `maxPool2x2` recorded, zero elsewhere. */
   maxPool2x2Grad(dy: number, which: number, dx: number, n: number, h: number, w: number, c: number): void;
+  /** LMA's batch μ and σ of x [n] into out [2] (lma.ts: the reference kernels' loops, compiled). */
+  lmaMoments(x: number, n: number, out: number): void;
+  /** y = α_j·x + β_j with segment j = clamp(floor(x·a + b), 0, k − 1). */
+  lmaForward(x: number, y: number, n: number, alpha: number, beta: number, k: number, a: number, b: number): void;
+  /** dx = α_j·dy and the per-segment sums dAlpha = Σ dy·x, dBeta = Σ dy (scratch `sums`: 2·k f64). */
+  lmaGrad(
+    dy: number,
+    x: number,
+    dx: number,
+    n: number,
+    alpha: number,
+    k: number,
+    a: number,
+    b: number,
+    dAlpha: number,
+    dBeta: number,
+    sums: number,
+  ): void;
   /** BatchNorm's training forward over x [rows, c] with batch statistics (batch-norm.ts); scratch 8·c floats. */
   batchNormTrain(
     x: number,

@@ -225,7 +225,7 @@ function segmentOf(u: number, top: number): number {
 }
 
 /** Bin scale a and offset b of the segment index (see above), from μ, σ and ε. */
-function binMap(k: number, mean: number, std: number, epsilon: number): [number, number] {
+export function binMap(k: number, mean: number, std: number, epsilon: number): [number, number] {
   const sigma = Math.max(std, Math.fround(epsilon));
   const a = k / (6 * sigma);
   return [a, (3 * sigma - mean) * a];
