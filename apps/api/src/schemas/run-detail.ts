@@ -31,13 +31,13 @@ export const RunResult = z.object({
   backend: z.string(),
   /**
    * Which implementation of the training step trained it: reference (tfjs-layers and the tape) or a fused SIMD
-   * path of the wasm backend (fused-mlp, …); null when nothing trained or for results recorded before it was.
+   * path of the wasm backend (fused-mlp, fused-cnn); null when nothing trained or for results recorded before it was.
    */
   trainPath: z
     .string()
     .nullable()
     .describe(
-      'Which implementation of the training step trained it: reference, or a fused SIMD path of the wasm backend (fused-mlp, …); null when nothing trained (quantize-ptq, imported teacher) or recorded before it was.',
+      'Which implementation of the training step trained it: reference, or a fused SIMD path of the wasm backend (fused-mlp, fused-cnn); null when nothing trained (quantize-ptq, imported teacher) or recorded before it was.',
     ),
   /** Wall-clock seconds of the run's execution. */
   seconds: z.number(),

@@ -1,16 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { featureCount } from '../data/dataset.ts';
 import { APLU_GRAD_JS, APLU_JS } from '../layers/aplu.ts';
-import { BN_TRAIN_GRAD_JS, BN_TRAIN_JS } from '../layers/batch-norm.ts';
-import { LMA_GRAD_JS, LMA_JS, LMA_MOMENTS_JS } from '../layers/lma.ts';
+import { binMap } from '../layers/lma.ts';
 import { MOVING_AVERAGE_JS } from '../layers/moving-average.ts';
 import { KD_LOSS_JS } from '../train/kd-loss.ts';
 import { Optimizer } from '../train/optimizer.ts';
 import { qatForwardValues } from '../train/qat-forward.ts';
 import type { StepOptimizer, TrainOptions, TrainStep } from '../train/train-model.ts';
 import { decaysTowardsZero, weightDecayTargets } from '../train/weight-decay.ts';
+import { ImageOpBuffers } from './image-ops.ts';
 import { type F32Buffer, kernels } from './kernels.ts';
-import { type MlpOp, type MlpPlan, planMlp } from './mlp-plan.ts';
+import { type MlpOp, type MlpPlan, opOutputSize, planMlp } from './mlp-plan.ts';
 
 type StepOptions = Pick<
   TrainOptions,
@@ -18,24 +18,27 @@ type StepOptions = Pick<
 >;
 
 /**
- * The training step of an MLP student without tfjs-layers or the tape: forward, hand-derived backward and the
- * optimizer update as direct calls on flat float32 buffers in the SIMD kernel module's memory — the parameters
- * (`model.trainableWeights` end to end), their gradients and the optimizer's slots, allocated once. Matrix
- * products, bias, ReLU and the updates are wasm SIMD kernels; BatchNorm, LMA, APLU and the KD loss run the very
- * loops the reference path's fused tfjs kernels run (their `compute`), on views of the same memory. Semantics are
- * the reference step's (train-model.ts `trainingStep`): training-mode statistics and their moving averages, the
- * KD loss, weight decay as `weightDecayOn` selects (LMA's slopes towards their start), SGD/momentum/Adam,
- * QAT's straight-through update of the full-precision weights, and pruning masks (masked gradients, pruned
- * weights kept at 0). Weights stay here while training; `writeModel`
- * puts them (and the statistics) into the tfjs model, `readModel` takes them back.
+ * The training step of an MLP or CNN student without tfjs-layers or the tape: forward, hand-derived backward and
+ * the optimizer update as direct calls on flat float32 buffers in the SIMD kernel module's memory — the
+ * parameters (`model.trainableWeights` end to end), their gradients and the optimizer's slots, allocated once.
+ * Matrix products, bias, ReLU, the updates, and a CNN's convolutions, 2×2 max-pools, BatchNorm and LMA are wasm
+ * SIMD kernels (image-ops.ts); APLU and the KD loss run the very loops the reference path's fused tfjs kernels
+ * run (their `compute`), on views of the same memory. Semantics are the reference step's (train-model.ts
+ * `trainingStep`): training-mode statistics and their moving averages, the KD loss, weight decay as
+ * `weightDecayOn` selects (LMA's slopes towards their start), SGD/momentum/Adam, QAT's straight-through update
+ * of the full-precision weights, and pruning masks (masked gradients, pruned weights kept at 0). Weights stay
+ * here while training; `writeModel` puts them (and the statistics) into the tfjs model, `readModel` takes them
+ * back.
  *
- * Null when the model is not a supported MLP, the backend is not wasm (the kernels' memory is the wasm
- * backend's home turf: other backends keep the reference, which they run natively), or a setting is not covered.
+ * Null when the model is not a supported MLP or CNN (mlp-plan.ts), the backend is not wasm (the kernels' memory
+ * is the wasm backend's home turf: other backends keep the reference, which they run natively), or a setting is
+ * not covered.
  */
 export function fusedMlpStep(o: StepOptions): FusedMlpStep | null {
-  if (tf.getBackend() !== 'wasm' || o.layout !== 'flat') return null;
+  if (tf.getBackend() !== 'wasm') return null;
   const planned = planMlp(o.model);
   if ('unsupported' in planned) return null;
+  if ((planned.plan.image ? 'image' : 'flat') !== o.layout) return null;
   return new FusedMlpStep(o, planned.plan);
 }
 
@@ -97,7 +100,8 @@ interface Statistics {
 }
 
 export class FusedMlpStep implements TrainStep {
-  readonly path = 'fused-mlp' as const;
+  /** fused-cnn for models with convolutions, which run the image ops of image-ops.ts too. */
+  readonly path: 'fused-mlp' | 'fused-cnn';
   readonly optimizer: FlatOptimizer;
   private readonly k = kernels();
   private readonly params: F32Buffer;
@@ -106,6 +110,12 @@ export class FusedMlpStep implements TrainStep {
   private readonly acts: F32Buffer[];
   private readonly gradA: F32Buffer;
   private readonly gradB: F32Buffer;
+  private readonly image: ImageOpBuffers;
+  /**
+   * Kernel memory per op: BatchNorm's batch mean and variance (read by the gradient), then its kernels'
+   * scratch; LMA's batch μ and σ, then its gradient's segment sums (from byte 16).
+   */
+  private readonly opBuffers = new Map<MlpOp, F32Buffer>();
   private readonly transposed: F32Buffer;
   private readonly qatBackup: F32Buffer | null;
   private readonly stats: Map<MlpOp, Statistics>;
@@ -127,6 +137,7 @@ export class FusedMlpStep implements TrainStep {
   ) {
     const { model, train } = o;
     const k = this.k;
+    this.path = plan.ops.some((op) => op.kind === 'conv2d') ? 'fused-cnn' : 'fused-mlp';
     this.maxRows = train.batchSize;
     this.variables = model.trainableWeights;
     const wd = train.optimizer.weightDecay ?? 0;
@@ -156,7 +167,12 @@ export class FusedMlpStep implements TrainStep {
     this.optimizer = new FlatOptimizer(slots, plan.offsets, plan.sizes);
     const rows = this.maxRows;
     this.acts = [k.allocF32(rows * plan.features)];
-    for (const op of plan.ops) this.acts.push(k.allocF32(rows * op.units));
+    for (const op of plan.ops) this.acts.push(k.allocF32(rows * opOutputSize(op)));
+    this.image = new ImageOpBuffers(
+      k,
+      plan.ops.flatMap((op) => (op.kind === 'conv2d' || op.kind === 'max-pool' ? [op] : [])),
+      rows,
+    );
     this.gradA = k.allocF32(rows * plan.widest);
     this.gradB = k.allocF32(rows * plan.widest);
     let transposedSize = 1;
@@ -171,6 +187,7 @@ export class FusedMlpStep implements TrainStep {
     this.stats = new Map();
     for (const op of plan.ops) {
       if (op.kind === 'batch-norm') {
+        this.opBuffers.set(op, k.allocF32(10 * op.units));
         const variables = [op.movingMean, op.movingVariance];
         this.stats.set(op, {
           op,
@@ -179,6 +196,7 @@ export class FusedMlpStep implements TrainStep {
           batch: [new Float32Array(op.units), new Float32Array(op.units)],
         });
       } else if (op.kind === 'lma') {
+        this.opBuffers.set(op, k.allocF32(4 + 4 * op.segments));
         const variables = [op.runningMean, op.runningStd, ...(op.steps ? [op.steps] : [])];
         this.stats.set(op, {
           op,
@@ -222,6 +240,8 @@ export class FusedMlpStep implements TrainStep {
     for (const b of [this.params, this.grads, ...this.optimizer.slots, ...this.acts, this.gradA, this.gradB]) b.free();
     this.transposed.free();
     this.qatBackup?.free();
+    this.image.dispose();
+    for (const b of this.opBuffers.values()) b.free();
   }
 
   async run(positions: Int32Array, from: number, to: number, lr: number): Promise<{ loss: number; correct: number }> {
@@ -298,12 +318,18 @@ export class FusedMlpStep implements TrainStep {
     };
   }
 
-  private forward(rows: number): void {
+  private forward(batch: number): void {
     const { exports: k } = this.k;
     const P = this.params.ptr;
     this.plan.ops.forEach((op, i) => {
       const x = this.acts[i] as F32Buffer;
       const y = this.acts[i + 1] as F32Buffer;
+      if (op.kind === 'conv2d' || op.kind === 'max-pool') {
+        this.image.forward(op, x.ptr, y.ptr, batch, P);
+        return;
+      }
+      // Rows of the op's [rows, units]: the batch's examples, times their positions after a convolution.
+      const rows = op.kind === 'dense' ? batch : batch * op.positions;
       const n = rows * op.units;
       switch (op.kind) {
         case 'dense':
@@ -315,18 +341,24 @@ export class FusedMlpStep implements TrainStep {
           return;
         case 'batch-norm': {
           const s = this.stats.get(op) as Statistics;
-          const params = this.params.view();
           const [mean, variance] = s.batch as [Float32Array, Float32Array];
-          BN_TRAIN_JS.compute(
-            [
-              x.view().subarray(0, n),
-              params.subarray(op.gamma, op.gamma + op.units),
-              params.subarray(op.beta, op.beta + op.units),
-            ],
-            [y.view().subarray(0, n), mean, variance],
-            [],
-            { epsilon: op.epsilon },
+          const c = op.units;
+          const stats = this.opBuffers.get(op) as F32Buffer;
+          k.batchNormTrain(
+            x.ptr,
+            P + op.gamma * 4,
+            P + op.beta * 4,
+            y.ptr,
+            stats.ptr,
+            stats.ptr + c * 4,
+            stats.ptr + c * 8,
+            rows,
+            c,
+            op.epsilon,
           );
+          const batchStats = stats.view();
+          mean.set(batchStats.subarray(0, c));
+          variance.set(batchStats.subarray(c, 2 * c));
           const [movingMean, movingVariance] = s.values as [Float32Array, Float32Array];
           MOVING_AVERAGE_JS.compute([movingMean, mean], [movingMean], [], { momentum: op.momentum });
           MOVING_AVERAGE_JS.compute([movingVariance, variance], [movingVariance], [], { momentum: op.momentum });
@@ -334,22 +366,16 @@ export class FusedMlpStep implements TrainStep {
         }
         case 'lma': {
           const s = this.stats.get(op) as Statistics;
-          const params = this.params.view();
-          const xs = x.view().subarray(0, n);
           const [mean, std] = s.batch as [Float32Array, Float32Array];
-          LMA_MOMENTS_JS.compute([xs], [mean, std], [], {});
-          LMA_JS.compute(
-            [
-              xs,
-              params.subarray(op.alpha, op.alpha + op.segments),
-              params.subarray(op.beta, op.beta + op.segments),
-              mean,
-              std,
-            ],
-            [y.view().subarray(0, n)],
-            [],
-            { epsilon: op.epsilon },
-          );
+          // The loops of the reference's LMA kernels, compiled (same operations, same bits): over an image
+          // layer's activations they were a large part of the step as JavaScript.
+          const scratch = this.opBuffers.get(op) as F32Buffer;
+          k.lmaMoments(x.ptr, n, scratch.ptr);
+          const moments = scratch.view();
+          mean[0] = moments[0] as number;
+          std[0] = moments[1] as number;
+          const [a, b] = binMap(op.segments, mean[0] as number, std[0] as number, op.epsilon);
+          k.lmaForward(x.ptr, y.ptr, n, P + op.alpha * 4, P + op.beta * 4, op.segments, a, b);
           const [runningMean, runningStd, steps] = s.values as [Float32Array, Float32Array, Float32Array?];
           MOVING_AVERAGE_JS.compute([runningMean, mean], [runningMean], [], { momentum: op.momentum });
           MOVING_AVERAGE_JS.compute([runningStd, std], [runningStd], [], { momentum: op.momentum });
@@ -433,7 +459,7 @@ export class FusedMlpStep implements TrainStep {
   }
 
   /** Gradients of every parameter into `grads`, from the logits' gradient in gradA. */
-  private backward(rows: number): void {
+  private backward(batch: number): void {
     const { exports: k } = this.k;
     const P = this.params.ptr;
     const G = this.grads.ptr;
@@ -442,6 +468,12 @@ export class FusedMlpStep implements TrainStep {
     for (let i = this.plan.ops.length - 1; i >= 0; i--) {
       const op = this.plan.ops[i] as MlpOp;
       const x = this.acts[i] as F32Buffer;
+      if (op.kind === 'conv2d' || op.kind === 'max-pool') {
+        this.image.backward(op, dy.ptr, i > 0 ? dx.ptr : 0, batch, P, G);
+        [dy, dx] = [dx, dy];
+        continue;
+      }
+      const rows = op.kind === 'dense' ? batch : batch * op.positions;
       const n = rows * op.units;
       switch (op.kind) {
         case 'dense':
@@ -456,49 +488,31 @@ export class FusedMlpStep implements TrainStep {
           k.reluGrad(dy.ptr, x.ptr, dx.ptr, n);
           break;
         case 'batch-norm': {
-          const s = this.stats.get(op) as Statistics;
-          const params = this.params.view();
-          const grads = this.grads.view();
-          const [mean, variance] = s.batch as [Float32Array, Float32Array];
-          BN_TRAIN_GRAD_JS.compute(
-            [
-              dy.view().subarray(0, n),
-              x.view().subarray(0, n),
-              params.subarray(op.gamma, op.gamma + op.units),
-              mean,
-              variance,
-            ],
-            [
-              dx.view().subarray(0, n),
-              grads.subarray(op.gamma, op.gamma + op.units),
-              grads.subarray(op.beta, op.beta + op.units),
-            ],
-            [],
-            { epsilon: op.epsilon },
+          const c = op.units;
+          const stats = (this.opBuffers.get(op) as F32Buffer).ptr;
+          k.batchNormTrainGrad(
+            dy.ptr,
+            x.ptr,
+            P + op.gamma * 4,
+            stats,
+            stats + c * 4,
+            dx.ptr,
+            G + op.gamma * 4,
+            G + op.beta * 4,
+            stats + c * 8,
+            rows,
+            c,
+            op.epsilon,
           );
           break;
         }
         case 'lma': {
           const s = this.stats.get(op) as Statistics;
-          const params = this.params.view();
-          const grads = this.grads.view();
           const [mean, std] = s.batch as [Float32Array, Float32Array];
-          LMA_GRAD_JS.compute(
-            [
-              dy.view().subarray(0, n),
-              x.view().subarray(0, n),
-              params.subarray(op.alpha, op.alpha + op.segments),
-              mean,
-              std,
-            ],
-            [
-              dx.view().subarray(0, n),
-              grads.subarray(op.alpha, op.alpha + op.segments),
-              grads.subarray(op.beta, op.beta + op.segments),
-            ],
-            [],
-            { epsilon: op.epsilon },
-          );
+          const [a, b] = binMap(op.segments, mean[0] as number, std[0] as number, op.epsilon);
+          const sums = (this.opBuffers.get(op) as F32Buffer).ptr + 16;
+          const [dAlpha, dBeta] = [G + op.alpha * 4, G + op.beta * 4];
+          k.lmaGrad(dy.ptr, x.ptr, dx.ptr, n, P + op.alpha * 4, op.segments, a, b, dAlpha, dBeta, sums);
           break;
         }
         case 'prelu': {

@@ -4,15 +4,25 @@ import { TrainingBatchNormalization } from '../layers/batch-norm.ts';
 import { ChannelPReLU } from '../layers/channel-prelu.ts';
 import { LMA } from '../layers/lma.ts';
 import { TrainableSwish } from '../layers/trainable-swish.ts';
+import { type ImageOp, imageOpOutputSize, planImageLayer } from './image-ops.ts';
 
 /**
- * An MLP student as the fused step runs it: its layers in order, each with the offsets (in float32 values) of
+ * A student as the fused step runs it (an MLP, or a CNN: image ops, then dense layers on the flattened NHWC
+ * features): its layers in order, each with the offsets (in float32 values) of
  * its trainable tensors in the flat parameter buffer, which holds `model.trainableWeights` end to end in their
  * order — so a tensor's slice of the parameter, gradient and optimizer buffers is the tensor, and checkpoints
  * keep their per-tensor format. Non-trainable statistics are kept per layer as float32 arrays.
  */
+/**
+ * Normalisations and activations act on [rows, units] with rows = batch × `positions`: 1 after a dense layer,
+ * h·w after a convolution (units are then its channels).
+ */
 export type MlpOp =
   | { kind: 'dense'; inputs: number; units: number; kernel: number; bias: number }
+  | ElementwiseOp
+  | ImageOp;
+
+type ElementwiseOp = { positions: number } & (
   | {
       kind: 'batch-norm';
       units: number;
@@ -38,7 +48,14 @@ export type MlpOp =
     }
   | { kind: 'prelu'; units: number; alpha: number; size: number }
   | { kind: 'swish'; units: number; beta: number; size: number }
-  | { kind: 'aplu'; units: number; hinges: number; alpha: number; offset: number };
+  | { kind: 'aplu'; units: number; hinges: number; alpha: number; offset: number }
+);
+
+/** Values per example of an op's output. */
+export function opOutputSize(op: MlpOp): number {
+  if (op.kind === 'conv2d' || op.kind === 'max-pool') return imageOpOutputSize(op);
+  return op.kind === 'dense' ? op.units : op.units * op.positions;
+}
 
 export interface MlpPlan {
   ops: MlpOp[];
@@ -49,7 +66,9 @@ export interface MlpPlan {
   sizes: number[];
   /** Total trainable values. */
   parameters: number;
-  /** Widest layer output (activation and gradient buffers are batch × this). */
+  /** Input [h, w, c] of a CNN, null for an MLP. */
+  image: [number, number, number] | null;
+  /** Widest layer input or output per example (gradient buffers are batch × this). */
   widest: number;
 }
 
@@ -71,13 +90,21 @@ export function planMlp(model: tf.LayersModel): { plan: MlpPlan } | { unsupporte
     return offsets[i] as number;
   };
   const inputShape = model.inputs[0]?.shape;
-  if (inputShape?.length !== 2 || typeof inputShape[1] !== 'number') {
-    return { unsupported: `input shape [${inputShape}] is not [batch, features]` };
+  const known = inputShape?.slice(1).every((d) => typeof d === 'number') === true;
+  if (!known || (inputShape?.length !== 2 && inputShape?.length !== 4)) {
+    return { unsupported: `input shape [${inputShape}] is not [batch, features] or [batch, h, w, c]` };
   }
-  const features = inputShape[1];
+  const dims = (inputShape as number[]).slice(1);
+  const input = dims.length === 3 ? (dims as [number, number, number]) : null;
+  // While image ops run: the current h × w × c; null once flattened (or for an MLP).
+  let image = input;
+  const features = dims.reduce((a, b) => a * b, 1);
   const ops: MlpOp[] = [];
   let width = features;
-  let widest = 1;
+  let widest = features;
+  /** Rows per example and units of an elementwise op here. */
+  const rowsAndUnits = () =>
+    image ? { positions: image[0] * image[1], units: image[2] } : { positions: 1, units: width };
   const named = (layer: tf.layers.Layer, suffix: string) => {
     const w = layer.weights.find((v) => v.originalName.endsWith(`/${suffix}`));
     if (!w) throw new Error(`${layer.name} has no weight ${suffix}`);
@@ -88,7 +115,23 @@ export function planMlp(model: tf.LayersModel): { plan: MlpPlan } | { unsupporte
       const className = layer.getClassName();
       if (className === 'InputLayer') continue;
       if (!layer.trainable) return { unsupported: `layer ${layer.name} is frozen` };
+      if (className === 'Conv2D' || className === 'MaxPooling2D') {
+        if (!image) return { unsupported: `${layer.name} (${className}) after the features were flattened` };
+        const planned = planImageLayer(layer, image, offsetOf);
+        if ('unsupported' in planned) return planned;
+        ops.push(planned.op);
+        image = planned.shape;
+        width = image[0] * image[1] * image[2];
+        widest = Math.max(widest, width);
+        continue;
+      }
+      if (className === 'Flatten') {
+        if (!image) return { unsupported: `${layer.name} (Flatten) of flat features` };
+        image = null;
+        continue;
+      }
       if (className === 'Dense') {
+        if (image) return { unsupported: `dense layer ${layer.name} on an image` };
         const config = layer.getConfig();
         if (config.activation !== 'linear' || config.useBias !== true) {
           return { unsupported: `dense layer ${layer.name}: activation ${config.activation}, bias ${config.useBias}` };
@@ -112,12 +155,12 @@ export function planMlp(model: tf.LayersModel): { plan: MlpPlan } | { unsupporte
           momentum: number;
           epsilon: number;
         };
-        if (!(bn.axis === -1 || bn.axis === 1) || !bn.center || !bn.scale) {
+        if (!(bn.axis === -1 || bn.axis === (image ? 3 : 1)) || !bn.center || !bn.scale) {
           return { unsupported: `BatchNorm ${layer.name}: axis ${bn.axis}, center ${bn.center}, scale ${bn.scale}` };
         }
         ops.push({
           kind: 'batch-norm',
-          units: width,
+          ...rowsAndUnits(),
           gamma: offsetOf(named(layer, 'gamma')),
           beta: offsetOf(named(layer, 'beta')),
           momentum: bn.momentum,
@@ -130,11 +173,11 @@ export function planMlp(model: tf.LayersModel): { plan: MlpPlan } | { unsupporte
         if (config.maxValue !== null && config.maxValue !== undefined) {
           return { unsupported: `ReLU ${layer.name} with maxValue ${config.maxValue}` };
         }
-        ops.push({ kind: 'relu', units: width });
+        ops.push({ kind: 'relu', ...rowsAndUnits() });
       } else if (layer instanceof LMA) {
         ops.push({
           kind: 'lma',
-          units: width,
+          ...rowsAndUnits(),
           segments: layer.segments,
           alpha: offsetOf(named(layer, 'alpha')),
           beta: offsetOf(named(layer, 'beta')),
@@ -146,15 +189,15 @@ export function planMlp(model: tf.LayersModel): { plan: MlpPlan } | { unsupporte
         });
       } else if (layer instanceof ChannelPReLU) {
         const alpha = named(layer, 'alpha');
-        ops.push({ kind: 'prelu', units: width, alpha: offsetOf(alpha), size: alpha.shape[0] as number });
+        ops.push({ kind: 'prelu', ...rowsAndUnits(), alpha: offsetOf(alpha), size: alpha.shape[0] as number });
       } else if (layer instanceof TrainableSwish) {
         const beta = named(layer, 'beta');
-        ops.push({ kind: 'swish', units: width, beta: offsetOf(beta), size: beta.shape[0] as number });
+        ops.push({ kind: 'swish', ...rowsAndUnits(), beta: offsetOf(beta), size: beta.shape[0] as number });
       } else if (layer instanceof APLU) {
         const alpha = named(layer, 'alpha');
         ops.push({
           kind: 'aplu',
-          units: width,
+          ...rowsAndUnits(),
           hinges: alpha.shape[0] as number,
           alpha: offsetOf(alpha),
           offset: offsetOf(named(layer, 'offset')),
@@ -168,5 +211,5 @@ export function planMlp(model: tf.LayersModel): { plan: MlpPlan } | { unsupporte
     return { unsupported: (e as Error).message };
   }
   if (ops[ops.length - 1]?.kind !== 'dense') return { unsupported: 'the last layer is not dense' };
-  return { plan: { ops, features, classes: width, offsets, sizes, parameters: total, widest } };
+  return { plan: { ops, features, image: input, classes: width, offsets, sizes, parameters: total, widest } };
 }

@@ -192,7 +192,7 @@ export interface TrainResult {
  * the fused paths (packages/ml/src/fast) run forward, backward and update as direct SIMD kernel calls on the wasm
  * backend for the models they support, and equal the reference within float32 rounding.
  */
-export type TrainPath = 'reference' | 'fused-mlp';
+export type TrainPath = 'reference' | 'fused-mlp' | 'fused-cnn';
 
 /** The optimizer state a step keeps, as checkpoints save it (see `Optimizer.state`). */
 export interface StepOptimizer {
