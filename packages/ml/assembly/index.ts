@@ -8,3 +8,5 @@ export * from './batch-norm';
 export * from './dense';
 export * from './optimizer';
 export * from './lma';
+export * from './swish';
+export * from './prelu';

@@ -30,13 +30,14 @@ function teacherLogits(rows: number, classes: number): Float32Array {
 }
 
 /**
- * Largest error relative to the tensor's largest value (at least 0.01): a convolution's gradient sums thousands
- * of terms, and the bias of a convolution before BatchNorm has a gradient that is zero but for rounding.
+ * Largest error relative to the tensor's largest value (at least 0.05): a convolution's gradient sums thousands
+ * of terms, and the bias of a convolution before BatchNorm has a gradient that is zero but for rounding (~1e-5
+ * here on either path); the BatchNorm-free case checks biases at their real scale.
  */
 function worstOfScale(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
   expect(actual.length).toBe(expected.length);
   let worst = 0;
-  let scale = 1e-2;
+  let scale = 5e-2;
   for (let i = 0; i < actual.length; i++) {
     worst = Math.max(worst, Math.abs((actual[i] as number) - (expected[i] as number)));
     scale = Math.max(scale, Math.abs(expected[i] as number));
@@ -58,14 +59,16 @@ const cnn = (channels: number[], activation: unknown, extra: Partial<ModelSpec> 
   ({ family: 'cnn', channels, dense: [], activation, batchNorm: true, ...extra }) as ModelSpec;
 
 // The students of the family and what they vary: channel counts (1→4→8 with SIMD blocks of 4 and 8, 1→3→5
-// with scalar tails), BatchNorm or not, a dense layer after the flatten, two convolutions per block, a 5×5 and
-// an even 2×2 kernel (asymmetric 'same' padding), and every activation.
+// and 5 with scalar tails), BatchNorm or not, a dense layer after the flatten, two convolutions per block, a
+// 5×5 and an even 2×2 kernel (asymmetric 'same' padding), and every activation, per channel and per layer.
 const cases: Array<[string, ModelSpec]> = [
   ['c4-c8, BatchNorm, relu', cnn([4, 8], 'relu')],
   ['c8-c16, BatchNorm, lma-8', cnn([8, 16], { name: 'lma', segments: 8 })],
   ['c16-c32 without BatchNorm, relu', cnn([16, 32], 'relu', { batchNorm: false, kernel: 3 })],
-  ['c3-c5 with a dense layer of 12, relu', cnn([3, 5], 'relu', { dense: [12] })],
-  ['c4 with two convolutions per block, prelu', cnn([4], { name: 'prelu', slopes: 'channel' }, { convsPerBlock: 2 })],
+  ['c3-c5 with a dense layer of 12, swish per channel', cnn([3, 5], { name: 'swish', beta: 'unit' }, { dense: [12] })],
+  ['c5 with two convolutions per block, prelu', cnn([5], { name: 'prelu', slopes: 'channel' }, { convsPerBlock: 2 })],
+  ['c4 with prelu shared by the layer', cnn([4], { name: 'prelu', slopes: 'layer' })],
+  ['c4-c8 with swish shared by the layer', cnn([4, 8], { name: 'swish', beta: 'layer' })],
   ['c4-c8 with 5×5 kernels, swish', cnn([4, 8], { name: 'swish', beta: 'unit' }, { kernel: 5 })],
   ['c4 with a 2×2 kernel, aplu-8', cnn([4], { name: 'aplu', segments: 8, init: 'random' }, { kernel: 2 })],
 ];

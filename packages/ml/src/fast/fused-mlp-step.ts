@@ -21,9 +21,9 @@ type StepOptions = Pick<
  * The training step of an MLP or CNN student without tfjs-layers or the tape: forward, hand-derived backward and
  * the optimizer update as direct calls on flat float32 buffers in the SIMD kernel module's memory — the
  * parameters (`model.trainableWeights` end to end), their gradients and the optimizer's slots, allocated once.
- * Matrix products, bias, ReLU, the updates, and a CNN's convolutions, 2×2 max-pools, BatchNorm and LMA are wasm
- * SIMD kernels (image-ops.ts); APLU and the KD loss run the very loops the reference path's fused tfjs kernels
- * run (their `compute`), on views of the same memory. Semantics are the reference step's (train-model.ts
+ * Matrix products, bias, the updates, a CNN's convolutions and 2×2 max-pools (image-ops.ts), BatchNorm, ReLU,
+ * LMA, PReLU and swish are wasm SIMD kernels; APLU and the KD loss run the very loops the reference path's fused
+ * tfjs kernels run (their `compute`), on views of the same memory. Semantics are the reference step's (train-model.ts
  * `trainingStep`): training-mode statistics and their moving averages, the KD loss, weight decay as
  * `weightDecayOn` selects (LMA's slopes towards their start), SGD/momentum/Adam, QAT's straight-through update
  * of the full-precision weights, and pruning masks (masked gradients, pruned weights kept at 0). Weights stay
@@ -113,7 +113,7 @@ export class FusedMlpStep implements TrainStep {
   private readonly image: ImageOpBuffers;
   /**
    * Kernel memory per op: BatchNorm's batch mean and variance (read by the gradient), then its kernels'
-   * scratch; LMA's batch μ and σ, then its gradient's segment sums (from byte 16).
+   * scratch; LMA's batch μ and σ, then its gradient's segment sums (from byte 16); swish's β and PReLU's α sums.
    */
   private readonly opBuffers = new Map<MlpOp, F32Buffer>();
   private readonly transposed: F32Buffer;
@@ -204,6 +204,8 @@ export class FusedMlpStep implements TrainStep {
           values: variables.map(() => new Float32Array(1)),
           batch: [new Float32Array(1), new Float32Array(1)],
         });
+      } else if (op.kind === 'swish' || op.kind === 'prelu') {
+        this.opBuffers.set(op, k.allocF32(2 * Math.max(op.units, 4)));
       }
     }
     this.readModel();
@@ -382,36 +384,12 @@ export class FusedMlpStep implements TrainStep {
           if (steps) steps[0] = (steps[0] as number) + 1;
           return;
         }
-        case 'prelu': {
-          const params = this.params.view();
-          const xs = x.view();
-          const ys = y.view();
-          const alpha = params.subarray(op.alpha, op.alpha + op.size);
-          const shared = op.size === 1;
-          for (let r = 0, at = 0; r < rows; r++) {
-            for (let j = 0; j < op.units; j++, at++) {
-              const v = xs[at] as number;
-              // relu(x) − α·relu(−x), as the layer composes it in float32.
-              ys[at] = v > 0 ? v : Math.fround(-Math.fround((alpha[shared ? 0 : j] as number) * Math.fround(-v)));
-            }
-          }
+        case 'prelu':
+          k.preluForward(x.ptr, y.ptr, rows, op.units, P + op.alpha * 4, op.size);
           return;
-        }
-        case 'swish': {
-          const params = this.params.view();
-          const xs = x.view();
-          const ys = y.view();
-          const beta = params.subarray(op.beta, op.beta + op.size);
-          const shared = op.size === 1;
-          for (let r = 0, at = 0; r < rows; r++) {
-            for (let j = 0; j < op.units; j++, at++) {
-              const v = xs[at] as number;
-              const s = sigmoid(Math.fround(v * (beta[shared ? 0 : j] as number)));
-              ys[at] = v * s;
-            }
-          }
+        case 'swish':
+          k.swishForward(x.ptr, y.ptr, rows, op.units, P + op.beta * 4, op.size);
           return;
-        }
         case 'aplu': {
           const params = this.params.view();
           const size = op.hinges * op.units;
@@ -516,45 +494,13 @@ export class FusedMlpStep implements TrainStep {
           break;
         }
         case 'prelu': {
-          const params = this.params.view();
-          const grads = this.grads.view();
-          const [g, xs, d] = [dy.view(), x.view(), dx.view()];
-          const alpha = params.subarray(op.alpha, op.alpha + op.size);
-          const shared = op.size === 1;
-          const sums = new Float64Array(op.size);
-          for (let r = 0, at = 0; r < rows; r++) {
-            for (let j = 0; j < op.units; j++, at++) {
-              const v = xs[at] as number;
-              const gi = g[at] as number;
-              const c = shared ? 0 : j;
-              d[at] = v > 0 ? gi : v < 0 ? (alpha[c] as number) * gi : 0;
-              if (v < 0) sums[c] = (sums[c] as number) + gi * v; // ∂y/∂α = −relu(−x) = x for x < 0
-            }
-          }
-          grads.set(sums, op.alpha);
+          const sums = (this.opBuffers.get(op) as F32Buffer).ptr;
+          k.preluGrad(dy.ptr, x.ptr, dx.ptr, rows, op.units, P + op.alpha * 4, op.size, G + op.alpha * 4, sums);
           break;
         }
         case 'swish': {
-          const params = this.params.view();
-          const grads = this.grads.view();
-          const [g, xs, d] = [dy.view(), x.view(), dx.view()];
-          const beta = params.subarray(op.beta, op.beta + op.size);
-          const shared = op.size === 1;
-          const sums = new Float64Array(op.size);
-          for (let r = 0, at = 0; r < rows; r++) {
-            for (let j = 0; j < op.units; j++, at++) {
-              const v = xs[at] as number;
-              const gi = g[at] as number;
-              const c = shared ? 0 : j;
-              const b = beta[c] as number;
-              const s = sigmoid(Math.fround(v * b));
-              // y = x·σ(βx): ∂y/∂x = σ + βx·σ(1 − σ), ∂y/∂β = x²·σ(1 − σ).
-              const ds = s * (1 - s);
-              d[at] = gi * (s + b * v * ds);
-              sums[c] = (sums[c] as number) + gi * v * v * ds;
-            }
-          }
-          grads.set(sums, op.beta);
+          const sums = (this.opBuffers.get(op) as F32Buffer).ptr;
+          k.swishGrad(dy.ptr, x.ptr, dx.ptr, rows, op.units, P + op.beta * 4, op.size, G + op.beta * 4, sums);
           break;
         }
         case 'aplu': {
@@ -632,8 +578,4 @@ export class FusedMlpStep implements TrainStep {
       for (let j = 0; j < mask.length; j++) params[at + j] = (params[at + j] as number) * (mask[j] as number);
     }
   }
-}
-
-function sigmoid(u: number): number {
-  return 1 / (1 + Math.exp(-u));
 }

@@ -98,6 +98,34 @@ export interface KernelExports {
   maxPool2x2(x: number, y: number, which: number, n: number, h: number, w: number, c: number): void;
   /** dx [n, h, w, c]: dy routed to the winners `maxPool2x2` recorded, zero elsewhere. */
   maxPool2x2Grad(dy: number, which: number, dx: number, n: number, h: number, w: number, c: number): void;
+  /** y = x for x > 0, α·x otherwise, over x [rows, units], alpha [size] (1 or units) (prelu.ts). */
+  preluForward(x: number, y: number, rows: number, units: number, alpha: number, size: number): void;
+  /** Its gradient: dx, and dAlpha [size] = Σ dy·x over x < 0 (scratch `sums`: max(units, 4) f64). */
+  preluGrad(
+    dy: number,
+    x: number,
+    dx: number,
+    rows: number,
+    units: number,
+    alpha: number,
+    size: number,
+    dAlpha: number,
+    sums: number,
+  ): void;
+  /** y = x·σ(β·x) over x [rows, units], beta [size] (1 or units) (swish.ts). */
+  swishForward(x: number, y: number, rows: number, units: number, beta: number, size: number): void;
+  /** Its gradient: dx, and dBeta [size] summed in double precision (scratch `sums`: max(units, 4) f64). */
+  swishGrad(
+    dy: number,
+    x: number,
+    dx: number,
+    rows: number,
+    units: number,
+    beta: number,
+    size: number,
+    dBeta: number,
+    sums: number,
+  ): void;
   /** LMA's batch μ and σ of x [n] into out [2] (lma.ts: the reference kernels' loops, compiled). */
   lmaMoments(x: number, n: number, out: number): void;
   /** y = α_j·x + β_j with segment j = clamp(floor(x·a + b), 0, k − 1). */
