@@ -56,7 +56,7 @@ function sweep(runs: number) {
 
 const database = await createTestDatabase({ prefix: 'distillery_bench' });
 const db = database.db;
-const team = await createTeam(db, 'bench');
+const team = await createTeam(database.store, 'bench');
 const prefix = `bench-${randomUUID().slice(0, 8)}`;
 const artifactDir = await mkdtemp(join(tmpdir(), 'distillery-bench-'));
 const env = {

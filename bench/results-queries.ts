@@ -13,8 +13,8 @@
 import { randomUUID } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { buildApp } from '@distillery/api';
-import { createApiKey, createDatabaseClient, createTeam, type PrismaClient } from '@distillery/db';
-import { createTestDatabase } from '@distillery/db/testing';
+import { createApiKey, createTeam, PgPoolStore } from '@distillery/db';
+import { createTestDatabase, type PrismaClient, prismaOf } from '@distillery/db/testing';
 import { RedisProbe, RunQueue } from '@distillery/queue';
 import { canonicalHash, type ModelSpec, type RunConfig } from '@distillery/spec';
 
@@ -180,21 +180,24 @@ function percentile(sorted: number[], p: number): number {
 
 const reuse = process.env.BENCH_DATABASE_URL;
 const database = reuse
-  ? { url: reuse, db: createDatabaseClient(reuse), drop: async () => {} }
+  ? (() => {
+      const store = new PgPoolStore(reuse);
+      return { url: reuse, store, db: prismaOf(store), drop: () => store.close() };
+    })()
   : await createTestDatabase({ prefix: 'distillery_bench' });
 const queue = new RunQueue({ redisUrl: REDIS_URL, prefix: `bench-${randomUUID().slice(0, 8)}` });
 const redisProbe = new RedisProbe(REDIS_URL);
-const app = await buildApp({ db: database.db, queue, redisProbe, logger: false });
+const app = await buildApp({ db: database.store, queue, redisProbe, logger: false });
 const keep = process.env.BENCH_KEEP === '1' || reuse !== undefined;
 try {
   let started = Date.now();
   let team: { teamId: string; apiKey: string };
   if (reuse) {
     const found = await database.db.team.findUniqueOrThrow({ where: { name: 'bench' } });
-    team = { teamId: found.id, apiKey: (await createApiKey(database.db, found.id)).apiKey };
+    team = { teamId: found.id, apiKey: (await createApiKey(database.store, found.id)).apiKey };
   } else {
-    team = await createTeam(database.db, 'bench');
-    const other = await createTeam(database.db, 'bench-other');
+    team = await createTeam(database.store, 'bench');
+    const other = await createTeam(database.store, 'bench-other');
     await insert(database.db, team.teamId, 100_000);
     await insert(database.db, other.teamId, 50_000);
     await database.db.$executeRawUnsafe('ANALYZE');
@@ -257,6 +260,6 @@ try {
   await app.close();
   await queue.close();
   await redisProbe.close();
-  if (keep) await database.db.$disconnect();
+  if (keep) await database.store.close();
   else await database.drop();
 }

@@ -46,8 +46,8 @@ function sweep() {
 const database = await createTestDatabase({ prefix: 'distillery_bench' });
 const queue = new RunQueue({ redisUrl: REDIS_URL, prefix: `bench-${randomUUID().slice(0, 8)}` });
 const redisProbe = new RedisProbe(REDIS_URL);
-const team = await createTeam(database.db, 'bench');
-const app = await buildApp({ db: database.db, queue, redisProbe, logger: false, queuedRunQuota: false });
+const team = await createTeam(database.store, 'bench');
+const app = await buildApp({ db: database.store, queue, redisProbe, logger: false, queuedRunQuota: false });
 await app.ready();
 
 interface Sample {

@@ -63,11 +63,11 @@ describe('three worker processes sharing one PostgreSQL and a Redis of their own
   beforeAll(async () => {
     redis = await startPrivateRedis();
     database = await createTestDatabase();
-    apiKey = (await createTeam(database.db, 'shared')).apiKey;
+    apiKey = (await createTeam(database.store, 'shared')).apiKey;
     const prefix = `shared-${randomUUID().slice(0, 8)}`;
     queue = new RunQueue({ redisUrl: redis.url, prefix });
     probe = new RedisProbe(redis.url);
-    app = await buildApp({ db: database.db, queue, redisProbe: probe });
+    app = await buildApp({ db: database.store, queue, redisProbe: probe });
     artifactDir = await mkdtemp(join(tmpdir(), 'distillery-shared-'));
     const env = testWorkerEnv({ databaseUrl: database.url, redisUrl: redis.url, prefix, artifactDir });
     for (const name of ['worker-1', 'worker-2', 'worker-3']) workers.push(new WorkerProcess(env, name));

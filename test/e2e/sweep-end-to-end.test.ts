@@ -54,10 +54,10 @@ describe('a sweep submitted over REST and executed by a separate worker process'
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    key = (await createTeam(database.db, 'e2e')).apiKey;
+    key = (await createTeam(database.store, 'e2e')).apiKey;
     queue = new RunQueue({ redisUrl: REDIS_URL, prefix });
     probe = new RedisProbe(REDIS_URL);
-    app = await buildApp({ db: database.db, queue, redisProbe: probe, logger: false });
+    app = await buildApp({ db: database.store, queue, redisProbe: probe, logger: false });
     await app.ready();
     worker = spawn(process.execPath, [join(ROOT, 'bin', 'distillery.mjs'), 'worker'], {
       cwd: ROOT,

@@ -70,15 +70,15 @@ describe('the API over the embedded store with the in-process executor', () => {
   beforeAll(async () => {
     embedded = await createTestEmbeddedStore();
     store = embedded.store;
-    executor = new InProcessExecutor({ db: store.db, backend: 'wasm', log: (line) => log.push(line) });
+    executor = new InProcessExecutor({ db: store, backend: 'wasm', log: (line) => log.push(line) });
     await executor.start();
     app = await buildApp({
-      db: store.db,
+      db: store,
       queue: executor.queue,
       redisProbe: executor.queue,
       events: { source: store.events },
     });
-    auth = { authorization: `Bearer ${(await createTeam(store.db, 'laptop')).apiKey}` };
+    auth = { authorization: `Bearer ${(await createTeam(store, 'laptop')).apiKey}` };
   });
   afterAll(async () => {
     await app?.close();
@@ -140,7 +140,7 @@ describe('the API over the embedded store with the in-process executor', () => {
       const teacher = runs.find((r) => r.kind === 'teacher') as RunRow;
       const detail = await get<{ metrics: unknown[] }>(`/v1/runs/${teacher.id}`);
       expect(detail.metrics).toHaveLength(1);
-      const files = await store.db.artifact.findMany({ where: { runId: teacher.id } });
+      const files = await embedded.db.artifact.findMany({ where: { runId: teacher.id } });
       expect(files.length).toBeGreaterThan(0);
       expect(files.every((f) => f.data.length === f.size)).toBe(true);
     });

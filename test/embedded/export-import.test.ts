@@ -83,7 +83,7 @@ describe('moving a local results database into a team server (export, then impor
     dir = await mkdtemp(join(tmpdir(), 'distillery-transfer-'));
     file = join(dir, 'results.jsonl');
     embedded = await createTestEmbeddedStore();
-    const { db } = embedded.store;
+    const db = embedded.store;
     const executor = new InProcessExecutor({ db, backend: 'wasm' });
     await executor.start();
     const app = await buildApp({ db, queue: executor.queue, redisProbe: executor.queue });
@@ -97,7 +97,7 @@ describe('moving a local results database into a team server (export, then impor
       });
       expect(res.statusCode, res.body).toBe(201);
       const sweepId = (res.json() as { id: string }).id;
-      while ((await db.sweep.findUniqueOrThrow({ where: { id: sweepId } })).state === 'running') {
+      while ((await embedded.db.sweep.findUniqueOrThrow({ where: { id: sweepId } })).state === 'running') {
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     } finally {
@@ -109,7 +109,7 @@ describe('moving a local results database into a team server (export, then impor
     client = new pg.Client({ connectionString: server.url });
     await client.connect();
     target = pgConnection(client);
-    teamId = (await createTeam(server.db, 'vision-lab')).teamId;
+    teamId = (await createTeam(server.store, 'vision-lab')).teamId;
   });
   afterAll(async () => {
     await client?.end();
@@ -154,7 +154,7 @@ describe('moving a local results database into a team server (export, then impor
     });
 
     it('refuses, importing nothing, to give the same sweeps to another team', async () => {
-      const other = (await createTeam(server.db, 'other-lab')).teamId;
+      const other = (await createTeam(server.store, 'other-lab')).teamId;
       const error = await importResults(target, lines(file), { teamId: other }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ImportConflictError);
       expect(error).toMatchObject({ code: 'IMPORT_CONFLICT', table: 'sweeps' });
@@ -171,7 +171,7 @@ describe('moving a local results database into a team server (export, then impor
 
       for (const table of ['metrics', 'results', 'artifacts', 'run_events']) {
         it(`refuses the whole file, naming the ${table} row, and imports none of it`, async () => {
-          const intruder = (await createTeam(server.db, `intruder-${table}`)).teamId;
+          const intruder = (await createTeam(server.store, `intruder-${table}`)).teamId;
           // The intruder's own new sweep and run, then one row that names the victim's (imported above) run.
           const [sweep] = rowsOf('sweeps');
           const [run] = rowsOf('runs').filter((e) => e.row.parent_id === null);
@@ -207,7 +207,7 @@ describe('moving a local results database into a team server (export, then impor
       }
 
       it("refuses a run whose parent is another team's run", async () => {
-        const intruder = (await createTeam(server.db, 'intruder-parent')).teamId;
+        const intruder = (await createTeam(server.store, 'intruder-parent')).teamId;
         const [sweep] = rowsOf('sweeps');
         const [student] = rowsOf('runs').filter((e) => e.row.parent_id !== null);
         const ownSweep = { ...sweep?.row, id: randomUUID() };
@@ -240,7 +240,7 @@ describe('moving a local results database into a team server (export, then impor
     const c = new pg.Client({ connectionString: scratch.url });
     await c.connect();
     try {
-      const team = (await createTeam(scratch.db, 'lab')).teamId;
+      const team = (await createTeam(scratch.store, 'lab')).teamId;
       const error = await importResults(pgConnection(c), lines(truncated), { teamId: team }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(TransferFileError);
       expect(await scratch.db.sweep.count()).toBe(0);

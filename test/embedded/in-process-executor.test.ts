@@ -1,6 +1,6 @@
 import { buildApp } from '@distillery/api';
-import { claimRun, createTeam, type PrismaClient } from '@distillery/db';
-import { createTestEmbeddedStore, type TestEmbeddedStore } from '@distillery/db/testing';
+import { claimRun, createTeam, type Store } from '@distillery/db';
+import { createTestEmbeddedStore, type PrismaClient, type TestEmbeddedStore } from '@distillery/db/testing';
 import { InProcessQueue } from '@distillery/queue';
 import { InProcessExecutor } from '@distillery/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,11 +16,11 @@ const SWEEP = {
 };
 
 /** Submits SWEEP through the API onto a queue nobody executes; the sweep id. */
-async function submitWithoutExecuting(db: PrismaClient, teacherSeed: number): Promise<string> {
+async function submitWithoutExecuting(store: Store, teacherSeed: number): Promise<string> {
   const queue = new InProcessQueue();
-  const app = await buildApp({ db, queue, redisProbe: queue });
+  const app = await buildApp({ db: store, queue, redisProbe: queue });
   try {
-    const { apiKey } = await createTeam(db, `team-${teacherSeed}`);
+    const { apiKey } = await createTeam(store, `team-${teacherSeed}`);
     const res = await app.inject({
       method: 'POST',
       url: '/v1/sweeps',
@@ -46,22 +46,24 @@ async function sweepState(db: PrismaClient, sweepId: string): Promise<string> {
 describe('InProcessExecutor', () => {
   let embedded: TestEmbeddedStore;
   let db: PrismaClient;
+  let store: Store;
   beforeAll(async () => {
     embedded = await createTestEmbeddedStore();
-    db = embedded.store.db;
+    db = embedded.db;
+    store = embedded.store;
   });
   afterAll(() => embedded?.remove());
 
   describe('when a previous process died while a run was running', () => {
     let sweepId: string;
     beforeAll(async () => {
-      sweepId = await submitWithoutExecuting(db, 301);
+      sweepId = await submitWithoutExecuting(store, 301);
       const teacher = await db.run.findFirstOrThrow({ where: { sweepId, kind: 'teacher' } });
-      expect(await claimRun(db, teacher.id, 1, 'a-process-that-died', { maxAttempts: 3 })).not.toBeNull();
+      expect(await claimRun(store, teacher.id, 1, 'a-process-that-died', { maxAttempts: 3 })).not.toBeNull();
     });
 
     it('retries that run as its next attempt, counted as a failure, and finishes the sweep', async () => {
-      const executor = new InProcessExecutor({ db, backend: 'wasm' });
+      const executor = new InProcessExecutor({ db: store, backend: 'wasm' });
       try {
         expect(await executor.start()).toEqual({ orphaned: 1, queued: 1 });
         expect(await sweepState(db, sweepId)).toBe('succeeded');
@@ -76,7 +78,7 @@ describe('InProcessExecutor', () => {
   describe('when a run is claimed by a handler that dies while the process lives', () => {
     it("retries the run once its heartbeat is stale (the reconciler's pass) and finishes the sweep", async () => {
       const executor = new InProcessExecutor({
-        db,
+        db: store,
         backend: 'wasm',
         heartbeatIntervalMs: 50,
         staleAfterMs: 300,
@@ -86,9 +88,9 @@ describe('InProcessExecutor', () => {
       await executor.start();
       try {
         // Claimed at once after the commit, well inside the reconciler's grace for freshly queued runs.
-        const sweepId = await submitWithoutExecuting(db, 303);
+        const sweepId = await submitWithoutExecuting(store, 303);
         const teacher = await db.run.findFirstOrThrow({ where: { sweepId, kind: 'teacher' } });
-        expect(await claimRun(db, teacher.id, 1, 'a-handler-that-died', { maxAttempts: 3 })).not.toBeNull();
+        expect(await claimRun(store, teacher.id, 1, 'a-handler-that-died', { maxAttempts: 3 })).not.toBeNull();
         expect(await sweepState(db, sweepId)).toBe('succeeded');
         const after = await db.run.findUniqueOrThrow({ where: { id: teacher.id } });
         expect(after).toMatchObject({ attempt: 2, failures: 1 });
@@ -101,11 +103,11 @@ describe('InProcessExecutor', () => {
   describe('when it is closed while a run trains', () => {
     let sweepId: string;
     beforeAll(async () => {
-      sweepId = await submitWithoutExecuting(db, 302);
+      sweepId = await submitWithoutExecuting(store, 302);
       // Closed the moment the executor says the teacher started: the run is claimed and stopping mid-way.
       let closing: Promise<void> | undefined;
       const executor: InProcessExecutor = new InProcessExecutor({
-        db,
+        db: store,
         backend: 'wasm',
         log: (line) => {
           if (closing === undefined && / started\b/.test(line)) closing = executor.close();
@@ -122,7 +124,7 @@ describe('InProcessExecutor', () => {
     });
 
     it('finishes the sweep after the next start', async () => {
-      const executor = new InProcessExecutor({ db, backend: 'wasm' });
+      const executor = new InProcessExecutor({ db: store, backend: 'wasm' });
       try {
         await executor.start();
         expect(await sweepState(db, sweepId)).toBe('succeeded');

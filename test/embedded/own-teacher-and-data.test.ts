@@ -2,8 +2,8 @@ import { cpSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp } from '@distillery/api';
-import { createTeam, type PrismaClient } from '@distillery/db';
-import { createTestEmbeddedStore, type TestEmbeddedStore } from '@distillery/db/testing';
+import { createTeam, type Store } from '@distillery/db';
+import { createTestEmbeddedStore, type PrismaClient, type TestEmbeddedStore } from '@distillery/db/testing';
 import { executeRun, initBackend, loadModelArtifact, type RunOutcome } from '@distillery/ml';
 import { InProcessQueue } from '@distillery/queue';
 import { type RunConfig, SweepSpec } from '@distillery/spec';
@@ -73,6 +73,7 @@ async function writeTfjsFolder(model: tf.LayersModel, folder: string): Promise<v
 
 let embedded: TestEmbeddedStore;
 let db: PrismaClient;
+let store: Store;
 let trained: RunOutcome;
 let app: Awaited<ReturnType<typeof buildApp>>;
 let queue: InProcessQueue;
@@ -98,11 +99,12 @@ beforeAll(async () => {
   model.dispose();
 
   embedded = await createTestEmbeddedStore();
-  db = embedded.store.db;
+  db = embedded.db;
+  store = embedded.store;
   queue = new InProcessQueue();
-  app = await buildApp({ db, queue, redisProbe: queue, dataRoots });
-  ({ apiKey } = await createTeam(db, 'own-teacher'));
-  executor = new InProcessExecutor({ db, backend: 'wasm', dataRoots });
+  app = await buildApp({ db: store, queue, redisProbe: queue, dataRoots });
+  ({ apiKey } = await createTeam(store, 'own-teacher'));
+  executor = new InProcessExecutor({ db: store, backend: 'wasm', dataRoots });
   await executor.start();
 });
 
@@ -234,7 +236,13 @@ describe('when the teacher does not fit the data set', () => {
   });
 
   it("answers 400 when the model exceeds the server's parameter limit, like a trained teacher would", async () => {
-    const strict = await buildApp({ db, queue, redisProbe: queue, dataRoots, runLimits: { maxParameters: 100 } });
+    const strict = await buildApp({
+      db: store,
+      queue,
+      redisProbe: queue,
+      dataRoots,
+      runLimits: { maxParameters: 100 },
+    });
     try {
       const res = await strict.inject({
         method: 'POST',

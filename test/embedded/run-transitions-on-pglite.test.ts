@@ -9,13 +9,13 @@ import {
   finishedRunCheckpoints,
   heartbeatRun,
   markResumed,
-  type PrismaClient,
   recordCheckpoint,
   recordEpoch,
   retryRun,
+  type Store,
   staleRuns,
 } from '@distillery/db';
-import { createTestEmbeddedStore, type TestEmbeddedStore } from '@distillery/db/testing';
+import { createTestEmbeddedStore, type PrismaClient, type TestEmbeddedStore } from '@distillery/db/testing';
 import { InProcessQueue } from '@distillery/queue';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -39,6 +39,7 @@ const EPOCH = { epochs: 2, trainLoss: 1, trainAccuracy: 0.5, valLoss: null, valA
 describe('the run life-cycle on the embedded store', () => {
   let embedded: TestEmbeddedStore;
   let db: PrismaClient;
+  let store: Store;
   let app: FastifyInstance;
   let queue: InProcessQueue;
   let auth: { authorization: string };
@@ -58,11 +59,12 @@ describe('the run life-cycle on the embedded store', () => {
 
   beforeAll(async () => {
     embedded = await createTestEmbeddedStore();
-    db = embedded.store.db;
+    db = embedded.db;
+    store = embedded.store;
     // A queue nobody executes: the test moves the runs itself.
     queue = new InProcessQueue();
-    app = await buildApp({ db, queue, redisProbe: queue });
-    auth = { authorization: `Bearer ${(await createTeam(db, 'transitions')).apiKey}` };
+    app = await buildApp({ db: store, queue, redisProbe: queue });
+    auth = { authorization: `Bearer ${(await createTeam(store, 'transitions')).apiKey}` };
   });
   afterAll(async () => {
     await app?.close();
@@ -78,36 +80,36 @@ describe('the run life-cycle on the embedded store', () => {
     });
 
     it('is due, then claimed, heart-beaten and records an epoch and a checkpoint', async () => {
-      expect((await dueRuns(db)).map((r) => r.runId)).toContain(teacherId);
-      expect(await claimRun(db, teacherId, 1, 'worker-a', { maxAttempts: 3 })).not.toBeNull();
-      expect(await heartbeatRun(db, teacherId, 1)).toBe(true);
-      expect(await recordEpoch(db, teacherId, 1, { ...EPOCH, epoch: 1, seconds: 0.1 })).toBe(true);
-      expect(await recordCheckpoint(db, { runId: teacherId, attempt: 1, epoch: 1, location: '/ckpt', bytes: 10 })).toBe(
-        true,
-      );
-      expect(await findCheckpoint(db, teacherId)).toMatchObject({ epoch: 1, attempt: 1 });
+      expect((await dueRuns(store)).map((r) => r.runId)).toContain(teacherId);
+      expect(await claimRun(store, teacherId, 1, 'worker-a', { maxAttempts: 3 })).not.toBeNull();
+      expect(await heartbeatRun(store, teacherId, 1)).toBe(true);
+      expect(await recordEpoch(store, teacherId, 1, { ...EPOCH, epoch: 1, seconds: 0.1 })).toBe(true);
+      expect(
+        await recordCheckpoint(store, { runId: teacherId, attempt: 1, epoch: 1, location: '/ckpt', bytes: 10 }),
+      ).toBe(true);
+      expect(await findCheckpoint(store, teacherId)).toMatchObject({ epoch: 1, attempt: 1 });
     });
 
     it('is found stale once its heartbeat is older than the limit, and retried as attempt 2', async () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
-      expect((await staleRuns(db, 1)).map((r) => r.runId)).toContain(teacherId);
-      const retried = await retryRun(db, teacherId, 1, { message: 'worker-a went silent', staleForMs: 1 });
+      expect((await staleRuns(store, 1)).map((r) => r.runId)).toContain(teacherId);
+      const retried = await retryRun(store, teacherId, 1, { message: 'worker-a went silent', staleForMs: 1 });
       expect(retried).toMatchObject({ outcome: 'retried', job: { runId: teacherId, attempt: 2 } });
     });
 
     it('resumes from its checkpoint, then fails for good, cancelling its dependents', async () => {
-      expect(await claimRun(db, teacherId, 2, 'worker-b', { maxAttempts: 3 })).not.toBeNull();
-      expect(await markResumed(db, teacherId, 2, 1, 2)).toBe(true);
-      expect(await failRun(db, teacherId, 2, 'the data set path does not exist')).toBe(true);
+      expect(await claimRun(store, teacherId, 2, 'worker-b', { maxAttempts: 3 })).not.toBeNull();
+      expect(await markResumed(store, teacherId, 2, 1, 2)).toBe(true);
+      expect(await failRun(store, teacherId, 2, 'the data set path does not exist')).toBe(true);
       const runs = await db.run.findMany({ where: { sweepId }, select: { kind: true, state: true } });
       expect(runs.filter((r) => r.kind !== 'teacher').every((r) => r.state === 'cancelled')).toBe(true);
       expect((await db.sweep.findUniqueOrThrow({ where: { id: sweepId } })).state).toBe('failed');
     });
 
     it("leaves its checkpoint for the reconciler's clean-up, which deletes the record", async () => {
-      expect((await finishedRunCheckpoints(db)).map((c) => c.runId)).toContain(teacherId);
-      await deleteCheckpointRecord(db, teacherId);
-      expect(await findCheckpoint(db, teacherId)).toBeNull();
+      expect((await finishedRunCheckpoints(store)).map((c) => c.runId)).toContain(teacherId);
+      await deleteCheckpointRecord(store, teacherId);
+      expect(await findCheckpoint(store, teacherId)).toBeNull();
     });
   });
 

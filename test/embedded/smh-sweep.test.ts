@@ -46,10 +46,10 @@ describe('a sweep of SMH students over model.smh.fraction, through the API and t
 
   beforeAll(async () => {
     embedded = await createTestEmbeddedStore();
-    executor = new InProcessExecutor({ db: embedded.store.db, backend: 'wasm' });
+    executor = new InProcessExecutor({ db: embedded.store, backend: 'wasm' });
     await executor.start();
-    app = await buildApp({ db: embedded.store.db, queue: executor.queue, redisProbe: executor.queue });
-    const { apiKey } = await createTeam(embedded.store.db, 'smh');
+    app = await buildApp({ db: embedded.store, queue: executor.queue, redisProbe: executor.queue });
+    const { apiKey } = await createTeam(embedded.store, 'smh');
     auth = { authorization: `Bearer ${apiKey}` };
     const dry = await request('POST', '/v1/sweeps?dryRun=true', SWEEP);
     expect(dry.statusCode, dry.body).toBe(200);
@@ -87,7 +87,7 @@ describe('a sweep of SMH students over model.smh.fraction, through the API and t
   });
 
   it('trains every run and measures exactly the bytes the plan predicted', async () => {
-    const runs = await embedded.store.db.run.findMany({ where: { sweepId }, include: { result: true } });
+    const runs = await embedded.db.run.findMany({ where: { sweepId }, include: { result: true } });
     expect(runs).toHaveLength(9);
     for (const r of runs) {
       expect(r.state).toBe('succeeded');

@@ -39,8 +39,8 @@ beforeAll(async () => {
   const database = await createTestDatabase();
   const queue = new RunQueue({ redisUrl: REDIS_URL, prefix: `fuzz-${randomUUID().slice(0, 8)}` });
   const redisProbe = new RedisProbe(REDIS_URL);
-  const team = await createTeam(database.db, `fuzz-${randomUUID().slice(0, 8)}`);
-  app = await buildApp({ db: database.db, queue, redisProbe, rateLimit: false });
+  const team = await createTeam(database.store, `fuzz-${randomUUID().slice(0, 8)}`);
+  app = await buildApp({ db: database.store, queue, redisProbe, rateLimit: false });
   await app.listen({ port: 0, host: '127.0.0.1' });
   base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
   close = async () => {

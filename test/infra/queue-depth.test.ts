@@ -33,7 +33,7 @@ describe('worker autoscaling signal', () => {
 
   it('counts the runs that need a worker: running, and queued unless waiting out a retry backoff', async () => {
     const { db } = testDb;
-    const { teamId } = await createTeam(db, `infra-${randomUUID()}`);
+    const { teamId } = await createTeam(testDb.store, `infra-${randomUUID()}`);
     const sweep = await db.sweep.create({
       data: { teamId, name: 'autoscaling', tags: [], spec: {}, canonical: {}, specHash: randomUUID() },
     });

@@ -1,4 +1,4 @@
-import type { PrismaClient } from '@distillery/db';
+import type { Store } from '@distillery/db';
 import type { QueueProbe, RunDispatcher } from '@distillery/queue';
 import { checkDataRoots, type DataRoots, NO_DATA_ROOTS, type RunLimits } from '@distillery/spec';
 import type { FastifyServerOptions } from 'fastify';
@@ -12,7 +12,7 @@ import { DEFAULT_QUEUED_RUN_QUOTA, type QueuedRunQuotaOptions } from './services
 /** What the API needs from its host: the process (CLI `serve`, tests) owns these and closes them. */
 export interface ApiOptions {
   /** The team's results database: the source of truth for sweeps, runs and results. */
-  db: PrismaClient;
+  db: Store;
   /** Where queued runs go: BullMQ for the workers (RunQueue), or the embedded mode's InProcessQueue. */
   queue: RunDispatcher;
   /**

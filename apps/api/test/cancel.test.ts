@@ -27,7 +27,7 @@ describe('POST /v1/runs/:id/cancel', () => {
   it('cancels a running run and everything downstream of it, with the reason recorded', async () => {
     const sweepId = await submitSweep(api, quickstart());
     const [teacher] = await runsOf(sweepId);
-    await claimRun(api.db, teacher?.id as string, 1, 'w1');
+    await claimRun(api.store, teacher?.id as string, 1, 'w1');
     const res = await cancel(`/v1/runs/${teacher?.id}/cancel`);
     expect(res.statusCode, res.body).toBe(200);
     const runs = await runsOf(sweepId);
@@ -49,8 +49,8 @@ describe('POST /v1/runs/:id/cancel', () => {
   it('is idempotent, and leaves a finished run as it is', async () => {
     const sweepId = await submitSweep(api, quickstart());
     const [teacher] = await runsOf(sweepId);
-    await claimRun(api.db, teacher?.id as string, 1, 'w1');
-    await completeRun(api.db, teacher?.id as string, 1, RESULT, []);
+    await claimRun(api.store, teacher?.id as string, 1, 'w1');
+    await completeRun(api.store, teacher?.id as string, 1, RESULT, []);
     const res = await cancel(`/v1/runs/${teacher?.id}/cancel`);
     expect(res.json()).toEqual({ id: teacher?.id, state: 'succeeded', cancelledRunIds: [] });
     const student = (await runsOf(sweepId))[1];

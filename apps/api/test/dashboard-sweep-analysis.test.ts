@@ -235,7 +235,7 @@ describe("the dashboard's sweep page", () => {
     await expect.poll(() => page.getByTestId('curve-empty').textContent()).toContain('A PTQ run does not train');
 
     // Another team with nothing yet: the frontier says how to get results.
-    const empty = await createTeam(api.db, `empty-${Date.now()}`);
+    const empty = await createTeam(api.store, `empty-${Date.now()}`);
     const context = await browser.newContext();
     try {
       const tab = await context.newPage();

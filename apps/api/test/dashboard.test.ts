@@ -42,7 +42,7 @@ beforeAll(async () => {
   const teacher = await api.db.run.findFirstOrThrow({ where: { sweepId: running, kind: 'teacher' } });
   teacherOfRunning = teacher.id;
   await api.db.run.update({ where: { id: teacher.id }, data: { state: 'queued' } });
-  expect(await claimRun(api.db, teacher.id, teacher.attempt, 'dashboard-test-worker')).not.toBeNull();
+  expect(await claimRun(api.store, teacher.id, teacher.attempt, 'dashboard-test-worker')).not.toBeNull();
 
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
@@ -123,14 +123,14 @@ describe('the dashboard', () => {
       learningRate: 0.001,
       seconds: 1,
     });
-    expect(await recordEpoch(api.db, teacherOfRunning, 1, epoch(1))).toBe(true);
+    expect(await recordEpoch(api.store, teacherOfRunning, 1, epoch(1))).toBe(true);
     await expect.poll(() => bar.getAttribute('aria-valuenow'), { timeout: 15_000 }).toBe('25');
     // Within the second epoch: batch 1 of 2 is 1.5 of 4 epochs.
     const within = { attempt: 1, epoch: 2, epochs: 4, batch: 1, batches: 2 };
-    expect(await recordBatchProgress(api.db, teacherOfRunning, within)).toBe(true);
+    expect(await recordBatchProgress(api.store, teacherOfRunning, within)).toBe(true);
     await expect.poll(() => bar.getAttribute('aria-valuenow'), { timeout: 15_000 }).toBe('38');
     expect(await page.getByTestId('where-teacher').textContent()).toBe('epoch 2/4, batch 1/2');
-    expect(await recordEpoch(api.db, teacherOfRunning, 1, epoch(3))).toBe(true);
+    expect(await recordEpoch(api.store, teacherOfRunning, 1, epoch(3))).toBe(true);
     await expect.poll(() => bar.getAttribute('aria-valuenow'), { timeout: 15_000 }).toBe('75');
     expect(await page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
     await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-running-sweep.png'), fullPage: true });
@@ -139,7 +139,7 @@ describe('the dashboard', () => {
     await page.goto(`${baseUrl}/#/runs/${teacherOfRunning}`);
     const runBar = page.getByTestId('run-progress');
     await expect.poll(() => runBar.getAttribute('aria-valuenow')).toBe('75');
-    expect(await recordBatchProgress(api.db, teacherOfRunning, { ...within, epoch: 4 })).toBe(true);
+    expect(await recordBatchProgress(api.store, teacherOfRunning, { ...within, epoch: 4 })).toBe(true);
     await expect
       .poll(() => page.getByTestId('run-where').textContent(), { timeout: 15_000 })
       .toBe('epoch 4/4, batch 1/2');
@@ -154,15 +154,15 @@ describe('the dashboard', () => {
   it("shows a run's page: timings, attempts, result, learning curve with validation loss, events, configuration and model files", async () => {
     const sweep = await submitSweep(api, quickstart({ name: 'run-page' }));
     const teacher = await api.db.run.findFirstOrThrow({ where: { sweepId: sweep, kind: 'teacher' } });
-    expect(await claimRun(api.db, teacher.id, teacher.attempt, 'dashboard-test-worker')).not.toBeNull();
+    expect(await claimRun(api.store, teacher.id, teacher.attempt, 'dashboard-test-worker')).not.toBeNull();
     for (const n of [1, 2]) {
       const m = { epoch: n, epochs: 2, trainLoss: 1 / n, trainAccuracy: 0.8, valLoss: 0.9 / n, valAccuracy: 0.85 };
-      expect(await recordEpoch(api.db, teacher.id, teacher.attempt, { ...m, learningRate: 0.001, seconds: 1 })).toBe(
+      expect(await recordEpoch(api.store, teacher.id, teacher.attempt, { ...m, learningRate: 0.001, seconds: 1 })).toBe(
         true,
       );
     }
     const result = { accuracy: 0.97, loss: 0.1, parameters: 1, bytes: 4, bits: 32, backend: 'wasm', seconds: 2 };
-    await completeRun(api.db, teacher.id, teacher.attempt, { ...result, splitDigest: 'a'.repeat(64) }, []);
+    await completeRun(api.store, teacher.id, teacher.attempt, { ...result, splitDigest: 'a'.repeat(64) }, []);
     await page.goto(`${baseUrl}/#/sweeps/${sweep}`);
     await page.locator('[data-run-link=teacher]').click();
     const curve = page.getByTestId('run-curve');

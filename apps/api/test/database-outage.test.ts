@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import { createDatabaseClient, type DatabasePoolOptions, type PrismaClient } from '@distillery/db';
+import { type DatabasePoolOptions, PgPoolStore, type Store } from '@distillery/db';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/index.ts';
@@ -25,8 +25,8 @@ async function listen(server: Server): Promise<number> {
 }
 
 /** An app whose results database is at `url`; Redis is the suite's (up). */
-async function appOn(url: string): Promise<{ app: FastifyInstance; db: PrismaClient }> {
-  const db = createDatabaseClient(url, POOL);
+async function appOn(url: string): Promise<{ app: FastifyInstance; db: Store }> {
+  const db = new PgPoolStore(url, POOL);
   const app = await buildApp({ db, queue: api.queue, redisProbe: api.redisProbe, metrics: { refreshMs: 60_000 } });
   await app.ready();
   return { app, db };
@@ -66,7 +66,7 @@ describe('when PostgreSQL is unreachable (nothing listens on its port)', () => {
       await expectOutageAnswers(app, 0);
     } finally {
       await app.close();
-      await db.$disconnect();
+      await db.close();
     }
   });
 });
@@ -85,7 +85,7 @@ describe('when PostgreSQL accepts connections but never answers', () => {
       expect(sockets.size).toBeGreaterThan(0);
     } finally {
       await app.close();
-      await db.$disconnect();
+      await db.close();
       for (const s of sockets) s.destroy();
       silent.close();
     }
@@ -124,7 +124,7 @@ describe('when PostgreSQL stops answering on connections already open', () => {
       expect((await me()).statusCode).toBe(200);
     } finally {
       await app.close();
-      await db.$disconnect();
+      await db.close();
       for (const s of sockets) s.destroy();
       proxy.close();
     }

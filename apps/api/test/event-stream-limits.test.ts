@@ -35,7 +35,7 @@ async function endsWithin(stream: SseStream, limitMs: number): Promise<number> {
 
 describe('an open event stream', () => {
   it('ends within one poll interval once its key is revoked, saying why, and its key cannot reopen it', async () => {
-    const key = await createApiKey(api.db, api.team.teamId, { role: 'viewer', name: 'dashboard' });
+    const key = await createApiKey(api.store, api.team.teamId, { role: 'viewer', name: 'dashboard' });
     const stream = await streamOf(key.apiKey);
     expect(stream.status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 2 * POLL_MS));
@@ -60,7 +60,7 @@ describe('an open event stream', () => {
       INSERT INTO run_events (sweep_id, seq, run_id, type, data)
       SELECT ${sweep}::uuid, 1000000 + g, ${run.id}::uuid, 'epoch', jsonb_build_object('epoch', g, 'pad', repeat('x', 400))
       FROM generate_series(1, ${BACKLOG}) g`;
-    const key = await createApiKey(api.db, api.team.teamId, { role: 'viewer' });
+    const key = await createApiKey(api.store, api.team.teamId, { role: 'viewer' });
     const received = { epochs: 0, last: '' };
     const ended = new Promise<void>((resolve, reject) => {
       const req = request(`${base}/v1/sweeps/${sweep}/events`, { headers: bearer(key.apiKey) }, (res) => {
@@ -93,7 +93,7 @@ describe('an open event stream', () => {
   });
 
   it('ends within one poll interval once its key expires', async () => {
-    const key = await createApiKey(api.db, api.team.teamId, {
+    const key = await createApiKey(api.store, api.team.teamId, {
       role: 'viewer',
       expiresAt: new Date(Date.now() + 1500),
     });
@@ -110,7 +110,7 @@ describe('an open event stream', () => {
 
 describe('the caps on open event streams', () => {
   it('answer 429 TOO_MANY_STREAMS with retry-after to a key holding its most, and free a place when one closes', async () => {
-    const key = (await createApiKey(api.db, api.team.teamId, { role: 'viewer' })).apiKey;
+    const key = (await createApiKey(api.store, api.team.teamId, { role: 'viewer' })).apiKey;
     const open = [await streamOf(key), await streamOf(key)];
     expect(open.map((s) => s.status)).toEqual([200, 200]);
     const metrics = await api.request({ method: 'GET', url: '/metrics', as: null });
@@ -141,7 +141,7 @@ describe('the caps on open event streams', () => {
   it("answer 429 to a team's keys once the team holds its most, and to any key once the server does", async () => {
     const keysOf = (teamId: string, n: number) =>
       Promise.all(
-        Array.from({ length: n }, async () => (await createApiKey(api.db, teamId, { role: 'viewer' })).apiKey),
+        Array.from({ length: n }, async () => (await createApiKey(api.store, teamId, { role: 'viewer' })).apiKey),
       );
     const [a1, a2, a3, a4] = await keysOf(api.team.teamId, 4);
     const [b1, b2] = await keysOf(api.otherTeam.teamId, 2);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createTeam } from '@distillery/db';
+import { createTeam, type Store } from '@distillery/db';
 import { createTestDatabase } from '@distillery/db/testing';
 import { RedisProbe, RunQueue } from '@distillery/queue';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
@@ -19,6 +19,9 @@ export interface TestTeam {
 /** One suite's world: a fresh migrated database, its own queue prefix, two teams, and the app. */
 export interface TestApi {
   app: FastifyInstance;
+  /** The store the app runs on. */
+  store: Store;
+  /** The store's Prisma client, for fixtures and assertions. */
   db: Awaited<ReturnType<typeof createTestDatabase>>['db'];
   /** The suite's database URL (e.g. for a LISTEN connection). */
   databaseUrl: string;
@@ -41,12 +44,13 @@ export async function buildTestApi(overrides: Partial<ApiOptions> = {}): Promise
   const queue = new RunQueue({ redisUrl: REDIS_URL, prefix: `api-test-${randomUUID().slice(0, 8)}` });
   const redisProbe = new RedisProbe(REDIS_URL);
   const suffix = randomUUID().slice(0, 8);
-  const team = await createTeam(database.db, `team-a-${suffix}`);
-  const otherTeam = await createTeam(database.db, `team-b-${suffix}`);
-  const app = await buildApp({ db: database.db, queue, redisProbe, logger: false, ...overrides });
+  const team = await createTeam(database.store, `team-a-${suffix}`);
+  const otherTeam = await createTeam(database.store, `team-b-${suffix}`);
+  const app = await buildApp({ db: database.store, queue, redisProbe, logger: false, ...overrides });
   await app.ready();
   return {
     app,
+    store: database.store,
     db: database.db,
     databaseUrl: database.url,
     queue,

@@ -1,4 +1,4 @@
-import type { PrismaClient } from '@distillery/db';
+import { observeStatements } from '@distillery/db/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/index.ts';
@@ -14,17 +14,12 @@ afterAll(async () => {
   await api?.close();
 });
 
-/** The app on the suite's database, counting every statement it sends through Prisma. */
+/** The app on the suite's database, counting every statement it sends. */
 async function appCountingQueries(metrics: MetricsOptions): Promise<{ app: FastifyInstance; queries(): number }> {
   let queries = 0;
-  const db = api.db.$extends({
-    query: {
-      async $allOperations({ args, query }) {
-        queries++;
-        return query(args);
-      },
-    },
-  }) as unknown as PrismaClient;
+  const db = observeStatements(api.store, () => {
+    queries++;
+  });
   const app = await buildApp({ db, queue: api.queue, redisProbe: api.redisProbe, metrics });
   await app.ready();
   return { app, queries: () => queries };
@@ -91,7 +86,7 @@ describe('GET /metrics', () => {
 
     it('refuses a token shorter than 16 characters', async () => {
       await expect(
-        buildApp({ db: api.db, queue: api.queue, redisProbe: api.redisProbe, metrics: { token: 'short' } }),
+        buildApp({ db: api.store, queue: api.queue, redisProbe: api.redisProbe, metrics: { token: 'short' } }),
       ).rejects.toThrow('ApiOptions.metrics.token must be at least 16 characters');
     });
   });

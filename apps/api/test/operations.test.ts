@@ -35,8 +35,8 @@ describe('GET /metrics', () => {
   it('reports runs by state, queue depth, training throughput and HTTP latency in Prometheus format', async () => {
     const sweep = await submitSweep(api, quickstart());
     const teacher = await api.db.run.findFirstOrThrow({ where: { sweepId: sweep, kind: 'teacher' } });
-    await claimRun(api.db, teacher.id, teacher.attempt, 'metrics-test');
-    await recordEpoch(api.db, teacher.id, teacher.attempt, {
+    await claimRun(api.store, teacher.id, teacher.attempt, 'metrics-test');
+    await recordEpoch(api.store, teacher.id, teacher.attempt, {
       epoch: 1,
       epochs: 2,
       trainLoss: 1,
@@ -87,7 +87,7 @@ describe('request ids', () => {
 
   it('logs JSON lines carrying the request id, and a 500 with its cause but a body that says nothing', async () => {
     const { stream, lines } = captureLogs();
-    const app = await buildApp({ db: api.db, queue: api.queue, redisProbe: api.redisProbe, logger: { stream } });
+    const app = await buildApp({ db: api.store, queue: api.queue, redisProbe: api.redisProbe, logger: { stream } });
     app.get('/boom', async () => {
       throw new Error('secret detail: connection string postgres://x');
     });
@@ -116,7 +116,7 @@ describe('request ids', () => {
 describe('rate limits', () => {
   it('answer 429 with retry-after once a key has used its requests, leaving other keys alone', async () => {
     const app = await buildApp({
-      db: api.db,
+      db: api.store,
       queue: api.queue,
       redisProbe: api.redisProbe,
       rateLimit: { max: 3, timeWindowMs: 60_000 },
@@ -145,7 +145,7 @@ describe('rate limits', () => {
     const key = `dst_${randomUUID()}`;
     const build = () =>
       buildApp({
-        db: api.db,
+        db: api.store,
         queue: api.queue,
         redisProbe: api.redisProbe,
         rateLimit: { max: 2, maxFailedAuth: 2, timeWindowMs: 60_000, redisUrl: REDIS_URL },

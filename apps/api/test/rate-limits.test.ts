@@ -1,5 +1,5 @@
 import { randomInt, randomUUID } from 'node:crypto';
-import type { PrismaClient } from '@distillery/db';
+import { observeStatements } from '@distillery/db/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/index.ts';
@@ -20,16 +20,9 @@ const address = () => `10.${randomInt(256)}.${randomInt(256)}.${randomInt(1, 255
 /** The app on the suite's database, counting the API-key lookups it makes. */
 async function appCountingLookups(rateLimit: RateLimitOptions): Promise<{ app: FastifyInstance; lookups(): number }> {
   let lookups = 0;
-  const db = api.db.$extends({
-    query: {
-      apiKey: {
-        async findUnique({ args, query }) {
-          lookups++;
-          return query(args);
-        },
-      },
-    },
-  }) as unknown as PrismaClient;
+  const db = observeStatements(api.store, (statement) => {
+    if (statement.via === 'prisma' && statement.model === 'ApiKey' && statement.operation === 'findUnique') lookups++;
+  });
   const app = await buildApp({ db, queue: api.queue, redisProbe: api.redisProbe, rateLimit });
   return { app, lookups: () => lookups };
 }

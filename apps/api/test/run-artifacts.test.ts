@@ -16,7 +16,7 @@ const TEST_ROWS = 500;
 
 async function train(runId: string): Promise<void> {
   const run = await api.db.run.findUniqueOrThrow({ where: { id: runId } });
-  expect(await claimRun(api.db, runId, run.attempt, 'test-worker')).not.toBeNull();
+  expect(await claimRun(api.store, runId, run.attempt, 'test-worker')).not.toBeNull();
   const parent = run.parentId
     ? {
         files: (await api.db.artifact.findMany({ where: { runId: run.parentId } })).map((a) => ({
@@ -28,7 +28,7 @@ async function train(runId: string): Promise<void> {
   const outcome = await executeRun({ config: run.config as unknown as RunConfig, ...(parent ? { parent } : {}) });
   const { accuracy, loss, parameters, bytes, size, bits, backend, splitDigest } = outcome;
   const result = { accuracy, loss, parameters, bytes, sizeBreakdown: size, bits, backend, seconds: 1, splitDigest };
-  expect((await completeRun(api.db, runId, run.attempt, result, outcome.artifact.files)).completed).toBe(true);
+  expect((await completeRun(api.store, runId, run.attempt, result, outcome.artifact.files)).completed).toBe(true);
 }
 
 beforeAll(async () => {

@@ -52,24 +52,24 @@ describe('GET /v1/runs/:id/events', () => {
   it('streams every state change and epoch of a run, and misses nothing across a reconnect', async () => {
     const sweepId = await submitSweep(api, quickstart());
     const teacher = await teacherOf(sweepId);
-    await claimRun(api.db, teacher.id, 1, 'w1');
-    await recordEpoch(api.db, teacher.id, 1, epoch(1));
+    await claimRun(api.store, teacher.id, 1, 'w1');
+    await recordEpoch(api.store, teacher.id, 1, epoch(1));
 
     const first = await openSse(`${base}/v1/runs/${teacher.id}/events`, auth());
     expect(first.status).toBe(200);
     await first.until((e) => e.event === 'epoch' && body(e).data.epoch === 1);
-    await recordEpoch(api.db, teacher.id, 1, epoch(2));
+    await recordEpoch(api.store, teacher.id, 1, epoch(2));
     const last = await first.until((e) => e.event === 'epoch' && body(e).data.epoch === 2);
     first.close();
 
     // While the client is away.
-    await recordEpoch(api.db, teacher.id, 1, epoch(3));
-    await recordEpoch(api.db, teacher.id, 1, epoch(4));
+    await recordEpoch(api.store, teacher.id, 1, epoch(3));
+    await recordEpoch(api.store, teacher.id, 1, epoch(4));
 
     const second = await openSse(`${base}/v1/runs/${teacher.id}/events`, { ...auth(), 'last-event-id': last.id ?? '' });
     await second.until((e) => e.event === 'epoch' && body(e).data.epoch === 4);
-    await recordEpoch(api.db, teacher.id, 1, epoch(5));
-    await completeRun(api.db, teacher.id, 1, RESULT, []);
+    await recordEpoch(api.store, teacher.id, 1, epoch(5));
+    await completeRun(api.store, teacher.id, 1, RESULT, []);
     await second.ended;
 
     const seen = [...first.events, ...second.events];
@@ -88,8 +88,8 @@ describe('GET /v1/runs/:id/events', () => {
   it('answers 204 to a client that already has everything of a finished run', async () => {
     const sweepId = await submitSweep(api, quickstart());
     const teacher = await teacherOf(sweepId);
-    await claimRun(api.db, teacher.id, 1, 'w1');
-    await completeRun(api.db, teacher.id, 1, RESULT, []);
+    await claimRun(api.store, teacher.id, 1, 'w1');
+    await completeRun(api.store, teacher.id, 1, RESULT, []);
     const all = await api.request({ method: 'GET', url: `/v1/runs/${teacher.id}/events` });
     expect(all.statusCode).toBe(200);
     expect(all.headers['content-type']).toMatch(/^text\/event-stream/);
@@ -130,8 +130,8 @@ describe('GET /v1/sweeps/:id/events', () => {
     const teacher = await teacherOf(sweepId);
     const stream = await openSse(`${base}/v1/sweeps/${sweepId}/events`, auth());
     await stream.until((e) => e.id === '5');
-    await claimRun(api.db, teacher.id, 1, 'w1');
-    await completeRun(api.db, teacher.id, 1, RESULT, []);
+    await claimRun(api.store, teacher.id, 1, 'w1');
+    await completeRun(api.store, teacher.id, 1, RESULT, []);
     // Succeeded teacher (7) releases both students (8, 9).
     await stream.until((e) => e.id === '9');
     stream.close();

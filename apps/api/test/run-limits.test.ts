@@ -149,7 +149,7 @@ describe('buildApp', () => {
     const api = await buildTestApi();
     try {
       await expect(
-        buildApp({ db: api.db, queue: api.queue, redisProbe: api.redisProbe, runLimits: { maxParameters: 3e9 } }),
+        buildApp({ db: api.store, queue: api.queue, redisProbe: api.redisProbe, runLimits: { maxParameters: 3e9 } }),
       ).rejects.toThrow('ApiOptions.runLimits.maxParameters must be at most 2147483647, got 3000000000');
     } finally {
       await api.close();

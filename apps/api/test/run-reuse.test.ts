@@ -2,11 +2,12 @@ import {
   cancelSweep,
   claimRun,
   completeRun,
+  connectPostgres,
   createTeam,
   exportResults,
   importResults,
+  parseDatabaseUrl,
   pgConnection,
-  poolOf,
 } from '@distillery/db';
 import { createTestDatabase } from '@distillery/db/testing';
 import type { RunConfig } from '@distillery/spec';
@@ -26,6 +27,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await api?.close();
 });
+
+/** One connection of its own to the database at `url` (a session the test drives statement by statement). */
+const session = (url: string) => connectPostgres(parseDatabaseUrl(url), { connectTimeoutMs: 10_000 });
 
 const get = async <T>(url: string): Promise<T> => {
   const res = await api.request({ method: 'GET', url });
@@ -47,12 +51,12 @@ async function trainQueued(only: (key: string) => boolean = () => true): Promise
     });
     const next = queued.find((r) => only(r.key));
     if (next === undefined) return trained;
-    const claimed = await claimRun(api.db, next.id, next.attempt, 'test-worker');
+    const claimed = await claimRun(api.store, next.id, next.attempt, 'test-worker');
     if (claimed === null) throw new Error(`could not claim ${next.key}`);
     const accuracy = syntheticAccuracy({ kind: next.kind, config: next.config as unknown as RunConfig });
     const result = { accuracy, loss: 1 - accuracy, parameters: 1, bytes: next.predictedBytes, bits: next.bits };
     await completeRun(
-      api.db,
+      api.store,
       next.id,
       claimed.run.attempt,
       { ...result, backend: 'test', seconds: 0, splitDigest: '0'.repeat(64) },
@@ -274,7 +278,7 @@ describe('a sweep that reuses runs still on their way', () => {
     first = await submitSweep(api, spec);
     await trainQueued((key) => key === 'teacher');
     const s0 = await api.db.run.findFirstOrThrow({ where: { sweepId: first, key: 's0.seed1' } });
-    const claimed = await claimRun(api.db, s0.id, s0.attempt, 'busy-worker');
+    const claimed = await claimRun(api.store, s0.id, s0.attempt, 'busy-worker');
     student = { id: s0.id, attempt: claimed?.run.attempt as number };
     // The same sweep with a 4-bit PTQ variant added: everything but the new variants is reused.
     second = await submitSweep(api, {
@@ -324,7 +328,7 @@ describe('a sweep that reuses runs still on their way', () => {
       seconds: 0,
       splitDigest: '0'.repeat(64),
     };
-    const done = await completeRun(api.db, student.id, student.attempt, result, []);
+    const done = await completeRun(api.store, student.id, student.attempt, result, []);
     expect(done.released.map((r) => r.runId).sort()).toEqual(
       [
         newVariants[0]?.id,
@@ -369,7 +373,7 @@ describe('cancelling while runs are shared', () => {
       ...spec,
       students: { ...(spec.students as object), grid: { 'model.activation': ['relu'] } },
     });
-    const outcome = await cancelSweep(api.db, api.team.teamId, first, 'test');
+    const outcome = await cancelSweep(api.store, api.team.teamId, first, 'test');
     const runs = await api.db.run.findMany({ where: { sweepId: first }, orderBy: { position: 'asc' } });
     expect(runs.map((r) => [r.key, r.state])).toEqual([
       ['teacher', 'queued'],
@@ -388,16 +392,15 @@ describe('cancelling while runs are shared', () => {
 describe("moving the team's results to another database (export, then import)", () => {
   it('carries the sweeps that reuse runs, their histories, and one fact per replicate', async () => {
     const target = await createTestDatabase({ prefix: 'distillery_reuse_import' });
-    const source = await poolOf(api.db)?.connect();
-    const client = await poolOf(target.db)?.connect();
-    if (source === undefined || client === undefined) throw new Error('the test databases have no pg pool');
+    const source = await session(api.databaseUrl);
+    const client = await session(target.url);
     try {
       const lines: string[] = [];
       const exported = await exportResults(pgConnection(source), (line) => void lines.push(line), {
         teamId: api.team.teamId,
       });
       expect(exported.reused_runs).toBeGreaterThan(0);
-      const { teamId } = await createTeam(target.db, 'moved');
+      const { teamId } = await createTeam(target.store, 'moved');
       const report = await importResults(
         pgConnection(client),
         (async function* () {
@@ -410,8 +413,8 @@ describe("moving the team's results to another database (export, then import)", 
       const own = await api.db.resultFact.count({ where: { teamId: api.team.teamId } });
       expect(facts).toBe(own);
     } finally {
-      source.release();
-      client.release();
+      await source.end();
+      await client.end();
       await target.drop();
     }
   });
@@ -422,9 +425,7 @@ describe('cancelling a sweep while a submission makes runs wait for one of its r
     const first = await submitSweep(api, quickstart({ name: 'cancel race' }));
     const other = await submitSweep(api, quickstart({ name: 'other sweep' }));
     const teacher = await api.db.run.findFirstOrThrow({ where: { sweepId: first, kind: 'teacher' } });
-    const pool = poolOf(api.db);
-    if (pool === undefined) throw new Error('the test database has no pg pool');
-    const submission = await pool.connect();
+    const submission = await session(api.databaseUrl);
     const child = '00000000-0000-4000-8000-00000000f001';
     try {
       // A submission's transaction: the teacher locked FOR SHARE, a new run made to wait for it, not committed.
@@ -436,14 +437,14 @@ describe('cancelling a sweep while a submission makes runs wait for one of its r
          VALUES ($1, $2, $3, 'late', 'student', $4, 'late', 'g', 'late-hash', '{}', 'waiting', 1, 1, 32, now())`,
         [child, other, api.team.teamId, teacher.id],
       );
-      const cancelling = cancelSweep(api.db, api.team.teamId, first, 'test');
+      const cancelling = cancelSweep(api.store, api.team.teamId, first, 'test');
       // The cancellation's statement starts (and blocks on the teacher's row) before the submission commits.
       await new Promise((resolve) => setTimeout(resolve, 300));
       await submission.query('COMMIT');
       const outcome = await cancelling;
       expect(outcome.cancelled.map((r) => r.id)).toContain(child);
     } finally {
-      submission.release();
+      await submission.end();
     }
     expect(await api.db.run.findUniqueOrThrow({ where: { id: child } })).toMatchObject({ state: 'cancelled' });
   });

@@ -1,4 +1,4 @@
-import { createDatabaseClient } from '@distillery/db';
+import { PgPoolStore } from '@distillery/db';
 import { RedisProbe } from '@distillery/queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/index.ts';
@@ -30,7 +30,7 @@ describe('GET /readyz', () => {
   describe('when Redis is unreachable', () => {
     it('answers 503 naming Redis', async () => {
       const redisProbe = new RedisProbe('redis://127.0.0.1:1');
-      const app = await buildApp({ db: api.db, queue: api.queue, redisProbe });
+      const app = await buildApp({ db: api.store, queue: api.queue, redisProbe });
       try {
         const res = await app.inject({ method: 'GET', url: '/readyz' });
         expect(res.statusCode).toBe(503);
@@ -44,7 +44,7 @@ describe('GET /readyz', () => {
 
   describe('when PostgreSQL is unreachable', () => {
     it('answers 503 naming PostgreSQL', async () => {
-      const db = createDatabaseClient('postgresql://postgres@127.0.0.1:1/none');
+      const db = new PgPoolStore('postgresql://postgres@127.0.0.1:1/none');
       const app = await buildApp({ db, queue: api.queue, redisProbe: api.redisProbe });
       try {
         const res = await app.inject({ method: 'GET', url: '/readyz' });
@@ -52,7 +52,7 @@ describe('GET /readyz', () => {
         expect(res.json()).toEqual({ status: 'unavailable', checks: { postgres: 'failed', redis: 'ok' } });
       } finally {
         await app.close();
-        await db.$disconnect();
+        await db.close();
       }
     });
   });
@@ -134,7 +134,7 @@ describe('an unknown route', () => {
 
 describe('a dependency outage', () => {
   it('answers a database outage with 503 and a body that says nothing internal', async () => {
-    const db = createDatabaseClient('postgresql://postgres@127.0.0.1:1/none');
+    const db = new PgPoolStore('postgresql://postgres@127.0.0.1:1/none');
     const app = await buildApp({ db, queue: api.queue, redisProbe: api.redisProbe });
     try {
       const res = await app.inject({
@@ -154,20 +154,20 @@ describe('a dependency outage', () => {
       `);
     } finally {
       await app.close();
-      await db.$disconnect();
+      await db.close();
     }
   });
 });
 
 describe('buildApp options', () => {
   it('rejects a body limit that is not a positive number of bytes', async () => {
-    await expect(buildApp({ db: api.db, queue: api.queue, redisProbe: api.redisProbe, bodyLimit: 0 })).rejects.toThrow(
-      'ApiOptions.bodyLimit must be a positive integer number of bytes, got 0',
-    );
+    await expect(
+      buildApp({ db: api.store, queue: api.queue, redisProbe: api.redisProbe, bodyLimit: 0 }),
+    ).rejects.toThrow('ApiOptions.bodyLimit must be a positive integer number of bytes, got 0');
   });
 
   it('applies a custom body limit', async () => {
-    const app = await buildApp({ db: api.db, queue: api.queue, redisProbe: api.redisProbe, bodyLimit: 64 });
+    const app = await buildApp({ db: api.store, queue: api.queue, redisProbe: api.redisProbe, bodyLimit: 64 });
     try {
       const res = await app.inject({
         method: 'POST',

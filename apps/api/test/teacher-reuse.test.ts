@@ -43,8 +43,8 @@ describe('two sweeps with the same teacher', () => {
     const spec = quickstart({ name: 'after' });
     const first = await submitSweep(api, spec);
     const teacher = await api.db.run.findFirstOrThrow({ where: { sweepId: first, kind: 'teacher' } });
-    await claimRun(api.db, teacher.id, 1, 'w');
-    await completeRun(api.db, teacher.id, 1, RESULT, []);
+    await claimRun(api.store, teacher.id, 1, 'w');
+    await completeRun(api.store, teacher.id, 1, RESULT, []);
     const second = await submitSweep(api, { ...spec, name: 'after-2', seeds: [2] });
     const runs = await api.db.run.findMany({ where: { sweepId: second }, orderBy: { position: 'asc' } });
     expect(runs.map((r) => [r.kind, r.state])).toEqual([
@@ -60,8 +60,8 @@ describe('two sweeps with the same teacher', () => {
     const spec = quickstart({ name: 'retrain' });
     const first = await submitSweep(api, spec);
     const teacher = await api.db.run.findFirstOrThrow({ where: { sweepId: first, kind: 'teacher' } });
-    await claimRun(api.db, teacher.id, 1, 'w');
-    await failRun(api.db, teacher.id, 1, 'boom');
+    await claimRun(api.store, teacher.id, 1, 'w');
+    await failRun(api.store, teacher.id, 1, 'boom');
     const second = await submitSweep(api, { ...spec, name: 'retrain-2' });
     expect(await api.db.run.count({ where: { sweepId: second, kind: 'teacher' } })).toBe(1);
   });

@@ -1,10 +1,4 @@
-import {
-  checkDatabase,
-  createDatabaseClient,
-  DatabaseUnreachableError,
-  migrateDatabase,
-  type PrismaClient,
-} from '@distillery/db';
+import { checkDatabase, DatabaseUnreachableError, migrateDatabase, PgPoolStore, type Store } from '@distillery/db';
 import { RedisProbe } from '@distillery/queue';
 import type { DistilleryConfig } from './config.ts';
 import { ConfigError } from './config-error.ts';
@@ -17,7 +11,7 @@ function redact(url: string): string {
 }
 
 /** Connects to PostgreSQL (checking it answers), or says clearly which URL failed and why. */
-export async function connectDatabase(config: DistilleryConfig): Promise<PrismaClient> {
+export async function connectDatabase(config: DistilleryConfig): Promise<Store> {
   try {
     await checkDatabase(config.databaseUrl);
   } catch (e) {
@@ -25,7 +19,7 @@ export async function connectDatabase(config: DistilleryConfig): Promise<PrismaC
       e instanceof DatabaseUnreachableError && e.reason === 'database-missing' ? ' (run `distillery migrate`)' : '';
     throw new ConfigError(`${(e as Error).message}${hint}; check DATABASE_URL`, { cause: e });
   }
-  return createDatabaseClient(config.databaseUrl, resolveDatabasePoolOptions(process.env));
+  return new PgPoolStore(config.databaseUrl, resolveDatabasePoolOptions(process.env));
 }
 
 /** Checks Redis answers, or says clearly which URL failed. */

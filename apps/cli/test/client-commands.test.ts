@@ -78,11 +78,11 @@ beforeAll(async () => {
   database = await createTestDatabase();
   queue = new RunQueue({ redisUrl: 'redis://127.0.0.1:6379', prefix: `cli-test-${randomUUID().slice(0, 8)}` });
   redisProbe = new RedisProbe('redis://127.0.0.1:6379');
-  app = await buildApp({ db: database.db, queue, redisProbe, logger: false });
+  app = await buildApp({ db: database.store, queue, redisProbe, logger: false });
   url = await app.listen({ port: 0, host: '127.0.0.1' });
-  const team = await createTeam(database.db, `cli-${randomUUID().slice(0, 8)}`);
+  const team = await createTeam(database.store, `cli-${randomUUID().slice(0, 8)}`);
   adminKey = team.apiKey;
-  viewerKey = (await createApiKey(database.db, team.teamId, { role: 'viewer', name: 'reader' })).apiKey;
+  viewerKey = (await createApiKey(database.store, team.teamId, { role: 'viewer', name: 'reader' })).apiKey;
 });
 afterAll(async () => {
   await app?.close();

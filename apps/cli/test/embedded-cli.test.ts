@@ -4,7 +4,7 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestDatabase, createTestDataDir, type TestDatabase } from '@distillery/db/testing';
+import { createTestDatabase, createTestDataDir, prismaOf, type TestDatabase } from '@distillery/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const BIN = join(import.meta.dirname, '..', '..', '..', 'bin', 'distillery.mjs');
@@ -217,10 +217,10 @@ describe('distillery on a machine with nothing configured (embedded store, in-pr
       const { EmbeddedStore } = await import('@distillery/db/embedded');
       const store = await EmbeddedStore.open({ dataDir: join(cwd, '.distillery') });
       try {
-        const student = await store.db.run.findFirstOrThrow({ where: { sweepId, kind: 'student' } });
+        const student = await prismaOf(store).run.findFirstOrThrow({ where: { sweepId, kind: 'student' } });
         studentRunId = student.id;
-        const { id: _, ...sweep } = await store.db.sweep.findUniqueOrThrow({ where: { id: sweepId } });
-        await store.db.sweep.create({
+        const { id: _, ...sweep } = await prismaOf(store).sweep.findUniqueOrThrow({ where: { id: sweepId } });
+        await prismaOf(store).sweep.create({
           data: { ...sweep, id: twin, spec: sweep.spec as object, canonical: sweep.canonical as object },
         });
       } finally {

@@ -80,10 +80,10 @@ beforeAll(async () => {
   database = await createTestDatabase();
   queue = new RunQueue({ redisUrl: REDIS_URL, prefix: `first-hour-${randomUUID().slice(0, 8)}` });
   redisProbe = new RedisProbe(REDIS_URL);
-  app = await buildApp({ db: database.db, queue, redisProbe, logger: false });
+  app = await buildApp({ db: database.store, queue, redisProbe, logger: false });
   url = await app.listen({ port: 0, host: '127.0.0.1' });
   teamName = `first-hour-${randomUUID().slice(0, 8)}`;
-  apiKey = (await createTeam(database.db, teamName)).apiKey;
+  apiKey = (await createTeam(database.store, teamName)).apiKey;
 });
 afterAll(async () => {
   await app?.close();

@@ -56,9 +56,9 @@ beforeAll(async () => {
   database = await createTestDatabase();
   queue = new RunQueue({ redisUrl: 'redis://127.0.0.1:6379', prefix: `cli-model-${randomUUID().slice(0, 8)}` });
   redisProbe = new RedisProbe('redis://127.0.0.1:6379');
-  app = await buildApp({ db: database.db, queue, redisProbe, logger: false });
+  app = await buildApp({ db: database.store, queue, redisProbe, logger: false });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
-  const team = await createTeam(database.db, `cli-model-${randomUUID().slice(0, 8)}`);
+  const team = await createTeam(database.store, `cli-model-${randomUUID().slice(0, 8)}`);
   teamId = team.teamId;
   env = {
     DISTILLERY_URL: url,
@@ -88,11 +88,11 @@ beforeAll(async () => {
   teacherId = runs.find((r) => r.kind === 'teacher')?.id as string;
   studentId = runs.find((r) => r.kind === 'student')?.id as string;
   const run = await database.db.run.findUniqueOrThrow({ where: { id: teacherId } });
-  await claimRun(database.db, teacherId, run.attempt, 'test-worker');
+  await claimRun(database.store, teacherId, run.attempt, 'test-worker');
   const outcome = await executeRun({ config: run.config as unknown as RunConfig });
   const { accuracy, loss, parameters, bytes, size, bits, backend, splitDigest } = outcome;
   const result = { accuracy, loss, parameters, bytes, sizeBreakdown: size, bits, backend, seconds: 1, splitDigest };
-  await completeRun(database.db, teacherId, run.attempt, result, outcome.artifact.files);
+  await completeRun(database.store, teacherId, run.attempt, result, outcome.artifact.files);
 }, 180_000);
 afterAll(async () => {
   await app?.close();

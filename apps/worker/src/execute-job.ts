@@ -6,13 +6,14 @@ import {
   heartbeatRun,
   loadArtifacts,
   markResumed,
-  type PrismaClient,
   type ReleasedRun,
+  readRunState,
   recordBatchProgress,
   recordCheckpoint,
   recordEpoch,
   retryRun,
   runParentId,
+  type Store,
 } from '@distillery/db';
 import { type ExecuteRunInput, executeRun, MlError, type ModelArtifact, type RunOutcome } from '@distillery/ml';
 import type { RunJob } from '@distillery/queue';
@@ -25,7 +26,7 @@ import { RunControl, type StopReason } from './run-control.ts';
 import { describeError, isPermanentRunError, NonFiniteLossError, StoredConfigError } from './run-errors.ts';
 
 export interface JobContext {
-  db: PrismaClient;
+  db: Store;
   workerId: string;
   /** Puts released children and retries on the queue. */
   enqueue: (runs: ReleasedRun[]) => Promise<void>;
@@ -263,9 +264,8 @@ async function settleFailure(
 }
 
 /** Why a write for a run found it no longer `running` under the attempt. */
-async function whyLost(db: PrismaClient, runId: string): Promise<StopReason> {
-  const run = await db.run.findUnique({ where: { id: runId }, select: { state: true } });
-  return run?.state === 'cancelled' ? 'cancelled' : 'superseded';
+async function whyLost(db: Store, runId: string): Promise<StopReason> {
+  return (await readRunState(db, runId)) === 'cancelled' ? 'cancelled' : 'superseded';
 }
 
 /** Writes the run's heartbeat every interval; stops the run when the database says it is no longer ours. */
@@ -298,7 +298,7 @@ async function dropCheckpoint(ctx: JobContext, runId: string): Promise<void> {
   }
 }
 
-async function loadModel(db: PrismaClient, runId: string): Promise<ModelArtifact> {
+async function loadModel(db: Store, runId: string): Promise<ModelArtifact> {
   const files = await loadArtifacts(db, runId);
   if (files.length === 0) throw new Error(`parent run ${runId} has no stored model`);
   return { files };

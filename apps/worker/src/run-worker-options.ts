@@ -1,9 +1,9 @@
-import type { PrismaClient } from '@distillery/db';
+import type { Store } from '@distillery/db';
 import { checkDataRoots, type DataRoots } from '@distillery/spec';
 import type { CheckpointStore } from './checkpoints/checkpoint-store.ts';
 
 export interface RunWorkerOptions {
-  db: PrismaClient;
+  db: Store;
   redisUrl: string;
   /** Queue key prefix; must match the API's. @defaultValue 'distillery' */
   prefix?: string;

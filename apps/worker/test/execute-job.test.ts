@@ -61,12 +61,12 @@ describe('executeJob', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    key = (await createTeam(database.db, 'workers')).apiKey;
+    key = (await createTeam(database.store, 'workers')).apiKey;
     queue = new RunQueue({ redisUrl: REDIS_URL, prefix: `worker-test-${randomUUID().slice(0, 8)}` });
     probe = new RedisProbe(REDIS_URL);
-    app = await buildApp({ db: database.db, queue, redisProbe: probe, dataRoots: DATA_ROOTS });
+    app = await buildApp({ db: database.store, queue, redisProbe: probe, dataRoots: DATA_ROOTS });
     ctx = {
-      db: database.db,
+      db: database.store,
       workerId: 'test-worker',
       enqueue: async (runs) => {
         released.push(...runs);

@@ -25,7 +25,7 @@ afterAll(async () => {
 
 const reconciler = (options: { maxAttempts?: number } = {}) =>
   new Reconciler({
-    db: world.database.db,
+    db: world.database.store,
     queue: world.queue,
     checkpoints: store,
     staleAfterMs: 30_000,
@@ -73,7 +73,7 @@ describe('Reconciler', () => {
   describe('when a worker stops heart-beating', () => {
     it('queues the run again as the next attempt exactly once, however many reconcilers run at once', async () => {
       const { teacher } = await world.submit(tinySweep());
-      await claimRun(world.database.db, teacher.id, 1, 'dead-worker');
+      await claimRun(world.database.store, teacher.id, 1, 'dead-worker');
       await silence(teacher.id);
       const reports = await Promise.all([reconciler().pass(), reconciler().pass(), reconciler().pass()]);
       expect(reports.reduce((n, r) => n + r.retried, 0)).toBe(1);
@@ -85,7 +85,7 @@ describe('Reconciler', () => {
 
     it('leaves a run whose worker heart-beats alone', async () => {
       const { teacher } = await world.submit(tinySweep());
-      await claimRun(world.database.db, teacher.id, 1, 'live-worker');
+      await claimRun(world.database.store, teacher.id, 1, 'live-worker');
       expect((await reconciler().pass()).retried).toBe(0);
       expect(await world.database.db.run.findUniqueOrThrow({ where: { id: teacher.id } })).toMatchObject({
         state: 'running',
@@ -95,7 +95,7 @@ describe('Reconciler', () => {
 
     it('fails the run and cancels its dependents once it has used up its attempts', async () => {
       const { teacher, student } = await world.submit(tinySweep());
-      await claimRun(world.database.db, teacher.id, 1, 'crashing-worker');
+      await claimRun(world.database.store, teacher.id, 1, 'crashing-worker');
       await silence(teacher.id);
       expect((await reconciler({ maxAttempts: 1 }).pass()).failed).toBe(1);
       const run = await world.database.db.run.findUniqueOrThrow({ where: { id: teacher.id } });
@@ -108,10 +108,12 @@ describe('Reconciler', () => {
   it('deletes the checkpoints of finished runs', async () => {
     const { teacher } = await world.submit(tinySweep({}, 3));
     const db = world.database.db;
-    await claimRun(db, teacher.id, 1, 'w');
+    await claimRun(world.database.store, teacher.id, 1, 'w');
     const file = { name: 'state.bin', contentType: 'application/octet-stream', data: Uint8Array.of(1) };
     const saved = await store.save(teacher.id, 1, { epoch: 2, files: [file] });
-    expect(await recordCheckpoint(db, { runId: teacher.id, attempt: 1, epoch: 2, ...saved })).toBe(true);
+    expect(await recordCheckpoint(world.database.store, { runId: teacher.id, attempt: 1, epoch: 2, ...saved })).toBe(
+      true,
+    );
     expect((await reconciler().pass()).checkpointsDeleted).toBe(0);
     const result = {
       accuracy: 0.5,
@@ -123,7 +125,7 @@ describe('Reconciler', () => {
       seconds: 0,
       splitDigest: '0'.repeat(64),
     };
-    await completeRun(db, teacher.id, 1, result, []);
+    await completeRun(world.database.store, teacher.id, 1, result, []);
     expect((await reconciler().pass()).checkpointsDeleted).toBe(1);
     expect(await store.load(teacher.id)).toBeNull();
     expect(await db.checkpoint.count({ where: { runId: teacher.id } })).toBe(0);

@@ -138,7 +138,7 @@ describe('when a running run is cancelled', () => {
       beforeEpoch: async (epoch, signal) => {
         if (epoch === 3 && !cancelled) {
           cancelled = true;
-          await cancelRun(world.database.db, world.teamId, teacher.id, 'cancelled by request');
+          await cancelRun(world.database.store, world.teamId, teacher.id, 'cancelled by request');
         }
         await pause(2, signal);
       },
@@ -152,10 +152,10 @@ describe('when a running run is cancelled', () => {
 
   it('discards a result that arrives after the cancellation', async () => {
     const { teacher } = await world.submit(tinySweep());
-    const claimed = await claimRun(world.database.db, teacher.id, 1, 'w');
+    const claimed = await claimRun(world.database.store, teacher.id, 1, 'w');
     expect(claimed).not.toBeNull();
-    await cancelRun(world.database.db, world.teamId, teacher.id, 'cancelled by request');
-    const done = await completeRun(world.database.db, teacher.id, 1, result(), []);
+    await cancelRun(world.database.store, world.teamId, teacher.id, 'cancelled by request');
+    const done = await completeRun(world.database.store, teacher.id, 1, result(), []);
     expect(done).toEqual({ completed: false, released: [] });
     expect(await world.database.db.result.count({ where: { runId: teacher.id } })).toBe(0);
   });
@@ -191,8 +191,10 @@ describe('when the same attempt completes several times at once (redelivery raci
   it('stores exactly one result, one success event and releases the children once', async () => {
     const { teacher, student } = await world.submit(tinySweep());
     const db = world.database.db;
-    await claimRun(db, teacher.id, 1, 'w');
-    const outcomes = await Promise.all(Array.from({ length: 5 }, () => completeRun(db, teacher.id, 1, result(), [])));
+    await claimRun(world.database.store, teacher.id, 1, 'w');
+    const outcomes = await Promise.all(
+      Array.from({ length: 5 }, () => completeRun(world.database.store, teacher.id, 1, result(), [])),
+    );
     expect(outcomes.filter((o) => o.completed)).toHaveLength(1);
     expect(outcomes.flatMap((o) => o.released).map((r) => r.runId)).toEqual([student.id]);
     expect(await db.result.count({ where: { runId: teacher.id } })).toBe(1);
@@ -205,14 +207,14 @@ describe('when another worker takes a run over', () => {
   it('fences the old attempt off: its heartbeats and epochs change nothing', async () => {
     const { teacher } = await world.submit(tinySweep());
     const db = world.database.db;
-    await claimRun(db, teacher.id, 1, 'slow-worker');
+    await claimRun(world.database.store, teacher.id, 1, 'slow-worker');
     // BullMQ redelivers the job of attempt 1 (the slow worker's lock expired): the new holder runs attempt 2.
-    const taken = await claimRun(db, teacher.id, 1, 'fast-worker');
+    const taken = await claimRun(world.database.store, teacher.id, 1, 'fast-worker');
     expect(taken).toMatchObject({ redelivered: true, run: { attempt: 2, workerId: 'fast-worker', failures: 1 } });
-    expect(await heartbeatRun(db, teacher.id, 1)).toBe(false);
-    expect(await recordEpoch(db, teacher.id, 1, epoch(1))).toBe(false);
-    expect(await completeRun(db, teacher.id, 1, result(), [])).toMatchObject({ completed: false });
-    expect(await completeRun(db, teacher.id, 2, result(), [])).toMatchObject({ completed: true });
+    expect(await heartbeatRun(world.database.store, teacher.id, 1)).toBe(false);
+    expect(await recordEpoch(world.database.store, teacher.id, 1, epoch(1))).toBe(false);
+    expect(await completeRun(world.database.store, teacher.id, 1, result(), [])).toMatchObject({ completed: false });
+    expect(await completeRun(world.database.store, teacher.id, 2, result(), [])).toMatchObject({ completed: true });
     expect(await db.result.count({ where: { runId: teacher.id } })).toBe(1);
   });
 });

@@ -48,10 +48,10 @@ describe('a run whose data path holds a forged log line', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    key = (await createTeam(database.db, 'workers')).apiKey;
+    key = (await createTeam(database.store, 'workers')).apiKey;
     queue = new RunQueue({ redisUrl: REDIS_URL, prefix: `worker-log-${randomUUID().slice(0, 8)}` });
     probe = new RedisProbe(REDIS_URL);
-    app = await buildApp({ db: database.db, queue, redisProbe: probe, dataRoots: DATA_ROOTS });
+    app = await buildApp({ db: database.store, queue, redisProbe: probe, dataRoots: DATA_ROOTS });
   });
   afterAll(async () => {
     await app?.close();
@@ -87,7 +87,7 @@ describe('a run whose data path holds a forged log line', () => {
     const log = jsonLineLog({ write: (line) => written.push(line) });
     await executeJob(
       { runId: teacher.id, attempt: 1 },
-      { db: database.db, workerId: 'w', enqueue: async () => {}, log, dataRoots: DATA_ROOTS, maxAttempts: 1 },
+      { db: database.store, workerId: 'w', enqueue: async () => {}, log, dataRoots: DATA_ROOTS, maxAttempts: 1 },
     );
     const lines = written.join('').split('\n').slice(0, -1);
     expect(lines.length).toBe(written.length);

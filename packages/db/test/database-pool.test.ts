@@ -1,23 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  createDatabaseClient,
   DATABASE_POOL_DEFAULTS,
   isDatabaseUnavailableError,
   isTransientDatabaseError,
-  type PrismaClient,
-  poolOf,
+  PgPoolStore,
   resolveDatabasePoolOptions,
 } from '../src/index.ts';
-import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
+import { createTestDatabase, type PrismaClient, prismaOf, type TestDatabase } from '../src/testing/index.ts';
 
 let testDb: TestDatabase;
+let store: PgPoolStore;
 let db: PrismaClient;
 beforeAll(async () => {
   testDb = await createTestDatabase({ migrate: false });
-  db = createDatabaseClient(testDb.url, { statementTimeoutMs: 300, idleInTransactionTimeoutMs: 4000 });
+  store = new PgPoolStore(testDb.url, { statementTimeoutMs: 300, idleInTransactionTimeoutMs: 4000 });
+  db = prismaOf(store);
 });
 afterAll(async () => {
-  await db?.$disconnect();
+  await store?.close();
   await testDb?.drop();
 });
 
@@ -26,10 +26,9 @@ describe('the results database pool', () => {
     const viaPrisma = await db.$queryRaw<{ s: string; i: string }[]>`
       SELECT current_setting('statement_timeout') AS s, current_setting('idle_in_transaction_session_timeout') AS i`;
     expect(viaPrisma).toEqual([{ s: '300ms', i: '4s' }]);
-    const viaPool = await poolOf(db)?.query(
-      "SELECT current_setting('statement_timeout') AS s, current_setting('idle_in_transaction_session_timeout') AS i",
-    );
-    expect(viaPool?.rows).toEqual([{ s: '300ms', i: '4s' }]);
+    const viaPool = await store.rows`
+      SELECT current_setting('statement_timeout') AS s, current_setting('idle_in_transaction_session_timeout') AS i`;
+    expect(viaPool).toEqual([{ s: '300ms', i: '4s' }]);
   });
 
   it('has documented defaults: connect 5 s, statement 30 s, idle in a transaction 60 s', () => {
@@ -46,9 +45,7 @@ describe('the results database pool', () => {
   it('cancels a statement past the statement timeout with an error the API answers 503', async () => {
     const error = await db.$queryRaw`SELECT pg_sleep(2)`.catch((e: unknown) => e);
     expect(isDatabaseUnavailableError(error)).toBe(true);
-    const raw = await poolOf(db)
-      ?.query('SELECT pg_sleep(2)')
-      .catch((e: unknown) => e);
+    const raw = await store.rows`SELECT pg_sleep(2)`.catch((e: unknown) => e);
     expect(raw).toMatchObject({ code: '57014' });
     expect(isDatabaseUnavailableError(raw)).toBe(true);
   });
@@ -61,7 +58,7 @@ describe('the results database pool', () => {
   });
 
   it('rejects a timeout that is not a positive integer, naming the option', () => {
-    expect(() => createDatabaseClient(testDb.url, { connectTimeoutMs: 0 })).toThrow(
+    expect(() => new PgPoolStore(testDb.url, { connectTimeoutMs: 0 })).toThrow(
       'DatabasePoolOptions.connectTimeoutMs must be a positive integer, got 0',
     );
   });

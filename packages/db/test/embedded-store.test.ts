@@ -20,6 +20,7 @@ import {
 import {
   createTestDatabase,
   createTestEmbeddedStore,
+  prismaOf,
   type TestDatabase,
   type TestEmbeddedStore,
 } from '../src/testing/index.ts';
@@ -83,8 +84,8 @@ describe('the embedded store', () => {
   });
 
   it('serves the Prisma client and the repositories of packages/db', async () => {
-    const { teamId } = await createTeam(embedded.store.db, 'embedded-team');
-    const team = await embedded.store.db.team.findUniqueOrThrow({ where: { name: 'embedded-team' } });
+    const { teamId } = await createTeam(embedded.store, 'embedded-team');
+    const team = await embedded.db.team.findUniqueOrThrow({ where: { name: 'embedded-team' } });
     expect(team.id).toBe(teamId);
   });
 
@@ -120,7 +121,7 @@ describe('the embedded store', () => {
     it('reopens with nothing to apply and the data kept', async () => {
       expect(reopened.migrations.applied).toEqual([]);
       expect(reopened.migrations.databaseCreated).toBe(false);
-      expect(await reopened.db.team.count({ where: { name: 'embedded-team' } })).toBe(1);
+      expect(await prismaOf(reopened).team.count({ where: { name: 'embedded-team' } })).toBe(1);
     });
 
     it('answers raw queries through the same connection interface as a server', async () => {

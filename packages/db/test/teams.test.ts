@@ -21,13 +21,13 @@ afterAll(() => testDb?.drop());
 
 describe('createTeam', () => {
   it('returns a key that findTeamByApiKey resolves to the team', async () => {
-    const { teamId, apiKey } = await createTeam(testDb.db, 'vision');
+    const { teamId, apiKey } = await createTeam(testDb.store, 'vision');
     expect(apiKey).toMatch(/^dst_[A-Za-z0-9_-]{43}$/);
-    expect(await findTeamByApiKey(testDb.db, apiKey)).toEqual({ teamId, teamName: 'vision' });
+    expect(await findTeamByApiKey(testDb.store, apiKey)).toEqual({ teamId, teamName: 'vision' });
   });
 
   it('stores only the sha256 of the key and its 12-character prefix', async () => {
-    const { teamId, apiKey } = await createTeam(testDb.db, 'speech');
+    const { teamId, apiKey } = await createTeam(testDb.store, 'speech');
     const rows = await testDb.db.apiKey.findMany({ where: { teamId } });
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({
@@ -40,29 +40,29 @@ describe('createTeam', () => {
   });
 
   it('rejects a duplicate name with TeamExistsError', async () => {
-    await createTeam(testDb.db, 'robotics');
-    const error = await createTeam(testDb.db, 'robotics').catch((e: unknown) => e);
+    await createTeam(testDb.store, 'robotics');
+    const error = await createTeam(testDb.store, 'robotics').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TeamExistsError);
     expect(error).toMatchObject({ code: 'TEAM_EXISTS', teamName: 'robotics' });
     expect(await testDb.db.team.count({ where: { name: 'robotics' } })).toBe(1);
   });
 
   it('rejects an empty name with InvalidTeamNameError', async () => {
-    await expect(createTeam(testDb.db, '   ')).rejects.toBeInstanceOf(InvalidTeamNameError);
+    await expect(createTeam(testDb.store, '   ')).rejects.toBeInstanceOf(InvalidTeamNameError);
   });
 });
 
 describe('createApiKey', () => {
   it('adds a second working key to the team', async () => {
-    const { teamId, apiKey: first } = await createTeam(testDb.db, 'nlp');
-    const second = await createApiKey(testDb.db, teamId);
+    const { teamId, apiKey: first } = await createTeam(testDb.store, 'nlp');
+    const second = await createApiKey(testDb.store, teamId);
     expect(second.apiKey).not.toBe(first);
-    expect(await findTeamByApiKey(testDb.db, second.apiKey)).toEqual({ teamId, teamName: 'nlp' });
-    expect(await findTeamByApiKey(testDb.db, first)).toEqual({ teamId, teamName: 'nlp' });
+    expect(await findTeamByApiKey(testDb.store, second.apiKey)).toEqual({ teamId, teamName: 'nlp' });
+    expect(await findTeamByApiKey(testDb.store, first)).toEqual({ teamId, teamName: 'nlp' });
   });
 
   it('rejects an unknown team with TeamNotFoundError', async () => {
-    const error = await createApiKey(testDb.db, '00000000-0000-4000-8000-000000000000').catch((e: unknown) => e);
+    const error = await createApiKey(testDb.store, '00000000-0000-4000-8000-000000000000').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TeamNotFoundError);
     expect(error).toMatchObject({ code: 'TEAM_NOT_FOUND' });
   });
@@ -70,35 +70,35 @@ describe('createApiKey', () => {
 
 describe('findTeamByApiKey', () => {
   it('resolves a revoked key to null', async () => {
-    const { teamId, apiKey } = await createTeam(testDb.db, 'audio');
+    const { teamId, apiKey } = await createTeam(testDb.store, 'audio');
     const key = await testDb.db.apiKey.findFirstOrThrow({ where: { teamId } });
-    expect(await revokeApiKey(testDb.db, key.id)).toBe(true);
-    expect(await findTeamByApiKey(testDb.db, apiKey)).toBeNull();
-    expect(await revokeApiKey(testDb.db, key.id)).toBe(false);
+    expect(await revokeApiKey(testDb.store, key.id)).toBe(true);
+    expect(await findTeamByApiKey(testDb.store, apiKey)).toBeNull();
+    expect(await revokeApiKey(testDb.store, key.id)).toBe(false);
   });
 
   it('resolves unknown and malformed keys to null', async () => {
-    expect(await findTeamByApiKey(testDb.db, `dst_${'A'.repeat(43)}`)).toBeNull();
-    expect(await findTeamByApiKey(testDb.db, '')).toBeNull();
-    expect(await findTeamByApiKey(testDb.db, 'not a key')).toBeNull();
+    expect(await findTeamByApiKey(testDb.store, `dst_${'A'.repeat(43)}`)).toBeNull();
+    expect(await findTeamByApiKey(testDb.store, '')).toBeNull();
+    expect(await findTeamByApiKey(testDb.store, 'not a key')).toBeNull();
   });
 
   it('records last use at most once a minute', async () => {
-    const { teamId, apiKey } = await createTeam(testDb.db, 'tabular');
+    const { teamId, apiKey } = await createTeam(testDb.store, 'tabular');
     const lastUsed = async () => (await testDb.db.apiKey.findFirstOrThrow({ where: { teamId } })).lastUsedAt;
     expect(await lastUsed()).toBeNull();
 
-    await findTeamByApiKey(testDb.db, apiKey);
+    await findTeamByApiKey(testDb.store, apiKey);
     const first = await lastUsed();
     expect(first).toBeInstanceOf(Date);
 
-    await findTeamByApiKey(testDb.db, apiKey);
+    await findTeamByApiKey(testDb.store, apiKey);
     expect(await lastUsed()).toEqual(first);
 
     // Pretend the last use was over a minute ago: the next lookup records a new one.
     const longAgo = new Date(Date.now() - LAST_USED_RESOLUTION_MS - 1000);
     await testDb.db.apiKey.updateMany({ where: { teamId }, data: { lastUsedAt: longAgo } });
-    await findTeamByApiKey(testDb.db, apiKey);
+    await findTeamByApiKey(testDb.store, apiKey);
     expect((await lastUsed())?.getTime()).toBeGreaterThan(longAgo.getTime() + LAST_USED_RESOLUTION_MS);
   });
 });

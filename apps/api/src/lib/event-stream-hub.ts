@@ -3,7 +3,7 @@ import {
   apiKeyIsActive,
   listBatchProgress,
   listRunEvents,
-  type PrismaClient,
+  type Store,
   type StoredBatchProgress,
   type StoredRunEvent,
 } from '@distillery/db';
@@ -56,7 +56,7 @@ export class EventStreamHub {
   private readonly keepAliveMs: number;
 
   constructor(
-    private readonly db: PrismaClient,
+    private readonly db: Store,
     private readonly options: EventStreamOptions,
   ) {
     this.pollMs = options.pollMs ?? EVENT_STREAM_DEFAULTS.pollMs;

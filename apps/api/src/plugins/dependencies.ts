@@ -1,4 +1,4 @@
-import type { PrismaClient } from '@distillery/db';
+import type { Store } from '@distillery/db';
 import type { QueueProbe, RunDispatcher } from '@distillery/queue';
 import type { DataRoots } from '@distillery/spec';
 import type { FastifyPluginAsync } from 'fastify';
@@ -7,7 +7,7 @@ import fp from 'fastify-plugin';
 declare module 'fastify' {
   interface FastifyInstance {
     /** The team's results database (owned by the host; the API never closes it). */
-    db: PrismaClient;
+    db: Store;
     /** Where queued runs go (owned by the host). */
     queue: RunDispatcher;
     /** Answers `/readyz`'s Redis check (owned by the host). */
@@ -18,7 +18,7 @@ declare module 'fastify' {
 }
 
 export interface DependenciesOptions {
-  db: PrismaClient;
+  db: Store;
   queue: RunDispatcher;
   redisProbe: QueueProbe;
   dataRoots: DataRoots;

@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import { countRunsByState } from '@distillery/db';
 import { RunQueue } from '@distillery/queue';
 import { RUN_STATES } from '@distillery/spec';
 import type { FastifyPluginAsync } from 'fastify';
@@ -112,11 +113,11 @@ const metrics: FastifyPluginAsync<MetricsOptions> = async (app, options) => {
 
   const refresh = async () => {
     const [byState, samples, counts] = await Promise.all([
-      app.db.run.groupBy({ by: ['state'], _count: { _all: true } }),
+      countRunsByState(app.db),
       trainingThroughput(app.db),
       queue?.getJobCounts(...JOB_STATES),
     ]);
-    const perState = new Map(byState.map((r) => [r.state, r._count._all]));
+    const perState = byState;
     for (const state of RUN_STATES) runs.set({ state }, perState.get(state) ?? 0);
     throughput.set(samples);
     if (jobs && counts) for (const state of JOB_STATES) jobs.set({ state }, counts[state] ?? 0);

@@ -1,4 +1,4 @@
-import type { Prisma, PrismaClient } from '@distillery/db';
+import { type Prisma, prismaOf, type Store } from '@distillery/db';
 
 /**
  * Memory for one analytic statement's hashes and sorts. PostgreSQL's default (4 MB) makes grouping 100,000
@@ -8,8 +8,8 @@ import type { Prisma, PrismaClient } from '@distillery/db';
 export const ANALYTIC_WORK_MEM = '64MB';
 
 /** Runs one read-only analytic statement with {@link ANALYTIC_WORK_MEM}. */
-export async function analyticQuery<T>(db: PrismaClient, sql: Prisma.Sql): Promise<T[]> {
-  return db.$transaction(
+export async function analyticQuery<T>(db: Store, sql: Prisma.Sql): Promise<T[]> {
+  return prismaOf(db).$transaction(
     async (tx) => {
       await tx.$executeRawUnsafe(`SET LOCAL work_mem = '${ANALYTIC_WORK_MEM}'`);
       return tx.$queryRaw<T[]>(sql);

@@ -1,4 +1,4 @@
-import { cancelRun as cancelRunInDatabase } from '@distillery/db';
+import { cancelRun as cancelRunInDatabase, readRunState } from '@distillery/db';
 import type { RunState } from '@distillery/spec';
 import { NotFoundError } from '../errors/http-errors.ts';
 import { isUuid } from '../lib/is-uuid.ts';
@@ -11,6 +11,6 @@ export async function cancelRun(deps: CancelDeps, teamId: string, runId: string)
   const outcome = await cancelRunInDatabase(deps.db, teamId, runId, 'cancelled by request');
   if (!outcome.found) throw new NotFoundError('run', runId);
   await stopCancelledRuns(deps, outcome.cancelled);
-  const run = await deps.db.run.findUniqueOrThrow({ where: { id: runId }, select: { state: true } });
-  return { id: runId, state: run.state as RunState, cancelledRunIds: outcome.cancelled.map((r) => r.id) };
+  const state = (await readRunState(deps.db, runId)) as RunState;
+  return { id: runId, state, cancelledRunIds: outcome.cancelled.map((r) => r.id) };
 }

@@ -1,4 +1,4 @@
-import { cancelSweep as cancelSweepInDatabase } from '@distillery/db';
+import { cancelSweep as cancelSweepInDatabase, readSweepState } from '@distillery/db';
 import type { SweepState } from '@distillery/spec';
 import { NotFoundError } from '../errors/http-errors.ts';
 import { isUuid } from '../lib/is-uuid.ts';
@@ -11,6 +11,6 @@ export async function cancelSweep(deps: CancelDeps, teamId: string, sweepId: str
   const outcome = await cancelSweepInDatabase(deps.db, teamId, sweepId, 'sweep cancelled by request');
   if (!outcome.found) throw new NotFoundError('sweep', sweepId);
   await stopCancelledRuns(deps, outcome.cancelled);
-  const sweep = await deps.db.sweep.findUniqueOrThrow({ where: { id: sweepId }, select: { state: true } });
-  return { id: sweepId, state: sweep.state as SweepState, cancelledRunIds: outcome.cancelled.map((r) => r.id) };
+  const state = (await readSweepState(deps.db, sweepId)) as SweepState;
+  return { id: sweepId, state, cancelledRunIds: outcome.cancelled.map((r) => r.id) };
 }

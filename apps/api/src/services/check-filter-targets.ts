@@ -1,4 +1,4 @@
-import type { PrismaClient } from '@distillery/db';
+import { prismaOf, type Store } from '@distillery/db';
 import { NotFoundError } from '../errors/http-errors.ts';
 import type { ResultFilters } from '../schemas/result-filters.ts';
 
@@ -6,14 +6,14 @@ import type { ResultFilters } from '../schemas/result-filters.ts';
  * A filter naming a sweep or teacher run must name one of the caller's team: another team's (or no) sweep answers
  * 404 like everywhere else, rather than an empty result that reads as "no results yet".
  */
-export async function checkFilterTargets(db: PrismaClient, teamId: string, filters: ResultFilters): Promise<void> {
+export async function checkFilterTargets(db: Store, teamId: string, filters: ResultFilters): Promise<void> {
   const [sweep, teacher] = await Promise.all([
     filters.sweep === undefined
       ? true
-      : db.sweep.findFirst({ where: { id: filters.sweep, teamId }, select: { id: true } }),
+      : prismaOf(db).sweep.findFirst({ where: { id: filters.sweep, teamId }, select: { id: true } }),
     filters.teacher === undefined
       ? true
-      : db.run.findFirst({ where: { id: filters.teacher, teamId }, select: { id: true } }),
+      : prismaOf(db).run.findFirst({ where: { id: filters.teacher, teamId }, select: { id: true } }),
   ]);
   if (sweep === null) throw new NotFoundError('sweep', filters.sweep as string);
   if (teacher === null) throw new NotFoundError('run', filters.teacher as string);

@@ -1,11 +1,11 @@
-import type { PrismaClient } from '@distillery/db';
+import { prismaOf, type Store } from '@distillery/db';
 import type { QueueProbe } from '@distillery/queue';
 import type { FastifyBaseLogger } from 'fastify';
 import { withTimeout } from '../lib/with-timeout.ts';
 import type { DependencyStatus, Readiness } from '../schemas/health.ts';
 
 export interface ReadinessDeps {
-  db: PrismaClient;
+  db: Store;
   redisProbe: QueueProbe;
   log: FastifyBaseLogger;
 }
@@ -25,7 +25,7 @@ export async function checkReadiness(deps: ReadinessDeps): Promise<Readiness> {
     }
   };
   const [postgres, redis] = await Promise.all([
-    check('postgres', () => deps.db.$queryRaw`SELECT 1`),
+    check('postgres', () => prismaOf(deps.db).$queryRaw`SELECT 1`),
     check('redis', () => deps.redisProbe.ping(READINESS_TIMEOUT_MS)),
   ]);
   return { status: postgres === 'ok' && redis === 'ok' ? 'ready' : 'unavailable', checks: { postgres, redis } };

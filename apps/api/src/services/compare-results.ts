@@ -1,4 +1,4 @@
-import { Prisma, type PrismaClient } from '@distillery/db';
+import { Prisma, prismaOf, type Store } from '@distillery/db';
 import { ACTIVATION_OPTION_KEYS, comparisonVerdict, pairedComparison, type RunConfig } from '@distillery/spec';
 import type { Comparison, ComparisonPair, ComparisonStratum, SeedPair } from '../schemas/comparison.ts';
 import { type CompareQuery, compareDimensionPath } from '../schemas/result-filters.ts';
@@ -57,7 +57,7 @@ export const DEFAULT_COMPARE_PAIRS = 1000;
  * matter) and the teacher, computed per configuration (not per run), in one statement that also counts the values
  * the dimension takes.
  */
-export async function compareResults(db: PrismaClient, teamId: string, query: CompareQuery): Promise<Comparison> {
+export async function compareResults(db: Store, teamId: string, query: CompareQuery): Promise<Comparison> {
   await checkFilterTargets(db, teamId, query);
   const path = compareDimensionPath(query.dimension);
   const segments = path.split('.');
@@ -119,7 +119,7 @@ export async function compareResults(db: PrismaClient, teamId: string, query: Co
   const configs =
     reps.length === 0
       ? []
-      : await db.$queryRaw<{ id: string; config: RunConfig }[]>(
+      : await prismaOf(db).$queryRaw<{ id: string; config: RunConfig }[]>(
           Prisma.sql`SELECT id::text AS id, config FROM runs WHERE id = ANY(${reps}::uuid[])`,
         );
   const configById = new Map(configs.map((c) => [c.id, c.config]));

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { dispatchRuns, type Prisma, type PrismaClient, recordSweepCreated } from '@distillery/db';
+import {
+  dispatchRuns,
+  type Prisma,
+  prismaOf,
+  prismaTransactionSql,
+  recordSweepCreated,
+  type Store,
+} from '@distillery/db';
 import type { RunDispatcher } from '@distillery/queue';
 import { canonicalHash, type PlannedRun, type SweepSpec } from '@distillery/spec';
 import type { FastifyBaseLogger } from 'fastify';
@@ -10,7 +17,7 @@ import { insertRuns, type NewRun } from './insert-runs.ts';
 import { resolveSweepRuns } from './resolve-sweep-runs.ts';
 
 export interface CreateSweepDeps {
-  db: PrismaClient;
+  db: Store;
   queue: RunDispatcher;
   log: FastifyBaseLogger;
 }
@@ -67,7 +74,7 @@ export async function createSweep(deps: CreateSweepDeps, input: CreateSweepInput
   const { teamId, spec } = input;
   const sweepId = randomUUID();
 
-  const queued = await db.$transaction(async (tx) => {
+  const queued = await prismaOf(db).$transaction(async (tx) => {
     const rerun = input.rerun === true || spec.rerun === true;
     const resolved = await resolveSweepRuns(tx, teamId, spec, input.planned, { rerun });
     const { planned, identities, namedTeacher, reused } = resolved;
@@ -135,9 +142,9 @@ export async function createSweep(deps: CreateSweepDeps, input: CreateSweepInput
     });
     await insertRuns(tx, rows);
     await insertReusedRuns(tx, links);
-    await recordSweepCreated(tx, sweepId);
+    await recordSweepCreated(prismaTransactionSql(tx), sweepId);
     return dispatchRuns(
-      tx,
+      prismaTransactionSql(tx),
       rows.filter((r) => r.state === 'queued').map((r) => r.id),
     );
   }, TRANSACTION_OPTIONS);

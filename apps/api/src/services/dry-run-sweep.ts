@@ -1,4 +1,4 @@
-import type { PrismaClient } from '@distillery/db';
+import { prismaOf, type Store } from '@distillery/db';
 import { expandSweep, type SweepSpec, type TeacherArtifactFacts } from '@distillery/spec';
 import type { SweepPlan } from '../schemas/sweep-plan.ts';
 import { planSweep } from './plan-sweep.ts';
@@ -11,12 +11,15 @@ import { resolveSweepRuns } from './resolve-sweep-runs.ts';
  * with `rerun`).
  */
 export async function dryRunSweep(
-  db: PrismaClient,
+  db: Store,
   teamId: string,
   spec: SweepSpec,
   options: { rerun?: boolean; teacherArtifact?: TeacherArtifactFacts | null } = {},
 ): Promise<SweepPlan> {
   const rerun = options.rerun === true || spec.rerun === true;
   const planned = expandSweep(spec, { teacherArtifact: options.teacherArtifact ?? null });
-  return planSweep(spec, await db.$transaction((tx) => resolveSweepRuns(tx, teamId, spec, planned, { rerun })));
+  return planSweep(
+    spec,
+    await prismaOf(db).$transaction((tx) => resolveSweepRuns(tx, teamId, spec, planned, { rerun })),
+  );
 }

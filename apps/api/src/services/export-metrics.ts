@@ -1,4 +1,4 @@
-import type { Prisma, PrismaClient } from '@distillery/db';
+import { type Prisma, prismaOf, type Store } from '@distillery/db';
 import type { RunKind } from '@distillery/spec';
 import { NotFoundError } from '../errors/http-errors.ts';
 import { compareRunKeys } from '../lib/compare-run-keys.ts';
@@ -33,21 +33,21 @@ function rowsOf(runs: RunWithMetrics[]): EpochMetricsRow[] {
 }
 
 /** Every recorded epoch of one of the team's runs. */
-export async function runMetrics(db: PrismaClient, teamId: string, runId: string): Promise<MetricsExport> {
+export async function runMetrics(db: Store, teamId: string, runId: string): Promise<MetricsExport> {
   if (!isUuid(runId)) throw new NotFoundError('run', runId);
-  const run = await db.run.findFirst({ where: { id: runId, teamId }, select: RUN_COLUMNS });
+  const run = await prismaOf(db).run.findFirst({ where: { id: runId, teamId }, select: RUN_COLUMNS });
   if (run === null) throw new NotFoundError('run', runId);
   return { rows: rowsOf([run]) };
 }
 
 /** Every recorded epoch of a sweep's runs, the runs it reuses from earlier sweeps under its own keys included. */
-export async function sweepMetrics(db: PrismaClient, teamId: string, sweepId: string): Promise<MetricsExport> {
+export async function sweepMetrics(db: Store, teamId: string, sweepId: string): Promise<MetricsExport> {
   if (!isUuid(sweepId)) throw new NotFoundError('sweep', sweepId);
-  const sweep = await db.sweep.findFirst({ where: { id: sweepId, teamId }, select: { id: true } });
+  const sweep = await prismaOf(db).sweep.findFirst({ where: { id: sweepId, teamId }, select: { id: true } });
   if (sweep === null) throw new NotFoundError('sweep', sweepId);
   const [own, reused] = await Promise.all([
-    db.run.findMany({ where: { sweepId }, select: RUN_COLUMNS }),
-    db.reusedRun.findMany({ where: { sweepId }, select: { key: true, run: { select: RUN_COLUMNS } } }),
+    prismaOf(db).run.findMany({ where: { sweepId }, select: RUN_COLUMNS }),
+    prismaOf(db).reusedRun.findMany({ where: { sweepId }, select: { key: true, run: { select: RUN_COLUMNS } } }),
   ]);
   return { rows: rowsOf([...own, ...reused.map((l) => ({ ...l.run, key: l.key }))]) };
 }

@@ -1,9 +1,9 @@
-import { findRunsByIdPrefix, type PrismaClient } from '@distillery/db';
+import { findRunsByIdPrefix, type Store } from '@distillery/db';
 import type { RunKind, RunState } from '@distillery/spec';
 import type { FindRunsQuery, RunReferenceList } from '../schemas/run-lookup.ts';
 
 /** The team's runs whose id starts with `idPrefix`, newest first. */
-export async function findRuns(db: PrismaClient, teamId: string, q: FindRunsQuery): Promise<RunReferenceList> {
+export async function findRuns(db: Store, teamId: string, q: FindRunsQuery): Promise<RunReferenceList> {
   const { total, items } = await findRunsByIdPrefix(db, teamId, q.idPrefix, q.limit);
   return {
     total,

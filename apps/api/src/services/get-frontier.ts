@@ -1,4 +1,4 @@
-import { Prisma, type PrismaClient } from '@distillery/db';
+import { Prisma, type Store } from '@distillery/db';
 import type { Frontier } from '../schemas/frontier.ts';
 import type { FrontierQuery } from '../schemas/result-filters.ts';
 import { analyticQuery } from './analytic-query.ts';
@@ -16,7 +16,7 @@ import { teamFactsSql } from './team-facts-sql.ts';
  * its mean accuracy beats the running maximum of everything before it. Of equal points the first (by group
  * hash) stays.
  */
-export async function getFrontier(db: PrismaClient, teamId: string, query: FrontierQuery): Promise<Frontier> {
+export async function getFrontier(db: Store, teamId: string, query: FrontierQuery): Promise<Frontier> {
   await checkFilterTargets(db, teamId, query);
   const frontier = Prisma.sql`SELECT *, row_number() OVER (ORDER BY dataset, bytes, "accuracyMean" DESC)::int AS ord
     FROM (

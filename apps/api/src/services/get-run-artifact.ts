@@ -1,4 +1,4 @@
-import { loadArtifacts, type PrismaClient } from '@distillery/db';
+import { loadArtifacts, prismaOf, type Store } from '@distillery/db';
 import {
   type ArtifactFile,
   exportTfjsLayersModel,
@@ -19,14 +19,9 @@ const PACKED_NAMES: Record<string, ArtifactName> = { [MODEL_JSON]: 'packed.json'
  * `model.weights.bin`, converted from the stored artifact on request) or the packed artifact as stored
  * (`packed.json` + `packed.bin`). Another team's run, and a run without a model yet, answer 404.
  */
-export async function getRunArtifact(
-  db: PrismaClient,
-  teamId: string,
-  runId: string,
-  name: string,
-): Promise<ArtifactFile> {
+export async function getRunArtifact(db: Store, teamId: string, runId: string, name: string): Promise<ArtifactFile> {
   if (!isUuid(runId)) throw new NotFoundError('run', runId);
-  const run = await db.run.findFirst({ where: { id: runId, teamId }, select: { state: true } });
+  const run = await prismaOf(db).run.findFirst({ where: { id: runId, teamId }, select: { state: true } });
   if (run === null) throw new NotFoundError('run', runId);
   if (!(ARTIFACT_NAMES as readonly string[]).includes(name)) {
     throw new ArtifactNotFoundError(runId, name, `a run serves ${ARTIFACT_NAMES.join(', ')}`);

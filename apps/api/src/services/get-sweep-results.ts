@@ -1,4 +1,4 @@
-import type { PrismaClient } from '@distillery/db';
+import { prismaOf, type Store } from '@distillery/db';
 import type { RunConfig, RunKind } from '@distillery/spec';
 import { NotFoundError } from '../errors/http-errors.ts';
 import { compareRunKeys } from '../lib/compare-run-keys.ts';
@@ -12,9 +12,9 @@ import { configDimensions } from './config-dimensions.ts';
  * One row per run of the sweep that has a result (the runs it reuses from earlier sweeps included), and the
  * rows aggregated over replicates.
  */
-export async function getSweepResults(db: PrismaClient, teamId: string, sweepId: string): Promise<SweepResults> {
+export async function getSweepResults(db: Store, teamId: string, sweepId: string): Promise<SweepResults> {
   if (!isUuid(sweepId)) throw new NotFoundError('sweep', sweepId);
-  const sweep = await db.sweep.findFirst({ where: { id: sweepId, teamId }, select: { id: true } });
+  const sweep = await prismaOf(db).sweep.findFirst({ where: { id: sweepId, teamId }, select: { id: true } });
   if (sweep === null) throw new NotFoundError('sweep', sweepId);
   const columns = {
     id: true,
@@ -27,8 +27,8 @@ export async function getSweepResults(db: PrismaClient, teamId: string, sweepId:
     result: true,
   } as const;
   const [own, reused] = await Promise.all([
-    db.run.findMany({ where: { sweepId, result: { isNot: null } }, select: columns }),
-    db.reusedRun.findMany({
+    prismaOf(db).run.findMany({ where: { sweepId, result: { isNot: null } }, select: columns }),
+    prismaOf(db).reusedRun.findMany({
       where: { sweepId, run: { result: { isNot: null } } },
       select: { key: true, run: { select: columns } },
     }),
@@ -73,11 +73,11 @@ export async function getSweepResults(db: PrismaClient, teamId: string, sweepId:
  * its student, whose parent is the teacher, and whose training is the PTQ variant's. Teachers have none.
  */
 async function teachersOf(
-  db: PrismaClient,
+  db: Store,
   runs: readonly { id: string; kind: string; parentId: string | null }[],
 ): Promise<Map<string, { teacher: string | null; studentTrain: RunConfig['train'] }>> {
   const ptq = runs.filter((r) => r.kind === 'quantize-ptq' && r.parentId !== null).map((r) => r.parentId as string);
-  const students = await db.run.findMany({
+  const students = await prismaOf(db).run.findMany({
     where: { id: { in: ptq } },
     select: { id: true, parentId: true, config: true },
   });

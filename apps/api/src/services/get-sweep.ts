@@ -1,4 +1,4 @@
-import { type PrismaClient, sqlOf } from '@distillery/db';
+import type { Store } from '@distillery/db';
 import { RUN_STATES, type RunState, TERMINAL_RUN_STATES } from '@distillery/spec';
 import { NotFoundError } from '../errors/http-errors.ts';
 import { isUuid } from '../lib/is-uuid.ts';
@@ -17,9 +17,9 @@ interface SweepDetailRow extends SweepRow {
  * dashboards and `sweep watch` poll, and the benchmark's (bench/orchestration.ts) — three ORM queries cost
  * several milliseconds of CPU each time.
  */
-export async function getSweep(db: PrismaClient, teamId: string, sweepId: string): Promise<SweepDetail> {
+export async function getSweep(db: Store, teamId: string, sweepId: string): Promise<SweepDetail> {
   if (!isUuid(sweepId)) throw new NotFoundError('sweep', sweepId);
-  const [sweep] = await sqlOf(db).rows<SweepDetailRow>`
+  const [sweep] = await db.rows<SweepDetailRow>`
     SELECT s.id::text AS id, s.name, s.tags, s.state, s.spec_hash AS "specHash", s.created_at AS "createdAt",
            s.updated_at AS "updatedAt", s.finished_at AS "finishedAt",
            (SELECT json_agg(g) FROM (

@@ -1,4 +1,4 @@
-import type { PrismaClient } from '@distillery/db';
+import { prismaOf, type Store } from '@distillery/db';
 import { predictRunSize, type RunConfig, type RunKind, type RunState } from '@distillery/spec';
 import { NotFoundError } from '../errors/http-errors.ts';
 import { compareRunKeys } from '../lib/compare-run-keys.ts';
@@ -29,13 +29,13 @@ const RUN_COLUMNS = {
  * Every run of one of the team's sweeps, in expansion order (parents first): its own and those it reuses from
  * earlier sweeps (under this sweep's keys, with where they come from).
  */
-export async function listSweepRuns(db: PrismaClient, teamId: string, sweepId: string): Promise<RunList> {
+export async function listSweepRuns(db: Store, teamId: string, sweepId: string): Promise<RunList> {
   if (!isUuid(sweepId)) throw new NotFoundError('sweep', sweepId);
-  const sweep = await db.sweep.findFirst({ where: { id: sweepId, teamId }, select: { id: true } });
+  const sweep = await prismaOf(db).sweep.findFirst({ where: { id: sweepId, teamId }, select: { id: true } });
   if (sweep === null) throw new NotFoundError('sweep', sweepId);
   const [own, reused] = await Promise.all([
-    db.run.findMany({ where: { sweepId }, select: RUN_COLUMNS }),
-    db.reusedRun.findMany({ where: { sweepId }, select: { key: true, run: { select: RUN_COLUMNS } } }),
+    prismaOf(db).run.findMany({ where: { sweepId }, select: RUN_COLUMNS }),
+    prismaOf(db).reusedRun.findMany({ where: { sweepId }, select: { key: true, run: { select: RUN_COLUMNS } } }),
   ]);
   type Row = (typeof own)[number];
   const view = (r: Row, key: string, reusedFrom: RunSummary['reusedFrom']): RunSummary => ({

@@ -1,4 +1,4 @@
-import type { PrismaClient } from '@distillery/db';
+import { prismaOf, type Store } from '@distillery/db';
 import { ValidationFailedError } from '../errors/http-errors.ts';
 import { decodeSweepCursor, encodeSweepCursor } from '../lib/sweep-cursor.ts';
 import type { ListSweepsQuery } from '../schemas/sweep-queries.ts';
@@ -10,14 +10,14 @@ import { toSweepSummary } from './to-sweep-summary.ts';
  * the unfinished sweep of its file this way). Keyset pagination on (created_at, id): stable while new sweeps arrive,
  * and served by the (team_id, created_at) index.
  */
-export async function listSweeps(db: PrismaClient, teamId: string, query: ListSweepsQuery): Promise<SweepList> {
+export async function listSweeps(db: Store, teamId: string, query: ListSweepsQuery): Promise<SweepList> {
   const after = query.cursor === undefined ? null : decodeSweepCursor(query.cursor);
   if (query.cursor !== undefined && after === null) {
     throw new ValidationFailedError('the query string is invalid', [
       { path: 'cursor', message: 'not a cursor returned by this listing' },
     ]);
   }
-  const rows = await db.sweep.findMany({
+  const rows = await prismaOf(db).sweep.findMany({
     where: {
       teamId,
       ...(query.specHash !== undefined && { specHash: query.specHash }),

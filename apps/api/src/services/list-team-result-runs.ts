@@ -1,4 +1,4 @@
-import { Prisma, type PrismaClient } from '@distillery/db';
+import { Prisma, prismaOf, type Store } from '@distillery/db';
 import type { RunConfig, RunKind } from '@distillery/spec';
 import { iso } from '../lib/iso.ts';
 import type { QuantizeMethod, ResultSort, ResultsQuery } from '../schemas/result-filters.ts';
@@ -62,11 +62,7 @@ function order(sort: ResultSort, alias: string): Prisma.Sql {
  * row); only its rows are joined with their runs (labels, and configs for the JSON descriptions; CSV has no
  * description and skips them).
  */
-export async function listTeamResultRuns(
-  db: PrismaClient,
-  teamId: string,
-  query: ResultsQuery,
-): Promise<TeamResultRowList> {
+export async function listTeamResultRuns(db: Store, teamId: string, query: ResultsQuery): Promise<TeamResultRowList> {
   await checkFilterTargets(db, teamId, query);
   const limit = resultsPageSize(query);
   const withConfig = query.format === 'json';
@@ -93,8 +89,10 @@ export async function listTeamResultRuns(
   return { total, limit, offset: query.offset, items: records.map(toTeamResultRow) };
 }
 
-async function countFacts(db: PrismaClient, facts: Prisma.Sql): Promise<number> {
-  const [row] = await db.$queryRaw<{ total: number }[]>(Prisma.sql`SELECT count(*)::int AS total FROM (${facts}) f`);
+async function countFacts(db: Store, facts: Prisma.Sql): Promise<number> {
+  const [row] = await prismaOf(db).$queryRaw<{ total: number }[]>(
+    Prisma.sql`SELECT count(*)::int AS total FROM (${facts}) f`,
+  );
   return row?.total ?? 0;
 }
 

@@ -1,4 +1,4 @@
-import { Prisma, type PrismaClient } from '@distillery/db';
+import { Prisma, prismaOf, type Store } from '@distillery/db';
 import type { ResultSort, ResultsQuery } from '../schemas/result-filters.ts';
 import type { ConfigurationResultList } from '../schemas/team-results.ts';
 import { analyticQuery } from './analytic-query.ts';
@@ -26,7 +26,7 @@ const ORDER: Record<ResultSort, Prisma.Sql> = {
  * statement: facts → configurations → the page → its replicates.
  */
 export async function listTeamResults(
-  db: PrismaClient,
+  db: Store,
   teamId: string,
   query: ResultsQuery,
 ): Promise<ConfigurationResultList> {
@@ -43,8 +43,8 @@ export async function listTeamResults(
   return { total, limit, offset: query.offset, items: rows.map((r) => toConfigurationResult(r)) };
 }
 
-async function countConfigurations(db: PrismaClient, facts: Prisma.Sql): Promise<number> {
-  const [row] = await db.$queryRaw<{ total: number }[]>(
+async function countConfigurations(db: Store, facts: Prisma.Sql): Promise<number> {
+  const [row] = await prismaOf(db).$queryRaw<{ total: number }[]>(
     Prisma.sql`SELECT count(*)::int AS total FROM (${configurationStatsSql(facts)}) s`,
   );
   return row?.total ?? 0;

@@ -1,10 +1,10 @@
-import type { MovedRun, PrismaClient } from '@distillery/db';
+import type { MovedRun, Store } from '@distillery/db';
 import type { RunDispatcher } from '@distillery/queue';
 import type { FastifyBaseLogger } from 'fastify';
 import { withTimeout } from '../lib/with-timeout.ts';
 
 export interface CancelDeps {
-  db: PrismaClient;
+  db: Store;
   queue: RunDispatcher;
   log: FastifyBaseLogger;
 }

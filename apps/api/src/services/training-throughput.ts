@@ -1,24 +1,9 @@
-import { Prisma, type PrismaClient } from '@distillery/db';
+import { countRecentTrainingSamples, type Store } from '@distillery/db';
 
 /** The window training throughput is measured over. */
 export const THROUGHPUT_WINDOW_SECONDS = 60;
 
-/**
- * Training samples per second over the last minute, all workers together: the samples of every epoch recorded in
- * the window, divided by the window. An epoch's samples are its run's training split — `dataset.limit.train` when
- * set, else the data set's known training size — less the validation fraction; `synthetic` without a limit, and
- * idx / cifar10 folders of unknown size without one, count nothing (the worker does not record sample counts).
- */
-export async function trainingThroughput(db: PrismaClient): Promise<number> {
-  const [row] = await db.$queryRaw<{ samples: number | null }[]>(Prisma.sql`
-    SELECT sum(
-      COALESCE(
-        (r.config -> 'dataset' -> 'limit' ->> 'train')::float8,
-        CASE r.config -> 'dataset' ->> 'name' WHEN 'mnist' THEN 60000 WHEN 'fashion-mnist' THEN 60000
-          WHEN 'cifar10-bin' THEN 50000 ELSE 0 END
-      ) * (1 - COALESCE((r.config -> 'dataset' ->> 'validation')::float8, 0))
-    )::float8 AS samples
-    FROM metrics m JOIN runs r ON r.id = m.run_id
-    WHERE m.created_at > now() - make_interval(secs => ${THROUGHPUT_WINDOW_SECONDS})`);
-  return (row?.samples ?? 0) / THROUGHPUT_WINDOW_SECONDS;
+/** Training samples per second over the last minute, all workers together (see countRecentTrainingSamples). */
+export async function trainingThroughput(db: Store): Promise<number> {
+  return (await countRecentTrainingSamples(db, THROUGHPUT_WINDOW_SECONDS)) / THROUGHPUT_WINDOW_SECONDS;
 }

@@ -25,13 +25,13 @@ export async function openLocalClient(dataDir: string): Promise<LocalClient> {
     const { buildApp } = await import('@distillery/api');
     const artifactDir = loadWorkflowConfig().artifactDir ?? join(store.dataDir, 'artifacts');
     const app = await buildApp({
-      db: store.db,
+      db: store,
       queue,
       redisProbe: queue,
       dataRoots: loadDataRoots({ mode: 'embedded', artifactDir }),
       events: { source: store.events },
     });
-    const api = new InjectClient(app, await storedApiKey(store.db, store.dataDir, LOCAL_TEAM));
+    const api = new InjectClient(app, await storedApiKey(store, store.dataDir, LOCAL_TEAM));
     return {
       api,
       async close() {

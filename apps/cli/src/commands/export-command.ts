@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { createGzip } from 'node:zlib';
-import { exportResults } from '@distillery/db';
+import { exportResults, findTeamId } from '@distillery/db';
 import { loadConfig } from '../config.ts';
 import { ConfigError } from '../config-error.ts';
 import { openDatabase } from '../runtime/open-database.ts';
@@ -46,9 +46,9 @@ export async function exportCommand(file: string, flags: ExportFlags = {}): Prom
   try {
     let teamId: string | undefined;
     if (flags.team !== undefined) {
-      const team = await source.db.team.findUnique({ where: { name: flags.team }, select: { id: true } });
-      if (!team) throw new ConfigError(`--team: no team '${flags.team}' in ${source.where}`);
-      teamId = team.id;
+      const team = await findTeamId(source.db, flags.team);
+      if (team === null) throw new ConfigError(`--team: no team '${flags.team}' in ${source.where}`);
+      teamId = team;
     }
     let counts: Record<string, number> = {};
     await writeLines(file, async (write) => {

@@ -3,7 +3,7 @@ import { access } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { createTeam, importResults } from '@distillery/db';
+import { createTeam, findTeamId, importResults } from '@distillery/db';
 import { loadConfig } from '../config.ts';
 import { ConfigError } from '../config-error.ts';
 import { openDatabase } from '../runtime/open-database.ts';
@@ -25,17 +25,17 @@ export async function importCommand(file: string, flags: ImportFlags): Promise<v
   const config = loadConfig();
   const target = await openDatabase(config);
   try {
-    let team = await target.db.team.findUnique({ where: { name: flags.team }, select: { id: true } });
-    if (!team) {
+    let teamId = await findTeamId(target.db, flags.team);
+    if (teamId === null) {
       const created = await createTeam(target.db, flags.team);
       console.log(`created team '${flags.team}' (${created.teamId}); its API key (shown once, store it now):`);
       console.log(created.apiKey);
-      team = { id: created.teamId };
+      teamId = created.teamId;
     }
     const raw: Readable = createReadStream(file);
     const input = file.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
     const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
-    const report = await importResults(target.connection, lines, { teamId: team.id });
+    const report = await importResults(target.connection, lines, { teamId });
     console.log(`imported ${file} into ${target.where}, team ${flags.team}:`);
     for (const [table, n] of Object.entries(report.read)) {
       const added = report.inserted[table] ?? 0;

@@ -35,6 +35,6 @@ export async function reconcileCommand(): Promise<void> {
   onShutdown(async () => {
     await reconciler.close();
     await queue.close();
-    await db.$disconnect();
+    await db.close();
   });
 }

@@ -48,12 +48,12 @@ export async function workerCommand(flags: WorkerFlags): Promise<void> {
       reconcile: flags.reconcile !== false,
     });
   } catch (e) {
-    await db.$disconnect();
+    await db.close();
     throw new ConfigError(`${(e as Error).message} (check the DISTILLERY_* variables)`, { cause: e });
   }
   await worker.start();
   onShutdown(async () => {
     await worker.close();
-    await db.$disconnect();
+    await db.close();
   });
 }

@@ -1,10 +1,10 @@
 import {
   connectPostgres,
   type PostgresConnection,
-  type PrismaClient,
   parseDatabaseUrl,
   pgConnection,
   redactDatabaseUrl,
+  type Store,
 } from '@distillery/db';
 import type { DistilleryConfig } from '../config.ts';
 import { connectDatabase } from '../services.ts';
@@ -13,7 +13,7 @@ import { connectDatabase } from '../services.ts';
 export interface OpenDatabase {
   /** The data folder or the server, for messages. */
   where: string;
-  db: PrismaClient;
+  db: Store;
   /** One session for export/import. */
   connection: PostgresConnection;
   /** What opening applied (the embedded store migrates on open). */
@@ -34,7 +34,7 @@ export async function openDatabase(
     const store = await EmbeddedStore.open({ dataDir: config.dataDir, log });
     return {
       where: `embedded store ${store.dataDir}`,
-      db: store.db,
+      db: store,
       connection: store.connection,
       applied: store.migrations.applied,
       close: () => store.close(),
@@ -51,7 +51,7 @@ export async function openDatabase(
     applied: [],
     async close() {
       await client.end().catch(() => {});
-      await db.$disconnect();
+      await db.close();
     },
   };
 }

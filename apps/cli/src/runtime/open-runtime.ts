@@ -37,7 +37,7 @@ async function openEmbedded(config: DistilleryConfig, log: RuntimeLog): Promise<
   const artifactDir = workflow.artifactDir ?? join(store.dataDir, 'artifacts');
   const dataRoots = loadDataRoots({ mode: 'embedded', artifactDir });
   const executor = new InProcessExecutor({
-    db: store.db,
+    db: store,
     checkpoints: new FileCheckpointStore(artifactDir),
     dataRoots,
     datasetCacheBytes: workflow.datasetCacheBytes,
@@ -51,7 +51,7 @@ async function openEmbedded(config: DistilleryConfig, log: RuntimeLog): Promise<
   return {
     mode: 'embedded',
     where: `embedded store ${store.dataDir}`,
-    db: store.db,
+    db: store,
     queue: executor.queue,
     probe: executor.queue,
     events: store.events,
@@ -64,7 +64,7 @@ async function openEmbedded(config: DistilleryConfig, log: RuntimeLog): Promise<
       return { backend: executor.backend ?? '?', workerId: executor.workerId };
     },
     apiKey: (team) =>
-      team === LOCAL_TEAM ? storedApiKey(store.db, store.dataDir) : newTeamApiKey(store.db, team, 'embedded store'),
+      team === LOCAL_TEAM ? storedApiKey(store, store.dataDir) : newTeamApiKey(store, team, 'embedded store'),
     async close() {
       await executor.close();
       await store.close();
@@ -86,7 +86,7 @@ async function openServer(config: DistilleryConfig, migrateFirst: boolean, log: 
   try {
     await checkRedis(config);
   } catch (e) {
-    await db.$disconnect();
+    await db.close();
     throw e;
   }
   const queue = new RunQueue({ redisUrl: config.redisUrl, prefix: config.queuePrefix });
@@ -123,7 +123,7 @@ async function openServer(config: DistilleryConfig, migrateFirst: boolean, log: 
     async close() {
       await worker?.close();
       await Promise.all([queue.close(), probe.close(), events.close()]);
-      await db.$disconnect();
+      await db.close();
     },
   };
 }

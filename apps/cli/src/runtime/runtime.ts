@@ -1,4 +1,4 @@
-import type { PrismaClient, RunEventSource } from '@distillery/db';
+import type { RunEventSource, Store } from '@distillery/db';
 import type { QueueProbe, RunDispatcher } from '@distillery/queue';
 import type { DataRoots } from '@distillery/spec';
 
@@ -14,7 +14,7 @@ export interface Runtime {
   mode: 'embedded' | 'server';
   /** Where the results live, for a status line: the data folder, or the PostgreSQL server. */
   where: string;
-  db: PrismaClient;
+  db: Store;
   queue: RunDispatcher;
   probe: QueueProbe;
   events: RunEventSource;

@@ -1,4 +1,4 @@
-import type { PrismaClient } from '@distillery/db';
+import type { Store } from '@distillery/db';
 import type { BackendName } from '@distillery/ml';
 import type { DataRoots } from '@distillery/spec';
 import type { CheckpointStore } from '../checkpoints/checkpoint-store.ts';
@@ -6,7 +6,7 @@ import type { ExecuteRun } from '../checkpoints/training-checkpoints.ts';
 
 export interface InProcessExecutorOptions {
   /** The results database (in the embedded mode, the PGlite store's client). */
-  db: PrismaClient;
+  db: Store;
   /** Shown on the runs it executes. @defaultValue `embedded:<hostname>:<pid>` */
   workerId?: string;
   /** TensorFlow.js backend: tensorflow | wasm | cpu. @defaultValue env DISTILLERY_BACKEND, else wasm */

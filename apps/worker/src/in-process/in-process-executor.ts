@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { dueRuns, retryRun } from '@distillery/db';
+import { dueRuns, listRunningRuns, retryRun } from '@distillery/db';
 import { configureDatasetCache, initBackend } from '@distillery/ml';
 import { InProcessQueue } from '@distillery/queue';
 import { executeJob } from '../execute-job.ts';
@@ -96,7 +96,7 @@ export class InProcessExecutor {
 
   private async recover(): Promise<RecoveryReport> {
     const { db, maxAttempts } = this.options;
-    const orphans = await db.run.findMany({ where: { state: 'running' }, select: { id: true, attempt: true } });
+    const orphans = await listRunningRuns(db);
     for (const run of orphans) {
       const r = await retryRun(db, run.id, run.attempt, {
         message: 'the process executing it stopped before the run finished',

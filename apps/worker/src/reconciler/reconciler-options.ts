@@ -1,9 +1,9 @@
-import type { PrismaClient } from '@distillery/db';
+import type { Store } from '@distillery/db';
 import type { RunDispatcher } from '@distillery/queue';
 import type { CheckpointStore } from '../checkpoints/checkpoint-store.ts';
 
 export interface ReconcilerOptions {
-  db: PrismaClient;
+  db: Store;
   /** BullMQ's RunQueue, or the embedded mode's InProcessQueue. */
   queue: Pick<RunDispatcher, 'enqueue' | 'ensure'>;
   /** Checkpoints of finished runs are deleted from it. @defaultValue none (checkpoints are left alone) */

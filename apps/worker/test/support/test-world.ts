@@ -57,10 +57,10 @@ export interface SubmittedSweep {
 
 export async function createTestWorld(): Promise<TestWorld> {
   const database = await createTestDatabase();
-  const team = await createTeam(database.db, `workers-${randomUUID().slice(0, 8)}`);
+  const team = await createTeam(database.store, `workers-${randomUUID().slice(0, 8)}`);
   const queue = new RunQueue({ redisUrl: REDIS_URL, prefix: `worker-test-${randomUUID().slice(0, 8)}` });
   const probe = new RedisProbe(REDIS_URL);
-  const app = await buildApp({ db: database.db, queue, redisProbe: probe });
+  const app = await buildApp({ db: database.store, queue, redisProbe: probe });
   const enqueued: ReleasedRun[] = [];
   return {
     database,
@@ -70,7 +70,7 @@ export async function createTestWorld(): Promise<TestWorld> {
     teamId: team.teamId,
     enqueued,
     context: (overrides = {}) => ({
-      db: database.db,
+      db: database.store,
       workerId: 'test-worker',
       enqueue: async (runs) => {
         enqueued.push(...runs);

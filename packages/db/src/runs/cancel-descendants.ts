@@ -1,12 +1,12 @@
-import { type Executor, sqlOf } from '../sql/sql-executor.ts';
+import type { SqlExecutor } from '../store/sql-executor.ts';
 import type { MovedRun } from './moved-run.ts';
 
 /**
  * Cancels every run downstream of `runId` that has not finished (children, grandchildren…), recording why.
  * Returns them (a reused teacher's dependents may sit in other sweeps). The caller records their events.
  */
-export async function cancelDescendants(db: Executor, runId: string, reason: string): Promise<MovedRun[]> {
-  return sqlOf(db).rows<MovedRun>`
+export async function cancelDescendants(db: SqlExecutor, runId: string, reason: string): Promise<MovedRun[]> {
+  return db.rows<MovedRun>`
     WITH RECURSIVE downstream AS (
       SELECT id FROM runs WHERE parent_id = ${runId}::uuid
       UNION

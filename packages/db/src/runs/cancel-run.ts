@@ -1,5 +1,4 @@
-import type { PrismaClient } from '../database-client.ts';
-import { sqlTransaction } from '../sql/sql-executor.ts';
+import type { SqlExecutor } from '../store/sql-executor.ts';
 import { cancelDescendants } from './cancel-descendants.ts';
 import type { MovedRun } from './moved-run.ts';
 import { recordTransition, stateEvents } from './run-events.ts';
@@ -17,12 +16,12 @@ export interface CancelOutcome {
  * signal and the heartbeat); queued jobs of cancelled runs are dropped when claimed, if not removed before.
  */
 export async function cancelRun(
-  db: PrismaClient,
+  db: SqlExecutor,
   teamId: string,
   runId: string,
   reason: string,
 ): Promise<CancelOutcome> {
-  return sqlTransaction(db, async (sql) => {
+  return db.transaction(async (sql) => {
     const [exists] = await sql.rows<{ key: string }>`
       SELECT key FROM runs WHERE id = ${runId}::uuid AND team_id = ${teamId}::uuid`;
     if (exists === undefined) return { found: false, cancelled: [] };

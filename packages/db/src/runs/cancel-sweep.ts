@@ -1,5 +1,4 @@
-import type { PrismaClient } from '../database-client.ts';
-import { sqlTransaction } from '../sql/sql-executor.ts';
+import type { SqlExecutor } from '../store/sql-executor.ts';
 import type { CancelOutcome } from './cancel-run.ts';
 import type { MovedRun } from './moved-run.ts';
 import { recordTransition, stateEvents } from './run-events.ts';
@@ -12,12 +11,12 @@ import { recordTransition, stateEvents } from './run-events.ts';
  * reuses from earlier sweeps (they carry on there, and show as cancelled here), so it finishes now. Idempotent.
  */
 export async function cancelSweep(
-  db: PrismaClient,
+  db: SqlExecutor,
   teamId: string,
   sweepId: string,
   reason: string,
 ): Promise<CancelOutcome> {
-  return sqlTransaction(db, async (sql) => {
+  return db.transaction(async (sql) => {
     const [exists] = await sql.rows<{ id: string }>`
       SELECT id::text AS id FROM sweeps WHERE id = ${sweepId}::uuid AND team_id = ${teamId}::uuid`;
     if (exists === undefined) return { found: false, cancelled: [] };

@@ -1,6 +1,5 @@
 import type { RunConfig } from '@distillery/spec';
-import type { PrismaClient } from '../database-client.ts';
-import { sqlTransaction } from '../sql/sql-executor.ts';
+import type { SqlExecutor } from '../store/sql-executor.ts';
 import { failRunInTransaction } from './fail-run.ts';
 import type { MovedRun } from './moved-run.ts';
 import { recordTransition, stateEvents } from './run-events.ts';
@@ -43,15 +42,14 @@ export interface ClaimRunOptions {
  * job's attempt is taken over (see {@link ClaimedRun.redelivered}): crash = resume.
  */
 export async function claimRun(
-  db: PrismaClient,
+  db: SqlExecutor,
   runId: string,
   attempt: number,
   workerId: string,
   options: ClaimRunOptions = {},
 ): Promise<ClaimedRun | null> {
   const maxAttempts = options.maxAttempts ?? 3;
-  return sqlTransaction(
-    db,
+  return db.transaction(
     async (sql) => {
       let [run] = await sql.rows<ClaimedRunRow>`
       UPDATE runs SET state = 'running', started_at = now(), heartbeat_at = now(), worker_id = ${workerId},

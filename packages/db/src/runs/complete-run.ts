@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { SizeBreakdown } from '@distillery/spec';
-import type { PrismaClient } from '../database-client.ts';
-import { sqlTransaction } from '../sql/sql-executor.ts';
+import type { SqlExecutor } from '../store/sql-executor.ts';
 import { dispatchRuns, type ReleasedRun } from './dispatch-runs.ts';
 import type { MovedRun } from './moved-run.ts';
 import { recordTransition, stateEvents } from './run-events.ts';
@@ -50,7 +49,7 @@ export interface ArtifactInput {
  * redelivery).
  */
 export async function completeRun(
-  db: PrismaClient,
+  db: SqlExecutor,
   runId: string,
   attempt: number,
   result: RunResultInput,
@@ -66,7 +65,7 @@ export async function completeRun(
       data: data.toString('base64'),
     };
   });
-  const released = await sqlTransaction(db, async (sql) => {
+  const released = await db.transaction(async (sql) => {
     // The row lock first, in a statement of its own: a submission that makes new runs wait for this one holds
     // the row `FOR SHARE` until it commits, and only a statement that starts after that commit sees those
     // runs to release them (a statement's snapshot is taken when it starts, not when its lock is granted).

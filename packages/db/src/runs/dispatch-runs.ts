@@ -1,4 +1,4 @@
-import { type Executor, sqlOf } from '../sql/sql-executor.ts';
+import type { SqlExecutor } from '../store/sql-executor.ts';
 
 /**
  * A queued run as the queue needs it: the job (run id + attempt) and what ranks it (issue 4, item 7). The
@@ -31,9 +31,9 @@ export interface ReleasedRun {
 }
 
 /** The queue's view of the given queued runs (in any order; runs no longer queued are left out). */
-export async function dispatchRuns(db: Executor, runIds: readonly string[]): Promise<ReleasedRun[]> {
+export async function dispatchRuns(db: SqlExecutor, runIds: readonly string[]): Promise<ReleasedRun[]> {
   if (runIds.length === 0) return [];
-  const rows = await sqlOf(db).rows<{
+  const rows = await db.rows<{
     id: string;
     attempt: number;
     band: number;

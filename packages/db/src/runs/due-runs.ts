@@ -1,4 +1,4 @@
-import { type Executor, sqlOf } from '../sql/sql-executor.ts';
+import type { SqlExecutor } from '../store/sql-executor.ts';
 import { dispatchRuns, type ReleasedRun } from './dispatch-runs.ts';
 
 export interface DueRunsOptions {
@@ -12,9 +12,9 @@ export interface DueRunsOptions {
  * Runs PostgreSQL says are queued, for the reconciler to put back on the queue if Redis lost them (a
  * restart, `FLUSHALL`, a crash between a commit and its enqueue). Enqueueing is idempotent per run attempt.
  */
-export async function dueRuns(db: Executor, options: DueRunsOptions = {}): Promise<ReleasedRun[]> {
+export async function dueRuns(db: SqlExecutor, options: DueRunsOptions = {}): Promise<ReleasedRun[]> {
   const ms = options.queuedForMs ?? 0;
-  const rows = await sqlOf(db).rows<{ id: string }>`
+  const rows = await db.rows<{ id: string }>`
     SELECT id::text AS id FROM runs
     WHERE state = 'queued' AND coalesce(queued_at, created_at) <= now() - make_interval(secs => ${ms / 1000}::float8)
     ORDER BY queued_at NULLS FIRST LIMIT ${options.limit ?? 1000}`;

@@ -1,5 +1,4 @@
-import type { PrismaClient } from '../database-client.ts';
-import { type SqlExecutor, sqlTransaction } from '../sql/sql-executor.ts';
+import type { SqlExecutor } from '../store/sql-executor.ts';
 import { cancelDescendants } from './cancel-descendants.ts';
 import type { MovedRun } from './moved-run.ts';
 import { recordTransition, stateEvents } from './run-events.ts';
@@ -12,8 +11,8 @@ export const MAX_ERROR_LENGTH = 4000;
  * (recording why), and refreshes the sweeps involved. No-op (false) when the run is no longer `running`
  * under `attempt`.
  */
-export async function failRun(db: PrismaClient, runId: string, attempt: number, message: string): Promise<boolean> {
-  return sqlTransaction(db, async (sql) => {
+export async function failRun(db: SqlExecutor, runId: string, attempt: number, message: string): Promise<boolean> {
+  return db.transaction(async (sql) => {
     const [run] = await sql.rows<MovedRun>`
       SELECT id::text AS id, sweep_id::text AS "sweepId", attempt FROM runs
       WHERE id = ${runId}::uuid AND attempt = ${attempt} AND state = 'running' FOR UPDATE`;

@@ -1,4 +1,4 @@
-import { type Executor, sqlOf } from '../sql/sql-executor.ts';
+import type { SqlExecutor } from '../store/sql-executor.ts';
 
 /** A run named by part of its id: enough to tell it apart from the others that share the prefix. */
 export interface RunByIdPrefix {
@@ -20,7 +20,7 @@ export const RUN_ID_PREFIX = /^[0-9a-f-]{1,36}$/i;
  * answers it without reading every run of the team.
  */
 export async function findRunsByIdPrefix(
-  db: Executor,
+  db: SqlExecutor,
   teamId: string,
   prefix: string,
   limit: number,
@@ -30,7 +30,7 @@ export async function findRunsByIdPrefix(
   if (hex.length > 32) throw new RangeError(`not an id prefix: '${prefix}'`);
   const low = uuidOf(hex.padEnd(32, '0'));
   const high = uuidOf(hex.padEnd(32, 'f'));
-  const rows = await sqlOf(db).rows<RunByIdPrefix & { total: string }>`
+  const rows = await db.rows<RunByIdPrefix & { total: string }>`
     SELECT id::text AS id, sweep_id::text AS "sweepId", key, label, kind, state, created_at AS "createdAt",
            count(*) OVER () AS total
     FROM runs

@@ -1,4 +1,4 @@
-import { type Executor, sqlOf } from '../sql/sql-executor.ts';
+import type { SqlExecutor } from '../store/sql-executor.ts';
 import type { BatchProgress } from './record-batch-progress.ts';
 
 /** A running run's latest progress within its epoch, and when it was reported. */
@@ -18,8 +18,8 @@ export interface ListBatchProgressQuery {
 }
 
 /** The latest batch progress of a sweep's (or one run's) running runs reported after `since`, oldest first. */
-export async function listBatchProgress(db: Executor, q: ListBatchProgressQuery): Promise<StoredBatchProgress[]> {
-  return sqlOf(db).rows<StoredBatchProgress>`
+export async function listBatchProgress(db: SqlExecutor, q: ListBatchProgressQuery): Promise<StoredBatchProgress[]> {
+  return db.rows<StoredBatchProgress>`
     SELECT r.id::text AS "runId", r.batch_progress AS progress, r.batch_progress_at AS at
     FROM runs r
     WHERE r.id IN (SELECT id FROM runs WHERE sweep_id = ${q.sweepId}::uuid AND state = 'running'

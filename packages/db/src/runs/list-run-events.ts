@@ -1,4 +1,4 @@
-import { type Executor, sqlOf } from '../sql/sql-executor.ts';
+import type { SqlExecutor } from '../store/sql-executor.ts';
 import type { RunEventType } from './run-events.ts';
 
 export interface StoredRunEvent {
@@ -22,8 +22,8 @@ export interface ListRunEventsQuery {
 }
 
 /** A sweep's (or one run's) events after a seq, in order. */
-export async function listRunEvents(db: Executor, q: ListRunEventsQuery): Promise<StoredRunEvent[]> {
-  const rows = await sqlOf(db).rows<Omit<StoredRunEvent, 'seq'> & { seq: string }>`
+export async function listRunEvents(db: SqlExecutor, q: ListRunEventsQuery): Promise<StoredRunEvent[]> {
+  const rows = await db.rows<Omit<StoredRunEvent, 'seq'> & { seq: string }>`
     SELECT seq, sweep_id::text AS "sweepId", run_id::text AS "runId", type, data, created_at AS "createdAt"
     FROM run_events
     WHERE sweep_id = ${q.sweepId}::uuid AND seq > ${q.after ?? 0}

@@ -1,5 +1,4 @@
-import type { PrismaClient } from '../database-client.ts';
-import { sqlTransaction } from '../sql/sql-executor.ts';
+import type { SqlExecutor } from '../store/sql-executor.ts';
 import type { MovedRun } from './moved-run.ts';
 import { recordTransition } from './run-events.ts';
 
@@ -8,14 +7,13 @@ import { recordTransition } from './run-events.ts';
  * there, and a `running` event says so. false when the run is no longer `running` under `attempt`.
  */
 export async function markResumed(
-  db: PrismaClient,
+  db: SqlExecutor,
   runId: string,
   attempt: number,
   epoch: number,
   epochs: number,
 ): Promise<boolean> {
-  return sqlTransaction(
-    db,
+  return db.transaction(
     async (sql) => {
       const [run] = await sql.rows<MovedRun>`
       UPDATE runs SET resumed_from_epoch = ${epoch}, progress = ${Math.min(1, epoch / Math.max(1, epochs))},

@@ -1,4 +1,4 @@
-import { type Executor, sqlOf } from '../sql/sql-executor.ts';
+import type { SqlExecutor } from '../store/sql-executor.ts';
 
 /** Where a training attempt is within its epochs: batch `batch` of `batches` of epoch `epoch` (1-based). */
 export interface BatchProgress {
@@ -22,8 +22,8 @@ export function batchProgressFraction(p: Omit<BatchProgress, 'attempt'>): number
  * streams poll every second and read it then, see listBatchProgress). False when the run is no longer running
  * under `attempt` (nothing written).
  */
-export async function recordBatchProgress(db: Executor, runId: string, p: BatchProgress): Promise<boolean> {
-  const moved = await sqlOf(db).run`
+export async function recordBatchProgress(db: SqlExecutor, runId: string, p: BatchProgress): Promise<boolean> {
+  const moved = await db.run`
     UPDATE runs SET progress = GREATEST(progress, ${batchProgressFraction(p)}),
                     batch_progress = ${JSON.stringify(p)}::jsonb, batch_progress_at = now()
     WHERE id = ${runId}::uuid AND attempt = ${p.attempt} AND state = 'running'`;

@@ -1,5 +1,4 @@
-import type { PrismaClient } from '../database-client.ts';
-import { sqlTransaction } from '../sql/sql-executor.ts';
+import type { SqlExecutor } from '../store/sql-executor.ts';
 import { recordTransition } from './run-events.ts';
 
 export interface EpochRecord {
@@ -18,7 +17,7 @@ export interface EpochRecord {
  * epoch): a retried epoch overwrites its row. Only a run still `running` under `attempt` moves: false
  * otherwise (cancelled, or taken over by another worker), and the caller should stop.
  */
-export async function recordEpoch(db: PrismaClient, runId: string, attempt: number, m: EpochRecord): Promise<boolean> {
+export async function recordEpoch(db: SqlExecutor, runId: string, attempt: number, m: EpochRecord): Promise<boolean> {
   const metric = {
     trainLoss: m.trainLoss,
     trainAccuracy: m.trainAccuracy,
@@ -27,8 +26,7 @@ export async function recordEpoch(db: PrismaClient, runId: string, attempt: numb
     learningRate: m.learningRate,
     seconds: m.seconds,
   };
-  return sqlTransaction(
-    db,
+  return db.transaction(
     async (sql) => {
       // One statement: the run moves and, only if it did, the metric row is written.
       const [run] = await sql.rows<{ sweepId: string }>`

@@ -1,4 +1,4 @@
-import { type Executor, sqlOf } from '../sql/sql-executor.ts';
+import type { SqlExecutor } from '../store/sql-executor.ts';
 
 /**
  * The first events of a new sweep, in its creation transaction: one `state` event per run — its own
@@ -7,8 +7,8 @@ import { type Executor, sqlOf } from '../sql/sql-executor.ts';
  * (see recordTransition) and the state they give: a sweep whose every run is reused and already succeeded is
  * finished at once. Returns the number of events.
  */
-export async function recordSweepCreated(db: Executor, sweepId: string): Promise<number> {
-  const [row] = await sqlOf(db).rows<{ n: string }>`
+export async function recordSweepCreated(db: SqlExecutor, sweepId: string): Promise<number> {
+  const [row] = await db.rows<{ n: string }>`
     WITH members AS (
       SELECT id, position, key, state, attempt FROM runs WHERE sweep_id = ${sweepId}::uuid
       UNION ALL

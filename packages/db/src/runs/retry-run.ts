@@ -1,5 +1,4 @@
-import type { PrismaClient } from '../database-client.ts';
-import { sqlTransaction } from '../sql/sql-executor.ts';
+import type { SqlExecutor } from '../store/sql-executor.ts';
 import { dispatchRuns, type ReleasedRun } from './dispatch-runs.ts';
 import { failRunInTransaction, MAX_ERROR_LENGTH } from './fail-run.ts';
 import type { MovedRun } from './moved-run.ts';
@@ -36,7 +35,7 @@ export type RetryOutcome =
  * caller enqueues `job` (with its delay) after the commit.
  */
 export async function retryRun(
-  db: PrismaClient,
+  db: SqlExecutor,
   runId: string,
   attempt: number,
   options: RetryRunOptions,
@@ -45,7 +44,7 @@ export async function retryRun(
   const maxAttempts = options.maxAttempts ?? 3;
   const staleSecs = options.staleForMs === undefined ? null : options.staleForMs / 1000;
   const error = options.message.slice(0, MAX_ERROR_LENGTH);
-  return sqlTransaction(db, async (sql) => {
+  return db.transaction(async (sql) => {
     const [run] = await sql.rows<MovedRun & { failures: number }>`
       SELECT id::text AS id, sweep_id::text AS "sweepId", attempt, failures FROM runs
       WHERE id = ${runId}::uuid AND attempt = ${attempt} AND state = 'running'

@@ -1,5 +1,5 @@
 import type { RunState } from '@distillery/spec';
-import { type Executor, sqlOf } from '../sql/sql-executor.ts';
+import type { SqlExecutor } from '../store/sql-executor.ts';
 
 /**
  * Glossary.
@@ -59,7 +59,7 @@ export type RunEventInput =
  * The lock is held until commit, so a sweep's events also commit in `seq` order, and a reader resuming after
  * `Last-Event-ID` cannot skip an event that committed late.
  */
-export async function recordTransition(db: Executor, events: readonly RunEventInput[]): Promise<void> {
+export async function recordTransition(db: SqlExecutor, events: readonly RunEventInput[]): Promise<void> {
   if (events.length === 0) return;
   const rows = events.map((e, ord) => ({
     sweepId: e.sweepId,
@@ -69,7 +69,7 @@ export async function recordTransition(db: Executor, events: readonly RunEventIn
     ord,
     state: e.type === 'state' ? e.data.state : null,
   }));
-  await sqlOf(db).run`
+  await db.run`
     WITH given AS (
       SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
         AS e("sweepId" uuid, "runId" uuid, type text, data jsonb, ord int, state text)

@@ -1,4 +1,4 @@
-import { type Executor, sqlOf } from '../sql/sql-executor.ts';
+import type { SqlExecutor } from '../store/sql-executor.ts';
 
 export interface StaleRun {
   runId: string;
@@ -9,8 +9,8 @@ export interface StaleRun {
 }
 
 /** Running runs whose worker has not heart-beaten for `staleForMs` (by the database's clock), oldest first. */
-export async function staleRuns(db: Executor, staleForMs: number, limit = 100): Promise<StaleRun[]> {
-  const rows = await sqlOf(db).rows<{ id: string; attempt: number; worker_id: string | null; silent: number }>`
+export async function staleRuns(db: SqlExecutor, staleForMs: number, limit = 100): Promise<StaleRun[]> {
+  const rows = await db.rows<{ id: string; attempt: number; worker_id: string | null; silent: number }>`
     SELECT id::text AS id, attempt, worker_id, extract(epoch FROM now() - heartbeat_at)::float8 AS silent
     FROM runs
     WHERE state = 'running' AND heartbeat_at < now() - make_interval(secs => ${staleForMs / 1000}::float8)

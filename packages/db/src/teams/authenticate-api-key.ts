@@ -1,4 +1,5 @@
-import type { PrismaClient } from '../database-client.ts';
+import { prismaOf } from '../store/prisma-of.ts';
+import type { Store } from '../store/store.ts';
 import { type ApiKeyRole, isApiKeyRole } from './api-key-role.ts';
 import { hashApiKey } from './api-key-secret.ts';
 
@@ -24,10 +25,11 @@ export interface ApiKeyIdentity {
  * constant-time comparison would add nothing.
  */
 export async function authenticateApiKey(
-  db: PrismaClient,
+  store: Store,
   apiKey: string,
   now: Date = new Date(),
 ): Promise<ApiKeyIdentity | null> {
+  const db = prismaOf(store);
   if (apiKey === '') return null;
   const key = await db.apiKey.findUnique({
     where: { hash: hashApiKey(apiKey) },

@@ -1,4 +1,5 @@
-import type { PrismaClient } from '../database-client.ts';
+import { prismaOf } from '../store/prisma-of.ts';
+import type { Store } from '../store/store.ts';
 import { type ApiKeyRole, DEFAULT_API_KEY_ROLE } from './api-key-role.ts';
 import { generateApiKey } from './api-key-secret.ts';
 import { prismaErrorCode } from './prisma-error-code.ts';
@@ -29,7 +30,7 @@ export interface CreatedApiKey {
 
 /** A new key for an existing team: the secret is returned once; only its hash and prefix are stored. */
 export async function createApiKey(
-  db: PrismaClient,
+  store: Store,
   teamId: string,
   options: CreateApiKeyOptions = {},
 ): Promise<CreatedApiKey> {
@@ -40,7 +41,7 @@ export async function createApiKey(
   }
   const key = generateApiKey();
   try {
-    const row = await db.apiKey.create({
+    const row = await prismaOf(store).apiKey.create({
       data: { teamId, hash: key.hash, prefix: key.prefix, role, name, expiresAt: options.expiresAt ?? null },
       select: { id: true, createdAt: true, expiresAt: true },
     });

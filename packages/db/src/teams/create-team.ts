@@ -1,4 +1,5 @@
-import type { PrismaClient } from '../database-client.ts';
+import { prismaOf } from '../store/prisma-of.ts';
+import type { Store } from '../store/store.ts';
 import { generateApiKey } from './api-key-secret.ts';
 import { prismaErrorCode } from './prisma-error-code.ts';
 import { InvalidTeamNameError, TeamExistsError } from './team-errors.ts';
@@ -11,7 +12,8 @@ export const MAX_TEAM_NAME_LENGTH = 100;
  * sha256. Throws {@link TeamExistsError} when the name is taken, {@link InvalidTeamNameError} when it is empty
  * (after trimming) or longer than {@link MAX_TEAM_NAME_LENGTH}.
  */
-export async function createTeam(db: PrismaClient, name: string): Promise<{ teamId: string; apiKey: string }> {
+export async function createTeam(store: Store, name: string): Promise<{ teamId: string; apiKey: string }> {
+  const db = prismaOf(store);
   const teamName = name.trim();
   if (teamName === '' || teamName.length > MAX_TEAM_NAME_LENGTH) {
     throw new InvalidTeamNameError(`Team name must be 1 to ${MAX_TEAM_NAME_LENGTH} characters, got "${name}"`);

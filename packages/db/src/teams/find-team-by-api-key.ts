@@ -1,4 +1,4 @@
-import type { PrismaClient } from '../database-client.ts';
+import type { Store } from '../store/store.ts';
 import { authenticateApiKey } from './authenticate-api-key.ts';
 
 export { LAST_USED_RESOLUTION_MS } from './authenticate-api-key.ts';
@@ -8,9 +8,9 @@ export { LAST_USED_RESOLUTION_MS } from './authenticate-api-key.ts';
  * {@link authenticateApiKey} for the key's role and id as well.
  */
 export async function findTeamByApiKey(
-  db: PrismaClient,
+  store: Store,
   apiKey: string,
 ): Promise<{ teamId: string; teamName: string } | null> {
-  const identity = await authenticateApiKey(db, apiKey);
+  const identity = await authenticateApiKey(store, apiKey);
   return identity === null ? null : { teamId: identity.teamId, teamName: identity.teamName };
 }

@@ -5,6 +5,7 @@ export * from './authenticate-api-key.ts';
 export * from './create-api-key.ts';
 export * from './create-team.ts';
 export * from './find-team-by-api-key.ts';
+export * from './find-team-id.ts';
 export * from './list-api-keys.ts';
 export * from './list-teams.ts';
 export * from './revoke-api-key.ts';

@@ -1,4 +1,5 @@
-import type { PrismaClient } from '../database-client.ts';
+import { prismaOf } from '../store/prisma-of.ts';
+import type { Store } from '../store/store.ts';
 import { type ApiKeyRole, isApiKeyRole } from './api-key-role.ts';
 
 /** A key in its team's listing: never the secret (only sha256 and a display prefix are stored). */
@@ -14,7 +15,8 @@ export interface ApiKeyListing {
 }
 
 /** A team's keys, newest first, revoked and expired ones included (the audit trail). */
-export async function listApiKeys(db: PrismaClient, teamId: string): Promise<ApiKeyListing[]> {
+export async function listApiKeys(store: Store, teamId: string): Promise<ApiKeyListing[]> {
+  const db = prismaOf(store);
   const rows = await db.apiKey.findMany({
     where: { teamId },
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],

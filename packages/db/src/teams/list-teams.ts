@@ -1,4 +1,5 @@
-import type { PrismaClient } from '../database-client.ts';
+import { prismaOf } from '../store/prisma-of.ts';
+import type { Store } from '../store/store.ts';
 
 /** A team as an operator sees it: name, id, age, and how much it holds. */
 export interface TeamListing {
@@ -11,7 +12,8 @@ export interface TeamListing {
 }
 
 /** Every team in the database, oldest first. */
-export async function listTeams(db: PrismaClient, now: Date = new Date()): Promise<TeamListing[]> {
+export async function listTeams(store: Store, now: Date = new Date()): Promise<TeamListing[]> {
+  const db = prismaOf(store);
   const teams = await db.team.findMany({
     orderBy: [{ createdAt: 'asc' }, { name: 'asc' }],
     select: {

@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { createDatabaseClient, type PrismaClient } from '../database-client.ts';
 import { parseDatabaseUrl } from '../database-url.ts';
+import type { PrismaClient } from '../generated/client.ts';
 import { connectPostgres } from '../migrate/connect-postgres.ts';
 import { quoteIdentifier } from '../migrate/ensure-database.ts';
 import { migrateDatabase } from '../migrate/migrate-database.ts';
+import { PgPoolStore } from '../store/pg-pool-store.ts';
+import { prismaOf } from '../store/prisma-of.ts';
+import type { Store } from '../store/store.ts';
 
 /** Server used by test suites when `TEST_DATABASE_URL` is not set. Only its host, port and user matter. */
 export const DEFAULT_TEST_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -11,9 +14,11 @@ export const DEFAULT_TEST_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/p
 export interface TestDatabase {
   /** URL of the fresh, migrated database. */
   url: string;
-  /** A Prisma client on it. */
+  /** The store on it, for the code under test. */
+  store: Store;
+  /** The store's Prisma client, for a test's fixtures and assertions (apps never see one). */
   db: PrismaClient;
-  /** Disconnects `db` and drops the database (WITH (FORCE): other connections are cut). Idempotent. */
+  /** Closes `store` and drops the database (WITH (FORCE): other connections are cut). Idempotent. */
   drop(): Promise<void>;
 }
 
@@ -53,11 +58,11 @@ export async function createTestDatabase(options: CreateTestDatabaseOptions = {}
     }
   }
 
-  const db = createDatabaseClient(databaseUrl, { maxConnections: 4 });
+  const store = new PgPoolStore(databaseUrl, { maxConnections: 4 });
   let dropped: Promise<void> | undefined;
   const drop = (): Promise<void> => {
     dropped ??= (async () => {
-      await db.$disconnect().catch(() => {});
+      await store.close();
       const admin = await connectPostgres(base, { connectTimeoutMs: 10_000 });
       try {
         await admin.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(name)} WITH (FORCE)`);
@@ -67,5 +72,5 @@ export async function createTestDatabase(options: CreateTestDatabaseOptions = {}
     })();
     return dropped;
   };
-  return { url: databaseUrl, db, drop };
+  return { url: databaseUrl, store, db: prismaOf(store), drop };
 }

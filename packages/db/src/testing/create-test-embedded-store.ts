@@ -5,12 +5,16 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { EmbeddedStore, PGDATA_DIR } from '../embedded/embedded-store.ts';
+import type { PrismaClient } from '../generated/client.ts';
 import { DEFAULT_MIGRATIONS_DIRECTORY } from '../migrate/migrate-database-options.ts';
 import { readMigrationFiles } from '../migrate/migration-files.ts';
+import { prismaOf } from '../store/prisma-of.ts';
 
 export interface TestEmbeddedStore {
   /** The store, open on a fresh temporary data folder. */
   store: EmbeddedStore;
+  /** The store's Prisma client, for a test's fixtures and assertions (apps never see one). */
+  db: PrismaClient;
   /** The temporary data folder. */
   dataDir: string;
   /** Closes the store and deletes its folder. Idempotent. */
@@ -88,7 +92,7 @@ export async function createTestEmbeddedStore(): Promise<TestEmbeddedStore> {
     })();
     return removed;
   };
-  return { store, dataDir, remove };
+  return { store, db: prismaOf(store), dataDir, remove };
 }
 
 /**

@@ -1,2 +1,0 @@
-export * from './sql-backend.ts';
-export * from './sql-executor.ts';

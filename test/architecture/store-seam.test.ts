@@ -1,0 +1,85 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * The results database has one seam: packages/db opens a store and owns every statement. Apps call its
+ * operations; none holds SQL, reaches Prisma, or opens a driver of its own.
+ */
+const ROOT = join(import.meta.dirname, '..', '..');
+const APPS = ['apps/api', 'apps/worker', 'apps/cli'];
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? sourceFiles(path) : path.endsWith('.ts') ? [path] : [];
+  });
+}
+
+const appFiles = APPS.flatMap((app) => sourceFiles(join(ROOT, app, 'src'))).map((file) => ({
+  file: relative(ROOT, file),
+  text: readFileSync(file, 'utf8'),
+}));
+
+/** Static and lazy imports of a driver, of Prisma, or of the db package's test helpers. */
+const DRIVER_IMPORT =
+  /(?:from\s+|import\s*\(\s*)'(pg|@prisma\/[^']+|@electric-sql\/pglite|pglite-prisma-adapter|@distillery\/db\/testing)'/;
+/** A statement written in place: a tagged template on an executor, Prisma's raw SQL, or its fragments. */
+const STATEMENT = /\.(?:rows|run)(?:<[^`(]*>)?`|\$(?:queryRaw|executeRaw)|Prisma\.sql|Prisma\.raw|Prisma\.join/;
+/** Prisma reached through the transitional exports (its client, its transaction, its namespace). */
+const PRISMA = /\bprismaOf\(|\bprismaTransactionSql\(|\bPrisma\.|\bPrismaClient\b|[{,]\s*(?:type\s+)?Prisma\s*[,}]/;
+
+/**
+ * Services whose statements have not moved into packages/db operations yet. The list only shrinks: a file that
+ * no longer needs its place fails this test until it is taken off.
+ */
+const NOT_YET_MOVED = [
+  'apps/api/src/lib/to-epoch-metrics.ts',
+  'apps/api/src/services/analytic-query.ts',
+  'apps/api/src/services/check-filter-targets.ts',
+  'apps/api/src/services/check-queued-run-quota.ts',
+  'apps/api/src/services/check-readiness.ts',
+  'apps/api/src/services/compare-results.ts',
+  'apps/api/src/services/configurations-sql.ts',
+  'apps/api/src/services/create-sweep.ts',
+  'apps/api/src/services/dry-run-sweep.ts',
+  'apps/api/src/services/event-stream-targets.ts',
+  'apps/api/src/services/export-metrics.ts',
+  'apps/api/src/services/find-reusable-runs.ts',
+  'apps/api/src/services/get-frontier.ts',
+  'apps/api/src/services/get-run-artifact.ts',
+  'apps/api/src/services/get-run.ts',
+  'apps/api/src/services/get-sweep-results.ts',
+  'apps/api/src/services/get-sweep.ts',
+  'apps/api/src/services/insert-reused-runs.ts',
+  'apps/api/src/services/insert-runs.ts',
+  'apps/api/src/services/list-sweep-runs.ts',
+  'apps/api/src/services/list-sweeps.ts',
+  'apps/api/src/services/list-team-result-runs.ts',
+  'apps/api/src/services/list-team-results.ts',
+  'apps/api/src/services/resolve-sweep-runs.ts',
+  'apps/api/src/services/resolve-teacher-run.ts',
+  'apps/api/src/services/revoke-team-api-key.ts',
+  'apps/api/src/services/team-facts-sql.ts',
+];
+
+describe('the store seam', () => {
+  it('keeps drivers, Prisma and the test helpers of packages/db out of the apps', () => {
+    expect(appFiles.filter((f) => DRIVER_IMPORT.test(f.text)).map((f) => f.file)).toEqual([]);
+  });
+
+  it('leaves statements and Prisma in the apps only where they have not moved into packages/db yet', () => {
+    const holding = appFiles.filter((f) => STATEMENT.test(f.text) || PRISMA.test(f.text)).map((f) => f.file);
+    expect(holding.sort()).toEqual(NOT_YET_MOVED);
+  });
+
+  it('recognises a statement, Prisma and a driver import when it sees one', () => {
+    expect(STATEMENT.test('await db.rows<{ id: string }>`SELECT 1`')).toBe(true);
+    expect(STATEMENT.test('await sql.run`DELETE FROM runs`')).toBe(true);
+    expect(STATEMENT.test('await readRunState(db, id)')).toBe(false);
+    expect(PRISMA.test("import { Prisma, type Store } from '@distillery/db';")).toBe(true);
+    expect(PRISMA.test('prismaOf(db).run.findFirst()')).toBe(true);
+    expect(DRIVER_IMPORT.test("const { PGlite } = await import('@electric-sql/pglite');")).toBe(true);
+    expect(DRIVER_IMPORT.test("import pg from 'pg';")).toBe(true);
+  });
+});
