@@ -1,4 +1,4 @@
-import { prismaOf, type Store } from '@distillery/db';
+import { findTeamRun, type Store, teamSweepExists } from '@distillery/db';
 import { NotFoundError } from '../errors/http-errors.ts';
 import type { ResultFilters } from '../schemas/result-filters.ts';
 
@@ -8,13 +8,9 @@ import type { ResultFilters } from '../schemas/result-filters.ts';
  */
 export async function checkFilterTargets(db: Store, teamId: string, filters: ResultFilters): Promise<void> {
   const [sweep, teacher] = await Promise.all([
-    filters.sweep === undefined
-      ? true
-      : prismaOf(db).sweep.findFirst({ where: { id: filters.sweep, teamId }, select: { id: true } }),
-    filters.teacher === undefined
-      ? true
-      : prismaOf(db).run.findFirst({ where: { id: filters.teacher, teamId }, select: { id: true } }),
+    filters.sweep === undefined ? true : teamSweepExists(db, teamId, filters.sweep),
+    filters.teacher === undefined ? true : findTeamRun(db, teamId, filters.teacher).then((run) => run !== null),
   ]);
-  if (sweep === null) throw new NotFoundError('sweep', filters.sweep as string);
-  if (teacher === null) throw new NotFoundError('run', filters.teacher as string);
+  if (!sweep) throw new NotFoundError('sweep', filters.sweep as string);
+  if (!teacher) throw new NotFoundError('run', filters.teacher as string);
 }

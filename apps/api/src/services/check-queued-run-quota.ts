@@ -1,4 +1,4 @@
-import type { Prisma } from '@distillery/db';
+import { countPendingRuns, type SqlExecutor } from '@distillery/db';
 import { QuotaExceededError } from '../errors/http-errors.ts';
 
 export interface QueuedRunQuotaOptions {
@@ -27,13 +27,13 @@ export interface QueuedRunCharge {
  * submissions of a team cannot together pass the quota.
  */
 export async function checkQueuedRunQuota(
-  tx: Prisma.TransactionClient,
+  tx: SqlExecutor,
   teamId: string,
   charge: QueuedRunCharge,
   quota: QueuedRunQuotaOptions,
 ): Promise<void> {
   if (charge.newRuns === 0) return;
-  const pending = await tx.run.count({ where: { teamId, state: { in: ['queued', 'waiting'] } } });
+  const pending = await countPendingRuns(tx, teamId);
   if (pending + charge.newRuns > quota.maxQueuedRuns) {
     throw new QuotaExceededError(
       quota.maxQueuedRuns,

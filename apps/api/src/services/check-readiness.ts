@@ -1,4 +1,4 @@
-import { prismaOf, type Store } from '@distillery/db';
+import { pingStore, type Store } from '@distillery/db';
 import type { QueueProbe } from '@distillery/queue';
 import type { FastifyBaseLogger } from 'fastify';
 import { withTimeout } from '../lib/with-timeout.ts';
@@ -25,7 +25,7 @@ export async function checkReadiness(deps: ReadinessDeps): Promise<Readiness> {
     }
   };
   const [postgres, redis] = await Promise.all([
-    check('postgres', () => prismaOf(deps.db).$queryRaw`SELECT 1`),
+    check('postgres', () => pingStore(deps.db)),
     check('redis', () => deps.redisProbe.ping(READINESS_TIMEOUT_MS)),
   ]);
   return { status: postgres === 'ok' && redis === 'ok' ? 'ready' : 'unavailable', checks: { postgres, redis } };

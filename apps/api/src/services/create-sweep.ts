@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import {
   dispatchRuns,
-  type Prisma,
-  prismaOf,
-  prismaTransactionSql,
+  insertReusedRuns,
+  insertRuns,
+  insertSweep,
+  type NewReusedRun,
+  type NewRun,
   recordSweepCreated,
   type Store,
 } from '@distillery/db';
@@ -12,8 +14,6 @@ import { canonicalHash, type PlannedRun, type SweepSpec } from '@distillery/spec
 import type { FastifyBaseLogger } from 'fastify';
 import { withTimeout } from '../lib/with-timeout.ts';
 import { checkQueuedRunQuota, type QueuedRunQuotaOptions } from './check-queued-run-quota.ts';
-import { insertReusedRuns, type NewReusedRun } from './insert-reused-runs.ts';
-import { insertRuns, type NewRun } from './insert-runs.ts';
 import { resolveSweepRuns } from './resolve-sweep-runs.ts';
 
 export interface CreateSweepDeps {
@@ -55,12 +55,6 @@ export interface CreateSweepInput {
 const ENQUEUE_TIMEOUT_MS = 5000;
 
 /**
- * Prisma's interactive transactions time out after 5 s by default. A sweep at the 5,000-run ceiling commits in
- * well under a second, but a reused run's row lock may have to wait for a worker's transaction.
- */
-const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 60_000 } as const;
-
-/**
  * Stores a sweep and all its runs in one transaction, then puts the runs that can start right away on the
  * queue. A planned run whose identity (configuration, seed, teacher) the team already has trained or on its
  * way is not trained again: the existing run becomes one of the sweep's runs (`reused_runs`), unless the
@@ -74,7 +68,8 @@ export async function createSweep(deps: CreateSweepDeps, input: CreateSweepInput
   const { teamId, spec } = input;
   const sweepId = randomUUID();
 
-  const queued = await prismaOf(db).$transaction(async (tx) => {
+  // A transient abort (a deadlock with a worker's transition) tries the whole submission again: it wrote nothing.
+  const queued = await db.transaction(async (tx) => {
     const rerun = input.rerun === true || spec.rerun === true;
     const resolved = await resolveSweepRuns(tx, teamId, spec, input.planned, { rerun });
     const { planned, identities, namedTeacher, reused } = resolved;
@@ -85,19 +80,16 @@ export async function createSweep(deps: CreateSweepDeps, input: CreateSweepInput
     // Ids are chosen here so that children can name their parents in the same multi-row insert.
     const idByKey = new Map(planned.filter((r) => !reused.has(r.key)).map((r) => [r.key, randomUUID()]));
     const now = new Date();
-    await tx.sweep.create({
-      data: {
-        id: sweepId,
-        teamId,
-        name: spec.name,
-        tags: spec.tags ?? [],
-        state: 'running',
-        spec: input.submitted as Prisma.InputJsonValue,
-        canonical: spec as unknown as Prisma.InputJsonValue,
-        specHash: canonicalHash(spec),
-        priority: spec.priority ?? 0,
-        priorityScope: input.priorityScope ?? 'team',
-      },
+    await insertSweep(tx, {
+      id: sweepId,
+      teamId,
+      name: spec.name,
+      tags: spec.tags ?? [],
+      submitted: input.submitted,
+      canonical: spec,
+      specHash: canonicalHash(spec),
+      priority: spec.priority ?? 0,
+      priorityScope: input.priorityScope ?? 'team',
     });
     const rows: NewRun[] = [];
     const links: NewReusedRun[] = [];
@@ -142,12 +134,12 @@ export async function createSweep(deps: CreateSweepDeps, input: CreateSweepInput
     });
     await insertRuns(tx, rows);
     await insertReusedRuns(tx, links);
-    await recordSweepCreated(prismaTransactionSql(tx), sweepId);
+    await recordSweepCreated(tx, sweepId);
     return dispatchRuns(
-      prismaTransactionSql(tx),
+      tx,
       rows.filter((r) => r.state === 'queued').map((r) => r.id),
     );
-  }, TRANSACTION_OPTIONS);
+  });
 
   try {
     await withTimeout(queue.enqueue(queued), ENQUEUE_TIMEOUT_MS, 'the run queue');

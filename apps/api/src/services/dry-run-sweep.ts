@@ -1,4 +1,4 @@
-import { prismaOf, type Store } from '@distillery/db';
+import type { Store } from '@distillery/db';
 import { expandSweep, type SweepSpec, type TeacherArtifactFacts } from '@distillery/spec';
 import type { SweepPlan } from '../schemas/sweep-plan.ts';
 import { planSweep } from './plan-sweep.ts';
@@ -18,8 +18,5 @@ export async function dryRunSweep(
 ): Promise<SweepPlan> {
   const rerun = options.rerun === true || spec.rerun === true;
   const planned = expandSweep(spec, { teacherArtifact: options.teacherArtifact ?? null });
-  return planSweep(
-    spec,
-    await prismaOf(db).$transaction((tx) => resolveSweepRuns(tx, teamId, spec, planned, { rerun })),
-  );
+  return planSweep(spec, await db.transaction((tx) => resolveSweepRuns(tx, teamId, spec, planned, { rerun })));
 }

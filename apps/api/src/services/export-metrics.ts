@@ -1,4 +1,10 @@
-import { type Prisma, prismaOf, type Store } from '@distillery/db';
+import {
+  listSweepRunMetrics,
+  type RunMetricsRow,
+  readTeamRunMetrics,
+  type Store,
+  teamSweepExists,
+} from '@distillery/db';
 import type { RunKind } from '@distillery/spec';
 import { NotFoundError } from '../errors/http-errors.ts';
 import { compareRunKeys } from '../lib/compare-run-keys.ts';
@@ -7,18 +13,7 @@ import { isUuid } from '../lib/is-uuid.ts';
 import { toEpochMetrics } from '../lib/to-epoch-metrics.ts';
 import { type EpochMetricsRow, METRICS_CSV_COLUMNS, type MetricsExport } from '../schemas/metrics-export.ts';
 
-const RUN_COLUMNS = {
-  id: true,
-  key: true,
-  kind: true,
-  label: true,
-  groupHash: true,
-  metrics: { orderBy: { epoch: 'asc' } },
-} as const;
-
-type RunWithMetrics = Prisma.RunGetPayload<{ select: typeof RUN_COLUMNS }>;
-
-function rowsOf(runs: RunWithMetrics[]): EpochMetricsRow[] {
+function rowsOf(runs: RunMetricsRow[]): EpochMetricsRow[] {
   runs.sort((a, b) => compareRunKeys(a.key, b.key));
   return runs.flatMap((r) =>
     r.metrics.map((m) => ({
@@ -35,7 +30,7 @@ function rowsOf(runs: RunWithMetrics[]): EpochMetricsRow[] {
 /** Every recorded epoch of one of the team's runs. */
 export async function runMetrics(db: Store, teamId: string, runId: string): Promise<MetricsExport> {
   if (!isUuid(runId)) throw new NotFoundError('run', runId);
-  const run = await prismaOf(db).run.findFirst({ where: { id: runId, teamId }, select: RUN_COLUMNS });
+  const run = await readTeamRunMetrics(db, teamId, runId);
   if (run === null) throw new NotFoundError('run', runId);
   return { rows: rowsOf([run]) };
 }
@@ -43,13 +38,8 @@ export async function runMetrics(db: Store, teamId: string, runId: string): Prom
 /** Every recorded epoch of a sweep's runs, the runs it reuses from earlier sweeps under its own keys included. */
 export async function sweepMetrics(db: Store, teamId: string, sweepId: string): Promise<MetricsExport> {
   if (!isUuid(sweepId)) throw new NotFoundError('sweep', sweepId);
-  const sweep = await prismaOf(db).sweep.findFirst({ where: { id: sweepId, teamId }, select: { id: true } });
-  if (sweep === null) throw new NotFoundError('sweep', sweepId);
-  const [own, reused] = await Promise.all([
-    prismaOf(db).run.findMany({ where: { sweepId }, select: RUN_COLUMNS }),
-    prismaOf(db).reusedRun.findMany({ where: { sweepId }, select: { key: true, run: { select: RUN_COLUMNS } } }),
-  ]);
-  return { rows: rowsOf([...own, ...reused.map((l) => ({ ...l.run, key: l.key }))]) };
+  if (!(await teamSweepExists(db, teamId, sweepId))) throw new NotFoundError('sweep', sweepId);
+  return { rows: rowsOf(await listSweepRunMetrics(db, sweepId)) };
 }
 
 /** Metrics rows as CSV (RFC 4180, see lib/csv.ts). */

@@ -1,4 +1,4 @@
-import { loadArtifacts, prismaOf, type Store } from '@distillery/db';
+import { findTeamRun, loadArtifacts, type Store } from '@distillery/db';
 import {
   type ArtifactFile,
   exportTfjsLayersModel,
@@ -21,7 +21,7 @@ const PACKED_NAMES: Record<string, ArtifactName> = { [MODEL_JSON]: 'packed.json'
  */
 export async function getRunArtifact(db: Store, teamId: string, runId: string, name: string): Promise<ArtifactFile> {
   if (!isUuid(runId)) throw new NotFoundError('run', runId);
-  const run = await prismaOf(db).run.findFirst({ where: { id: runId, teamId }, select: { state: true } });
+  const run = await findTeamRun(db, teamId, runId);
   if (run === null) throw new NotFoundError('run', runId);
   if (!(ARTIFACT_NAMES as readonly string[]).includes(name)) {
     throw new ArtifactNotFoundError(runId, name, `a run serves ${ARTIFACT_NAMES.join(', ')}`);

@@ -1,4 +1,4 @@
-import { prismaOf, type Store } from '@distillery/db';
+import { readRunDetail, type Store } from '@distillery/db';
 import { predictRunSize, type RunConfig, type RunKind, type RunState } from '@distillery/spec';
 import { NotFoundError } from '../errors/http-errors.ts';
 import { isUuid } from '../lib/is-uuid.ts';
@@ -10,10 +10,7 @@ import type { EpochMetrics, RunDetail } from '../schemas/run-detail.ts';
 /** Everything about one of the team's runs: config, state, timings, learning curve and result. */
 export async function getRun(db: Store, teamId: string, runId: string): Promise<RunDetail> {
   if (!isUuid(runId)) throw new NotFoundError('run', runId);
-  const run = await prismaOf(db).run.findFirst({
-    where: { id: runId, teamId },
-    include: { metrics: { orderBy: { epoch: 'asc' } }, result: true },
-  });
+  const run = await readRunDetail(db, teamId, runId);
   if (run === null) throw new NotFoundError('run', runId);
   const metrics: EpochMetrics[] = run.metrics.map(toEpochMetrics);
   const result = run.result;

@@ -1,4 +1,4 @@
-import { prismaOf, type Store } from '@distillery/db';
+import { listSweepRunRows, type Store, type SweepRunRow, teamSweepExists } from '@distillery/db';
 import { predictRunSize, type RunConfig, type RunKind, type RunState } from '@distillery/spec';
 import { NotFoundError } from '../errors/http-errors.ts';
 import { compareRunKeys } from '../lib/compare-run-keys.ts';
@@ -6,39 +6,15 @@ import { isUuid } from '../lib/is-uuid.ts';
 import { storedSizeBreakdown } from '../lib/stored-size-breakdown.ts';
 import type { RunList, RunSummary } from '../schemas/run-summary.ts';
 
-const RUN_COLUMNS = {
-  id: true,
-  sweepId: true,
-  key: true,
-  kind: true,
-  label: true,
-  config: true,
-  parentId: true,
-  state: true,
-  attempt: true,
-  progress: true,
-  predictedParameters: true,
-  predictedBytes: true,
-  bits: true,
-  error: true,
-  skippedReason: true,
-  result: { select: { accuracy: true, loss: true, parameters: true, bytes: true, bits: true, sizeBreakdown: true } },
-} as const;
-
 /**
  * Every run of one of the team's sweeps, in expansion order (parents first): its own and those it reuses from
  * earlier sweeps (under this sweep's keys, with where they come from).
  */
 export async function listSweepRuns(db: Store, teamId: string, sweepId: string): Promise<RunList> {
   if (!isUuid(sweepId)) throw new NotFoundError('sweep', sweepId);
-  const sweep = await prismaOf(db).sweep.findFirst({ where: { id: sweepId, teamId }, select: { id: true } });
-  if (sweep === null) throw new NotFoundError('sweep', sweepId);
-  const [own, reused] = await Promise.all([
-    prismaOf(db).run.findMany({ where: { sweepId }, select: RUN_COLUMNS }),
-    prismaOf(db).reusedRun.findMany({ where: { sweepId }, select: { key: true, run: { select: RUN_COLUMNS } } }),
-  ]);
-  type Row = (typeof own)[number];
-  const view = (r: Row, key: string, reusedFrom: RunSummary['reusedFrom']): RunSummary => ({
+  if (!(await teamSweepExists(db, teamId, sweepId))) throw new NotFoundError('sweep', sweepId);
+  const { own, reused } = await listSweepRunRows(db, sweepId);
+  const view = (r: SweepRunRow, key: string, reusedFrom: RunSummary['reusedFrom']): RunSummary => ({
     id: r.id,
     key,
     kind: r.kind as RunKind,

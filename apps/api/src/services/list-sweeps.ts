@@ -1,4 +1,4 @@
-import { prismaOf, type Store } from '@distillery/db';
+import { listTeamSweeps, type Store } from '@distillery/db';
 import { ValidationFailedError } from '../errors/http-errors.ts';
 import { decodeSweepCursor, encodeSweepCursor } from '../lib/sweep-cursor.ts';
 import type { ListSweepsQuery } from '../schemas/sweep-queries.ts';
@@ -17,23 +17,17 @@ export async function listSweeps(db: Store, teamId: string, query: ListSweepsQue
       { path: 'cursor', message: 'not a cursor returned by this listing' },
     ]);
   }
-  const rows = await prismaOf(db).sweep.findMany({
-    where: {
-      teamId,
-      ...(query.specHash !== undefined && { specHash: query.specHash }),
-      ...(query.state !== undefined && { state: query.state }),
-      ...(after && {
-        OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }],
-      }),
-    },
-    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-    take: query.limit + 1,
-    include: { _count: { select: { runs: true, reusedRuns: true } } },
+  // One more than a page: whether there is a next one.
+  const rows = await listTeamSweeps(db, teamId, {
+    specHash: query.specHash,
+    state: query.state,
+    after,
+    limit: query.limit + 1,
   });
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
   return {
-    items: page.map((row) => toSweepSummary(row, row._count.runs + row._count.reusedRuns)),
+    items: page.map((row) => toSweepSummary(row, row.runCount)),
     nextCursor: rows.length > query.limit && last ? encodeSweepCursor(last) : null,
   };
 }

@@ -1,6 +1,5 @@
-import type { Prisma } from '@distillery/db';
+import { findReusableRuns, type ReusableRun, type SqlExecutor } from '@distillery/db';
 import { type PlannedRun, planIdentities, type SweepSpec } from '@distillery/spec';
-import { findReusableRuns, type ReusableRun } from './find-reusable-runs.ts';
 import { type ResolvedTeacher, resolveTeacherRun } from './resolve-teacher-run.ts';
 
 export interface ResolveSweepRunsOptions {
@@ -27,7 +26,7 @@ export interface ResolvedSweepRuns {
  * Should the expansion repeat an identity, only its first run is reused; the repeats train.
  */
 export async function resolveSweepRuns(
-  tx: Prisma.TransactionClient,
+  tx: SqlExecutor,
   teamId: string,
   spec: SweepSpec,
   planned: PlannedRun[],

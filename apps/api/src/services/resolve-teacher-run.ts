@@ -1,4 +1,4 @@
-import type { Prisma } from '@distillery/db';
+import { lockTeamRun, type SqlExecutor } from '@distillery/db';
 import { canonicalJson, type DatasetSpec, type RunConfig } from '@distillery/spec';
 import { ValidationFailedError } from '../errors/http-errors.ts';
 import { isUuid } from '../lib/is-uuid.ts';
@@ -21,7 +21,7 @@ const FIELD = 'teacher.runId';
  * Another team's run is "not found", exactly like a missing one.
  */
 export async function resolveTeacherRun(
-  tx: Prisma.TransactionClient,
+  tx: SqlExecutor,
   teamId: string,
   runId: string,
   dataset: DatasetSpec,
@@ -29,15 +29,10 @@ export async function resolveTeacherRun(
   const reject = (message: string) =>
     new ValidationFailedError('the sweep cannot reuse that teacher', [{ path: FIELD, message }]);
   if (!isUuid(runId)) throw reject(`run '${runId}' not found`);
-  const locked = await tx.$queryRaw<{ id: string }[]>`
-    SELECT id::text AS id FROM runs WHERE id = ${runId}::uuid AND team_id = ${teamId}::uuid FOR SHARE`;
-  if (locked.length === 0) throw reject(`run '${runId}' not found`);
-  const run = await tx.run.findUniqueOrThrow({
-    where: { id: runId },
-    select: { id: true, kind: true, state: true, config: true, identity: true },
-  });
+  const run = await lockTeamRun(tx, teamId, runId);
+  if (run === null) throw reject(`run '${runId}' not found`);
   if (run.kind !== 'teacher') throw reject(`run '${runId}' is a ${run.kind} run, not a teacher`);
-  const config = run.config as unknown as RunConfig;
+  const config = run.config as RunConfig;
   if (canonicalJson(config.dataset) !== canonicalJson(dataset)) {
     throw reject(`teacher run '${runId}' was trained on a different dataset (${config.dataset.name})`);
   }

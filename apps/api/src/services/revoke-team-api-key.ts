@@ -1,4 +1,4 @@
-import { prismaOf, revokeApiKey, type Store } from '@distillery/db';
+import { revokeApiKey, type Store, teamApiKeyExists } from '@distillery/db';
 import { NotFoundError } from '../errors/http-errors.ts';
 import { isUuid } from '../lib/is-uuid.ts';
 
@@ -9,6 +9,5 @@ import { isUuid } from '../lib/is-uuid.ts';
 export async function revokeTeamApiKey(db: Store, teamId: string, apiKeyId: string): Promise<void> {
   if (!isUuid(apiKeyId)) throw new NotFoundError('key', apiKeyId);
   if (await revokeApiKey(db, apiKeyId, teamId)) return;
-  const exists = await prismaOf(db).apiKey.findFirst({ where: { id: apiKeyId, teamId }, select: { id: true } });
-  if (exists === null) throw new NotFoundError('key', apiKeyId);
+  if (!(await teamApiKeyExists(db, teamId, apiKeyId))) throw new NotFoundError('key', apiKeyId);
 }

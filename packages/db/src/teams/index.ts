@@ -9,4 +9,5 @@ export * from './find-team-id.ts';
 export * from './list-api-keys.ts';
 export * from './list-teams.ts';
 export * from './revoke-api-key.ts';
+export * from './team-api-key-exists.ts';
 export * from './team-errors.ts';

@@ -1,5 +1,5 @@
-import type { Prisma } from '@distillery/db';
 import type { RunConfig, RunKind, RunState } from '@distillery/spec';
+import type { SqlExecutor } from '../store/sql-executor.ts';
 
 /** One row of `runs` as a submission creates it. */
 export interface NewRun {
@@ -29,9 +29,9 @@ export interface NewRun {
  * took ~5–8 s for 5,000 runs here (the per-sweep ceiling), chunked or not; this takes ~0.3 s. Parents may
  * precede or follow their children: PostgreSQL checks the parent_id foreign key at the end of the statement.
  */
-export async function insertRuns(tx: Prisma.TransactionClient, runs: readonly NewRun[]): Promise<void> {
+export async function insertRuns(tx: SqlExecutor, runs: readonly NewRun[]): Promise<void> {
   if (runs.length === 0) return;
-  await tx.$executeRaw`
+  await tx.run`
     INSERT INTO runs (id, sweep_id, team_id, key, kind, parent_id, label, group_hash, config_hash, identity, config,
                       state, attempt, predicted_parameters, predicted_bytes, bits, queued_at, position, updated_at)
     SELECT r.id, r."sweepId", r."teamId", r.key, r.kind, r."parentId", r.label, r."groupHash", r."configHash",

@@ -1,4 +1,4 @@
-import type { Prisma } from '@distillery/db';
+import type { SqlExecutor } from '../store/sql-executor.ts';
 
 /** One row of `reused_runs`: an existing run that a new sweep counts as its own under `key`. */
 export interface NewReusedRun {
@@ -10,9 +10,9 @@ export interface NewReusedRun {
 }
 
 /** Inserts a sweep's reused runs in one statement (a single JSON parameter, as insertRuns). */
-export async function insertReusedRuns(tx: Prisma.TransactionClient, links: readonly NewReusedRun[]): Promise<void> {
+export async function insertReusedRuns(tx: SqlExecutor, links: readonly NewReusedRun[]): Promise<void> {
   if (links.length === 0) return;
-  await tx.$executeRaw`
+  await tx.run`
     INSERT INTO reused_runs (sweep_id, key, run_id, position)
     SELECT l."sweepId", l.key, l."runId", l.position
     FROM jsonb_to_recordset(${JSON.stringify(links)}::jsonb) AS l("sweepId" uuid, key text, "runId" uuid, position int)`;
