@@ -26,32 +26,20 @@ const DRIVER_IMPORT =
   /(?:from\s+|import\s*\(\s*)'(pg|@prisma\/[^']+|@electric-sql\/pglite|pglite-prisma-adapter|@distillery\/db\/testing)'/;
 /** A statement written in place: a tagged template on an executor, Prisma's raw SQL, or its fragments. */
 const STATEMENT = /\.(?:rows|run)(?:<[^`(]*>)?`|\$(?:queryRaw|executeRaw)|Prisma\.sql|Prisma\.raw|Prisma\.join/;
-/** Prisma reached through the transitional exports (its client, its transaction, its namespace). */
+/** Prisma by name: its client, its namespace, or a store's client (`prismaOf`, which only tests may use). */
 const PRISMA = /\bprismaOf\(|\bPrisma\.|\bPrismaClient\b|[{,]\s*(?:type\s+)?Prisma\s*[,}]/;
-
-/**
- * Services whose statements have not moved into packages/db operations yet. The list only shrinks: a file that
- * no longer needs its place fails this test until it is taken off.
- */
-const NOT_YET_MOVED = [
-  'apps/api/src/services/analytic-query.ts',
-  'apps/api/src/services/compare-results.ts',
-  'apps/api/src/services/configurations-sql.ts',
-  'apps/api/src/services/get-frontier.ts',
-  'apps/api/src/services/get-sweep-results.ts',
-  'apps/api/src/services/list-team-result-runs.ts',
-  'apps/api/src/services/list-team-results.ts',
-  'apps/api/src/services/team-facts-sql.ts',
-];
 
 describe('the store seam', () => {
   it('keeps drivers, Prisma and the test helpers of packages/db out of the apps', () => {
     expect(appFiles.filter((f) => DRIVER_IMPORT.test(f.text)).map((f) => f.file)).toEqual([]);
   });
 
-  it('leaves statements and Prisma in the apps only where they have not moved into packages/db yet', () => {
-    const holding = appFiles.filter((f) => STATEMENT.test(f.text) || PRISMA.test(f.text)).map((f) => f.file);
-    expect(holding.sort()).toEqual(NOT_YET_MOVED);
+  it('keeps every statement in packages/db: no SQL written in an app', () => {
+    expect(appFiles.filter((f) => STATEMENT.test(f.text)).map((f) => f.file)).toEqual([]);
+  });
+
+  it('keeps Prisma in packages/db: no app names its client or namespace', () => {
+    expect(appFiles.filter((f) => PRISMA.test(f.text)).map((f) => f.file)).toEqual([]);
   });
 
   it('recognises a statement, Prisma and a driver import when it sees one', () => {

@@ -3,6 +3,7 @@ export * from './connection/index.ts';
 export * from './database-url.ts';
 export * from './events/index.ts';
 export * from './migrate/index.ts';
+export * from './results/index.ts';
 export * from './runs/index.ts';
 export * from './store/index.ts';
 export * from './sweeps/index.ts';

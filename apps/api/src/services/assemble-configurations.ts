@@ -1,4 +1,5 @@
-import { describeSample, type RunConfig, type RunKind } from '@distillery/spec';
+import type { ConfigurationRow } from '@distillery/db';
+import { describeSample, type RunKind } from '@distillery/spec';
 import { iso } from '../lib/iso.ts';
 import type { FrontierRun } from '../schemas/frontier.ts';
 import type { QuantizeMethod } from '../schemas/result-filters.ts';
@@ -8,35 +9,7 @@ import { configDimensions } from './config-dimensions.ts';
 import { describeConfig } from './describe-config.ts';
 
 /** A row of configurationsSql: a configuration's numbers, its replicates and its representative's facts. */
-export interface ConfigurationRecord {
-  ord: number;
-  group: string;
-  teacherId: string | null;
-  dataset: string;
-  n: number;
-  accuracyMean: number;
-  accuracyStd: number | null;
-  lossMean: number;
-  lossStd: number | null;
-  parameters: number;
-  bytes: number;
-  latestAt: Date;
-  seeds: number[];
-  runIds: string[];
-  sweepIds: string[];
-  accuracies: number[];
-  losses: number[];
-  sizes: number[];
-  kind: string;
-  family: string;
-  activation: string;
-  method: string;
-  bits: number;
-  label: string;
-  config: RunConfig;
-  /** The representative's student's training when it is a PTQ variant (null otherwise). */
-  studentTrain?: RunConfig['train'];
-}
+export type ConfigurationRecord = ConfigurationRow;
 
 /** The replicates behind a configuration, by seed (then run id). */
 export function replicatesOf(

@@ -1,18 +1,10 @@
-import { Prisma, prismaOf, type Store } from '@distillery/db';
-import { ACTIVATION_OPTION_KEYS, comparisonVerdict, pairedComparison, type RunConfig } from '@distillery/spec';
+import { compareConfigurations, readRunConfigs, type Store } from '@distillery/db';
+import { comparisonVerdict, pairedComparison, type RunConfig } from '@distillery/spec';
 import type { Comparison, ComparisonPair, ComparisonStratum, SeedPair } from '../schemas/comparison.ts';
 import { type CompareQuery, compareDimensionPath } from '../schemas/result-filters.ts';
-import { analyticQuery } from './analytic-query.ts';
 import { checkFilterTargets } from './check-filter-targets.ts';
-import { configurationStatsSql } from './configurations-sql.ts';
 import { describeConfig } from './describe-config.ts';
-import {
-  type ConfigurationPair,
-  pairConfigurations,
-  quantizationLabel,
-  type SideRecord,
-} from './pair-configurations.ts';
-import { teamFactsSql } from './team-facts-sql.ts';
+import { type ConfigurationPair, pairConfigurations, quantizationLabel } from './pair-configurations.ts';
 
 /**
  * Dimensions that are the quantization itself. Comparing them pairs a float student with its quantized variants
@@ -26,22 +18,6 @@ const QUANTIZATION_DIMENSIONS: Record<string, { field: string; float: string; qa
   // A QAT run without a noise member is plain QAT, Quant-Noise at rate 1; PTQ and float runs have no rate.
   'quantize.noise': { field: 'noise', float: 'none', qatDefault: '1' },
 };
-
-/**
- * A value's label as results show it: strings and numbers as they are, `lma-8` for activations (whatever their
- * options, as activationLabel and the results' `activation` say), JSON otherwise.
- */
-function valueLabelSql(value: Prisma.Sql): Prisma.Sql {
-  const options = [...ACTIVATION_OPTION_KEYS];
-  return Prisma.sql`CASE
-      WHEN ${value} IS NULL OR jsonb_typeof(${value}) = 'null' THEN 'none'
-      WHEN jsonb_typeof(${value}) IN ('string', 'number', 'boolean') THEN ${value} #>> '{}'
-      WHEN jsonb_typeof(${value}) = 'object' AND ${value} ? 'name'
-        AND ${value} - 'name' - 'segments' - ${options}::text[] = '{}'::jsonb
-        THEN (${value} ->> 'name') || COALESCE('-' || (${value} ->> 'segments'), '')
-      ELSE replace(${value}::text, ' ', '')
-    END`;
-}
 
 /** The most configuration pairs an answer lists; the strata always cover all of them. */
 export const DEFAULT_COMPARE_PAIRS = 1000;
@@ -61,54 +37,10 @@ export async function compareResults(db: Store, teamId: string, query: CompareQu
   await checkFilterTargets(db, teamId, query);
   const path = compareDimensionPath(query.dimension);
   const segments = path.split('.');
-  const facts = teamFactsSql(teamId, query);
   const quantization = Object.hasOwn(QUANTIZATION_DIMENSIONS, path) ? QUANTIZATION_DIMENSIONS[path] : undefined;
-  // A PTQ run's config has no training (it does not train); its parent's, the float student's, is the one that
-  // tells PTQ variants of differently trained students apart, both in the context and as the value along a
-  // training dimension (`train.epochs`: the PTQ variant of a 3-epoch student is at 3).
-  const config = Prisma.sql`(CASE WHEN r.kind = 'quantize-ptq' AND p.config IS NOT NULL
-      THEN jsonb_set(r.config, '{train}', p.config -> 'train') ELSE r.config END)`;
-  const value =
-    quantization === undefined
-      ? valueLabelSql(Prisma.sql`(${config} #> ${segments}::text[])`)
-      : Prisma.sql`COALESCE(r.config #>> ${segments}::text[],
-          CASE WHEN r.config #>> '{quantize,method}' = 'qat' THEN ${quantization.qatDefault ?? null}::text END,
-          ${quantization.float})`;
-  const ctx =
-    quantization === undefined
-      ? Prisma.sql`(${config} #- ${segments}::text[]) - 'seed'`
-      : Prisma.sql`${config} - 'seed' - 'kind' - 'quantize'`;
-  const variant =
-    quantization === undefined
-      ? Prisma.sql`(r.config -> 'quantize')`
-      : Prisma.sql`NULLIF(r.config -> 'quantize', 'null'::jsonb) - ${quantization.field}::text`;
-  const [answer] = await analyticQuery<{ sides: SideRecord[] | null; values: Comparison['values'] | null }>(
-    db,
-    Prisma.sql`WITH s AS (${configurationStatsSql(facts)}),
-      v AS MATERIALIZED (
-        SELECT s.*, ${value} AS value, ${ctx} AS ctx, ${variant} AS variant,
-          NULLIF(r.config -> 'quantize', 'null'::jsonb) AS quantize, r.label
-        FROM s JOIN runs r ON r.id = s.rep::uuid LEFT JOIN runs p ON p.id = r.parent_id
-      ),
-      chosen AS (
-        SELECT v.*, dense_rank() OVER (ORDER BY v.ctx, v.tkey)::text AS context FROM v
-        WHERE v.value = ANY(${[query.a, query.b]}::text[])
-      ),
-      sides AS (
-        SELECT c.context, c.value, c.variant, c.quantize, c."group", c.kind, c.dataset, c."teacherId", c.parameters,
-          c.bytes, c.label, c.rep,
-          array_agg(m.seed) AS seeds, array_agg(m."runId"::text) AS "runIds", array_agg(m.accuracy) AS accuracies
-        FROM chosen c JOIN (${facts}) m ON m."group" = c."group" AND m.tkey = c.tkey
-        GROUP BY c.context, c.value, c.variant, c.quantize, c."group", c.kind, c.dataset, c."teacherId",
-          c.parameters, c.bytes, c.label, c.rep
-      )
-      SELECT (SELECT json_agg(sides) FROM sides) AS sides,
-        (SELECT json_agg(c ORDER BY c.value) FROM (
-          SELECT value, count(*)::int AS configurations FROM v GROUP BY value
-        ) c) AS "values"`,
-  );
+  const answer = await compareConfigurations(db, teamId, query, { segments, quantization, a: query.a, b: query.b });
 
-  const { pairs, unpaired } = pairConfigurations(answer?.sides ?? [], query.a);
+  const { pairs, unpaired } = pairConfigurations(answer.sides, query.a);
   const labels = { a: query.b, b: query.a };
   const strata = toStrata(pairs, labels);
   const stratumLabel = new Map(strata.map((s) => [s.key, s.label]));
@@ -116,13 +48,7 @@ export async function compareResults(db: Store, teamId: string, query: CompareQu
   // Only the listed pairs are described: one config per pair.
   const listed = pairs.slice(0, query.limit ?? DEFAULT_COMPARE_PAIRS);
   const reps = listed.map((p) => p.first.rep);
-  const configs =
-    reps.length === 0
-      ? []
-      : await prismaOf(db).$queryRaw<{ id: string; config: RunConfig }[]>(
-          Prisma.sql`SELECT id::text AS id, config FROM runs WHERE id = ANY(${reps}::uuid[])`,
-        );
-  const configById = new Map(configs.map((c) => [c.id, c.config]));
+  const configById = await readRunConfigs(db, reps);
   const omit = quantization === undefined ? [path] : ['kind', 'quantize'];
 
   return {
@@ -142,7 +68,7 @@ export async function compareResults(db: Store, teamId: string, query: CompareQu
       toPair(p, configById.get(p.first.rep), omit, stratumLabel.get(p.stratumKey) ?? '', labels),
     ),
     unpaired,
-    values: answer?.values ?? [],
+    values: answer.values,
   };
 }
 

@@ -1,4 +1,4 @@
-import { prismaOf, type Store } from '@distillery/db';
+import { listSweepResultRuns, readRunParents, type Store, teamSweepExists } from '@distillery/db';
 import type { RunConfig, RunKind } from '@distillery/spec';
 import { NotFoundError } from '../errors/http-errors.ts';
 import { compareRunKeys } from '../lib/compare-run-keys.ts';
@@ -14,27 +14,8 @@ import { configDimensions } from './config-dimensions.ts';
  */
 export async function getSweepResults(db: Store, teamId: string, sweepId: string): Promise<SweepResults> {
   if (!isUuid(sweepId)) throw new NotFoundError('sweep', sweepId);
-  const sweep = await prismaOf(db).sweep.findFirst({ where: { id: sweepId, teamId }, select: { id: true } });
-  if (sweep === null) throw new NotFoundError('sweep', sweepId);
-  const columns = {
-    id: true,
-    key: true,
-    kind: true,
-    label: true,
-    groupHash: true,
-    parentId: true,
-    config: true,
-    result: true,
-  } as const;
-  const [own, reused] = await Promise.all([
-    prismaOf(db).run.findMany({ where: { sweepId, result: { isNot: null } }, select: columns }),
-    prismaOf(db).reusedRun.findMany({
-      where: { sweepId, run: { result: { isNot: null } } },
-      select: { key: true, run: { select: columns } },
-    }),
-  ]);
-  // A reused run under this sweep's key.
-  const runs = [...own, ...reused.map((l) => ({ ...l.run, key: l.key }))];
+  if (!(await teamSweepExists(db, teamId, sweepId))) throw new NotFoundError('sweep', sweepId);
+  const runs = await listSweepResultRuns(db, sweepId);
   runs.sort((a, b) => compareRunKeys(a.key, b.key));
   const teachers = await teachersOf(db, runs);
   const rows = runs.flatMap((r) =>
@@ -77,10 +58,7 @@ async function teachersOf(
   runs: readonly { id: string; kind: string; parentId: string | null }[],
 ): Promise<Map<string, { teacher: string | null; studentTrain: RunConfig['train'] }>> {
   const ptq = runs.filter((r) => r.kind === 'quantize-ptq' && r.parentId !== null).map((r) => r.parentId as string);
-  const students = await prismaOf(db).run.findMany({
-    where: { id: { in: ptq } },
-    select: { id: true, parentId: true, config: true },
-  });
+  const students = await readRunParents(db, ptq);
   const studentOf = new Map(students.map((s) => [s.id, s]));
   const out = new Map<string, { teacher: string | null; studentTrain: RunConfig['train'] }>();
   for (const r of runs) {
@@ -88,7 +66,7 @@ async function teachersOf(
     const student = r.kind === 'quantize-ptq' ? studentOf.get(r.parentId as string) : undefined;
     out.set(r.id, {
       teacher: student ? student.parentId : r.parentId,
-      studentTrain: student ? (student.config as unknown as RunConfig).train : null,
+      studentTrain: student ? student.config.train : null,
     });
   }
   return out;

@@ -1,31 +1,10 @@
+import type { ComparisonSideRow } from '@distillery/db';
 import { describeSample, type Quantization } from '@distillery/spec';
 import type { ComparisonSide, SeedPair } from '../schemas/comparison.ts';
 import { labelWithoutSeed } from './aggregate-results.ts';
 
-/** One configuration taking value A or B, with what it shares with its partners (compare-results' SQL). */
-export interface SideRecord {
-  /** Configurations with equal contexts are otherwise equal (same config without the dimension, same teacher). */
-  context: string;
-  value: string;
-  /**
-   * What of the quantization must match a partner's: the whole `quantize` block when the dimension is not the
-   * quantization (it is then part of the context anyway), the block without the compared field when it is
-   * (`{ method, bucketSize, keepFloat }` for bits), null for a float configuration, which matches any.
-   */
-  variant: unknown;
-  quantize: Quantization | null;
-  group: string;
-  kind: string;
-  dataset: string;
-  teacherId: string | null;
-  seeds: number[];
-  runIds: string[];
-  accuracies: number[];
-  parameters: number;
-  bytes: number;
-  label: string;
-  rep: string;
-}
+/** One configuration taking value A or B, with what it shares with its partners (compareConfigurations). */
+export type SideRecord = ComparisonSideRow;
 
 /** A and B at one context and one quantization: the configurations pooled per side, their runs paired on seed. */
 export interface ConfigurationPair {

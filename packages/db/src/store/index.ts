@@ -4,4 +4,3 @@ export * from './ping-store.ts';
 export * from './sql-executor.ts';
 export * from './store.ts';
 export * from './transaction-options.ts';
-export * from './transitional-prisma.ts';

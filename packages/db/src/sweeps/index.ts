@@ -3,6 +3,7 @@ export * from './find-reusable-runs.ts';
 export * from './insert-reused-runs.ts';
 export * from './insert-runs.ts';
 export * from './insert-sweep.ts';
+export * from './list-sweep-result-runs.ts';
 export * from './list-sweep-run-metrics.ts';
 export * from './list-sweep-run-rows.ts';
 export * from './list-team-sweeps.ts';

@@ -1,5 +1,5 @@
-import { Prisma } from '@distillery/db';
-import type { ResultFilters } from '../schemas/result-filters.ts';
+import { Prisma } from '../generated/client.ts';
+import type { ResultFactFilters } from './result-fact-filters.ts';
 
 /**
  * The team's results narrowed by the filters, one row each, from the `result_facts` read model (see
@@ -17,7 +17,7 @@ import type { ResultFilters } from '../schemas/result-filters.ts';
  * Served by the (team_id, dataset) and (team_id, group_hash, teacher_key) indexes. `extra` adds conditions on
  * those columns.
  */
-export function teamFactsSql(teamId: string, filters: ResultFilters, extra: Prisma.Sql[] = []): Prisma.Sql {
+export function teamFactsSql(teamId: string, filters: ResultFactFilters, extra: Prisma.Sql[] = []): Prisma.Sql {
   const where: Prisma.Sql[] = [Prisma.sql`f.team_id = ${teamId}::uuid`];
   if (filters.dataset !== undefined) where.push(Prisma.sql`f.dataset = ANY(${filters.dataset}::text[])`);
   if (filters.family !== undefined) where.push(Prisma.sql`f.family = ANY(${filters.family}::text[])`);

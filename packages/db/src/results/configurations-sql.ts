@@ -1,4 +1,4 @@
-import { Prisma } from '@distillery/db';
+import { Prisma } from '../generated/client.ts';
 
 /**
  * Replicates aggregated: one row per configuration — the team's results sharing a `groupHash` (the config

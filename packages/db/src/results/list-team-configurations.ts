@@ -1,0 +1,66 @@
+import { Prisma } from '../generated/client.ts';
+import type { SqlExecutor } from '../store/sql-executor.ts';
+import { analyticRows } from './analytic-rows.ts';
+import type { ConfigurationRow } from './configuration-row.ts';
+import type { ConfigurationSort } from './configuration-sort.ts';
+import { configurationStatsSql, configurationsSql } from './configurations-sql.ts';
+import { fragmentRows } from './fragment-rows.ts';
+import type { ResultFactFilters } from './result-fact-filters.ts';
+import { teamFactsSql } from './team-facts-sql.ts';
+
+const ORDER: Record<ConfigurationSort, Prisma.Sql> = {
+  '-accuracy': Prisma.sql`"accuracyMean" DESC`,
+  accuracy: Prisma.sql`"accuracyMean" ASC`,
+  bytes: Prisma.sql`bytes ASC`,
+  '-bytes': Prisma.sql`bytes DESC`,
+  parameters: Prisma.sql`parameters ASC`,
+  '-parameters': Prisma.sql`parameters DESC`,
+  '-n': Prisma.sql`n DESC`,
+  n: Prisma.sql`n ASC`,
+  '-created': Prisma.sql`"latestAt" DESC`,
+  created: Prisma.sql`"latestAt" ASC`,
+};
+
+/** Which page of a team's configurations to read. */
+export interface TeamConfigurationsQuery {
+  sort: ConfigurationSort;
+  limit: number;
+  offset: number;
+}
+
+/** A page of configurations and how many there are in all. */
+export interface TeamConfigurationPage {
+  total: number;
+  rows: ConfigurationRow[];
+}
+
+/**
+ * The team's configurations (replicates aggregated), filtered, sorted, one page — in one statement: facts →
+ * configurations → the page → its replicates. The total comes with the page (a window over the configurations);
+ * a page past the end counts them apart.
+ */
+export async function listTeamConfigurations(
+  db: SqlExecutor,
+  teamId: string,
+  filters: ResultFactFilters,
+  query: TeamConfigurationsQuery,
+): Promise<TeamConfigurationPage> {
+  const facts = teamFactsSql(teamId, filters);
+  const order = ORDER[query.sort];
+  const page = Prisma.sql`SELECT q.*, row_number() OVER (ORDER BY ${order}, q."group", q.tkey)::int AS ord
+    FROM (
+      SELECT s.*, count(*) OVER ()::int AS total FROM s
+      ORDER BY ${order}, s."group", s.tkey LIMIT ${query.limit} OFFSET ${query.offset}
+    ) q`;
+  const rows = await analyticRows<ConfigurationRow & { total: number }>(db, configurationsSql(facts, page));
+  const total =
+    rows[0]?.total ??
+    (
+      await fragmentRows<{ total: number }>(
+        db,
+        Prisma.sql`SELECT count(*)::int AS total FROM (${configurationStatsSql(facts)}) s`,
+      )
+    )[0]?.total ??
+    0;
+  return { total, rows };
+}
