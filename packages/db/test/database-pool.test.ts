@@ -46,7 +46,8 @@ describe('the results database pool', () => {
     const error = await db.$queryRaw`SELECT pg_sleep(2)`.catch((e: unknown) => e);
     expect(isDatabaseUnavailableError(error)).toBe(true);
     const raw = await store.rows`SELECT pg_sleep(2)`.catch((e: unknown) => e);
-    expect(raw).toMatchObject({ code: '57014' });
+    // The store names the driver's error (SQLSTATE 57014, canceled) in its own vocabulary, the original as cause.
+    expect(raw).toMatchObject({ code: 'STORE_UNAVAILABLE', cause: { code: '57014' } });
     expect(isDatabaseUnavailableError(raw)).toBe(true);
   });
 

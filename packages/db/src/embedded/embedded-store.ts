@@ -7,6 +7,8 @@ import type { PostgresConnection } from '../connection/postgres-connection.ts';
 import { PrismaClient } from '../generated/client.ts';
 import { type AppliedMigrations, applyPendingMigrations } from '../migrate/apply-pending-migrations.ts';
 import { readMigrationFiles } from '../migrate/migration-files.ts';
+import { classified } from '../store/classified.ts';
+import { classifyingPrisma } from '../store/classifying-prisma.ts';
 import { compileSql } from '../store/compile-sql.ts';
 import { PRISMA_CLIENT } from '../store/prisma-client-key.ts';
 import { retryTransient } from '../store/retry-transient.ts';
@@ -29,8 +31,8 @@ export const PGDATA_DIR = 'pgdata';
 function transactionExecutor(tx: Transaction): SqlExecutor {
   const sql: SqlExecutor = {
     rows: async <T>(strings: TemplateStringsArray, ...values: unknown[]) =>
-      (await tx.query<T>(compileSql(strings), values)).rows,
-    run: async (strings, ...values) => (await tx.query(compileSql(strings), values)).affectedRows ?? 0,
+      (await classified(tx.query<T>(compileSql(strings), values))).rows,
+    run: async (strings, ...values) => (await classified(tx.query(compileSql(strings), values))).affectedRows ?? 0,
     transaction: (fn) => fn(sql),
   };
   return sql;
@@ -108,16 +110,16 @@ export class EmbeddedStore implements Store {
   }
 
   get [PRISMA_CLIENT](): PrismaClient {
-    this.prisma ??= new PrismaClient({ adapter: new PrismaPGlite(this.pglite) });
+    this.prisma ??= classifyingPrisma(new PrismaClient({ adapter: new PrismaPGlite(this.pglite) }));
     return this.prisma;
   }
 
   async rows<T>(strings: TemplateStringsArray, ...values: unknown[]): Promise<T[]> {
-    return (await this.pglite.query<T>(compileSql(strings), values)).rows;
+    return (await classified(this.pglite.query<T>(compileSql(strings), values))).rows;
   }
 
   async run(strings: TemplateStringsArray, ...values: unknown[]): Promise<number> {
-    return (await this.pglite.query(compileSql(strings), values)).affectedRows ?? 0;
+    return (await classified(this.pglite.query(compileSql(strings), values))).affectedRows ?? 0;
   }
 
   /**
@@ -126,7 +128,7 @@ export class EmbeddedStore implements Store {
    */
   transaction<T>(fn: (sql: SqlExecutor) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     const { tries } = { ...TRANSACTION_DEFAULTS, ...options };
-    return retryTransient(tries, () => this.pglite.transaction((tx) => fn(transactionExecutor(tx))));
+    return retryTransient(tries, () => classified(this.pglite.transaction((tx) => fn(transactionExecutor(tx)))));
   }
 
   /** One session for the migrator and export/import (PGlite has only one: it is shared with the statements). */

@@ -3,6 +3,8 @@ import type pg from 'pg';
 import type { DatabasePoolOptions } from '../connection/database-pool-options.ts';
 import { GuardedPool } from '../connection/guarded-pool.ts';
 import { PrismaClient } from '../generated/client.ts';
+import { classified } from './classified.ts';
+import { classifyingPrisma } from './classifying-prisma.ts';
 import { compileSql } from './compile-sql.ts';
 import { PRISMA_CLIENT } from './prisma-client-key.ts';
 import { retryTransient } from './retry-transient.ts';
@@ -14,8 +16,8 @@ import { TRANSACTION_DEFAULTS, type TransactionOptions } from './transaction-opt
 function transactionExecutor(client: pg.PoolClient): SqlExecutor {
   const sql: SqlExecutor = {
     rows: async <T>(strings: TemplateStringsArray, ...values: unknown[]) =>
-      (await client.query(compileSql(strings), values)).rows as T[],
-    run: async (strings, ...values) => (await client.query(compileSql(strings), values)).rowCount ?? 0,
+      (await classified(client.query(compileSql(strings), values))).rows as T[],
+    run: async (strings, ...values) => (await classified(client.query(compileSql(strings), values))).rowCount ?? 0,
     transaction: (fn) => fn(sql),
   };
   return sql;
@@ -23,7 +25,8 @@ function transactionExecutor(client: pg.PoolClient): SqlExecutor {
 
 /**
  * The store on a PostgreSQL server: a bounded pg pool ({@link GuardedPool}: an outage fails statements within
- * seconds with errors that isDatabaseUnavailableError recognises, never hangs them). Statements go straight to
+ * seconds, never hangs them). Every failure of the database itself comes as a StoreUnavailableError or
+ * TransactionConflictError (classifyDatabaseError). Statements go straight to
  * the pool — through Prisma 7 each costs about a millisecond of client-side work against 0.04 ms on the pool
  * (bench/orchestration.ts), and a run's transitions are a dozen statements. Prisma's client, for packages/db's
  * CRUD, runs on the same pool and is made on first use.
@@ -41,39 +44,43 @@ export class PgPoolStore implements Store {
   }
 
   get [PRISMA_CLIENT](): PrismaClient {
-    this.prisma ??= new PrismaClient({ adapter: new PrismaPg(this.pool, { disposeExternalPool: false }) });
+    this.prisma ??= classifyingPrisma(
+      new PrismaClient({ adapter: new PrismaPg(this.pool, { disposeExternalPool: false }) }),
+    );
     return this.prisma;
   }
 
   async rows<T>(strings: TemplateStringsArray, ...values: unknown[]): Promise<T[]> {
-    return (await this.pool.query(compileSql(strings), values)).rows as T[];
+    return (await classified(this.pool.query(compileSql(strings), values))).rows as T[];
   }
 
   async run(strings: TemplateStringsArray, ...values: unknown[]): Promise<number> {
-    return (await this.pool.query(compileSql(strings), values)).rowCount ?? 0;
+    return (await classified(this.pool.query(compileSql(strings), values))).rowCount ?? 0;
   }
 
   /** A plain BEGIN … COMMIT on one pooled connection, tried again on a transient failure. */
   transaction<T>(fn: (sql: SqlExecutor) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     const { tries, durable } = { ...TRANSACTION_DEFAULTS, ...options };
-    return retryTransient(tries, async () => {
-      const client = await this.pool.connect();
-      let broken = false;
-      try {
-        await client.query('BEGIN');
-        if (!durable) await client.query('SET LOCAL synchronous_commit = off');
-        const result = await fn(transactionExecutor(client));
-        await client.query('COMMIT');
-        return result;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => {
-          broken = true;
-        });
-        throw error;
-      } finally {
-        client.release(broken);
-      }
-    });
+    return retryTransient(tries, () => classified(this.transactionOnce(fn, durable)));
+  }
+
+  private async transactionOnce<T>(fn: (sql: SqlExecutor) => Promise<T>, durable: boolean): Promise<T> {
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      if (!durable) await client.query('SET LOCAL synchronous_commit = off');
+      const result = await fn(transactionExecutor(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {
+        broken = true;
+      });
+      throw error;
+    } finally {
+      client.release(broken);
+    }
   }
 
   close(): Promise<void> {
