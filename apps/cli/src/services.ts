@@ -1,4 +1,4 @@
-import { checkDatabase, DatabaseUnreachableError, migrateDatabase, PgPoolStore, type Store } from '@distillery/db';
+import { checkDatabase, DatabaseUnreachableError, migrateDatabase, openStore, type Store } from '@distillery/db';
 import { RedisProbe } from '@distillery/queue';
 import type { DistilleryConfig } from './config.ts';
 import { ConfigError } from './config-error.ts';
@@ -19,7 +19,7 @@ export async function connectDatabase(config: DistilleryConfig): Promise<Store> 
       e instanceof DatabaseUnreachableError && e.reason === 'database-missing' ? ' (run `distillery migrate`)' : '';
     throw new ConfigError(`${(e as Error).message}${hint}; check DATABASE_URL`, { cause: e });
   }
-  return new PgPoolStore(config.databaseUrl, resolveDatabasePoolOptions(process.env));
+  return openStore({ url: config.databaseUrl, pool: resolveDatabasePoolOptions(process.env) });
 }
 
 /** Checks Redis answers, or says clearly which URL failed. */
