@@ -26,7 +26,9 @@ afterAll(async () => {
 });
 
 /** Query strings that listings need to answer at all. */
-const REQUIRED_QUERY: Record<string, string> = { '/v1/compare': '?a=relu&b=lma-8' };
+/** The query a listing needs; the run lookup is asked for team A's run by its id's first characters. */
+const requiredQuery = (path: string): string =>
+  ({ '/v1/compare': '?a=relu&b=lma-8', '/v1/runs': `?idPrefix=${ids.run.slice(0, 8)}` })[path] ?? '';
 
 /** The id of team A's resource that a path's `{id}` names. */
 function idFor(path: string): string {
@@ -58,7 +60,7 @@ describe('team isolation', () => {
           expect(res.json().error.code).toBe('NOT_FOUND');
           checked.push(`${method} ${path}`);
         } else if (method === 'GET') {
-          const res = await api.request({ method, url: `${path}${REQUIRED_QUERY[path] ?? ''}`, as: api.otherTeam });
+          const res = await api.request({ method, url: `${path}${requiredQuery(path)}`, as: api.otherTeam });
           expect(res.statusCode, `${method} ${path}: ${res.body}`).toBe(200);
           for (const secret of secrets) expect(res.body, `${method} ${path} leaks ${secret}`).not.toContain(secret);
           checked.push(`${method} ${path}`);
@@ -81,6 +83,7 @@ describe('team isolation', () => {
         'GET /v1/sweeps',
         'GET /v1/keys',
         'GET /v1/compare',
+        'GET /v1/runs',
       ]),
     );
     // Nothing of team A changed: its key still works, its sweep is intact.
