@@ -1,10 +1,11 @@
-import type { ModelSpec, TrainSpec } from '@distillery/spec';
+import { isKernel, type ModelSpec, type TrainSpec } from '@distillery/spec';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadDataset } from '../src/data/load-dataset.ts';
 import { makeBatch, type RunData, selectRunData } from '../src/data/run-data.ts';
 import { FusedMlpStep, fusedMlpStep } from '../src/fast/fused-mlp-step.ts';
 import { buildModel } from '../src/index.ts';
+import { fakeQuantize } from '../src/quantize/bucket-quantize.ts';
 import { mulberry32, normal } from '../src/random/prng.ts';
 import type { TrainingState } from '../src/train/checkpoint.ts';
 import { evaluate } from '../src/train/evaluate.ts';
@@ -57,6 +58,9 @@ const cases: Array<[string, ModelSpec]> = [
   ['swish with one β per unit', mlp({ name: 'swish', beta: 'unit' }, false)],
   ['aplu-8 (random hinges)', mlp({ name: 'aplu', segments: 8, init: 'random' })],
 ];
+
+const kernelIndices = (model: tf.LayersModel) =>
+  model.weights.flatMap((w, i) => (isKernel({ name: w.originalName }) ? [i] : []));
 
 /** Moves parameterised activations off their start so their gradients are not degenerate. */
 function perturb(model: tf.LayersModel, seed: number): void {
@@ -133,6 +137,36 @@ describe('the fused MLP training step', () => {
     }
   });
 
+  it('computes a QAT step with the kernels that qat.indices name (positions in model.weights) fake-quantized', async () => {
+    const data = runData();
+    const spec = mlp({ name: 'lma', segments: 8 });
+    const rows = 32;
+    const positions = Int32Array.from({ length: rows }, (_, i) => i);
+    const rowOrder = Int32Array.from(positions, (p) => data.train.indices[p] as number);
+    const expected = tf.tidy(() => {
+      const model = buildModel(spec, data.dataset, 2);
+      for (const i of kernelIndices(model)) {
+        const w = model.weights[i] as tf.LayerVariable;
+        w.write(tf.tensor(fakeQuantize(w.read().dataSync(), 4, 64), w.shape as number[]));
+      }
+      const batch = makeBatch(data.train, rowOrder, 0, rows, data.dataset, 'flat');
+      const logits = model.apply(batch.x, { training: true }) as tf.Tensor;
+      const loss = kdLoss(logits, tf.tensor1d(batch.labels, 'int32'), null, { temperature: 1, alpha: 0 }).dataSync()[0];
+      model.dispose();
+      return loss as number;
+    });
+    for (const path of ['auto', 'reference'] as const) {
+      const model = buildModel(spec, data.dataset, 2);
+      const qat = { indices: kernelIndices(model), bits: 4, bucketSize: 64 };
+      const o = { data, layout: 'flat', train: sgd, distill: null, teacherLogits: null, qat, path } as const;
+      const step = chooseTrainingStep({ ...o, model });
+      const { loss } = await step.run(positions, 0, rows, 0);
+      expect(Math.abs(loss - expected), step.path).toBeLessThan(1e-5);
+      step.dispose();
+      model.dispose();
+    }
+  });
+
   it('is chosen on wasm for MLPs unless the reference is asked for', () => {
     const data = runData();
     const o = { data, layout: 'flat', train: sgd, distill: null, teacherLogits: null, qat: null } as const;
@@ -151,7 +185,7 @@ describe('the fused MLP training step', () => {
     [
       'lma-8, BatchNorm, KD, Adam with weight decay on every tensor, QAT 4-bit',
       mlp({ name: 'lma', segments: 8 }),
-      { distill: { temperature: 4, alpha: 0.7 }, qat: { indices: [0, 6, 12], bits: 4, bucketSize: 64 } },
+      { distill: { temperature: 4, alpha: 0.7 }, qat: { indices: [], bits: 4, bucketSize: 64 } },
       {
         epochs: 2,
         batchSize: 32,
@@ -162,7 +196,7 @@ describe('the fused MLP training step', () => {
     [
       'prelu without BatchNorm, QAT 4-bit with Quant-Noise 0.5, plain SGD with kernel weight decay',
       mlp({ name: 'prelu' }, false),
-      { qat: { indices: [0, 3, 6], bits: 4, bucketSize: 64, noise: { rate: 0.5, seed: 11 } } },
+      { qat: { indices: [], bits: 4, bucketSize: 64, noise: { rate: 0.5, seed: 11 } } },
       { epochs: 2, batchSize: 32, optimizer: { name: 'sgd', lr: 0.05, weightDecay: 1e-3 } },
     ],
   ];
@@ -187,6 +221,8 @@ describe('the fused MLP training step', () => {
           teacherLogits: teacher,
           qat: null,
           ...extra,
+          // QAT of every kernel, by position in model.weights (as executeRun gives them).
+          ...(extra.qat ? { qat: { ...extra.qat, indices: kernelIndices(model) } } : {}),
           path,
         });
         expect(result.path).toBe(path === 'auto' ? 'fused-mlp' : 'reference');

@@ -122,7 +122,8 @@ export class FusedMlpStep implements TrainStep {
   private readonly variables: tf.LayerVariable[];
   private readonly decay: number[];
   private readonly offsetDecay: Array<{ at: number; start: Float32Array; rate: number }>;
-  private readonly qatTensors: number[];
+  /** QAT's tensors: position among the trainable weights (k) and in model.weights (index, Quant-Noise's seed). */
+  private readonly qatTensors: Array<{ k: number; index: number }>;
   /** Pruning masks (1 kept, 0 pruned) by offset in the flat buffers: gradients masked, weights re-zeroed. */
   private readonly masks: Array<{ at: number; mask: Uint8Array }>;
   private readonly maxRows: number;
@@ -150,9 +151,11 @@ export class FusedMlpStep implements TrainStep {
       return wd === 0 ? [] : [{ at: plan.offsets[i] as number, start, rate: wd }];
     });
     tf.dispose([...targets.values()].filter((t): t is tf.Tensor => t !== null));
-    this.qatTensors = (o.qat?.indices ?? []).map((i) => {
-      if (!this.variables[i]) throw new Error(`QAT: weight #${i} is not trainable`);
-      return i;
+    this.qatTensors = (o.qat?.indices ?? []).map((index) => {
+      const w = model.weights[index];
+      const k = w ? this.variables.indexOf(w) : -1;
+      if (!w || k < 0) throw new Error(`QAT: weight #${index} is not trainable`);
+      return { k, index };
     });
     this.masks = [...(o.masks ?? new Map<number, Uint8Array>())].map(([i, mask]) => {
       const w = model.weights[i];
@@ -180,7 +183,7 @@ export class FusedMlpStep implements TrainStep {
       if (op.kind === 'dense' && i > 0) transposedSize = Math.max(transposedSize, op.inputs * op.units);
     });
     this.transposed = k.allocF32(transposedSize);
-    const qatValues = this.qatTensors.reduce((n, i) => n + (plan.sizes[i] as number), 0);
+    const qatValues = this.qatTensors.reduce((n, { k }) => n + (plan.sizes[k] as number), 0);
     this.qatBackup = qatValues > 0 ? k.allocF32(qatValues) : null;
     this.labels = new Float32Array(rows);
     this.teacher = new Float32Array(rows * plan.classes);
@@ -300,21 +303,21 @@ export class FusedMlpStep implements TrainStep {
     const params = this.params.view();
     const backup = this.qatBackup.view();
     let at = 0;
-    for (const i of this.qatTensors) {
-      const from = this.plan.offsets[i] as number;
-      const values = params.subarray(from, from + (this.plan.sizes[i] as number));
+    for (const { k, index } of this.qatTensors) {
+      const from = this.plan.offsets[k] as number;
+      const values = params.subarray(from, from + (this.plan.sizes[k] as number));
       backup.set(values, at);
       at += values.length;
-      const quantized = qatForwardValues(values, qat, this.optimizer.steps, i);
+      const quantized = qatForwardValues(values, qat, this.optimizer.steps, index);
       if (quantized) values.set(quantized);
     }
     return () => {
       const p = this.params.view();
       const b = (this.qatBackup as F32Buffer).view();
       let offset = 0;
-      for (const i of this.qatTensors) {
-        const size = this.plan.sizes[i] as number;
-        p.set(b.subarray(offset, offset + size), this.plan.offsets[i] as number);
+      for (const { k } of this.qatTensors) {
+        const size = this.plan.sizes[k] as number;
+        p.set(b.subarray(offset, offset + size), this.plan.offsets[k] as number);
         offset += size;
       }
     };
