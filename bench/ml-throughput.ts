@@ -1,25 +1,29 @@
 /**
- * bench:throughput — training speed of packages/ml per model and backend, next to PyTorch on the same machine.
+ * bench:throughput — training speed of packages/ml per model, next to PyTorch on the same machine, interleaved.
  *
- * For each model: an executeRun (kind teacher: cross-entropy, SGD momentum 0.9, batch 64, MNIST rows) of two
- * epochs; the second (warm) epoch's wall time and this process's CPU time give ms/step. Right after each
- * measurement on the first backend, the same model trains in PyTorch (bench/ml_throughput_torch.py, Debian's
- * python3-torch, 1 thread), so both sides of a ratio see the same load. Ratios use CPU time per
- * step: on a shared machine the wall clock mostly measures the other tenants. The `tensorflow` backend
- * (tfjs-node) cannot be installed here (its install script downloads libtensorflow), so it is not measured.
+ * For each case (a model with a loss — cross-entropy or KD — and fp32 or QAT 4-bit weights) three measurements
+ * follow each other: tfjs-wasm with the step trainModel chooses (`auto`: a fused SIMD step where one supports the
+ * model, see packages/ml/src/fast), tfjs-wasm with the reference step (tfjs-layers and the tape), and PyTorch
+ * (bench/ml_throughput_torch.py, Debian's python3-torch, one thread, one process kept for the whole run). With
+ * --repeat N the whole list is measured N times in rounds and the fastest of each column kept: all three columns
+ * of a row see the same stretch of load on this shared machine. tfjs: `trainModel` (the production loop: seeded
+ * shuffling, batch assembly, forward, loss, gradients, update) for three epochs, the last two timed; this
+ * process's CPU time and the wall time give ms per step. Ratios use CPU time per step.
  *
- * Run: `npm run bench:throughput -- [--backends wasm,cpu] [--no-torch] [--quick] [--repeat N]
- *       [--out bench/results/throughput.md] [--json file] [--baseline file.json]` (--repeat: N measurements per model
- *       on wasm, each followed by one in PyTorch, the fastest of each kept) — `--baseline` adds the wasm numbers of an earlier `--json` run
- * (e.g. of the code before a change) as a before/after column.
+ * Run: `npm run bench:throughput -- [--repeat N] [--only a,b] [--quick] [--no-torch] [--out file.md] [--json file]`
  * packages/ml is imported by relative path, so this script measures the packages/ml of the tree it sits in.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname } from 'node:path';
-import type { ModelSpec, RunConfig } from '@distillery/spec';
-import { executeRun, initBackend } from '../packages/ml/src/index.ts';
+import { createInterface } from 'node:readline';
+import { DEFAULT_BUCKET_SIZE, isKernel, type ModelSpec, type TrainSpec } from '@distillery/spec';
+import { selectRunData } from '../packages/ml/src/data/run-data.ts';
+import { initBackend, loadDataset } from '../packages/ml/src/index.ts';
+import { buildModel, inputLayout } from '../packages/ml/src/model/build-model.ts';
+import { mulberry32, normal } from '../packages/ml/src/random/prng.ts';
+import { type TrainPath, trainModel } from '../packages/ml/src/train/train-model.ts';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
@@ -28,81 +32,113 @@ const option = (name: string, fallback: string) => {
   return i >= 0 && args[i + 1] !== undefined ? (args[i + 1] as string) : fallback;
 };
 const quick = flag('quick');
-const backends = option('backends', 'wasm,cpu').split(',') as Array<'wasm' | 'cpu'>;
 const out = option('out', 'bench/results/throughput.md');
 const jsonOut = option('json', '');
-const baselinePath = option('baseline', '');
-/** Measure each model this many times (wasm and cpu) and keep the fastest: the other tenants come and go. */
 const repeat = Number(option('repeat', '1'));
-/** Only the models whose name contains one of these (comma-separated) substrings. */
+/** Only the cases whose name contains one of these (comma-separated) substrings. */
 const only = option('only', '')
   .split(',')
   .filter((x) => x);
 const PYTHON = '/usr/bin/python3';
+const BATCH = 64;
+const DISTILL = { temperature: 2, alpha: 0.7 } as const;
+const QAT = { bits: 4, bucketSize: DEFAULT_BUCKET_SIZE } as const;
 
 const lma = { name: 'lma', segments: 8 } as const;
 const aplu = { name: 'aplu', segments: 8 } as const;
-type Kind = 'reference' | 'student';
-interface Model {
+interface Case {
   name: string;
-  kind: Kind;
+  /** ≤ this ratio of PyTorch's CPU time per step is the goal. */
+  goal: number;
   spec: ModelSpec;
-  /** Samples per epoch on wasm and cpu (cpu: small, its CNN gradients are very slow), and PyTorch steps. */
-  samples: { wasm: number; cpu: number };
+  distill: boolean;
+  qat: boolean;
+  /** Training rows (steps per epoch = rows / 64) and PyTorch's timed steps. */
+  rows: number;
   torchSteps: number;
 }
-const mlpStudent = (hidden: number[], activation: ModelSpec['activation']): ModelSpec => ({
+
+const mlp = (hidden: number[], activation: ModelSpec['activation'], batchNorm = true): ModelSpec => ({
   family: 'mlp',
   hidden,
   activation,
-  batchNorm: true,
+  batchNorm,
 });
-const cnnStudent = (channels: number[], activation: ModelSpec['activation']): ModelSpec => ({
+const cnn = (channels: number[], activation: ModelSpec['activation']): ModelSpec => ({
   family: 'cnn',
   channels,
   dense: [],
   activation,
   batchNorm: true,
 });
-const MODELS: Model[] = [
+
+const CASES: Case[] = [
   {
     name: 'MLP 784-256-256-10',
-    kind: 'reference',
-    spec: { family: 'mlp', hidden: [256, 256], activation: 'relu' },
-    samples: { wasm: 2048, cpu: 512 },
+    goal: 1.5,
+    spec: mlp([256, 256], 'relu', false),
+    distill: false,
+    qat: false,
+    rows: 2048,
     torchSteps: 60,
   },
   {
     name: 'CNN conv16-pool-conv32-pool-fc10',
-    kind: 'reference',
+    goal: 1.5,
     spec: { family: 'cnn', channels: [16, 32], dense: [], kernel: 3, activation: 'relu' },
-    samples: { wasm: 640, cpu: 128 },
+    distill: false,
+    qat: false,
+    rows: 640,
     torchSteps: 20,
   },
   ...(
     [
-      ['MLP 784-8-8-10 BN', (a: ModelSpec['activation']) => mlpStudent([8, 8], a), 4096, 2048, 150],
-      ['MLP 784-32-32-10 BN', (a: ModelSpec['activation']) => mlpStudent([32, 32], a), 4096, 1024, 150],
-      ['CNN c4-c8 BN', (a: ModelSpec['activation']) => cnnStudent([4, 8], a), 1280, 256, 40],
-      ['CNN c8-c16 BN', (a: ModelSpec['activation']) => cnnStudent([8, 16], a), 1280, 192, 30],
+      ['MLP 784-8-8-10 BN', (a: ModelSpec['activation']) => mlp([8, 8], a), 4096, 200],
+      ['MLP 784-16-16-10 BN', (a: ModelSpec['activation']) => mlp([16, 16], a), 4096, 200],
+      ['MLP 784-32-32-10 BN', (a: ModelSpec['activation']) => mlp([32, 32], a), 4096, 200],
+      ['CNN c4-c8 BN', (a: ModelSpec['activation']) => cnn([4, 8], a), 1280, 40],
+      ['CNN c8-c16 BN', (a: ModelSpec['activation']) => cnn([8, 16], a), 1280, 30],
     ] as const
-  ).flatMap(([name, spec, wasm, cpu, torchSteps]) => {
-    const all: Array<[string, ModelSpec['activation']]> = [
-      ['relu', 'relu'],
-      ['lma-8', lma],
-      ['prelu', 'prelu'],
-      ['swish', 'swish'],
-      ['aplu-8', aplu],
-    ];
-    // Every activation on the larger MLP and the smaller CNN; ReLU and LMA on the others.
-    const acts = name.includes('32-32') || name.includes('c4-c8') ? all : all.slice(0, 2);
-    return acts.map(([act, a]) => ({
+  ).flatMap(([name, spec, rows, torchSteps]) => {
+    const variants = [
+      ['', false, false],
+      [', KD', true, false],
+      [', QAT 4-bit', false, true],
+      [', KD, QAT 4-bit', true, true],
+    ] as const;
+    const main = (
+      [
+        ['relu', 'relu'],
+        ['lma-8', lma],
+      ] as const
+    ).flatMap(([act, a]) =>
+      variants.map(([label, distill, qat]) => ({
+        name: `${name}, ${act}${label}`,
+        goal: 1,
+        spec: spec(a),
+        distill,
+        qat,
+        rows,
+        torchSteps,
+      })),
+    );
+    if (!name.includes('32-32') && !name.includes('c4-c8')) return main;
+    const others = (
+      [
+        ['prelu', 'prelu'],
+        ['swish', 'swish'],
+        ['aplu-8', aplu],
+      ] as const
+    ).map(([act, a]) => ({
       name: `${name}, ${act}`,
-      kind: 'student' as const,
+      goal: 1,
       spec: spec(a),
-      samples: { wasm, cpu },
+      distill: false,
+      qat: false,
+      rows,
       torchSteps,
     }));
+    return [...main, ...others];
   }),
 ];
 
@@ -110,146 +146,144 @@ interface Timing {
   wallMs: number;
   cpuMs: number;
 }
-const BATCH = 64;
 
-async function measure(model: Model, backend: 'wasm' | 'cpu'): Promise<Timing> {
-  const samples = quick ? Math.min(256, model.samples[backend]) : model.samples[backend];
-  const config: RunConfig = {
-    kind: 'teacher',
-    dataset: { name: 'mnist', limit: { train: samples, test: 64 } },
-    model: model.spec,
-    train: { epochs: 2, batchSize: BATCH, optimizer: { name: 'sgd', lr: 0.01, momentum: 0.9 } },
-    seed: 0,
-    distill: null,
-    quantize: null,
-  };
+const dataset = loadDataset({ name: 'mnist', limit: { train: 8192, test: 64 } });
+const train: TrainSpec = { epochs: 3, batchSize: BATCH, optimizer: { name: 'sgd', lr: 0.01, momentum: 0.9 } };
+
+/** Fixed stand-in teacher logits (a trained teacher's scale): the KD step's cost does not depend on them. */
+function teacherLogits(rows: number): Float32Array {
+  const random = mulberry32(3);
+  return Float32Array.from({ length: rows * 10 }, () => 3 * normal(random));
+}
+
+async function measureTfjs(c: Case, path: 'auto' | 'reference'): Promise<Timing & { path: TrainPath }> {
+  const rows = quick ? Math.min(256, c.rows) : c.rows;
+  const spec = { name: 'mnist', limit: { train: rows, test: 64 } } as const;
+  const data = selectRunData(dataset, spec);
+  const model = buildModel(c.spec, data.dataset, 0);
+  const qat = c.qat
+    ? { ...QAT, indices: model.weights.flatMap((w, i) => (isKernel({ name: w.originalName }) ? [i] : [])) }
+    : null;
   const marks: Array<{ wall: number; cpu: NodeJS.CpuUsage }> = [];
-  await executeRun({
-    config,
+  const result = await trainModel({
+    model,
+    data,
+    layout: inputLayout(c.spec),
+    train,
+    seed: 0,
+    distill: c.distill ? DISTILL : null,
+    teacherLogits: c.distill ? teacherLogits(data.train.indices.length) : null,
+    qat,
+    path,
     onEpoch: (m) => {
       marks.push({ wall: m.seconds, cpu: process.cpuUsage() });
     },
   });
-  const [first, second] = marks as [(typeof marks)[0], (typeof marks)[0]];
-  const steps = Math.ceil(samples / BATCH);
-  const cpu = (second.cpu.user + second.cpu.system - first.cpu.user - first.cpu.system) / 1000;
-  return { wallMs: (second.wall * 1000) / steps, cpuMs: cpu / steps };
+  model.dispose();
+  const [first, , last] = marks as [(typeof marks)[0], (typeof marks)[0], (typeof marks)[0]];
+  const steps = 2 * Math.ceil(data.train.indices.length / BATCH);
+  const cpu = (last.cpu.user + last.cpu.system - first.cpu.user - first.cpu.system) / 1000;
+  const wall = (marks[1]?.wall ?? 0) + last.wall;
+  return { wallMs: (wall * 1000) / steps, cpuMs: cpu / steps, path: result.path };
 }
 
-/** PyTorch's timing of `model` (one process per call, so it can run between two tfjs measurements). */
-function torchTiming(model: Model): (Timing & { version: string }) | string {
+/** One PyTorch process for the whole run: a JSON line per case in, a JSON line per case out. */
+function startTorch(): ((c: Case) => Promise<Timing>) | string {
   if (flag('no-torch')) return 'not run (--no-torch)';
   if (!existsSync(PYTHON)) return `${PYTHON} not found`;
-  try {
-    const input = JSON.stringify([{ name: model.name, spec: model.spec, steps: quick ? 5 : model.torchSteps }]);
-    const stdout = execFileSync(PYTHON, ['bench/ml_throughput_torch.py', '--threads', '1'], {
-      input,
-      encoding: 'utf8',
-      maxBuffer: 1 << 24,
-    });
-    const r = JSON.parse(stdout.trim()) as { wallMsPerStep: number; cpuMsPerStep: number; torch: string };
-    return { wallMs: r.wallMsPerStep, cpuMs: r.cpuMsPerStep, version: r.torch };
-  } catch (e) {
-    return `failed: ${(e as Error).message.split('\n')[0]} (apt-get install python3-torch libopenblas0-pthread)`;
-  }
+  const child = spawn(PYTHON, ['bench/ml_throughput_torch.py', '--threads', '1', '--serve'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  process.on('exit', () => child.kill());
+  return async (c) => {
+    child.stdin.write(
+      `${JSON.stringify({
+        name: c.name,
+        spec: c.spec,
+        steps: quick ? 5 : c.torchSteps,
+        ...(c.distill ? { distill: DISTILL } : {}),
+        ...(c.qat ? { qat: QAT } : {}),
+      })}\n`,
+    );
+    const next = await lines.next();
+    if (next.done) throw new Error('PyTorch process ended');
+    const r = JSON.parse(next.value) as { wallMsPerStep: number; cpuMsPerStep: number; torch: string };
+    torchVersion = r.torch;
+    return { wallMs: r.wallMsPerStep, cpuMs: r.cpuMsPerStep };
+  };
 }
+let torchVersion = '';
 
+await initBackend('wasm', () => {});
 const startedAt = new Date();
-const loadBefore = loadavg();
-const results = new Map<string, Map<string, Timing>>();
-const selected = only.length ? MODELS.filter((m) => only.some((o) => m.name.includes(o))) : MODELS;
-// PyTorch is measured right after each measurement on the first backend, model by model, so that both sides of
-// a ratio see the same load on this shared machine (interleaved, not one block after the other).
-const torchRows = new Map<string, Timing & { version: string }>();
-let torchProblem: string | null = null;
-for (const backend of backends) {
-  await initBackend(backend, () => {});
-  for (const model of selected) {
-    let t: Timing | null = null;
-    for (let r = 0; r < (backend === 'wasm' ? repeat : 1); r++) {
-      const again = await measure(model, backend);
-      if (!t || again.cpuMs < t.cpuMs) t = again;
-      console.log(
-        `${backend} ${model.name}: ${again.wallMs.toFixed(2)} ms/step wall, ${again.cpuMs.toFixed(2)} ms/step CPU`,
-      );
-      if (backend !== backends[0] || torchProblem !== null) continue;
-      const pt = torchTiming(model);
-      if (typeof pt === 'string') {
-        torchProblem = pt;
-        continue;
-      }
-      console.log(`torch ${model.name}: ${pt.wallMs.toFixed(2)} ms/step wall, ${pt.cpuMs.toFixed(2)} CPU`);
-      const best = torchRows.get(model.name);
-      if (!best || pt.cpuMs < best.cpuMs) torchRows.set(model.name, pt);
-    }
-    const row = results.get(model.name) ?? new Map<string, Timing>();
-    row.set(backend, t as Timing);
-    results.set(model.name, row);
-  }
+const loads: number[][] = [loadavg()];
+const selected = only.length ? CASES.filter((c) => only.some((o) => c.name.includes(o))) : CASES;
+const torch = startTorch();
+interface Row {
+  fast?: Timing & { path: TrainPath };
+  reference?: Timing;
+  torch?: Timing;
 }
-const torch = torchProblem ?? torchRows;
+const rows = new Map<string, Row>(selected.map((c) => [c.name, {}]));
+const faster = <T extends Timing>(a: T | undefined, b: T) => (!a || b.cpuMs < a.cpuMs ? b : a);
+const show = (t: Timing) => `${t.cpuMs.toFixed(2)} CPU (${t.wallMs.toFixed(2)} wall)`;
+for (let round = 1; round <= repeat; round++) {
+  for (const c of selected) {
+    const row = rows.get(c.name) as Row;
+    const fast = await measureTfjs(c, 'auto');
+    row.fast = faster(row.fast, fast);
+    const reference = await measureTfjs(c, 'reference');
+    row.reference = faster(row.reference, reference);
+    let pt: Timing | null = null;
+    if (typeof torch !== 'string') {
+      pt = await torch(c);
+      row.torch = faster(row.torch, pt);
+    }
+    console.log(
+      `round ${round} ${c.name}: ${fast.path} ${show(fast)} | reference ${show(reference)}${pt ? ` | torch ${show(pt)}` : ''} ms/step; load ${loadavg()[0]?.toFixed(1)}`,
+    );
+  }
+  loads.push(loadavg());
+}
 const loadAfter = loadavg();
 if (jsonOut) {
   mkdirSync(dirname(jsonOut), { recursive: true });
-  writeFileSync(
-    jsonOut,
-    JSON.stringify(Object.fromEntries([...results].map(([k, v]) => [k, Object.fromEntries(v)])), null, 1),
-  );
+  writeFileSync(jsonOut, JSON.stringify(Object.fromEntries(rows), null, 1));
 }
-const baseline = baselinePath
-  ? (JSON.parse(readFileSync(baselinePath, 'utf8')) as Record<string, Record<string, Timing>>)
-  : null;
 
-const perSecond = (ms: number) => Math.round((BATCH * 1000) / ms).toLocaleString('en');
-const fmt = (t: Timing | undefined) =>
-  t ? `${t.cpuMs.toFixed(2)} (${t.wallMs.toFixed(2)}) · ${perSecond(t.cpuMs)}/s` : '–';
+const fmt = (t: Timing | undefined) => (t ? `${t.cpuMs.toFixed(2)} (${t.wallMs.toFixed(2)})` : '–');
+const ratio = (a: Timing | undefined, b: Timing | undefined) => (a && b ? a.cpuMs / b.cpuMs : null);
 const lines: string[] = [];
-lines.push('# bench:throughput — training speed per model and backend vs PyTorch', '');
+lines.push('# bench:throughput — training speed per model vs PyTorch (interleaved)', '');
 lines.push(`- Command: \`npm run bench:throughput${args.length ? ` -- ${args.join(' ')}` : ''}\``);
 lines.push(
-  `- Machine: ${cpus().length} CPUs (nproc), ${cpus()[0]?.model ?? 'unknown'}, Node ${process.version}; load average ${loadBefore.map((x) => x.toFixed(1)).join('/')} at start, ${loadAfter.map((x) => x.toFixed(1)).join('/')} at end (shared machine: other tenants' jobs run too).`,
+  `- Machine: ${cpus().length} CPUs (nproc), ${cpus()[0]?.model ?? 'unknown'}, Node ${process.version}; load average (1/5/15 min) ${loads.map((l) => l.map((x) => x.toFixed(1)).join('/')).join(' → ')} at the start and after each round, ${loadAfter.map((x) => x.toFixed(1)).join('/')} at the end (shared machine: other tenants' jobs run too).`,
 );
 lines.push(`- Date: ${startedAt.toISOString()}.`);
 lines.push(
-  `- Method: batch ${BATCH}, MNIST, cross-entropy, SGD momentum 0.9; tfjs: \`executeRun\` (the production loop: batch assembly, forward, loss, gradients, update, metrics), second of two epochs; PyTorch ${typeof torch === 'string' ? torch : `${[...torch.values()][0]?.version} (Debian python3-torch, OpenBLAS), 1 thread (torch, OpenMP and BLAS pools), the same models (bench/ml_throughput_torch.py), after a warm-up, measured right after each tfjs-${backends[0]} measurement of the same model (interleaved)`}.`,
+  `- Method: batch ${BATCH}, MNIST, SGD momentum 0.9 (lr 0.01); KD: the KD loss (T ${DISTILL.temperature}, α ${DISTILL.alpha}) against fixed stand-in teacher logits 3·N(0, 1); QAT 4-bit: every kernel fake-quantized (bucket ${QAT.bucketSize}) in forward and backward, straight-through update. tfjs-wasm: \`trainModel\` (the production loop), epochs 2–3 of 3 timed. PyTorch ${typeof torch === 'string' ? torch : `${torchVersion} (Debian python3-torch, OpenBLAS), 1 thread, the same models and settings (bench/ml_throughput_torch.py --serve), after a warm-up`}.`,
 );
 lines.push(
-  `- tfjs-wasm and PyTorch: ${repeat > 1 ? `fastest of ${repeat} interleaved measurements per model` : 'one measurement per model'}; tfjs-cpu: one.`,
-  '- Cells: **CPU ms per step** of the process (wall ms per step in parentheses) · samples per CPU-second. The ratio column is tfjs-wasm CPU time ÷ PyTorch CPU time (goals: ≤ 1.0 for the students, ≤ 1.5 for MLP 784-256-256-10 and CNN conv16-pool-conv32-pool-fc10). Wall time on this machine is inflated by the other tenants; CPU time is the per-core cost.',
-);
-lines.push(
-  '- Backends: wasm (XNNPACK + SIMD, single-threaded in Node) and cpu (pure JS). `tensorflow` (tfjs-node) is not installable here (its install script downloads libtensorflow from outside the npm registry), so it is not measured.',
+  `- Interleaving: per case, fused → reference → PyTorch back to back; ${repeat > 1 ? `${repeat} rounds over all cases, the fastest (CPU) of each column kept` : 'one round'}.`,
+  '- Cells: **CPU ms per step** of the process (wall ms per step in parentheses). Ratios: CPU time ÷ PyTorch CPU time. "auto" is the step trainModel chooses (`fused-mlp`: packages/ml/src/fast; `reference`: tfjs-layers and the tape, where no fused step supports the model yet).',
   '',
 );
-const headBackends = backends.map((b) => `tfjs-${b}`);
 lines.push(
-  `| model | ${headBackends.join(' | ')} | PyTorch 1 thread | wasm ÷ PyTorch (CPU) |${baseline ? ' wasm before | speed-up |' : ''}`,
+  '| case | tfjs-wasm auto (path) | tfjs-wasm reference | PyTorch 1 thread | auto ÷ PyTorch | reference ÷ PyTorch | goal | met |',
 );
-lines.push(`|---|${backends.map(() => '---|').join('')}---|---|${baseline ? '---|---|' : ''}`);
-for (const model of selected) {
-  const row = results.get(model.name);
-  const t = typeof torch === 'string' ? undefined : torch.get(model.name);
-  const wasm = row?.get('wasm');
-  const ratio = wasm && t ? `${(wasm.cpuMs / t.cpuMs).toFixed(1)}×` : '–';
-  const before = baseline?.[model.name]?.wasm;
-  const extra = baseline
-    ? ` ${fmt(before)} | ${before && wasm ? `${(before.cpuMs / wasm.cpuMs).toFixed(1)}×` : '–'} |`
-    : '';
-  lines.push(`| ${model.name} | ${backends.map((b) => fmt(row?.get(b))).join(' | ')} | ${fmt(t)} | ${ratio} |${extra}`);
-}
-lines.push('', "## LMA-8's step time ÷ ReLU's (CPU time)", '');
-lines.push(`| student | ${headBackends.join(' | ')} | PyTorch |`);
-lines.push(`|---|${backends.map(() => '---|').join('')}---|`);
-for (const size of ['MLP 784-8-8-10 BN', 'MLP 784-32-32-10 BN', 'CNN c4-c8 BN', 'CNN c8-c16 BN']) {
-  const ratio = (a?: Timing, b?: Timing) => (a && b ? `${(a.cpuMs / b.cpuMs).toFixed(2)}` : '–');
-  const l = results.get(`${size}, lma-8`);
-  const r = results.get(`${size}, relu`);
-  const tl = typeof torch === 'string' ? undefined : torch.get(`${size}, lma-8`);
-  const tr = typeof torch === 'string' ? undefined : torch.get(`${size}, relu`);
-  lines.push(`| ${size} | ${backends.map((b) => ratio(l?.get(b), r?.get(b))).join(' | ')} | ${ratio(tl, tr)} |`);
+lines.push('|---|---|---|---|---|---|---|---|');
+for (const c of selected) {
+  const row = rows.get(c.name) as Row;
+  const r = ratio(row.fast, row.torch);
+  const rr = ratio(row.reference, row.torch);
+  lines.push(
+    `| ${c.name} | ${fmt(row.fast)} ${row.fast?.path ?? ''} | ${fmt(row.reference)} | ${fmt(row.torch)} | ${r === null ? '–' : `${r.toFixed(2)}×`} | ${rr === null ? '–' : `${rr.toFixed(2)}×`} | ≤ ${c.goal.toFixed(1)}× | ${r === null ? '–' : r <= c.goal ? 'yes' : '**no**'} |`,
+  );
 }
 lines.push('');
 const report = lines.join('\n');
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, report);
 console.log(`\n${report}\nwritten to ${out}`);
+process.exit(0);

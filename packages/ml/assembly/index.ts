@@ -10,3 +10,4 @@ export * from './optimizer';
 export * from './lma';
 export * from './swish';
 export * from './prelu';
+export * from './batch';

@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
+import type { OptimizerSpec } from '@distillery/spec';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileKernels, KERNEL_BINARY } from '../../../scripts/build-kernels.ts';
-import { kernels } from '../src/fast/kernels.ts';
+import { type F32Buffer, kernels } from '../src/fast/kernels.ts';
 import { mulberry32, normal } from '../src/random/prng.ts';
+import { Optimizer } from '../src/train/optimizer.ts';
 import { useWasm } from './setup-backend.ts';
 
 beforeAll(useWasm);
@@ -99,5 +101,89 @@ describe('the SIMD kernel module', () => {
     fast.exports.gemm(pa.ptr, 1, k, pb.ptr, pc.ptr, k, rows, n, 0);
     expect(worstRelative(pc.view(), expected)).toBeLessThan(1e-5);
     for (const p of [pa, pb, pc]) p.free();
+  });
+});
+
+describe('the SIMD optimizer and batch kernels', () => {
+  const n = 1001; // odd: the two-lane loop and the scalar tail
+  const w = randomValues(n, 21);
+  const g = randomValues(n, 22);
+  const m = randomValues(n, 23).map((v) => v * 0.1);
+  const v = randomValues(n, 24).map((x) => x * x * 0.01);
+
+  /** The reference Optimizer's update (its fused JS kernel on wasm) from slots `slots`, two steps. */
+  function reference(spec: OptimizerSpec, slots: Float32Array[]): Float32Array[] {
+    const variable = tf.variable(tf.tensor1d(w));
+    const optimizer = new Optimizer(spec, [variable], [true]);
+    if (slots.length > 0) optimizer.restore({ steps: 0, slots: slots.map((s) => [s]) });
+    for (let step = 0; step < 2; step++) tf.tidy(() => optimizer.step([tf.tensor1d(g)], spec.lr));
+    const out = [Float32Array.from(variable.dataSync())];
+    for (const s of (optimizer as unknown as { slots: tf.Variable[][] }).slots)
+      out.push(Float32Array.from(s[0]?.dataSync() ?? []));
+    optimizer.dispose();
+    variable.dispose();
+    return out;
+  }
+
+  function fast(spec: OptimizerSpec, slots: Float32Array[]): Float32Array[] {
+    const k = kernels();
+    const buffers = [w, g, ...slots].map((values) => {
+      const b = k.allocF32(n);
+      b.view().set(values);
+      return b;
+    });
+    const [pw, pg, p1, p2] = buffers as [F32Buffer, F32Buffer, F32Buffer?, F32Buffer?];
+    const decay = spec.weightDecay ?? 0;
+    const { beta1, beta2, epsilon } = Optimizer.ADAM;
+    for (let t = 1; t <= 2; t++) {
+      if (spec.name === 'adam') {
+        const [bm, bv] = [p1 as F32Buffer, p2 as F32Buffer];
+        k.exports.adamStep(
+          pw.ptr,
+          pg.ptr,
+          bm.ptr,
+          bv.ptr,
+          n,
+          spec.lr,
+          decay,
+          beta1,
+          beta2,
+          epsilon,
+          1 - beta1 ** t,
+          1 - beta2 ** t,
+        );
+      } else if (p1) k.exports.momentumStep(pw.ptr, pg.ptr, p1.ptr, n, spec.lr, decay, spec.momentum ?? 0);
+      else k.exports.sgdStep(pw.ptr, pg.ptr, n, spec.lr, decay);
+    }
+    const out = [pw, ...(p1 ? [p1] : []), ...(p2 ? [p2] : [])].map((b) => Float32Array.from(b.view()));
+    for (const b of buffers) b.free();
+    return out;
+  }
+
+  const specs: Array<[string, OptimizerSpec, Float32Array[]]> = [
+    ['SGD with weight decay', { name: 'sgd', lr: 0.05, weightDecay: 0.01 }, []],
+    ['SGD with momentum and weight decay', { name: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 0.01 }, [m]],
+    ['Adam with weight decay', { name: 'adam', lr: 0.003, weightDecay: 0.01 }, [m, v]],
+  ];
+
+  it.each(specs)('updates as the reference optimizer does, bit for bit: %s', (_, spec, slots) => {
+    const expected = reference(spec, slots);
+    const actual = fast(spec, slots);
+    expect(actual.length).toBe(expected.length);
+    actual.forEach((a, i) => {
+      expect(Array.from(a)).toEqual(Array.from(expected[i] as Float32Array));
+    });
+  });
+
+  it('turns pixels into features as the batch code does, bit for bit', () => {
+    const k = kernels();
+    const pixels = Uint8Array.from({ length: 1003 }, (_, i) => (i * 37) % 256);
+    const src = k.exports.alloc(pixels.length);
+    k.u8(src, pixels.length).set(pixels);
+    const dst = k.allocF32(pixels.length);
+    k.exports.pixelsToF32(src, dst.ptr, pixels.length, 1 / 255);
+    expect(Array.from(dst.view())).toEqual(Array.from(Float32Array.from(pixels, (p) => p * (1 / 255))));
+    k.exports.free(src);
+    dst.free();
   });
 });

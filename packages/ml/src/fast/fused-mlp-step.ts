@@ -128,6 +128,8 @@ export class FusedMlpStep implements TrainStep {
   private readonly masks: Array<{ at: number; mask: Uint8Array }>;
   private readonly maxRows: number;
   private readonly labels: Float32Array;
+  /** Pixel rows of a batch (u8 images), turned into features by one kernel call; 0 for float features. */
+  private readonly pixels: number;
   private readonly teacher: Float32Array;
   private readonly lossOut = new Float32Array(1);
   private readonly correctOut = new Float32Array(1);
@@ -186,6 +188,7 @@ export class FusedMlpStep implements TrainStep {
     const qatValues = this.qatTensors.reduce((n, { k }) => n + (plan.sizes[k] as number), 0);
     this.qatBackup = qatValues > 0 ? k.allocF32(qatValues) : null;
     this.labels = new Float32Array(rows);
+    this.pixels = o.data.train.split.images instanceof Uint8Array ? k.exports.alloc(rows * plan.features) : 0;
     this.teacher = new Float32Array(rows * plan.classes);
     this.stats = new Map();
     for (const op of plan.ops) {
@@ -245,6 +248,7 @@ export class FusedMlpStep implements TrainStep {
     for (const b of [this.params, this.grads, ...this.optimizer.slots, ...this.acts, this.gradA, this.gradB]) b.free();
     this.transposed.free();
     this.qatBackup?.free();
+    if (this.pixels) this.k.exports.free(this.pixels);
     this.image.dispose();
     for (const b of this.opBuffers.values()) b.free();
   }
@@ -284,16 +288,16 @@ export class FusedMlpStep implements TrainStep {
     const { data } = this.o;
     const split = data.train.split;
     const features = featureCount(data.dataset);
-    const x = this.acts[0]?.view() as Float32Array;
     const { images } = split;
-    const scale = images instanceof Uint8Array ? 1 / 255 : 1;
+    const x = this.acts[0] as F32Buffer;
+    // Rows copied as they are (pixels as bytes), then scaled by one kernel call exactly as makeBatch scales them.
+    const staging = images instanceof Uint8Array ? this.k.u8(this.pixels, rows * features) : x.view();
     for (let i = 0; i < rows; i++) {
       const row = data.train.indices[positions[from + i] as number] as number;
-      const src = row * features;
-      const dst = i * features;
-      for (let f = 0; f < features; f++) x[dst + f] = (images[src + f] as number) * scale;
+      staging.set(images.subarray(row * features, (row + 1) * features), i * features);
       this.labels[i] = split.labels[row] as number;
     }
+    if (images instanceof Uint8Array) this.k.exports.pixelsToF32(this.pixels, x.ptr, rows * features, 1 / 255);
   }
 
   /** QAT: the selected weights fake-quantized in place; returns what puts the full-precision ones back. */

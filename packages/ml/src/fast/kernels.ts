@@ -31,6 +31,8 @@ export interface KernelExports {
   /** dst [cols × rows] = srcᵀ. */
   transpose(src: number, dst: number, rows: number, cols: number): void;
   relu(x: number, y: number, n: number): void;
+  /** dst[i] = f32(f64(src[i]) · scale) for n bytes (batch.ts): pixels to features as the batch code computes them. */
+  pixelsToF32(src: number, dst: number, n: number, scale: number): void;
   reluGrad(dy: number, x: number, dx: number, n: number): void;
   /** Optimizer updates in place (optimizer.ts), exactly as packages/ml/src/train/optimizer.ts computes them. */
   sgdStep(w: number, g: number, n: number, lr: number, decay: number): void;
@@ -208,6 +210,11 @@ export class Kernels {
       this.heap = new Float32Array(this.buffer);
     }
     return this.heap.subarray(ptr >>> 2, (ptr >>> 2) + length);
+  }
+
+  /** A byte view of `length` bytes at `ptr` (valid until the memory grows). */
+  u8(ptr: number, length: number): Uint8Array {
+    return new Uint8Array(this.exports.memory.buffer, ptr, length);
   }
 
   /** `length` float32 values, zeroed. */
