@@ -129,7 +129,10 @@ describe('the dashboard', () => {
     const within = { attempt: 1, epoch: 2, epochs: 4, batch: 1, batches: 2 };
     expect(await recordBatchProgress(api.store, teacherOfRunning, within)).toBe(true);
     await expect.poll(() => bar.getAttribute('aria-valuenow'), { timeout: 15_000 }).toBe('38');
-    expect(await page.getByTestId('where-teacher').textContent()).toBe('epoch 2/4, batch 1/2');
+    // The bar may move on the page's poll first; the position comes with the stream's progress message.
+    await expect
+      .poll(() => page.getByTestId('where-teacher').textContent(), { timeout: 15_000 })
+      .toBe('epoch 2/4, batch 1/2');
     expect(await recordEpoch(api.store, teacherOfRunning, 1, epoch(3))).toBe(true);
     await expect.poll(() => bar.getAttribute('aria-valuenow'), { timeout: 15_000 }).toBe('75');
     expect(await page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
