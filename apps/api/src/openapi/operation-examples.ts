@@ -93,7 +93,8 @@ const [teacher, relu, reluPtq, lma, lmaPtq] = runs as [
 ];
 
 /** The measured breakdown of a result equals its prediction (packages/ml checks it after packing). */
-const measured = ({ parameters, bits, ...sizeBreakdown }: PredictedSize) => ({
+// A result's measured size has no `estimated`: that flag is the plan's.
+const measured = ({ parameters, bits, estimated: _, ...sizeBreakdown }: PredictedSize) => ({
   parameters,
   bits,
   bytes: sizeBreakdown.bytes,
