@@ -137,21 +137,22 @@ const ActivationWordSchema = z
     `relu, prelu, swish, or lma-K / aplu-K (K from ${MIN_SEGMENTS} to ${MAX_SEGMENTS}): e.g. lma-8`,
   ) as unknown as z.ZodType<ActivationWord, ActivationWord>;
 
-export const ReluActivation = z.strictObject({ name: z.literal('relu') });
+export const ReluActivation = z.strictObject({ name: z.literal('relu').describe('relu: max(0, x).') });
 export const PreluActivation = z.strictObject({
-  name: z.literal('prelu'),
+  name: z.literal('prelu').describe('prelu: ReLU with trainable negative slopes.'),
   /** @defaultValue 'channel'; the official code uses 'layer' */
   slopes: z.enum(PRELU_SLOPES).optional().describe("One slope per channel (default) or per layer (official code's)."),
 });
 export const SwishActivation = z.strictObject({
-  name: z.literal('swish'),
+  name: z.literal('swish').describe('swish: x·sigmoid(βx) with trainable β.'),
   /** @defaultValue 'layer'; the official code uses 'unit' */
   beta: z.enum(SWISH_BETAS).optional().describe("One trainable β per layer (default) or per unit (official code's)."),
 });
 export const ApluActivation = z.strictObject({
-  name: z.literal('aplu'),
-  /** @defaultValue DEFAULT_SEGMENTS (8) */
-  segments: Segments.optional(),
+  name: z.literal('aplu').describe('aplu: adaptive piecewise-linear units.'),
+  segments: Segments.optional().describe(
+    `Segments of the piecewise-linear function, ${MIN_SEGMENTS}–${MAX_SEGMENTS}. Default: ${DEFAULT_SEGMENTS}`,
+  ),
   /** @defaultValue 'relu'; the official code uses 'random' */
   init: z
     .enum(APLU_INITS)
@@ -159,9 +160,10 @@ export const ApluActivation = z.strictObject({
     .describe("Initial hinges: 'relu' (default) or 'random' (official code's: a ~ U(−0.5, 0.5), b ~ N(0, 0.5²))."),
 });
 export const LmaActivation = z.strictObject({
-  name: z.literal('lma'),
-  /** @defaultValue DEFAULT_SEGMENTS (8) */
-  segments: Segments.optional(),
+  name: z.literal('lma').describe('lma: learnable multi-segment activation (LMA).'),
+  segments: Segments.optional().describe(
+    `Segments of the piecewise-linear function, ${MIN_SEGMENTS}–${MAX_SEGMENTS}. Default: ${DEFAULT_SEGMENTS}`,
+  ),
   /**
    * @defaultValue DEFAULT_LMA_STATISTICS in a sweep (written into each run's configuration); in a stored run
    * configuration without it, 'moving-average' (LEGACY_LMA_STATISTICS: runs from before the option)

@@ -26,25 +26,50 @@ export const DEFAULT_CSV_LABEL = 'label';
 
 export const DatasetSpec = z
   .strictObject({
-    name: z.enum(DATASET_NAMES),
-    /**
-     * Where the files are: a folder for `idx`, `cifar10-bin`, `image-folder` and `csv`; a folder of `.npy` files
-     * or one `.npz` file for `npy` (README, "Data sets").
-     */
-    path: z.string().min(1).max(4096).optional(),
-    /** Use only the first N samples of each split (after the deterministic split, before validation). */
-    limit: z.strictObject({ train: z.int().min(1).optional(), test: z.int().min(1).optional() }).optional(),
-    /** Fraction of the training split held out for validation. @defaultValue 0 */
-    validation: z.number().min(0).max(0.5).optional(),
-    /**
-     * Image shape [height, width, channels], for `idx` and `synthetic` (default [28, 28, 1]); required for
-     * `image-folder`, `npy` and `csv` (a CSV's features are `height × width × channels` columns).
-     */
-    shape: z.tuple([z.int().min(1).max(1024), z.int().min(1).max(1024), z.int().min(1).max(16)]).optional(),
-    /** Number of classes, for `idx` and `synthetic` (default 10); required for `image-folder`, `npy`, `csv`. */
-    classes: z.int().min(2).max(10_000).optional(),
-    /** The CSV column holding the labels, for `csv`. @defaultValue 'label' */
-    label: z.string().min(1).max(256).optional(),
+    name: z.enum(DATASET_NAMES).describe('A built-in data set, or the format of your own files.'),
+    path: z
+      .string()
+      .min(1)
+      .max(4096)
+      .optional()
+      .describe(
+        'Where the files are: a folder for `idx`, `cifar10-bin`, `image-folder` and `csv`; a folder of `.npy` ' +
+          'files or one `.npz` file for `npy` (README, "Data sets").',
+      ),
+    limit: z
+      .strictObject({
+        train: z.int().min(1).optional().describe('Rows of the training split used.'),
+        test: z.int().min(1).optional().describe('Rows of the test split used.'),
+      })
+      .optional()
+      .describe('Use only the first N samples of each split (after the deterministic split, before validation).'),
+    validation: z
+      .number()
+      .min(0)
+      .max(0.5)
+      .optional()
+      .describe('Fraction of the training split held out for validation. Default: 0'),
+    shape: z
+      .tuple([z.int().min(1).max(1024), z.int().min(1).max(1024), z.int().min(1).max(16)])
+      .optional()
+      .describe(
+        'Image shape [height, width, channels], for `idx` and `synthetic` (default [28, 28, 1]); required for ' +
+          "`image-folder`, `npy` and `csv` (a CSV's features are `height × width × channels` columns).",
+      ),
+    classes: z
+      .int()
+      .min(2)
+      .max(10_000)
+      .optional()
+      .describe(
+        'Number of classes, for `idx` and `synthetic` (default 10); required for `image-folder`, `npy`, `csv`.',
+      ),
+    label: z
+      .string()
+      .min(1)
+      .max(256)
+      .optional()
+      .describe("The CSV column holding the labels, for `csv`. Default: 'label'"),
   })
   .superRefine((d, ctx) => {
     if (PATH_DATASETS.includes(d.name) && d.path === undefined) {

@@ -12,17 +12,17 @@ const ArtifactPath = z.string().min(1).max(4096);
  * like `dataset.path`. It is evaluated once, not trained.
  */
 export const ImportedModelSpec = z.strictObject({
-  /** Folder holding `model.json` and its weight files. */
-  artifact: ArtifactPath,
+  artifact: ArtifactPath.describe('Folder holding `model.json` and its weight files.'),
 });
 export type ImportedModelSpec = z.infer<typeof ImportedModelSpec>;
 
 /** One weight tensor of an imported model, as its manifest lists it. */
 export const ImportedTensor = z.strictObject({
-  name: z.string().min(1).max(512),
-  shape: z.array(z.int().min(0)).max(8),
-  /** The manifest does not say; taken as trainable (an imported teacher is never quantized or trained). */
-  trainable: z.boolean(),
+  name: z.string().min(1).max(512).describe("The tensor's name in the weights manifest."),
+  shape: z.array(z.int().min(0)).max(8).describe("The tensor's shape."),
+  trainable: z
+    .boolean()
+    .describe('The manifest does not say; taken as trainable (an imported teacher is never quantized or trained).'),
 });
 export type ImportedTensor = z.infer<typeof ImportedTensor>;
 
@@ -33,14 +33,18 @@ export type ImportedTensor = z.infer<typeof ImportedTensor>;
  * only where the workers run); the run then reads them at its start, and is identified by its path.
  */
 export const ImportedModel = z.strictObject({
-  family: z.literal('imported'),
-  artifact: ArtifactPath,
-  /** sha256 (hex) of model.json and its weight files, `teacherArtifactDigest`. */
+  family: z.literal('imported').describe('imported: a teacher from a TensorFlow.js layers model folder.'),
+  artifact: ArtifactPath.describe('The folder holding `model.json` and its weight files.'),
   digest: z
     .string()
     .regex(/^[0-9a-f]{64}$/)
-    .nullable(),
-  tensors: z.array(ImportedTensor).max(100_000).nullable(),
+    .nullable()
+    .describe('sha256 (hex) of model.json and its weight files, `teacherArtifactDigest`.'),
+  tensors: z
+    .array(ImportedTensor)
+    .max(100_000)
+    .nullable()
+    .describe("The manifest's tensors; null before the artifact was read."),
 });
 export type ImportedModel = z.infer<typeof ImportedModel>;
 

@@ -5,32 +5,43 @@ import { SmhSpec } from './smh-spec.ts';
 const Units = z.int().min(1).max(65_536);
 
 export const MlpSpec = z.strictObject({
-  family: z.literal('mlp'),
-  /** Hidden layer widths, input to output; the output layer (one unit per class) is implied. */
-  hidden: z.array(Units).min(1).max(64),
-  activation: ActivationSpec,
-  /** dense → BatchNorm → activation, the placement LMA.md prescribes. @defaultValue false */
-  batchNorm: z.boolean().optional(),
-  /** Every kernel a slice of one shared pool (Structured Multi-Hashing); absent: dense kernels. */
-  smh: SmhSpec.optional(),
+  family: z.literal('mlp').describe('mlp: fully connected layers.'),
+  hidden: z
+    .array(Units)
+    .min(1)
+    .max(64)
+    .describe('Hidden layer widths, input to output; the output layer (one unit per class) is implied.'),
+  activation: ActivationSpec.describe('The activation between layers.'),
+  batchNorm: z
+    .boolean()
+    .optional()
+    .describe('dense → BatchNorm → activation, the placement LMA.md prescribes. Default: false'),
+  smh: SmhSpec.optional().describe(
+    'Every kernel a slice of one shared pool (Structured Multi-Hashing); absent: dense kernels.',
+  ),
 });
 export type MlpSpec = z.infer<typeof MlpSpec>;
 
 export const CnnSpec = z.strictObject({
-  family: z.literal('cnn'),
-  /** Output channels of each conv block; every block ends in a 2×2 max-pool. */
-  channels: z.array(Units).min(1).max(32),
-  /** Convolutions per block, each with the block's width. @defaultValue 1 */
-  convsPerBlock: z.int().min(1).max(8).optional(),
-  /** Hidden dense widths after the conv stack; the output layer is implied. */
-  dense: z.array(Units).max(16),
-  /** Square kernel side, 'same' padding, stride 1. @defaultValue 3 */
-  kernel: z.int().min(1).max(15).optional(),
-  activation: ActivationSpec,
-  /** conv/dense → BatchNorm → activation. @defaultValue false */
-  batchNorm: z.boolean().optional(),
-  /** Every conv and dense kernel a slice of one shared pool (Structured Multi-Hashing); absent: dense kernels. */
-  smh: SmhSpec.optional(),
+  family: z.literal('cnn').describe('cnn: convolution blocks, then dense layers.'),
+  channels: z
+    .array(Units)
+    .min(1)
+    .max(32)
+    .describe('Output channels of each conv block; every block ends in a 2×2 max-pool.'),
+  convsPerBlock: z
+    .int()
+    .min(1)
+    .max(8)
+    .optional()
+    .describe("Convolutions per block, each with the block's width. Default: 1"),
+  dense: z.array(Units).max(16).describe('Hidden dense widths after the conv stack; the output layer is implied.'),
+  kernel: z.int().min(1).max(15).optional().describe("Square kernel side, 'same' padding, stride 1. Default: 3"),
+  activation: ActivationSpec.describe('The activation between layers.'),
+  batchNorm: z.boolean().optional().describe('conv/dense → BatchNorm → activation. Default: false'),
+  smh: SmhSpec.optional().describe(
+    'Every conv and dense kernel a slice of one shared pool (Structured Multi-Hashing); absent: dense kernels.',
+  ),
 });
 export type CnnSpec = z.infer<typeof CnnSpec>;
 

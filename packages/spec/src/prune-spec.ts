@@ -23,30 +23,29 @@ const Rounds = z.int().min(1).max(50);
  *   by SuRP's refinement loop until the target sparsity, and stored as SuRP's own coded stream.
  */
 export const PruneSpec = z.strictObject({
-  method: PruneMethod,
-  /** Fraction of the weight matrices' values that are 0 at the end, in (0, 1). */
-  sparsity: Sparsity,
-  /** Epochs of retraining after each round. @defaultValue 5 */
-  retrainEpochs: RetrainEpochs.optional(),
-  /** Pruning rounds. @defaultValue 3 */
-  rounds: Rounds.optional(),
-  /** SuRP only: the threshold factor α. @defaultValue 10 */
-  alpha: z.number().gt(1).max(1000).optional(),
+  method: PruneMethod.describe(
+    'magnitude: the smallest layer-normalized weights; surp: successive-refinement pruning.',
+  ),
+  sparsity: Sparsity.describe("Fraction of the weight matrices' values that are 0 at the end, in (0, 1)."),
+  retrainEpochs: RetrainEpochs.optional().describe('Epochs of retraining after each round. Default: 5'),
+  rounds: Rounds.optional().describe('Pruning rounds. Default: 3'),
+  alpha: z.number().gt(1).max(1000).optional().describe('SuRP only: the threshold factor α. Default: 10'),
 });
 export type PruneSpec = z.infer<typeof PruneSpec>;
 
+const resolved = {
+  sparsity: Sparsity.describe("Fraction of the weight matrices' values that are 0 at the end."),
+  retrainEpochs: RetrainEpochs.describe('Epochs of retraining after each round.'),
+  rounds: Rounds.describe('Pruning rounds.'),
+};
 const MagnitudePruning = z.strictObject({
-  method: z.literal('magnitude'),
-  sparsity: Sparsity,
-  retrainEpochs: RetrainEpochs,
-  rounds: Rounds,
+  method: z.literal('magnitude').describe('magnitude: the smallest layer-normalized weights are pruned.'),
+  ...resolved,
 });
 const SurpPruning = z.strictObject({
-  method: z.literal('surp'),
-  sparsity: Sparsity,
-  retrainEpochs: RetrainEpochs,
-  rounds: Rounds,
-  alpha: z.number().gt(1),
+  method: z.literal('surp').describe('surp: successive-refinement pruning, stored as its coded stream.'),
+  ...resolved,
+  alpha: z.number().gt(1).describe('The threshold factor α.'),
 });
 /** A pruning with every default resolved (as stored in a run's config). */
 export const Pruning = z.discriminatedUnion('method', [MagnitudePruning, SurpPruning]);

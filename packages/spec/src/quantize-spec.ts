@@ -19,24 +19,23 @@ export const QuantNoise = z
 
 export const QuantizeSpec = z
   .strictObject({
-    /** ptq: quantize a trained student's weights; qat: quantized distillation (quantized forward pass). */
-    method: z.enum(['ptq', 'qat']),
-    /** Weight bit width; uniform min–max per bucket, 2^bits levels. */
-    bits: z.literal(QUANT_BITS),
-    /** Values per bucket sharing one scale and offset. @defaultValue 256 */
+    method: z
+      .enum(['ptq', 'qat'])
+      .describe("ptq: quantize a trained student's weights; qat: quantized distillation (quantized forward pass)."),
+    bits: z.literal(QUANT_BITS).describe('Weight bit width; uniform min–max per bucket, 2^bits levels.'),
     bucketSize: z
       .int()
       .min(1)
       .max(1 << 20)
-      .optional(),
-    /** Which tensors stay float32 (see {@link KeepFloat}). @defaultValue 'all-but-kernels' */
+      .optional()
+      .describe('Values per bucket sharing one scale and offset. Default: 256'),
+    // KeepFloat describes itself, its default included.
     keepFloat: KeepFloat.optional(),
-    /**
-     * Quant-Noise (qat only): the probability that a weight is quantized in a training step's forward pass; the
-     * others stay full precision, and gradients pass straight through to all. 1 is plain QAT, 0 trains in float
-     * (the result is still quantized once at the end). @defaultValue 1
-     */
-    noise: QuantNoise.optional(),
+    noise: QuantNoise.optional().describe(
+      "Quant-Noise (qat only): the probability that a weight is quantized in a training step's forward " +
+        'pass; the others stay full precision, and gradients pass straight through to all. 1 is plain QAT, 0 ' +
+        'trains in float (the result is still quantized once at the end). Default: 1',
+    ),
   })
   .superRefine((q, ctx) => {
     if (q.noise !== undefined && q.method !== 'qat') {
@@ -51,15 +50,14 @@ export type QuantizeSpec = z.infer<typeof QuantizeSpec>;
 
 /** A quantization with every default resolved (as stored in a run's config). */
 export const Quantization = z.strictObject({
-  method: z.enum(['ptq', 'qat']),
-  bits: z.literal(QUANT_BITS),
-  bucketSize: z.int().min(1),
+  method: z.enum(['ptq', 'qat']).describe('ptq: quantize the trained student; qat: train with quantized weights.'),
+  bits: z.literal(QUANT_BITS).describe('Bits per quantized weight.'),
+  bucketSize: z.int().min(1).describe('Weights per quantization bucket (each with its own scale).'),
   keepFloat: KeepFloat,
-  /**
-   * Quant-Noise rate of a qat run, present only when below 1: plain QAT's configuration (and hash) has no noise
-   * member, so runs stored before Quant-Noise keep their identity.
-   */
-  noise: QuantNoise.optional(),
+  noise: QuantNoise.optional().describe(
+    "Quant-Noise rate of a qat run, present only when below 1: plain QAT's configuration (and hash) has no " +
+      'noise member, so runs stored before Quant-Noise keep their identity.',
+  ),
 });
 export type Quantization = z.infer<typeof Quantization>;
 

@@ -14,19 +14,15 @@ export const SWEEP_WARNING_CODES = ['QUANTIZE_SHRINKS_LITTLE'] as const;
 /** Something a sweep will do that its author probably did not mean; it is still accepted. */
 export const SweepWarning = z
   .strictObject({
-    code: z.enum(SWEEP_WARNING_CODES),
-    /** One sentence naming the variant and the sizes. */
-    message: z.string(),
-    /** The planned runs it concerns (the variant's runs, one per seed). */
-    runKeys: z.array(z.string()),
-    /** The variant's label without the seed, e.g. `mlp 16 relu · ptq 8-bit keepFloat=first-last`. */
-    label: z.string(),
-    /** Predicted bytes of the float student. */
-    floatBytes: z.int(),
-    /** Predicted bytes of the quantized variant. */
-    quantizedBytes: z.int(),
-    /** Fraction of the variant's values that are quantized. */
-    quantizedFraction: z.number(),
+    code: z.enum(SWEEP_WARNING_CODES).describe('Stable: what kind of warning it is.'),
+    message: z.string().describe('One sentence naming the variant and the sizes.'),
+    runKeys: z.array(z.string()).describe("The planned runs it concerns (the variant's runs, one per seed)."),
+    label: z
+      .string()
+      .describe("The variant's label without the seed, e.g. `mlp 16 relu · ptq 8-bit keepFloat=first-last`."),
+    floatBytes: z.int().describe('Predicted bytes of the float student.'),
+    quantizedBytes: z.int().describe('Predicted bytes of the quantized variant.'),
+    quantizedFraction: z.number().describe("Fraction of the variant's values that are quantized."),
   })
   .meta({ id: 'SweepWarning' });
 export type SweepWarning = z.infer<typeof SweepWarning>;

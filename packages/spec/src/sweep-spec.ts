@@ -20,18 +20,17 @@ const Seed = z
 
 export const TeacherSpec = z.union([
   z.strictObject({
-    model: ModelSpec,
-    train: TrainSpec,
-    /** @defaultValue 0 */
-    seed: Seed.optional(),
+    model: ModelSpec.describe("The teacher's model."),
+    train: TrainSpec.describe('How the teacher trains.'),
+    seed: Seed.optional().describe('Default: 0'),
   }),
   z.strictObject({
-    /** Reuse a teacher that already succeeded in this team (a run id). */
-    runId: z.string().min(1).max(64),
+    runId: z.string().min(1).max(64).describe('Reuse a teacher that already succeeded in this team (a run id).'),
   }),
   z.strictObject({
-    /** Bring your own teacher: a TensorFlow.js layers model folder, evaluated once (README, "Your own teacher"). */
-    model: ImportedModelSpec,
+    model: ImportedModelSpec.describe(
+      'Bring your own teacher: a TensorFlow.js layers model folder, evaluated once (README, "Your own teacher").',
+    ),
   }),
 ]);
 export type TeacherSpec = z.infer<typeof TeacherSpec>;
@@ -56,15 +55,14 @@ export const GridSpec = z
 export type GridSpec = z.infer<typeof GridSpec>;
 
 export const StudentBase = z.strictObject({
-  model: ModelSpec,
-  train: TrainSpec,
-  /** @defaultValue { temperature: 2, alpha: 0.7 } (the paper's image setting) */
-  distill: DistillSpec.optional(),
+  model: ModelSpec.describe("The base student's model (the grid varies it)."),
+  train: TrainSpec.describe('How every student trains (the grid may vary it).'),
+  distill: DistillSpec.optional().describe("Default: { temperature: 2, alpha: 0.7 } (the paper's image setting)"),
 });
 export type StudentBase = z.infer<typeof StudentBase>;
 
 export const StudentsSpec = StudentBase.extend({
-  grid: GridSpec.optional(),
+  grid: GridSpec.optional().describe('Dimensions to vary over the base student.'),
 });
 export type StudentsSpec = z.infer<typeof StudentsSpec>;
 
@@ -81,33 +79,49 @@ export function splitStudents(students: StudentsSpec): { grid: GridSpec | undefi
 export const MAX_RUNS_PER_SWEEP = 5000;
 
 export const SweepSpecShape = z.strictObject({
-  name: z.string().min(1).max(200),
-  tags: z.array(z.string().min(1).max(64)).max(32).optional(),
-  dataset: DatasetSpec,
-  teacher: TeacherSpec,
-  students: StudentsSpec,
-  /** Variants of every student. @defaultValue [] */
-  quantize: z.array(QuantizeSpec).max(32).optional(),
-  /**
-   * Pruned variants of every student, each a `prune` run after it; every PTQ entry of `quantize` is applied to
-   * each pruned variant too (prune, then quantize the survivors). @defaultValue []
-   */
-  prune: z.array(PruneSpec).max(32).optional(),
-  /** Student replicates; results aggregate over them. @defaultValue [0] */
-  seeds: z.array(Seed).min(1).max(100).optional(),
-  budget: z.strictObject({ maxRuns: z.int().min(1).max(MAX_RUNS_PER_SWEEP) }).optional(),
-  /**
-   * Scheduling priority, -10..10: every run of a higher-priority sweep of the team is started before any run of
-   * its lower ones, while teams share the workers fairly; a sweep an admin key submits ranks across teams too.
-   * @defaultValue 0
-   */
-  priority: z.int().min(-10).max(10).optional(),
-  /**
-   * Train every run again even where the team already has an identical run (same configuration, seed and
-   * teacher), finished or on its way. Without it such runs are reused, not repeated; with it, team-wide results
-   * still count each replicate once (its latest result). @defaultValue false
-   */
-  rerun: z.boolean().optional(),
+  name: z.string().min(1).max(200).describe("The sweep's name."),
+  tags: z.array(z.string().min(1).max(64)).max(32).optional().describe('Labels to find and filter the sweep by.'),
+  dataset: DatasetSpec.describe('The data set every run trains and tests on.'),
+  teacher: TeacherSpec.describe('The teacher: trained here, an existing run, or a model folder of your own.'),
+  students: StudentsSpec.describe('The base student and its grid.'),
+  quantize: z.array(QuantizeSpec).max(32).optional().describe('Variants of every student. Default: []'),
+  prune: z
+    .array(PruneSpec)
+    .max(32)
+    .optional()
+    .describe(
+      'Pruned variants of every student, each a `prune` run after it; every PTQ entry of `quantize` is ' +
+        'applied to each pruned variant too (prune, then quantize the survivors). Default: []',
+    ),
+  seeds: z
+    .array(Seed)
+    .min(1)
+    .max(100)
+    .optional()
+    .describe('Student replicates; results aggregate over them. Default: [0]'),
+  budget: z
+    .strictObject({
+      maxRuns: z.int().min(1).max(MAX_RUNS_PER_SWEEP).describe('Refuse the sweep if it expands to more runs.'),
+    })
+    .optional()
+    .describe("Limits on the sweep's size."),
+  priority: z
+    .int()
+    .min(-10)
+    .max(10)
+    .optional()
+    .describe(
+      'Scheduling priority, -10..10: every run of a higher-priority sweep of the team is started before any ' +
+        'run of its lower ones, while teams share the workers fairly; a sweep an admin key submits ranks across teams too. Default: 0',
+    ),
+  rerun: z
+    .boolean()
+    .optional()
+    .describe(
+      'Train every run again even where the team already has an identical run (same configuration, seed and ' +
+        'teacher), finished or on its way. Without it such runs are reused, not repeated; with it, team-wide ' +
+        'results still count each replicate once (its latest result). Default: false',
+    ),
 });
 
 /** Most validation issues reported for one grid before giving up (every point may fail the same way). */

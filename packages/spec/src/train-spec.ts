@@ -5,13 +5,15 @@ export const WEIGHT_DECAY_SCOPES = ['kernels', 'all'] as const;
 export type WeightDecayScope = (typeof WEIGHT_DECAY_SCOPES)[number];
 
 export const OptimizerSpec = z.strictObject({
-  name: z.enum(['sgd', 'adam']),
-  /** Learning rate. */
-  lr: z.number().gt(0).max(10),
-  /** SGD momentum (ignored by Adam). @defaultValue 0 */
-  momentum: z.number().min(0).lt(1).optional(),
-  /** L2 weight decay added to the gradient of the tensors `weightDecayOn` selects. @defaultValue 0 */
-  weightDecay: z.number().min(0).max(1).optional(),
+  name: z.enum(['sgd', 'adam']).describe('The optimizer: sgd or adam.'),
+  lr: z.number().gt(0).max(10).describe('Learning rate.'),
+  momentum: z.number().min(0).lt(1).optional().describe('SGD momentum (ignored by Adam). Default: 0'),
+  weightDecay: z
+    .number()
+    .min(0)
+    .max(1)
+    .optional()
+    .describe('L2 weight decay added to the gradient of the tensors `weightDecayOn` selects. Default: 0'),
   /**
    * Which tensors weight decay applies to. 'kernels': dense and conv kernels only. 'all': every trainable
    * tensor — biases, BatchNorm's γ/β and the activations' parameters too — as the official LMA code (PyTorch's
@@ -26,43 +28,46 @@ export const OptimizerSpec = z.strictObject({
 export type OptimizerSpec = z.infer<typeof OptimizerSpec>;
 
 export const ScheduleSpec = z.discriminatedUnion('name', [
-  z.strictObject({ name: z.literal('constant') }),
+  z.strictObject({ name: z.literal('constant').describe('constant: the learning rate never changes.') }),
   z.strictObject({
-    name: z.literal('step'),
-    /** Epochs between decays. @defaultValue 10 */
-    every: z.int().min(1).optional(),
-    /** Multiplier at each decay. @defaultValue 0.1 */
-    gamma: z.number().gt(0).max(1).optional(),
+    name: z.literal('step').describe('step: multiplied by `gamma` every `every` epochs.'),
+    every: z.int().min(1).optional().describe('Epochs between decays. Default: 10'),
+    gamma: z.number().gt(0).max(1).optional().describe('Multiplier at each decay. Default: 0.1'),
   }),
   z.strictObject({
-    name: z.literal('plateau'),
-    /** Epochs without validation improvement before the rate is multiplied by `factor`. @defaultValue 2 */
-    patience: z.int().min(0).optional(),
-    /** @defaultValue 0.5 (the paper halves the rate on plateau) */
-    factor: z.number().gt(0).lt(1).optional(),
+    name: z
+      .literal('plateau')
+      .describe('plateau: multiplied by `factor` after `patience` epochs without validation improvement.'),
+    patience: z
+      .int()
+      .min(0)
+      .optional()
+      .describe('Epochs without validation improvement before the rate is multiplied by `factor`. Default: 2'),
+    factor: z.number().gt(0).lt(1).optional().describe('Default: 0.5 (the paper halves the rate on plateau)'),
   }),
   z.strictObject({
-    name: z.literal('cosine'),
-    /** Final learning rate as a fraction of the initial one. @defaultValue 0 */
-    minFactor: z.number().min(0).max(1).optional(),
+    name: z.literal('cosine').describe('cosine: annealed to `minFactor` × the initial rate over the epochs.'),
+    minFactor: z
+      .number()
+      .min(0)
+      .max(1)
+      .optional()
+      .describe('Final learning rate as a fraction of the initial one. Default: 0'),
   }),
 ]);
 export type ScheduleSpec = z.infer<typeof ScheduleSpec>;
 
 export const TrainSpec = z.strictObject({
-  epochs: z.int().min(1).max(1000),
-  batchSize: z.int().min(1).max(65_536),
-  optimizer: OptimizerSpec,
-  /** @defaultValue { name: constant } */
-  schedule: ScheduleSpec.optional(),
+  epochs: z.int().min(1).max(1000).describe('Passes over the training rows.'),
+  batchSize: z.int().min(1).max(65_536).describe('Rows per training batch.'),
+  optimizer: OptimizerSpec.describe('The optimizer and its settings.'),
+  schedule: ScheduleSpec.optional().describe('Default: { name: constant }'),
 });
 export type TrainSpec = z.infer<typeof TrainSpec>;
 
 export const DistillSpec = z.strictObject({
-  /** Softmax temperature T of the KD loss. */
-  temperature: z.number().gt(0).max(100),
-  /** Weight α of the distillation term; 0 is plain cross-entropy. */
-  alpha: z.number().min(0).max(1),
+  temperature: z.number().gt(0).max(100).describe('Softmax temperature T of the KD loss.'),
+  alpha: z.number().min(0).max(1).describe('Weight α of the distillation term; 0 is plain cross-entropy.'),
 });
 export type DistillSpec = z.infer<typeof DistillSpec>;
 

@@ -11,16 +11,15 @@ export const API_KEY_STATES = ['active', 'revoked', 'expired'] as const;
 /** A key in its team's listing. The secret is never shown again after creation. */
 export const ApiKeyInfo = z
   .object({
-    id: z.uuid(),
-    name: z.string(),
-    /** The key's first 12 characters (`dst_` + 8), to tell keys apart. */
-    prefix: z.string(),
-    role: ApiKeyRole,
-    state: z.enum(API_KEY_STATES),
-    createdAt: z.iso.datetime(),
-    lastUsedAt: z.iso.datetime().nullable(),
-    expiresAt: z.iso.datetime().nullable(),
-    revokedAt: z.iso.datetime().nullable(),
+    id: z.uuid().describe("The key's id (not the secret)."),
+    name: z.string().describe('Who or what holds the key.'),
+    prefix: z.string().describe("The key's first 12 characters (`dst_` + 8), to tell keys apart."),
+    role: ApiKeyRole.describe('What the key may do.'),
+    state: z.enum(API_KEY_STATES).describe('active, revoked or expired.'),
+    createdAt: z.iso.datetime().describe('When the key was made.'),
+    lastUsedAt: z.iso.datetime().nullable().describe('When a request last authenticated with it; null if never.'),
+    expiresAt: z.iso.datetime().nullable().describe('When it stops working; null if never.'),
+    revokedAt: z.iso.datetime().nullable().describe('When an admin revoked it; null while not revoked.'),
   })
   .meta({
     id: 'ApiKeyInfo',
@@ -38,7 +37,9 @@ export const ApiKeyInfo = z
   });
 export type ApiKeyInfo = z.infer<typeof ApiKeyInfo>;
 
-export const ApiKeyList = z.object({ items: z.array(ApiKeyInfo) }).meta({ id: 'ApiKeyList' });
+export const ApiKeyList = z
+  .object({ items: z.array(ApiKeyInfo).describe("The team's keys, newest first.") })
+  .meta({ id: 'ApiKeyList' });
 export type ApiKeyList = z.infer<typeof ApiKeyList>;
 
 export const MAX_KEY_LIFETIME_DAYS = 3650;
@@ -47,7 +48,7 @@ export const MAX_KEY_LIFETIME_DAYS = 3650;
 export const CreateApiKeyBody = z
   .strictObject({
     name: z.string().trim().min(1).max(MAX_API_KEY_NAME_LENGTH).describe('Who or what holds the key.'),
-    role: ApiKeyRole,
+    role: ApiKeyRole.describe('What the key may do.'),
     expiresInDays: z
       .int()
       .min(1)
@@ -67,9 +68,15 @@ export type CreatedApiKey = z.infer<typeof CreatedApiKey>;
 /** `GET /v1/me`: who the caller's key speaks for. */
 export const Identity = z
   .object({
-    teamId: z.uuid(),
-    teamName: z.string(),
-    key: z.object({ id: z.uuid(), name: z.string(), role: ApiKeyRole }),
+    teamId: z.uuid().describe('The team the key belongs to.'),
+    teamName: z.string().describe("The team's name."),
+    key: z
+      .object({
+        id: z.uuid().describe("The key's id (not the secret)."),
+        name: z.string().describe('Who or what holds the key.'),
+        role: ApiKeyRole,
+      })
+      .describe('The key making the request.'),
   })
   .meta({
     id: 'Identity',

@@ -38,25 +38,28 @@ const layers = z.array(z.int()).nullable();
 
 export const ConfigDimensions = z
   .object({
-    'dataset.name': z.string(),
-    'model.family': z.string(),
-    'model.hidden': layers,
-    'model.channels': layers,
-    'model.activation': text,
-    'model.smh.fraction': num,
-    'distill.temperature': num,
-    'distill.alpha': num,
-    'train.optimizer.name': text,
-    'train.optimizer.lr': num,
-    'train.epochs': num,
-    'train.batchSize': num,
-    'quantize.method': text,
-    'quantize.bits': num,
-    'quantize.bucketSize': num,
-    'quantize.keepFloat': text,
-    'quantize.noise': num,
-    teacher: z.uuid().nullable(),
-    seed: z.int().nullable(),
+    'dataset.name': z.string().describe("The data set's name."),
+    'model.family': z.string().describe('mlp, cnn or imported.'),
+    'model.hidden': layers.describe("An MLP's hidden layer widths; null for a CNN."),
+    'model.channels': layers.describe("A CNN's channels per block; null for an MLP."),
+    'model.activation': text.describe("The activation's short label (`relu`, `lma-8`); null for an imported model."),
+    'model.smh.fraction': num.describe('The Structured Multi-Hashing fraction; null for dense kernels.'),
+    'distill.temperature': num.describe('The KD temperature T; null for a teacher.'),
+    'distill.alpha': num.describe('The KD weight α of the soft targets; null for a teacher.'),
+    'train.optimizer.name': text.describe('sgd or adam; null for a run that does not train (PTQ, imported teacher).'),
+    'train.optimizer.lr': num.describe('The initial learning rate; null without training.'),
+    'train.epochs': num.describe('Epochs trained; null without training.'),
+    'train.batchSize': num.describe('Rows per batch; null without training.'),
+    'quantize.method': text.describe('ptq or qat; null for a float run.'),
+    'quantize.bits': num.describe('Bits per quantized weight; null for a float run.'),
+    'quantize.bucketSize': num.describe('Weights per quantization bucket; null for a float run.'),
+    'quantize.keepFloat': text.describe('Which tensors stay float; null for a float run.'),
+    'quantize.noise': num.describe('Quant-Noise rate of a QAT run; null without it.'),
+    teacher: z.uuid().nullable().describe('The teacher run distilled from; null for a teacher.'),
+    seed: z
+      .int()
+      .nullable()
+      .describe("The run's seed; null for a configuration (its replicates' seeds are listed beside it)."),
   } satisfies Record<ConfigDimension, z.ZodType>)
   .meta({ id: 'ConfigDimensions' })
   .describe(

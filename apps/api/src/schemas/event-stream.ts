@@ -7,7 +7,9 @@ const EventId = z.string().regex(/^\d{1,15}$/, 'an event id: a non-negative inte
  * `Last-Event-ID`: the id of the last event the client received; the stream resumes after it (EventSource
  * sends it on reconnect by itself).
  */
-export const EventStreamHeaders = z.looseObject({ 'last-event-id': EventId.optional() });
+export const EventStreamHeaders = z.looseObject({
+  'last-event-id': EventId.optional().describe('Resume after this event id (EventSource sends it on reconnect).'),
+});
 export type EventStreamHeaders = z.infer<typeof EventStreamHeaders>;
 
 /** For clients that cannot set headers: the same as `Last-Event-ID` (the header wins when both are sent). */
@@ -30,12 +32,11 @@ export type EventStreamQuery = z.infer<typeof EventStreamQuery>;
  */
 export const RunEventMessage = z
   .object({
-    seq: z.int(),
-    runId: z.string(),
-    type: z.enum(RUN_EVENT_TYPES),
-    /** ISO 8601. */
-    at: z.string(),
-    data: z.record(z.string(), z.unknown()),
+    seq: z.int().describe("The event's number within its sweep; also the SSE id."),
+    runId: z.string().describe('The run the event is about.'),
+    type: z.enum(RUN_EVENT_TYPES).describe('state or epoch.'),
+    at: z.string().describe('ISO 8601.'),
+    data: z.record(z.string(), z.unknown()).describe("The event's fields: see the message types above."),
   })
   .meta({ id: 'RunEventMessage' });
 export type RunEventMessage = z.infer<typeof RunEventMessage>;

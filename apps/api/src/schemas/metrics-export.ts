@@ -5,17 +5,18 @@ import { RESULT_FORMATS } from './sweep-queries.ts';
 
 /** One finished epoch of one run: the learning curve as rows, to plot or join on `runId` with the results. */
 export const EpochMetricsRow = EpochMetrics.extend({
-  runId: z.uuid(),
-  key: z.string(),
-  kind: RunKind,
-  label: z.string(),
-  /** The run's `groupHash`: replicates share it. */
-  group: z.string(),
+  runId: z.uuid().describe('The run.'),
+  key: z.string().describe("The run's key in its sweep."),
+  kind: RunKind.describe('teacher, student, quantize-ptq or quantize-qat.'),
+  label: z.string().describe("The run's label."),
+  group: z.string().describe("The run's `groupHash`: replicates share it."),
 }).meta({ id: 'EpochMetricsRow' });
 export type EpochMetricsRow = z.infer<typeof EpochMetricsRow>;
 
 /** Every epoch recorded, by run key then epoch. */
-export const MetricsExport = z.object({ rows: z.array(EpochMetricsRow) }).meta({ id: 'MetricsExport' });
+export const MetricsExport = z
+  .object({ rows: z.array(EpochMetricsRow).describe('One row per run and epoch, by run then epoch.') })
+  .meta({ id: 'MetricsExport' });
 export type MetricsExport = z.infer<typeof MetricsExport>;
 
 export const MetricsQuery = z.object({

@@ -6,10 +6,8 @@ import { z } from 'zod';
  * headers and float tensors, and the fraction of values quantized (the measured result carries the same split).
  */
 export const PredictedSize = SizeBreakdown.extend({
-  /** Stored values (trainable and not). */
-  parameters: z.int(),
-  /** Bits per weight: 32 unless quantized. */
-  bits: z.int(),
+  parameters: z.int().describe('Stored values (trainable and not).'),
+  bits: z.int().describe('Bits per weight: 32 unless quantized.'),
   estimated: z
     .boolean()
     .describe(

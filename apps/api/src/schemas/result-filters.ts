@@ -113,7 +113,7 @@ export const ResultsQuery = ResultFilters.extend({
     .optional()
     .describe(`Page size: default 100, at most ${MAX_RESULTS_PAGE} for JSON; CSV exports everything unless given.`),
   offset: z.coerce.number().int().min(0).max(10_000_000).default(0).describe('Items to skip.'),
-  format: Format,
+  format: Format.describe('json (default) or csv.'),
 }).superRefine((q, ctx) => {
   if (q.format === 'json' && q.limit !== undefined && q.limit > MAX_RESULTS_PAGE) {
     ctx.addIssue({
@@ -184,7 +184,7 @@ export const CompareQuery = ResultFilters.extend({
     .describe(
       'Configuration pairs listed, smallest A first (default 1000); the per-stratum tests always cover every pair.',
     ),
-  format: Format,
+  format: Format.describe('json (default) or csv.'),
 }).superRefine((q, ctx) => {
   if (q.a === q.b) ctx.addIssue({ code: 'custom', path: ['b'], message: 'must differ from a' });
 });

@@ -7,12 +7,9 @@ import { z } from 'zod';
  */
 export const ReusedFrom = z
   .object({
-    /** The sweep the run belongs to. */
-    sweepId: z.uuid(),
-    /** The run (the same id in both sweeps). */
-    runId: z.uuid(),
-    /** Its key in that sweep. */
-    key: z.string(),
+    sweepId: z.uuid().describe('The sweep the run belongs to.'),
+    runId: z.uuid().describe('The run (the same id in both sweeps).'),
+    key: z.string().describe('Its key in that sweep.'),
   })
   .meta({ id: 'ReusedFrom' });
 export type ReusedFrom = z.infer<typeof ReusedFrom>;

@@ -5,12 +5,11 @@ import { ReusedFrom } from './reused-from.ts';
 
 /** The headline numbers of a run's result. */
 export const ResultSummary = z.object({
-  accuracy: z.number(),
-  loss: z.number(),
-  /** Measured on the packed artifact. */
-  parameters: z.int(),
-  bytes: z.int(),
-  bits: z.int(),
+  accuracy: z.number().describe('Test accuracy (fraction correct on the test split).'),
+  loss: z.number().describe('Test cross-entropy.'),
+  parameters: z.int().describe('Measured on the packed artifact.'),
+  bytes: z.int().describe('Measured size of the packed weights in bytes.'),
+  bits: z.int().describe('Bits per quantized weight; 32 for float.'),
   /** `bytes` measured on the packed artifact, split into codes, bucket headers and float tensors. */
   sizeBreakdown: SizeBreakdown.nullable().describe(
     'The measured bytes split into codes, bucket headers and float tensors; null for results recorded before it was measured.',
@@ -21,27 +20,30 @@ export type ResultSummary = z.infer<typeof ResultSummary>;
 /** A run in its sweep's listing. */
 export const RunSummary = z
   .object({
-    id: z.uuid(),
-    key: z.string(),
-    kind: RunKind,
-    label: z.string(),
-    /** The run it waits for; may belong to another sweep of the team (a reused teacher). */
-    parentId: z.uuid().nullable(),
-    state: RunState,
-    attempt: z.int(),
-    /** Completed fraction of the run's epochs, 0..1. */
-    progress: z.number(),
-    predicted: PredictedSize,
-    result: ResultSummary.nullable(),
-    /** Why the run failed (its last attempt). */
-    error: z.string().nullable(),
-    /** Why the run was cancelled without running (e.g. its parent failed). */
-    skippedReason: z.string().nullable(),
-    /** Set when the run is an earlier sweep's, reused by this one instead of training it again. */
-    reusedFrom: ReusedFrom.nullable(),
+    id: z.uuid().describe("The run's id."),
+    key: z.string().describe('Unique within the sweep: `teacher`, `s3.seed1`, `s3.seed1.q0`.'),
+    kind: RunKind.describe('teacher, student, quantize-ptq or quantize-qat.'),
+    label: z.string().describe('A readable summary of its configuration.'),
+    parentId: z
+      .uuid()
+      .nullable()
+      .describe('The run it waits for; may belong to another sweep of the team (a reused teacher).'),
+    state: RunState.describe('waiting, queued, running, succeeded, failed or cancelled.'),
+    attempt: z.int().describe('The current attempt, 1-based (a retry or a resume adds one).'),
+    progress: z.number().describe("Completed fraction of the run's epochs, 0..1."),
+    predicted: PredictedSize.describe('The size the plan predicts, before training.'),
+    result: ResultSummary.nullable().describe('The headline numbers of its result; null until it succeeds.'),
+    error: z.string().nullable().describe('Why the run failed (its last attempt).'),
+    skippedReason: z
+      .string()
+      .nullable()
+      .describe('Why the run was cancelled without running (e.g. its parent failed).'),
+    reusedFrom: ReusedFrom.nullable().describe(
+      "Set when the run is an earlier sweep's, reused by this one instead of training it again.",
+    ),
   })
   .meta({ id: 'RunSummary' });
 export type RunSummary = z.infer<typeof RunSummary>;
 
-export const RunList = z.object({ items: z.array(RunSummary) });
+export const RunList = z.object({ items: z.array(RunSummary).describe("The sweep's runs, in expansion order.") });
 export type RunList = z.infer<typeof RunList>;

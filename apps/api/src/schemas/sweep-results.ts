@@ -4,26 +4,29 @@ import { ConfigDimensions } from './config-dimensions.ts';
 
 /** One run with a result. */
 export const ResultRow = z.object({
-  runId: z.uuid(),
-  key: z.string(),
-  kind: RunKind,
-  label: z.string(),
-  seed: z.int(),
-  bits: z.int(),
-  accuracy: z.number(),
-  loss: z.number(),
-  parameters: z.int(),
-  bytes: z.int(),
+  runId: z.uuid().describe('The run.'),
+  key: z.string().describe("The run's key in its sweep."),
+  kind: RunKind.describe('teacher, student, quantize-ptq or quantize-qat.'),
+  label: z.string().describe("The run's label."),
+  seed: z.int().describe('Its seed.'),
+  bits: z.int().describe('Bits per quantized weight; 32 for float.'),
+  accuracy: z.number().describe('Test accuracy (fraction correct on the test split).'),
+  loss: z.number().describe('Test cross-entropy.'),
+  parameters: z.int().describe('Parameters of the packed model.'),
+  bytes: z.int().describe('Measured size of the packed weights in bytes.'),
   /** `bytes` measured on the packed artifact, split into codes, bucket headers and float tensors. */
   sizeBreakdown: SizeBreakdown.nullable().describe(
     'The measured bytes split into codes, bucket headers and float tensors; null for results recorded before it was measured.',
   ),
-  backend: z.string(),
-  /** The run's `groupHash`: rows of one group are replicates (same config, other seed). */
-  group: z.string(),
-  /** sha256 of the exact rows the run trained, validated and tested on; null for results from before digests. */
-  splitDigest: z.string().nullable(),
-  dimensions: ConfigDimensions,
+  backend: z.string().describe('The TensorFlow.js backend that produced it: wasm, cpu, tensorflow.'),
+  group: z.string().describe("The run's `groupHash`: rows of one group are replicates (same config, other seed)."),
+  splitDigest: z
+    .string()
+    .nullable()
+    .describe(
+      'sha256 of the exact rows the run trained, validated and tested on; null for results from before digests.',
+    ),
+  dimensions: ConfigDimensions.describe("The run's configuration by sweep-spec path."),
 });
 export type ResultRow = z.infer<typeof ResultRow>;
 
@@ -36,29 +39,24 @@ export type ReplicateStats = z.infer<typeof ReplicateStats>;
 
 /** Replicates (runs that differ only by seed) aggregated: seeds are replicates, not a search dimension. */
 export const ResultGroup = z.object({
-  /** The runs' shared `groupHash`. */
-  group: z.string(),
-  kind: RunKind,
-  /** The runs' label without the seed. */
-  label: z.string(),
-  /** Number of replicates with a result. */
-  n: z.int(),
-  seeds: z.array(z.int()),
-  /** The runs behind the numbers, in the order of `seeds`. */
-  runIds: z.array(z.uuid()),
-  accuracy: ReplicateStats,
-  loss: ReplicateStats,
-  /** Mean over the replicates (they normally agree). */
-  parameters: z.number(),
-  bytes: z.number(),
-  bits: z.int(),
+  group: z.string().describe("The runs' shared `groupHash`."),
+  kind: RunKind.describe("The replicates' run kind."),
+  label: z.string().describe("The runs' label without the seed."),
+  n: z.int().describe('Number of replicates with a result.'),
+  seeds: z.array(z.int()).describe("The replicates' seeds."),
+  runIds: z.array(z.uuid()).describe('The runs behind the numbers, in the order of `seeds`.'),
+  accuracy: ReplicateStats.describe('Test accuracy over the replicates.'),
+  loss: ReplicateStats.describe('Test cross-entropy over the replicates.'),
+  parameters: z.number().describe('Mean over the replicates (they normally agree).'),
+  bytes: z.number().describe('Measured size in bytes (mean over the replicates).'),
+  bits: z.int().describe('Bits per quantized weight; 32 for float.'),
 });
 export type ResultGroup = z.infer<typeof ResultGroup>;
 
 export const SweepResults = z
   .object({
-    rows: z.array(ResultRow),
-    groups: z.array(ResultGroup),
+    rows: z.array(ResultRow).describe('One row per run with a result.'),
+    groups: z.array(ResultGroup).describe('The rows aggregated over replicates (runs that differ only by seed).'),
   })
   .meta({ id: 'SweepResults' });
 export type SweepResults = z.infer<typeof SweepResults>;

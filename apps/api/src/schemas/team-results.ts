@@ -6,40 +6,38 @@ import { ReplicateStats } from './sweep-results.ts';
 
 /** What every team-wide result says about its configuration, read from the run's config. */
 const ConfigurationFacts = {
-  kind: RunKind,
-  dataset: z.enum(DATASET_NAMES),
+  kind: RunKind.describe('teacher, student, quantize-ptq or quantize-qat.'),
+  dataset: z.enum(DATASET_NAMES).describe('The data set.'),
   family: z.string().describe('mlp | cnn'),
-  /** `relu`, `lma-8`, … */
-  activation: z.string(),
-  method: z.enum(QUANTIZE_METHODS),
-  /** Bits per weight: 32 unless quantized. */
-  bits: z.int(),
-  /** The teacher run it was distilled from (for a PTQ variant: its student's teacher); null for teachers. */
-  teacherId: z.uuid().nullable(),
-  /** A readable summary of the configuration: `student mlp 16-16 lma-8 bn · ptq 8-bit · mnist`. */
-  description: z.string(),
-  dimensions: ConfigDimensions,
+  activation: z.string().describe('`relu`, `lma-8`, …'),
+  method: z.enum(QUANTIZE_METHODS).describe('none (float), ptq or qat.'),
+  bits: z.int().describe('Bits per weight: 32 unless quantized.'),
+  teacherId: z
+    .uuid()
+    .nullable()
+    .describe("The teacher run it was distilled from (for a PTQ variant: its student's teacher); null for teachers."),
+  description: z
+    .string()
+    .describe('A readable summary of the configuration: `student mlp 16-16 lma-8 bn · ptq 8-bit · mnist`.'),
+  dimensions: ConfigDimensions.describe('The configuration by sweep-spec path.'),
 };
 
 /** One of the team's runs with a result (`GET /v1/results/runs`). */
 export const TeamResultRow = z
   .object({
-    runId: z.uuid(),
-    sweepId: z.uuid(),
-    key: z.string(),
-    label: z.string(),
-    seed: z.int(),
-    accuracy: z.number(),
-    loss: z.number(),
-    /** Measured on the packed artifact. */
-    parameters: z.int(),
-    bytes: z.int(),
-    backend: z.string(),
-    /** The run's `groupHash`: replicates share it. */
-    group: z.string(),
+    runId: z.uuid().describe('The run.'),
+    sweepId: z.uuid().describe('The sweep that created it.'),
+    key: z.string().describe("The run's key in its sweep."),
+    label: z.string().describe("The run's label."),
+    seed: z.int().describe('Its seed.'),
+    accuracy: z.number().describe('Test accuracy (fraction correct on the test split).'),
+    loss: z.number().describe('Test cross-entropy.'),
+    parameters: z.int().describe('Measured on the packed artifact.'),
+    bytes: z.int().describe('Measured size of the packed weights in bytes.'),
+    backend: z.string().describe('The TensorFlow.js backend that produced it.'),
+    group: z.string().describe("The run's `groupHash`: replicates share it."),
     ...ConfigurationFacts,
-    /** When the result was stored. */
-    createdAt: z.iso.datetime(),
+    createdAt: z.iso.datetime().describe('When the result was stored.'),
   })
   .meta({ id: 'TeamResultRow' });
 export type TeamResultRow = z.infer<typeof TeamResultRow>;
@@ -52,40 +50,39 @@ export type TeamResultRow = z.infer<typeof TeamResultRow>;
  */
 export const ConfigurationResult = z
   .object({
-    group: z.string(),
-    /** The runs' label without the seed. */
-    label: z.string(),
+    group: z.string().describe("The replicates' shared group hash."),
+    label: z.string().describe("The runs' label without the seed."),
     ...ConfigurationFacts,
-    /** Replicates with a result. */
-    n: z.int(),
-    seeds: z.array(z.int()),
-    /** The runs behind the numbers, in seed order. */
-    runIds: z.array(z.uuid()),
-    sweepIds: z.array(z.uuid()),
-    accuracy: ReplicateStats,
-    loss: ReplicateStats,
-    /** Means over the replicates (they normally agree). */
-    parameters: z.number(),
-    bytes: z.number(),
-    /** When the newest replicate's result was stored. */
-    latestAt: z.iso.datetime(),
+    n: z.int().describe('Replicates with a result.'),
+    seeds: z.array(z.int()).describe("The replicates' seeds."),
+    runIds: z.array(z.uuid()).describe('The runs behind the numbers, in seed order.'),
+    sweepIds: z.array(z.uuid()).describe('The sweeps the replicates come from.'),
+    accuracy: ReplicateStats.describe('Test accuracy over the replicates.'),
+    loss: ReplicateStats.describe('Test cross-entropy over the replicates.'),
+    parameters: z.number().describe('Means over the replicates (they normally agree).'),
+    bytes: z.number().describe('Measured size in bytes (mean over the replicates).'),
+    latestAt: z.iso.datetime().describe("When the newest replicate's result was stored."),
   })
   .meta({ id: 'ConfigurationResult' });
 export type ConfigurationResult = z.infer<typeof ConfigurationResult>;
 
 const Page = {
-  /** Items matching the filters, over all pages. */
-  total: z.int(),
-  limit: z.int(),
-  offset: z.int(),
+  total: z.int().describe('Items matching the filters, over all pages.'),
+  limit: z.int().describe('Page size.'),
+  offset: z.int().describe('Items skipped before this page.'),
 };
 
 export const ConfigurationResultList = z
-  .object({ ...Page, items: z.array(ConfigurationResult) })
+  .object({
+    ...Page,
+    items: z.array(ConfigurationResult).describe('The page of configurations, in the requested order.'),
+  })
   .meta({ id: 'ConfigurationResultList' });
 export type ConfigurationResultList = z.infer<typeof ConfigurationResultList>;
 
-export const TeamResultRowList = z.object({ ...Page, items: z.array(TeamResultRow) }).meta({ id: 'TeamResultRowList' });
+export const TeamResultRowList = z
+  .object({ ...Page, items: z.array(TeamResultRow).describe('The page of runs, in the requested order.') })
+  .meta({ id: 'TeamResultRowList' });
 export type TeamResultRowList = z.infer<typeof TeamResultRowList>;
 
 /** CSV with a header line naming the columns (lists are `;`-separated inside one field). */

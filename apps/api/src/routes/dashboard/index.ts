@@ -42,7 +42,7 @@ const dashboard: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['dashboard'],
         summary: "The dashboard's scripts and styles (Chart.js included)",
-        params: z.object({ '*': z.string().max(200) }),
+        params: z.object({ '*': z.string().max(200).describe('The file under /dashboard/, e.g. `app.js`.') }),
         response: {
           200: {
             description: 'The file.',
