@@ -32,11 +32,20 @@ interface Outcome {
 
 /** Runs the CLI without blocking the event loop (the API under test lives in this process). */
 function distillery(args: string[], env: Record<string, string> = {}, input?: string): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
+  return distilleryLive(args, env, input).outcome;
+}
+
+/** The CLI as `distillery` runs it, with its output so far readable while it runs. */
+function distilleryLive(
+  args: string[],
+  env: Record<string, string> = {},
+  input?: string,
+): { outcome: Promise<Outcome>; stdout: () => string } {
+  let stdout = '';
+  const outcome = new Promise<Outcome>((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       env: { ...process.env, DISTILLERY_CONFIG: configPath, DISTILLERY_WATCH_INTERVAL_MS: '200', ...env },
     });
-    let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => {
       stdout += d;
@@ -48,6 +57,7 @@ function distillery(args: string[], env: Record<string, string> = {}, input?: st
     child.on('close', (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(input ?? '');
   });
+  return { outcome, stdout: () => stdout };
 }
 
 /** Marks every run of a sweep succeeded with a made-up result, and the sweep finished: what workers would do. */
@@ -172,10 +182,11 @@ describe('distillery sweep', () => {
   });
 
   it('watches until the sweep succeeds, then prints the results and exits 0', async () => {
-    const watching = distillery(['sweep', 'watch', sweepId]);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const watching = distilleryLive(['sweep', 'watch', sweepId]);
+    // The runs finish only once the watch has shown them queued (a loaded machine can take seconds to start it).
+    await expect.poll(() => watching.stdout(), { timeout: 30_000, interval: 100 }).toMatch(/queued/);
     await finish(sweepId);
-    const r = await watching;
+    const r = await watching.outcome;
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^teacher\s+teacher mlp 128 relu\s+queued\s+\[\.+\]\s+0%/m);
     expect(r.stdout).toMatch(/^teacher\s+teacher mlp 128 relu\s+succeeded\s+\[#+\] 100%/m);
