@@ -14,9 +14,10 @@ export interface ComparisonQuery {
   /**
    * When the dimension is the quantization itself (its bits or method): the field of the `quantize` block, and
    * the value a float configuration takes along it (`32`, `none`). The context then leaves out kind and the whole
-   * block, and what remains of the block must match (see ComparisonSideRow.variant).
+   * block, and what remains of the block must match (see ComparisonSideRow.variant). `qatDefault`: the value a
+   * QAT configuration without the field takes (plain QAT is Quant-Noise at rate 1).
    */
-  quantization?: { field: string; float: string };
+  quantization?: { field: string; float: string; qatDefault?: string };
   a: string;
   b: string;
 }
@@ -65,7 +66,9 @@ export async function compareConfigurations(
   const value =
     quantization === undefined
       ? valueLabelSql(Prisma.sql`(${config} #> ${segments}::text[])`)
-      : Prisma.sql`COALESCE(r.config #>> ${segments}::text[], ${quantization.float})`;
+      : Prisma.sql`COALESCE(r.config #>> ${segments}::text[],
+          CASE WHEN r.config #>> '{quantize,method}' = 'qat' THEN ${quantization.qatDefault ?? null}::text END,
+          ${quantization.float})`;
   const ctx =
     quantization === undefined
       ? Prisma.sql`(${config} #- ${segments}::text[]) - 'seed'`
