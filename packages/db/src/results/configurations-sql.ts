@@ -22,17 +22,17 @@ export function configurationStatsSql(facts: Prisma.Sql): Prisma.Sql {
 }
 
 /**
- * Chosen configurations with their replicates, one row per configuration in `ord` order. `chosen` selects from
- * `s` (configurationStatsSql over `facts`) and gives every row an `ord`. The replicates (seeds, run and sweep
+ * Chosen configurations with their replicates, one row per configuration in `ord` order. `chosen` is given the
+ * relation of configurations (configurationStatsSql over `facts`) to select from, and gives every row an `ord`. The replicates (seeds, run and sweep
  * ids, accuracies, losses, sizes: aligned arrays, in no order) are gathered for the chosen configurations only, by a
  * second read of the facts (through the (team_id, group_hash) index when few are chosen) rather than by
  * materializing the first; the representative run gives the label and config.
  */
-export function configurationsSql(facts: Prisma.Sql, chosen: Prisma.Sql): Prisma.Sql {
+export function configurationsSql(facts: Prisma.Sql, chosen: (configurations: Prisma.Sql) => Prisma.Sql): Prisma.Sql {
   // LATERAL: one index lookup per chosen configuration. The planner cannot know how few are chosen (a page, the
   // frontier) and would otherwise sort or hash every fact of the team to join them.
   return Prisma.sql`WITH s AS (${configurationStatsSql(facts)}),
-    g AS (${chosen})
+    g AS (${chosen(Prisma.raw('s'))})
     SELECT g.*, members.seeds, members."runIds", members."sweepIds", members.accuracies, members.losses, members.sizes,
       rep.family, rep.activation, rep.method, rep.bits, r.label, r.config, r."studentTrain"
     FROM g

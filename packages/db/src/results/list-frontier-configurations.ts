@@ -24,15 +24,16 @@ export async function listFrontierConfigurations(
   teamId: string,
   filters: ResultFactFilters,
 ): Promise<FrontierConfigurationRow[]> {
-  const frontier = Prisma.sql`SELECT *, row_number() OVER (ORDER BY dataset, bytes, "accuracyMean" DESC)::int AS ord
+  const frontier = (configurations: Prisma.Sql) => Prisma.sql`
+    SELECT *, row_number() OVER (ORDER BY dataset, bytes, "accuracyMean" DESC)::int AS ord
     FROM (
-      SELECT s.*,
-        max(s."accuracyMean") OVER (
-          PARTITION BY s.dataset ORDER BY s.bytes ASC, s."accuracyMean" DESC, s."group", s.tkey
+      SELECT c.*,
+        max(c."accuracyMean") OVER (
+          PARTITION BY c.dataset ORDER BY c.bytes ASC, c."accuracyMean" DESC, c."group", c.tkey
           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
         ) AS "bestSmaller",
-        count(*) OVER (PARTITION BY s.dataset)::int AS configurations
-      FROM s
+        count(*) OVER (PARTITION BY c.dataset)::int AS configurations
+      FROM ${configurations} c
     ) ranked
     WHERE "bestSmaller" IS NULL OR "accuracyMean" > "bestSmaller"`;
   return analyticRows<FrontierConfigurationRow>(db, configurationsSql(teamFactsSql(teamId, filters), frontier));

@@ -47,10 +47,11 @@ export async function listTeamConfigurations(
 ): Promise<TeamConfigurationPage> {
   const facts = teamFactsSql(teamId, filters);
   const order = ORDER[query.sort];
-  const page = Prisma.sql`SELECT q.*, row_number() OVER (ORDER BY ${order}, q."group", q.tkey)::int AS ord
+  const page = (configurations: Prisma.Sql) => Prisma.sql`
+    SELECT q.*, row_number() OVER (ORDER BY ${order}, q."group", q.tkey)::int AS ord
     FROM (
-      SELECT s.*, count(*) OVER ()::int AS total FROM s
-      ORDER BY ${order}, s."group", s.tkey LIMIT ${query.limit} OFFSET ${query.offset}
+      SELECT c.*, count(*) OVER ()::int AS total FROM ${configurations} c
+      ORDER BY ${order}, c."group", c.tkey LIMIT ${query.limit} OFFSET ${query.offset}
     ) q`;
   const rows = await analyticRows<ConfigurationRow & { total: number }>(db, configurationsSql(facts, page));
   const total =
