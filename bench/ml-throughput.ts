@@ -266,7 +266,7 @@ lines.push(
 );
 lines.push(
   `- Interleaving: per case, fused → reference → PyTorch back to back; ${repeat > 1 ? `${repeat} rounds over all cases, the fastest (CPU) of each column kept` : 'one round'}.`,
-  '- Cells: **CPU ms per step** of the process (wall ms per step in parentheses). Ratios: CPU time ÷ PyTorch CPU time. "auto" is the step trainModel chooses (`fused-mlp`: packages/ml/src/fast; `reference`: tfjs-layers and the tape, where no fused step supports the model yet).',
+  '- Cells: **CPU ms per step** of the process (wall ms per step in parentheses). Ratios: CPU time ÷ PyTorch CPU time. "auto" is the step trainModel chooses (`fused-mlp`, `fused-cnn`: packages/ml/src/fast; `reference`: tfjs-layers and the tape, where no fused step supports the model).',
   '',
 );
 lines.push(

@@ -47,7 +47,7 @@ const shapes: Array<[number, number, number, number, number, number]> = [
 
 describe('the direct convolution kernels', () => {
   it.each(shapes)(
-    'match tf.conv2d and its gradients (batch %i, %i×%i, %i→%i channels, %i×%i kernel)',
+    'match tf.conv2d and its gradients (batch %i, %i×%i, %i→%i channels, kernel %i)',
     (n, h, w, cin, cout, k) => {
       const fast = kernels();
       const x = randomValues(n * h * w * cin, h * 31 + cin);
