@@ -66,6 +66,12 @@ const lmaPtqSeed2 = () => ({
   'quantize.keepFloat': 'all-but-kernels',
   // A Quant-Noise rate is a QAT run's alone.
   'quantize.noise': '',
+  // Pruning is a pruned run's alone.
+  'prune.method': '',
+  'prune.sparsity': '',
+  'prune.retrainEpochs': '',
+  'prune.rounds': '',
+  'prune.alpha': '',
   teacher: teacherId,
   seed: '2',
 });
@@ -103,6 +109,11 @@ describe('configuration dimensions in results exports', () => {
       'quantize.bits': 8,
       'quantize.bucketSize': 256,
       'quantize.noise': null,
+      'prune.method': null,
+      'prune.sparsity': null,
+      'prune.retrainEpochs': null,
+      'prune.rounds': null,
+      'prune.alpha': null,
       seed: 2,
     });
   });

@@ -7,7 +7,8 @@ import { z } from 'zod';
  * (`relu`, `lma-8`); `seed` is null for a configuration (its replicates' seeds are listed beside); layer lists are arrays in JSON and `;`-separated in CSV; a dimension a run does not have
  * (a teacher's `distill.*`, a float run's `quantize.*`, an MLP's `model.channels`) is null (an empty CSV field);
  * `quantize.noise` is a QAT run's Quant-Noise rate, 1 for plain QAT; `model.smh.fraction` the Structured
- * Multi-Hashing pool's fraction of an SMH model (null for dense kernels).
+ * Multi-Hashing pool's fraction of an SMH model (null for dense kernels); `prune.*` the pruning of a prune run and
+ * of a PTQ of a pruned student (null for runs that are not pruned), `prune.alpha` SuRP's α.
  */
 export const CONFIG_DIMENSIONS = [
   'dataset.name',
@@ -27,6 +28,11 @@ export const CONFIG_DIMENSIONS = [
   'quantize.bucketSize',
   'quantize.keepFloat',
   'quantize.noise',
+  'prune.method',
+  'prune.sparsity',
+  'prune.retrainEpochs',
+  'prune.rounds',
+  'prune.alpha',
   'teacher',
   'seed',
 ] as const;
@@ -55,6 +61,11 @@ export const ConfigDimensions = z
     'quantize.bucketSize': num.describe('Weights per quantization bucket; null for a float run.'),
     'quantize.keepFloat': text.describe('Which tensors stay float; null for a float run.'),
     'quantize.noise': num.describe('Quant-Noise rate of a QAT run; null without it.'),
+    'prune.method': text.describe('magnitude or surp for a pruned run (and a PTQ of one); null otherwise.'),
+    'prune.sparsity': num.describe("The pruning's target fraction of zeros in the weight matrices; null unpruned."),
+    'prune.retrainEpochs': num.describe('Retraining epochs after each pruning round; null unpruned.'),
+    'prune.rounds': num.describe('Pruning rounds; null unpruned.'),
+    'prune.alpha': num.describe("SuRP's threshold factor α; null for magnitude pruning and unpruned runs."),
     teacher: z.uuid().nullable().describe('The teacher run distilled from; null for a teacher.'),
     seed: z
       .int()

@@ -1,4 +1,4 @@
-import { DATASET_NAMES, QUANT_BITS, RunKind } from '@distillery/spec';
+import { DATASET_NAMES, PRUNE_METHODS, QUANT_BITS, RunKind } from '@distillery/spec';
 import { z } from 'zod';
 
 /** Bit widths a result can have: a quantization's, or 32 for float weights. */
@@ -144,16 +144,23 @@ export const COMPARE_DIMENSIONS = {
   optimizer: 'train.optimizer.name',
   lr: 'train.optimizer.lr',
   epochs: 'train.epochs',
+  sparsity: 'prune.sparsity',
 } as const;
 
 /** The config path a `dimension` stands for: a named dimension's, else the dimension itself. */
-export function compareDimensionPath(dimension: string): string {
+export function compareDimensionPath(dimension: string, values: readonly string[] = []): string {
+  // `method` names the pruning method when A and B are pruning methods (magnitude vs surp), else quantization's.
+  if (dimension === 'method' && values.length > 0 && values.every((v) => PRUNE_METHOD_VALUES.has(v))) {
+    return 'prune.method';
+  }
   return Object.hasOwn(COMPARE_DIMENSIONS, dimension)
     ? COMPARE_DIMENSIONS[dimension as keyof typeof COMPARE_DIMENSIONS]
     : dimension;
 }
 
-const CONFIG_PATH = /^(kind|dataset|model|train|distill|quantize)(\.[A-Za-z][A-Za-z0-9]{0,40}){0,5}$/;
+const PRUNE_METHOD_VALUES: ReadonlySet<string> = new Set(PRUNE_METHODS);
+
+const CONFIG_PATH = /^(kind|dataset|model|train|distill|quantize|prune)(\.[A-Za-z][A-Za-z0-9]{0,40}){0,5}$/;
 
 /** `GET /v1/compare`: B against A along one dimension, everything else equal. */
 export const CompareQuery = ResultFilters.extend({

@@ -35,10 +35,18 @@ export const DEFAULT_COMPARE_PAIRS = 1000;
  */
 export async function compareResults(db: Store, teamId: string, query: CompareQuery): Promise<Comparison> {
   await checkFilterTargets(db, teamId, query);
-  const path = compareDimensionPath(query.dimension);
+  const path = compareDimensionPath(query.dimension, [query.a, query.b]);
   const segments = path.split('.');
   const quantization = Object.hasOwn(QUANTIZATION_DIMENSIONS, path) ? QUANTIZATION_DIMENSIONS[path] : undefined;
-  const answer = await compareConfigurations(db, teamId, query, { segments, quantization, a: query.a, b: query.b });
+  // SuRP's α is SuRP's alone: magnitude and SuRP variants of one student differ in it as in their method.
+  const alsoOmit = path === 'prune.method' ? [['prune', 'alpha']] : [];
+  const answer = await compareConfigurations(db, teamId, query, {
+    segments,
+    ...(quantization ? { quantization } : {}),
+    alsoOmit,
+    a: query.a,
+    b: query.b,
+  });
 
   const { pairs, unpaired } = pairConfigurations(answer.sides, query.a);
   const labels = { a: query.b, b: query.a };

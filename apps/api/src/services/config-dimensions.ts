@@ -2,7 +2,7 @@ import { activationLabel, quantNoise, type RunConfig } from '@distillery/spec';
 import type { ConfigDimensions } from '../schemas/config-dimensions.ts';
 
 /** The parts of a stored run config the dimensions read (queries may select just these). */
-export type DimensionSource = Pick<RunConfig, 'model' | 'train' | 'distill' | 'quantize' | 'seed'> & {
+export type DimensionSource = Pick<RunConfig, 'model' | 'train' | 'distill' | 'quantize' | 'prune' | 'seed'> & {
   dataset: Pick<RunConfig['dataset'], 'name'>;
 };
 
@@ -18,6 +18,7 @@ export function configDimensions(
   studentTrain: RunConfig['train'] = null,
 ): ConfigDimensions {
   const { model, distill, quantize } = config;
+  const prune = config.prune ?? null;
   const train = config.train ?? studentTrain;
   const keepFloat = quantize?.keepFloat;
   return {
@@ -39,6 +40,11 @@ export function configDimensions(
     'quantize.keepFloat':
       keepFloat === undefined ? null : typeof keepFloat === 'string' ? keepFloat : keepFloat.layers.join(';'),
     'quantize.noise': quantize?.method === 'qat' ? quantNoise(quantize) : null,
+    'prune.method': prune?.method ?? null,
+    'prune.sparsity': prune?.sparsity ?? null,
+    'prune.retrainEpochs': prune?.retrainEpochs ?? null,
+    'prune.rounds': prune?.rounds ?? null,
+    'prune.alpha': prune?.method === 'surp' ? prune.alpha : null,
     teacher,
     seed,
   };

@@ -46,7 +46,18 @@ function sections(config: RunConfig): Part[][] {
             ? []
             : [['quantize.keepFloat', `keepFloat=${keepFloatLabel(config.quantize.keepFloat)}`] as Part]),
         ];
-  return [model, distill, quantize, [['dataset', config.dataset.name]]];
+  const p = config.prune;
+  const prune: Part[] =
+    p === undefined
+      ? []
+      : [
+          ['prune.method', p.method],
+          ['prune.sparsity', `${Math.round(p.sparsity * 1000) / 10}%`],
+          ['prune.rounds', `${p.rounds} rounds`],
+          ['prune.retrainEpochs', `retrain ${p.retrainEpochs}`],
+          ...(p.method === 'surp' ? [['prune.alpha', `α=${p.alpha}`] as Part] : []),
+        ];
+  return [model, distill, prune, quantize, [['dataset', config.dataset.name]]];
 }
 
 function overlaps(path: string, omit: string): boolean {

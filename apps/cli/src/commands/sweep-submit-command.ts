@@ -17,7 +17,8 @@ export interface SweepSubmitFlags {
 
 /**
  * The expanded plan: one line per run with its predicted parameters and size — the share of values quantized and
- * the bytes split into codes, bucket headers and float tensors — then totals and any warnings.
+ * the bytes split into codes, bucket headers, float tensors and a pruned model's index (bitmaps or SuRP stream;
+ * ≈ marks an estimate) — then totals and any warnings.
  */
 export function formatPlan(plan: SweepPlan): string {
   const rows = plan.runs.map((r) => [
@@ -27,9 +28,12 @@ export function formatPlan(plan: SweepPlan): string {
     r.parentKey ?? r.parentRunId?.slice(0, 8) ?? '',
     String(r.predicted.parameters),
     String(r.predicted.bits),
-    kilobytes(r.predicted.bytes),
+    // ≈: an estimate, where the bytes depend on what the run finds (SuRP's stream, a pruned student's survivors).
+    `${r.predicted.estimated ? '≈' : ''}${kilobytes(r.predicted.bytes)}`,
     r.predicted.quantizedValues === 0 ? '–' : quantizedPercent(r.predicted.quantizedFraction),
-    [r.predicted.codeBytes, r.predicted.headerBytes, r.predicted.floatBytes].map((b) => kilobytes(b)).join(' + '),
+    [r.predicted.codeBytes, r.predicted.headerBytes, r.predicted.floatBytes, r.predicted.indexBytes]
+      .map((b) => kilobytes(b))
+      .join(' + '),
     r.reusedFrom ? `reused from sweep ${r.reusedFrom.sweepId} (run ${r.reusedFrom.runId})` : 'trains',
   ]);
   const bytes = plan.runs.reduce((s, r) => s + r.predicted.bytes, 0);
@@ -46,7 +50,7 @@ export function formatPlan(plan: SweepPlan): string {
         'bits',
         'size',
         'quantized',
-        'codes + headers + float',
+        'codes + headers + float + index',
         'reuse',
       ],
       rows,

@@ -18,6 +18,11 @@ export interface ComparisonQuery {
    * QAT configuration without the field takes (plain QAT is Quant-Noise at rate 1).
    */
   quantization?: { field: string; float: string; qatDefault?: string };
+  /**
+   * Further config paths (split at the dots) the context leaves out besides the dimension's: what goes with the
+   * dimension's value (SuRP's `prune.alpha` with `prune.method`).
+   */
+  alsoOmit?: string[][];
   a: string;
   b: string;
 }
@@ -45,6 +50,17 @@ function valueLabelSql(value: Prisma.Sql): Prisma.Sql {
 }
 
 /**
+ * A run's config as compared: a PTQ run's config has no training (it does not train); its parent's — the float
+ * (or pruned) student's — is the one that tells PTQ variants of differently trained students apart, both in the
+ * context and as the value along a training dimension (`train.epochs`: the PTQ variant of a 3-epoch student is
+ * at 3).
+ */
+function config(): Prisma.Sql {
+  return Prisma.sql`(CASE WHEN r.kind = 'quantize-ptq' AND p.config IS NOT NULL
+      THEN jsonb_set(r.config, '{train}', p.config -> 'train') ELSE r.config END)`;
+}
+
+/**
  * The team's configurations that take value A or B along one dimension, each with its context (the
  * representative run's config without the dimension, compared as jsonb: key order does not matter, numbered
  * with the teacher configuration) and its replicates; and the values the dimension takes, counted — computed per
@@ -57,22 +73,21 @@ export async function compareConfigurations(
   query: ComparisonQuery,
 ): Promise<ComparedConfigurations> {
   const { segments, quantization } = query;
+  const omitted = [segments, ...(query.alsoOmit ?? [])].reduce<Prisma.Sql>(
+    (sql, path) => Prisma.sql`(${sql} #- ${path}::text[])`,
+    config(),
+  );
   const facts = teamFactsSql(teamId, filters);
-  // A PTQ run's config has no training (it does not train); its parent's, the float student's, is the one that
-  // tells PTQ variants of differently trained students apart, both in the context and as the value along a
-  // training dimension (`train.epochs`: the PTQ variant of a 3-epoch student is at 3).
-  const config = Prisma.sql`(CASE WHEN r.kind = 'quantize-ptq' AND p.config IS NOT NULL
-      THEN jsonb_set(r.config, '{train}', p.config -> 'train') ELSE r.config END)`;
   const value =
     quantization === undefined
-      ? valueLabelSql(Prisma.sql`(${config} #> ${segments}::text[])`)
+      ? valueLabelSql(Prisma.sql`(${config()} #> ${segments}::text[])`)
       : Prisma.sql`COALESCE(r.config #>> ${segments}::text[],
           CASE WHEN r.config #>> '{quantize,method}' = 'qat' THEN ${quantization.qatDefault ?? null}::text END,
           ${quantization.float})`;
   const ctx =
     quantization === undefined
-      ? Prisma.sql`(${config} #- ${segments}::text[]) - 'seed'`
-      : Prisma.sql`${config} - 'seed' - 'kind' - 'quantize'`;
+      ? Prisma.sql`${omitted} - 'seed'`
+      : Prisma.sql`${config()} - 'seed' - 'kind' - 'quantize'`;
   const variant =
     quantization === undefined
       ? Prisma.sql`(r.config -> 'quantize')`
