@@ -194,6 +194,23 @@ describe('prune runs on a small MNIST slice', () => {
     expect(magnitudePtq.accuracy).toBeGreaterThan(0.4);
   });
 
+  it('stops when cancelled between retraining epochs, with an AbortError', async () => {
+    const controller = new AbortController();
+    const epochs: number[] = [];
+    const run = executeRun({
+      config: magnitudeConfig,
+      parent: student.artifact,
+      teacher: teacher.artifact,
+      signal: controller.signal,
+      onEpoch: (m) => {
+        epochs.push(m.epoch);
+        if (m.epoch === 1) controller.abort();
+      },
+    });
+    await expect(run).rejects.toMatchObject({ name: 'AbortError' });
+    expect(epochs).toEqual([1]);
+  });
+
   it('resumes from a checkpoint mid-round and at a round boundary to the same model', async () => {
     for (const k of [1, 2, 3]) {
       const resumed = await prune(magnitudeConfig, magnitude.checkpoints[k - 1]);

@@ -37,14 +37,14 @@ export type RunModel = z.infer<typeof RunModel>;
 
 /** Everything a worker needs to execute one run; stored with the run, defaults resolved. */
 export const RunConfig = z.strictObject({
-  kind: RunKind.describe('teacher, student, quantize-ptq or quantize-qat.'),
+  kind: RunKind.describe('teacher, student, quantize-ptq, quantize-qat or prune.'),
   dataset: DatasetSpec.describe('The data set, as the sweep gave it.'),
   model: RunModel.describe('The model: mlp, cnn, or an imported teacher.'),
   train: TrainSpec.nullable().describe('Absent for quantize-ptq and an imported teacher, which do not train.'),
   seed: z.int().min(0).describe("The run's seed (initial weights, shuffling)."),
-  distill: DistillSpec.nullable().describe('KD settings for student and quantize-qat runs.'),
+  distill: DistillSpec.nullable().describe('KD settings for student, quantize-qat and prune runs.'),
   quantize: Quantization.nullable().describe(
-    'The quantization of a quantize-ptq or quantize-qat run, defaults resolved; null otherwise.',
+    'The quantization of a quantize-ptq or quantize-qat run (a quantize-ptq of a pruned student quantizes its survivors), defaults resolved; null otherwise.',
   ),
   prune: Pruning.optional().describe(
     'The pruning of a prune run, and of the pruned student a quantize-ptq run quantizes. Absent otherwise — ' +

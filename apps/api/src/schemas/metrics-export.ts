@@ -7,7 +7,7 @@ import { RESULT_FORMATS } from './sweep-queries.ts';
 export const EpochMetricsRow = EpochMetrics.extend({
   runId: z.uuid().describe('The run.'),
   key: z.string().describe("The run's key in its sweep."),
-  kind: RunKind.describe('teacher, student, quantize-ptq or quantize-qat.'),
+  kind: RunKind.describe('teacher, student, quantize-ptq, quantize-qat or prune.'),
   label: z.string().describe("The run's label."),
   group: z.string().describe("The run's `groupHash`: replicates share it."),
 }).meta({ id: 'EpochMetricsRow' });

@@ -52,7 +52,7 @@ export const ResultFilters = z.object({
   method: listOf(z.enum(QUANTIZE_METHODS), 'a quantization method (ptq, qat, none)')
     .optional()
     .describe('Quantization method(s): ptq, qat, or none (float weights).'),
-  kind: listOf(RunKind, 'a run kind (teacher, student, quantize-ptq, quantize-qat)')
+  kind: listOf(RunKind, 'a run kind (teacher, student, quantize-ptq, quantize-qat, prune)')
     .optional()
     .describe('Run kind(s).')
     .meta({ example: 'student,quantize-ptq' }),

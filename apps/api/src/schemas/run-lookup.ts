@@ -20,7 +20,7 @@ export const RunReference = z
     sweepId: z.uuid().describe('The sweep that created the run.'),
     key: z.string().describe("The run's key in its sweep (`teacher`, `s0.seed1`, `s0.seed1.q0`)."),
     label: z.string().describe('A readable summary of its configuration.'),
-    kind: RunKind.describe('teacher, student, quantize-ptq or quantize-qat.'),
+    kind: RunKind.describe('teacher, student, quantize-ptq, quantize-qat or prune.'),
     state: RunState.describe("The run's state now."),
     createdAt: z.iso.datetime().describe('When its sweep created it.'),
   })

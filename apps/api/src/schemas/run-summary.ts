@@ -22,7 +22,7 @@ export const RunSummary = z
   .object({
     id: z.uuid().describe("The run's id."),
     key: z.string().describe('Unique within the sweep: `teacher`, `s3.seed1`, `s3.seed1.q0`.'),
-    kind: RunKind.describe('teacher, student, quantize-ptq or quantize-qat.'),
+    kind: RunKind.describe('teacher, student, quantize-ptq, quantize-qat or prune.'),
     label: z.string().describe('A readable summary of its configuration.'),
     parentId: z
       .uuid()

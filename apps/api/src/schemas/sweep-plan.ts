@@ -6,7 +6,7 @@ import { ReusedFrom } from './reused-from.ts';
 /** One run of a dry run's plan. */
 export const PlannedRunView = z.object({
   key: z.string().describe('Unique within the sweep: `teacher`, `s3.seed1`, `s3.seed1.q0`.'),
-  kind: RunKind.describe('teacher, student, quantize-ptq or quantize-qat.'),
+  kind: RunKind.describe('teacher, student, quantize-ptq, quantize-qat or prune.'),
   parentKey: z.string().nullable().describe('The run it waits for, inside the sweep.'),
   parentRunId: z.string().nullable().describe('The existing run it waits for (a reused parent, `teacher: { runId }`).'),
   label: z.string().describe('A readable summary of its configuration.'),

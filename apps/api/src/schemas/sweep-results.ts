@@ -6,7 +6,7 @@ import { ConfigDimensions } from './config-dimensions.ts';
 export const ResultRow = z.object({
   runId: z.uuid().describe('The run.'),
   key: z.string().describe("The run's key in its sweep."),
-  kind: RunKind.describe('teacher, student, quantize-ptq or quantize-qat.'),
+  kind: RunKind.describe('teacher, student, quantize-ptq, quantize-qat or prune.'),
   label: z.string().describe("The run's label."),
   seed: z.int().describe('Its seed.'),
   bits: z.int().describe('Bits per quantized weight; 32 for float.'),

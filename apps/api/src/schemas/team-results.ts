@@ -6,7 +6,7 @@ import { ReplicateStats } from './sweep-results.ts';
 
 /** What every team-wide result says about its configuration, read from the run's config. */
 const ConfigurationFacts = {
-  kind: RunKind.describe('teacher, student, quantize-ptq or quantize-qat.'),
+  kind: RunKind.describe('teacher, student, quantize-ptq, quantize-qat or prune.'),
   dataset: z.enum(DATASET_NAMES).describe('The data set.'),
   family: z.string().describe('mlp | cnn'),
   activation: z.string().describe('`relu`, `lma-8`, …'),
