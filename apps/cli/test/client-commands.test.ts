@@ -239,6 +239,13 @@ describe('distillery results, frontier and compare', () => {
     expect(csv.stdout.trimEnd().split('\r\n')).toHaveLength(3);
     const json = JSON.parse((await distillery(['results', '--json', '--runs'])).stdout);
     expect(json.total).toBe(5);
+    // --teacher takes a unique prefix of the teacher run's id, as model download does: the same answer as its id.
+    const teacherId = json.items.find((r: { kind: string }) => r.kind === 'teacher').runId as string;
+    const byPrefix = await distillery(['results', '--json', '--runs', '--teacher', teacherId.slice(0, 8)]);
+    expect(byPrefix.code, byPrefix.stderr).toBe(0);
+    const byId = await distillery(['results', '--json', '--runs', '--teacher', teacherId]);
+    expect(JSON.parse(byPrefix.stdout)).toEqual(JSON.parse(byId.stdout));
+    expect(JSON.parse(byId.stdout).total).toBeGreaterThan(0);
   });
 
   it('prints the frontier per data set', async () => {

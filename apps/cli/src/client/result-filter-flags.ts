@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { ApiClient } from '../api-client.ts';
+import { resolveRunId } from './resolve-run.ts';
 import { resolveSweepId } from './resolve-sweep.ts';
 
 /** The result filters every results command takes, as `--flag <value>` → query parameter. */
@@ -14,7 +15,7 @@ const FILTERS = [
   ['min-accuracy', 'minAccuracy', 'only results with at least this accuracy (0..1)'],
   ['sweep', 'sweep', "only this sweep's runs (its id, a unique id prefix, or its name)"],
   ['tag', 'tag', 'only sweeps with this tag'],
-  ['teacher', 'teacher', 'only runs distilled from this teacher run'],
+  ['teacher', 'teacher', 'only runs distilled from this teacher run (its id or a unique id prefix)'],
 ] as const;
 
 export type FilterFlags = Partial<Record<(typeof FILTERS)[number][1], string>>;
@@ -42,12 +43,19 @@ export function withOutputFormat(command: Command): Command {
     .option('--json', 'print the API answer as JSON');
 }
 
-/** {@link filterQuery} with `--sweep` given as an id prefix or a name resolved to the sweep's id. */
+/**
+ * {@link filterQuery} with `--sweep` given as an id prefix or a name resolved to the sweep's id, and each of
+ * `--teacher`'s runs given as an id prefix resolved to the run's id.
+ */
 export async function resolvedFilterQuery(
   api: ApiClient,
   flags: FilterFlags,
 ): Promise<Record<string, string | undefined>> {
   const query = filterQuery(flags);
   if (flags.sweep !== undefined) query.sweep = await resolveSweepId(api, flags.sweep);
+  if (flags.teacher !== undefined) {
+    const refs = flags.teacher.split(',').map((ref) => ref.trim());
+    query.teacher = (await Promise.all(refs.map((ref) => resolveRunId(api, ref)))).join(',');
+  }
   return query;
 }
