@@ -16,7 +16,7 @@ import { buildApp } from '@distillery/api';
 import { createApiKey, createTeam, PgPoolStore } from '@distillery/db';
 import { createTestDatabase, type PrismaClient, prismaOf } from '@distillery/db/testing';
 import { RedisProbe, RunQueue } from '@distillery/queue';
-import { canonicalHash, type ModelSpec, type RunConfig } from '@distillery/spec';
+import { canonicalHash, type ModelSpec, type RunConfig, runBits } from '@distillery/spec';
 
 const ROUNDS = Number(process.argv[2] ?? 15);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -69,7 +69,7 @@ function sweepRuns(
   const rows: RunRow[] = [];
   const add = (key: string, kind: string, parent: string | null, config: RunConfig, accuracy: number) => {
     const { seed: _seed, ...group } = config;
-    const bits = config.quantize?.bits ?? 32;
+    const bits = runBits(config);
     const width = config.model.family === 'mlp' ? (config.model.hidden[0] ?? 8) : 8;
     const bytes = Math.round(((784 * width + width * 10) * bits) / 8);
     rows.push({
@@ -120,7 +120,7 @@ function sweepRuns(
         const key = `s${a}.${w}.seed${seed}`;
         const studentId = add(key, 'student', teacherId, config, base);
         QUANTIZE.slice(1).forEach((q, i) => {
-          const drop = q?.bits === 4 ? 0.05 : 0.01;
+          const drop = q && runBits({ quantize: q }) === 4 ? 0.05 : 0.01;
           add(
             `${key}.q${i}`,
             'quantize-ptq',

@@ -1,4 +1,4 @@
-import { activationLabel } from '@distillery/spec';
+import { activationLabel, runBits } from '@distillery/spec';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Comparison } from '../src/schemas/comparison.ts';
 import { buildTestApi, quickstart, submitSweep, type TestApi } from './helper.ts';
@@ -45,7 +45,7 @@ beforeAll(async () => {
   );
   await storeResults(api, sweep, ({ kind, config }) => {
     if (kind === 'teacher') return 0.97;
-    const bits = config.quantize?.bits ?? 32;
+    const bits = runBits(config);
     const i = config.seed - 1;
     const lma = config.model.family !== 'imported' && activationLabel(config.model.activation) === 'lma-8';
     const qat = config.quantize?.method === 'qat' ? (QAT_RECOVERY[i] as number) : 0;

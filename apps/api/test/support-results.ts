@@ -1,5 +1,5 @@
 import type { RunConfig } from '@distillery/spec';
-import { activationLabel } from '@distillery/spec';
+import { activationLabel, runBits } from '@distillery/spec';
 import type { TestApi } from './helper.ts';
 
 /**
@@ -45,7 +45,7 @@ export function syntheticAccuracy({ kind, config }: { kind: string; config: RunC
   let accuracy = width >= 16 ? 0.85 : 0.8;
   if (config.model.family !== 'imported' && activationLabel(config.model.activation).startsWith('lma'))
     accuracy += 0.02;
-  if (config.quantize?.bits === 4) accuracy -= 0.05;
-  if (config.quantize?.bits === 8) accuracy -= 0.01;
+  if (config.quantize && runBits(config) === 4) accuracy -= 0.05;
+  if (config.quantize && runBits(config) === 8) accuracy -= 0.01;
   return accuracy + (config.seed - 2) * 0.01;
 }

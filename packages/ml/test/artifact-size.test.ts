@@ -4,12 +4,15 @@ import {
   type ModelSpec,
   modelSize,
   modelTensors,
+  pqKeptFloat,
+  pqTensorIndices,
   quantizedTensorIndices,
 } from '@distillery/spec';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeWeights } from '../src/artifact/packed-artifact.ts';
 import { buildModel, measureArtifactSize, saveModelArtifact } from '../src/index.ts';
-import { quantizeModelWeights } from '../src/quantize/quantize-model.ts';
+import { PqTraining } from '../src/quantize/pq-training.ts';
+import { pqQuantizeModelWeights, quantizeModelWeights } from '../src/quantize/quantize-model.ts';
 import { useWasm } from './setup-backend.ts';
 
 beforeAll(useWasm);
@@ -62,6 +65,45 @@ describe('size accounting against the packed artifact', () => {
             [...quantizedTensorIndices(tensors, keepFloat)].map((i) => tensors[i]?.name),
           );
           expect(uniform.reduce((n, w) => n + w.byteLength, 0)).toBe(measured.codeBytes + measured.headerBytes);
+        });
+      }
+    }
+
+    for (const keepFloat of rules) {
+      for (const [blockSize, centroids] of [
+        [4, 16],
+        [8, 256],
+        [9, 8],
+      ] as const) {
+        it(`predicts ${name} product-quantized (pq bs=${blockSize} k=${centroids}), keepFloat ${JSON.stringify(keepFloat)}, byte for byte`, async () => {
+          const model = buildModel(spec, mnist, 3);
+          const tensors = modelTensors(spec, mnist);
+          const layout = { method: 'pq' as const, blockSize, centroids, keepFloat };
+          const indices = [...pqTensorIndices(tensors, layout)].sort((a, b) => a - b);
+          const pq = new PqTraining({
+            indices,
+            shapes: indices.map((i) => tensors[i]?.shape as number[]),
+            blockSize,
+            centroids,
+            noise: 0,
+            finetuneFrom: 1,
+            seed: 3,
+          });
+          const quantized = pqQuantizeModelWeights(model, pq);
+          const artifact = await saveModelArtifact(model, { tensors, quantized });
+          model.dispose();
+          const weightsBin = artifact.files.find((f) => f.name === 'weights.bin')?.data as Uint8Array;
+          const predicted = modelSize(tensors, layout);
+          const measured = measureArtifactSize(artifact);
+          expect(predicted.bytes).toBe(weightsBin.length);
+          expect(measured).toEqual(predicted);
+          const { json } = decodeWeights(artifact);
+          const pqEntries = json.weights.filter((w) => w.encoding === 'pq');
+          expect(pqEntries.map((w) => w.name)).toEqual(indices.map((i) => tensors[i]?.name));
+          expect(pqEntries.reduce((n, w) => n + w.byteLength, 0)).toBe(measured.codeBytes + measured.headerBytes);
+          // Kernels the block size does not divide are the ones left float (and named so for warnings).
+          const kept = pqKeptFloat(tensors, layout);
+          for (const name of kept) expect(json.weights.find((w) => w.name === name)?.encoding).toBe('float32');
         });
       }
     }

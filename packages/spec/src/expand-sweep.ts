@@ -6,7 +6,7 @@ import { quantizedPercent } from './model-size.ts';
 import type { ModelSpec } from './model-spec.ts';
 import { type PredictedSize, predictRunSize } from './predict-run-size.ts';
 import { type Pruning, pruneLabel, resolvePruning } from './prune-spec.ts';
-import { type Quantization, resolveQuantization } from './quantize-spec.ts';
+import { type Quantization, quantizationName, resolveQuantization } from './quantize-spec.ts';
 import type { RunConfig, RunKind } from './run-config.ts';
 import { runIdentity } from './run-identity.ts';
 import { resolveSmh, smhLabel } from './smh-spec.ts';
@@ -213,11 +213,10 @@ function pointLabel(point: GridPoint): string {
 }
 
 /**
- * `ptq 4-bit`, with the Quant-Noise rate and the keepFloat rule when they are not the defaults:
- * `qat 4-bit noise=0.1 keepFloat=none`.
+ * The quantization's name (see quantizationName), with the keepFloat rule when it is not the default:
+ * `ptq 4-bit keepFloat=none`, `qat 4-bit noise=0.1`, `pq k=64 bs=8 noise=0.1`.
  */
 export function quantLabel(q: Quantization): string {
-  const noise = q.noise === undefined ? '' : ` noise=${q.noise}`;
   const rule = q.keepFloat === DEFAULT_KEEP_FLOAT ? '' : ` keepFloat=${keepFloatLabel(q.keepFloat)}`;
-  return `${q.method} ${q.bits}-bit${noise}${rule}`;
+  return `${quantizationName(q)}${rule}`;
 }

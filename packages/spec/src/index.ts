@@ -14,6 +14,7 @@ export * from './model-spec.ts';
 export * from './model-tensors.ts';
 export * from './parse-document.ts';
 export * from './parse-yaml-bounded.ts';
+export * from './pq-layout.ts';
 export * from './predict-run-size.ts';
 export * from './prune-spec.ts';
 export * from './quantize-spec.ts';

@@ -1,17 +1,23 @@
 import { z } from 'zod';
 import type { KeepFloat } from './keep-float.ts';
 import { type TensorInfo, tensorSize } from './model-tensors.ts';
+import { type PqLayout, pqAssignmentBytes, pqCodebookBytes, pqTensorIndices, pqTensorLayout } from './pq-layout.ts';
 import { quantizedTensorIndices } from './quantized-tensors.ts';
 import { bitmapBytes, type SparseSupport } from './sparse-support.ts';
 
 /** Bytes of one bucket's scale and offset (two float32). */
 export const BUCKET_HEADER_BYTES = 8;
 
+/** Uniform min–max quantization per bucket (ptq and qat). */
 export interface QuantizedLayout {
+  method?: 'ptq' | 'qat';
   bits: number;
   bucketSize: number;
   keepFloat: KeepFloat;
 }
+
+/** How a model's weights are stored: uniform codes per bucket, or product quantization (see PqLayout). */
+export type SizeLayout = QuantizedLayout | PqLayout;
 
 /**
  * What a model's packed weights consist of. `bytes = codeBytes + headerBytes + floatBytes + indexBytes`; a float
@@ -22,10 +28,22 @@ export interface QuantizedLayout {
 export const SizeBreakdown = z.strictObject({
   /** Bytes of the weight payload (weights.bin): codes + bucket headers + float tensors + sparse indices. */
   bytes: z.int().min(0).describe('Bytes of the packed weights: codeBytes + headerBytes + floatBytes + indexBytes.'),
-  /** Packed integer codes of the quantized tensors (`bits` per value, each tensor padded to a whole byte). */
-  codeBytes: z.int().min(0).describe('Packed integer codes of the quantized tensors.'),
-  /** Per-bucket scale and offset (2 × float32) of the quantized tensors. */
-  headerBytes: z.int().min(0).describe('Per-bucket scale and offset (8 bytes a bucket) of the quantized tensors.'),
+  /**
+   * Packed integer codes of the quantized tensors (`bits` per value, each tensor padded to a whole byte); for
+   * product quantization, the centroid assignments (log2 centroids bits per block).
+   */
+  codeBytes: z
+    .int()
+    .min(0)
+    .describe('Packed integer codes of the quantized tensors (for pq: the centroid assignments, one per block).'),
+  /** Per-bucket scale and offset (2 × float32) of the quantized tensors; for product quantization the codebooks. */
+  headerBytes: z
+    .int()
+    .min(0)
+    .describe(
+      'Side information of the quantized tensors: per-bucket scale and offset (8 bytes a bucket), or for pq the ' +
+        'codebooks (centroids × blockSize float16 values per tensor).',
+    ),
   /** Tensors kept in float32 (4 bytes a value): biases, BatchNorm, activation parameters, moving statistics… */
   floatBytes: z.int().min(0).describe('Tensors stored as float32, 4 bytes a value.'),
   /** Values stored as codes. */
@@ -72,14 +90,15 @@ export function packedTensorBytes(n: number, bits: number, bucketSize: number): 
  * model), its pruned tensors are stored sparse instead: a bitmap of the nonzeros followed by the nonzero values
  * (float32, or codes and headers when quantized), or all of them in SuRP's coded stream. This is the size of the
  * packed weight payload that packages/ml writes (topology JSON excluded), so the prediction can be checked
- * against the artifact.
+ * against the artifact. A product-quantization layout stores the kernels `pqTensorIndices` chooses as assignments
+ * plus codebook (its runs are never pruned: a pq tensor is counted dense).
  */
-export function modelSize(
-  tensors: readonly TensorInfo[],
-  layout?: QuantizedLayout,
-  sparse?: SparseSupport,
-): SizeBreakdown {
-  const quantized = layout ? quantizedTensorIndices(tensors, layout.keepFloat) : new Set<number>();
+export function modelSize(tensors: readonly TensorInfo[], layout?: SizeLayout, sparse?: SparseSupport): SizeBreakdown {
+  const quantized = !layout
+    ? new Set<number>()
+    : layout.method === 'pq'
+      ? pqTensorIndices(tensors, layout)
+      : quantizedTensorIndices(tensors, layout.keepFloat);
   const size = { bytes: 0, codeBytes: 0, headerBytes: 0, floatBytes: 0, quantizedValues: 0 };
   let indexBytes = 0;
   let prunedValues = 0;
@@ -94,13 +113,20 @@ export function modelSize(
     const n = tensorSize(t);
     values += n;
     if (surpPool.has(i)) return;
+    if (layout?.method === 'pq' && quantized.has(i)) {
+      const l = pqTensorLayout(t.shape, layout.blockSize, layout.centroids);
+      size.codeBytes += pqAssignmentBytes(l);
+      size.headerBytes += pqCodebookBytes(l);
+      size.quantizedValues += n;
+      return;
+    }
     const nonzeros = sparse?.layout === 'bitmap' ? sparse.nonzeros.get(i) : undefined;
     const stored = nonzeros ?? n;
     if (nonzeros !== undefined) {
       indexBytes += bitmapBytes(n);
       prunedValues += n - nonzeros;
     }
-    if (layout && quantized.has(i)) {
+    if (layout && layout.method !== 'pq' && quantized.has(i)) {
       size.codeBytes += codeBytes(stored, layout.bits);
       size.headerBytes += bucketHeaderBytes(stored, layout.bucketSize);
       size.quantizedValues += stored;
@@ -118,7 +144,7 @@ export function modelSize(
 }
 
 /** `modelSize(…).bytes`. */
-export function modelBytes(tensors: readonly TensorInfo[], layout?: QuantizedLayout, sparse?: SparseSupport): number {
+export function modelBytes(tensors: readonly TensorInfo[], layout?: SizeLayout, sparse?: SparseSupport): number {
   return modelSize(tensors, layout, sparse).bytes;
 }
 

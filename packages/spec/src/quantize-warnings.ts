@@ -1,7 +1,10 @@
 import { z } from 'zod';
+import { datasetShape } from './dataset-spec.ts';
 import type { PlannedRun } from './expand-sweep.ts';
 import { DEFAULT_KEEP_FLOAT, keepFloatLabel } from './keep-float.ts';
 import { quantizedPercent } from './model-size.ts';
+import { modelTensors } from './model-tensors.ts';
+import { pqKeptFloat } from './pq-layout.ts';
 
 /**
  * A quantize variant that would shrink its student by less than this fraction gets a warning: its keepFloat rule
@@ -9,7 +12,7 @@ import { quantizedPercent } from './model-size.ts';
  */
 export const MIN_QUANTIZE_SHRINK = 0.1;
 
-export const SWEEP_WARNING_CODES = ['QUANTIZE_SHRINKS_LITTLE'] as const;
+export const SWEEP_WARNING_CODES = ['QUANTIZE_SHRINKS_LITTLE', 'PQ_KERNELS_KEPT_FLOAT'] as const;
 
 /** Something a sweep will do that its author probably did not mean; it is still accepted. */
 export const SweepWarning = z
@@ -29,11 +32,37 @@ export type SweepWarning = z.infer<typeof SweepWarning>;
 
 /**
  * A warning per quantize variant (per grid point; seeds share one) whose predicted size is more than
- * 1 − {@link MIN_QUANTIZE_SHRINK} of its float student's. Planned runs of the expansion, any order.
+ * 1 − {@link MIN_QUANTIZE_SHRINK} of its float student's, and per pq variant that leaves kernels float because its
+ * block size does not divide their rows. Planned runs of the expansion, any order.
  */
 export function quantizeWarnings(planned: readonly PlannedRun[]): SweepWarning[] {
   const byKey = new Map(planned.map((r) => [r.key, r]));
   const warnings = new Map<string, SweepWarning>();
+  for (const run of planned) {
+    const q = run.config.quantize;
+    if (q?.method !== 'pq' || run.config.model.family === 'imported') continue;
+    const kept = pqKeptFloat(modelTensors(run.config.model, datasetShape(run.config.dataset)), q);
+    if (kept.length === 0) continue;
+    const variant = `${run.key.replace(/\.seed\d+/, '')} pq`;
+    const existing = warnings.get(variant);
+    if (existing) {
+      existing.runKeys.push(run.key);
+      continue;
+    }
+    const label = run.label.replace(/ · seed \d+/, '');
+    const student = byKey.get(run.key.replace(/\.q\d+$/, ''));
+    warnings.set(variant, {
+      code: 'PQ_KERNELS_KEPT_FLOAT',
+      message:
+        `${label}: blockSize ${q.blockSize} does not divide the rows of ${kept.join(', ')} (all dimensions but the ` +
+        'last), so they stay float32; choose a blockSize that divides them to product-quantize them too',
+      runKeys: [run.key],
+      label,
+      floatBytes: student?.size.bytes ?? run.size.floatBytes,
+      quantizedBytes: run.size.bytes,
+      quantizedFraction: run.size.quantizedFraction,
+    });
+  }
   for (const run of planned) {
     const q = run.config.quantize;
     if (!q) continue;
@@ -54,7 +83,10 @@ export function quantizeWarnings(planned: readonly PlannedRun[]): SweepWarning[]
     const shrink = 1 - quantizedBytes / floatBytes;
     const why =
       q.keepFloat === DEFAULT_KEEP_FLOAT
-        ? `its bucket headers (bucketSize ${q.bucketSize}) outweigh what ${q.bits}-bit codes save`
+        ? q.method === 'pq'
+          ? `its codebooks (${q.centroids} centroids × ${q.blockSize} float16 values per kernel) outweigh what ` +
+            `${Math.log2(q.centroids)}-bit assignments save`
+          : `its bucket headers (bucketSize ${q.bucketSize}) outweigh what ${q.bits}-bit codes save`
         : `keepFloat ${keepFloatLabel(q.keepFloat)} quantizes only ${quantizedPercent(run.size.quantizedFraction)} ` +
           `of the values; the default ${DEFAULT_KEEP_FLOAT} quantizes every kernel`;
     warnings.set(variant, {

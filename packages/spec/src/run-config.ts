@@ -3,7 +3,7 @@ import { DatasetSpec } from './dataset-spec.ts';
 import { ImportedModel } from './imported-model.ts';
 import { CnnSpec, MlpSpec } from './model-spec.ts';
 import { Pruning } from './prune-spec.ts';
-import { Quantization } from './quantize-spec.ts';
+import { Quantization, quantizationBits } from './quantize-spec.ts';
 import { DistillSpec, TrainSpec } from './train-spec.ts';
 
 /**
@@ -12,7 +12,8 @@ import { DistillSpec, TrainSpec } from './train-spec.ts';
  *   parent of students and QAT variants.
  * - student: a compact model trained with the KD loss against its (frozen) teacher; α = 0 is plain CE.
  * - quantize-ptq: a trained student's weights quantized after training, then evaluated; no training.
- * - quantize-qat: quantized distillation — a student trained with quantized weights in the forward pass.
+ * - quantize-qat: quantized distillation — a student trained with quantized weights in the forward pass; with
+ *   `quantize.method: pq`, trained with iPQ's proxy noise, product-quantized, and its codebooks fine-tuned.
  * - prune: a trained student's weight matrices pruned in rounds, retrained after each under the same KD loss
  *   (its teacher's logits) with the pruned weights held at 0; a PTQ variant of a pruned student quantizes its
  *   survivors.
@@ -53,9 +54,9 @@ export const RunConfig = z.strictObject({
 });
 export type RunConfig = z.infer<typeof RunConfig>;
 
-/** Bits per weight of a run's result: 32 unless quantized. */
+/** Bits of a run's stored codes: 32 unless quantized (for pq, the bits of one centroid assignment). */
 export function runBits(config: Pick<RunConfig, 'quantize'>): number {
-  return config.quantize?.bits ?? 32;
+  return config.quantize ? quantizationBits(config.quantize) : 32;
 }
 
 /**

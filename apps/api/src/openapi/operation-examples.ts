@@ -5,6 +5,7 @@ import {
   type PredictedSize,
   pairedComparison,
   planIdentities,
+  quantizationName,
   quantizeWarnings,
   type SizeBreakdown,
   SweepSpec,
@@ -181,7 +182,7 @@ const lmaPtqConfiguration = configuration(lmaPtq, 'quantize-ptq mlp 16 lma-8 · 
 const side = (r: typeof lma) => ({
   group: r.group,
   label: r.label.replace(/ · seed \d+/, ''),
-  quantization: r.config.quantize === null ? 'float' : `${r.config.quantize.method} ${r.config.quantize.bits}-bit`,
+  quantization: r.config.quantize === null ? 'float' : quantizationName(r.config.quantize),
   n: 1,
   seeds: [1],
   runIds: [r.id],

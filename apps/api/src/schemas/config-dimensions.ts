@@ -6,9 +6,11 @@ import { z } from 'zod';
  * `teacher` is the id of the teacher run distilled from (null for a teacher); `model.activation` the short label
  * (`relu`, `lma-8`); `seed` is null for a configuration (its replicates' seeds are listed beside); layer lists are arrays in JSON and `;`-separated in CSV; a dimension a run does not have
  * (a teacher's `distill.*`, a float run's `quantize.*`, an MLP's `model.channels`) is null (an empty CSV field);
- * `quantize.noise` is a QAT run's Quant-Noise rate, 1 for plain QAT; `model.smh.fraction` the Structured
- * Multi-Hashing pool's fraction of an SMH model (null for dense kernels); `prune.*` the pruning of a prune run and
- * of a PTQ of a pruned student (null for runs that are not pruned), `prune.alpha` SuRP's α.
+ * `quantize.noise` is a QAT run's Quant-Noise rate (1 for plain QAT) or a pq run's proxy-noise rate;
+ * `quantize.bits` of a pq run is the bits of one centroid assignment (log2 centroids), per block of
+ * `quantize.blockSize` weights; `model.smh.fraction` the Structured Multi-Hashing pool's fraction of an SMH
+ * model (null for dense kernels); `prune.*` the pruning of a prune run and of a PTQ of a pruned student (null for
+ * runs that are not pruned), `prune.alpha` SuRP's α.
  */
 export const CONFIG_DIMENSIONS = [
   'dataset.name',
@@ -28,6 +30,8 @@ export const CONFIG_DIMENSIONS = [
   'quantize.bucketSize',
   'quantize.keepFloat',
   'quantize.noise',
+  'quantize.blockSize',
+  'quantize.centroids',
   'prune.method',
   'prune.sparsity',
   'prune.retrainEpochs',
@@ -56,11 +60,17 @@ export const ConfigDimensions = z
     'train.optimizer.lr': num.describe('The initial learning rate; null without training.'),
     'train.epochs': num.describe('Epochs trained; null without training.'),
     'train.batchSize': num.describe('Rows per batch; null without training.'),
-    'quantize.method': text.describe('ptq or qat; null for a float run.'),
-    'quantize.bits': num.describe('Bits per quantized weight; null for a float run.'),
+    'quantize.method': text.describe('ptq, qat or pq; null for a float run.'),
+    'quantize.bits': num.describe(
+      'Bits per quantized weight (for pq: per centroid assignment, log2 centroids); null for a float run.',
+    ),
     'quantize.bucketSize': num.describe('Weights per quantization bucket; null for a float run.'),
     'quantize.keepFloat': text.describe('Which tensors stay float; null for a float run.'),
-    'quantize.noise': num.describe('Quant-Noise rate of a QAT run; null without it.'),
+    'quantize.noise': num.describe(
+      "Quant-Noise rate of a QAT run (1 for plain QAT) or a pq run's proxy noise; null without it.",
+    ),
+    'quantize.blockSize': num.describe("A pq run's weights per block; null otherwise."),
+    'quantize.centroids': num.describe("A pq run's codebook entries per kernel; null otherwise."),
     'prune.method': text.describe('magnitude or surp for a pruned run (and a PTQ of one); null otherwise.'),
     'prune.sparsity': num.describe("The pruning's target fraction of zeros in the weight matrices; null unpruned."),
     'prune.retrainEpochs': num.describe('Retraining epochs after each pruning round; null unpruned.'),

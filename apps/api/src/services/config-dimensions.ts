@@ -1,4 +1,4 @@
-import { activationLabel, quantNoise, type RunConfig } from '@distillery/spec';
+import { activationLabel, quantizationBits, quantNoise, type RunConfig } from '@distillery/spec';
 import type { ConfigDimensions } from '../schemas/config-dimensions.ts';
 
 /** The parts of a stored run config the dimensions read (queries may select just these). */
@@ -35,11 +35,13 @@ export function configDimensions(
     'train.epochs': train?.epochs ?? null,
     'train.batchSize': train?.batchSize ?? null,
     'quantize.method': quantize?.method ?? null,
-    'quantize.bits': quantize?.bits ?? null,
-    'quantize.bucketSize': quantize?.bucketSize ?? null,
+    'quantize.bits': quantize ? quantizationBits(quantize) : null,
+    'quantize.bucketSize': quantize?.method === 'pq' ? null : (quantize?.bucketSize ?? null),
+    'quantize.blockSize': quantize?.method === 'pq' ? quantize.blockSize : null,
+    'quantize.centroids': quantize?.method === 'pq' ? quantize.centroids : null,
     'quantize.keepFloat':
       keepFloat === undefined ? null : typeof keepFloat === 'string' ? keepFloat : keepFloat.layers.join(';'),
-    'quantize.noise': quantize?.method === 'qat' ? quantNoise(quantize) : null,
+    'quantize.noise': quantize?.method === 'qat' || quantize?.method === 'pq' ? quantNoise(quantize) : null,
     'prune.method': prune?.method ?? null,
     'prune.sparsity': prune?.sparsity ?? null,
     'prune.retrainEpochs': prune?.retrainEpochs ?? null,

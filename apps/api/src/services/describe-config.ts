@@ -1,4 +1,12 @@
-import { activationLabel, DEFAULT_KEEP_FLOAT, keepFloatLabel, type RunConfig, smhLabel } from '@distillery/spec';
+import {
+  activationLabel,
+  DEFAULT_KEEP_FLOAT,
+  DEFAULT_PQ_FINETUNE_EPOCHS,
+  keepFloatLabel,
+  type Quantization,
+  type RunConfig,
+  smhLabel,
+} from '@distillery/spec';
 
 /** One shown fact of a configuration and the config path it shows. */
 type Part = [path: string, text: string];
@@ -36,11 +44,7 @@ function sections(config: RunConfig): Part[][] {
     config.quantize === null
       ? []
       : [
-          ['quantize.method', config.quantize.method],
-          ['quantize.bits', `${config.quantize.bits}-bit`],
-          ...(config.quantize.noise === undefined
-            ? []
-            : [['quantize.noise', `noise=${config.quantize.noise}`] as Part]),
+          ...quantizationParts(config.quantize),
           // Only when not the default, as in run labels: `ptq 8-bit keepFloat=first-last`.
           ...(config.quantize.keepFloat === DEFAULT_KEEP_FLOAT
             ? []
@@ -58,6 +62,26 @@ function sections(config: RunConfig): Part[][] {
           ...(p.method === 'surp' ? [['prune.alpha', `α=${p.alpha}`] as Part] : []),
         ];
   return [model, distill, prune, quantize, [['dataset', config.dataset.name]]];
+}
+
+/** `ptq 8-bit`, `qat 4-bit noise=0.1`, `pq k=64 bs=8 noise=0.1`, each part with its config path. */
+function quantizationParts(q: Quantization): Part[] {
+  if (q.method === 'pq') {
+    return [
+      ['quantize.method', 'pq'],
+      ['quantize.centroids', `k=${q.centroids}`],
+      ['quantize.blockSize', `bs=${q.blockSize}`],
+      ['quantize.noise', `noise=${q.noise}`],
+      ...(q.finetuneEpochs === DEFAULT_PQ_FINETUNE_EPOCHS
+        ? []
+        : [['quantize.finetuneEpochs', `finetune=${q.finetuneEpochs}`] as Part]),
+    ];
+  }
+  return [
+    ['quantize.method', q.method],
+    ['quantize.bits', `${q.bits}-bit`],
+    ...(q.noise === undefined ? [] : [['quantize.noise', `noise=${q.noise}`] as Part]),
+  ];
 }
 
 function overlaps(path: string, omit: string): boolean {

@@ -1,5 +1,5 @@
 import type { ComparisonSideRow } from '@distillery/db';
-import { describeSample, type Quantization } from '@distillery/spec';
+import { describeSample, type Quantization, quantizationName } from '@distillery/spec';
 import type { ComparisonSide, SeedPair } from '../schemas/comparison.ts';
 import { labelWithoutSeed } from './aggregate-results.ts';
 
@@ -25,8 +25,11 @@ export interface PairedConfigurations {
 /** `float`, `ptq 4-bit`; `details` adds what else distinguishes quantizations of one method and width. */
 export function quantizationLabel(q: Quantization | null, details = false): string {
   if (q === null) return 'float';
-  const base = `${q.method} ${q.bits}-bit${q.noise === undefined ? '' : ` noise=${q.noise}`}`;
-  return details ? `${base} (keepFloat ${q.keepFloat}, bucket ${q.bucketSize})` : base;
+  const base = quantizationName(q);
+  if (!details) return base;
+  return q.method === 'pq'
+    ? `${base} (keepFloat ${q.keepFloat})`
+    : `${base} (keepFloat ${q.keepFloat}, bucket ${q.bucketSize})`;
 }
 
 /**

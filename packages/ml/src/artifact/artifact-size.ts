@@ -1,14 +1,14 @@
-import { bitmapBytes, codeBytes, type SizeBreakdown, tensorSize } from '@distillery/spec';
+import { bitmapBytes, codeBytes, pqAssignmentBytes, type SizeBreakdown, tensorSize } from '@distillery/spec';
 import { ArtifactError } from '../errors.ts';
-import { type ModelArtifact, readModelJson, WEIGHTS_BIN } from './packed-artifact.ts';
+import { type ModelArtifact, pqEntryLayout, readModelJson, WEIGHTS_BIN } from './packed-artifact.ts';
 
 /**
  * The measured size of an artifact's packed weights, read from what was written: weights.bin's length, split by
  * the manifest's entries into float32 tensors, quantized ones — whose bytes are their code bit stream
  * (`ceil(n·bits/8)`, the layout pack.ts writes) followed by the bucket headers (the rest of the entry) — and
  * pruned ones: a bitmap (`ceil(n/8)` bytes, index bytes) followed by the nonzeros, float32 or quantized, or the
- * model's SuRP stream (index bytes: it codes positions and values together). Throws when the entries do not add
- * up to weights.bin.
+ * model's SuRP stream (index bytes: it codes positions and values together). A product-quantized entry's codes are
+ * its assignment bit stream and its headers its codebook. Throws when the entries do not add up to weights.bin.
  */
 export function measureArtifactSize(artifact: ModelArtifact): SizeBreakdown {
   const json = readModelJson(artifact);
@@ -32,6 +32,12 @@ export function measureArtifactSize(artifact: ModelArtifact): SizeBreakdown {
     } else if (w.encoding === 'surp') {
       surpValues += n;
       size.indexBytes += length;
+      continue;
+    } else if (w.encoding === 'pq') {
+      const assignments = pqAssignmentBytes(pqEntryLayout(w));
+      size.codeBytes += assignments;
+      size.headerBytes += length - assignments;
+      size.quantizedValues += n;
       continue;
     }
     if (encoding === 'uniform' && w.bits !== undefined) {

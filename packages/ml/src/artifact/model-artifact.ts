@@ -5,6 +5,7 @@ import '../layers/register-layers.ts';
 import { gatherMasked, packBitmap } from '../prune/bitmap-pack.ts';
 import type { QuantizedTensor } from '../quantize/bucket-quantize.ts';
 import { packQuantized } from '../quantize/pack.ts';
+import { type PqTensor, packPq } from '../quantize/pq-tensor.ts';
 import {
   ARTIFACT_FORMAT,
   ARTIFACT_VERSION,
@@ -22,9 +23,9 @@ export interface SaveOptions {
   tensors: TensorInfo[];
   /**
    * Packed codes of the quantized tensors, by position in `tensors` — of a pruned tensor (in `masks`), of its
-   * nonzeros only.
+   * nonzeros only — or a product-quantized kernel's codebook and assignments (never pruned).
    */
-  quantized?: Map<number, QuantizedTensor>;
+  quantized?: Map<number, QuantizedTensor | PqTensor>;
   /** The pruned tensors stored as a bitmap and their nonzeros, by position: 1 = stored. */
   masks?: Map<number, Uint8Array>;
   /** The SuRP stream that stores the tensors at `pool` (positions), decoded with `alpha`. */
@@ -96,6 +97,29 @@ export async function saveModelArtifact(model: tf.LayersModel, options: SaveOpti
         byteOffset: writeAt,
         byteLength: 0,
       });
+      return;
+    }
+    if (q && 'codebook' in q) {
+      if (mask) throw new ArtifactError(`${t.name}: a product-quantized tensor cannot also be pruned`);
+      if (q.layout.rows * q.layout.columns !== n) {
+        throw new ArtifactError(
+          `the PQ layout of ${t.name} covers ${q.layout.rows}×${q.layout.columns} values, not ${n}`,
+        );
+      }
+      const bytes = packPq(q);
+      entries.push({
+        name: t.name,
+        shape: t.shape,
+        trainable: t.trainable,
+        encoding: 'pq',
+        bits: q.layout.bits,
+        blockSize: q.layout.blockSize,
+        centroids: q.layout.centroids,
+        byteOffset: writeAt,
+        byteLength: bytes.length,
+      });
+      parts.push(bytes);
+      writeAt += bytes.length;
       return;
     }
     const stored = mask ? gatherMasked(dense, mask) : dense;

@@ -1,16 +1,25 @@
-import { bitmapBytes, type SparseSupport, tensorSize } from '@distillery/spec';
+import {
+  bitmapBytes,
+  type PqTensorLayout,
+  pqDivides,
+  pqTensorLayout,
+  type SparseSupport,
+  tensorSize,
+} from '@distillery/spec';
 import { ArtifactError } from '../errors.ts';
 import { scatterMasked, unpackBitmap } from '../prune/bitmap-pack.ts';
 import { decodeSurp } from '../prune/surp.ts';
 import { dequantizeBuckets } from '../quantize/bucket-quantize.ts';
 import { unpackQuantized } from '../quantize/pack.ts';
+import { dequantizePq, unpackPq } from '../quantize/pq-tensor.ts';
 
 /**
  * The packed artifact a run stores: `model.json` (format `distillery-model` v1: the tfjs-layers topology, one
  * manifest entry per weight tensor with its encoding and byte range, run metadata) and `weights.bin` (the
  * tensors back to back: float32 little-endian, or a quantized tensor's code bit stream followed by its bucket
  * headers; a pruned tensor as a bitmap of its nonzeros followed by them, float32 or quantized; a SuRP-pruned
- * model's weight matrices as one SuRP stream, at the place of the first of them). Reading it needs no
+ * model's weight matrices as one SuRP stream, at the place of the first of them; a product-quantized kernel as its
+ * assignment bit stream followed by its float16 codebook). Reading it needs no
  * TensorFlow.js, so the API can serve and convert it without loading tfjs.
  */
 export interface ArtifactFile {
@@ -36,15 +45,21 @@ export interface WeightEntry {
   /**
    * float32: raw little-endian values; uniform: packed codes + per-bucket scale/offset (see pack.ts); bitmap: a
    * bitmap of the stored values (bitmap-pack.ts), then those `nonzeros` values in `values` encoding; surp: in
-   * the model's SuRP stream (`ModelJson.surp`), no bytes of its own.
+   * the model's SuRP stream (`ModelJson.surp`), no bytes of its own; pq: a product-quantized kernel's packed
+   * centroid assignments then its float16 codebook (see pq-tensor.ts).
    */
-  encoding: 'float32' | 'uniform' | 'bitmap' | 'surp';
+  encoding: 'float32' | 'uniform' | 'bitmap' | 'surp' | 'pq';
   /** The nonzeros' encoding of a bitmap tensor. */
   values?: 'float32' | 'uniform';
   /** Stored values of a bitmap tensor. */
   nonzeros?: number;
+  /** uniform: bits per code; pq: bits per assignment (log2 of its centroids, rounded up). */
   bits?: number;
   bucketSize?: number;
+  /** pq: values per block. */
+  blockSize?: number;
+  /** pq: codebook entries of this tensor. */
+  centroids?: number;
   byteOffset: number;
   byteLength: number;
 }
@@ -93,6 +108,19 @@ export function readModelJson(artifact: ModelArtifact): ModelJson {
   return json;
 }
 
+/** The block layout of a pq entry, refusing one whose block size does not divide its rows. */
+export function pqEntryLayout(w: WeightEntry): PqTensorLayout {
+  const blockSize = w.blockSize as number;
+  if (!Number.isInteger(blockSize) || blockSize < 1 || !pqDivides(w.shape, blockSize)) {
+    throw new ArtifactError(`weight ${w.name}: block size ${blockSize} does not divide the rows of [${w.shape}]`);
+  }
+  const layout = pqTensorLayout(w.shape, blockSize, w.centroids as number);
+  if (layout.centroids !== w.centroids || !Number.isInteger(layout.centroids) || layout.centroids < 1) {
+    throw new ArtifactError(`weight ${w.name}: ${w.centroids} centroids for ${layout.blocks} blocks`);
+  }
+  return layout;
+}
+
 /** The weights of an artifact, decoded to float32 (dequantized), with their manifest entries. */
 export function decodeWeights(artifact: ModelArtifact): { json: ModelJson; values: Float32Array[] } {
   const json = readModelJson(artifact);
@@ -135,6 +163,9 @@ export function decodeWeights(artifact: ModelArtifact): { json: ModelJson; value
           if (v && w.byteLength === 0) return v;
           break;
         }
+        case 'pq':
+          if (w.blockSize === undefined || w.centroids === undefined) break;
+          return dequantizePq(unpackPq(bytes, pqEntryLayout(w)));
       }
     } catch (e) {
       if (e instanceof ArtifactError) throw e;

@@ -3,6 +3,7 @@ import {
   datasetShape,
   modelSize,
   modelTensors,
+  pqTensorIndices,
   predictRunSize,
   prunedTensorIndices,
   quantizedTensorIndices,
@@ -11,6 +12,7 @@ import {
   type SizeBreakdown,
   type SparseSupport,
   surpStreamBytes,
+  type TensorInfo,
   tensorSize,
 } from '@distillery/spec';
 import * as tf from '@tensorflow/tfjs';
@@ -26,7 +28,9 @@ import { maskCount } from '../prune/magnitude-mask.ts';
 import { pruneAndRetrain } from '../prune/prune-and-retrain.ts';
 import type { SurpResult } from '../prune/surp.ts';
 import type { QuantizedTensor } from '../quantize/bucket-quantize.ts';
-import { quantizeModelWeights } from '../quantize/quantize-model.ts';
+import type { PqTensor } from '../quantize/pq-tensor.ts';
+import { PqTraining } from '../quantize/pq-training.ts';
+import { pqQuantizeModelWeights, quantizeModelWeights } from '../quantize/quantize-model.ts';
 import { evaluateImportedTeacher } from '../teacher/evaluate-imported-teacher.ts';
 import {
   artifactDigest,
@@ -128,6 +132,9 @@ export interface ExecuteRunInput {
  *   are computed once in inference mode (the data are not augmented, so they do not change between epochs).
  * - quantize-qat: like student, with quantized distillation (quantized forward/backward, full-precision
  *   update; with Quant-Noise a random part of the weights quantized per step), then quantized once more at the end.
+ * - quantize-qat with `quantize.method: pq` (iPQ): like student with the proxy noise, then k-means codebooks per
+ *   kernel fine-tuned for the last `finetuneEpochs` epochs (PqTraining), then stored as assignments + float16
+ *   codebooks.
  * - quantize-ptq: loads the trained student (`parent`), quantizes its weights, evaluates; no training. The PTQ
  *   of a pruned student quantizes the survivors of its pruned tensors only (they stay sparse).
  * - prune: loads the trained student (`parent`), prunes its weight matrices in rounds and retrains after each
@@ -152,10 +159,36 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunOutcome> {
   const shape = datasetShape(config.dataset);
   const tensors = modelTensors(config.model, shape);
   const bits = runBits(config);
-  const layout = config.quantize
-    ? { bits: config.quantize.bits, bucketSize: config.quantize.bucketSize, keepFloat: config.quantize.keepFloat }
-    : undefined;
-  const quantizedIndices = layout ? [...quantizedTensorIndices(tensors, layout.keepFloat)].sort((a, b) => a - b) : [];
+  const q = config.quantize;
+  const uniform =
+    q && q.method !== 'pq' ? { bits: q.bits, bucketSize: q.bucketSize, keepFloat: q.keepFloat } : undefined;
+  const pqLayout = q?.method === 'pq' ? q : undefined;
+  const layout = uniform ?? pqLayout;
+  const quantizedIndices = (
+    pqLayout
+      ? [...pqTensorIndices(tensors, pqLayout)]
+      : uniform
+        ? [...quantizedTensorIndices(tensors, uniform.keepFloat)]
+        : []
+  ).sort((a, b) => a - b);
+  if (pqLayout && config.kind !== 'quantize-qat') {
+    throw new RunConfigError(
+      `quantize.method pq trains its codebooks: it needs a quantize-qat run, not ${config.kind}`,
+    );
+  }
+  const train = config.train;
+  const pq =
+    pqLayout && train
+      ? new PqTraining({
+          indices: quantizedIndices,
+          shapes: quantizedIndices.map((i) => (tensors[i] as TensorInfo).shape),
+          blockSize: pqLayout.blockSize,
+          centroids: pqLayout.centroids,
+          noise: pqLayout.noise,
+          finetuneFrom: train.epochs - pqLayout.finetuneEpochs + 1,
+          seed: config.seed,
+        })
+      : null;
   const needsParent = config.kind !== 'teacher';
   if (needsParent && !input.parent) {
     const parentKind =
@@ -190,13 +223,13 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunOutcome> {
   let model: tf.LayersModel | null = null;
   let trainPath: TrainPath | null = null;
   try {
-    let quantized = new Map<number, QuantizedTensor>();
+    let quantized = new Map<number, QuantizedTensor | PqTensor>();
     let masks = new Map<number, Uint8Array>();
     let surp: SurpResult | null = null;
     if (config.kind === 'quantize-ptq') {
       model = await loadParent(input.parent as ModelArtifact, tensors);
       if (config.prune) masks = artifactMasks(input.parent as ModelArtifact);
-      quantized = quantizeModelWeights(model, quantizedIndices, layout as NonNullable<typeof layout>, masks);
+      quantized = quantizeModelWeights(model, quantizedIndices, uniform as NonNullable<typeof uniform>, masks);
       // The parent's recalibrated μ/σ described its float weights; these are the final ones now.
       await recalibrateLma(model, data.train, dataset, io);
     } else if (config.kind === 'prune') {
@@ -249,12 +282,13 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunOutcome> {
         seed: config.seed,
         distill: config.kind === 'teacher' ? null : config.distill,
         teacherLogits,
+        pq,
         qat:
-          config.kind === 'quantize-qat' && layout
+          config.kind === 'quantize-qat' && uniform
             ? {
                 indices: quantizedIndices,
-                bits: layout.bits,
-                bucketSize: layout.bucketSize,
+                bits: uniform.bits,
+                bucketSize: uniform.bucketSize,
                 ...(config.quantize?.noise === undefined
                   ? {}
                   : { noise: { rate: config.quantize.noise, seed: config.seed } }),
@@ -273,9 +307,10 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunOutcome> {
           : {}),
         ...(signal ? { signal } : {}),
       }));
-      if (config.kind === 'quantize-qat' && layout) {
-        quantized = quantizeModelWeights(model, quantizedIndices, layout);
+      if (config.kind === 'quantize-qat' && uniform) {
+        quantized = quantizeModelWeights(model, quantizedIndices, uniform);
       }
+      if (pq) quantized = pqQuantizeModelWeights(model, pq);
       // The end of training: LMA layers with statistics 'recalibrate' get the exact μ/σ of the final weights.
       await recalibrateLma(model, data.train, dataset, io);
     }

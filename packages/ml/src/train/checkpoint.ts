@@ -11,7 +11,8 @@ export const TRAINING_CHECKPOINTS = true as const;
  * A training run's state after `epoch` completed epochs, as files a worker stores anywhere:
  * `checkpoint.json` (identity of the run, RNG, schedule and optimizer counters, tensor manifest) and
  * `state.bin` (float32 little-endian: every model weight — trainable or not: BatchNorm and LMA running
- * statistics too — then the optimizer's slots: Adam's moments or SGD's momentum buffers).
+ * statistics too — then, during iPQ fine-tuning, each kernel's centroid assignments, then the optimizer's slots:
+ * Adam's moments or SGD's momentum buffers).
  */
 export interface TrainingCheckpoint {
   /** Epochs completed. */
@@ -28,6 +29,8 @@ export interface TrainingState {
   optimizer: { steps: number; slots: Float32Array[][] };
   /** `model.weights` in order (names are their `originalName`). */
   weights: NamedValues[];
+  /** iPQ fine-tuning: each product-quantized kernel's centroid assignments (in the PQ settings' order). */
+  pqAssignments?: Uint32Array[];
   /** The epoch's metrics, informative (not used on resume). */
   metrics?: Record<string, number | null>;
   /** A prune run's masks (1 = kept) of its pruned weights, named after them; absent for other runs. */
@@ -53,6 +56,8 @@ export const CHECKPOINT_BIN = 'state.bin';
 export const CHECKPOINT_FORMAT = 'distillery-checkpoint';
 export const CHECKPOINT_VERSION = 1;
 const MASK_PREFIX = 'mask/';
+/** Names of the iPQ assignment lists in state.bin: `pq/<k>/assignments`. */
+const PQ_PREFIX = 'pq/';
 
 interface CheckpointJson {
   format: typeof CHECKPOINT_FORMAT;
@@ -85,6 +90,10 @@ export function encodeCheckpoint(state: TrainingState, identity: CheckpointIdent
   const slotNames = slotLabels(identity.config, state.optimizer.slots.length);
   const named: NamedValues[] = [...state.weights];
   for (const m of state.masks ?? []) named.push({ ...m, name: `${MASK_PREFIX}${m.name}` });
+  // Assignments are integers below 2^16, exact in float32.
+  (state.pqAssignments ?? []).forEach((a, k) => {
+    named.push({ name: `${PQ_PREFIX}${k}/assignments`, shape: [a.length], values: Float32Array.from(a) });
+  });
   state.optimizer.slots.forEach((slot, s) => {
     slot.forEach((values, i) => {
       named.push({ name: `optimizer/${slotNames[s]}/${i}`, shape: [values.length], values });
@@ -205,10 +214,19 @@ export function decodeCheckpoint(checkpoint: TrainingCheckpoint, identity: Check
     return { name: t.name, shape: t.shape, values };
   });
   const slotNames = slotLabels(identity.config, json.optimizer.slots);
-  const weights = named.filter((t) => !t.name.startsWith('optimizer/') && !t.name.startsWith(MASK_PREFIX));
+  const weights = named.filter(
+    (t) => !t.name.startsWith('optimizer/') && !t.name.startsWith(MASK_PREFIX) && !t.name.startsWith(PQ_PREFIX),
+  );
   const masks = named
     .filter((t) => t.name.startsWith(MASK_PREFIX))
     .map((t) => ({ ...t, name: t.name.slice(MASK_PREFIX.length) }));
+  const pq = named.filter((t) => t.name.startsWith(PQ_PREFIX));
+  const pqAssignments = pq.map((t, k) => {
+    if (t.name !== `${PQ_PREFIX}${k}/assignments` || t.values.some((v) => !Number.isInteger(v) || v < 0)) {
+      throw new CheckpointError('format', `${CHECKPOINT_JSON}: ${t.name} is not a list of PQ assignments`);
+    }
+    return Uint32Array.from(t.values);
+  });
   const slots = slotNames.map((label) =>
     named.filter((t) => t.name.startsWith(`optimizer/${label}/`)).map((t) => t.values),
   );
@@ -223,6 +241,7 @@ export function decodeCheckpoint(checkpoint: TrainingCheckpoint, identity: Check
     optimizer: { steps: json.optimizer.steps, slots },
     weights,
     ...(masks.length > 0 ? { masks } : {}),
+    ...(pqAssignments.length > 0 ? { pqAssignments } : {}),
   };
 }
 

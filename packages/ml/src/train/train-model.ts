@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { makeBatch, type RunData } from '../data/run-data.ts';
 import { abortError, CheckpointError } from '../errors.ts';
 import { fusedMlpStep } from '../fast/fused-mlp-step.ts';
+import type { PqTraining } from '../quantize/pq-training.ts';
 import { deriveSeed, Mulberry32, permutation } from '../random/prng.ts';
 import type { TrainingState } from './checkpoint.ts';
 import { evaluate } from './evaluate.ts';
@@ -65,6 +66,8 @@ export interface TrainOptions {
   masks?: ReadonlyMap<number, Uint8Array>;
   /** 'reference' forces the reference step; by default (`auto`) a fused step is used where one supports the run. */
   path?: 'auto' | 'reference';
+  /** iPQ: proxy noise, then k-means and codebook fine-tuning of the kernels it covers (see PqTraining). */
+  pq?: PqTraining | null;
   onEpoch?: (m: EpochMetrics) => void | Promise<void>;
   /**
    * Called after every batch, synchronously and not awaited: it must be cheap (a throttled reporter), so training
@@ -111,8 +114,19 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
       schedule.restore(o.resume.schedule);
       shuffler.state = o.resume.shuffle;
     }
+    if (o.resume?.pqAssignments && o.pq) {
+      try {
+        o.pq.restore(o.resume.pqAssignments);
+      } catch (e) {
+        throw new CheckpointError('format', `the checkpoint's PQ assignments: ${(e as Error).message}`, { cause: e });
+      }
+    }
     for (let epoch = (o.resume?.epoch ?? 0) + 1; epoch <= train.epochs; epoch++) {
       const started = performance.now();
+      const pq = o.pq;
+      pq?.beginEpoch(epoch, (k) =>
+        (model.weights[pq.settings.indices[k] as number] as tf.LayerVariable).read().dataSync(),
+      );
       const lr = schedule.rate(epoch);
       const positions = permutation(n, shuffle);
       let lossSum = 0;
@@ -162,6 +176,7 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
           schedule: schedule.state(),
           optimizer: { steps, slots: slots.map((slot) => slot.map((v) => Float32Array.from(v))) },
           weights,
+          ...(o.pq?.assignments ? { pqAssignments: o.pq.assignments.map((a) => Uint32Array.from(a)) } : {}),
           metrics: {
             trainLoss: metrics.trainLoss,
             trainAccuracy: metrics.trainAccuracy,
@@ -226,12 +241,14 @@ export interface TrainStep {
 
 /** The fused step for `o`'s model where one supports it on the current backend, else the reference step. */
 export function chooseTrainingStep(o: Parameters<typeof trainingStep>[0] & Pick<TrainOptions, 'path'>): TrainStep {
-  return (o.path === 'reference' ? null : fusedMlpStep(o)) ?? trainingStep(o);
+  // iPQ's proxy noise and codebook projection exist in the reference step only.
+  const reference = o.path === 'reference' || (o.pq ?? null) !== null;
+  return (reference ? null : fusedMlpStep(o)) ?? trainingStep(o);
 }
 
 /** The reference training step for `o`'s model, data and settings (any backend), with its own optimizer. */
 export function trainingStep(
-  o: Pick<TrainOptions, 'model' | 'data' | 'layout' | 'train' | 'distill' | 'teacherLogits' | 'qat' | 'masks'>,
+  o: Pick<TrainOptions, 'model' | 'data' | 'layout' | 'train' | 'distill' | 'teacherLogits' | 'qat' | 'masks' | 'pq'>,
 ): TrainStep {
   const { model, data, layout, train } = o;
   const { dataset } = data;
@@ -256,6 +273,11 @@ export function trainingStep(
     const k = w ? weights.indexOf(w) : -1;
     if (!w || k < 0) throw new Error(`pruning: weight #${i} is not trainable`);
     return { k, mask: tf.tensor(Float32Array.from(mask), w.shape as number[], 'float32') };
+  });
+  const pqVariables = (o.pq?.settings.indices ?? []).map((i) => {
+    const v = variables[i];
+    if (!v) throw new Error(`PQ: weight #${i} is not trainable`);
+    return v;
   });
   const distill = o.distill ?? { temperature: 1, alpha: 0 };
   const useTeacher = o.teacherLogits !== null && distill.alpha > 0;
@@ -286,18 +308,23 @@ export function trainingStep(
         }
         teacher = tf.tensor2d(t, [size, classes]);
       }
-      const fullPrecision = qatVariables.flatMap((v, i) => {
+      // The weights this step computes with: each changed one's full-precision value is kept to restore after
+      // the gradients, with the map from its forward values' gradient to its own (null: straight-through).
+      const changed: { i: number; copy: tf.Tensor; backward: ((g: Float32Array) => Float32Array) | null }[] = [];
+      const substitute = (i: number, forward: Float32Array, backward: ((g: Float32Array) => Float32Array) | null) => {
+        const v = variables[i] as tf.Variable;
+        changed.push({ i, copy: tf.keep(v.clone()), backward });
+        tf.tidy(() => v.assign(tf.tensor(forward, v.shape, 'float32')));
+      };
+      qatVariables.forEach((v, k) => {
         const qat = o.qat as QatSettings;
-        const values = qatForwardValues(
-          v.dataSync() as Float32Array,
-          qat,
-          optimizer.stepCount,
-          qat.indices[i] as number,
-        );
-        if (!values) return [];
-        const copy = tf.keep(v.clone());
-        tf.tidy(() => v.assign(tf.tensor(values, v.shape, 'float32')));
-        return [copy];
+        const i = qat.indices[k] as number;
+        const values = qatForwardValues(v.dataSync() as Float32Array, qat, optimizer.stepCount, i);
+        if (values) substitute(i, values, null);
+      });
+      pqVariables.forEach((v, k) => {
+        const t = o.pq?.transform(k, v.dataSync() as Float32Array, optimizer.stepCount);
+        if (t) substitute(o.pq?.settings.indices[k] as number, t.forward, t.backward);
       });
       let predictions: tf.Tensor | null = null;
       let fusedHits: tf.Tensor | null = null;
@@ -311,11 +338,16 @@ export function trainingStep(
         predictions = tf.keep(logits.argMax(-1));
         return kdLoss(logits, labels, teacher, distill);
       }, variables);
-      fullPrecision.forEach((w, i) => {
-        (qatVariables[i] as tf.Variable).assign(w);
-      });
-      tf.dispose(fullPrecision);
+      for (const { i, copy } of changed) (variables[i] as tf.Variable).assign(copy);
+      tf.dispose(changed.map((c) => c.copy));
       const ordered = variables.map((v) => grads[v.name] ?? tf.zerosLike(v));
+      const fromGrads = new Set(Object.values(grads));
+      for (const { i, backward } of changed) {
+        if (!backward) continue;
+        const g = ordered[i] as tf.Tensor;
+        ordered[i] = tf.tensor(backward(g.dataSync() as Float32Array), g.shape, 'float32');
+        if (!fromGrads.has(g)) g.dispose();
+      }
       for (const { i, target, rate } of offsetDecay) {
         if (rate === 0) continue;
         const g = ordered[i] as tf.Tensor;
