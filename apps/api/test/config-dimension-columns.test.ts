@@ -66,6 +66,9 @@ const lmaPtqSeed2 = () => ({
   'quantize.keepFloat': 'all-but-kernels',
   // A Quant-Noise rate is a QAT run's alone.
   'quantize.noise': '',
+  // A pq run's block size and codebook size.
+  'quantize.blockSize': '',
+  'quantize.centroids': '',
   // Pruning is a pruned run's alone.
   'prune.method': '',
   'prune.sparsity': '',
@@ -109,6 +112,8 @@ describe('configuration dimensions in results exports', () => {
       'quantize.bits': 8,
       'quantize.bucketSize': 256,
       'quantize.noise': null,
+      'quantize.blockSize': null,
+      'quantize.centroids': null,
       'prune.method': null,
       'prune.sparsity': null,
       'prune.retrainEpochs': null,

@@ -153,7 +153,7 @@ describe('GET /v1/results', () => {
         'runIds,sweepIds' +
         ',dataset.name,model.family,model.hidden,model.channels,model.activation,model.smh.fraction,distill.temperature,distill.alpha,' +
         'train.optimizer.name,train.optimizer.lr,train.epochs,train.batchSize,quantize.method,quantize.bits,' +
-        'quantize.bucketSize,quantize.keepFloat,quantize.noise,prune.method,prune.sparsity,prune.retrainEpochs,prune.rounds,prune.alpha,teacher,seed',
+        'quantize.bucketSize,quantize.keepFloat,quantize.noise,quantize.blockSize,quantize.centroids,prune.method,prune.sparsity,prune.retrainEpochs,prune.rounds,prune.alpha,teacher,seed',
     );
     expect(lines).toHaveLength(14);
     expect(lines.find((l) => l.includes('lma-8,ptq,4,'))).toMatch(/,3,1;2;3,0\.8/);
@@ -204,7 +204,7 @@ describe('GET /v1/results/runs', () => {
         'backend,group,teacherId,createdAt' +
         ',dataset.name,model.family,model.hidden,model.channels,model.activation,model.smh.fraction,distill.temperature,distill.alpha,' +
         'train.optimizer.name,train.optimizer.lr,train.epochs,train.batchSize,quantize.method,quantize.bits,' +
-        'quantize.bucketSize,quantize.keepFloat,quantize.noise,prune.method,prune.sparsity,prune.retrainEpochs,prune.rounds,prune.alpha,teacher,seed',
+        'quantize.bucketSize,quantize.keepFloat,quantize.noise,quantize.blockSize,quantize.centroids,prune.method,prune.sparsity,prune.retrainEpochs,prune.rounds,prune.alpha,teacher,seed',
     );
     expect(lines).toHaveLength(1 + 5);
   });

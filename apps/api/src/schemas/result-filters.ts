@@ -1,11 +1,16 @@
-import { DATASET_NAMES, PRUNE_METHODS, QUANT_BITS, RunKind } from '@distillery/spec';
+import { DATASET_NAMES, PQ_CENTROIDS, PRUNE_METHODS, QUANT_BITS, RunKind } from '@distillery/spec';
 import { z } from 'zod';
 
-/** Bit widths a result can have: a quantization's, or 32 for float weights. */
-export const RESULT_BITS = [...QUANT_BITS, 32] as const;
+/**
+ * Bit widths a result can have: a uniform quantization's, a product quantization's bits per assignment
+ * (log2 centroids: 1–16), or 32 for float weights.
+ */
+export const RESULT_BITS = [...new Set([...QUANT_BITS, ...PQ_CENTROIDS.map((k) => Math.log2(k))])]
+  .sort((a, b) => a - b)
+  .concat(32);
 export const MODEL_FAMILIES = ['mlp', 'cnn'] as const;
 /** How a result's weights were quantized; `none` for float runs (teachers and students). */
-export const QUANTIZE_METHODS = ['ptq', 'qat', 'none'] as const;
+export const QUANTIZE_METHODS = ['ptq', 'qat', 'pq', 'none'] as const;
 export type QuantizeMethod = (typeof QUANTIZE_METHODS)[number];
 
 /** `relu`, `lma` (any number of segments) or `lma-8` (exactly 8). */
@@ -49,9 +54,9 @@ export const ResultFilters = z.object({
     .optional()
     .describe('Weight bit width(s); 32 for float weights.')
     .meta({ example: '4,8' }),
-  method: listOf(z.enum(QUANTIZE_METHODS), 'a quantization method (ptq, qat, none)')
+  method: listOf(z.enum(QUANTIZE_METHODS), 'a quantization method (ptq, qat, pq, none)')
     .optional()
-    .describe('Quantization method(s): ptq, qat, or none (float weights).'),
+    .describe('Quantization method(s): ptq, qat, pq (product quantization), or none (float weights).'),
   kind: listOf(RunKind, 'a run kind (teacher, student, quantize-ptq, quantize-qat, prune)')
     .optional()
     .describe('Run kind(s).')

@@ -15,7 +15,8 @@ import { type ConfigurationPair, pairConfigurations, quantizationLabel } from '.
 const QUANTIZATION_DIMENSIONS: Record<string, { field: string; float: string; qatDefault?: string }> = {
   'quantize.bits': { field: 'bits', float: '32' },
   'quantize.method': { field: 'method', float: 'none' },
-  // A QAT run without a noise member is plain QAT, Quant-Noise at rate 1; PTQ and float runs have no rate.
+  // A QAT run without a noise member is plain QAT, Quant-Noise at rate 1; PTQ and float runs have no rate; a pq
+  // run's is its proxy noise.
   'quantize.noise': { field: 'noise', float: 'none', qatDefault: '1' },
 };
 

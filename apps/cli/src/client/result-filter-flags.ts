@@ -9,7 +9,7 @@ const FILTERS = [
   ['family', 'family', 'model family: mlp, cnn'],
   ['activation', 'activation', 'activation(s): relu, lma (any segments), lma-8, …'],
   ['bits', 'bits', 'bit width(s), 32 for float: e.g. 4,8'],
-  ['method', 'method', 'quantization: ptq, qat, none'],
+  ['method', 'method', 'quantization: ptq, qat, pq, none'],
   ['kind', 'kind', 'run kind(s): teacher, student, quantize-ptq, quantize-qat, prune'],
   ['max-bytes', 'maxBytes', 'only results of at most this many bytes'],
   ['min-accuracy', 'minAccuracy', 'only results with at least this accuracy (0..1)'],

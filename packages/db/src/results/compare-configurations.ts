@@ -12,10 +12,11 @@ export interface ComparisonQuery {
   /** The dimension's path in a run config, split at the dots (`model.activation` → `['model', 'activation']`). */
   segments: string[];
   /**
-   * When the dimension is the quantization itself (its bits or method): the field of the `quantize` block, and
-   * the value a float configuration takes along it (`32`, `none`). The context then leaves out kind and the whole
-   * block, and what remains of the block must match (see ComparisonSideRow.variant). `qatDefault`: the value a
-   * QAT configuration without the field takes (plain QAT is Quant-Noise at rate 1).
+   * When the dimension is the quantization itself (its bits, method or noise): the field of the `quantize` block,
+   * the value a float configuration takes along it (`32`, `none`), and the value a qat run without the field takes
+   * (`1` for the noise: plain QAT is Quant-Noise at rate 1). The context then leaves out kind and the whole block,
+   * and what remains of the block must match (see ComparisonSideRow.variant) — except along the method, where a
+   * product quantization (nothing in common with a uniform one's bits and buckets) pairs with every variant.
    */
   quantization?: { field: string; float: string; qatDefault?: string };
   /**
@@ -91,7 +92,10 @@ export async function compareConfigurations(
   const variant =
     quantization === undefined
       ? Prisma.sql`(r.config -> 'quantize')`
-      : Prisma.sql`NULLIF(r.config -> 'quantize', 'null'::jsonb) - ${quantization.field}::text`;
+      : quantization.field === 'method'
+        ? Prisma.sql`CASE WHEN r.config #>> '{quantize,method}' = 'pq' THEN NULL
+            ELSE NULLIF(r.config -> 'quantize', 'null'::jsonb) - ${quantization.field}::text END`
+        : Prisma.sql`NULLIF(r.config -> 'quantize', 'null'::jsonb) - ${quantization.field}::text`;
   const [answer] = await analyticRows<{
     sides: ComparisonSideRow[] | null;
     values: ComparedConfigurations['values'] | null;
