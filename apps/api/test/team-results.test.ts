@@ -162,8 +162,12 @@ describe('GET /v1/results', () => {
   it('rejects a wrong filter with the parameter name and the rule', async () => {
     const issues = async (query: string) =>
       (await api.request({ method: 'GET', url: `/v1/results?${query}` })).json().error.issues;
-    expect(await issues('bits=4,9')).toEqual([
-      { path: 'bits', message: "'9' is not a bit width (2, 3, 4, 5, 6, 7, 8, 16, 32)" },
+    // Uniform widths 2–8 and 16, pq's log2(centroids) 1–16, and 32 for float.
+    expect(await issues('bits=4,17')).toEqual([
+      {
+        path: 'bits',
+        message: "'17' is not a bit width (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 32)",
+      },
     ]);
     expect(await issues('limit=5000')).toEqual([
       { path: 'limit', message: 'must be at most 1000 for JSON (use format=csv to export more)' },

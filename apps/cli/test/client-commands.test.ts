@@ -322,9 +322,9 @@ describe('distillery results, frontier and compare', () => {
   });
 
   it('rejects a bad filter with the field and the rule', async () => {
-    const r = await distillery(['results', '--bits', '9']);
+    const r = await distillery(['results', '--bits', '17']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("bits: '9' is not a bit width");
+    expect(r.stderr).toContain("bits: '17' is not a bit width");
   });
 });
 
