@@ -78,6 +78,8 @@ describe('iPQ runs', () => {
     // dense_2/kernel [16, 10] has 20 blocks of 8: its codebook has 20 entries, not 32.
     expect(decodeWeights(run.artifact).json.weights.find((w) => w.name === 'dense_2/kernel')?.centroids).toBe(20);
     expect(run.accuracy).toBeGreaterThan(0.5);
+    // The fused MLP step does not implement the proxy noise or the codebook projection: the reference one trains.
+    expect(run.trainPath).toBe('reference');
   });
 
   it('distills a CNN (BatchNorm, PReLU), keeping float the kernel whose rows the block size does not divide', async () => {
