@@ -63,15 +63,15 @@ describe('Quant-Noise and iPQ sweeps end to end', () => {
 
   beforeAll(async () => {
     embedded = await createTestEmbeddedStore();
-    executor = new InProcessExecutor({ db: embedded.store.db, backend: 'wasm', log: () => {} });
+    executor = new InProcessExecutor({ db: embedded.store, backend: 'wasm', log: () => {} });
     await executor.start();
     app = await buildApp({
-      db: embedded.store.db,
+      db: embedded.store,
       queue: executor.queue,
       redisProbe: executor.queue,
       events: { source: embedded.store.events },
     });
-    auth = { authorization: `Bearer ${(await createTeam(embedded.store.db, 'lab')).apiKey}` };
+    auth = { authorization: `Bearer ${(await createTeam(embedded.store, 'lab')).apiKey}` };
     const dry = await app.inject({ method: 'POST', url: '/v1/sweeps?dryRun=true', headers: auth, payload: SPEC });
     expect(dry.statusCode, dry.body).toBe(200);
     plan = (dry.json() as { runs: PlannedRun[] }).runs;
