@@ -120,6 +120,29 @@ describe('executeRun with an SMH student', () => {
     expect(qat.accuracy).toBeGreaterThan(0.5);
   });
 
+  it('product-quantizes the pool (iPQ): L, whose 160 rows blocks of 8 divide, as a codebook; R (15) stays float', async () => {
+    const config: RunConfig = {
+      ...studentConfig,
+      kind: 'quantize-qat',
+      seed: 4,
+      quantize: {
+        method: 'pq',
+        blockSize: 8,
+        centroids: 16,
+        noise: 0.1,
+        finetuneEpochs: 1,
+        keepFloat: 'all-but-kernels',
+      },
+    };
+    const pq = await executeRun({ config, parent: teacher.artifact });
+    const tensors = modelTensors(studentConfig.model as never, { shape: [28, 28, 1], classes: 10 });
+    expect(pq.size).toEqual(modelSize(tensors, config.quantize ?? undefined));
+    const { json } = decodeWeights(pq.artifact);
+    expect(json.weights.filter((w) => w.encoding === 'pq').map((w) => w.name)).toEqual(['smh_pool_1/left']);
+    expect(json.weights.find((w) => w.name === 'smh_pool_1/right')?.encoding).toBe('float32');
+    expect(pq.accuracy).toBeGreaterThan(0.3);
+  });
+
   it('trains an SMH CNN (constant fan-out scales) above chance', async () => {
     const before = tf.memory().numTensors;
     const cnn = await executeRun({
