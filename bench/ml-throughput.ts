@@ -10,7 +10,7 @@
  * shuffling, batch assembly, forward, loss, gradients, update) for three epochs, the last two timed; this
  * process's CPU time and the wall time give ms per step. Ratios use CPU time per step.
  *
- * Run: `npm run bench:throughput -- [--repeat N] [--only a,b] [--quick] [--no-torch] [--out file.md] [--json file]`
+ * Run: `npm run bench:throughput -- [--repeat N] [--only 'a|b'] [--quick] [--no-torch] [--out file.md] [--json file]`
  * packages/ml is imported by relative path, so this script measures the packages/ml of the tree it sits in.
  */
 import { spawn } from 'node:child_process';
@@ -35,9 +35,9 @@ const quick = flag('quick');
 const out = option('out', 'bench/results/throughput.md');
 const jsonOut = option('json', '');
 const repeat = Number(option('repeat', '1'));
-/** Only the cases whose name contains one of these (comma-separated) substrings. */
+/** Only the cases whose name contains one of these substrings, separated by `|` (case names contain commas). */
 const only = option('only', '')
-  .split(',')
+  .split('|')
   .filter((x) => x);
 const PYTHON = '/usr/bin/python3';
 const BATCH = 64;

@@ -11,3 +11,4 @@ export * from './lma';
 export * from './swish';
 export * from './prelu';
 export * from './batch';
+export * from './quantize';

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileKernels, KERNEL_BINARY } from '../../../scripts/build-kernels.ts';
 import { type F32Buffer, kernels } from '../src/fast/kernels.ts';
+import { fakeQuantize } from '../src/quantize/bucket-quantize.ts';
 import { mulberry32, normal } from '../src/random/prng.ts';
 import { Optimizer } from '../src/train/optimizer.ts';
 import { useWasm } from './setup-backend.ts';
@@ -173,6 +174,20 @@ describe('the SIMD optimizer and batch kernels', () => {
     actual.forEach((a, i) => {
       expect(Array.from(a)).toEqual(Array.from(expected[i] as Float32Array));
     });
+  });
+
+  it.each([
+    [4, 256],
+    [8, 64],
+    [2, 7],
+  ])('fake-quantizes at %i bits in buckets of %i as fakeQuantize does, bit for bit', (bits, bucket) => {
+    const k = kernels();
+    const values = Float32Array.from(randomValues(1003, bits + bucket), (x, i) => (i >= 14 && i < 21 ? 0.5 : x));
+    const b = k.allocF32(values.length);
+    b.view().set(values);
+    k.exports.fakeQuantize(b.ptr, values.length, bits, bucket);
+    expect(Array.from(b.view())).toEqual(Array.from(fakeQuantize(values, bits, bucket)));
+    b.free();
   });
 
   it('turns pixels into features as the batch code does, bit for bit', () => {

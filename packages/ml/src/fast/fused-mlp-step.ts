@@ -312,6 +312,11 @@ export class FusedMlpStep implements TrainStep {
       const values = params.subarray(from, from + (this.plan.sizes[k] as number));
       backup.set(values, at);
       at += values.length;
+      if ((qat.noise?.rate ?? 1) === 1) {
+        // Plain QAT: every value, in place, by the kernel (the same values as fakeQuantize, tested).
+        this.k.exports.fakeQuantize(this.params.ptr + from * 4, values.length, qat.bits, qat.bucketSize);
+        continue;
+      }
       const quantized = qatForwardValues(values, qat, this.optimizer.steps, index);
       if (quantized) values.set(quantized);
     }

@@ -31,6 +31,8 @@ export interface KernelExports {
   /** dst [cols × rows] = srcᵀ. */
   transpose(src: number, dst: number, rows: number, cols: number): void;
   relu(x: number, y: number, n: number): void;
+  /** QAT's fake quantization of n values in place (quantize.ts): the values of packages/ml's fakeQuantize. */
+  fakeQuantize(values: number, n: number, bits: number, bucket: number): void;
   /** dst[i] = f32(f64(src[i]) · scale) for n bytes (batch.ts): pixels to features as the batch code computes them. */
   pixelsToF32(src: number, dst: number, n: number, scale: number): void;
   reluGrad(dy: number, x: number, dx: number, n: number): void;
