@@ -38,7 +38,7 @@ import {
   KeepFloat,
   type ModelSpec,
   pairedComparison,
-  type RunConfig,
+  type TrainingRunConfig,
   type TrainSpec,
 } from '@distillery/spec';
 
@@ -190,21 +190,20 @@ const settings = canonicalHash({
   ...(ptqKeepFloat === 'none' ? {} : { ptqKeepFloat }),
 }).slice(0, 16);
 
-function configOf(job: Job): RunConfig {
+function configOf(job: Job): TrainingRunConfig {
   const size = SIZES[job.size];
   const activation = ACTIVATIONS[job.activation];
   if (!size || !activation) throw new Error(`unknown job ${job.id}`);
-  return {
-    // No KD is plain cross-entropy: run as kind teacher, which needs no parent (a student run with α 0 trains
-    // identically but requires the teacher's artifact), so these jobs run while the teacher trains.
-    kind: job.kd ? 'student' : 'teacher',
+  const common = {
     dataset: size.dataset ?? dataset,
     model: size.model(activation),
     train: size.train ?? studentTrain,
     seed: job.seed,
-    distill: job.kd ? KD : null,
     quantize: null,
   };
+  // No KD is plain cross-entropy: run as kind teacher, which needs no parent (a student run with α 0 trains
+  // identically but requires the teacher's artifact), so these jobs run while the teacher trains.
+  return job.kd ? { ...common, kind: 'student', distill: KD } : { ...common, kind: 'teacher', distill: null };
 }
 
 async function runJob(job: Job, teacher: ModelArtifact | null): Promise<Result> {

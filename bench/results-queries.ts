@@ -16,7 +16,7 @@ import { buildApp } from '@distillery/api';
 import { createApiKey, createTeam, PgPoolStore } from '@distillery/db';
 import { createTestDatabase, type PrismaClient, prismaOf } from '@distillery/db/testing';
 import { RedisProbe, RunQueue } from '@distillery/queue';
-import { canonicalHash, type ModelSpec, type RunConfig, runBits } from '@distillery/spec';
+import { canonicalHash, type ModelSpec, type Quantization, type RunConfig, runBits } from '@distillery/spec';
 
 const ROUNDS = Number(process.argv[2] ?? 15);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -29,8 +29,7 @@ const ACTIVATIONS: ModelSpec['activation'][] = [
   { name: 'lma', segments: 8 },
 ];
 const WIDTHS = [8, 16, 24, 32, 48, 64, 96, 128];
-const QUANTIZE: RunConfig['quantize'][] = [
-  null,
+const PTQ: Quantization[] = [
   { method: 'ptq', bits: 4, bucketSize: 256, keepFloat: 'first-last' },
   { method: 'ptq', bits: 8, bucketSize: 256, keepFloat: 'first-last' },
 ];
@@ -119,8 +118,8 @@ function sweepRuns(
         };
         const key = `s${a}.${w}.seed${seed}`;
         const studentId = add(key, 'student', teacherId, config, base);
-        QUANTIZE.slice(1).forEach((q, i) => {
-          const drop = q && runBits({ quantize: q }) === 4 ? 0.05 : 0.01;
+        PTQ.forEach((q, i) => {
+          const drop = runBits({ quantize: q }) === 4 ? 0.05 : 0.01;
           add(
             `${key}.q${i}`,
             'quantize-ptq',

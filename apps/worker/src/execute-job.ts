@@ -6,7 +6,6 @@ import {
   heartbeatRun,
   loadArtifacts,
   markResumed,
-  type ReleasedRun,
   readRunState,
   recordBatchProgress,
   recordCheckpoint,
@@ -17,7 +16,7 @@ import {
 } from '@distillery/db';
 import { type ExecuteRunInput, executeRun, MlError, type ModelArtifact, type RunOutcome } from '@distillery/ml';
 import type { RunJob } from '@distillery/queue';
-import { type DataRoots, NO_DATA_ROOTS, RunConfig, runEpochs, teamDataRoots } from '@distillery/spec';
+import { type DataRoots, NO_DATA_ROOTS, RunConfig, type RunDispatch, runEpochs, teamDataRoots } from '@distillery/spec';
 import { BatchProgressReporter, DEFAULT_BATCH_PROGRESS_INTERVAL_MS } from './batch-progress-reporter.ts';
 import type { CheckpointStore } from './checkpoints/checkpoint-store.ts';
 import { type ExecuteRun, TRAINING_CHECKPOINTS, type TrainingCheckpoint } from './checkpoints/training-checkpoints.ts';
@@ -29,7 +28,7 @@ export interface JobContext {
   db: Store;
   workerId: string;
   /** Puts released children and retries on the queue. */
-  enqueue: (runs: ReleasedRun[]) => Promise<void>;
+  enqueue: (runs: RunDispatch[]) => Promise<void>;
   log: (message: string) => void;
   /** Where checkpoints go; without one, runs are not checkpointed and a retry restarts from epoch 0. */
   checkpoints?: CheckpointStore | undefined;
@@ -179,23 +178,13 @@ async function execute(
       outcome = await execute(input);
     }
     await progress.settle();
+    const { artifact, ...measured } = outcome;
     const { completed, released } = await completeRun(
       db,
       id,
       attempt,
-      {
-        accuracy: outcome.accuracy,
-        loss: outcome.loss,
-        parameters: outcome.parameters,
-        bytes: outcome.bytes,
-        sizeBreakdown: outcome.size,
-        bits: outcome.bits,
-        backend: outcome.backend,
-        trainPath: outcome.trainPath,
-        seconds: (performance.now() - started) / 1000,
-        splitDigest: outcome.splitDigest,
-      },
-      outcome.artifact.files,
+      { ...measured, seconds: (performance.now() - started) / 1000 },
+      artifact.files,
     );
     if (!completed) {
       const reason = control.stopReason ?? (await whyLost(db, id));

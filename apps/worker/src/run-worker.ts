@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
-import type { ReleasedRun } from '@distillery/db';
 import { configureDatasetCache, initBackend } from '@distillery/ml';
 import { CancelSubscriber, DEFAULT_QUEUE_PREFIX, RUN_QUEUE_NAME, type RunJob, RunQueue } from '@distillery/queue';
+import type { RunDispatch } from '@distillery/spec';
 import { Worker } from 'bullmq';
 import { TRAINING_CHECKPOINTS } from './checkpoints/training-checkpoints.ts';
 import { executeJob, type JobOutcome } from './execute-job.ts';
@@ -58,7 +58,7 @@ export class RunWorker {
       this.reconciler = createExecutorReconciler({ ...o, queue: this.queue, backoff, log });
       await this.reconciler.start();
     }
-    const enqueue = (runs: ReleasedRun[]) => this.queue.enqueue(runs);
+    const enqueue = (runs: RunDispatch[]) => this.queue.enqueue(runs);
     this.worker = new Worker<RunJob, JobOutcome>(
       RUN_QUEUE_NAME,
       (job) =>

@@ -3,10 +3,10 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp } from '@distillery/api';
-import { createTeam, type ReleasedRun } from '@distillery/db';
+import { createTeam } from '@distillery/db';
 import { createTestDatabase, type TestDatabase } from '@distillery/db/testing';
 import { RedisProbe, RunQueue } from '@distillery/queue';
-import type { DataRoots } from '@distillery/spec';
+import type { DataRoots, RunDispatch } from '@distillery/spec';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { executeJob, type JobContext } from '../src/execute-job.ts';
@@ -56,7 +56,7 @@ describe('executeJob', () => {
   let queue: RunQueue;
   let probe: RedisProbe;
   let key: string;
-  const released: ReleasedRun[] = [];
+  const released: RunDispatch[] = [];
   let ctx: JobContext;
 
   beforeAll(async () => {

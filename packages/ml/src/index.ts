@@ -39,4 +39,4 @@ export { dequantizeBuckets, type QuantizedTensor, quantizeBuckets } from './quan
 export { type ExecuteRunInput, executeRun, type RunOutcome } from './run/execute-run.ts';
 export { TRAINING_CHECKPOINTS, type TrainingCheckpoint } from './train/checkpoint.ts';
 export { crossEntropy, type DistillSettings, kdLoss } from './train/kd-loss.ts';
-export type { BatchPosition, EpochMetrics } from './train/train-model.ts';
+export type { BatchPosition } from './train/train-model.ts';

@@ -1,10 +1,9 @@
-import type { DatasetSpec, RunConfig } from '@distillery/spec';
+import type { DatasetSpec, EpochMetrics, RunConfig } from '@distillery/spec';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   type ArtifactFile,
   CheckpointError,
-  type EpochMetrics,
   executeRun,
   type ModelArtifact,
   type RunOutcome,

@@ -1,5 +1,6 @@
 import {
   type DatasetSpec,
+  type EpochMetrics,
   modelBytes,
   modelSize,
   type RunConfig,
@@ -9,14 +10,7 @@ import {
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeWeights } from '../src/artifact/packed-artifact.ts';
-import {
-  type BatchPosition,
-  type EpochMetrics,
-  executeRun,
-  quantizeBuckets,
-  RunConfigError,
-  type RunOutcome,
-} from '../src/index.ts';
+import { type BatchPosition, executeRun, quantizeBuckets, RunConfigError, type RunOutcome } from '../src/index.ts';
 import { useWasm } from './setup-backend.ts';
 
 beforeAll(useWasm);
@@ -114,13 +108,13 @@ describe('executeRun on a small MNIST slice', () => {
       const tensors = runModelTensors(config.model, { shape: [28, 28, 1], classes: 10 });
       expect(o.parameters).toBe(tensors.reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0));
       expect(o.bytes).toBe(modelBytes(tensors, config.quantize ?? undefined));
-      expect(o.size).toEqual(modelSize(tensors, config.quantize ?? undefined));
-      expect(o.size.codeBytes + o.size.headerBytes + o.size.floatBytes).toBe(o.bytes);
+      expect(o.sizeBreakdown).toEqual(modelSize(tensors, config.quantize ?? undefined));
+      expect(o.sizeBreakdown.codeBytes + o.sizeBreakdown.headerBytes + o.sizeBreakdown.floatBytes).toBe(o.bytes);
       expect(weightsOf(o)?.length).toBe(o.bytes);
     }
     // Every kernel quantized (the default): 4-bit codes are an eighth of float32, plus headers and float biases.
     expect(first.student.bytes / first.ptq.bytes).toBeGreaterThan(6);
-    expect(first.ptq.size.quantizedFraction).toBeGreaterThan(0.99);
+    expect(first.ptq.sizeBreakdown.quantizedFraction).toBeGreaterThan(0.99);
   });
 
   it('reports every epoch with validation metrics and the learning rate', () => {

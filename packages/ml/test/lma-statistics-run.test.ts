@@ -1,4 +1,4 @@
-import type { LmaStatistics, RunConfig } from '@distillery/spec';
+import type { LmaStatistics, TrainedTeacherRunConfig } from '@distillery/spec';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadModelArtifact } from '../src/artifact/model-artifact.ts';
 import type { ModelArtifact } from '../src/artifact/packed-artifact.ts';
@@ -11,7 +11,7 @@ import { useWasm } from './setup-backend.ts';
 beforeAll(useWasm);
 
 const dataset = { name: 'mnist', limit: { train: 1200, test: 300 } } as const;
-const config = (statistics: LmaStatistics): RunConfig => ({
+const config = (statistics: LmaStatistics): TrainedTeacherRunConfig => ({
   kind: 'teacher',
   dataset,
   model: { family: 'mlp', hidden: [12, 8], activation: { name: 'lma', segments: 8, statistics }, batchNorm: true },

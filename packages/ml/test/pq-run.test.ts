@@ -72,7 +72,7 @@ describe('iPQ runs', () => {
     const run = await executeRun({ config: mlpPq, parent: teacher.artifact });
     expect(tf.memory().numTensors).toBe(before);
     const tensors = runModelTensors(mlpPq.model, shape);
-    expect(run.size).toEqual(modelSize(tensors, mlpPq.quantize ?? undefined));
+    expect(run.sizeBreakdown).toEqual(modelSize(tensors, mlpPq.quantize ?? undefined));
     expect(run.bits).toBe(5);
     expect(expectCodebooks(run.artifact)).toEqual(['dense_1/kernel', 'dense_2/kernel']);
     // dense_2/kernel [16, 10] has 20 blocks of 8: its codebook has 20 entries, not 32.
@@ -85,7 +85,7 @@ describe('iPQ runs', () => {
   it('distills a CNN (BatchNorm, PReLU), keeping float the kernel whose rows the block size does not divide', async () => {
     const run = await executeRun({ config: cnnPq, parent: teacher.artifact });
     const tensors = runModelTensors(cnnPq.model, shape);
-    expect(run.size).toEqual(modelSize(tensors, cnnPq.quantize ?? undefined));
+    expect(run.sizeBreakdown).toEqual(modelSize(tensors, cnnPq.quantize ?? undefined));
     // conv2d_1/kernel [3, 3, 1, 4] has 9 rows: no whole blocks of 4.
     expect(pqKeptFloat(tensors, { blockSize: 4, keepFloat: 'all-but-kernels' })).toEqual(['conv2d_1/kernel']);
     expect(expectCodebooks(run.artifact)).toEqual(['conv2d_2/kernel', 'dense_1/kernel', 'dense_2/kernel']);

@@ -60,13 +60,13 @@ describe('pruning CNN students with every kind of activation', () => {
         const zeros = pool.reduce((n, i) => n + (values[i] as Float32Array).filter((v) => v === 0).length, 0);
         if (method === 'magnitude') expect(zeros).toBe(Math.round(poolValues * 0.7));
         else expect(zeros / poolValues).toBeLessThanOrEqual(0.7);
-        expect(o.size.prunedValues).toBe(zeros);
+        expect(o.sizeBreakdown.prunedValues).toBe(zeros);
         // BatchNorm and activation parameters are untouched by pruning: stored whole in float32.
         const json = readModelJson(o.artifact);
         for (const w of json.weights) {
           if (!w.name.endsWith('/kernel')) expect(w.encoding).toBe('float32');
         }
-        expect(o.size).toEqual(modelSize(tensors, undefined, artifactSupport(json) ?? undefined));
+        expect(o.sizeBreakdown).toEqual(modelSize(tensors, undefined, artifactSupport(json) ?? undefined));
         expect(o.accuracy).toBeGreaterThan(1 / 3);
       }
     }, 120_000);

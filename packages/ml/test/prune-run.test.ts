@@ -1,6 +1,8 @@
 import {
   type DatasetSpec,
+  type EpochMetrics,
   modelSize,
+  type PruneRunConfig,
   predictRunSize,
   prunedTensorIndices,
   type RunConfig,
@@ -10,7 +12,7 @@ import {
 import { beforeAll, describe, expect, it } from 'vitest';
 import { measureArtifactSize } from '../src/artifact/artifact-size.ts';
 import { artifactMasks, artifactSupport, decodeWeights, readModelJson } from '../src/artifact/packed-artifact.ts';
-import { type EpochMetrics, executeRun, type RunOutcome, type TrainingCheckpoint } from '../src/index.ts';
+import { executeRun, type RunOutcome, type TrainingCheckpoint } from '../src/index.ts';
 import { artifactDigest, decodeCheckpoint } from '../src/train/checkpoint.ts';
 import { useWasm } from './setup-backend.ts';
 
@@ -48,7 +50,7 @@ const surpConfig: RunConfig = {
   prune: { method: 'surp', sparsity: 0.9, retrainEpochs: 1, rounds: 2, alpha: 10 },
 };
 const ptq = { method: 'ptq', bits: 4, bucketSize: 64, keepFloat: 'all-but-kernels' } as const;
-const ptqOf = (pruned: RunConfig): RunConfig => ({ ...pruned, kind: 'quantize-ptq', train: null, quantize: ptq });
+const ptqOf = (pruned: PruneRunConfig): RunConfig => ({ ...pruned, kind: 'quantize-ptq', train: null, quantize: ptq });
 
 interface Run {
   outcome: RunOutcome;
@@ -117,9 +119,9 @@ describe('prune runs on a small MNIST slice', () => {
     ]);
     expect(magnitude.outcome.accuracy).toBeGreaterThan(0.5);
     expect(surp.outcome.accuracy).toBeGreaterThan(0.3);
-    expect(1 - (surp.outcome.size.prunedValues === 0 ? 1 : surp.outcome.size.prunedValues / poolValues)).toBeLessThan(
-      0.11,
-    );
+    expect(
+      1 - (surp.outcome.sizeBreakdown.prunedValues === 0 ? 1 : surp.outcome.sizeBreakdown.prunedValues / poolValues),
+    ).toBeLessThan(0.11);
   });
 
   it('retrains rounds × retrainEpochs epochs, numbered across rounds, and checkpoints every epoch with its masks', () => {
@@ -164,21 +166,28 @@ describe('prune runs on a small MNIST slice', () => {
       [surpPtq, ptqOf(surpConfig)],
     ] as const) {
       const support = artifactSupport(readModelJson(o.artifact)) ?? undefined;
-      expect(o.size).toEqual(measureArtifactSize(o.artifact));
-      expect(o.size).toEqual(modelSize(tensors, config.quantize ?? undefined, support));
-      expect(o.size.codeBytes + o.size.headerBytes + o.size.floatBytes + o.size.indexBytes).toBe(o.bytes);
+      expect(o.sizeBreakdown).toEqual(measureArtifactSize(o.artifact));
+      expect(o.sizeBreakdown).toEqual(modelSize(tensors, config.quantize ?? undefined, support));
+      expect(
+        o.sizeBreakdown.codeBytes +
+          o.sizeBreakdown.headerBytes +
+          o.sizeBreakdown.floatBytes +
+          o.sizeBreakdown.indexBytes,
+      ).toBe(o.bytes);
       expect(o.artifact.files.find((f) => f.name === 'weights.bin')?.data.length).toBe(o.bytes);
     }
     // Magnitude pruning's size is known before the run: bitmaps and the float32 nonzeros.
     const planned = predictRunSize(magnitudeConfig);
     expect(planned.estimated).toBe(false);
     expect(planned.bytes).toBe(magnitude.outcome.bytes);
-    expect(magnitude.outcome.size.indexBytes).toBe(Math.ceil((784 * 24) / 8) + Math.ceil((24 * 10) / 8));
-    expect(magnitude.outcome.size.floatBytes).toBe((poolValues - Math.round(poolValues * 0.9)) * 4 + (24 + 10) * 4);
+    expect(magnitude.outcome.sizeBreakdown.indexBytes).toBe(Math.ceil((784 * 24) / 8) + Math.ceil((24 * 10) / 8));
+    expect(magnitude.outcome.sizeBreakdown.floatBytes).toBe(
+      (poolValues - Math.round(poolValues * 0.9)) * 4 + (24 + 10) * 4,
+    );
     expect(predictRunSize(surpConfig).estimated).toBe(true);
     // SuRP's stream is its own rate: the PTQ of it stores a bitmap and 4-bit codes of the same nonzeros instead.
-    expect(surp.outcome.size.floatBytes).toBe((24 + 10) * 4);
-    expect(surpPtq.size.prunedValues).toBe(surp.outcome.size.prunedValues);
+    expect(surp.outcome.sizeBreakdown.floatBytes).toBe((24 + 10) * 4);
+    expect(surpPtq.sizeBreakdown.prunedValues).toBe(surp.outcome.sizeBreakdown.prunedValues);
     expect(magnitudePtq.bytes).toBeLessThan(magnitude.outcome.bytes);
   });
 
@@ -190,7 +199,7 @@ describe('prune runs on a small MNIST slice', () => {
         if (v === 0) expect((after[i] as Float32Array)[j]).toBe(0);
       });
     }
-    expect(magnitudePtq.size.quantizedValues).toBe(poolValues - Math.round(poolValues * 0.9));
+    expect(magnitudePtq.sizeBreakdown.quantizedValues).toBe(poolValues - Math.round(poolValues * 0.9));
     expect(magnitudePtq.accuracy).toBeGreaterThan(0.4);
   });
 

@@ -1,14 +1,8 @@
-import { type DatasetSpec, modelSize, modelTensors, type RunConfig } from '@distillery/spec';
+import { type DatasetSpec, type EpochMetrics, modelSize, modelTensors, type RunConfig } from '@distillery/spec';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeWeights } from '../src/artifact/packed-artifact.ts';
-import {
-  type ArtifactFile,
-  type EpochMetrics,
-  executeRun,
-  type RunOutcome,
-  type TrainingCheckpoint,
-} from '../src/index.ts';
+import { type ArtifactFile, executeRun, type RunOutcome, type TrainingCheckpoint } from '../src/index.ts';
 import { useWasm } from './setup-backend.ts';
 
 beforeAll(useWasm);
@@ -70,7 +64,7 @@ describe('executeRun with an SMH student', () => {
       [160, 15],
       [15, 160],
     ]);
-    expect(student.size).toEqual(modelSize(tensors));
+    expect(student.sizeBreakdown).toEqual(modelSize(tensors));
     expect(student.parameters).toBe(4_800 + 2 + 42 + 4 * 32 + 2 * 8 + 2);
     expect(epochs.map((m) => m.epoch)).toEqual([1, 2, 3]);
   });
@@ -136,7 +130,7 @@ describe('executeRun with an SMH student', () => {
     };
     const pq = await executeRun({ config, parent: teacher.artifact });
     const tensors = modelTensors(studentConfig.model as never, { shape: [28, 28, 1], classes: 10 });
-    expect(pq.size).toEqual(modelSize(tensors, config.quantize ?? undefined));
+    expect(pq.sizeBreakdown).toEqual(modelSize(tensors, config.quantize ?? undefined));
     const { json } = decodeWeights(pq.artifact);
     expect(json.weights.filter((w) => w.encoding === 'pq').map((w) => w.name)).toEqual(['smh_pool_1/left']);
     expect(json.weights.find((w) => w.name === 'smh_pool_1/right')?.encoding).toBe('float32');

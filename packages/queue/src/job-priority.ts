@@ -1,3 +1,5 @@
+import type { RunDispatch } from '@distillery/spec';
+
 /**
  * Scheduling (issue 4, item 7). BullMQ takes prioritized jobs lowest number first (1 … 2,097,151; 0 would
  * mean "no priority" and jump ahead of every prioritized job, so it is never used). The number is made of:
@@ -22,16 +24,8 @@ const BANDS = MAX_SWEEP_PRIORITY - MIN_SWEEP_PRIORITY + 1;
 /** Ranks per band: ~99,864; a rank beyond it shares the band's last slot. */
 export const RANKS_PER_BAND = Math.floor((BULLMQ_MAX_PRIORITY - 1) / BANDS);
 
-export interface JobRank {
-  /** The sweep's band, -10..10 (higher first): its priority if an admin key submitted it, else 0. @defaultValue 0 */
-  priority?: number | undefined;
-  /** The run's ordinal in its sweep's expansion (0 for the teacher). @defaultValue 0 */
-  position?: number | undefined;
-  /** Running sweeps of the run's team at the run's band and priority (at least 1). @defaultValue 1 */
-  teamSweeps?: number | undefined;
-  /** Open runs of the team's running sweeps of a higher priority in the same band. @defaultValue 0 */
-  ahead?: number | undefined;
-}
+/** What ranks a queued run (see {@link RunDispatch} for each field). */
+export type JobRank = Pick<RunDispatch, 'priority' | 'position' | 'teamSweeps' | 'ahead'>;
 
 /** The BullMQ priority of a run's job: 1 (first) … 2,097,151. */
 export function jobPriority(rank: JobRank): number {

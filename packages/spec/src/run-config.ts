@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DatasetSpec } from './dataset-spec.ts';
 import { ImportedModel } from './imported-model.ts';
-import { CnnSpec, MlpSpec } from './model-spec.ts';
+import { CnnSpec, MlpSpec, ModelSpec } from './model-spec.ts';
 import { Pruning } from './prune-spec.ts';
 import { Quantization, quantizationBits } from './quantize-spec.ts';
 import { DistillSpec, TrainSpec } from './train-spec.ts';
@@ -36,23 +36,147 @@ export type SweepState = z.infer<typeof SweepState>;
 export const RunModel = z.discriminatedUnion('family', [MlpSpec, CnnSpec, ImportedModel]);
 export type RunModel = z.infer<typeof RunModel>;
 
-/** Everything a worker needs to execute one run; stored with the run, defaults resolved. */
-export const RunConfig = z.strictObject({
-  kind: RunKind.describe('teacher, student, quantize-ptq, quantize-qat or prune.'),
-  dataset: DatasetSpec.describe('The data set, as the sweep gave it.'),
-  model: RunModel.describe('The model: mlp, cnn, or an imported teacher.'),
-  train: TrainSpec.nullable().describe('Absent for quantize-ptq and an imported teacher, which do not train.'),
-  seed: z.int().min(0).describe("The run's seed (initial weights, shuffling)."),
-  distill: DistillSpec.nullable().describe('KD settings for student, quantize-qat and prune runs.'),
-  quantize: Quantization.nullable().describe(
-    'The quantization of a quantize-ptq or quantize-qat run (a quantize-ptq of a pruned student quantizes its survivors), defaults resolved; null otherwise.',
-  ),
-  prune: Pruning.optional().describe(
-    'The pruning of a prune run, and of the pruned student a quantize-ptq run quantizes. Absent otherwise — ' +
-      'not null — so the configurations (and hashes) of runs without pruning are what they were before pruning existed.',
-  ),
+/*
+ * Everything a worker needs to execute one run, stored with the run, defaults resolved: one variant per run
+ * kind (a teacher has two, trained or imported), each saying which parts it has. Every variant keeps the seven
+ * keys configurations had from the start (a part a kind does not have is null), and `prune` only where there is
+ * pruning (absent, not null, elsewhere), so stored configs and the hashes that identify them read as before.
+ * A new kind is one more variant here and one more entry in RUN_KINDS.
+ */
+
+/** `prune` of a run without pruning: absent. */
+const NoPruning = z.never().optional().describe('Absent: the run is not pruned.');
+const RunDataset = DatasetSpec.describe('The data set, as the sweep gave it.');
+const BuiltModel = ModelSpec.describe('The model Distillery builds: mlp or cnn.');
+const RunSeed = z.int().min(0).describe("The run's seed (initial weights, shuffling).");
+const RunTrain = TrainSpec.describe('The training settings.');
+const NoTraining = z.null().describe('null: the run does not train.');
+const NoDistillation = z.null().describe('null: no distillation.');
+const RunDistill = DistillSpec.describe('The KD settings (temperature, α) it was trained with.');
+const NoQuantization = z.null().describe('null: not quantized.');
+const RunQuantize = Quantization.describe('The quantization, defaults resolved.');
+
+/** A teacher trained with cross-entropy: no distillation, no quantization. */
+export const TrainedTeacherRunConfig = z.strictObject({
+  kind: z.literal('teacher').describe('The run kind: teacher.'),
+  dataset: RunDataset,
+  model: BuiltModel,
+  train: RunTrain,
+  seed: RunSeed,
+  distill: NoDistillation,
+  quantize: NoQuantization,
+  prune: NoPruning,
 });
+export type TrainedTeacherRunConfig = z.infer<typeof TrainedTeacherRunConfig>;
+
+/** A teacher you bring: evaluated once and stored, not trained. */
+export const ImportedTeacherRunConfig = z.strictObject({
+  kind: z.literal('teacher').describe('The run kind: teacher.'),
+  dataset: RunDataset,
+  model: ImportedModel.describe('The imported teacher: its files, digest and tensors.'),
+  train: NoTraining,
+  seed: RunSeed,
+  distill: NoDistillation,
+  quantize: NoQuantization,
+  prune: NoPruning,
+});
+export type ImportedTeacherRunConfig = z.infer<typeof ImportedTeacherRunConfig>;
+
+/** A compact model trained with the KD loss against its frozen teacher (α = 0 is plain cross-entropy). */
+export const StudentRunConfig = z.strictObject({
+  kind: z.literal('student').describe('The run kind: student.'),
+  dataset: RunDataset,
+  model: BuiltModel,
+  train: RunTrain,
+  seed: RunSeed,
+  distill: RunDistill,
+  quantize: NoQuantization,
+  prune: NoPruning,
+});
+export type StudentRunConfig = z.infer<typeof StudentRunConfig>;
+
+/**
+ * A trained model's weights (a sweep's student) quantized, then evaluated: no training. `distill` is what its
+ * parent was distilled with, kept so the variant says which student it quantizes; null for a parent trained
+ * without a teacher.
+ */
+export const PtqRunConfig = z.strictObject({
+  kind: z.literal('quantize-ptq').describe('The run kind: quantize-ptq.'),
+  dataset: RunDataset,
+  model: BuiltModel,
+  train: NoTraining,
+  seed: RunSeed,
+  distill: DistillSpec.nullable().describe(
+    'The KD settings of the parent it quantizes; null for a parent trained without a teacher.',
+  ),
+  quantize: RunQuantize,
+  /** The pruning of the pruned student it quantizes (its survivors only); absent for a plain student. */
+  prune: Pruning.optional().describe('The pruning of the pruned student it quantizes; absent for a plain student.'),
+});
+export type PtqRunConfig = z.infer<typeof PtqRunConfig>;
+
+/** Quantized distillation: a student trained against the teacher with quantized weights in the forward pass (with
+ * `quantize.method: pq`, iPQ's proxy noise, then product quantization with fine-tuned codebooks).
+ */
+export const QatRunConfig = z.strictObject({
+  kind: z.literal('quantize-qat').describe('The run kind: quantize-qat.'),
+  dataset: RunDataset,
+  model: BuiltModel,
+  train: RunTrain,
+  seed: RunSeed,
+  distill: RunDistill,
+  quantize: RunQuantize,
+  prune: NoPruning,
+});
+export type QatRunConfig = z.infer<typeof QatRunConfig>;
+
+/**
+ * A trained student's weight matrices pruned in rounds, retrained after each under the student's KD loss (its
+ * teacher's logits) with the pruned weights held at 0.
+ */
+export const PruneRunConfig = z.strictObject({
+  kind: z.literal('prune').describe('The run kind: prune.'),
+  dataset: RunDataset,
+  model: BuiltModel,
+  train: RunTrain,
+  seed: RunSeed,
+  distill: RunDistill,
+  quantize: NoQuantization,
+  prune: Pruning.describe('The pruning: method, sparsity, rounds, retraining epochs.'),
+});
+export type PruneRunConfig = z.infer<typeof PruneRunConfig>;
+
+/**
+ * A run's configuration, by kind. A union rather than a zod discriminated union because the teacher kind has
+ * two variants (told apart by `model.family`); TypeScript narrows it on `kind`, and {@link isImportedTeacher}
+ * tells the two teachers apart.
+ */
+export const RunConfig = z.union([
+  TrainedTeacherRunConfig,
+  ImportedTeacherRunConfig,
+  StudentRunConfig,
+  PtqRunConfig,
+  QatRunConfig,
+  PruneRunConfig,
+]);
 export type RunConfig = z.infer<typeof RunConfig>;
+
+/** The configs of runs that train a model from its initialisation: a trained teacher, a student, a QAT variant. */
+export type TrainingRunConfig = TrainedTeacherRunConfig | StudentRunConfig | QatRunConfig;
+
+/**
+ * The configs of runs whose parent is a model of Distillery's: the teacher (student, QAT), the trained student
+ * (prune, PTQ) or the pruned student (PTQ).
+ */
+export type ChildRunConfig = StudentRunConfig | PtqRunConfig | QatRunConfig | PruneRunConfig;
+
+// Every run kind has a variant: this fails to compile when a kind is added without one.
+const everyKindHasAVariant: Record<Exclude<RunKind, RunConfig['kind']>, never> = {};
+void everyKindHasAVariant;
+
+export function isImportedTeacher(config: RunConfig): config is ImportedTeacherRunConfig {
+  return config.model.family === 'imported';
+}
 
 /** Bits of a run's stored codes: 32 unless quantized (for pq, the bits of one centroid assignment). */
 export function runBits(config: Pick<RunConfig, 'quantize'>): number {
@@ -63,8 +187,7 @@ export function runBits(config: Pick<RunConfig, 'quantize'>): number {
  * Epochs a run trains: its training's epochs; a prune run's retraining (rounds × retrainEpochs); 0 for a
  * quantize-ptq run and an imported teacher.
  */
-export function runEpochs(config: Pick<RunConfig, 'kind' | 'train' | 'prune'>): number {
-  if (config.kind === 'quantize-ptq') return 0;
-  if (config.kind === 'prune') return config.prune ? config.prune.rounds * config.prune.retrainEpochs : 0;
+export function runEpochs(config: RunConfig): number {
+  if (config.kind === 'prune') return config.prune.rounds * config.prune.retrainEpochs;
   return config.train?.epochs ?? 0;
 }

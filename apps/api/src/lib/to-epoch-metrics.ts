@@ -1,9 +1,9 @@
 import type { MetricRow } from '@distillery/db';
-import type { EpochMetrics } from '../schemas/run-detail.ts';
+import type { RecordedEpoch } from '../schemas/recorded-epoch.ts';
 import { iso } from './iso.ts';
 
 /** A stored `metrics` row as the API shows one epoch of a learning curve (run detail and the metrics export). */
-export function toEpochMetrics(m: MetricRow): EpochMetrics {
+export function toEpochMetrics(m: MetricRow): RecordedEpoch {
   return {
     epoch: m.epoch,
     trainLoss: m.trainLoss,

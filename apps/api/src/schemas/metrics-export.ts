@@ -1,10 +1,10 @@
 import { RunKind } from '@distillery/spec';
 import { z } from 'zod';
-import { EpochMetrics } from './run-detail.ts';
+import { RecordedEpoch } from './recorded-epoch.ts';
 import { RESULT_FORMATS } from './sweep-queries.ts';
 
 /** One finished epoch of one run: the learning curve as rows, to plot or join on `runId` with the results. */
-export const EpochMetricsRow = EpochMetrics.extend({
+export const EpochMetricsRow = RecordedEpoch.extend({
   runId: z.uuid().describe('The run.'),
   key: z.string().describe("The run's key in its sweep."),
   kind: RunKind.describe('teacher, student, quantize-ptq, quantize-qat or prune.'),

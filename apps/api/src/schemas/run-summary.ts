@@ -1,19 +1,17 @@
-import { RunKind, RunState, SizeBreakdown } from '@distillery/spec';
+import { RunKind, RunState } from '@distillery/spec';
 import { z } from 'zod';
 import { PredictedSize } from './predicted-size.ts';
+import { RecordedRunResult } from './recorded-run-result.ts';
 import { ReusedFrom } from './reused-from.ts';
 
 /** The headline numbers of a run's result. */
-export const ResultSummary = z.object({
-  accuracy: z.number().describe('Test accuracy (fraction correct on the test split).'),
-  loss: z.number().describe('Test cross-entropy.'),
-  parameters: z.int().describe('Measured on the packed artifact.'),
-  bytes: z.int().describe('Measured size of the packed weights in bytes.'),
-  bits: z.int().describe('Bits per quantized weight; 32 for float.'),
-  /** `bytes` measured on the packed artifact, split into codes, bucket headers and float tensors. */
-  sizeBreakdown: SizeBreakdown.nullable().describe(
-    'The measured bytes split into codes, bucket headers and float tensors; null for results recorded before it was measured.',
-  ),
+export const ResultSummary = RecordedRunResult.pick({
+  accuracy: true,
+  loss: true,
+  parameters: true,
+  bytes: true,
+  bits: true,
+  sizeBreakdown: true,
 });
 export type ResultSummary = z.infer<typeof ResultSummary>;
 

@@ -34,7 +34,7 @@ function sections(config: RunConfig): Part[][] {
   if (m.batchNorm) model.push(['model.batchNorm', 'bn']);
   if (m.smh) model.push(['model.smh', smhLabel(m.smh)]);
   const distill: Part[] =
-    config.distill === null || config.kind === 'teacher'
+    config.distill === null
       ? []
       : [
           ['distill.temperature', `T=${config.distill.temperature}`],

@@ -5,14 +5,15 @@ import { isUuid } from '../lib/is-uuid.ts';
 import { iso } from '../lib/iso.ts';
 import { storedSizeBreakdown } from '../lib/stored-size-breakdown.ts';
 import { toEpochMetrics } from '../lib/to-epoch-metrics.ts';
-import type { EpochMetrics, RunDetail } from '../schemas/run-detail.ts';
+import type { RecordedEpoch } from '../schemas/recorded-epoch.ts';
+import type { RunDetail } from '../schemas/run-detail.ts';
 
 /** Everything about one of the team's runs: config, state, timings, learning curve and result. */
 export async function getRun(db: Store, teamId: string, runId: string): Promise<RunDetail> {
   if (!isUuid(runId)) throw new NotFoundError('run', runId);
   const run = await readRunDetail(db, teamId, runId);
   if (run === null) throw new NotFoundError('run', runId);
-  const metrics: EpochMetrics[] = run.metrics.map(toEpochMetrics);
+  const metrics: RecordedEpoch[] = run.metrics.map(toEpochMetrics);
   const result = run.result;
   const config = run.config as unknown as RunConfig;
   return {

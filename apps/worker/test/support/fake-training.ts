@@ -64,7 +64,7 @@ function outcome(): RunOutcome {
     loss: 1,
     parameters: 1,
     bytes: 4,
-    size: {
+    sizeBreakdown: {
       bytes: 4,
       codeBytes: 0,
       headerBytes: 0,

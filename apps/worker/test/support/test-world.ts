@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { buildApp } from '@distillery/api';
-import { createTeam, type ReleasedRun } from '@distillery/db';
+import { createTeam } from '@distillery/db';
 import { createTestDatabase, type TestDatabase } from '@distillery/db/testing';
 import { RedisProbe, RunQueue } from '@distillery/queue';
+import type { RunDispatch } from '@distillery/spec';
 import type { FastifyInstance } from 'fastify';
 import { expect } from 'vitest';
 import type { JobContext } from '../../src/execute-job.ts';
@@ -40,7 +41,7 @@ export interface TestWorld {
   apiKey: string;
   teamId: string;
   /** Jobs the context's `enqueue` received. */
-  enqueued: ReleasedRun[];
+  enqueued: RunDispatch[];
   /** A job context on the world's database; `overrides` replace fields. */
   context(overrides?: Partial<JobContext>): JobContext;
   /** Submits a sweep over the API and returns its runs by kind. */
@@ -61,7 +62,7 @@ export async function createTestWorld(): Promise<TestWorld> {
   const queue = new RunQueue({ redisUrl: REDIS_URL, prefix: `worker-test-${randomUUID().slice(0, 8)}` });
   const probe = new RedisProbe(REDIS_URL);
   const app = await buildApp({ db: database.store, queue, redisProbe: probe });
-  const enqueued: ReleasedRun[] = [];
+  const enqueued: RunDispatch[] = [];
   return {
     database,
     app,

@@ -1,37 +1,22 @@
 import { createHash } from 'node:crypto';
-import type { SizeBreakdown } from '@distillery/spec';
+import type { RunDispatch, RunResult } from '@distillery/spec';
 import type { SqlExecutor } from '../store/sql-executor.ts';
-import { dispatchRuns, type ReleasedRun } from './dispatch-runs.ts';
+import { dispatchRuns } from './dispatch-runs.ts';
 import type { MovedRun } from './moved-run.ts';
 import { recordTransition, stateEvents } from './run-events.ts';
 
-export interface RunResultInput {
-  accuracy: number;
-  loss: number;
-  parameters: number;
-  bytes: number;
-  /**
-   * `bytes` measured on the packed artifact, split into codes, bucket headers and float tensors (the worker
-   * always measures it). Absent: stored as NULL, like a result recorded before the breakdown existed.
-   */
-  sizeBreakdown?: SizeBreakdown;
-  bits: number;
-  backend: string;
-  /**
-   * Which implementation of the training step trained it (packages/ml's TrainPath); null when nothing trained.
-   * Absent: stored as NULL, like a result recorded before the path was.
-   */
-  trainPath?: string | null;
-  seconds: number;
-  /** sha256 (hex) of the exact train, validation and test rows the run used. */
-  splitDigest: string;
-}
+/**
+ * A run's result as stored. The worker always measures `sizeBreakdown`; absent, it is stored as NULL, like a
+ * result recorded before the breakdown existed; so is an absent `trainPath`.
+ */
+export type RunResultInput = Omit<RunResult, 'sizeBreakdown' | 'trainPath'> &
+  Partial<Pick<RunResult, 'sizeBreakdown' | 'trainPath'>>;
 
 export interface CompletedRun {
   /** false when the run was not `running` under the attempt: nothing was written. */
   completed: boolean;
   /** Children that became `queued`, for the caller to enqueue after the commit. */
-  released: ReleasedRun[];
+  released: RunDispatch[];
 }
 
 export interface ArtifactInput {

@@ -1,37 +1,8 @@
+import type { RunDispatch } from '@distillery/spec';
 import type { SqlExecutor } from '../store/sql-executor.ts';
 
-/**
- * A queued run as the queue needs it: the job (run id + attempt) and what ranks it (issue 4, item 7). The
- * queue turns `priority`, `position`, `teamSweeps` and `ahead` into a BullMQ priority (packages/queue
- * jobPriority).
- */
-export interface ReleasedRun {
-  runId: string;
-  attempt: number;
-  /**
-   * The sweep's band across teams, -10..10 (higher first): its priority when an admin key submitted it
-   * (`priority_scope = 'global'`), else 0: a member's priority ranks only within the team (see `ahead`).
-   * @defaultValue 0
-   */
-  priority?: number;
-  /** The run's ordinal in its sweep: a sweep's later runs yield to another sweep's earlier ones. */
-  position?: number;
-  /**
-   * Running sweeps of the run's team in its band and of its priority, when the job was made: a team's sweeps
-   * share the team's turn.
-   */
-  teamSweeps?: number;
-  /**
-   * Open runs (waiting, queued, running) of the team's running sweeps in the same band with a higher priority,
-   * when the job was made: they rank first, within the team's share.
-   */
-  ahead?: number;
-  /** Not before this time (a retry's backoff). */
-  notBefore?: Date | null;
-}
-
 /** The queue's view of the given queued runs (in any order; runs no longer queued are left out). */
-export async function dispatchRuns(db: SqlExecutor, runIds: readonly string[]): Promise<ReleasedRun[]> {
+export async function dispatchRuns(db: SqlExecutor, runIds: readonly string[]): Promise<RunDispatch[]> {
   if (runIds.length === 0) return [];
   const rows = await db.rows<{
     id: string;

@@ -1,5 +1,6 @@
+import type { RunDispatch } from '@distillery/spec';
 import type { SqlExecutor } from '../store/sql-executor.ts';
-import { dispatchRuns, type ReleasedRun } from './dispatch-runs.ts';
+import { dispatchRuns } from './dispatch-runs.ts';
 
 export interface DueRunsOptions {
   /** Only runs queued at least this long ago (younger ones are still on their way to Redis), in ms. @defaultValue 0 */
@@ -12,7 +13,7 @@ export interface DueRunsOptions {
  * Runs PostgreSQL says are queued, for the reconciler to put back on the queue if Redis lost them (a
  * restart, `FLUSHALL`, a crash between a commit and its enqueue). Enqueueing is idempotent per run attempt.
  */
-export async function dueRuns(db: SqlExecutor, options: DueRunsOptions = {}): Promise<ReleasedRun[]> {
+export async function dueRuns(db: SqlExecutor, options: DueRunsOptions = {}): Promise<RunDispatch[]> {
   const ms = options.queuedForMs ?? 0;
   const rows = await db.rows<{ id: string }>`
     SELECT id::text AS id FROM runs

@@ -1,23 +1,13 @@
+import type { EpochMetrics } from '@distillery/spec';
 import type { SqlExecutor } from '../store/sql-executor.ts';
 import { recordTransition } from './run-events.ts';
-
-export interface EpochRecord {
-  epoch: number;
-  epochs: number;
-  trainLoss: number;
-  trainAccuracy: number;
-  valLoss: number | null;
-  valAccuracy: number | null;
-  learningRate: number;
-  seconds: number;
-}
 
 /**
  * Stores one epoch's metrics, the run's progress and heartbeat, and the epoch's event. Idempotent per (run,
  * epoch): a retried epoch overwrites its row. Only a run still `running` under `attempt` moves: false
  * otherwise (cancelled, or taken over by another worker), and the caller should stop.
  */
-export async function recordEpoch(db: SqlExecutor, runId: string, attempt: number, m: EpochRecord): Promise<boolean> {
+export async function recordEpoch(db: SqlExecutor, runId: string, attempt: number, m: EpochMetrics): Promise<boolean> {
   const metric = {
     trainLoss: m.trainLoss,
     trainAccuracy: m.trainAccuracy,

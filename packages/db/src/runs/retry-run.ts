@@ -1,5 +1,6 @@
+import type { RunDispatch } from '@distillery/spec';
 import type { SqlExecutor } from '../store/sql-executor.ts';
-import { dispatchRuns, type ReleasedRun } from './dispatch-runs.ts';
+import { dispatchRuns } from './dispatch-runs.ts';
 import { failRunInTransaction, MAX_ERROR_LENGTH } from './fail-run.ts';
 import type { MovedRun } from './moved-run.ts';
 import { recordTransition } from './run-events.ts';
@@ -24,7 +25,7 @@ export interface RetryRunOptions {
 }
 
 export type RetryOutcome =
-  | { outcome: 'retried'; job: ReleasedRun }
+  | { outcome: 'retried'; job: RunDispatch }
   | { outcome: 'failed' }
   /** The run was not `running` under `attempt` (or not stale): someone else moved it first; nothing changed. */
   | { outcome: 'stale' };
@@ -79,6 +80,6 @@ export async function retryRun(
       },
     ]);
     const [job] = await dispatchRuns(sql, [runId]);
-    return { outcome: 'retried', job: job as ReleasedRun };
+    return { outcome: 'retried', job: job as RunDispatch };
   });
 }

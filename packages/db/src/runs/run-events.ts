@@ -1,4 +1,4 @@
-import type { RunState } from '@distillery/spec';
+import type { EpochMetrics, RunState } from '@distillery/spec';
 import type { SqlExecutor } from '../store/sql-executor.ts';
 
 /**
@@ -24,17 +24,8 @@ export interface RunStateEventData {
   notBefore?: string | undefined;
 }
 
-export interface RunEpochEventData {
-  attempt: number;
-  epoch: number;
-  epochs: number;
-  trainLoss: number;
-  trainAccuracy: number;
-  valLoss: number | null;
-  valAccuracy: number | null;
-  learningRate: number;
-  seconds: number;
-}
+/** An `epoch` event: the epoch's metrics and the attempt that trained it. */
+export type RunEpochEventData = EpochMetrics & { attempt: number };
 
 export type RunEventInput =
   | { sweepId: string; runId: string; type: 'state'; data: RunStateEventData }

@@ -1,11 +1,11 @@
-import { type Pruning, pruneTargets, type TensorInfo, type TrainSpec } from '@distillery/spec';
+import { type EpochMetrics, type Pruning, pruneTargets, type TensorInfo, type TrainSpec } from '@distillery/spec';
 import * as tf from '@tensorflow/tfjs';
 import type { RunData } from '../data/run-data.ts';
 import { abortError, CheckpointError } from '../errors.ts';
 import { deriveSeed } from '../random/prng.ts';
 import type { NamedValues, TrainingState } from '../train/checkpoint.ts';
 import type { DistillSettings } from '../train/kd-loss.ts';
-import { type BatchPosition, type EpochMetrics, trainModel } from '../train/train-model.ts';
+import { type BatchPosition, trainModel } from '../train/train-model.ts';
 import { magnitudeMasks } from './magnitude-mask.ts';
 import { encodeSurp, type SurpResult } from './surp.ts';
 

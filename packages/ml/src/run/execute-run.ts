@@ -1,6 +1,9 @@
 import {
+  type ChildRunConfig,
   canonicalJson,
   datasetShape,
+  type EpochMetrics,
+  isImportedTeacher,
   modelSize,
   modelTensors,
   pqTensorIndices,
@@ -8,8 +11,8 @@ import {
   prunedTensorIndices,
   quantizedTensorIndices,
   RunConfig,
+  type RunMeasurement,
   runBits,
-  type SizeBreakdown,
   type SparseSupport,
   surpStreamBytes,
   type TensorInfo,
@@ -42,7 +45,7 @@ import {
 } from '../train/checkpoint.ts';
 import { evaluate, predictLogits } from '../train/evaluate.ts';
 import { recalibrateLma } from '../train/recalibrate-lma.ts';
-import { type BatchPosition, type EpochMetrics, type TrainPath, trainModel } from '../train/train-model.ts';
+import { type BatchPosition, type TrainPath, trainModel } from '../train/train-model.ts';
 
 /**
  * The frozen teacher's logits on a run's training rows, by parent artifact digest, data spec and backend: the
@@ -67,24 +70,10 @@ function cacheTeacherLogits(key: string, value: Float32Array): void {
   }
 }
 
-export interface RunOutcome {
-  /** On the test split (after `limit.test`). */
-  accuracy: number;
-  /** Mean cross-entropy on the test split. */
-  loss: number;
-  /** Stored values, = the sum of the `modelTensors` sizes. */
-  parameters: number;
-  /** Measured length of the packed weight payload (weights.bin) at `bits`; equals the `modelBytes` prediction. */
-  bytes: number;
-  /** `bytes` measured on the artifact, split into codes, bucket headers and float tensors; equals `modelSize`. */
-  size: SizeBreakdown;
-  /** 32, or the quantization bits. */
-  bits: number;
-  backend: string;
+/** A run's measured result (see {@link RunMeasurement}) and its saved model. */
+export interface RunOutcome extends RunMeasurement {
   /** Which implementation of the training step trained it; null when nothing trained (quantize-ptq, imported). */
   trainPath: TrainPath | null;
-  /** sha256 of the exact train, validation and test rows the run used (see `splitDigest`). */
-  splitDigest: string;
   artifact: ModelArtifact;
 }
 
@@ -149,12 +138,12 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunOutcome> {
   const { signal } = input;
   if (signal?.aborted) throw abortError(signal);
   const backend = await currentBackend();
-  if (parsed.data.model.family === 'imported') {
-    const { model } = parsed.data;
-    return evaluateImportedTeacher({ config: parsed.data, model, dataRoots: input.dataRoots ?? [], backend, signal });
+  const config = parsed.data;
+  if (isImportedTeacher(config)) {
+    return evaluateImportedTeacher({ config, dataRoots: input.dataRoots ?? [], backend, signal });
   }
-  // A model Distillery builds and trains.
-  const config = { ...parsed.data, model: parsed.data.model };
+  // A model Distillery builds: trained, pruned and retrained, or (quantize-ptq) its parent's weights quantized.
+  const parent = config.kind === 'teacher' ? undefined : parentOf(config, input.parent);
 
   const shape = datasetShape(config.dataset);
   const tensors = modelTensors(config.model, shape);
@@ -189,27 +178,21 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunOutcome> {
           seed: config.seed,
         })
       : null;
-  const needsParent = config.kind !== 'teacher';
-  if (needsParent && !input.parent) {
-    const parentKind =
-      config.kind === 'quantize-ptq' || config.kind === 'prune' ? "the trained student's" : "the teacher's";
-    throw new RunConfigError(`a ${config.kind} run needs ${parentKind} artifact as parent`);
+  if (config.kind === 'quantize-ptq' && input.resumeFrom) {
+    throw new CheckpointError('epoch', 'a quantize-ptq run does not train: there is no checkpoint to resume');
   }
-  if ((config.kind === 'quantize-ptq' || config.kind === 'quantize-qat') && !layout) {
-    throw new RunConfigError(`a ${config.kind} run needs config.quantize`);
-  }
-  if (config.kind !== 'quantize-ptq' && !config.train)
-    throw new RunConfigError(`a ${config.kind} run needs config.train`);
-
-  let resume: TrainingState | undefined;
-  let identity: CheckpointIdentity | undefined;
-  if (input.resumeFrom || input.onCheckpoint) {
-    if (config.kind === 'quantize-ptq' && input.resumeFrom) {
-      throw new CheckpointError('epoch', 'a quantize-ptq run does not train: there is no checkpoint to resume');
-    }
-    identity = { config, parent: input.parent ? artifactDigest(input.parent.files) : null, backend };
-    if (input.resumeFrom) resume = decodeCheckpoint(input.resumeFrom, identity);
-  }
+  // A checkpoint of another config, parent or backend is refused before any work.
+  const { onCheckpoint } = input;
+  const identity: CheckpointIdentity | undefined =
+    input.resumeFrom || onCheckpoint
+      ? { config, parent: parent ? artifactDigest(parent.files) : null, backend }
+      : undefined;
+  const resume: TrainingState | undefined =
+    input.resumeFrom && identity ? decodeCheckpoint(input.resumeFrom, identity) : undefined;
+  const onState =
+    onCheckpoint && identity
+      ? { onState: (state: TrainingState) => onCheckpoint(encodeCheckpoint(state, identity)) }
+      : {};
 
   const dataset = loadDataset(config.dataset, { dataRoots: input.dataRoots ?? [] });
   const data = selectRunData(dataset, config.dataset);
@@ -227,20 +210,21 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunOutcome> {
     let masks = new Map<number, Uint8Array>();
     let surp: SurpResult | null = null;
     if (config.kind === 'quantize-ptq') {
-      model = await loadParent(input.parent as ModelArtifact, tensors);
-      if (config.prune) masks = artifactMasks(input.parent as ModelArtifact);
-      quantized = quantizeModelWeights(model, quantizedIndices, uniform as NonNullable<typeof uniform>, masks);
+      const student = parentOf(config, parent);
+      if (!uniform) throw new RunConfigError('a quantize-ptq run quantizes uniformly: quantize.method ptq');
+      model = await loadParent(student, tensors);
+      if (config.prune) masks = artifactMasks(student);
+      quantized = quantizeModelWeights(model, quantizedIndices, uniform, masks);
       // The parent's recalibrated μ/σ described its float weights; these are the final ones now.
       await recalibrateLma(model, data.train, dataset, io);
     } else if (config.kind === 'prune') {
-      const prune = config.prune;
-      if (!prune) throw new RunConfigError('a prune run needs config.prune');
-      if ((config.distill?.alpha ?? 0) > 0 && !input.teacher) {
+      const { prune } = config;
+      if (config.distill.alpha > 0 && !input.teacher) {
         throw new RunConfigError("a prune run with a KD loss needs its student's teacher artifact");
       }
       const teacherLogits = await kdTeacherLogits(config, input.teacher, data, dataset, backend);
       if (signal?.aborted) throw abortError(signal);
-      model = await loadParent(input.parent as ModelArtifact, tensors);
+      model = await loadParent(parentOf(config, parent), tensors);
       const outcome = await pruneAndRetrain({
         model,
         tensors,
@@ -248,28 +232,21 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunOutcome> {
         prune,
         data,
         layout: io,
-        train: config.train as NonNullable<RunConfig['train']>,
+        train: config.train,
         seed: config.seed,
         distill: config.distill,
         teacherLogits,
         ...(input.onEpoch ? { onEpoch: input.onEpoch } : {}),
         ...(input.onBatch ? { onBatch: input.onBatch } : {}),
         ...(resume ? { resume } : {}),
-        ...(input.onCheckpoint && identity
-          ? {
-              onState: (state: TrainingState) =>
-                (input.onCheckpoint as NonNullable<ExecuteRunInput['onCheckpoint']>)(
-                  encodeCheckpoint(state, identity as CheckpointIdentity),
-                ),
-            }
-          : {}),
+        ...onState,
         ...(signal ? { signal } : {}),
       });
       surp = outcome.surp;
       if (!surp) masks = outcome.masks;
       await recalibrateLma(model, data.train, dataset, io);
     } else {
-      const teacherArtifact = config.kind === 'teacher' ? undefined : (input.parent as ModelArtifact);
+      const teacherArtifact = config.kind === 'teacher' ? undefined : parentOf(config, parent);
       const teacherLogits = await kdTeacherLogits(config, teacherArtifact, data, dataset, backend);
       if (signal?.aborted) throw abortError(signal);
       model = buildModel(config.model, shape, config.seed);
@@ -278,9 +255,9 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunOutcome> {
         model,
         data,
         layout: io,
-        train: config.train as NonNullable<RunConfig['train']>,
+        train: config.train,
         seed: config.seed,
-        distill: config.kind === 'teacher' ? null : config.distill,
+        distill: config.distill,
         teacherLogits,
         pq,
         qat:
@@ -297,14 +274,7 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunOutcome> {
         ...(input.onEpoch ? { onEpoch: input.onEpoch } : {}),
         ...(input.onBatch ? { onBatch: input.onBatch } : {}),
         ...(resume ? { resume } : {}),
-        ...(input.onCheckpoint && identity
-          ? {
-              onState: (state: TrainingState) =>
-                (input.onCheckpoint as NonNullable<ExecuteRunInput['onCheckpoint']>)(
-                  encodeCheckpoint(state, identity as CheckpointIdentity),
-                ),
-            }
-          : {}),
+        ...onState,
         ...(signal ? { signal } : {}),
       }));
       if (config.kind === 'quantize-qat' && uniform) {
@@ -374,7 +344,7 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunOutcome> {
       loss: test.loss,
       parameters: tensors.reduce((n, t) => n + tensorSize(t), 0),
       bytes: size.bytes,
-      size,
+      sizeBreakdown: size,
       bits,
       backend,
       trainPath,
@@ -414,6 +384,14 @@ async function kdTeacherLogits(
   }
   cacheTeacherLogits(key, logits);
   return logits;
+}
+
+/** The parent artifact a child run needs; refused before any work when it is missing. */
+function parentOf(config: ChildRunConfig, parent: ModelArtifact | undefined): ModelArtifact {
+  if (parent) return parent;
+  const parentKind =
+    config.kind === 'student' || config.kind === 'quantize-qat' ? "the teacher's" : "the trained student's";
+  throw new RunConfigError(`a ${config.kind} run needs ${parentKind} artifact as parent`);
 }
 
 async function loadParent(parent: ModelArtifact, tensors: ReturnType<typeof modelTensors>): Promise<tf.LayersModel> {

@@ -1,10 +1,9 @@
 import {
   datasetShape,
   escapeForMessage,
-  type ImportedModel,
+  type ImportedTeacherRunConfig,
   inputFits,
   modelBytes,
-  type RunConfig,
   readTeacherArtifact,
   type TeacherArtifact,
   TeacherArtifactError,
@@ -23,8 +22,7 @@ import { evaluate } from '../train/evaluate.ts';
 import { teacherArtifactHandler } from './teacher-artifact-handler.ts';
 
 export interface ImportedTeacherInput {
-  config: RunConfig;
-  model: ImportedModel;
+  config: ImportedTeacherRunConfig;
   dataRoots: readonly string[];
   backend: string;
   signal?: AbortSignal | undefined;
@@ -38,7 +36,8 @@ export interface ImportedTeacherInput {
  * the evaluation. Mistakes are RunConfigErrors naming `teacher.model.artifact`, failing the run at its start.
  */
 export async function evaluateImportedTeacher(input: ImportedTeacherInput): Promise<RunOutcome> {
-  const { config, model: spec, dataRoots, backend, signal } = input;
+  const { config, dataRoots, backend, signal } = input;
+  const spec = config.model;
   const display = escapeForMessage(spec.artifact);
   let artifact: TeacherArtifact;
   try {
@@ -114,7 +113,7 @@ export async function evaluateImportedTeacher(input: ImportedTeacherInput): Prom
       loss: test.loss,
       parameters: tensors.reduce((n, t) => n + tensorSize(t), 0),
       bytes: size.bytes,
-      size,
+      sizeBreakdown: size,
       bits: 32,
       backend,
       trainPath: null,

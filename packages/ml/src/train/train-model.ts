@@ -1,4 +1,4 @@
-import type { TrainSpec } from '@distillery/spec';
+import type { EpochMetrics, TrainSpec } from '@distillery/spec';
 import * as tf from '@tensorflow/tfjs';
 import { makeBatch, type RunData } from '../data/run-data.ts';
 import { abortError, CheckpointError } from '../errors.ts';
@@ -12,21 +12,6 @@ import { Optimizer } from './optimizer.ts';
 import { qatForwardValues } from './qat-forward.ts';
 import { LearningRateSchedule } from './schedule.ts';
 import { decaysTowardsZero, weightDecayTargets } from './weight-decay.ts';
-
-export interface EpochMetrics {
-  /** 1-based. */
-  epoch: number;
-  epochs: number;
-  /** Mean training loss over the epoch's batches (the KD loss for students), in training mode. */
-  trainLoss: number;
-  trainAccuracy: number;
-  /** Cross-entropy and accuracy on the validation hold-out in inference mode; null without validation. */
-  valLoss: number | null;
-  valAccuracy: number | null;
-  learningRate: number;
-  /** Wall-clock seconds of the epoch, validation included. */
-  seconds: number;
-}
 
 /** Where training is: batch `batch` of `batches` (1-based) of epoch `epoch` of `epochs`. */
 export interface BatchPosition {
