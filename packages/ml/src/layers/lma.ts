@@ -1,7 +1,8 @@
 import { LEGACY_LMA_STATISTICS, LMA_STATISTICS, type LmaStatistics } from '@distillery/spec';
 import * as tf from '@tensorflow/tfjs';
-import { hasJsKernel, registerJsKernel, runKernel } from '../backend/js-kernels.ts';
 import { type Kwargs, type LayerArgs, type LayerConfig, oneTensor, type Shape } from './layer-types.ts';
+import { LMA_DEFAULT_EPSILON, lmaInitialSlopes } from './lma-maths.ts';
+import { lmaActivation, lmaBatchActivation } from './lma-ops.ts';
 import { updateMovingAverage } from './moving-average.ts';
 
 /**
@@ -36,7 +37,7 @@ export class LMA extends tf.layers.Layer {
   static className = 'LMA';
   static readonly DEFAULT_SEGMENTS = 8;
   static readonly DEFAULT_MOMENTUM = 0.99;
-  static readonly DEFAULT_EPSILON = 1e-5;
+  static readonly DEFAULT_EPSILON = LMA_DEFAULT_EPSILON;
   static readonly DEFAULT_STATISTICS: LmaStatistics = LEGACY_LMA_STATISTICS;
   /** Where the moving averages start (μ, σ): the bias correction divides this start out. */
   static readonly INITIAL_MEAN = 0;
@@ -161,267 +162,17 @@ export class LMA extends tf.layers.Layer {
 }
 tf.serialization.registerClass(LMA);
 
-/** ReLU-like initial slopes: 0 for the left ⌊k/2⌋ segments, 1 for the others. */
-export function lmaInitialSlopes(k: number): number[] {
-  return Array.from({ length: k }, (_, j) => (j < Math.floor(k / 2) ? 0 : 1));
-}
-
-/**
- * The LMA function with μ and σ given (shape [1]); no gradient flows to μ or σ (they are detached, as in the
- * paper). Gradients: ∂/∂x = α_j, ∂/∂α_j = Σ x over segment j, ∂/∂β_j = Σ 1 over segment j (each times dy).
- */
-export function lmaActivation(
-  x: tf.Tensor,
-  alpha: tf.Tensor,
-  beta: tf.Tensor,
-  mean: tf.Tensor,
-  std: tf.Tensor,
-  epsilon = LMA.DEFAULT_EPSILON,
-): tf.Tensor {
-  if (hasJsKernel(LMA_KERNEL)) return lmaKernelOp(x, alpha, beta, mean, std, tf.scalar(epsilon));
-  return lmaGivenStatsOp(x, alpha, beta, mean, std, tf.scalar(epsilon));
-}
-
-/**
- * The LMA function with μ and σ taken from `x` itself (training). The statistics are computed inside the
- * custom-gradient op, off the gradient tape — detached, and without the backward pass of the moments that
- * would only carry zeros — and returned for the moving averages. The caller disposes `mean` and `std`.
- */
-export function lmaBatchActivation(
-  x: tf.Tensor,
-  alpha: tf.Tensor,
-  beta: tf.Tensor,
-  epsilon = LMA.DEFAULT_EPSILON,
-): { value: tf.Tensor; mean: tf.Tensor; std: tf.Tensor } {
-  const fast = hasJsKernel(LMA_KERNEL);
-  const value = (fast ? lmaKernelBatchOp : lmaBatchStatsOp)(x, alpha, beta, tf.scalar(epsilon));
-  const [mean, std] = batchStats as [tf.Tensor, tf.Tensor];
-  batchStats = null;
-  return { value, mean, std };
-}
-
-type Save = (tensors: tf.Tensor[]) => void;
-
-/** μ and σ of the last `lmaBatchStatsOp` call, kept past its scope; whoever takes them disposes them. */
-let batchStats: [tf.Tensor, tf.Tensor] | null = null;
-
-/*
- * Fused kernels (wasm and cpu; backend/js-kernels.ts): the moments in one two-pass loop, the activation in one
- * pass, its gradient in one pass — instead of ~10 generic kernels forward and a [n × k] one-hot product
- * backward. Other backends (tfjs-node) compose tfjs ops (`lmaForward` below); both compute the same segment
- * j = clamp(floor(x·a + b), 0, k−1) with a = k/(6σ), b = (3σ − μ)·a (the kernels in double precision, so a value
- * within rounding of a bin edge may land in the neighbouring segment on the other path).
- */
-const LMA_KERNEL = 'DistilleryLma';
-const LMA_GRAD_KERNEL = 'DistilleryLmaGrad';
-const LMA_MOMENTS_KERNEL = 'DistilleryLmaMoments';
-
-/**
- * clamp(floor(u), 0, top) as an integer: for 0 < u < top, floor is truncation (`| 0`); u ≤ 0 (and NaN) give 0,
- * u ≥ top gives top — so no value is ever truncated outside int32.
- */
-function segmentOf(u: number, top: number): number {
-  return u > 0 ? (u < top ? u | 0 : top) : 0;
-}
-
-/** Bin scale a and offset b of the segment index (see above), from μ, σ and ε. */
-export function binMap(k: number, mean: number, std: number, epsilon: number): [number, number] {
-  const sigma = Math.max(std, Math.fround(epsilon));
-  const a = k / (6 * sigma);
-  return [a, (3 * sigma - mean) * a];
-}
-
-export const LMA_MOMENTS_JS = registerJsKernel<Record<string, never>>({
-  name: LMA_MOMENTS_KERNEL,
-  inputs: ['x'],
-  outputShapes: () => [[1], [1]],
-  compute([x], [mean, std]) {
-    const v = x as Float32Array;
-    const n = v.length;
-    let sum = 0;
-    for (let i = 0; i < n; i++) sum += v[i] as number;
-    const mu = n > 0 ? sum / n : 0;
-    let sq = 0;
-    for (let i = 0; i < n; i++) {
-      const d = (v[i] as number) - mu;
-      sq += d * d;
-    }
-    (mean as Float32Array)[0] = mu;
-    (std as Float32Array)[0] = Math.sqrt(n > 0 ? sq / n : 0);
-  },
-});
-
-export const LMA_JS = registerJsKernel<{ epsilon: number }>({
-  name: LMA_KERNEL,
-  inputs: ['x', 'alpha', 'beta', 'mean', 'std'],
-  outputShapes: ([x]) => [x as number[]],
-  compute([x, alpha, beta, mean, std], [y], _shapes, { epsilon }) {
-    const xs = x as Float32Array;
-    const ys = y as Float32Array;
-    const al = alpha as Float32Array;
-    const be = beta as Float32Array;
-    const k = al.length;
-    const [a, b] = binMap(k, (mean as Float32Array)[0] as number, (std as Float32Array)[0] as number, epsilon);
-    const top = k - 1;
-    const n = xs.length;
-    for (let i = 0; i < n; i++) {
-      const v = xs[i] as number;
-      const j = segmentOf(v * a + b, top);
-      ys[i] = (al[j] as number) * v + (be[j] as number);
-    }
-  },
-});
-
-export const LMA_GRAD_JS = registerJsKernel<{ epsilon: number }>({
-  name: LMA_GRAD_KERNEL,
-  inputs: ['dy', 'x', 'alpha', 'mean', 'std'],
-  outputShapes: ([dy, , alpha]) => [dy as number[], alpha as number[], alpha as number[]],
-  compute([dy, x, alpha, mean, std], [dx, dAlpha, dBeta], _shapes, { epsilon }) {
-    const g = dy as Float32Array;
-    const xs = x as Float32Array;
-    const dxs = dx as Float32Array;
-    const al = alpha as Float32Array;
-    const k = al.length;
-    const [a, b] = binMap(k, (mean as Float32Array)[0] as number, (std as Float32Array)[0] as number, epsilon);
-    const top = k - 1;
-    const sumGx = new Float64Array(k);
-    const sumG = new Float64Array(k);
-    const n = xs.length;
-    for (let i = 0; i < n; i++) {
-      const v = xs[i] as number;
-      const gi = g[i] as number;
-      const j = segmentOf(v * a + b, top);
-      dxs[i] = (al[j] as number) * gi;
-      sumGx[j] = (sumGx[j] as number) + gi * v;
-      sumG[j] = (sumG[j] as number) + gi;
-    }
-    (dAlpha as Float32Array).set(sumGx);
-    (dBeta as Float32Array).set(sumG);
-  },
-});
-
-/** Gradient of the fused op: dx, dα, dβ from the kernel; zeros for the detached μ, σ and for ε. */
-function lmaKernelGrad(dy: tf.Tensor, saved: tf.Tensor[], extra: number) {
-  const [x, alpha, mean, std, eps] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
-  const epsilon = eps.dataSync()[0] as number;
-  const [dx, dAlpha, dBeta] = runKernel(LMA_GRAD_KERNEL, { dy, x, alpha, mean, std }, { epsilon }) as [
-    tf.Tensor,
-    tf.Tensor,
-    tf.Tensor,
-  ];
-  const zeros = extra === 3 ? [tf.zeros([1]), tf.zeros([1]), tf.zeros([])] : [tf.zeros([])];
-  return [dx, dAlpha, dBeta, ...zeros];
-}
-
-const lmaKernelOp = tf.customGrad(((
-  x: tf.Tensor,
-  alpha: tf.Tensor,
-  beta: tf.Tensor,
-  mean: tf.Tensor,
-  std: tf.Tensor,
-  eps: tf.Tensor,
-  save: Save,
-) => {
-  const epsilon = eps.dataSync()[0] as number;
-  const [value] = runKernel(LMA_KERNEL, { x, alpha, beta, mean, std }, { epsilon }) as [tf.Tensor];
-  save([x, alpha, mean, std, eps]);
-  return { value, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => lmaKernelGrad(dy, saved, 3) };
-}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (...args: tf.Tensor[]) => tf.Tensor;
-
-const lmaKernelBatchOp = tf.customGrad(((
-  x: tf.Tensor,
-  alpha: tf.Tensor,
-  beta: tf.Tensor,
-  eps: tf.Tensor,
-  save: Save,
-) => {
-  const epsilon = eps.dataSync()[0] as number;
-  const [mean, std] = runKernel(LMA_MOMENTS_KERNEL, { x }) as [tf.Tensor, tf.Tensor];
-  batchStats = [tf.keep(mean), tf.keep(std)];
-  const [value] = runKernel(LMA_KERNEL, { x, alpha, beta, mean, std }, { epsilon }) as [tf.Tensor];
-  save([x, alpha, mean, std, eps]);
-  return { value, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => lmaKernelGrad(dy, saved, 1) };
-}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (...args: tf.Tensor[]) => tf.Tensor;
-
-/** Forward pass and gradient function of the composed (fallback) ops; `extra` inputs (μ, σ, ε) get zero gradients. */
-function lmaForward(
-  x: tf.Tensor,
-  alpha: tf.Tensor,
-  beta: tf.Tensor,
-  mean: tf.Tensor,
-  std: tf.Tensor,
-  eps: tf.Tensor,
-  extra: tf.Tensor[],
-  save: Save,
-) {
-  const k = alpha.shape[0] as number;
-  // j = clamp(floor((x − μ + 3σ) / (6σ/k)), 0, k−1) = clamp(floor(x·a + b), …) with a = k/(6σ), b = (3σ − μ)·a.
-  const sigma = tf.maximum(std, eps);
-  const a = tf.div(k / 6, sigma);
-  const b = sigma.mul(3).sub(mean).mul(a);
-  const segment = tf
-    .clipByValue(tf.floor(x.mul(a).add(b)), 0, k - 1)
-    .reshape([-1])
-    .toInt();
-  const slope = tf.gather(alpha, segment).reshape(x.shape);
-  const value = slope.mul(x).add(tf.gather(beta, segment).reshape(x.shape));
-  save([x, segment, slope]);
-  return {
-    value,
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [sx, seg, sl] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
-      const n = sx.size;
-      const oneHot = tf.oneHot(seg, k).toFloat(); // [n, k]
-      // Both segment sums with one product: [dy·x; dy] (2 × n) · oneHot (n × k).
-      const sums = tf.concat([dy.mul(sx).reshape([1, n]), dy.reshape([1, n])], 0).matMul(oneHot);
-      const [dAlpha, dBeta] = tf.split(sums, 2, 0).map((t) => t.reshape([k]));
-      // Built from shapes: the inputs may be disposed by the time the gradient runs.
-      return [dy.mul(sl), dAlpha as tf.Tensor, dBeta as tf.Tensor, ...extra.map((t) => tf.zeros(t.shape))];
-    },
-  };
-}
-
-const lmaGivenStatsOp = tf.customGrad(((
-  x: tf.Tensor,
-  alpha: tf.Tensor,
-  beta: tf.Tensor,
-  mean: tf.Tensor,
-  std: tf.Tensor,
-  eps: tf.Tensor,
-  save: Save,
-) => lmaForward(x, alpha, beta, mean, std, eps, [mean, std, eps], save)) as unknown as Parameters<
-  typeof tf.customGrad
->[0]) as unknown as (...args: tf.Tensor[]) => tf.Tensor;
-
-const lmaBatchStatsOp = tf.customGrad(((
-  x: tf.Tensor,
-  alpha: tf.Tensor,
-  beta: tf.Tensor,
-  eps: tf.Tensor,
-  save: Save,
-) => {
-  const moments = tf.moments(x);
-  const mean = moments.mean.reshape([1]);
-  const std = moments.variance.sqrt().reshape([1]);
-  batchStats = [tf.keep(mean), tf.keep(std)];
-  return lmaForward(x, alpha, beta, mean, std, eps, [eps], save);
-}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (...args: tf.Tensor[]) => tf.Tensor;
-
 export function lma(args?: LMAArgs): LMA {
   return new LMA(args);
 }
 
-/**
- * The composed-op implementation that backends without the fused kernels use (tfjs-node); exported so the
- * tests can hold the fused kernels to it.
- */
-export const lmaComposed = {
-  activation: (x: tf.Tensor, alpha: tf.Tensor, beta: tf.Tensor, mean: tf.Tensor, std: tf.Tensor, epsilon: number) =>
-    lmaGivenStatsOp(x, alpha, beta, mean, std, tf.scalar(epsilon)),
-  batchActivation(x: tf.Tensor, alpha: tf.Tensor, beta: tf.Tensor, epsilon: number) {
-    const value = lmaBatchStatsOp(x, alpha, beta, tf.scalar(epsilon));
-    const [mean, std] = batchStats as [tf.Tensor, tf.Tensor];
-    batchStats = null;
-    return { value, mean, std };
-  },
-};
+// The layer's maths and ops live beside it; these names stay importable from here.
+export { lmaBinMap as binMap, lmaInitialSlopes } from './lma-maths.ts';
+export {
+  LMA_GRAD_JS,
+  LMA_JS,
+  LMA_MOMENTS_JS,
+  lmaActivation,
+  lmaBatchActivation,
+  lmaComposed,
+} from './lma-ops.ts';
