@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { DEFAULT_KEEP_FLOAT, KeepFloat, normalizeKeepFloat } from './keep-float.ts';
 
 export const QUANT_BITS = [2, 3, 4, 5, 6, 7, 8, 16] as const;
-export type QuantBits = (typeof QUANT_BITS)[number];
 
 export const DEFAULT_BUCKET_SIZE = 256;
 

@@ -1,8 +1,7 @@
-import type { ExecuteRunInput, RunOutcome } from '@distillery/ml';
-import * as ml from '@distillery/ml';
+import { type ExecuteRunInput, TRAINING_CHECKPOINTS as ML_TRAINING_CHECKPOINTS, type RunOutcome } from '@distillery/ml';
 
 /**
- * packages/ml's checkpoint interface (issue 4, item 5): `executeRun` continues after `resumeFrom.epoch` to the
+ * packages/ml's checkpoint interface: `executeRun` continues after `resumeFrom.epoch` to the
  * same result as an uninterrupted run, and awaits `onCheckpoint` after every epoch (after `onEpoch`).
  */
 export type { TrainingCheckpoint } from '@distillery/ml';
@@ -11,10 +10,7 @@ export type { TrainingCheckpoint } from '@distillery/ml';
 export type ExecuteRun = (input: ExecuteRunInput) => Promise<RunOutcome>;
 
 /**
- * Whether the loaded packages/ml checkpoints and resumes training. Checked by its `TRAINING_CHECKPOINTS`
- * export, not by the input type (`'resumeFrom' in` proves nothing at run time): a packages/ml without it would
- * silently ignore `resumeFrom` and train from epoch 0 while the worker believed it resumed. Without it, a
- * retried run restarts from epoch 0.
+ * Whether packages/ml checkpoints and resumes training (its `TRAINING_CHECKPOINTS`). Without it, a retried run
+ * restarts from epoch 0. Widened to boolean so the worker's code paths for both stay type-checked.
  */
-export const TRAINING_CHECKPOINTS: boolean =
-  (ml as unknown as { TRAINING_CHECKPOINTS?: unknown }).TRAINING_CHECKPOINTS === true;
+export const TRAINING_CHECKPOINTS: boolean = ML_TRAINING_CHECKPOINTS;

@@ -31,7 +31,6 @@ export * from './record-batch-progress.ts';
 export * from './record-checkpoint.ts';
 export * from './record-epoch.ts';
 export * from './record-sweep-created.ts';
-export * from './release-children.ts';
 export * from './retry-run.ts';
 export * from './run-events.ts';
 export * from './run-metrics-row.ts';

@@ -29,9 +29,6 @@ export interface JsKernel<A extends object> {
   compute(inputs: Float32Array[], outputs: Float32Array[], shapes: number[][], attrs: A): void;
 }
 
-/** The backends that `registerJsKernel` serves. */
-export const JS_KERNEL_BACKENDS = ['wasm', 'cpu'] as const;
-
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 function inputsOf(spec: JsKernel<object>, inputs: Record<string, TensorInfo | undefined>): TensorInfo[] {
