@@ -1,4 +1,4 @@
-import { readRunDetail, type Store } from '@distillery/db';
+import { readRunDetail, type Store, storedRunConfig } from '@distillery/db';
 import { predictRunSize, type RunConfig, type RunKind, type RunState } from '@distillery/spec';
 import { NotFoundError } from '../errors/http-errors.ts';
 import { isUuid } from '../lib/is-uuid.ts';
@@ -15,7 +15,7 @@ export async function getRun(db: Store, teamId: string, runId: string): Promise<
   if (run === null) throw new NotFoundError('run', runId);
   const metrics: RecordedEpoch[] = run.metrics.map(toEpochMetrics);
   const result = run.result;
-  const config = run.config as unknown as RunConfig;
+  const config = storedRunConfig(run.config);
   return {
     id: run.id,
     sweepId: run.sweepId,

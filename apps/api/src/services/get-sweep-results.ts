@@ -1,4 +1,4 @@
-import { listSweepResultRuns, readRunParents, type Store, teamSweepExists } from '@distillery/db';
+import { listSweepResultRuns, readRunParents, type Store, storedRunConfig, teamSweepExists } from '@distillery/db';
 import type { RunConfig, RunKind } from '@distillery/spec';
 import { NotFoundError } from '../errors/http-errors.ts';
 import { compareRunKeys } from '../lib/compare-run-keys.ts';
@@ -27,7 +27,7 @@ export async function getSweepResults(db: Store, teamId: string, sweepId: string
             key: r.key,
             kind: r.kind as RunKind,
             label: r.label,
-            seed: (r.config as unknown as RunConfig).seed,
+            seed: storedRunConfig(r.config).seed,
             bits: r.result.bits,
             accuracy: r.result.accuracy,
             loss: r.result.loss,
@@ -38,7 +38,7 @@ export async function getSweepResults(db: Store, teamId: string, sweepId: string
             group: r.groupHash,
             splitDigest: r.result.splitDigest,
             dimensions: configDimensions(
-              r.config as unknown as RunConfig,
+              storedRunConfig(r.config),
               teachers.get(r.id)?.teacher ?? null,
               undefined,
               teachers.get(r.id)?.studentTrain ?? null,

@@ -1,4 +1,4 @@
-import { listSweepRunRows, type Store, type SweepRunRow, teamSweepExists } from '@distillery/db';
+import { listSweepRunRows, type Store, type SweepRunRow, storedRunConfig, teamSweepExists } from '@distillery/db';
 import { predictRunSize, type RunConfig, type RunKind, type RunState } from '@distillery/spec';
 import { NotFoundError } from '../errors/http-errors.ts';
 import { compareRunKeys } from '../lib/compare-run-keys.ts';
@@ -24,7 +24,7 @@ export async function listSweepRuns(db: Store, teamId: string, sweepId: string):
     attempt: r.attempt,
     progress: r.progress,
     predicted: {
-      ...predictRunSize(r.config as unknown as RunConfig),
+      ...predictRunSize(storedRunConfig(r.config)),
       parameters: r.predictedParameters,
       bytes: r.predictedBytes,
       bits: r.bits,

@@ -1,4 +1,4 @@
-import { lockTeamRun, type SqlExecutor } from '@distillery/db';
+import { lockTeamRun, type SqlExecutor, storedRunConfig } from '@distillery/db';
 import { canonicalJson, type DatasetSpec, type RunConfig } from '@distillery/spec';
 import { ValidationFailedError } from '../errors/http-errors.ts';
 import { isUuid } from '../lib/is-uuid.ts';
@@ -32,7 +32,7 @@ export async function resolveTeacherRun(
   const run = await lockTeamRun(tx, teamId, runId);
   if (run === null) throw reject(`run '${runId}' not found`);
   if (run.kind !== 'teacher') throw reject(`run '${runId}' is a ${run.kind} run, not a teacher`);
-  const config = run.config as RunConfig;
+  const config = storedRunConfig(run.config);
   if (canonicalJson(config.dataset) !== canonicalJson(dataset)) {
     throw reject(`teacher run '${runId}' was trained on a different dataset (${config.dataset.name})`);
   }

@@ -36,3 +36,4 @@ export * from './run-events.ts';
 export * from './run-metrics-row.ts';
 export * from './run-parent.ts';
 export * from './stale-runs.ts';
+export * from './stored-run-config.ts';
