@@ -133,13 +133,13 @@ describe('distillery sweep', () => {
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(
-      /^run\s+kind\s+configuration\s+waits for\s+params\s+bits\s+size\s+quantized\s+codes \+ headers \+ float\s+reuse$/,
+      /^run\s+kind\s+configuration\s+waits for\s+params\s+bits\s+size\s+quantized\s+codes \+ headers \+ float \+ index\s+reuse$/,
     );
     expect(lines.find((l) => l.startsWith('s1.seed1.q0'))).toMatch(
-      /quantize-ptq .* · ptq 8-bit · [\d.]+% of values quantized +s1\.seed1 .* 8 +\d+\.\d KB +[\d.]+% +[\d.]+ KB \+ [\d.]+ KB \+ [\d.]+ KB +trains$/,
+      /quantize-ptq .* · ptq 8-bit · [\d.]+% of values quantized +s1\.seed1 .* 8 +\d+\.\d KB +[\d.]+% +[\d.]+ KB \+ [\d.]+ KB \+ [\d.]+ KB \+ [\d.]+ KB +trains$/,
     );
     expect(lines.find((l) => l.startsWith('teacher'))).toMatch(
-      /32 +(\d+\.\d) KB +– +0\.0 KB \+ 0\.0 KB \+ \1 KB +trains$/,
+      /32 +(\d+\.\d) KB +– +0\.0 KB \+ 0\.0 KB \+ \1 KB \+ 0\.0 KB +trains$/,
     );
     expect(lines.at(-1)).toMatch(/^5 runs, .* KB of weights in all \(dry run: nothing was submitted\)$/);
     expect(r.stdout).not.toContain('warning:');
