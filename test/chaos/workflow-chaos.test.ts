@@ -117,13 +117,11 @@ describe('three worker processes sharing one PostgreSQL and a Redis of their own
     return runs;
   }
 
-  /** How often each run was started, from the workers' logs (`run <id> (<kind> …) started`). */
+  /** How often each run was started, from the workers' `run-started` events. */
   function starts(): Map<string, number> {
     const counts = new Map<string, number>();
     for (const w of workers) {
-      for (const m of w.log.matchAll(/run ([0-9a-f-]{36}) \([^)]*\) started/g)) {
-        counts.set(m[1] as string, (counts.get(m[1] as string) ?? 0) + 1);
-      }
+      for (const e of w.events) if (e.type === 'run-started') counts.set(e.runId, (counts.get(e.runId) ?? 0) + 1);
     }
     return counts;
   }
@@ -215,7 +213,7 @@ describe('three worker processes sharing one PostgreSQL and a Redis of their own
     const { run, worker } = await teacherCheckpointed(sweepId, 2);
     worker.child.kill('SIGTERM');
     expect(await worker.exited).toBe(0);
-    expect(worker.log).toMatch(new RegExp(`run ${run.id} released on shutdown`));
+    expect(worker.events).toContainEqual(expect.objectContaining({ type: 'run-released', runId: run.id }));
 
     expect((await finished(sweepId)).state, logs()).toBe('succeeded');
     const teacher = await database.db.run.findUniqueOrThrow({ where: { id: run.id } });

@@ -46,7 +46,6 @@ describe('the API over the embedded store with the in-process executor', () => {
   let executor: InProcessExecutor;
   let app: FastifyInstance;
   let auth: { authorization: string };
-  const log: string[] = [];
 
   const get = async <T>(url: string): Promise<T> => {
     const res = await app.inject({ method: 'GET', url, headers: auth });
@@ -70,7 +69,7 @@ describe('the API over the embedded store with the in-process executor', () => {
   beforeAll(async () => {
     embedded = await createTestEmbeddedStore();
     store = embedded.store;
-    executor = new InProcessExecutor({ db: store, backend: 'wasm', log: (line) => log.push(line) });
+    executor = new InProcessExecutor({ db: store, backend: 'wasm' });
     await executor.start();
     app = await buildApp({
       db: store,

@@ -106,12 +106,9 @@ describe('InProcessExecutor', () => {
       sweepId = await submitWithoutExecuting(store, 302);
       // Closed the moment the executor says the teacher started: the run is claimed and stopping mid-way.
       let closing: Promise<void> | undefined;
-      const executor: InProcessExecutor = new InProcessExecutor({
-        db: store,
-        backend: 'wasm',
-        log: (line) => {
-          if (closing === undefined && / started\b/.test(line)) closing = executor.close();
-        },
+      const executor: InProcessExecutor = new InProcessExecutor({ db: store, backend: 'wasm' });
+      executor.events.on('run-started', () => {
+        closing ??= executor.close();
       });
       await executor.start();
       while (closing === undefined) await new Promise((resolve) => setTimeout(resolve, 20));

@@ -63,7 +63,7 @@ describe('Quant-Noise and iPQ sweeps end to end', () => {
 
   beforeAll(async () => {
     embedded = await createTestEmbeddedStore();
-    executor = new InProcessExecutor({ db: embedded.store, backend: 'wasm', log: () => {} });
+    executor = new InProcessExecutor({ db: embedded.store, backend: 'wasm' });
     await executor.start();
     app = await buildApp({
       db: embedded.store,

@@ -1,14 +1,21 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import type { ExecutorEvent } from '@distillery/worker/events';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
-/** A real `distillery worker` process, its output kept for assertions and failure messages. */
+/**
+ * A real `distillery worker` process: its output kept for failure messages, and the events its JSON log lines
+ * carry (`event`) for assertions.
+ */
 export class WorkerProcess {
   readonly child: ChildProcess;
   log = '';
+  /** Every event the worker logged, in order. */
+  readonly events: ExecutorEvent[] = [];
   readonly exited: Promise<number | null>;
-  private readonly waiters: { pattern: RegExp; resolve: () => void }[] = [];
+  private readonly waiters: { until: (e: ExecutorEvent) => boolean; resolve: () => void }[] = [];
+  private partial = '';
 
   constructor(
     env: Record<string, string>,
@@ -21,14 +28,13 @@ export class WorkerProcess {
     });
     const collect = (d: Buffer) => {
       this.log += d;
-      for (const w of [...this.waiters]) {
-        if (w.pattern.test(this.log)) {
-          this.waiters.splice(this.waiters.indexOf(w), 1);
-          w.resolve();
-        }
-      }
     };
-    this.child.stdout?.on('data', collect);
+    this.child.stdout?.on('data', (d: Buffer) => {
+      collect(d);
+      const lines = (this.partial + d).split('\n');
+      this.partial = lines.pop() ?? '';
+      for (const line of lines) this.take(line);
+    });
     this.child.stderr?.on('data', collect);
     this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
   }
@@ -37,19 +43,37 @@ export class WorkerProcess {
     return this.child.pid as number;
   }
 
-  /** Resolves once the output matches `pattern`; rejects if the process exits first. */
-  waitFor(pattern: RegExp): Promise<void> {
-    if (pattern.test(this.log)) return Promise.resolve();
+  /** Resolves once the worker logged an event `until` accepts; rejects if the process exits first. */
+  waitFor(until: (e: ExecutorEvent) => boolean, what: string): Promise<void> {
+    if (this.events.some(until)) return Promise.resolve();
     return Promise.race([
-      new Promise<void>((resolve) => this.waiters.push({ pattern, resolve })),
+      new Promise<void>((resolve) => this.waiters.push({ until, resolve })),
       this.exited.then((code) => {
-        throw new Error(`${this.name} exited (${code}) before printing ${pattern}:\n${this.log}`);
+        throw new Error(`${this.name} exited (${code}) before logging ${what}:\n${this.log}`);
       }),
     ]);
   }
 
   ready(): Promise<void> {
-    return this.waitFor(/ready \(backend/);
+    return this.waitFor((e) => e.type === 'ready', 'ready');
+  }
+
+  /** One stdout line: a JSON log line with an event is recorded; other lines are only output. */
+  private take(line: string): void {
+    let event: ExecutorEvent | undefined;
+    try {
+      event = (JSON.parse(line) as { event?: ExecutorEvent }).event;
+    } catch {
+      return;
+    }
+    if (event === undefined) return;
+    this.events.push(event);
+    for (const w of [...this.waiters]) {
+      if (w.until(event)) {
+        this.waiters.splice(this.waiters.indexOf(w), 1);
+        w.resolve();
+      }
+    }
   }
 
   /** Ends the process if still running (SIGKILL: the test is over). */

@@ -15,11 +15,21 @@ import {
   type Store,
 } from '@distillery/db';
 import { type ExecuteRunInput, executeRun, MlError, type ModelArtifact, type RunOutcome } from '@distillery/ml';
-import type { RunJob } from '@distillery/queue';
-import { type DataRoots, NO_DATA_ROOTS, RunConfig, type RunDispatch, runEpochs, teamDataRoots } from '@distillery/spec';
+import {
+  type DataRoots,
+  DEFAULT_MAX_ATTEMPTS,
+  NO_DATA_ROOTS,
+  RunConfig,
+  type RunDispatch,
+  type RunJob,
+  runEpochs,
+  teamDataRoots,
+} from '@distillery/spec';
 import { BatchProgressReporter, DEFAULT_BATCH_PROGRESS_INTERVAL_MS } from './batch-progress-reporter.ts';
 import type { CheckpointStore } from './checkpoints/checkpoint-store.ts';
 import { type ExecuteRun, TRAINING_CHECKPOINTS, type TrainingCheckpoint } from './checkpoints/training-checkpoints.ts';
+import type { ExecutorListener } from './executor/executor-event.ts';
+import { RUN_EXECUTOR_DEFAULTS } from './executor/run-executor-options.ts';
 import { retryBackoff } from './retry-backoff.ts';
 import { RunControl, type StopReason } from './run-control.ts';
 import { describeError, isPermanentRunError, NonFiniteLossError, StoredConfigError } from './run-errors.ts';
@@ -29,14 +39,15 @@ export interface JobContext {
   workerId: string;
   /** Puts released children and retries on the queue. */
   enqueue: (runs: RunDispatch[]) => Promise<void>;
-  log: (message: string) => void;
+  /** Receives what happens to the run (started, succeeded, retried…). @defaultValue ignore */
+  emit?: ExecutorListener | undefined;
   /** Where checkpoints go; without one, runs are not checkpointed and a retry restarts from epoch 0. */
   checkpoints?: CheckpointStore | undefined;
   /** Whether packages/ml checkpoints and resumes. @defaultValue its `TRAINING_CHECKPOINTS` export */
   checkpointsSupported?: boolean | undefined;
   /** @defaultValue packages/ml's executeRun */
   executeRun?: ExecuteRun | undefined;
-  /** Failed attempts (errors, lost workers) before a run fails for good. @defaultValue 3 */
+  /** Failed attempts (errors, lost workers) before a run fails for good. @defaultValue DEFAULT_MAX_ATTEMPTS (3) */
   maxAttempts?: number | undefined;
   /** Pause before a retry, by failures so far, in ms. @defaultValue retryBackoff() (5 s, doubling, ≤ 5 min) */
   backoff?: ((failures: number) => number) | undefined;
@@ -66,9 +77,6 @@ export interface JobContext {
  */
 export type JobOutcome = 'succeeded' | 'failed' | 'retried' | 'released' | 'cancelled' | 'superseded' | 'skipped';
 
-export const DEFAULT_HEARTBEAT_INTERVAL_MS = 5000;
-export const DEFAULT_MAX_ATTEMPTS = 3;
-
 /**
  * Executes one queued run: claim it in PostgreSQL, resume it from its checkpoint if it has one, train/quantize
  * it with packages/ml while heart-beating, storing each epoch and checkpoint, then store its result and model
@@ -78,41 +86,45 @@ export const DEFAULT_MAX_ATTEMPTS = 3;
  */
 export async function executeJob(job: RunJob, ctx: JobContext): Promise<JobOutcome> {
   const maxAttempts = ctx.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const context: Context = { ...ctx, emit: ctx.emit ?? (() => {}) };
+  const { emit } = context;
   const claimed = await claimRun(ctx.db, job.runId, job.attempt, ctx.workerId, { maxAttempts });
   if (!claimed) return 'skipped';
   const { run, redelivered } = claimed;
   const control = new RunControl(run.id, run.attempt);
   ctx.active?.set(run.id, control);
-  const stopHeartbeat = startHeartbeat(ctx, control);
+  const stopHeartbeat = startHeartbeat(context, control);
   try {
-    if (redelivered) ctx.log(`run ${run.id} taken over from a worker that stopped (attempt ${run.attempt})`);
-    return await execute(run, control, ctx);
+    if (redelivered) emit({ type: 'run-taken-over', runId: run.id, attempt: run.attempt });
+    return await execute(run, control, context);
   } finally {
     stopHeartbeat();
     if (ctx.active?.get(run.id) === control) ctx.active.delete(run.id);
   }
 }
 
+/** The job context with its defaults resolved. */
+type Context = JobContext & { emit: ExecutorListener };
+
 async function execute(
   run: {
     id: string;
     teamId: string;
-    kind: string;
     label: string;
     attempt: number;
     parentId: string | null;
     config: unknown;
   },
   control: RunControl,
-  ctx: JobContext,
+  ctx: Context,
 ): Promise<JobOutcome> {
-  const { db } = ctx;
+  const { db, emit } = ctx;
   const { id, attempt } = run;
   const started = performance.now();
   const progress = new BatchProgressReporter(
     (position) => recordBatchProgress(db, id, { attempt, ...position }),
     ctx.batchProgressIntervalMs ?? DEFAULT_BATCH_PROGRESS_INTERVAL_MS,
-    (error) => ctx.log(`run ${id}: progress not recorded (${describeError(error)})`),
+    (error) => emit({ type: 'progress-not-recorded', runId: id, message: describeError(error) }),
   );
   try {
     const parsed = RunConfig.safeParse(run.config);
@@ -134,10 +146,15 @@ async function execute(
         await markResumed(db, id, attempt, stored.epoch, epochs);
       }
     }
-    ctx.log(
-      `run ${id} (${run.kind} ${run.label}) started, attempt ${attempt}` +
-        (resumeFrom ? `, resuming after epoch ${resumeFrom.epoch} of ${epochs}` : ''),
-    );
+    emit({
+      type: 'run-started',
+      runId: id,
+      kind: config.kind,
+      label: run.label,
+      attempt,
+      resumedAfterEpoch: resumeFrom?.epoch ?? null,
+      epochs,
+    });
     const input: ExecuteRunInput = {
       config,
       ...(parent ? { parent } : {}),
@@ -171,7 +188,7 @@ async function execute(
       // A checkpoint this run cannot continue from (another backend, a changed parent, a damaged file): packages/ml
       // refuses it before training, and starting again without it is the way on.
       if (!(input.resumeFrom && error instanceof MlError && error.code === 'CHECKPOINT')) throw error;
-      ctx.log(`run ${id}: checkpoint refused (${error.message}); starting again from epoch 0`);
+      emit({ type: 'checkpoint-refused', runId: id, reason: error.message });
       delete input.resumeFrom;
       await dropCheckpoint(ctx, id);
       await markResumed(db, id, attempt, 0, epochs);
@@ -188,13 +205,14 @@ async function execute(
     );
     if (!completed) {
       const reason = control.stopReason ?? (await whyLost(db, id));
-      ctx.log(`run ${id} finished but was ${reason} meanwhile: result discarded`);
-      return reason === 'cancelled' ? 'cancelled' : 'superseded';
+      const discarded = reason === 'cancelled' ? 'cancelled' : 'superseded';
+      emit({ type: 'result-discarded', runId: id, reason: discarded });
+      return discarded;
     }
     // Only a run that may have left a checkpoint (this attempt or an earlier one) costs a delete.
     if (wroteCheckpoint || attempt > 1) await dropCheckpoint(ctx, id);
     await ctx.enqueue(released);
-    ctx.log(`run ${id} succeeded: accuracy ${outcome.accuracy.toFixed(4)}, ${outcome.bytes} bytes`);
+    emit({ type: 'run-succeeded', runId: id, accuracy: outcome.accuracy, bytes: outcome.bytes });
     return 'succeeded';
   } catch (error) {
     await progress.settle();
@@ -206,19 +224,19 @@ async function execute(
 async function settleFailure(
   run: { id: string; attempt: number },
   control: RunControl,
-  ctx: JobContext,
+  ctx: Context,
   error: unknown,
 ): Promise<JobOutcome> {
-  const { db } = ctx;
+  const { db, emit } = ctx;
   const { id, attempt } = run;
   const maxAttempts = ctx.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   switch (control.stopReason) {
     case 'cancelled':
-      ctx.log(`run ${id} stopped: cancelled`);
+      emit({ type: 'run-stopped', runId: id, reason: 'cancelled' });
       await dropCheckpoint(ctx, id);
       return 'cancelled';
     case 'superseded':
-      ctx.log(`run ${id} stopped: another worker holds it now`);
+      emit({ type: 'run-stopped', runId: id, reason: 'superseded' });
       return 'superseded';
     case 'shutdown': {
       const r = await retryRun(db, id, attempt, {
@@ -227,26 +245,27 @@ async function settleFailure(
         maxAttempts,
       });
       if (r.outcome === 'retried') await ctx.enqueue([r.job]);
-      ctx.log(`run ${id} released on shutdown (${r.outcome})`);
-      return r.outcome === 'retried' ? 'released' : r.outcome === 'failed' ? 'failed' : 'superseded';
+      const outcome = r.outcome === 'stale' ? 'superseded' : r.outcome;
+      emit({ type: 'run-released', runId: id, outcome });
+      return outcome === 'retried' ? 'released' : outcome;
     }
   }
   const message = describeError(error);
   if (isPermanentRunError(error)) {
     await failRun(db, id, attempt, message);
     await dropCheckpoint(ctx, id);
-    ctx.log(`run ${id} failed: ${message}`);
+    emit({ type: 'run-failed', runId: id, attempt, permanent: true, message });
     return 'failed';
   }
   const r = await retryRun(db, id, attempt, { message, maxAttempts, delayMs: ctx.backoff ?? retryBackoff() });
   if (r.outcome === 'retried') {
     await ctx.enqueue([r.job]);
-    ctx.log(`run ${id} attempt ${attempt} failed, retrying as attempt ${r.job.attempt}: ${message}`);
+    emit({ type: 'run-retried', runId: id, attempt, nextAttempt: r.job.attempt, message });
     return 'retried';
   }
   if (r.outcome === 'failed') {
     await dropCheckpoint(ctx, id);
-    ctx.log(`run ${id} failed after its last attempt: ${message}`);
+    emit({ type: 'run-failed', runId: id, attempt, permanent: false, message });
     return 'failed';
   }
   return 'superseded';
@@ -258,7 +277,7 @@ async function whyLost(db: Store, runId: string): Promise<StopReason> {
 }
 
 /** Writes the run's heartbeat every interval; stops the run when the database says it is no longer ours. */
-function startHeartbeat(ctx: JobContext, control: RunControl): () => void {
+function startHeartbeat(ctx: Context, control: RunControl): () => void {
   let busy = false;
   const timer = setInterval(() => {
     if (busy || control.stopReason !== undefined) return;
@@ -267,23 +286,23 @@ function startHeartbeat(ctx: JobContext, control: RunControl): () => void {
       .then(async (alive) => {
         if (!alive) control.stop(await whyLost(ctx.db, control.runId));
       })
-      .catch((e: Error) => ctx.log(`run ${control.runId}: heartbeat failed: ${e.message}`))
+      .catch((e: Error) => ctx.emit({ type: 'heartbeat-failed', runId: control.runId, message: e.message }))
       .finally(() => {
         busy = false;
       });
-  }, ctx.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS);
+  }, ctx.heartbeatIntervalMs ?? RUN_EXECUTOR_DEFAULTS.heartbeatIntervalMs);
   timer.unref();
   return () => clearInterval(timer);
 }
 
 /** Best effort: the reconciler removes whatever is left (checkpoints of finished runs). */
-async function dropCheckpoint(ctx: JobContext, runId: string): Promise<void> {
+async function dropCheckpoint(ctx: Context, runId: string): Promise<void> {
   if (!ctx.checkpoints) return;
   try {
     await ctx.checkpoints.delete(runId);
     await deleteCheckpointRecord(ctx.db, runId);
   } catch (e) {
-    ctx.log(`run ${runId}: could not delete its checkpoint (the reconciler will): ${(e as Error).message}`);
+    ctx.emit({ type: 'checkpoint-cleanup-failed', runId, message: (e as Error).message });
   }
 }
 

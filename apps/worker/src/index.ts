@@ -1,5 +1,6 @@
 export * from './checkpoints/index.ts';
 export * from './execute-job.ts';
+export * from './executor/index.ts';
 export * from './in-process/index.ts';
 export * from './log/index.ts';
 export * from './reconciler/index.ts';

@@ -1,93 +1,66 @@
 import { hostname } from 'node:os';
-import { configureDatasetCache, initBackend } from '@distillery/ml';
-import { CancelSubscriber, DEFAULT_QUEUE_PREFIX, RUN_QUEUE_NAME, type RunJob, RunQueue } from '@distillery/queue';
-import type { RunDispatch } from '@distillery/spec';
+import { CancelSubscriber, RUN_QUEUE_NAME, RunQueue } from '@distillery/queue';
+import type { RunJob } from '@distillery/spec';
 import { Worker } from 'bullmq';
-import { TRAINING_CHECKPOINTS } from './checkpoints/training-checkpoints.ts';
-import { executeJob, type JobOutcome } from './execute-job.ts';
-import { jsonLineLog, type WorkerLog } from './log/json-line-log.ts';
-import { createExecutorReconciler } from './reconciler/executor-reconciler.ts';
-import type { Reconciler } from './reconciler/reconciler.ts';
-import { retryBackoff } from './retry-backoff.ts';
-import type { RunControl } from './run-control.ts';
-import { type ResolvedRunWorkerOptions, type RunWorkerOptions, resolveRunWorkerOptions } from './run-worker-options.ts';
+import type { JobOutcome } from './execute-job.ts';
+import type { ExecutorListener } from './executor/executor-event.ts';
+import type { ExecutorEvents } from './executor/executor-events.ts';
+import { RunExecutor } from './executor/run-executor.ts';
+import { jsonLineLog, logExecutorEvents } from './log/json-line-log.ts';
+import { type RunWorkerOptions, resolveRunWorkerOptions } from './run-worker-options.ts';
 
 /**
- * A worker process's run executor: consumes the run queue (one run at a time by default), heart-beats the runs
- * it executes, stops a run within a batch when it is cancelled, and runs a reconciler that repairs the queue
- * from PostgreSQL (the source of truth). `close()` is the SIGTERM path: stop taking jobs, let each run reach
- * its next checkpoint (bounded), release it to the queue, exit.
+ * A worker process's run executor: the {@link RunExecutor} core fed by the BullMQ run queue (one run at a time
+ * by default), with cancellations from Redis. `close()` is the SIGTERM path: stop taking jobs, let each run
+ * reach its next checkpoint (bounded), release it to the queue, exit.
  */
 export class RunWorker {
   readonly workerId: string;
-  private readonly options: ResolvedRunWorkerOptions;
+  private readonly core: RunExecutor;
+  private readonly options: ReturnType<typeof resolveRunWorkerOptions>;
   private readonly queue: RunQueue;
-  private readonly active = new Map<string, RunControl>();
   private worker: Worker<RunJob, JobOutcome> | undefined;
-  private reconciler: Reconciler | undefined;
   private cancellations: CancelSubscriber | undefined;
   private closing: Promise<void> | undefined;
-  backend: string | undefined;
 
   constructor(options: RunWorkerOptions) {
     this.options = resolveRunWorkerOptions(options);
     this.workerId = options.workerId ?? `${hostname()}:${process.pid}`;
-    this.queue = new RunQueue({ redisUrl: options.redisUrl, prefix: options.prefix ?? DEFAULT_QUEUE_PREFIX });
+    this.queue = new RunQueue({ redisUrl: options.redisUrl, prefix: this.options.prefix });
+    this.core = new RunExecutor(this.workerId, this.options, this.queue);
+  }
+
+  /** What the worker does, as typed events (a run's start, result, retry, failure; the reconciler's repairs). */
+  get events(): ExecutorEvents {
+    return this.core.events;
+  }
+
+  /** The TensorFlow.js backend in use, once started. */
+  get backend(): string | undefined {
+    return this.core.backend;
   }
 
   /**
-   * Starts consuming. `log` receives a line per run change (start, result, retry, failure).
+   * Starts consuming. `listener` receives every event of the worker.
    * @defaultValue JSON lines on stdout ({@link jsonLineLog}): messages carry user input (data paths, loader
    * errors), which must not be able to forge lines
    */
-  async start(log: WorkerLog = jsonLineLog()): Promise<void> {
+  async start(listener: ExecutorListener = logExecutorEvents(jsonLineLog())): Promise<void> {
     const o = this.options;
-    if (o.datasetCacheBytes !== undefined) configureDatasetCache({ maxBytes: o.datasetCacheBytes });
-    this.backend = await initBackend(o.backend);
-    const prefix = o.prefix ?? DEFAULT_QUEUE_PREFIX;
-    const backoff = retryBackoff({ baseMs: o.retryBackoffMs });
-    this.cancellations = new CancelSubscriber(o.redisUrl, prefix, (runId) => {
-      const control = this.active.get(runId);
-      if (control) {
-        log(`run ${runId}: cancelled, stopping`);
-        control.stop('cancelled');
-      }
-    });
+    this.core.events.onEvery(listener);
+    await this.core.loadBackend();
+    this.cancellations = new CancelSubscriber(o.redisUrl, o.prefix, (runId) => this.core.cancel(runId));
     await this.cancellations.start();
-    if (o.reconcile) {
-      this.reconciler = createExecutorReconciler({ ...o, queue: this.queue, backoff, log });
-      await this.reconciler.start();
-    }
-    const enqueue = (runs: RunDispatch[]) => this.queue.enqueue(runs);
-    this.worker = new Worker<RunJob, JobOutcome>(
-      RUN_QUEUE_NAME,
-      (job) =>
-        executeJob(job.data, {
-          db: o.db,
-          workerId: this.workerId,
-          enqueue,
-          log,
-          checkpoints: o.checkpoints,
-          maxAttempts: o.maxAttempts,
-          backoff,
-          heartbeatIntervalMs: o.heartbeatIntervalMs,
-          batchProgressIntervalMs: o.batchProgressIntervalMs,
-          active: this.active,
-          dataRoots: o.dataRoots,
-        }),
-      {
-        connection: { url: o.redisUrl, maxRetriesPerRequest: null },
-        prefix,
-        concurrency: o.concurrency,
-        lockDuration: o.lockDurationMs,
-      },
-    );
-    this.worker.on('error', (err) => log(`worker error: ${err.message}`));
+    await this.core.startReconciler();
+    this.worker = new Worker<RunJob, JobOutcome>(RUN_QUEUE_NAME, (job) => this.core.execute(job.data), {
+      connection: { url: o.redisUrl, maxRetriesPerRequest: null },
+      prefix: o.prefix,
+      concurrency: o.concurrency,
+      lockDuration: o.lockDurationMs,
+    });
+    this.worker.on('error', (err) => this.core.events.emit({ type: 'executor-error', message: err.message }));
     await this.worker.waitUntilReady();
-    log(
-      `worker ${this.workerId} ready (backend ${this.backend}, concurrency ${o.concurrency}, checkpoints ` +
-        `${o.checkpoints && TRAINING_CHECKPOINTS ? 'on' : 'off'}, reconciler ${o.reconcile ? 'on' : 'off'})`,
-    );
+    this.core.announceReady();
   }
 
   /**
@@ -97,32 +70,11 @@ export class RunWorker {
    * released by then is found by a reconciler once its heartbeat goes stale.
    */
   close(): Promise<void> {
-    this.closing ??= this.shutdown();
+    this.closing ??= (async () => {
+      await this.core.shutdown(this.worker?.close() ?? Promise.resolve());
+      await this.cancellations?.close();
+      await this.queue.close();
+    })();
     return this.closing;
-  }
-
-  private async shutdown(): Promise<void> {
-    const o = this.options;
-    const closed = this.worker?.close() ?? Promise.resolve();
-    for (const control of this.active.values()) {
-      if (control.checkpointing && o.checkpointGraceMs > 0) control.stopAfterCheckpoint = true;
-      else control.stop('shutdown');
-    }
-    const grace = setTimeout(() => {
-      for (const control of this.active.values()) control.stop('shutdown');
-    }, o.checkpointGraceMs);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, o.shutdownTimeoutMs);
-    });
-    try {
-      await Promise.race([closed, timeout]);
-    } finally {
-      clearTimeout(grace);
-      clearTimeout(timer);
-    }
-    await this.reconciler?.close();
-    await this.cancellations?.close();
-    await this.queue.close();
   }
 }

@@ -71,7 +71,6 @@ describe('executeJob', () => {
       enqueue: async (runs) => {
         released.push(...runs);
       },
-      log: () => {},
       dataRoots: DATA_ROOTS,
     };
   });

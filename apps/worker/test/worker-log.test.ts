@@ -7,7 +7,7 @@ import type { DataRoots } from '@distillery/spec';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { executeJob } from '../src/execute-job.ts';
-import { escapeControlCharacters, jsonLineLog } from '../src/log/index.ts';
+import { escapeControlCharacters, jsonLineLog, logExecutorEvents } from '../src/log/index.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** A message that tries to forge a line of its own, clear a terminal line, and break a line the Unicode way. */
@@ -84,10 +84,10 @@ describe('a run whose data path holds a forged log line', () => {
     expect(res.statusCode, res.body).toBe(201);
     const teacher = await database.db.run.findFirstOrThrow({ where: { sweepId: res.json().id, kind: 'teacher' } });
     const written: string[] = [];
-    const log = jsonLineLog({ write: (line) => written.push(line) });
+    const emit = logExecutorEvents(jsonLineLog({ write: (line) => written.push(line) }));
     await executeJob(
       { runId: teacher.id, attempt: 1 },
-      { db: database.store, workerId: 'w', enqueue: async () => {}, log, dataRoots: DATA_ROOTS, maxAttempts: 1 },
+      { db: database.store, workerId: 'w', enqueue: async () => {}, emit, dataRoots: DATA_ROOTS, maxAttempts: 1 },
     );
     const lines = written.join('').split('\n').slice(0, -1);
     expect(lines.length).toBe(written.length);

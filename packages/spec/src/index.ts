@@ -21,6 +21,7 @@ export * from './prune-spec.ts';
 export * from './quantize-spec.ts';
 export * from './quantize-warnings.ts';
 export * from './quantized-tensors.ts';
+export * from './run-attempts.ts';
 export * from './run-config.ts';
 export * from './run-dispatch.ts';
 export * from './run-identity.ts';

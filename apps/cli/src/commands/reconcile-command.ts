@@ -1,6 +1,6 @@
 import { RunQueue } from '@distillery/queue';
 import { DEFAULT_ARTIFACT_DIR, FileCheckpointStore } from '@distillery/worker/file-checkpoint-store';
-import { jsonLineLog } from '@distillery/worker/log';
+import { jsonLineLog, logExecutorEvents } from '@distillery/worker/log';
 import { Reconciler, retryBackoff } from '@distillery/worker/reconciler';
 import { loadConfig, requireServer } from '../config.ts';
 import { checkRedis, connectDatabase } from '../services.ts';
@@ -19,7 +19,7 @@ export async function reconcileCommand(): Promise<void> {
   await checkRedis(config);
   const queue = new RunQueue({ redisUrl: config.redisUrl, prefix: config.queuePrefix });
   // JSON lines, as the worker's: messages carry run ids and error texts.
-  const log = jsonLineLog({ component: 'reconciler' });
+  const onEvent = logExecutorEvents(jsonLineLog({ component: 'reconciler' }));
   const reconciler = new Reconciler({
     db,
     queue,
@@ -28,10 +28,9 @@ export async function reconcileCommand(): Promise<void> {
     ...(workflow.reconcileIntervalMs !== undefined ? { intervalMs: workflow.reconcileIntervalMs } : {}),
     ...(workflow.staleAfterMs !== undefined ? { staleAfterMs: workflow.staleAfterMs } : {}),
     ...(workflow.maxAttempts !== undefined ? { maxAttempts: workflow.maxAttempts } : {}),
-    log,
+    onEvent,
   });
-  const first = await reconciler.start();
-  log(`reconciler ready (first pass: ${JSON.stringify(first)})`);
+  onEvent({ type: 'reconciler-ready', report: await reconciler.start() });
   onShutdown(async () => {
     await reconciler.close();
     await queue.close();

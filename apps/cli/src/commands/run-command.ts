@@ -8,6 +8,7 @@ import { ConfigError } from '../config-error.ts';
 import { type FrontierView, formatFrontier } from '../format-frontier.ts';
 import { formatWarnings } from '../format-warnings.ts';
 import { buildRuntimeApp } from '../runtime/build-runtime-app.ts';
+import { formatExecutorEvent, tellsMoreThanTheRunLines } from '../runtime/executor-lines.ts';
 import { InjectClient } from '../runtime/inject-client.ts';
 import { openRuntime } from '../runtime/open-runtime.ts';
 import { findRunningServe, type RunningServe } from '../runtime/serve-file.ts';
@@ -68,12 +69,12 @@ export async function runCommand(file: string, flags: RunFlags = {}): Promise<vo
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
   try {
-    // The run lines below show starts and results; the executor's own lines are kept for what they alone say
+    // The run lines below show starts and results; the executor's own events are shown for what they alone say
     // (retries, resumes), except on a terminal, where they would tear the progress bars redrawn in place.
     const tty = process.stdout.isTTY === true;
-    const { backend, workerId } = await runtime.startExecution((line) => {
-      if (tty) return;
-      if (!/ (started|succeeded)\b/.test(line) || /resuming/.test(line)) console.log(`          ${line}`);
+    const { backend, workerId } = await runtime.startExecution((event) => {
+      if (tty || !tellsMoreThanTheRunLines(event)) return;
+      console.log(`          ${formatExecutorEvent(event)}`);
     });
     console.log(`store     ${runtime.where}`);
     console.log(`executor  ${workerId} (tfjs backend: ${backend})`);

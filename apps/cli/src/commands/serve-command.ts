@@ -4,6 +4,7 @@ import { resolveEventStreamLimits } from '../event-stream-config.ts';
 import { resolveMetricsOptions } from '../metrics-config.ts';
 import { resolveRateLimit } from '../rate-limit-config.ts';
 import { buildRuntimeApp } from '../runtime/build-runtime-app.ts';
+import { printExecutorEvent } from '../runtime/executor-lines.ts';
 import { openRuntime } from '../runtime/open-runtime.ts';
 import { loopbackUrl, type ServeFile, writeServeFile } from '../runtime/serve-file.ts';
 import { LOCAL_TEAM } from '../runtime/team-api-key.ts';
@@ -28,7 +29,7 @@ export async function serveCommand(flags: ServeFlags): Promise<void> {
   const runtime = await openRuntime(config, { log: console.log });
   try {
     if (runtime.mode === 'embedded') {
-      const { backend } = await runtime.startExecution(console.log);
+      const { backend } = await runtime.startExecution(printExecutorEvent);
       console.log(`${runtime.where}: runs execute in this process (tfjs backend: ${backend})`);
       console.log(`team '${LOCAL_TEAM}', API key (also in the data folder's api-key file):`);
       console.log(await runtime.apiKey(LOCAL_TEAM));

@@ -33,7 +33,6 @@ async function openEmbedded(config: DistilleryConfig, log: RuntimeLog): Promise<
   const { EmbeddedStore } = await import('@distillery/db/embedded');
   const store = await EmbeddedStore.open({ dataDir: config.dataDir, log });
   const { FileCheckpointStore, InProcessExecutor } = await import('@distillery/worker');
-  let executorLog: RuntimeLog = () => {};
   const artifactDir = workflow.artifactDir ?? join(store.dataDir, 'artifacts');
   const dataRoots = loadDataRoots({ mode: 'embedded', artifactDir });
   const executor = new InProcessExecutor({
@@ -46,7 +45,6 @@ async function openEmbedded(config: DistilleryConfig, log: RuntimeLog): Promise<
     heartbeatIntervalMs: workflow.heartbeatIntervalMs,
     reconcileIntervalMs: workflow.reconcileIntervalMs,
     staleAfterMs: workflow.staleAfterMs,
-    log: (line) => executorLog(line),
   });
   return {
     mode: 'embedded',
@@ -56,11 +54,9 @@ async function openEmbedded(config: DistilleryConfig, log: RuntimeLog): Promise<
     probe: executor.queue,
     events: store.events,
     dataRoots,
-    async startExecution(runLog) {
-      executorLog = runLog;
-      const recovered = await executor.start();
-      if (recovered.orphaned > 0) runLog(`${recovered.orphaned} run(s) left running by a stopped process: retried`);
-      if (recovered.queued > 0) runLog(`${recovered.queued} queued run(s) from earlier picked up`);
+    async startExecution(listener) {
+      executor.events.onEvery(listener);
+      await executor.start();
       return { backend: executor.backend ?? '?', workerId: executor.workerId };
     },
     apiKey: (team) =>
@@ -103,7 +99,7 @@ async function openServer(config: DistilleryConfig, migrateFirst: boolean, log: 
     probe,
     events,
     dataRoots,
-    async startExecution(runLog) {
+    async startExecution(listener) {
       const workflow = loadWorkflowConfig();
       const { FileCheckpointStore, RunWorker } = await import('@distillery/worker');
       const { artifactDir, ...settings } = workflow;
@@ -116,7 +112,7 @@ async function openServer(config: DistilleryConfig, migrateFirst: boolean, log: 
         dataRoots,
       });
       worker = runWorker;
-      await runWorker.start(runLog);
+      await runWorker.start(listener);
       return { backend: runWorker.backend ?? '?', workerId: runWorker.workerId };
     },
     apiKey: (team) => newTeamApiKey(db, team, 'distillery run'),

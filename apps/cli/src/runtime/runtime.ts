@@ -1,6 +1,7 @@
 import type { RunEventSource, Store } from '@distillery/db';
 import type { QueueProbe, RunDispatcher } from '@distillery/queue';
 import type { DataRoots } from '@distillery/spec';
+import type { ExecutorListener } from '@distillery/worker';
 
 /** One line a runtime tells about itself (store opened, executor ready, runs starting and finishing). */
 export type RuntimeLog = (message: string) => void;
@@ -20,8 +21,11 @@ export interface Runtime {
   events: RunEventSource;
   /** Where `dataset.path` may point (the API checks submissions against it; this process's executor too). */
   dataRoots: DataRoots;
-  /** Starts executing runs in this process (loads TensorFlow.js); the backend in use and the executor's id. */
-  startExecution(log: RuntimeLog): Promise<{ backend: string; workerId: string }>;
+  /**
+   * Starts executing runs in this process (loads TensorFlow.js), telling `listener` what the executor does;
+   * the backend in use and the executor's id.
+   */
+  startExecution(listener: ExecutorListener): Promise<{ backend: string; workerId: string }>;
   /** An API key of `team` for this process's own requests (the embedded store keeps one for its local team). */
   apiKey(team: string): Promise<string>;
   /** Stops execution (running runs are released to resume later) and closes every connection. */

@@ -3,7 +3,10 @@ import type { ReconcilerOptions } from './reconciler-options.ts';
 
 /** The settings a run executor (BullMQ worker or in-process executor) shares with its reconciler. */
 export interface ExecutorReconcilerSettings
-  extends Pick<ReconcilerOptions, 'db' | 'queue' | 'checkpoints' | 'staleAfterMs' | 'maxAttempts' | 'backoff' | 'log'> {
+  extends Pick<
+    ReconcilerOptions,
+    'db' | 'queue' | 'checkpoints' | 'staleAfterMs' | 'maxAttempts' | 'backoff' | 'onEvent'
+  > {
   reconcileIntervalMs: number;
 }
 
@@ -22,6 +25,6 @@ export function createExecutorReconciler(s: ExecutorReconcilerSettings): Reconci
     staleAfterMs: s.staleAfterMs,
     maxAttempts: s.maxAttempts,
     backoff: s.backoff,
-    log: s.log,
+    onEvent: s.onEvent,
   });
 }

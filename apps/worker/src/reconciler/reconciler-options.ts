@@ -1,6 +1,8 @@
 import type { Store } from '@distillery/db';
 import type { RunDispatcher } from '@distillery/queue';
 import type { CheckpointStore } from '../checkpoints/checkpoint-store.ts';
+import type { ExecutorListener } from '../executor/executor-event.ts';
+import { RUN_EXECUTOR_DEFAULTS } from '../executor/run-executor-options.ts';
 
 export interface ReconcilerOptions {
   db: Store;
@@ -21,17 +23,18 @@ export interface ReconcilerOptions {
    * race the enqueue that follows each commit. @defaultValue 10000
    */
   queuedGraceMs?: number;
-  /** Failed attempts before a run fails for good; the workers' limit. @defaultValue 3 */
+  /** Failed attempts before a run fails for good; the workers' limit. @defaultValue DEFAULT_MAX_ATTEMPTS (3) */
   maxAttempts?: number;
   /** Pause before retrying a run whose worker was lost, by failures so far, in ms. @defaultValue retryBackoff() */
   backoff?: (failures: number) => number;
-  /** @defaultValue ignore */
-  log?: (message: string) => void;
+  /** Receives what each pass repaired (`worker-lost`, `runs-requeued`) and failed passes. @defaultValue ignore */
+  onEvent?: ExecutorListener;
 }
 
+/** The executors' own settings, so a dedicated reconciler and the one beside each executor agree. */
 export const RECONCILER_DEFAULTS = {
-  intervalMs: 5000,
-  staleAfterMs: 60_000,
-  queuedGraceMs: 10_000,
-  maxAttempts: 3,
+  intervalMs: RUN_EXECUTOR_DEFAULTS.reconcileIntervalMs,
+  staleAfterMs: RUN_EXECUTOR_DEFAULTS.staleAfterMs,
+  queuedGraceMs: 2 * RUN_EXECUTOR_DEFAULTS.reconcileIntervalMs,
+  maxAttempts: RUN_EXECUTOR_DEFAULTS.maxAttempts,
 } as const;

@@ -34,7 +34,7 @@ export class Reconciler {
     this.options = {
       ...RECONCILER_DEFAULTS,
       backoff: retryBackoff(),
-      log: () => {},
+      onEvent: () => {},
       ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
     } as unknown as typeof this.options;
     for (const name of ['intervalMs', 'staleAfterMs', 'queuedGraceMs'] as const) {
@@ -58,7 +58,7 @@ export class Reconciler {
     const jitter = 0.9 + Math.random() * 0.2;
     this.timer = setTimeout(() => {
       this.running = this.pass()
-        .catch((e: Error) => this.options.log(`reconciler: pass failed: ${e.message}`))
+        .catch((e: Error) => this.options.onEvent({ type: 'reconcile-failed', message: e.message }))
         .finally(() => this.schedule());
     }, this.options.intervalMs * jitter);
     this.timer.unref();
@@ -66,7 +66,7 @@ export class Reconciler {
 
   /** One pass; `queuedGraceMs` overrides the option (0 at start). */
   async pass(overrides: { queuedGraceMs?: number } = {}): Promise<ReconcileReport> {
-    const { db, queue, checkpoints, log } = this.options;
+    const { db, queue, checkpoints, onEvent } = this.options;
     const report: ReconcileReport = { retried: 0, failed: 0, requeued: 0, checkpointsDeleted: 0 };
 
     for (const stale of await staleRuns(db, this.options.staleAfterMs)) {
@@ -76,20 +76,21 @@ export class Reconciler {
         delayMs: this.options.backoff,
         staleForMs: this.options.staleAfterMs,
       });
+      const lost = { type: 'worker-lost', runId: stale.runId, workerId: stale.workerId } as const;
       if (r.outcome === 'retried') {
         await queue.enqueue([r.job]);
         report.retried++;
-        log(`reconciler: run ${stale.runId} lost its worker ${stale.workerId}; queued as attempt ${r.job.attempt}`);
+        onEvent({ ...lost, outcome: 'retried', nextAttempt: r.job.attempt });
       } else if (r.outcome === 'failed') {
         report.failed++;
-        log(`reconciler: run ${stale.runId} lost its worker ${stale.workerId} and used up its attempts: failed`);
+        onEvent({ ...lost, outcome: 'failed', nextAttempt: null });
       }
     }
 
     const due = await dueRuns(db, { queuedForMs: overrides.queuedGraceMs ?? this.options.queuedGraceMs });
     const requeued = await queue.ensure(due);
     report.requeued = requeued.length;
-    if (requeued.length > 0) log(`reconciler: ${requeued.length} queued run(s) were missing from Redis; enqueued`);
+    if (requeued.length > 0) onEvent({ type: 'runs-requeued', count: requeued.length });
 
     if (checkpoints) {
       for (const c of await finishedRunCheckpoints(db)) {

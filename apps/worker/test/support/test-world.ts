@@ -76,7 +76,6 @@ export async function createTestWorld(): Promise<TestWorld> {
       enqueue: async (runs) => {
         enqueued.push(...runs);
       },
-      log: () => {},
       ...overrides,
     }),
     submit: async (spec) => {

@@ -1,4 +1,4 @@
-import type { RunConfig } from '@distillery/spec';
+import { DEFAULT_MAX_ATTEMPTS, type RunConfig } from '@distillery/spec';
 import type { SqlExecutor } from '../store/sql-executor.ts';
 import { failRunInTransaction } from './fail-run.ts';
 import type { MovedRun } from './moved-run.ts';
@@ -48,7 +48,7 @@ export async function claimRun(
   workerId: string,
   options: ClaimRunOptions = {},
 ): Promise<ClaimedRun | null> {
-  const maxAttempts = options.maxAttempts ?? 3;
+  const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   return db.transaction(
     async (sql) => {
       let [run] = await sql.rows<ClaimedRunRow>`

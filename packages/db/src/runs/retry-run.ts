@@ -1,4 +1,4 @@
-import type { RunDispatch } from '@distillery/spec';
+import { DEFAULT_MAX_ATTEMPTS, type RunDispatch } from '@distillery/spec';
 import type { SqlExecutor } from '../store/sql-executor.ts';
 import { dispatchRuns } from './dispatch-runs.ts';
 import { failRunInTransaction, MAX_ERROR_LENGTH } from './fail-run.ts';
@@ -42,7 +42,7 @@ export async function retryRun(
   options: RetryRunOptions,
 ): Promise<RetryOutcome> {
   const counts = options.countsAsFailure ?? true;
-  const maxAttempts = options.maxAttempts ?? 3;
+  const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   const staleSecs = options.staleForMs === undefined ? null : options.staleForMs / 1000;
   const error = options.message.slice(0, MAX_ERROR_LENGTH);
   return db.transaction(async (sql) => {

@@ -1,0 +1,24 @@
+import { describeExecutorEvent, type ExecutorEvent } from '@distillery/worker/events';
+import { escapeControlCharacters } from '@distillery/worker/log';
+
+/**
+ * An executor event as a terminal line, control characters escaped: an event carries user input (a data path,
+ * a loader's error) that must not forge lines or move the cursor.
+ */
+export function formatExecutorEvent(event: ExecutorEvent): string {
+  return escapeControlCharacters(describeExecutorEvent(event));
+}
+
+/**
+ * Whether an event says more than the command's own lines: `ready` is told by the command itself, and the run
+ * lines of `run` show starts and results; a resumed start, retries, failures and repairs are the executor's alone.
+ */
+export function tellsMoreThanTheRunLines(event: ExecutorEvent): boolean {
+  if (event.type === 'ready' || event.type === 'run-succeeded') return false;
+  return event.type !== 'run-started' || event.resumedAfterEpoch !== null;
+}
+
+/** Prints the events a command running the executor shows besides its own lines (all but `ready`). */
+export function printExecutorEvent(event: ExecutorEvent): void {
+  if (event.type !== 'ready') console.log(formatExecutorEvent(event));
+}

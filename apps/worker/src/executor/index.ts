@@ -1,0 +1,3 @@
+export * from './events.ts';
+export * from './run-executor.ts';
+export * from './run-executor-options.ts';
