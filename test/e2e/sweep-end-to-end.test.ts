@@ -116,7 +116,9 @@ describe('a sweep submitted over REST and executed by a separate worker process'
     // Order: every run started after its parent finished.
     const details = await Promise.all(
       runs.map((r) =>
-        get<{ id: string; startedAt: string; finishedAt: string; metrics: unknown[] }>(`/v1/runs/${r.id}`),
+        get<{ id: string; startedAt: string | null; finishedAt: string | null; metrics: unknown[] }>(
+          `/v1/runs/${r.id}`,
+        ),
       ),
     );
     const byId = new Map(details.map((d) => [d.id, d]));
@@ -124,9 +126,11 @@ describe('a sweep submitted over REST and executed by a separate worker process'
       if (!r.parentId) continue;
       const parent = byId.get(r.parentId);
       const self = byId.get(r.id);
-      expect(new Date(self?.startedAt ?? 0).getTime()).toBeGreaterThanOrEqual(
-        new Date(parent?.finishedAt ?? 0).getTime(),
-      );
+      expect(parent, `parent ${r.parentId} of run ${r.id}`).toBeDefined();
+      expect(self, `run ${r.id}`).toBeDefined();
+      const startedAt = timestampOf(self?.startedAt, `run ${r.id}'s startedAt`);
+      const parentFinishedAt = timestampOf(parent?.finishedAt, `run ${r.parentId}'s finishedAt`);
+      expect(startedAt).toBeGreaterThanOrEqual(parentFinishedAt);
     }
 
     // Accuracies well above the 10% of chance; students learned from one epoch of 2,700 samples.
@@ -157,3 +161,11 @@ describe('a sweep submitted over REST and executed by a separate worker process'
     expect(results.rows).toHaveLength(5);
   }, 300_000);
 });
+
+/** The milliseconds of an ISO timestamp the API must have set; fails the test when it is missing or unparsable. */
+function timestampOf(value: string | null | undefined, what: string): number {
+  expect(value, what).toEqual(expect.any(String));
+  const ms = Date.parse(value ?? '');
+  expect(Number.isNaN(ms), `${what} = ${value} parses as a date`).toBe(false);
+  return ms;
+}

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { findTeamByApiKey } from '@distillery/db';
+import { authenticateApiKey } from '@distillery/db';
 import { createTestDatabase, type TestDatabase } from '@distillery/db/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,7 +26,7 @@ describe('distillery team create', () => {
     expect(r.code, r.stderr).toBe(0);
     const key = r.stdout.trimEnd().split('\n').at(-1) as string;
     expect(key).toMatch(/^dst_[A-Za-z0-9_-]+$/);
-    expect(await findTeamByApiKey(database.store, key)).toMatchObject({ teamName: 'vision-lab' });
+    expect(await authenticateApiKey(database.store, key)).toMatchObject({ teamName: 'vision-lab' });
   });
 
   it('refuses a second team of the same name in one line on stderr', () => {

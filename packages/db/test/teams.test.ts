@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   API_KEY_PREFIX,
+  authenticateApiKey,
   createApiKey,
   createTeam,
-  findTeamByApiKey,
   InvalidTeamNameError,
   LAST_USED_RESOLUTION_MS,
   revokeApiKey,
@@ -20,10 +20,10 @@ beforeAll(async () => {
 afterAll(() => testDb?.drop());
 
 describe('createTeam', () => {
-  it('returns a key that findTeamByApiKey resolves to the team', async () => {
+  it('returns a key that authenticateApiKey resolves to the team', async () => {
     const { teamId, apiKey } = await createTeam(testDb.store, 'vision');
     expect(apiKey).toMatch(/^dst_[A-Za-z0-9_-]{43}$/);
-    expect(await findTeamByApiKey(testDb.store, apiKey)).toEqual({ teamId, teamName: 'vision' });
+    expect(await authenticateApiKey(testDb.store, apiKey)).toMatchObject({ teamId, teamName: 'vision' });
   });
 
   it('stores only the sha256 of the key and its 12-character prefix', async () => {
@@ -57,8 +57,8 @@ describe('createApiKey', () => {
     const { teamId, apiKey: first } = await createTeam(testDb.store, 'nlp');
     const second = await createApiKey(testDb.store, teamId);
     expect(second.apiKey).not.toBe(first);
-    expect(await findTeamByApiKey(testDb.store, second.apiKey)).toEqual({ teamId, teamName: 'nlp' });
-    expect(await findTeamByApiKey(testDb.store, first)).toEqual({ teamId, teamName: 'nlp' });
+    expect(await authenticateApiKey(testDb.store, second.apiKey)).toMatchObject({ teamId, teamName: 'nlp' });
+    expect(await authenticateApiKey(testDb.store, first)).toMatchObject({ teamId, teamName: 'nlp' });
   });
 
   it('rejects an unknown team with TeamNotFoundError', async () => {
@@ -68,19 +68,19 @@ describe('createApiKey', () => {
   });
 });
 
-describe('findTeamByApiKey', () => {
+describe('authenticateApiKey', () => {
   it('resolves a revoked key to null', async () => {
     const { teamId, apiKey } = await createTeam(testDb.store, 'audio');
     const key = await testDb.db.apiKey.findFirstOrThrow({ where: { teamId } });
     expect(await revokeApiKey(testDb.store, key.id)).toBe(true);
-    expect(await findTeamByApiKey(testDb.store, apiKey)).toBeNull();
+    expect(await authenticateApiKey(testDb.store, apiKey)).toBeNull();
     expect(await revokeApiKey(testDb.store, key.id)).toBe(false);
   });
 
   it('resolves unknown and malformed keys to null', async () => {
-    expect(await findTeamByApiKey(testDb.store, `dst_${'A'.repeat(43)}`)).toBeNull();
-    expect(await findTeamByApiKey(testDb.store, '')).toBeNull();
-    expect(await findTeamByApiKey(testDb.store, 'not a key')).toBeNull();
+    expect(await authenticateApiKey(testDb.store, `dst_${'A'.repeat(43)}`)).toBeNull();
+    expect(await authenticateApiKey(testDb.store, '')).toBeNull();
+    expect(await authenticateApiKey(testDb.store, 'not a key')).toBeNull();
   });
 
   it('records last use at most once a minute', async () => {
@@ -88,17 +88,17 @@ describe('findTeamByApiKey', () => {
     const lastUsed = async () => (await testDb.db.apiKey.findFirstOrThrow({ where: { teamId } })).lastUsedAt;
     expect(await lastUsed()).toBeNull();
 
-    await findTeamByApiKey(testDb.store, apiKey);
+    await authenticateApiKey(testDb.store, apiKey);
     const first = await lastUsed();
     expect(first).toBeInstanceOf(Date);
 
-    await findTeamByApiKey(testDb.store, apiKey);
+    await authenticateApiKey(testDb.store, apiKey);
     expect(await lastUsed()).toEqual(first);
 
     // Pretend the last use was over a minute ago: the next lookup records a new one.
     const longAgo = new Date(Date.now() - LAST_USED_RESOLUTION_MS - 1000);
     await testDb.db.apiKey.updateMany({ where: { teamId }, data: { lastUsedAt: longAgo } });
-    await findTeamByApiKey(testDb.store, apiKey);
+    await authenticateApiKey(testDb.store, apiKey);
     expect((await lastUsed())?.getTime()).toBeGreaterThan(longAgo.getTime() + LAST_USED_RESOLUTION_MS);
   });
 });

@@ -4,7 +4,6 @@ export * from './api-key-secret.ts';
 export * from './authenticate-api-key.ts';
 export * from './create-api-key.ts';
 export * from './create-team.ts';
-export * from './find-team-by-api-key.ts';
 export * from './find-team-id.ts';
 export * from './list-api-keys.ts';
 export * from './list-teams.ts';
