@@ -1,6 +1,6 @@
 /**
- * A small LMA.md-style comparison on MNIST: one ReLU teacher, then KD students (784-16-16-10 + BatchNorm) with
- * each activation, 3 seeds each, then 4-bit PTQ of every student. Prints test accuracy mean ± std.
+ * A small comparison in the LMA paper's style on MNIST: one ReLU teacher, then KD students (784-16-16-10 +
+ * BatchNorm) with each activation, 3 seeds each, then 4-bit PTQ of every student. Prints test accuracy mean ± std.
  * Run: `npx tsx bench/ml-activations.ts [trainRows] [epochs]` (defaults 10000 rows, 5 epochs).
  */
 import { executeRun, initBackend } from '@distillery/ml';

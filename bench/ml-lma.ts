@@ -1,9 +1,9 @@
 /**
  * bench:lma — does LMA beat ReLU for tiny KD students on Fashion-MNIST, and which LMA statistics mode should be
- * the default? The paper's recipe (docs/LMA.md): SGD lr 0.01 momentum 0.9, the rate halved on plateau, weight
- * decay 2.2e-4 on every parameter (the official code's scope), batch 64, KD α 0.7 T 2; baselines as the official
- * code builds them (PReLU one slope per layer, Swish β per unit, APLU random init). Every student is also
- * quantized after training (PTQ 8 and 4 bits, every weight tensor quantized).
+ * the default? The paper's recipe (Xu et al., AAAI 2020, and its official code): SGD lr 0.01 momentum 0.9, the
+ * rate halved on plateau, weight decay 2.2e-4 on every parameter (the official code's scope), batch 64, KD α 0.7
+ * T 2; baselines as the official code builds them (PReLU one slope per layer, Swish β per unit, APLU random
+ * init). Every student is also quantized after training (PTQ 8 and 4 bits, every weight tensor quantized).
  *
  * The design is paired: one seed gives every activation the same initial kernels (seeded by layer name) and the
  * same data order, so comparisons are on the per-seed differences (paired t-test, 95% CI), not on two

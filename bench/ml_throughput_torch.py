@@ -11,7 +11,7 @@ the full-precision weights (straight-through). Threads: --threads (1). With --se
 line, one answer line each, so a caller can interleave PyTorch with its own measurements in one process.
 
 Models follow packages/ml's build-model.ts: dense/conv 'same' -> BatchNorm (momentum 0.1, eps 1e-5) -> activation;
-CNN blocks end in 2x2 max-pool; the output layer gives logits. LMA-k as docs/LMA.md (one detached mu/sigma per
+CNN blocks end in 2x2 max-pool; the output layer gives logits. LMA-k as the paper defines it (one detached mu/sigma per
 layer over the whole tensor, k equal bins over mu +- 3 sigma, per-segment alpha/beta shared by the layer), PReLU
 per channel (0.25), Swish with a trainable beta (1), APLU with S hinges per unit.
 

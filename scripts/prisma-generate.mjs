@@ -1,7 +1,7 @@
 // Generates the Prisma client (packages/db/src/generated) at install time.
 // Why the env var: the Prisma CLI downloads its native schema engine at start-up for every command, and that
-// host is unreachable on some machines (ENVIRONMENT.md). `generate` never runs the engine, so any existing file
-// satisfies the check; where PRISMA_SCHEMA_ENGINE_BINARY is already set we leave it alone.
+// host is unreachable on some machines (offline builds, closed networks). `generate` never runs the engine, so any
+// existing file satisfies the check; where PRISMA_SCHEMA_ENGINE_BINARY is already set we leave it alone.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';

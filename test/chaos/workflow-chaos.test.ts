@@ -45,7 +45,7 @@ function longTeacherSweep(name: string, seed: number) {
 }
 
 /**
- * Real `distillery worker` processes under the failures of issue 4: a flushed Redis, a worker killed with
+ * Real `distillery worker` processes under the failures a team sees: a flushed Redis, a worker killed with
  * SIGKILL mid-epoch, a worker stopped with SIGTERM. The tests share the workers to keep the suite short and run
  * in order: the last two each take one worker away.
  */

@@ -2,7 +2,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 
-/** Debian's chromium (ENVIRONMENT.md): `apt-get install -y chromium`; .ci/run installs it before `npm ci`. */
+/**
+ * Debian's chromium, driven by playwright-core (which bundles no browser): `apt-get install -y chromium`; .ci/run
+ * installs it before `npm ci`.
+ */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Where the dashboard tests keep their screenshots. */
 export const SCREENSHOTS = join(import.meta.dirname, '..', '..', '..', 'test-output');

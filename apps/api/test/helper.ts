@@ -86,7 +86,7 @@ export function contractExamples(): { file: string; yaml: string }[] {
 
 /**
  * Each quickstart() gets its own teacher seed, so its teacher is a new configuration: identical teachers are
- * trained once per team and reused by later sweeps (issue 4), which would otherwise make a suite's sweeps depend
+ * trained once per team and reused by later sweeps, which would otherwise make a suite's sweeps depend
  * on the order they were submitted in. Tests of that reuse pass the same `teacher` twice.
  */
 let nextTeacherSeed = 1000;

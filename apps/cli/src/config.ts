@@ -4,7 +4,7 @@ import { DEFAULT_QUEUE_PREFIX } from '@distillery/queue';
 import { ConfigError } from './config-error.ts';
 
 /**
- * Where Distillery keeps its results and carries its runs, decided by configuration alone (issue 6, item 1):
+ * Where Distillery keeps its results and carries its runs, decided by configuration alone:
  * - `embedded`: neither DATABASE_URL nor REDIS_URL is set. No servers: PostgreSQL in-process (PGlite) under
  *   DISTILLERY_DATA_DIR, runs executed in the process that serves or runs the sweep.
  * - `server`: both are set. A team's PostgreSQL and Redis, with workers on any machine.

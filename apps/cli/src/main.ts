@@ -28,7 +28,7 @@ const serveCommand = async (flags: ServeFlags) => (await import('./commands/serv
 const workerCommand = async (flags: WorkerFlags) => (await import('./commands/worker-command.ts')).workerCommand(flags);
 const reconcileCommand = async () => (await import('./commands/reconcile-command.ts')).reconcileCommand();
 const demoCommand = async (file: string) => (await import('./commands/demo-command.ts')).demoCommand(file);
-// Issue 6: a sweep run in this process (the embedded store when nothing is configured), and moving results.
+// A sweep run in this process (the embedded store when nothing is configured), and moving results.
 const initCommand = async (file: string, flags: InitFlags) =>
   (await import('./commands/init-command.ts')).initCommand(file, flags);
 const runCommand = async (file: string, flags: RunFlags) =>

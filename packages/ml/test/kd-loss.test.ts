@@ -16,7 +16,7 @@ const teacher = [
 ];
 const labels = [0, 2];
 
-/** The formula of LMA.md in float64: (1−α)·CE + α·T²·KL(softmax(t/T) ‖ softmax(s/T)), batch mean. */
+/** The KD loss formula in float64: (1−α)·CE + α·T²·KL(softmax(t/T) ‖ softmax(s/T)), batch mean. */
 function reference(s: number[][], t: number[][], y: number[], T: number, alpha: number): number {
   const logSoftmax = (z: number[]) => {
     const m = Math.max(...z);

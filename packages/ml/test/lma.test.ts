@@ -23,8 +23,9 @@ function setWeight(layer: tf.layers.Layer, name: string, values: number[]): void
 
 describe('lmaActivation', () => {
   it('applies the line of the segment each value falls in, with open end segments', () => {
-    // Golden values by hand from LMA.md: k = 4, μ = 0, σ = 1 → bins of width 6σ/k = 1.5 from μ − 3σ = −3, so
-    // j = clamp(floor((x + 3)/1.5), 0, 3): −5 → 0 (open left), −2 → 0, −1 → 1, 0.5 → 2, 2 → 3, 10 → 3 (open right).
+    // Golden values by hand from the LMA definition: k = 4, μ = 0, σ = 1 → bins of width 6σ/k = 1.5 from
+    // μ − 3σ = −3, so j = clamp(floor((x + 3)/1.5), 0, 3): −5 → 0 (open left), −2 → 0, −1 → 1, 0.5 → 2,
+    // 2 → 3, 10 → 3 (open right).
     // With α = [0.1, 0.2, 0.3, 0.4] and β = [1, 2, 3, 4], h(x) = α_j·x + β_j.
     const y = lmaActivation(
       tf.tensor([-5, -2, -1, 0.5, 2, 10]),
@@ -188,7 +189,7 @@ describe('LMA layer', () => {
         [2.2, -0.3, 1.4],
       ]);
       const dx = tf.grad((v: tf.Tensor) => (layer.apply(v, { training: true }) as tf.Tensor).sum())(x);
-      // Batch μ/σ of x, then the segment of each value (computed here in float64, by the LMA.md formula).
+      // Batch μ/σ of x, then the segment of each value (computed here in float64, by the formula in lma.ts).
       const v = Array.from(x.dataSync());
       const mu = v.reduce((a, b) => a + b, 0) / v.length;
       const sigma = Math.sqrt(v.reduce((a, b) => a + (b - mu) ** 2, 0) / v.length);

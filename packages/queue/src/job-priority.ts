@@ -1,7 +1,7 @@
 import type { RunDispatch } from '@distillery/spec';
 
 /**
- * Scheduling (issue 4, item 7). BullMQ takes prioritized jobs lowest number first (1 … 2,097,151; 0 would
+ * Scheduling. BullMQ takes prioritized jobs lowest number first (1 … 2,097,151; 0 would
  * mean "no priority" and jump ahead of every prioritized job, so it is never used). The number is made of:
  *
  * - a band per cross-team priority: every run of a band-10 sweep comes before any run of a band-9 one. Only a

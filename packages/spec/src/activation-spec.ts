@@ -3,7 +3,7 @@ import { didYouMean } from './did-you-mean.ts';
 
 /** Activations that may be written as a bare name (`relu`); the segmented ones need `segments`. */
 export const SIMPLE_ACTIVATIONS = ['relu', 'prelu', 'swish'] as const;
-/** Piecewise-linear activations configured by their number of segments (LMA.md: k = 8 in the paper). */
+/** Piecewise-linear activations configured by their number of segments (k = 8 in the LMA paper's main results). */
 export const SEGMENTED_ACTIVATIONS = ['aplu', 'lma'] as const;
 export const ACTIVATION_NAMES = [...SIMPLE_ACTIVATIONS, ...SEGMENTED_ACTIVATIONS] as const;
 export type ActivationName = (typeof ACTIVATION_NAMES)[number];
@@ -76,7 +76,7 @@ export type ApluInit = (typeof APLU_INITS)[number];
 /** Fewest and most linear pieces of a segmented activation. */
 export const MIN_SEGMENTS = 2;
 export const MAX_SEGMENTS = 64;
-/** The paper's k (LMA.md), used where a sweep leaves `segments` out. */
+/** The LMA paper's k (its accuracy rose from k = 4 to 8, dipped past 10), used where a sweep leaves `segments` out. */
 export const DEFAULT_SEGMENTS = 8;
 
 const Segments = z
@@ -234,7 +234,7 @@ export function activationLabel(a: ActivationSpec): string {
   return 'segments' in n ? `${n.name}-${n.segments}` : n.name;
 }
 
-/** APLU-k uses k − 2 hinges per unit (LMA.md, baselines), at least one. */
+/** APLU-k uses k − 2 hinges per unit (the LMA paper's APLU baseline), at least one. */
 export function apluHinges(segments: number): number {
   return Math.max(1, segments - 2);
 }

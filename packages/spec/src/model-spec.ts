@@ -15,7 +15,7 @@ export const MlpSpec = z.strictObject({
   batchNorm: z
     .boolean()
     .optional()
-    .describe('dense → BatchNorm → activation, the placement LMA.md prescribes. Default: false'),
+    .describe('dense → BatchNorm → activation, the placement the LMA paper uses. Default: false'),
   smh: SmhSpec.optional().describe(
     'Every kernel a slice of one shared pool (Structured Multi-Hashing); absent: dense kernels.',
   ),

@@ -128,7 +128,7 @@ export const SweepSpecShape = z.strictObject({
 const MAX_GRID_ISSUES = 20;
 
 /**
- * The sweep spec v1 (DESIGN.md): the shape above, plus the rules that span fields — every grid point must
+ * The sweep spec v1: the shape above, plus the rules that span fields — every grid point must
  * give a valid student (issues are reported at `students.grid.<path>.<index>`), and the expansion must fit the
  * budget.
  */

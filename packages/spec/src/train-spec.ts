@@ -71,5 +71,5 @@ export const DistillSpec = z.strictObject({
 });
 export type DistillSpec = z.infer<typeof DistillSpec>;
 
-/** The paper's image setting (LMA.md): T = 2, α = 0.7. */
+/** The LMA paper's setting (Xu et al., AAAI 2020) for image tasks: T = 2, α = 0.7. */
 export const DEFAULT_DISTILL: DistillSpec = { temperature: 2, alpha: 0.7 };

@@ -15,7 +15,7 @@ export interface ReconcileReport {
 }
 
 /**
- * Repairs the queue from PostgreSQL, the source of truth (issue 4, item 3). Each pass:
+ * Repairs the queue from PostgreSQL, the source of truth. Each pass:
  * 1. runs `running` whose heartbeat is older than `staleAfterMs` lost their worker (killed, machine gone):
  *    they are queued again as attempt + 1 (resuming from their checkpoint), or failed after `maxAttempts`;
  * 2. runs `queued` whose job Redis no longer holds (restart, `FLUSHALL`, a crash between commit and enqueue)

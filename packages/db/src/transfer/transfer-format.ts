@@ -1,5 +1,5 @@
 /**
- * The results file of `distillery export` / `import` (issue 6, item 1): JSON lines. The first line is a
+ * The results file of `distillery export` / `import`: JSON lines. The first line is a
  * {@link TransferHeader}; every other line is one row, `{"table":"runs","row":{…}}`, the row as PostgreSQL's
  * `to_jsonb` writes it (every column by its database name; `bytea` as `\x…` hex, timestamps in ISO 8601 with
  * their offset, `jsonb` nested), so a row goes back with `jsonb_populate_recordset` exactly as it was, whatever

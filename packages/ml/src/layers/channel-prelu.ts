@@ -8,7 +8,7 @@ import { type Kwargs, type LayerArgs, type LayerConfig, oneTensor, type Shape } 
  * stores [c] (or [1]), the shape packages/spec's tensor list gives.
  */
 export interface ChannelPReLUArgs extends LayerArgs {
-  /** Initial slope of the negative part. @defaultValue 0.25 (He et al.; LMA.md, baselines) */
+  /** Initial slope of the negative part. @defaultValue 0.25 (He et al.; the LMA paper's PReLU baseline) */
   initialSlope?: number;
   /**
    * 'channel': one slope per unit / channel; 'layer': one slope shared by the layer, as the official LMA code's

@@ -6,7 +6,8 @@ import { lmaActivation, lmaBatchActivation } from './lma-ops.ts';
 import { updateMovingAverage } from './moving-average.ts';
 
 /**
- * Light Multi-segment Activation, LMA-k (Xu et al., AAAI 2020; docs/LMA.md).
+ * Light Multi-segment Activation, LMA-k (Xu et al., "Light Multi-segment Activation for Model Compression",
+ * AAAI 2020; official code github.com/motefly/LMA).
  *
  * One scalar mean μ and standard deviation σ of the whole input tensor (batch, units and positions together),
  * detached from the gradient, split [μ−3σ, μ+3σ] into k equal bins of width w = 6σ/k; the first and last

@@ -4,7 +4,7 @@ import { type Kwargs, type LayerArgs, type LayerConfig, oneTensor, type Shape } 
 
 /** Swish with a trainable β (Ramachandran et al.): x · sigmoid(β·x), one β per layer or one per unit. */
 export interface TrainableSwishArgs extends LayerArgs {
-  /** Initial β. @defaultValue 1 (LMA.md, baselines) */
+  /** Initial β. @defaultValue 1 (the LMA paper's Swish baseline) */
   initialBeta?: number;
   /**
    * 'layer': one β for the layer; 'unit': one per unit / channel (the last axis), as the official LMA code.

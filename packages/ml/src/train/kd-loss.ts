@@ -18,7 +18,8 @@ export function crossEntropy(logits: tf.Tensor, labels: tf.Tensor): tf.Scalar {
 }
 
 /**
- * The knowledge-distillation loss of Hinton et al. as the LMA paper's code computes it (docs/LMA.md):
+ * The knowledge-distillation loss of Hinton et al. as the LMA paper's official code (github.com/motefly/LMA)
+ * computes it:
  *   L = (1 − α)·CE(student, labels) + α·T²·KL(softmax(teacher/T) ‖ softmax(student/T)),
  * KL summed over classes and averaged over the batch. The T² factor keeps the soft term's gradient scale
  * independent of T. Teacher logits are constants (the teacher is frozen).
