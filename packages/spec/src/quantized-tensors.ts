@@ -41,10 +41,3 @@ export function quantizedTensorIndices(
   }
   return new Set(kernels.filter((i) => !floatLayers.has(tensorLayer(tensors[i] as TensorInfo))));
 }
-
-/** Layer names of `keepFloat.layers` that `tensors` lack (a typo would silently keep nothing float). */
-export function unknownKeepFloatLayers(tensors: readonly TensorInfo[], keepFloat: KeepFloat): string[] {
-  if (typeof keepFloat !== 'object') return [];
-  const layers = new Set(tensors.map(tensorLayer));
-  return keepFloat.layers.filter((l) => !layers.has(l));
-}

@@ -8,8 +8,6 @@ import { openDataFile, present } from './data-file.ts';
 import type { Dataset, DatasetSplit } from './dataset.ts';
 import type { IdxFolder } from './idx-dataset.ts';
 
-/** The split folders of an image-folder data set, each holding one folder per class. */
-export const IMAGE_FOLDER_SPLITS = ['train', 'test'] as const;
 /** Image files read (by extension, case-insensitive); names starting with '.' are skipped. */
 export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg'] as const;
 /** The largest image file accepted: 64 MiB. */
