@@ -2,9 +2,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { sendCsv } from '../../../lib/send-csv.ts';
 import { teamOf } from '../../../plugins/auth.ts';
 import { Comparison } from '../../../schemas/comparison.ts';
-import { ErrorBody } from '../../../schemas/error-body.ts';
+import { jsonOrCsvResponses } from '../../../schemas/json-or-csv-responses.ts';
 import { CompareQuery } from '../../../schemas/result-filters.ts';
-import { CsvText } from '../../../schemas/team-results.ts';
 import { compareResults } from '../../../services/compare-results.ts';
 import { comparisonToCsv } from '../../../services/team-results-to-csv.ts';
 import { API_KEY_SECURITY } from '../security.ts';
@@ -27,17 +26,7 @@ const compare: FastifyPluginAsyncZod = async (app) => {
           '`bits=4`). The CSV has one line per seed pair with both run ids.',
         security: API_KEY_SECURITY,
         querystring: CompareQuery,
-        response: {
-          200: {
-            description: 'The comparison (JSON), or its seed pairs as CSV.',
-            content: { 'application/json': { schema: Comparison }, 'text/csv': { schema: CsvText } },
-          },
-          400: ErrorBody,
-          401: ErrorBody,
-          404: ErrorBody,
-          429: ErrorBody,
-          500: ErrorBody,
-        },
+        response: jsonOrCsvResponses('The comparison (JSON), or its seed pairs as CSV.', Comparison),
       },
     },
     async (request, reply) => {

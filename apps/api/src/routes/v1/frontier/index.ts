@@ -1,10 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { sendCsv } from '../../../lib/send-csv.ts';
 import { teamOf } from '../../../plugins/auth.ts';
-import { ErrorBody } from '../../../schemas/error-body.ts';
 import { Frontier } from '../../../schemas/frontier.ts';
+import { jsonOrCsvResponses } from '../../../schemas/json-or-csv-responses.ts';
 import { FrontierQuery } from '../../../schemas/result-filters.ts';
-import { CsvText } from '../../../schemas/team-results.ts';
 import { getFrontier } from '../../../services/get-frontier.ts';
 import { frontierToCsv } from '../../../services/team-results-to-csv.ts';
 import { API_KEY_SECURITY } from '../security.ts';
@@ -23,17 +22,7 @@ const frontier: FastifyPluginAsyncZod = async (app) => {
           'runs behind it. Takes the same filters as `/v1/results`.',
         security: API_KEY_SECURITY,
         querystring: FrontierQuery,
-        response: {
-          200: {
-            description: 'The frontier (JSON), or its points as CSV.',
-            content: { 'application/json': { schema: Frontier }, 'text/csv': { schema: CsvText } },
-          },
-          400: ErrorBody,
-          401: ErrorBody,
-          404: ErrorBody,
-          429: ErrorBody,
-          500: ErrorBody,
-        },
+        response: jsonOrCsvResponses('The frontier (JSON), or its points as CSV.', Frontier),
       },
     },
     async (request, reply) => {

@@ -1,15 +1,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { sendCsv } from '../../../lib/send-csv.ts';
 import { teamOf } from '../../../plugins/auth.ts';
-import { ErrorBody } from '../../../schemas/error-body.ts';
+import { jsonOrCsvResponses } from '../../../schemas/json-or-csv-responses.ts';
 import { ResultsQuery } from '../../../schemas/result-filters.ts';
-import { ConfigurationResultList, CsvText, TeamResultRowList } from '../../../schemas/team-results.ts';
+import { ConfigurationResultList, TeamResultRowList } from '../../../schemas/team-results.ts';
 import { listTeamResultRuns } from '../../../services/list-team-result-runs.ts';
 import { listTeamResults } from '../../../services/list-team-results.ts';
 import { configurationsToCsv, teamResultRowsToCsv } from '../../../services/team-results-to-csv.ts';
 import { API_KEY_SECURITY } from '../security.ts';
-
-const ERRORS = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 429: ErrorBody, 500: ErrorBody } as const;
 
 /** `/v1/results`: every result of the team, across all its sweeps. */
 const results: FastifyPluginAsyncZod = async (app) => {
@@ -24,16 +22,10 @@ const results: FastifyPluginAsyncZod = async (app) => {
           'only by seed and share their teacher), sorted and paged. `format=csv` exports every match.',
         security: API_KEY_SECURITY,
         querystring: ResultsQuery,
-        response: {
-          200: {
-            description: 'A page of configurations (JSON), or all of them as CSV.',
-            content: {
-              'application/json': { schema: ConfigurationResultList },
-              'text/csv': { schema: CsvText },
-            },
-          },
-          ...ERRORS,
-        },
+        response: jsonOrCsvResponses(
+          'A page of configurations (JSON), or all of them as CSV.',
+          ConfigurationResultList,
+        ),
       },
     },
     async (request, reply) => {
@@ -52,13 +44,7 @@ const results: FastifyPluginAsyncZod = async (app) => {
         description: 'The same filters and order as `/v1/results`, without grouping replicates.',
         security: API_KEY_SECURITY,
         querystring: ResultsQuery,
-        response: {
-          200: {
-            description: 'A page of rows (JSON), or all of them as CSV.',
-            content: { 'application/json': { schema: TeamResultRowList }, 'text/csv': { schema: CsvText } },
-          },
-          ...ERRORS,
-        },
+        response: jsonOrCsvResponses('A page of rows (JSON), or all of them as CSV.', TeamResultRowList),
       },
     },
     async (request, reply) => {
