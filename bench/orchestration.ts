@@ -1,5 +1,5 @@
 /**
- * Orchestration overhead of the workflow (issue 4's benchmark), with near-zero training: tiny runs on generated
+ * Orchestration overhead of the workflow, with near-zero training: tiny runs on generated
  * data (a 4×4 synthetic data set, one epoch, MLPs of a few units), executed by real `distillery worker`
  * processes against PostgreSQL and Redis, submitted over the real HTTP API.
  *
