@@ -1,18 +1,7 @@
+import type { SweepRow } from '@distillery/db';
 import type { SweepState } from '@distillery/spec';
 import { iso } from '../lib/iso.ts';
 import type { SweepSummary } from '../schemas/sweep-summary.ts';
-
-/** The columns of a sweep row the API shows. */
-export interface SweepRow {
-  id: string;
-  name: string;
-  tags: string[];
-  state: string;
-  specHash: string;
-  createdAt: Date;
-  updatedAt: Date;
-  finishedAt: Date | null;
-}
 
 export function toSweepSummary(row: SweepRow, runCount: number): SweepSummary {
   return {

@@ -1,5 +1,6 @@
 import type { PGlite } from '@electric-sql/pglite';
 import type { RunEventSource } from '../events/run-event-listener.ts';
+import { SweepSubscribers } from '../events/sweep-subscribers.ts';
 import { RUN_EVENTS_CHANNEL } from '../runs/run-events.ts';
 
 /**
@@ -8,7 +9,7 @@ import { RUN_EVENTS_CHANNEL } from '../runs/run-events.ts';
  * SSE streams as they do on a server; streams poll as well, so a missed wake-up only costs latency.
  */
 export class PgliteRunEventSource implements RunEventSource {
-  private readonly subscribers = new Map<string, Set<() => void>>();
+  private readonly subscribers = new SweepSubscribers();
   private unlisten: (() => Promise<void>) | undefined;
 
   constructor(private readonly db: PGlite) {}
@@ -16,21 +17,12 @@ export class PgliteRunEventSource implements RunEventSource {
   /** Starts listening; resolves once LISTEN is in place. */
   async start(): Promise<void> {
     this.unlisten ??= await this.db.listen(RUN_EVENTS_CHANNEL, (sweepId) => {
-      for (const wake of this.subscribers.get(sweepId) ?? []) wake();
+      this.subscribers.wake(sweepId);
     });
   }
 
   subscribe(sweepId: string, onEvents: () => void): () => void {
-    let set = this.subscribers.get(sweepId);
-    if (!set) {
-      set = new Set();
-      this.subscribers.set(sweepId, set);
-    }
-    set.add(onEvents);
-    return () => {
-      set.delete(onEvents);
-      if (set.size === 0) this.subscribers.delete(sweepId);
-    };
+    return this.subscribers.subscribe(sweepId, onEvents);
   }
 
   async close(): Promise<void> {

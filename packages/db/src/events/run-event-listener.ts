@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { RUN_EVENTS_CHANNEL } from '../runs/run-events.ts';
+import { SweepSubscribers } from './sweep-subscribers.ts';
 
 /** Wakes whoever follows a sweep's events; see {@link RunEventListener}. */
 export interface RunEventSource {
@@ -21,7 +22,7 @@ export interface RunEventListenerOptions {
  * notification lost while reconnecting costs latency, not events — subscribers also poll (apps/api).
  */
 export class RunEventListener implements RunEventSource {
-  private readonly subscribers = new Map<string, Set<() => void>>();
+  private readonly subscribers = new SweepSubscribers();
   private client: pg.Client | undefined;
   private closed = false;
   private readonly options: Required<RunEventListenerOptions>;
@@ -43,7 +44,7 @@ export class RunEventListener implements RunEventSource {
     });
     client.on('notification', (n) => {
       if (n.channel !== RUN_EVENTS_CHANNEL || !n.payload) return;
-      for (const wake of this.subscribers.get(n.payload) ?? []) wake();
+      this.subscribers.wake(n.payload);
     });
     client.on('error', (e) => {
       this.options.onError(e);
@@ -71,16 +72,7 @@ export class RunEventListener implements RunEventSource {
   }
 
   subscribe(sweepId: string, onEvents: () => void): () => void {
-    let set = this.subscribers.get(sweepId);
-    if (!set) {
-      set = new Set();
-      this.subscribers.set(sweepId, set);
-    }
-    set.add(onEvents);
-    return () => {
-      set.delete(onEvents);
-      if (set.size === 0) this.subscribers.delete(sweepId);
-    };
+    return this.subscribers.subscribe(sweepId, onEvents);
   }
 
   async close(): Promise<void> {

@@ -10,4 +10,5 @@ export * from './list-team-sweeps.ts';
 export * from './lock-team-run.ts';
 export * from './read-sweep-detail.ts';
 export * from './read-sweep-state.ts';
+export * from './sweep-row.ts';
 export * from './team-sweep-exists.ts';

@@ -1,6 +1,7 @@
 import type { SweepState } from '@distillery/spec';
 import { prismaOf } from '../store/prisma-of.ts';
 import type { Store } from '../store/store.ts';
+import type { SweepRow } from './sweep-row.ts';
 
 /** Which of a team's sweeps to list, and from where. */
 export interface ListTeamSweepsQuery {
@@ -13,15 +14,7 @@ export interface ListTeamSweepsQuery {
 }
 
 /** A sweep as a listing shows it, with its run count (own and reused). */
-export interface TeamSweepRow {
-  id: string;
-  name: string;
-  tags: string[];
-  state: string;
-  specHash: string;
-  createdAt: Date;
-  updatedAt: Date;
-  finishedAt: Date | null;
+export interface TeamSweepRow extends SweepRow {
   runCount: number;
 }
 

@@ -1,15 +1,8 @@
 import type { SqlExecutor } from '../store/sql-executor.ts';
+import type { SweepRow } from './sweep-row.ts';
 
 /** A sweep's row with its runs (its reused ones included) counted per state, and its result count. */
-export interface SweepDetailRow {
-  id: string;
-  name: string;
-  tags: string[];
-  state: string;
-  specHash: string;
-  createdAt: Date;
-  updatedAt: Date;
-  finishedAt: Date | null;
+export interface SweepDetailRow extends SweepRow {
   /** Per run state: runs, predicted bytes, summed progress; null for a sweep without runs. */
   byState: { state: string; runs: number; bytes: number; progress: number }[] | null;
   /** Results of its runs (a count: a string or a number, as the driver gives a bigint). */
