@@ -104,19 +104,20 @@ export type ResultSort = (typeof RESULT_SORTS)[number];
 export const MAX_RESULTS_PAGE = 1000;
 export const MAX_RESULTS_EXPORT = 1_000_000;
 
+/** An optional `limit` of a route that also exports (1 to {@link MAX_RESULTS_EXPORT}); its default is the route's. */
+function exportLimit(description: string) {
+  return z.coerce.number().int().min(1).max(MAX_RESULTS_EXPORT).optional().describe(description);
+}
+
 /** `GET /v1/results` and `/v1/results/runs`: filters, order and a page. */
 export const ResultsQuery = ResultFilters.extend({
   sort: z
     .enum(RESULT_SORTS)
     .default('-accuracy')
     .describe('Order: a field, `-` for descending (accuracy and size are means for configurations).'),
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(MAX_RESULTS_EXPORT)
-    .optional()
-    .describe(`Page size: default 100, at most ${MAX_RESULTS_PAGE} for JSON; CSV exports everything unless given.`),
+  limit: exportLimit(
+    `Page size: default 100, at most ${MAX_RESULTS_PAGE} for JSON; CSV exports everything unless given.`,
+  ),
   offset: z.coerce.number().int().min(0).max(10_000_000).default(0).describe('Items to skip.'),
   format: Format.describe('json (default) or csv.'),
 }).superRefine((q, ctx) => {
@@ -187,15 +188,9 @@ export const CompareQuery = ResultFilters.extend({
     .describe('The baseline value, as labelled in results (`relu`, `lma-8`, `4`, `[16,16]`).')
     .meta({ example: 'relu' }),
   b: z.string().min(1).max(200).describe('The value compared with the baseline.').meta({ example: 'lma-8' }),
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(MAX_RESULTS_EXPORT)
-    .optional()
-    .describe(
-      'Configuration pairs listed, smallest A first (default 1000); the per-stratum tests always cover every pair.',
-    ),
+  limit: exportLimit(
+    'Configuration pairs listed, smallest A first (default 1000); the per-stratum tests always cover every pair.',
+  ),
   format: Format.describe('json (default) or csv.'),
 }).superRefine((q, ctx) => {
   if (q.a === q.b) ctx.addIssue({ code: 'custom', path: ['b'], message: 'must differ from a' });
