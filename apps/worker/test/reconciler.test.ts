@@ -1,26 +1,24 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { claimRun, completeRun, recordCheckpoint } from '@distillery/db';
 import { RUN_QUEUE_NAME, runJobId } from '@distillery/queue';
 import { Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FileCheckpointStore } from '../src/checkpoints/file-checkpoint-store.ts';
+import type { FileCheckpointStore } from '../src/checkpoints/file-checkpoint-store.ts';
 import { Reconciler } from '../src/reconciler/reconciler.ts';
+import { createTemporaryCheckpointStore, type TemporaryCheckpointStore } from './support/temporary-checkpoint-store.ts';
 import { createTestWorld, REDIS_URL, type TestWorld, tinySweep } from './support/test-world.ts';
 
 let world: TestWorld;
-let artifactDir: string;
+let checkpoints: TemporaryCheckpointStore;
 let store: FileCheckpointStore;
 
 beforeAll(async () => {
   world = await createTestWorld();
-  artifactDir = await mkdtemp(join(tmpdir(), 'distillery-reconciler-'));
-  store = new FileCheckpointStore(artifactDir);
+  checkpoints = await createTemporaryCheckpointStore('distillery-reconciler-');
+  store = checkpoints.store;
 });
 afterAll(async () => {
   await world?.close();
-  await rm(artifactDir, { recursive: true, force: true });
+  await checkpoints?.remove();
 });
 
 const reconciler = (options: { maxAttempts?: number } = {}) =>

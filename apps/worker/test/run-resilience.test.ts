@@ -1,27 +1,25 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { cancelRun, claimRun, completeRun, heartbeatRun, recordEpoch } from '@distillery/db';
 import { CheckpointError, DatasetError } from '@distillery/ml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FileCheckpointStore } from '../src/checkpoints/file-checkpoint-store.ts';
+import type { FileCheckpointStore } from '../src/checkpoints/file-checkpoint-store.ts';
 import { executeJob } from '../src/execute-job.ts';
 import type { RunControl } from '../src/run-control.ts';
 import { fakeTraining, pause } from './support/fake-training.ts';
+import { createTemporaryCheckpointStore, type TemporaryCheckpointStore } from './support/temporary-checkpoint-store.ts';
 import { createTestWorld, type TestWorld, tinySweep } from './support/test-world.ts';
 
 let world: TestWorld;
-let artifactDir: string;
+let checkpoints: TemporaryCheckpointStore;
 let store: FileCheckpointStore;
 
 beforeAll(async () => {
   world = await createTestWorld();
-  artifactDir = await mkdtemp(join(tmpdir(), 'distillery-ckpt-'));
-  store = new FileCheckpointStore(artifactDir);
+  checkpoints = await createTemporaryCheckpointStore('distillery-ckpt-');
+  store = checkpoints.store;
 });
 afterAll(async () => {
   await world?.close();
-  await rm(artifactDir, { recursive: true, force: true });
+  await checkpoints?.remove();
 });
 
 const run = (id: string) => world.database.db.run.findUniqueOrThrow({ where: { id } });
