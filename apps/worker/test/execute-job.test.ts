@@ -1,17 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildApp } from '@distillery/api';
-import { createTeam } from '@distillery/db';
-import { createTestDatabase, type TestDatabase } from '@distillery/db/testing';
-import { RedisProbe, RunQueue } from '@distillery/queue';
+import type { TestDatabase } from '@distillery/db/testing';
 import type { DataRoots, RunDispatch } from '@distillery/spec';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { executeJob, type JobContext } from '../src/execute-job.ts';
-
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+import { type ApiWorld, createApiWorld } from './support/api-world.ts';
 
 const train = { epochs: 1, batchSize: 32, optimizer: { name: 'adam', lr: 0.01 } };
 let nextTeacherSeed = 1;
@@ -51,20 +46,16 @@ function writeIdxFolder(folder: string, n: number): void {
 }
 
 describe('executeJob', () => {
+  let world: ApiWorld;
   let database: TestDatabase;
   let app: FastifyInstance;
-  let queue: RunQueue;
-  let probe: RedisProbe;
   let key: string;
   const released: RunDispatch[] = [];
   let ctx: JobContext;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    key = (await createTeam(database.store, 'workers')).apiKey;
-    queue = new RunQueue({ redisUrl: REDIS_URL, prefix: `worker-test-${randomUUID().slice(0, 8)}` });
-    probe = new RedisProbe(REDIS_URL);
-    app = await buildApp({ db: database.store, queue, redisProbe: probe, dataRoots: DATA_ROOTS });
+    world = await createApiWorld('worker-test', DATA_ROOTS);
+    ({ database, app, key } = world);
     ctx = {
       db: database.store,
       workerId: 'test-worker',
@@ -76,11 +67,7 @@ describe('executeJob', () => {
   });
 
   afterAll(async () => {
-    await app?.close();
-    await queue?.queue.obliterate({ force: true }).catch(() => {});
-    await queue?.close();
-    await probe?.close();
-    await database?.drop();
+    await world?.close();
     rmSync(dataRoot, { recursive: true, force: true });
   });
 

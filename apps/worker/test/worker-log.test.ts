@@ -1,15 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import { buildApp } from '@distillery/api';
-import { createTeam } from '@distillery/db';
-import { createTestDatabase, type TestDatabase } from '@distillery/db/testing';
-import { RedisProbe, RunQueue } from '@distillery/queue';
+import type { TestDatabase } from '@distillery/db/testing';
 import type { DataRoots } from '@distillery/spec';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { executeJob } from '../src/execute-job.ts';
 import { escapeControlCharacters, jsonLineLog, logExecutorEvents } from '../src/log/index.ts';
+import { type ApiWorld, createApiWorld } from './support/api-world.ts';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** A message that tries to forge a line of its own, clear a terminal line, and break a line the Unicode way. */
 const FORGING = 'run 1 failed: no such folder /data/x\n{"level":"info","msg":"run 2 succeeded"}\r\u001b[2K\u2028\u0085';
 
@@ -40,25 +36,17 @@ describe('the worker log', () => {
 
 describe('a run whose data path holds a forged log line', () => {
   const DATA_ROOTS: DataRoots = { shared: ['/nonexistent'], teamBase: null };
+  let world: ApiWorld;
   let database: TestDatabase;
   let app: FastifyInstance;
-  let queue: RunQueue;
-  let probe: RedisProbe;
   let key: string;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    key = (await createTeam(database.store, 'workers')).apiKey;
-    queue = new RunQueue({ redisUrl: REDIS_URL, prefix: `worker-log-${randomUUID().slice(0, 8)}` });
-    probe = new RedisProbe(REDIS_URL);
-    app = await buildApp({ db: database.store, queue, redisProbe: probe, dataRoots: DATA_ROOTS });
+    world = await createApiWorld('worker-log', DATA_ROOTS);
+    ({ database, app, key } = world);
   });
   afterAll(async () => {
-    await app?.close();
-    await queue?.queue.obliterate({ force: true }).catch(() => {});
-    await queue?.close();
-    await probe?.close();
-    await database?.drop();
+    await world?.close();
   });
 
   it('leaves one JSON line per message in the worker log', async () => {
