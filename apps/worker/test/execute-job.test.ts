@@ -6,7 +6,7 @@ import type { DataRoots, RunDispatch } from '@distillery/spec';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { executeJob, type JobContext } from '../src/execute-job.ts';
-import { type ApiWorld, createApiWorld } from './support/api-world.ts';
+import { createTestWorld, type TestWorld } from './support/test-world.ts';
 
 const train = { epochs: 1, batchSize: 32, optimizer: { name: 'adam', lr: 0.01 } };
 let nextTeacherSeed = 1;
@@ -46,7 +46,7 @@ function writeIdxFolder(folder: string, n: number): void {
 }
 
 describe('executeJob', () => {
-  let world: ApiWorld;
+  let world: TestWorld;
   let database: TestDatabase;
   let app: FastifyInstance;
   let key: string;
@@ -54,8 +54,8 @@ describe('executeJob', () => {
   let ctx: JobContext;
 
   beforeAll(async () => {
-    world = await createApiWorld('worker-test', DATA_ROOTS);
-    ({ database, app, key } = world);
+    world = await createTestWorld({ dataRoots: DATA_ROOTS });
+    ({ database, app, apiKey: key } = world);
     ctx = {
       db: database.store,
       workerId: 'test-worker',

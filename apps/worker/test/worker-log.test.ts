@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { executeJob } from '../src/execute-job.ts';
 import { escapeControlCharacters, jsonLineLog, logExecutorEvents } from '../src/log/index.ts';
-import { type ApiWorld, createApiWorld } from './support/api-world.ts';
+import { createTestWorld, type TestWorld } from './support/test-world.ts';
 
 /** A message that tries to forge a line of its own, clear a terminal line, and break a line the Unicode way. */
 const FORGING = 'run 1 failed: no such folder /data/x\n{"level":"info","msg":"run 2 succeeded"}\r\u001b[2K\u2028\u0085';
@@ -36,14 +36,14 @@ describe('the worker log', () => {
 
 describe('a run whose data path holds a forged log line', () => {
   const DATA_ROOTS: DataRoots = { shared: ['/nonexistent'], teamBase: null };
-  let world: ApiWorld;
+  let world: TestWorld;
   let database: TestDatabase;
   let app: FastifyInstance;
   let key: string;
 
   beforeAll(async () => {
-    world = await createApiWorld('worker-log', DATA_ROOTS);
-    ({ database, app, key } = world);
+    world = await createTestWorld({ dataRoots: DATA_ROOTS });
+    ({ database, app, apiKey: key } = world);
   });
   afterAll(async () => {
     await world?.close();

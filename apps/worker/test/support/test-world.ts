@@ -3,7 +3,7 @@ import { buildApp } from '@distillery/api';
 import { createTeam } from '@distillery/db';
 import { createTestDatabase, type TestDatabase } from '@distillery/db/testing';
 import { RedisProbe, RunQueue } from '@distillery/queue';
-import type { RunDispatch } from '@distillery/spec';
+import type { DataRoots, RunDispatch } from '@distillery/spec';
 import type { FastifyInstance } from 'fastify';
 import { expect } from 'vitest';
 import type { JobContext } from '../../src/execute-job.ts';
@@ -56,12 +56,13 @@ export interface SubmittedSweep {
   ptq: { id: string };
 }
 
-export async function createTestWorld(): Promise<TestWorld> {
+/** A fresh {@link TestWorld}; `dataRoots` are where the API resolves sweeps' data paths (none by default). */
+export async function createTestWorld(options: { dataRoots?: DataRoots } = {}): Promise<TestWorld> {
   const database = await createTestDatabase();
   const team = await createTeam(database.store, `workers-${randomUUID().slice(0, 8)}`);
   const queue = new RunQueue({ redisUrl: REDIS_URL, prefix: `worker-test-${randomUUID().slice(0, 8)}` });
   const probe = new RedisProbe(REDIS_URL);
-  const app = await buildApp({ db: database.store, queue, redisProbe: probe });
+  const app = await buildApp({ db: database.store, queue, redisProbe: probe, dataRoots: options.dataRoots });
   const enqueued: RunDispatch[] = [];
   return {
     database,
