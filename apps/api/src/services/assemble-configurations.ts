@@ -1,11 +1,11 @@
 import type { ConfigurationRow } from '@distillery/db';
-import { describeSample, type RunKind } from '@distillery/spec';
+import { describeSample } from '@distillery/spec';
 import { iso } from '../lib/iso.ts';
 import type { FrontierRun } from '../schemas/frontier.ts';
-import type { QuantizeMethod } from '../schemas/result-filters.ts';
 import type { ConfigurationResult } from '../schemas/team-results.ts';
 import { labelWithoutSeed } from './aggregate-results.ts';
 import { configDimensions } from './config-dimensions.ts';
+import { configurationFacts } from './configuration-facts.ts';
 import { describeConfig } from './describe-config.ts';
 
 /** A row of configurationsSql: a configuration's numbers, its replicates and its representative's facts. */
@@ -33,13 +33,7 @@ export function toConfigurationResult(
   return {
     group: c.group,
     label: labelWithoutSeed(c.label),
-    kind: c.kind as RunKind,
-    dataset: c.dataset as ConfigurationResult['dataset'],
-    family: c.family,
-    activation: c.activation,
-    method: c.method as QuantizeMethod,
-    bits: c.bits,
-    teacherId: c.teacherId,
+    ...configurationFacts(c),
     description: describeConfig(c.config),
     dimensions: configDimensions(c.config, c.teacherId, null, c.studentTrain ?? null),
     n: c.n,

@@ -1,10 +1,10 @@
 import { listTeamFactRows, type Store, type TeamFactRow } from '@distillery/db';
-import type { RunKind } from '@distillery/spec';
 import { iso } from '../lib/iso.ts';
-import type { QuantizeMethod, ResultsQuery } from '../schemas/result-filters.ts';
+import type { ResultsQuery } from '../schemas/result-filters.ts';
 import type { TeamResultRow, TeamResultRowList } from '../schemas/team-results.ts';
 import { checkFilterTargets } from './check-filter-targets.ts';
 import { configDimensions } from './config-dimensions.ts';
+import { configurationFacts } from './configuration-facts.ts';
 import { describeConfig } from './describe-config.ts';
 import { resultsPageSize } from './results-page-size.ts';
 
@@ -29,7 +29,6 @@ function toTeamResultRow(r: TeamFactRow): TeamResultRow {
     runId: r.runId,
     sweepId: r.sweepId,
     key: r.key,
-    kind: r.kind as RunKind,
     label: r.label,
     seed: r.seed,
     accuracy: r.accuracy,
@@ -38,12 +37,7 @@ function toTeamResultRow(r: TeamFactRow): TeamResultRow {
     bytes: r.bytes,
     backend: r.backend,
     group: r.group,
-    dataset: r.dataset as TeamResultRow['dataset'],
-    family: r.family,
-    activation: r.activation,
-    method: r.method as QuantizeMethod,
-    bits: r.bits,
-    teacherId: r.teacherId,
+    ...configurationFacts(r),
     description: r.config === null ? '' : describeConfig(r.config),
     dimensions: configDimensions(r.dims, r.teacherId, undefined, r.studentTrain),
     createdAt: iso(r.createdAt),
