@@ -1,9 +1,6 @@
-import { buildApp } from '@distillery/api';
-import { createTeam } from '@distillery/db';
-import { createTestEmbeddedStore, type TestEmbeddedStore } from '@distillery/db/testing';
-import { InProcessExecutor } from '@distillery/worker';
-import type { FastifyInstance } from 'fastify';
+import type { TestEmbeddedStore } from '@distillery/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type EmbeddedApiSweep, runEmbeddedApiSweep } from './support/embedded-api-sweep.ts';
 
 const TRAIN = { epochs: 2, batchSize: 32, optimizer: { name: 'adam', lr: 0.01 } };
 /**
@@ -34,43 +31,17 @@ interface PlanRun {
 }
 
 describe('a sweep of SMH students over model.smh.fraction, through the API and the in-process executor', () => {
+  let sweep: EmbeddedApiSweep<PlanRun>;
   let embedded: TestEmbeddedStore;
-  let executor: InProcessExecutor;
-  let app: FastifyInstance;
-  let auth: { authorization: string };
   let plan: PlanRun[];
   let sweepId: string;
-
-  const request = (method: 'GET' | 'POST', url: string, payload?: object) =>
-    app.inject({ method, url, headers: auth, ...(payload ? { payload } : {}) });
+  const request = (method: 'GET' | 'POST', url: string, payload?: object) => sweep.request(method, url, payload);
 
   beforeAll(async () => {
-    embedded = await createTestEmbeddedStore();
-    executor = new InProcessExecutor({ db: embedded.store, backend: 'wasm' });
-    await executor.start();
-    app = await buildApp({ db: embedded.store, queue: executor.queue, redisProbe: executor.queue });
-    const { apiKey } = await createTeam(embedded.store, 'smh');
-    auth = { authorization: `Bearer ${apiKey}` };
-    const dry = await request('POST', '/v1/sweeps?dryRun=true', SWEEP);
-    expect(dry.statusCode, dry.body).toBe(200);
-    plan = (dry.json() as { runs: PlanRun[] }).runs;
-    const res = await request('POST', '/v1/sweeps', SWEEP);
-    expect(res.statusCode, res.body).toBe(201);
-    sweepId = (res.json() as { id: string }).id;
-    for (;;) {
-      const { state } = (await request('GET', `/v1/sweeps/${sweepId}`)).json() as { state: string };
-      if (state !== 'running') {
-        expect(state).toBe('succeeded');
-        break;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    sweep = await runEmbeddedApiSweep<PlanRun>(SWEEP, 'smh');
+    ({ embedded, plan, sweepId } = sweep);
   }, 120_000);
-  afterAll(async () => {
-    await app?.close();
-    await executor?.close();
-    await embedded?.remove();
-  });
+  afterAll(() => sweep?.close());
 
   it('plans each pool before training: m, k and its 2mk values in the dry run, inside the parameters', () => {
     const students = plan.filter((r) => r.kind === 'student');
