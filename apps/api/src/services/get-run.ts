@@ -1,5 +1,5 @@
 import { readRunDetail, type Store, storedRunConfig } from '@distillery/db';
-import { predictRunSize, type RunConfig, type RunKind, type RunState } from '@distillery/spec';
+import { predictRunSize, type RunKind, type RunState } from '@distillery/spec';
 import { NotFoundError } from '../errors/http-errors.ts';
 import { isUuid } from '../lib/is-uuid.ts';
 import { iso } from '../lib/iso.ts';

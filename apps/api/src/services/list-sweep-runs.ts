@@ -1,5 +1,5 @@
 import { listSweepRunRows, type Store, type SweepRunRow, storedRunConfig, teamSweepExists } from '@distillery/db';
-import { predictRunSize, type RunConfig, type RunKind, type RunState } from '@distillery/spec';
+import { predictRunSize, type RunKind, type RunState } from '@distillery/spec';
 import { NotFoundError } from '../errors/http-errors.ts';
 import { compareRunKeys } from '../lib/compare-run-keys.ts';
 import { isUuid } from '../lib/is-uuid.ts';

@@ -1,5 +1,5 @@
 import { lockTeamRun, type SqlExecutor, storedRunConfig } from '@distillery/db';
-import { canonicalJson, type DatasetSpec, type RunConfig } from '@distillery/spec';
+import { canonicalJson, type DatasetSpec } from '@distillery/spec';
 import { ValidationFailedError } from '../errors/http-errors.ts';
 import { isUuid } from '../lib/is-uuid.ts';
 
