@@ -1,9 +1,5 @@
-import { buildApp } from '@distillery/api';
-import { createTeam } from '@distillery/db';
-import { createTestEmbeddedStore, type TestEmbeddedStore } from '@distillery/db/testing';
-import { InProcessExecutor } from '@distillery/worker';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type EmbeddedApiSweep, runEmbeddedApiSweep } from './support/embedded-api-sweep.ts';
 
 const SYNTHETIC = { name: 'synthetic', shape: [4, 4, 1], classes: 3, limit: { train: 300, test: 100 } };
 const TRAIN = { epochs: 2, batchSize: 32, optimizer: { name: 'adam', lr: 0.01 } };
@@ -47,48 +43,24 @@ interface RunRow {
  * runs them: the dry run's planned sizes, real training, the measured sizes, results, CSV, frontier and compare.
  */
 describe('Quant-Noise and iPQ sweeps end to end', () => {
-  let embedded: TestEmbeddedStore;
-  let executor: InProcessExecutor;
-  let app: FastifyInstance;
-  let auth: { authorization: string };
+  let sweep: EmbeddedApiSweep<PlannedRun>;
   let plan: PlannedRun[];
   let runs: RunRow[];
   let sweepId: string;
 
   const get = async <T>(url: string): Promise<T> => {
-    const res = await app.inject({ method: 'GET', url, headers: auth });
+    const res = await sweep.request('GET', url);
     expect(res.statusCode, res.body).toBe(200);
     return res.json() as T;
   };
 
   beforeAll(async () => {
-    embedded = await createTestEmbeddedStore();
-    executor = new InProcessExecutor({ db: embedded.store, backend: 'wasm' });
-    await executor.start();
-    app = await buildApp({
-      db: embedded.store,
-      queue: executor.queue,
-      redisProbe: executor.queue,
-      events: { source: embedded.store.events },
-    });
-    auth = { authorization: `Bearer ${(await createTeam(embedded.store, 'lab')).apiKey}` };
-    const dry = await app.inject({ method: 'POST', url: '/v1/sweeps?dryRun=true', headers: auth, payload: SPEC });
-    expect(dry.statusCode, dry.body).toBe(200);
-    plan = (dry.json() as { runs: PlannedRun[] }).runs;
-    const res = await app.inject({ method: 'POST', url: '/v1/sweeps', headers: auth, payload: SPEC });
-    expect(res.statusCode, res.body).toBe(201);
-    sweepId = (res.json() as { id: string }).id;
-    for (;;) {
-      const { state } = await get<{ state: string }>(`/v1/sweeps/${sweepId}`);
-      if (state !== 'running') break;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    sweep = await runEmbeddedApiSweep<PlannedRun>(SPEC, 'lab');
+    ({ plan, sweepId } = sweep);
     runs = (await get<{ items: RunRow[] }>(`/v1/sweeps/${sweepId}/runs`)).items;
   }, 240_000);
   afterAll(async () => {
-    await app?.close();
-    await executor?.close();
-    await embedded?.remove();
+    await sweep?.close();
   });
 
   it('plans and trains every variant, labelled with its noise and codebook', () => {
@@ -118,7 +90,7 @@ describe('Quant-Noise and iPQ sweeps end to end', () => {
   });
 
   it('exports quantize.noise, blockSize and centroids as CSV columns', async () => {
-    const res = await app.inject({ method: 'GET', url: `/v1/sweeps/${sweepId}/results?format=csv`, headers: auth });
+    const res = await sweep.request('GET', `/v1/sweeps/${sweepId}/results?format=csv`);
     const [header, ...lines] = res.body.trimEnd().split('\r\n');
     const columns = (header as string).split(',');
     const cell = (key: string, column: string) =>
