@@ -35,6 +35,7 @@ export { SmhDense, type SmhDenseArgs, smhDense } from './layers/smh-dense.ts';
 export { SmhPool, type SmhPoolArgs, smhPool } from './layers/smh-pool.ts';
 export { TrainableSwish, type TrainableSwishArgs, trainableSwish } from './layers/trainable-swish.ts';
 export { buildModel } from './model/build-model.ts';
+export { type ExecutePackOptions, executePack } from './pack/execute-pack.ts';
 export { dequantizeBuckets, type QuantizedTensor, quantizeBuckets } from './quantize/bucket-quantize.ts';
 export { type ExecuteRunInput, executeRun, type RunOutcome } from './run/execute-run.ts';
 export { TRAINING_CHECKPOINTS, type TrainingCheckpoint } from './train/checkpoint.ts';

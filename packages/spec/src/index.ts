@@ -13,6 +13,7 @@ export * from './keep-float.ts';
 export * from './model-size.ts';
 export * from './model-spec.ts';
 export * from './model-tensors.ts';
+export * from './pack-key.ts';
 export * from './parse-document.ts';
 export * from './parse-yaml-bounded.ts';
 export * from './pq-layout.ts';
