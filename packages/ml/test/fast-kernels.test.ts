@@ -105,6 +105,81 @@ describe('the SIMD kernel module', () => {
   });
 });
 
+describe("the product kernel's order of additions", () => {
+  /** C(r, j) from 0 (or C) plus A(r, p)·B(p, j) for p ascending, each product and sum rounded to float32. */
+  function scalarProduct(
+    a: Float32Array,
+    ars: number,
+    acs: number,
+    b: Float32Array,
+    c: Float32Array,
+    m: number,
+    k: number,
+    n: number,
+  ) {
+    const out = Float32Array.from(c);
+    for (let r = 0; r < m; r++) {
+      for (let j = 0; j < n; j++) {
+        let s = out[r * n + j] as number;
+        for (let p = 0; p < k; p++) {
+          s = Math.fround(s + Math.fround((a[r * ars + p * acs] as number) * (b[p * n + j] as number)));
+        }
+        out[r * n + j] = s;
+      }
+    }
+    return out;
+  }
+
+  // 1100 and 2050 inner steps cross the kernel's packed blocks of 1024 rows of B, whose partial sums go
+  // through C; 13 columns take an 8-wide strip, a 4-wide one and a single column.
+  const cases: Array<[number, number, number, boolean]> = [
+    [6, 1100, 13, false],
+    [9, 2050, 12, true],
+    [5, 40, 37, false],
+  ];
+  it.each(cases)(
+    'gives the bits of a float32 scalar loop for %i×%i·%i columns (transposed A: %s)',
+    (m, k, n, transposed) => {
+      const fast = kernels();
+      const a = randomValues(m * k, m * k);
+      const b = randomValues(k * n, n);
+      const c0 = randomValues(m * n, 3);
+      const [ars, acs] = transposed ? [1, m] : [k, 1];
+      const [pa, pb, pc] = [fast.allocF32(m * k), fast.allocF32(k * n), fast.allocF32(m * n)];
+      pa.view().set(a);
+      pb.view().set(b);
+      fast.exports.gemm(pa.ptr, ars, acs, pb.ptr, pc.ptr, m, k, n, 0);
+      expect(Array.from(pc.view())).toEqual(
+        Array.from(scalarProduct(a, ars, acs, b, new Float32Array(m * n), m, k, n)),
+      );
+      pc.view().set(c0);
+      fast.exports.gemm(pa.ptr, ars, acs, pb.ptr, pc.ptr, m, k, n, 1);
+      expect(Array.from(pc.view())).toEqual(Array.from(scalarProduct(a, ars, acs, b, c0, m, k, n)));
+      for (const p of [pa, pb, pc]) p.free();
+    },
+  );
+
+  it.each([
+    [256, 256],
+    [7, 13],
+    [4, 10],
+    [1, 5],
+  ])('transposes a %i×%i matrix exactly, in 4×4 blocks and their tails', (rows, cols) => {
+    const fast = kernels();
+    const x = randomValues(rows * cols, rows + cols);
+    const [src, dst] = [fast.allocF32(rows * cols), fast.allocF32(rows * cols)];
+    src.view().set(x);
+    fast.exports.transpose(src.ptr, dst.ptr, rows, cols);
+    const expected = Float32Array.from(
+      { length: rows * cols },
+      (_, i) => x[(i % rows) * cols + Math.floor(i / rows)] as number,
+    );
+    expect(Array.from(dst.view())).toEqual(Array.from(expected));
+    src.free();
+    dst.free();
+  });
+});
+
 describe('the SIMD optimizer and batch kernels', () => {
   const n = 1001; // odd: the two-lane loop and the scalar tail
   const w = randomValues(n, 21);
