@@ -12,3 +12,4 @@ export * from './swish';
 export * from './prelu';
 export * from './batch';
 export * from './quantize';
+export * from './aplu';

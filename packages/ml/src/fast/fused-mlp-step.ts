@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
 import { featureCount } from '../data/dataset.ts';
-import { APLU_GRAD_JS, APLU_JS } from '../layers/aplu.ts';
 import { binMap } from '../layers/lma.ts';
 import { MOVING_AVERAGE_JS } from '../layers/moving-average.ts';
 import { KD_LOSS_JS } from '../train/kd-loss.ts';
@@ -22,8 +21,9 @@ type StepOptions = Pick<
  * the optimizer update as direct calls on flat float32 buffers in the SIMD kernel module's memory — the
  * parameters (`model.trainableWeights` end to end), their gradients and the optimizer's slots, allocated once.
  * Matrix products, bias, the updates, a CNN's convolutions and 2×2 max-pools (image-ops.ts), BatchNorm, ReLU,
- * LMA, PReLU and swish are wasm SIMD kernels; APLU and the KD loss run the very loops the reference path's fused
- * tfjs kernels run (their `compute`), on views of the same memory. Semantics are the reference step's (train-model.ts
+ * LMA, PReLU, swish and APLU are wasm SIMD kernels (APLU's and LMA's with the reference's arithmetic, the same
+ * bits); the KD loss runs the very loop the reference path's fused tfjs kernel runs (its `compute`), on views of
+ * the same memory. Semantics are the reference step's (train-model.ts
  * `trainingStep`): training-mode statistics and their moving averages, the KD loss, weight decay as
  * `weightDecayOn` selects (LMA's slopes towards their start), SGD/momentum/Adam, QAT's straight-through update
  * of the full-precision weights, and pruning masks (masked gradients, pruned weights kept at 0). Weights stay
@@ -113,7 +113,8 @@ export class FusedMlpStep implements TrainStep {
   private readonly image: ImageOpBuffers;
   /**
    * Kernel memory per op: BatchNorm's batch mean and variance (read by the gradient), then its kernels'
-   * scratch; LMA's batch μ and σ, then its gradient's segment sums (from byte 16); swish's β and PReLU's α sums.
+   * scratch; LMA's batch μ and σ, then its gradient's segment sums (from byte 16); swish's β, PReLU's α and
+   * APLU's α and offset sums.
    */
   private readonly opBuffers = new Map<MlpOp, F32Buffer>();
   private readonly transposed: F32Buffer;
@@ -212,6 +213,8 @@ export class FusedMlpStep implements TrainStep {
         });
       } else if (op.kind === 'swish' || op.kind === 'prelu') {
         this.opBuffers.set(op, k.allocF32(2 * Math.max(op.units, 4)));
+      } else if (op.kind === 'aplu') {
+        this.opBuffers.set(op, k.allocF32(4 * op.hinges * op.units));
       }
     }
     this.readModel();
@@ -402,24 +405,9 @@ export class FusedMlpStep implements TrainStep {
         case 'swish':
           k.swishForward(x.ptr, y.ptr, rows, op.units, P + op.beta * 4, op.size);
           return;
-        case 'aplu': {
-          const params = this.params.view();
-          const size = op.hinges * op.units;
-          APLU_JS.compute(
-            [
-              x.view().subarray(0, n),
-              params.subarray(op.alpha, op.alpha + size),
-              params.subarray(op.offset, op.offset + size),
-            ],
-            [y.view().subarray(0, n)],
-            [
-              [rows, op.units],
-              [op.hinges, op.units],
-            ],
-            {},
-          );
+        case 'aplu':
+          k.apluForward(x.ptr, y.ptr, rows, op.units, P + op.alpha * 4, P + op.offset * 4, op.hinges);
           return;
-        }
       }
     });
   }
@@ -516,28 +504,10 @@ export class FusedMlpStep implements TrainStep {
           break;
         }
         case 'aplu': {
-          const params = this.params.view();
-          const grads = this.grads.view();
-          const size = op.hinges * op.units;
-          APLU_GRAD_JS.compute(
-            [
-              dy.view().subarray(0, n),
-              x.view().subarray(0, n),
-              params.subarray(op.alpha, op.alpha + size),
-              params.subarray(op.offset, op.offset + size),
-            ],
-            [
-              dx.view().subarray(0, n),
-              grads.subarray(op.alpha, op.alpha + size),
-              grads.subarray(op.offset, op.offset + size),
-            ],
-            [
-              [rows, op.units],
-              [rows, op.units],
-              [op.hinges, op.units],
-            ],
-            {},
-          );
+          const sums = (this.opBuffers.get(op) as F32Buffer).ptr;
+          const [alpha, offset] = [P + op.alpha * 4, P + op.offset * 4];
+          const [dAlpha, dOffset] = [G + op.alpha * 4, G + op.offset * 4];
+          k.apluGrad(dy.ptr, x.ptr, dx.ptr, rows, op.units, alpha, offset, op.hinges, dAlpha, dOffset, sums);
           break;
         }
       }

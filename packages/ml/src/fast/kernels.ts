@@ -130,6 +130,25 @@ export interface KernelExports {
     dBeta: number,
     sums: number,
   ): void;
+  /**
+   * y = max(0, x) + Σ_s a_s·max(0, b_s − x) over x [rows, units], alpha and offset [hinges, units] (aplu.ts:
+   * the layer's JavaScript kernel's arithmetic, in double, the same bits).
+   */
+  apluForward(x: number, y: number, rows: number, units: number, alpha: number, offset: number, hinges: number): void;
+  /** Its gradient: dx, and dAlpha, dOffset [hinges, units] summed in double (scratch `sums`: 2·hinges·units f64). */
+  apluGrad(
+    dy: number,
+    x: number,
+    dx: number,
+    rows: number,
+    units: number,
+    alpha: number,
+    offset: number,
+    hinges: number,
+    dAlpha: number,
+    dOffset: number,
+    sums: number,
+  ): void;
   /** LMA's batch μ and σ of x [n] into out [2] (lma.ts: the reference kernels' loops, compiled). */
   lmaMoments(x: number, n: number, out: number): void;
   /** y = α_j·x + β_j with segment j = clamp(floor(x·a + b), 0, k − 1). */
