@@ -124,7 +124,7 @@ describe('the APLU SIMD kernels', () => {
     });
     [sy, sdx, sda, sdo].forEach((got, i) => {
       const want = composed[i] as number[];
-      const worst = got.reduce(
+      const worst = (got as number[]).reduce(
         (w, g, j) => Math.max(w, Math.abs(g - (want[j] as number)) / Math.max(1, Math.abs(want[j] as number))),
         0,
       );
