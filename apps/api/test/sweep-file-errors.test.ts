@@ -111,6 +111,19 @@ describe('a sweep file that is easy to write', () => {
     `);
   });
 
+  it('names a grid key that is not a path into the student, and the rule it breaks', async () => {
+    const spec = quickstart() as Spec & { students: { grid?: unknown } };
+    spec.students.grid = { model: [{ family: 'mlp', hidden: [8] }] };
+    const res = await dryRun(spec);
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.issues).toEqual([
+      {
+        path: 'students.grid.model',
+        message: "invalid key 'model': a dotted path into the student such as model.hidden",
+      },
+    ]);
+  });
+
   it('reads a misspelt field of a union as that branch: the field missing, the typo and its correction', async () => {
     const spec = quickstart() as Spec & { teacher: Record<string, unknown> };
     spec.teacher.trian = spec.teacher.train;

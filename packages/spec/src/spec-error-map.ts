@@ -28,7 +28,8 @@ export function unknownFieldMessage(key: string, allowed: readonly string[] | un
  * The error map sweep files are validated under (`schema.safeParse(doc, { error: specErrorMap })`): a wrong
  * enum value or discriminator (`optimizer.name: adm`, `activation: { name: lmaa }`) is told every allowed
  * value, the wrong one, and the nearest; for unknown fields it records the allowed ones, which
- * describeIssues names key by key; a required field left out is called missing. Any other issue keeps zod's
+ * describeIssues names key by key; a required field left out is called missing; a record key that breaks its rule (a grid path) is named with
+ * the rule. Any other issue keeps zod's
  * message (undefined: the next map decides).
  */
 export const specErrorMap: z.core.$ZodErrorMap = (issue) => {
@@ -51,6 +52,11 @@ export const specErrorMap: z.core.$ZodErrorMap = (issue) => {
         return undefined;
       }
       return unknownValueMessage((input as Record<string, unknown>)[discriminator], options);
+    }
+    case 'invalid_key': {
+      // zod's own text ("Invalid key in record") names neither the key nor the rule it broke.
+      const rules = (issue.issues ?? []).map((i) => i.message).filter((m) => m !== undefined && m !== '');
+      return `invalid key '${show(issue.input)}'${rules.length > 0 ? `: ${rules.join('; ')}` : ''}`;
     }
     default:
       return undefined;
