@@ -157,7 +157,7 @@ describe('GET /v1/sweeps/:id/results', () => {
     expect(lines[0]).toBe(
       'runId,key,kind,label,seed,bits,accuracy,loss,parameters,bytes,backend,group,splitDigest,' +
         'codeBytes,headerBytes,floatBytes,quantizedFraction' +
-        ',dataset.name,model.family,model.hidden,model.channels,model.activation,model.smh.fraction,distill.temperature,distill.alpha,' +
+        ',dataset.name,model.family,model.hidden,model.channels,model.activation,model.smh.fraction,distill.temperature,distill.alpha,distill.method,distill.thresholds,distill.loss,' +
         'train.optimizer.name,train.optimizer.lr,train.epochs,train.batchSize,quantize.method,quantize.bits,' +
         'quantize.bucketSize,quantize.keepFloat,quantize.noise,quantize.blockSize,quantize.centroids,prune.method,prune.sparsity,prune.retrainEpochs,prune.rounds,prune.alpha,teacher,seed',
     );

@@ -151,7 +151,7 @@ describe('GET /v1/results', () => {
       'group,teacherId,kind,dataset,family,activation,method,bits,label,description,n,seeds,accuracyMean,' +
         'accuracyStd,accuracyCi95Low,accuracyCi95High,lossMean,lossStd,lossCi95Low,lossCi95High,parameters,bytes,' +
         'runIds,sweepIds' +
-        ',dataset.name,model.family,model.hidden,model.channels,model.activation,model.smh.fraction,distill.temperature,distill.alpha,' +
+        ',dataset.name,model.family,model.hidden,model.channels,model.activation,model.smh.fraction,distill.temperature,distill.alpha,distill.method,distill.thresholds,distill.loss,' +
         'train.optimizer.name,train.optimizer.lr,train.epochs,train.batchSize,quantize.method,quantize.bits,' +
         'quantize.bucketSize,quantize.keepFloat,quantize.noise,quantize.blockSize,quantize.centroids,prune.method,prune.sparsity,prune.retrainEpochs,prune.rounds,prune.alpha,teacher,seed',
     );
@@ -206,7 +206,7 @@ describe('GET /v1/results/runs', () => {
     expect(lines[0]).toBe(
       'runId,sweepId,key,kind,dataset,family,activation,method,bits,label,seed,accuracy,loss,parameters,bytes,' +
         'backend,group,teacherId,createdAt' +
-        ',dataset.name,model.family,model.hidden,model.channels,model.activation,model.smh.fraction,distill.temperature,distill.alpha,' +
+        ',dataset.name,model.family,model.hidden,model.channels,model.activation,model.smh.fraction,distill.temperature,distill.alpha,distill.method,distill.thresholds,distill.loss,' +
         'train.optimizer.name,train.optimizer.lr,train.epochs,train.batchSize,quantize.method,quantize.bits,' +
         'quantize.bucketSize,quantize.keepFloat,quantize.noise,quantize.blockSize,quantize.centroids,prune.method,prune.sparsity,prune.retrainEpochs,prune.rounds,prune.alpha,teacher,seed',
     );

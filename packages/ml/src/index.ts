@@ -7,6 +7,23 @@ export { loadModelArtifact, saveModelArtifact } from './artifact/model-artifact.
 export type { ArtifactFile, ModelArtifact } from './artifact/packed-artifact.ts';
 export { BACKEND_ENV, type BackendName, initBackend } from './backend/init-backend.ts';
 export { registerWasmKernels } from './backend/wasm-kernels.ts';
+export {
+  allowedLabels,
+  allowedLabelTargets,
+  argMaxRows,
+  type Consistency,
+  checkConsistency,
+} from './crembo/allowed-labels.ts';
+export { allowedLabelsLoss } from './crembo/allowed-labels-loss.ts';
+export { BELIEF_ROUNDING, teacherBeliefs } from './crembo/beliefs.ts';
+export {
+  betterTraining,
+  type CremboPlan,
+  type CremboTraining,
+  cremboPlan,
+  cremboSelection,
+} from './crembo/crembo-plan.ts';
+export { depthGrid } from './crembo/depth-grid.ts';
 export type { Dataset, DatasetSplit } from './data/dataset.ts';
 export { DatasetCache, DEFAULT_DATASET_CACHE_BYTES, datasetBytes } from './data/dataset-cache.ts';
 export { IDX_FILE_NAMES } from './data/idx-dataset.ts';
@@ -37,7 +54,7 @@ export { TrainableSwish, type TrainableSwishArgs, trainableSwish } from './layer
 export { buildModel } from './model/build-model.ts';
 export { type ExecutePackOptions, executePack } from './pack/execute-pack.ts';
 export { dequantizeBuckets, type QuantizedTensor, quantizeBuckets } from './quantize/bucket-quantize.ts';
-export { type ExecuteRunInput, executeRun, type RunOutcome } from './run/execute-run.ts';
+export { type CremboFacts, type ExecuteRunInput, executeRun, type RunOutcome } from './run/execute-run.ts';
 export { TRAINING_CHECKPOINTS, type TrainingCheckpoint } from './train/checkpoint.ts';
 export { crossEntropy, type DistillSettings, kdLoss } from './train/kd-loss.ts';
 export type { BatchPosition } from './train/train-model.ts';

@@ -1,6 +1,6 @@
 import { activationLabel, withSweepDefaults } from './activation-spec.ts';
 import { canonicalHash } from './canonical.ts';
-import { applyGridPoint, type GridPoint, gridPoints } from './grid.ts';
+import { type GridPoint, gridPoints } from './grid.ts';
 import { DEFAULT_KEEP_FLOAT, keepFloatLabel } from './keep-float.ts';
 import { quantizedPercent } from './model-size.ts';
 import type { ModelSpec } from './model-spec.ts';
@@ -10,9 +10,10 @@ import { type Quantization, quantizationName, resolveQuantization } from './quan
 import type { RunConfig, RunKind } from './run-config.ts';
 import { runIdentity } from './run-identity.ts';
 import { resolveSmh, smhLabel } from './smh-spec.ts';
+import { studentAtPoint } from './student-at-point.ts';
 import { type StudentBase, type SweepSpec, splitStudents } from './sweep-spec.ts';
 import type { TeacherArtifactFacts } from './teacher-artifact/teacher-artifact-facts.ts';
-import { DEFAULT_DISTILL } from './train-spec.ts';
+import { DEFAULT_DISTILL, resolveDistill } from './train-spec.ts';
 
 export interface PlannedRun {
   /** Unique within the sweep, stable for a given spec: `teacher`, `s3.seed1`, `s3.seed1.q0`. */
@@ -137,8 +138,8 @@ export function expandSweep(spec: SweepSpec, options: ExpandOptions = {}): Plann
   const quantizations = (spec.quantize ?? []).map(resolveQuantization);
   const prunings: Pruning[] = (spec.prune ?? []).map(resolvePruning);
   gridPoints(grid).forEach((point, i) => {
-    const student = applyGridPoint<StudentBase>(base, point);
-    const distill = student.distill ?? DEFAULT_DISTILL;
+    const student = studentAtPoint(base, point);
+    const distill = resolveDistill(student.distill ?? DEFAULT_DISTILL);
     const gridLabel = pointLabel(point);
     // An SMH student says so even where the grid does not vary the pool.
     const smhNote =

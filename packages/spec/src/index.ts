@@ -1,6 +1,7 @@
 export * from './activation-spec.ts';
 export * from './canonical.ts';
 export * from './count-runs.ts';
+export * from './crembo-spec.ts';
 export * from './data-paths/index.ts';
 export * from './dataset-spec.ts';
 export * from './did-you-mean.ts';

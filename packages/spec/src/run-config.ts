@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cremboMaxTrainings, DEFAULT_CREMBO_THRESHOLDS } from './crembo-spec.ts';
 import { DatasetSpec } from './dataset-spec.ts';
 import { ImportedModel } from './imported-model.ts';
 import { CnnSpec, MlpSpec, ModelSpec } from './model-spec.ts';
@@ -52,7 +53,9 @@ const RunSeed = z.int().min(0).describe("The run's seed (initial weights, shuffl
 const RunTrain = TrainSpec.describe('The training settings.');
 const NoTraining = z.null().describe('null: the run does not train.');
 const NoDistillation = z.null().describe('null: no distillation.');
-const RunDistill = DistillSpec.describe('The KD settings (temperature, α) it was trained with.');
+const RunDistill = DistillSpec.describe(
+  'How it was distilled: KD (temperature, α; no method key) or CREMBO (method crembo, thresholds, loss).',
+);
 const NoQuantization = z.null().describe('null: not quantized.');
 const RunQuantize = Quantization.describe('The quantization, defaults resolved.');
 
@@ -184,10 +187,14 @@ export function runBits(config: Pick<RunConfig, 'quantize'>): number {
 }
 
 /**
- * Epochs a run trains: its training's epochs; a prune run's retraining (rounds × retrainEpochs); 0 for a
- * quantize-ptq run and an imported teacher.
+ * Epochs a run trains: its training's epochs; a prune run's retraining (rounds × retrainEpochs); a CREMBO run's
+ * at most (trainings × epochs, see cremboMaxTrainings); 0 for a quantize-ptq run and an imported teacher.
  */
 export function runEpochs(config: RunConfig): number {
   if (config.kind === 'prune') return config.prune.rounds * config.prune.retrainEpochs;
+  // CREMBO trains the student once per threshold its search visits: epochs are counted over the most it may.
+  if (config.distill?.method === 'crembo' && config.train) {
+    return cremboMaxTrainings(config.distill.thresholds ?? DEFAULT_CREMBO_THRESHOLDS) * config.train.epochs;
+  }
   return config.train?.epochs ?? 0;
 }

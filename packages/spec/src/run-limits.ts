@@ -1,7 +1,8 @@
 import { type DatasetShape, type DatasetSpec, datasetShape } from './dataset-spec.ts';
-import { applyGridPoint, type GridPoint, gridPoints } from './grid.ts';
+import { type GridPoint, gridPoints } from './grid.ts';
 import { DEFAULT_CONVS_PER_BLOCK, type ModelSpec } from './model-spec.ts';
 import { modelSmhPool, parameterCount } from './model-tensors.ts';
+import { studentAtPoint } from './student-at-point.ts';
 import { type StudentBase, type SweepSpec, splitStudents } from './sweep-spec.ts';
 import type { TrainSpec } from './train-spec.ts';
 import { formatPath, type ValidationIssue } from './validation-issue.ts';
@@ -90,7 +91,7 @@ export function runLimitIssues(spec: SweepSpec, limits: RunLimits = DEFAULT_RUN_
   const { grid, base } = splitStudents(spec.students);
   const costs: ModelCosts = new Map();
   for (const point of gridPoints(grid)) {
-    const student = applyGridPoint<StudentBase>(base, point);
+    const student = studentAtPoint(base, point);
     checkModel(
       student.model,
       student.train,

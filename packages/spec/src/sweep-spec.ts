@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { countRuns } from './count-runs.ts';
 import { DatasetSpec, datasetShape } from './dataset-spec.ts';
-import { applyGridPoint, gridPoints, MAX_GRID_DIMENSIONS, MAX_GRID_VALUES } from './grid.ts';
+import { gridPoints, MAX_GRID_DIMENSIONS, MAX_GRID_VALUES } from './grid.ts';
 import { ImportedModelSpec } from './imported-model.ts';
 import { ModelSpec } from './model-spec.ts';
 import { modelTensors } from './model-tensors.ts';
@@ -10,6 +10,7 @@ import { QuantizeSpec } from './quantize-spec.ts';
 import { tensorLayer } from './quantized-tensors.ts';
 import { smhFractionIssue, smhKeepFloatIssue } from './smh-issues.ts';
 import { specErrorMap } from './spec-error-map.ts';
+import { studentAtPoint } from './student-at-point.ts';
 import { DEFAULT_DISTILL, DistillSpec, TrainSpec } from './train-spec.ts';
 import { describeIssues, formatPath } from './validation-issue.ts';
 
@@ -156,8 +157,9 @@ export const SweepSpec = SweepSpecShape.superRefine((spec, ctx) => {
     if (issue) ctx.addIssue({ code: 'custom', path: ['teacher', 'model', 'smh', 'fraction'], message: issue });
   }
   let smhStudents = false;
+  let cremboStudents = false;
   for (const point of gridPoints(grid)) {
-    const parsed = StudentBase.safeParse(applyGridPoint(base, point), { error: specErrorMap });
+    const parsed = StudentBase.safeParse(studentAtPoint(base, point), { error: specErrorMap });
     let issues = parsed.success ? [] : describeIssues(parsed.error.issues);
     if (parsed.success) {
       const smh = smhFractionIssue(parsed.data.model, shape);
@@ -165,6 +167,7 @@ export const SweepSpec = SweepSpecShape.superRefine((spec, ctx) => {
       else {
         for (const t of modelTensors(parsed.data.model, shape)) layers.add(tensorLayer(t));
         smhStudents ||= parsed.data.model.smh !== undefined;
+        cremboStudents ||= parsed.data.distill?.method === 'crembo';
         continue;
       }
     }
@@ -204,6 +207,7 @@ export const SweepSpec = SweepSpecShape.superRefine((spec, ctx) => {
       });
     });
   }
+  if (cremboStudents) cremboIssues(spec, ctx);
   // A layer kept float must exist in some student: a misspelt name would otherwise keep nothing float.
   (spec.quantize ?? []).forEach((q, j) => {
     if (typeof q.keepFloat !== 'object') return;
@@ -218,3 +222,37 @@ export const SweepSpec = SweepSpecShape.superRefine((spec, ctx) => {
   });
 });
 export type SweepSpec = z.infer<typeof SweepSpec>;
+
+/**
+ * What CREMBO students need: validation rows (its student is the one with the best validation accuracy), and
+ * the run kinds that train through its search — students and uniform QAT. Pruning retrains a trained student
+ * under its KD loss and iPQ fine-tunes codebooks over epochs: neither has a CREMBO form here.
+ */
+function cremboIssues(
+  spec: { dataset: DatasetSpec; quantize?: QuantizeSpec[]; prune?: PruneSpec[] },
+  ctx: z.RefinementCtx,
+): void {
+  if (!(spec.dataset.validation && spec.dataset.validation > 0)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['dataset', 'validation'],
+      message: `distill.method crembo selects its student by validation accuracy: set dataset.validation above 0 (got ${spec.dataset.validation ?? 'none'})`,
+    });
+  }
+  (spec.quantize ?? []).forEach((q, j) => {
+    if (q.method !== 'pq') return;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['quantize', j, 'method'],
+      message:
+        'quantize.method pq fine-tunes codebooks over the epochs of one training: it has no distill.method crembo form; use ptq or qat',
+    });
+  });
+  (spec.prune ?? []).forEach((_, j) => {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['prune', j],
+      message: 'pruning retrains a student under its KD loss: it has no distill.method crembo form',
+    });
+  });
+}

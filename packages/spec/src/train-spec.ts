@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CremboDistillSpec, resolveCrembo } from './crembo-spec.ts';
 
 /** What `optimizer.weightDecayOn` may select (see there). */
 export const WEIGHT_DECAY_SCOPES = ['kernels', 'all'] as const;
@@ -65,11 +66,42 @@ export const TrainSpec = z.strictObject({
 });
 export type TrainSpec = z.infer<typeof TrainSpec>;
 
-export const DistillSpec = z.strictObject({
+/** Hinton et al.'s knowledge distillation: softened teacher probabilities, KL at temperature T, weight α. */
+export const KdDistillSpec = z.strictObject({
+  method: z
+    .literal('kd')
+    .optional()
+    .describe('kd: the KD loss (the default; a run stores no method for it, so its hash is the one it always had).'),
   temperature: z.number().gt(0).max(100).describe('Softmax temperature T of the KD loss.'),
   alpha: z.number().min(0).max(1).describe('Weight α of the distillation term; 0 is plain cross-entropy.'),
 });
+export type KdDistillSpec = z.infer<typeof KdDistillSpec>;
+
+/** How a student learns from its teacher: by `method`, kd (the default) or crembo. */
+export const DistillSpec = z.discriminatedUnion('method', [KdDistillSpec, CremboDistillSpec]);
 export type DistillSpec = z.infer<typeof DistillSpec>;
 
+export const DISTILL_METHODS = ['kd', 'crembo'] as const;
+export type DistillMethod = (typeof DISTILL_METHODS)[number];
+
+/** The method of a distillation: `kd` where none is written. */
+export function distillMethod(d: DistillSpec): DistillMethod {
+  return d.method ?? 'kd';
+}
+
 /** The LMA paper's setting (Xu et al., AAAI 2020) for image tasks: T = 2, α = 0.7. */
-export const DEFAULT_DISTILL: DistillSpec = { temperature: 2, alpha: 0.7 };
+export const DEFAULT_DISTILL: KdDistillSpec = { temperature: 2, alpha: 0.7 };
+
+/**
+ * A distillation as a run stores it: KD without a `method` key (configs written before CREMBO existed keep their
+ * hashes, and `method: kd` spelled out hashes the same), CREMBO with its defaults written out.
+ */
+export function resolveDistill(d: DistillSpec): DistillSpec {
+  if (d.method === 'crembo') return resolveCrembo(d);
+  return { temperature: d.temperature, alpha: d.alpha };
+}
+
+/** The default distillation of a method: what a grid over `distill.method` starts from when it switches method. */
+export function defaultDistill(method: DistillMethod): DistillSpec {
+  return method === 'crembo' ? resolveCrembo({ method }) : DEFAULT_DISTILL;
+}

@@ -10,7 +10,8 @@ import { z } from 'zod';
  * `quantize.bits` of a pq run is the bits of one centroid assignment (log2 centroids), per block of
  * `quantize.blockSize` weights; `model.smh.fraction` the Structured Multi-Hashing pool's fraction of an SMH
  * model (null for dense kernels); `prune.*` the pruning of a prune run and of a PTQ of a pruned student (null for
- * runs that are not pruned), `prune.alpha` SuRP's α.
+ * runs that are not pruned), `prune.alpha` SuRP's α; `distill.method` kd or crembo, `distill.thresholds` and
+ * `distill.loss` a CREMBO run's grid size and loss (null for KD, whose `distill.temperature`/`.alpha` CREMBO lacks).
  */
 export const CONFIG_DIMENSIONS = [
   'dataset.name',
@@ -21,6 +22,9 @@ export const CONFIG_DIMENSIONS = [
   'model.smh.fraction',
   'distill.temperature',
   'distill.alpha',
+  'distill.method',
+  'distill.thresholds',
+  'distill.loss',
   'train.optimizer.name',
   'train.optimizer.lr',
   'train.epochs',
@@ -54,8 +58,11 @@ export const ConfigDimensions = z
     'model.channels': layers.describe("A CNN's channels per block; null for an MLP."),
     'model.activation': text.describe("The activation's short label (`relu`, `lma-8`); null for an imported model."),
     'model.smh.fraction': num.describe('The Structured Multi-Hashing fraction; null for dense kernels.'),
-    'distill.temperature': num.describe('The KD temperature T; null for a teacher.'),
-    'distill.alpha': num.describe('The KD weight α of the soft targets; null for a teacher.'),
+    'distill.temperature': num.describe('The KD temperature T; null for a teacher and a CREMBO run.'),
+    'distill.alpha': num.describe('The KD weight α of the soft targets; null for a teacher and a CREMBO run.'),
+    'distill.method': text.describe('kd or crembo; null for a teacher.'),
+    'distill.thresholds': num.describe("A CREMBO run's depth thresholds (grid points); null otherwise."),
+    'distill.loss': text.describe("A CREMBO run's multi-label loss (bce or soft); null otherwise."),
     'train.optimizer.name': text.describe('sgd or adam; null for a run that does not train (PTQ, imported teacher).'),
     'train.optimizer.lr': num.describe('The initial learning rate; null without training.'),
     'train.epochs': num.describe('Epochs trained; null without training.'),

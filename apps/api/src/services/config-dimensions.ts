@@ -1,4 +1,11 @@
-import { activationLabel, quantizationBits, quantNoise, type RunConfig } from '@distillery/spec';
+import {
+  activationLabel,
+  distillMethod,
+  quantizationBits,
+  quantNoise,
+  type RunConfig,
+  resolveCrembo,
+} from '@distillery/spec';
 import type { ConfigDimensions } from '../schemas/config-dimensions.ts';
 
 /** The parts of a stored run config the dimensions read (queries may select just these). */
@@ -21,6 +28,8 @@ export function configDimensions(
   const prune = config.prune ?? null;
   const train = config.train ?? studentTrain;
   const keepFloat = quantize?.keepFloat;
+  const crembo = distill?.method === 'crembo' ? resolveCrembo(distill) : null;
+  const kd = distill && distill.method !== 'crembo' ? distill : null;
   return {
     'dataset.name': config.dataset.name,
     'model.family': model.family,
@@ -28,8 +37,11 @@ export function configDimensions(
     'model.channels': model.family === 'cnn' ? model.channels : null,
     'model.activation': model.family === 'imported' ? null : activationLabel(model.activation),
     'model.smh.fraction': model.family === 'imported' ? null : (model.smh?.fraction ?? null),
-    'distill.temperature': distill?.temperature ?? null,
-    'distill.alpha': distill?.alpha ?? null,
+    'distill.temperature': kd?.temperature ?? null,
+    'distill.alpha': kd?.alpha ?? null,
+    'distill.method': distill ? distillMethod(distill) : null,
+    'distill.thresholds': crembo?.thresholds ?? null,
+    'distill.loss': crembo?.loss ?? null,
     'train.optimizer.name': train?.optimizer.name ?? null,
     'train.optimizer.lr': train?.optimizer.lr ?? null,
     'train.epochs': train?.epochs ?? null,

@@ -5,6 +5,7 @@ import {
   keepFloatLabel,
   type Quantization,
   type RunConfig,
+  resolveCrembo,
   smhLabel,
 } from '@distillery/spec';
 
@@ -33,13 +34,20 @@ function sections(config: RunConfig): Part[][] {
   ];
   if (m.batchNorm) model.push(['model.batchNorm', 'bn']);
   if (m.smh) model.push(['model.smh', smhLabel(m.smh)]);
+  const d = config.distill;
   const distill: Part[] =
-    config.distill === null
+    d === null
       ? []
-      : [
-          ['distill.temperature', `T=${config.distill.temperature}`],
-          ['distill.alpha', `α=${config.distill.alpha}`],
-        ];
+      : d.method === 'crembo'
+        ? [
+            ['distill.method', 'crembo'],
+            ['distill.thresholds', `${resolveCrembo(d).thresholds} thresholds`],
+            ...(resolveCrembo(d).loss === 'bce' ? [] : [['distill.loss', `loss=${resolveCrembo(d).loss}`] as Part]),
+          ]
+        : [
+            ['distill.temperature', `T=${d.temperature}`],
+            ['distill.alpha', `α=${d.alpha}`],
+          ];
   const quantize: Part[] =
     config.quantize === null
       ? []

@@ -12,6 +12,7 @@ import {
   quantizedTensorIndices,
   RunConfig,
   type RunMeasurement,
+  resolveCrembo,
   runBits,
   type SparseSupport,
   surpStreamBytes,
@@ -23,6 +24,8 @@ import { measureArtifactSize } from '../artifact/artifact-size.ts';
 import { loadModelArtifact, saveModelArtifact } from '../artifact/model-artifact.ts';
 import { artifactMasks, decodeWeights, type ModelArtifact } from '../artifact/packed-artifact.ts';
 import { currentBackend } from '../backend/init-backend.ts';
+import type { CremboTraining } from '../crembo/crembo-plan.ts';
+import { cremboSearch } from '../crembo/crembo-search.ts';
 import { loadDataset } from '../data/load-dataset.ts';
 import { runDataFacts, selectRunData } from '../data/run-data.ts';
 import { ArtifactError, abortError, CheckpointError, RunConfigError } from '../errors.ts';
@@ -45,7 +48,7 @@ import {
 } from '../train/checkpoint.ts';
 import { evaluate, predictLogits } from '../train/evaluate.ts';
 import { recalibrateLma } from '../train/recalibrate-lma.ts';
-import { type BatchPosition, type TrainPath, trainModel } from '../train/train-model.ts';
+import { type BatchPosition, type QatSettings, type TrainPath, trainModel } from '../train/train-model.ts';
 
 /**
  * The frozen teacher's logits on a run's training rows, by parent artifact digest, data spec and backend: the
@@ -68,6 +71,18 @@ function cacheTeacherLogits(key: string, value: Float32Array): void {
   while (teacherLogitsCache.size > TEACHER_LOGITS_CACHE_ENTRIES) {
     teacherLogitsCache.delete(teacherLogitsCache.keys().next().value as string);
   }
+}
+
+/**
+ * What a CREMBO run's search found, kept in its artifact's metadata: the depth grid, MEMO's index into it (null:
+ * no threshold was consistent), the selected index and its depth, and every training it judged.
+ */
+export interface CremboFacts {
+  grid: number[];
+  memo: number | null;
+  selected: number;
+  depth: number;
+  trainings: CremboTraining[];
 }
 
 /** A run's measured result (see {@link RunMeasurement}) and its saved model. */
@@ -209,6 +224,7 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunOutcome> {
     let quantized = new Map<number, QuantizedTensor | PqTensor>();
     let masks = new Map<number, Uint8Array>();
     let surp: SurpResult | null = null;
+    let crembo: CremboFacts | null = null;
     if (config.kind === 'quantize-ptq') {
       const student = parentOf(config, parent);
       if (!uniform) throw new RunConfigError('a quantize-ptq run quantizes uniformly: quantize.method ptq');
@@ -218,8 +234,11 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunOutcome> {
       // The parent's recalibrated μ/σ described its float weights; these are the final ones now.
       await recalibrateLma(model, data.train, dataset, io);
     } else if (config.kind === 'prune') {
-      const { prune } = config;
-      if (config.distill.alpha > 0 && !input.teacher) {
+      const { prune, distill } = config;
+      if (distill.method === 'crembo') {
+        throw new RunConfigError('a prune run retrains under the KD loss: distill.method crembo has no prune form');
+      }
+      if (distill.alpha > 0 && !input.teacher) {
         throw new RunConfigError("a prune run with a KD loss needs its student's teacher artifact");
       }
       const teacherLogits = await kdTeacherLogits(config, input.teacher, data, dataset, backend);
@@ -234,7 +253,7 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunOutcome> {
         layout: io,
         train: config.train,
         seed: config.seed,
-        distill: config.distill,
+        distill,
         teacherLogits,
         ...(input.onEpoch ? { onEpoch: input.onEpoch } : {}),
         ...(input.onBatch ? { onBatch: input.onBatch } : {}),
@@ -251,32 +270,68 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunOutcome> {
       if (signal?.aborted) throw abortError(signal);
       model = buildModel(config.model, shape, config.seed);
       checkWeights(model, tensors);
-      ({ path: trainPath } = await trainModel({
-        model,
-        data,
-        layout: io,
-        train: config.train,
-        seed: config.seed,
-        distill: config.distill,
-        teacherLogits,
-        pq,
-        qat:
-          config.kind === 'quantize-qat' && uniform
-            ? {
-                indices: quantizedIndices,
-                bits: uniform.bits,
-                bucketSize: uniform.bucketSize,
-                ...(config.quantize?.noise === undefined
-                  ? {}
-                  : { noise: { rate: config.quantize.noise, seed: config.seed } }),
-              }
-            : null,
-        ...(input.onEpoch ? { onEpoch: input.onEpoch } : {}),
-        ...(input.onBatch ? { onBatch: input.onBatch } : {}),
-        ...(resume ? { resume } : {}),
-        ...onState,
-        ...(signal ? { signal } : {}),
-      }));
+      const qat: QatSettings | null =
+        config.kind === 'quantize-qat' && uniform
+          ? {
+              indices: quantizedIndices,
+              bits: uniform.bits,
+              bucketSize: uniform.bucketSize,
+              ...(config.quantize?.noise === undefined
+                ? {}
+                : { noise: { rate: config.quantize.noise, seed: config.seed } }),
+            }
+          : null;
+      const distill = config.distill;
+      if (distill?.method === 'crembo') {
+        if (pq) throw new RunConfigError('quantize.method pq has no distill.method crembo form: use ptq or qat');
+        if (!teacherLogits) throw new RunConfigError("distill.method crembo needs the teacher's artifact as parent");
+        const studentModel = model;
+        const search = await cremboSearch({
+          model: studentModel,
+          data,
+          layout: io,
+          train: config.train,
+          seed: config.seed,
+          crembo: resolveCrembo(distill),
+          teacherLogits,
+          qat,
+          // Each candidate is judged as the run would store it: quantized (QAT), LMA statistics recalibrated.
+          finish: async (m) => {
+            if (qat && uniform) quantizeModelWeights(m, quantizedIndices, uniform);
+            await recalibrateLma(m, data.train, dataset, io);
+          },
+          ...(input.onEpoch ? { onEpoch: input.onEpoch } : {}),
+          ...(input.onBatch ? { onBatch: input.onBatch } : {}),
+          ...(resume ? { resume } : {}),
+          ...onState,
+          ...(signal ? { signal } : {}),
+        });
+        trainPath = search.path;
+        crembo = {
+          grid: search.grid,
+          memo: search.memo,
+          selected: search.selected.index,
+          depth: search.grid[search.selected.index] as number,
+          trainings: search.trainings,
+        };
+      } else {
+        ({ path: trainPath } = await trainModel({
+          model,
+          data,
+          layout: io,
+          train: config.train,
+          seed: config.seed,
+          distill,
+          teacherLogits,
+          pq,
+          qat,
+          ...(input.onEpoch ? { onEpoch: input.onEpoch } : {}),
+          ...(input.onBatch ? { onBatch: input.onBatch } : {}),
+          ...(resume ? { resume } : {}),
+          ...onState,
+          ...(signal ? { signal } : {}),
+        }));
+      }
       if (config.kind === 'quantize-qat' && uniform) {
         quantized = quantizeModelWeights(model, quantizedIndices, uniform);
       }
@@ -301,6 +356,7 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunOutcome> {
         bits,
         test: { accuracy: test.accuracy, loss: test.loss, count: test.count },
         data: runDataFacts(data),
+        ...(crembo ? { crembo } : {}),
         ...(surp
           ? {
               surp: {
@@ -369,7 +425,9 @@ async function kdTeacherLogits(
   dataset: ReturnType<typeof loadDataset>,
   backend: string,
 ): Promise<Float32Array | null> {
-  if (!teacher || config.kind === 'teacher' || (config.distill?.alpha ?? 0) <= 0) return null;
+  if (!teacher || config.kind === 'teacher' || !config.distill) return null;
+  // KD with α = 0 is plain cross-entropy; CREMBO always reads the teacher's beliefs.
+  if (config.distill.method !== 'crembo' && config.distill.alpha <= 0) return null;
   const key = `${artifactDigest(teacher.files)} ${canonicalJson(config.dataset)} ${backend}`;
   const cached = cachedTeacherLogits(key);
   if (cached) return cached;

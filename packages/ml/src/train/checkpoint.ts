@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson, type RunConfig, runEpochs } from '@distillery/spec';
 import type { ArtifactFile } from '../artifact/packed-artifact.ts';
+import type { CremboTraining } from '../crembo/crembo-plan.ts';
+import type { CremboState } from '../crembo/crembo-search.ts';
 import { CheckpointError } from '../errors.ts';
 import type { ScheduleState } from './schedule.ts';
 
@@ -35,6 +37,8 @@ export interface TrainingState {
   metrics?: Record<string, number | null>;
   /** A prune run's masks (1 = kept) of its pruned weights, named after them; absent for other runs. */
   masks?: NamedValues[];
+  /** A CREMBO run's search so far (the trainings judged before this one, its candidates' weights). */
+  crembo?: CremboState;
 }
 
 export interface NamedValues {
@@ -58,6 +62,8 @@ export const CHECKPOINT_VERSION = 1;
 const MASK_PREFIX = 'mask/';
 /** Names of the iPQ assignment lists in state.bin: `pq/<k>/assignments`. */
 const PQ_PREFIX = 'pq/';
+/** Names of a CREMBO run's candidate weights in state.bin: `crembo/memo/<weight>`, `crembo/other/<weight>`. */
+const CREMBO_PREFIX = 'crembo/';
 
 interface CheckpointJson {
   format: typeof CHECKPOINT_FORMAT;
@@ -73,6 +79,8 @@ interface CheckpointJson {
   tensors: Array<{ name: string; shape: number[]; byteOffset: number; byteLength: number }>;
   bytes: number;
   metrics?: Record<string, number | string | null>;
+  /** A CREMBO run's judged trainings (its candidates' weights are in state.bin). */
+  crembo?: { trainings: CremboTraining[] };
 }
 
 /** sha256 over an artifact's files (name, length and bytes of each, in name order). */
@@ -94,6 +102,9 @@ export function encodeCheckpoint(state: TrainingState, identity: CheckpointIdent
   (state.pqAssignments ?? []).forEach((a, k) => {
     named.push({ name: `${PQ_PREFIX}${k}/assignments`, shape: [a.length], values: Float32Array.from(a) });
   });
+  for (const slot of ['memo', 'other'] as const) {
+    for (const w of state.crembo?.[slot] ?? []) named.push({ ...w, name: `${CREMBO_PREFIX}${slot}/${w.name}` });
+  }
   state.optimizer.slots.forEach((slot, s) => {
     slot.forEach((values, i) => {
       named.push({ name: `optimizer/${slotNames[s]}/${i}`, shape: [values.length], values });
@@ -125,6 +136,7 @@ export function encodeCheckpoint(state: TrainingState, identity: CheckpointIdent
     optimizer: { steps: state.optimizer.steps, slots: state.optimizer.slots.length },
     tensors,
     bytes: total,
+    ...(state.crembo ? { crembo: { trainings: state.crembo.trainings } } : {}),
     ...(state.metrics
       ? {
           metrics: Object.fromEntries(
@@ -215,8 +227,20 @@ export function decodeCheckpoint(checkpoint: TrainingCheckpoint, identity: Check
   });
   const slotNames = slotLabels(identity.config, json.optimizer.slots);
   const weights = named.filter(
-    (t) => !t.name.startsWith('optimizer/') && !t.name.startsWith(MASK_PREFIX) && !t.name.startsWith(PQ_PREFIX),
+    (t) =>
+      !t.name.startsWith('optimizer/') &&
+      !t.name.startsWith(MASK_PREFIX) &&
+      !t.name.startsWith(PQ_PREFIX) &&
+      !t.name.startsWith(CREMBO_PREFIX),
   );
+  const cremboSlot = (slot: 'memo' | 'other'): NamedValues[] | null => {
+    const prefix = `${CREMBO_PREFIX}${slot}/`;
+    const found = named
+      .filter((t) => t.name.startsWith(prefix))
+      .map((t) => ({ ...t, name: t.name.slice(prefix.length) }));
+    return found.length > 0 ? found : null;
+  };
+  const crembo = json.crembo ? decodeCremboTrainings(json.crembo.trainings) : null;
   const masks = named
     .filter((t) => t.name.startsWith(MASK_PREFIX))
     .map((t) => ({ ...t, name: t.name.slice(MASK_PREFIX.length) }));
@@ -242,7 +266,26 @@ export function decodeCheckpoint(checkpoint: TrainingCheckpoint, identity: Check
     weights,
     ...(masks.length > 0 ? { masks } : {}),
     ...(pqAssignments.length > 0 ? { pqAssignments } : {}),
+    ...(crembo ? { crembo: { trainings: crembo, memo: cremboSlot('memo'), other: cremboSlot('other') } } : {}),
   };
+}
+
+function decodeCremboTrainings(value: unknown): CremboTraining[] {
+  const ok = (t: unknown): t is CremboTraining => {
+    const r = t as Record<string, unknown> | null;
+    return (
+      r !== null &&
+      typeof r === 'object' &&
+      Number.isInteger(r.index) &&
+      typeof r.consistent === 'boolean' &&
+      Number.isInteger(r.violations) &&
+      typeof r.valAccuracy === 'number'
+    );
+  };
+  if (!Array.isArray(value) || !value.every(ok)) {
+    throw new CheckpointError('format', `${CHECKPOINT_JSON}: crembo.trainings is not a list of CREMBO trainings`);
+  }
+  return value;
 }
 
 function slotLabels(config: RunConfig, count: number): string[] {

@@ -1,5 +1,6 @@
 import type { EpochMetrics, TrainSpec } from '@distillery/spec';
 import * as tf from '@tensorflow/tfjs';
+import { allowedLabelsLoss } from '../crembo/allowed-labels-loss.ts';
 import { makeBatch, type RunData } from '../data/run-data.ts';
 import { abortError, CheckpointError } from '../errors.ts';
 import { fusedMlpStep } from '../fast/fused-mlp-step.ts';
@@ -44,6 +45,11 @@ export interface TrainOptions {
   /** The frozen teacher's logits for `data.train.indices[i]` at row i (n × classes), or null. */
   teacherLogits: Float32Array | null;
   qat: QatSettings | null;
+  /**
+   * CREMBO: the allowed-label targets of `data.train.indices[i]` at row i (n × classes, see allowedLabelTargets).
+   * Given, the loss is the multi-label allowedLabelsLoss instead of the KD loss, on the reference step.
+   */
+  targets?: Float32Array | null;
   /**
    * Pruning masks (1 = kept) of weights, by position in model.weights: their gradients are masked and, after
    * every update, their pruned values are set back to exactly 0, so they stay 0 whatever the optimizer's state.
@@ -226,14 +232,17 @@ export interface TrainStep {
 
 /** The fused step for `o`'s model where one supports it on the current backend, else the reference step. */
 export function chooseTrainingStep(o: Parameters<typeof trainingStep>[0] & Pick<TrainOptions, 'path'>): TrainStep {
-  // iPQ's proxy noise and codebook projection exist in the reference step only.
-  const reference = o.path === 'reference' || (o.pq ?? null) !== null;
+  // iPQ's proxy noise and codebook projection, and CREMBO's multi-label loss, exist in the reference step only.
+  const reference = o.path === 'reference' || (o.pq ?? null) !== null || (o.targets ?? null) !== null;
   return (reference ? null : fusedMlpStep(o)) ?? trainingStep(o);
 }
 
 /** The reference training step for `o`'s model, data and settings (any backend), with its own optimizer. */
 export function trainingStep(
-  o: Pick<TrainOptions, 'model' | 'data' | 'layout' | 'train' | 'distill' | 'teacherLogits' | 'qat' | 'masks' | 'pq'>,
+  o: Pick<
+    TrainOptions,
+    'model' | 'data' | 'layout' | 'train' | 'distill' | 'teacherLogits' | 'qat' | 'masks' | 'pq' | 'targets'
+  >,
 ): TrainStep {
   const { model, data, layout, train } = o;
   const { dataset } = data;
@@ -265,8 +274,9 @@ export function trainingStep(
     return v;
   });
   const distill = o.distill ?? { temperature: 1, alpha: 0 };
-  const useTeacher = o.teacherLogits !== null && distill.alpha > 0;
-  const fused = hasFusedKdLoss();
+  const targets = o.targets ?? null;
+  const useTeacher = targets === null && o.teacherLogits !== null && distill.alpha > 0;
+  const fused = targets === null && hasFusedKdLoss();
   return {
     path: 'reference',
     optimizer,
@@ -292,6 +302,15 @@ export function trainingStep(
           t.set(o.teacherLogits.subarray(p * classes, (p + 1) * classes), i * classes);
         }
         teacher = tf.tensor2d(t, [size, classes]);
+      }
+      let allowed: tf.Tensor | null = null;
+      if (targets) {
+        const t = new Float32Array(size * classes);
+        for (let i = 0; i < size; i++) {
+          const p = positions[from + i] as number;
+          t.set(targets.subarray(p * classes, (p + 1) * classes), i * classes);
+        }
+        allowed = tf.tensor2d(t, [size, classes]);
       }
       // The weights this step computes with: each changed one's full-precision value is kept to restore after
       // the gradients, with the map from its forward values' gradient to its own (null: straight-through).
@@ -321,7 +340,7 @@ export function trainingStep(
           return out.loss;
         }
         predictions = tf.keep(logits.argMax(-1));
-        return kdLoss(logits, labels, teacher, distill);
+        return allowed ? allowedLabelsLoss(logits, allowed) : kdLoss(logits, labels, teacher, distill);
       }, variables);
       for (const { i, copy } of changed) (variables[i] as tf.Variable).assign(copy);
       tf.dispose(changed.map((c) => c.copy));
@@ -354,7 +373,7 @@ export function trainingStep(
       const loss = (await value.data())[0] as number;
       const correct = (await hits.data())[0] as number;
       tf.dispose(
-        [batch.x, labels, teacher, value, hits, predictions, ...ordered, ...Object.values(grads)].filter(
+        [batch.x, labels, teacher, allowed, value, hits, predictions, ...ordered, ...Object.values(grads)].filter(
           (t): t is tf.Tensor => t !== null,
         ),
       );
