@@ -131,17 +131,28 @@ describe("the product kernel's order of additions", () => {
   }
 
   // 1100 and 2050 inner steps cross the kernel's packed blocks of 1024 rows of B, whose partial sums go
-  // through C; 13 columns take an 8-wide strip, a 4-wide one and a single column.
-  const cases: Array<[number, number, number, boolean]> = [
-    [6, 1100, 13, false],
-    [9, 2050, 12, true],
-    [5, 40, 37, false],
+  // through C; 13 columns take an 8-wide strip, a 4-wide one and a single column. A fraction of A set to
+  // zero (in runs, as an image's background is) makes the kernel skip steps where a block's A values are all
+  // zero, which must not change a bit.
+  const cases: Array<[number, number, number, boolean, number]> = [
+    [6, 1100, 13, false, 0],
+    [9, 2050, 12, true, 0],
+    [5, 40, 37, false, 0],
+    [64, 784, 20, false, 0.8],
+    [784, 64, 12, true, 0.8],
+    [13, 300, 9, true, 0.5],
   ];
   it.each(cases)(
-    'gives the bits of a float32 scalar loop for %i×%i·%i columns (transposed A: %s)',
-    (m, k, n, transposed) => {
+    'gives the bits of a float32 scalar loop for %i×%i·%i columns (transposed A: %s, zero fraction: %s)',
+    (m, k, n, transposed, zeros) => {
       const fast = kernels();
       const a = randomValues(m * k, m * k);
+      const random = mulberry32(k);
+      for (let i = 0; i < a.length; ) {
+        const run = 1 + Math.floor(random() * 40);
+        if (random() < zeros) a.fill(0, i, i + run);
+        i += run;
+      }
       const b = randomValues(k * n, n);
       const c0 = randomValues(m * n, 3);
       const [ars, acs] = transposed ? [1, m] : [k, 1];
