@@ -127,13 +127,18 @@ describe('executePack', () => {
 
   it('trains every member to the metrics per epoch, weights and accuracy it reaches alone, without leaking tensors', async () => {
     const before = tf.memory().numTensors;
-    const runs = configs.map((config) => recorded(config, teacher));
+    // Which member trained each batch, in order: a pack steps its members in turn, not one after another.
+    const order: number[] = [];
+    const runs = configs.map((config, i) => recorded(config, teacher, { onBatch: () => void order.push(i) }));
     const outcomes = await Promise.all(executePack(runs.map((r) => r.input)));
     expect(tf.memory().numTensors).toBe(before);
+    expect(order.slice(0, 3)).toEqual([0, 1, 2]);
+    expect(order.length).toBe(3 * 2 * Math.ceil(280 / 32));
     outcomes.forEach((outcome, i) => {
       const packed = { ...(runs[i] as ReturnType<typeof recorded>).trained, outcome };
       expectSameTraining(packed, solo[i] as Trained);
       expect(packed.checkpoints.map((c) => c.epoch)).toEqual([1, 2]);
+      expect(outcome.trainPath).toBe('fused-mlp');
     });
   });
 

@@ -21,7 +21,7 @@ import type { RunConfig } from './run-config.ts';
  *
  * Never packed (null): teachers (a sweep has one, the others' parent), quantize-ptq (nothing trains), prune
  * (rounds of masks and retraining are their own loop), iPQ (`quantize.method: pq`: its proxy noise and codebook
- * fine-tuning run in the reference step only), Structured Multi-Hashing (its shared pool is not in the fused
+ * fine-tuning run in the reference step only), CREMBO (a search over several trainings), Structured Multi-Hashing (its shared pool is not in the fused
  * step) and imported models.
  *
  * The key is about configurations only: the planner also groups a pack's members by their parent (their
@@ -30,6 +30,7 @@ import type { RunConfig } from './run-config.ts';
 export function packKey(config: RunConfig): string | null {
   if (config.kind !== 'student' && config.kind !== 'quantize-qat') return null;
   if (config.quantize && config.quantize.method === 'pq') return null;
+  if (config.distill.method === 'crembo') return null;
   const model = config.model;
   if (model.smh) return null;
   const shapes = modelTensors(model, datasetShape(config.dataset)).map((t) => ({

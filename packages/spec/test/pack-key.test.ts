@@ -48,7 +48,7 @@ describe('packKey', () => {
     expect(packable(student, qat)).toBe(false);
   });
 
-  it('never packs teachers, PTQ, iPQ or SMH runs', () => {
+  it('never packs teachers, PTQ, iPQ, CREMBO or SMH runs', () => {
     const teacher: RunConfig = { ...student, kind: 'teacher', distill: null };
     expect(packKey(teacher)).toBeNull();
     const ptq: RunConfig = {
@@ -60,6 +60,7 @@ describe('packKey', () => {
     expect(packKey(ptq)).toBeNull();
     const smh = { ...student, model: { ...student.model, smh: { fraction: 0.5 } } } as RunConfig;
     expect(packKey(smh)).toBeNull();
+    expect(packKey({ ...student, distill: { method: 'crembo' } })).toBeNull();
     expect(packable(teacher, teacher)).toBe(false);
   });
 });

@@ -2,16 +2,13 @@ import type { EpochMetrics, TrainSpec } from '@distillery/spec';
 import * as tf from '@tensorflow/tfjs';
 import { allowedLabelsLoss } from '../crembo/allowed-labels-loss.ts';
 import { makeBatch, type RunData } from '../data/run-data.ts';
-import { abortError, CheckpointError } from '../errors.ts';
 import { fusedMlpStep } from '../fast/fused-mlp-step.ts';
 import type { PqTraining } from '../quantize/pq-training.ts';
-import { deriveSeed, Mulberry32, permutation } from '../random/prng.ts';
 import type { TrainingState } from './checkpoint.ts';
-import { evaluate } from './evaluate.ts';
 import { type DistillSettings, fusedKdLoss, hasFusedKdLoss, kdLoss } from './kd-loss.ts';
 import { Optimizer } from './optimizer.ts';
 import { qatForwardValues } from './qat-forward.ts';
-import { LearningRateSchedule } from './schedule.ts';
+import { TrainingSession } from './training-session.ts';
 import { decaysTowardsZero, weightDecayTargets } from './weight-decay.ts';
 
 /** Where training is: batch `batch` of `batches` (1-based) of epoch `epoch` of `epochs`. */
@@ -73,7 +70,7 @@ export interface TrainOptions {
 }
 
 /** Longest stretch of synchronous work between yields to the event loop (lock renewals, abort signals). */
-const YIELD_EVERY_MS = 50;
+export const YIELD_EVERY_MS = 50;
 
 /**
  * The training loop: seeded shuffling each epoch, minibatches in training mode (BatchNorm and LMA update their
@@ -81,110 +78,25 @@ const YIELD_EVERY_MS = 50;
  * schedule, validation after each epoch. With `qat`, each minibatch quantizes the selected full-precision
  * ("shadow") weights, computes loss and gradients with the quantized weights, restores the full-precision
  * weights and applies the update to them (straight-through estimator, Polino et al.); with Quant-Noise only a
- * random part of them is quantized in each step.
+ * random part of them is quantized in each step. The loop's state lives in a TrainingSession, which a pack of
+ * students (executePack) steps for several runs in turn.
  */
 export async function trainModel(o: TrainOptions): Promise<TrainResult> {
-  const { model, data, train } = o;
-  const schedule = new LearningRateSchedule(train.optimizer.lr, train.epochs, train.schedule);
-  const shuffler = new Mulberry32(deriveSeed(o.seed, 'shuffle'));
-  const shuffle = () => shuffler.next();
-  const n = data.train.indices.length;
-  const batches = Math.ceil(n / train.batchSize);
-  const step = chooseTrainingStep(o);
-  const history: EpochMetrics[] = [];
-  let lastYield = performance.now();
+  const session = new TrainingSession(o, chooseTrainingStep(o));
   try {
-    if (o.resume) {
-      restoreWeights(model, o.resume);
-      step.readModel();
-      try {
-        step.optimizer.restore(o.resume.optimizer);
-      } catch (e) {
-        throw new CheckpointError('format', `the checkpoint's optimizer state: ${(e as Error).message}`, { cause: e });
-      }
-      schedule.restore(o.resume.schedule);
-      shuffler.state = o.resume.shuffle;
-    }
-    if (o.resume?.pqAssignments && o.pq) {
-      try {
-        o.pq.restore(o.resume.pqAssignments);
-      } catch (e) {
-        throw new CheckpointError('format', `the checkpoint's PQ assignments: ${(e as Error).message}`, { cause: e });
+    let lastYield = performance.now();
+    while (!session.done) {
+      const unit = await session.advance();
+      if (unit === 'epoch') lastYield = performance.now();
+      else if (performance.now() - lastYield > YIELD_EVERY_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        lastYield = performance.now();
       }
     }
-    for (let epoch = (o.resume?.epoch ?? 0) + 1; epoch <= train.epochs; epoch++) {
-      const started = performance.now();
-      const pq = o.pq;
-      pq?.beginEpoch(epoch, (k) =>
-        (model.weights[pq.settings.indices[k] as number] as tf.LayerVariable).read().dataSync(),
-      );
-      const lr = schedule.rate(epoch);
-      const positions = permutation(n, shuffle);
-      let lossSum = 0;
-      let correct = 0;
-      for (let from = 0; from < n; from += train.batchSize) {
-        if (o.signal?.aborted) throw abortError(o.signal);
-        const to = Math.min(n, from + train.batchSize);
-        const result = await step.run(positions, from, to, lr);
-        lossSum += result.loss * (to - from);
-        correct += result.correct;
-        o.onBatch?.({ epoch, epochs: train.epochs, batch: Math.ceil(to / train.batchSize), batches });
-        if (performance.now() - lastYield > YIELD_EVERY_MS) {
-          await new Promise((resolve) => setImmediate(resolve));
-          lastYield = performance.now();
-        }
-      }
-      step.writeModel();
-      const val =
-        data.validation.indices.length > 0 ? await evaluate(model, data.validation, data.dataset, o.layout) : null;
-      const trainLoss = lossSum / n;
-      schedule.observe(val ? val.loss : trainLoss);
-      const metrics: EpochMetrics = {
-        epoch,
-        epochs: train.epochs,
-        trainLoss,
-        trainAccuracy: correct / n,
-        valLoss: val ? val.loss : null,
-        valAccuracy: val ? val.accuracy : null,
-        learningRate: lr,
-        seconds: (performance.now() - started) / 1000,
-      };
-      history.push(metrics);
-      await o.onEpoch?.(metrics);
-      if (o.onState) {
-        const weights = [];
-        for (const w of model.weights) {
-          weights.push({
-            name: w.originalName,
-            shape: [...w.shape] as number[],
-            values: Float32Array.from((await w.read().data()) as Float32Array),
-          });
-        }
-        const { steps, slots } = await step.optimizer.state();
-        await o.onState({
-          epoch,
-          shuffle: shuffler.state,
-          schedule: schedule.state(),
-          optimizer: { steps, slots: slots.map((slot) => slot.map((v) => Float32Array.from(v))) },
-          weights,
-          ...(o.pq?.assignments ? { pqAssignments: o.pq.assignments.map((a) => Uint32Array.from(a)) } : {}),
-          metrics: {
-            trainLoss: metrics.trainLoss,
-            trainAccuracy: metrics.trainAccuracy,
-            valLoss: metrics.valLoss,
-            valAccuracy: metrics.valAccuracy,
-            learningRate: metrics.learningRate,
-          },
-        });
-      }
-      if (o.signal?.aborted) throw abortError(o.signal);
-      lastYield = performance.now();
-    }
-    step.writeModel();
+    return session.finish();
   } finally {
-    step.dispose();
+    session.dispose();
   }
-  return { history, path: step.path };
 }
 
 /** What `trainModel` returns: the epochs' metrics and which implementation of the step trained them. */
@@ -380,19 +292,4 @@ export function trainingStep(
       return { loss, correct };
     },
   };
-}
-
-/** Writes a checkpoint's weights into `model`, refusing one whose tensors are not the model's. */
-function restoreWeights(model: tf.LayersModel, state: TrainingState): void {
-  const want = model.weights.map((w) => `${w.originalName} [${w.shape}]`).join(', ');
-  const got = state.weights.map((w) => `${w.name} [${w.shape}]`).join(', ');
-  if (got !== want) {
-    throw new CheckpointError('format', `the checkpoint's weights (${got}) are not the model's (${want})`);
-  }
-  model.weights.forEach((w, i) => {
-    const values = (state.weights[i] as TrainingState['weights'][number]).values;
-    tf.tidy(() => {
-      w.write(tf.tensor(values, w.shape as number[], 'float32'));
-    });
-  });
 }
