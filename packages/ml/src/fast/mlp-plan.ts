@@ -211,5 +211,22 @@ export function planMlp(model: tf.LayersModel): { plan: MlpPlan } | { unsupporte
     return { unsupported: (e as Error).message };
   }
   if (ops[ops.length - 1]?.kind !== 'dense') return { unsupported: 'the last layer is not dense' };
+  poolBeforeRelu(ops);
   return { plan: { ops, features, image: input, classes: width, offsets, sizes, parameters: total, widest } };
+}
+
+/**
+ * ReLU → 2×2 max-pool becomes max-pool → ReLU (in place): max(relu(a), relu(b), …) = relu(max(a, b, …)), so the
+ * ReLU runs on a quarter of the values, forward and backward. The gradients are the same bits too: where the
+ * window's maximum is positive both orders route dy to the same input (the first maximum: ReLU leaves positive
+ * values as they are), and where it is not, both give every input +0.
+ */
+export function poolBeforeRelu(ops: MlpOp[]): void {
+  for (let i = 0; i + 1 < ops.length; i++) {
+    const [relu, pool] = [ops[i] as MlpOp, ops[i + 1] as MlpOp];
+    if (relu.kind !== 'relu' || pool.kind !== 'max-pool') continue;
+    ops[i] = pool;
+    ops[i + 1] = { kind: 'relu', units: relu.units, positions: (pool.h >> 1) * (pool.w >> 1) };
+    i++;
+  }
 }
