@@ -4,7 +4,19 @@ import { formatPlan } from '../src/commands/sweep-submit-command.ts';
 
 const size = { codeBytes: 0, headerBytes: 0, quantizedValues: 0, quantizedFraction: 0, bits: 32 };
 type PlannedRun = SweepPlan['runs'][number];
-const run = (key: string, kind: PlannedRun['kind'], parameters: number, smh: PlannedRun['smh']) =>
+const NO_ESTIMATE: SweepPlan['estimatedTime'] = {
+  totalSeconds: 0,
+  criticalPathSeconds: 0,
+  runsBySource: { measured: 0, calibration: 0, extrapolated: 0 },
+  unestimatedRuns: 0,
+};
+const run = (
+  key: string,
+  kind: PlannedRun['kind'],
+  parameters: number,
+  smh: PlannedRun['smh'],
+  estimatedTime: PlannedRun['estimatedTime'] = null,
+) =>
   ({
     key,
     kind,
@@ -18,7 +30,17 @@ const run = (key: string, kind: PlannedRun['kind'], parameters: number, smh: Pla
     config: {},
     predicted: { ...size, parameters, bytes: parameters * 4, floatBytes: parameters * 4 },
     smh,
+    estimatedTime,
   }) as unknown as PlannedRun;
+const estimate = (seconds: number, source: 'measured' | 'calibration' | 'extrapolated') => ({
+  seconds,
+  source,
+  backend: 'wasm',
+  shape: 'kd mlp 784-16-10 relu bn b64',
+  basis: 'kd mlp 784-16-10 relu bn b64',
+  runs: 3,
+  msPerStep: 1.2,
+});
 
 describe('formatPlan', () => {
   it('prints one line per SMH pool of the plan, with the runs that share it', () => {
@@ -36,6 +58,7 @@ describe('formatPlan', () => {
         run('s1.seed1', 'student', 1_794, { ...pool, k: 5, poolValues: 1_600 }),
       ],
       warnings: [],
+      estimatedTime: NO_ESTIMATE,
     };
     const lines = formatPlan(plan).split('\n');
     expect(lines.filter((l) => l.startsWith('smh pool'))).toEqual([
@@ -53,7 +76,38 @@ describe('formatPlan', () => {
       reusedTeacherRunId: null,
       runs: [run('teacher', 'teacher', 50_890, null)],
       warnings: [],
+      estimatedTime: NO_ESTIMATE,
     };
     expect(formatPlan(plan)).not.toMatch(/smh/);
+  });
+
+  it("prints each run's estimated time with where its rate came from, then the sweep's total and critical path", () => {
+    const plan: SweepPlan = {
+      name: 'timed',
+      specHash: 's',
+      runCount: 3,
+      reusedRunCount: 0,
+      reusedTeacherRunId: null,
+      runs: [
+        run('teacher', 'teacher', 50_890, null, estimate(75, 'measured')),
+        run('s0.seed1', 'student', 4_994, null, estimate(4.25, 'calibration')),
+        run('s1.seed1', 'student', 1_794, null, estimate(1_100, 'extrapolated')),
+      ],
+      warnings: [],
+      estimatedTime: {
+        totalSeconds: 4 * 3600,
+        criticalPathSeconds: 20 * 60,
+        runsBySource: { measured: 1, calibration: 1, extrapolated: 1 },
+        unestimatedRuns: 2,
+      },
+    };
+    const lines = formatPlan(plan).split('\n');
+    expect(lines.find((l) => l.startsWith('teacher '))).toMatch(/≈75 s measured +trains$/);
+    expect(lines.find((l) => l.startsWith('s0.seed1 '))).toMatch(/≈4\.3 s calibration +trains$/);
+    expect(lines.find((l) => l.startsWith('s1.seed1 '))).toMatch(/≈18\.3 min extrapolated +trains$/);
+    expect(lines.at(-1)).toBe(
+      'estimated time: ≈4.0 h on one executor, ≈20.0 min along the critical path (runs: 1 measured here, ' +
+        '1 from calibration, 1 extrapolated, 2 without an estimate, not counted; estimates, not measurements)',
+    );
   });
 });

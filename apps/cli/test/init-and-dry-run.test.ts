@@ -59,7 +59,12 @@ describe('distillery init, then distillery run --dry-run on the embedded store',
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^run\s+kind\s+configuration\s+waits for\s+params\s+bits\s+size/);
     expect(lines.find((l) => l.startsWith('s1.seed2 '))).toMatch(/student +activation=lma-8 · seed 2 +teacher /);
-    expect(lines.at(-1)).toBe('9 runs, 650.3 KB of weights in all (dry run: nothing was submitted)');
+    expect(lines.at(-2)).toBe('9 runs, 650.3 KB of weights in all (dry run: nothing was submitted)');
+    // A fresh store has measured nothing: every run's time comes from the shipped calibration.
+    expect(lines.find((l) => l.startsWith('s1.seed2 '))).toMatch(/≈[\d.]+ (s|min) calibration +trains$/);
+    expect(lines.at(-1)).toMatch(
+      /^estimated time: ≈[\d.]+ (s|min) on one executor, ≈[\d.]+ (s|min) along the critical path \(runs: 9 from calibration; estimates, not measurements\)$/,
+    );
     expect(r.stdout).not.toMatch(/executor|succeeded/);
     // The store holds no sweep: a dry run again shows every run still to train.
     const exported = join(cwd, 'export.jsonl');
@@ -89,5 +94,52 @@ describe('distillery init, then distillery run --dry-run on the embedded store',
         seed: unknown field 'seed' — did you mean 'seeds'? (allowed: name, tags, dataset, teacher, students, quantize, prune, seeds, budget, priority, rerun)
       "
     `);
+  });
+});
+
+describe('distillery run --dry-run after a run on the same store', () => {
+  let cwd: string;
+  let dataDir: string;
+  beforeAll(async () => {
+    cwd = await mkdtemp(join(tmpdir(), 'distillery-estimate-'));
+    dataDir = await createTestDataDir();
+    // Two small runs on generated data: a teacher and one student, trained for real.
+    writeFileSync(
+      join(cwd, 'tiny.yaml'),
+      [
+        'name: tiny-timed',
+        'dataset: { name: synthetic, limit: { train: 512, test: 128 } }',
+        'teacher:',
+        '  model: { family: mlp, hidden: [8], activation: relu }',
+        '  train: { epochs: 1, batchSize: 64, optimizer: { name: adam, lr: 0.01 } }',
+        'students:',
+        '  model: { family: mlp, hidden: [4], activation: relu }',
+        '  train: { epochs: 1, batchSize: 64, optimizer: { name: adam, lr: 0.01 } }',
+        '  distill: { temperature: 2, alpha: 0.7 }',
+        'seeds: [1]',
+        '',
+      ].join('\n'),
+    );
+    const run = distillery(cwd, ['run', 'tiny.yaml'], dataDir);
+    expect(run.code, run.stderr).toBe(0);
+  });
+  afterAll(async () => {
+    await rm(cwd, { recursive: true, force: true });
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('estimates the runs again from the throughput they measured there', () => {
+    const r = distillery(cwd, ['run', 'tiny.yaml', '--dry-run', '--rerun'], dataDir);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines.find((l) => l.startsWith('teacher '))).toMatch(/≈[\d.]+ s measured +trains$/);
+    expect(lines.find((l) => l.startsWith('s0.seed1 '))).toMatch(/≈[\d.]+ s measured +trains$/);
+    expect(lines.at(-1)).toMatch(/\(runs: 2 measured here; estimates, not measurements\)$/);
+  });
+
+  it('says there is nothing to train when every run would be reused', () => {
+    const r = distillery(cwd, ['run', 'tiny.yaml', '--dry-run'], dataDir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('estimated time: nothing to train (every run is reused)');
   });
 });

@@ -29,6 +29,7 @@ export * from './run-dispatch.ts';
 export * from './run-identity.ts';
 export * from './run-limits.ts';
 export * from './run-result.ts';
+export * from './run-time/index.ts';
 export * from './smh-issues.ts';
 export * from './smh-pool.ts';
 export * from './smh-spec.ts';

@@ -220,7 +220,12 @@ export function activationValues(model: ModelSpec, data: DatasetShape): number {
 }
 
 /** Train and test rows the run reads, or null when only the files know (an `idx` set without a limit). */
-function datasetRows(dataset: DatasetSpec): { train: number; test: number } | null {
+/**
+ * Train and test rows a run of `dataset` reads (before the validation hold-out): known for the built-in sets
+ * and from `dataset.limit`; null for a user's files without a training limit (only the worker that reads them
+ * knows).
+ */
+export function datasetRows(dataset: DatasetSpec): { train: number; test: number } | null {
   const { limit } = dataset;
   const known = KNOWN_ROWS[dataset.name];
   if (known) {

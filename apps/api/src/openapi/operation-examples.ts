@@ -1,6 +1,8 @@
 import {
   comparisonVerdict,
   describeSample,
+  estimateRunTime,
+  estimateSweepTime,
   expandSweep,
   type PredictedSize,
   pairedComparison,
@@ -9,6 +11,7 @@ import {
   quantizeWarnings,
   type SizeBreakdown,
   SweepSpec,
+  THROUGHPUT_CALIBRATION,
 } from '@distillery/spec';
 import type { z } from 'zod';
 import { ApiKeyList, CreateApiKeyBody, CreatedApiKey, Identity } from '../schemas/api-key.ts';
@@ -82,6 +85,10 @@ export const QUICKSTART_SPEC: z.input<typeof SweepSpec> = {
 
 const PLANNED = expandSweep(SweepSpec.parse(QUICKSTART_SPEC));
 const IDENTITIES = planIdentities(PLANNED);
+/** The quickstart's runs' times as a fresh store estimates them: from the shipped calibration. */
+const PLANNED_TIMES = new Map(
+  PLANNED.map((p) => [p.key, estimateRunTime(p.config, { measured: [], calibration: THROUGHPUT_CALIBRATION })]),
+);
 const ACCURACY = [0.9712, 0.9127, 0.9105, 0.9248, 0.9231];
 const idOf = (key: string) => RUN_IDS[PLANNED.findIndex((p) => p.key === key)] as string;
 const runs = PLANNED.map((p, i) => ({ ...p, id: RUN_IDS[i] as string, accuracy: ACCURACY[i] as number }));
@@ -278,9 +285,18 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
           reusedFrom: null,
           config: p.config,
           predicted: p.size,
+          estimatedTime: PLANNED_TIMES.get(p.key) ?? null,
           // The quickstart's students store their kernels (no Structured Multi-Hashing pool).
           smh: null,
         })),
+        estimatedTime: estimateSweepTime(
+          PLANNED.map((p) => ({
+            key: p.key,
+            parentKey: p.parentKey,
+            estimate: PLANNED_TIMES.get(p.key) ?? null,
+            reused: false,
+          })),
+        ),
         warnings: quantizeWarnings(PLANNED),
       }),
       201: example(SubmittedSweep, {

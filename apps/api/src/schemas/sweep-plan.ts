@@ -1,4 +1,4 @@
-import { RunConfig, RunKind, SweepWarning } from '@distillery/spec';
+import { RunConfig, RunKind, RunTimeEstimate, SweepTimeEstimate, SweepWarning } from '@distillery/spec';
 import { z } from 'zod';
 import { PredictedSize } from './predicted-size.ts';
 import { ReusedFrom } from './reused-from.ts';
@@ -20,6 +20,11 @@ export const PlannedRunView = z.object({
   ),
   config: RunConfig.describe('Everything the worker will execute, defaults resolved.'),
   predicted: PredictedSize.describe('The size predicted from the configuration.'),
+  estimatedTime: RunTimeEstimate.nullable().describe(
+    "How long the run would take on one executor, estimated from its shape's throughput (this store's measured " +
+      'runs, else the shipped calibration, else extrapolated); null when no rate applies. A reused run would not ' +
+      'train: the sweep total leaves it out.',
+  ),
   smh: z
     .object({
       /** N: values of the kernels the pool stands for. */
@@ -52,6 +57,9 @@ export const SweepPlan = z
           'instead of training another (its dependents then wait for it); null when none.',
       ),
     runs: z.array(PlannedRunView).describe('Every run, parents first.'),
+    estimatedTime: SweepTimeEstimate.describe(
+      "The sweep's estimated time from its runs' estimates: in all on one executor, and along its critical path.",
+    ),
     warnings: z
       .array(SweepWarning)
       .describe(

@@ -1,5 +1,11 @@
-import type { Store } from '@distillery/db';
-import { expandSweep, type SweepSpec, type TeacherArtifactFacts } from '@distillery/spec';
+import { listRunTimings, type Store } from '@distillery/db';
+import {
+  expandSweep,
+  measureThroughput,
+  type SweepSpec,
+  type TeacherArtifactFacts,
+  THROUGHPUT_CALIBRATION,
+} from '@distillery/spec';
 import type { SweepPlan } from '../schemas/sweep-plan.ts';
 import { planSweep } from './plan-sweep.ts';
 import { resolveSweepRuns } from './resolve-sweep-runs.ts';
@@ -8,7 +14,8 @@ import { resolveSweepRuns } from './resolve-sweep-runs.ts';
  * What a submission would store, without storing it: the plan, after the same checks a submission makes
  * (a named teacher must be this team's, a teacher, on the same dataset, and not dead), so that a dry run
  * that passes predicts a submission that passes; and with the same reuse of the team's identical runs (none
- * with `rerun`).
+ * with `rerun`). Its runs' times are estimated from the throughput the team's latest results measured, and from
+ * the shipped calibration for shapes they have not run.
  */
 export async function dryRunSweep(
   db: Store,
@@ -18,5 +25,7 @@ export async function dryRunSweep(
 ): Promise<SweepPlan> {
   const rerun = options.rerun === true || spec.rerun === true;
   const planned = expandSweep(spec, { teacherArtifact: options.teacherArtifact ?? null });
-  return planSweep(spec, await db.transaction((tx) => resolveSweepRuns(tx, teamId, spec, planned, { rerun })));
+  const resolved = await db.transaction((tx) => resolveSweepRuns(tx, teamId, spec, planned, { rerun }));
+  const measured = measureThroughput(await listRunTimings(db, teamId));
+  return planSweep(spec, resolved, { measured, calibration: THROUGHPUT_CALIBRATION });
 }

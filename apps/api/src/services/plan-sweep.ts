@@ -1,6 +1,8 @@
 import {
   canonicalHash,
   datasetShape,
+  estimateRunTime,
+  estimateSweepTime,
   expandSweep,
   modelSmhPool,
   planIdentities,
@@ -8,20 +10,28 @@ import {
   type RunConfig,
   type SweepSpec,
   TEACHER_KEY,
+  THROUGHPUT_CALIBRATION,
+  type ThroughputRates,
 } from '@distillery/spec';
 import type { PlannedRunView, SweepPlan } from '../schemas/sweep-plan.ts';
 import type { ResolvedSweepRuns } from './resolve-sweep-runs.ts';
 
+/** Rates of a plan whose store has measured nothing: the shipped calibration alone. */
+const CALIBRATION_ONLY: ThroughputRates = { measured: [], calibration: THROUGHPUT_CALIBRATION };
+
 /**
  * A dry run: the sweep's runs, parents first, with their configs, identities, the sizes predicted from their
- * model specs, and which of them a submission would reuse from earlier sweeps (`resolved`, from
- * resolveSweepRuns; default: none reused, for a spec without a named teacher). Pure.
+ * model specs, which of them a submission would reuse from earlier sweeps (`resolved`, from resolveSweepRuns;
+ * default: none reused, for a spec without a named teacher), and their estimated times from `rates` (default:
+ * the shipped calibration alone), in all and along the critical path. Pure.
  */
 export function planSweep(
   spec: SweepSpec,
   resolved: Pick<ResolvedSweepRuns, 'planned' | 'identities' | 'reused'> = defaultResolution(spec),
+  rates: ThroughputRates = CALIBRATION_ONLY,
 ): SweepPlan {
   const { planned, identities, reused } = resolved;
+  const estimates = new Map(planned.map((r) => [r.key, estimateRunTime(r.config, rates)]));
   return {
     name: spec.name,
     specHash: canonicalHash(spec),
@@ -43,9 +53,18 @@ export function planSweep(
         reusedFrom: existing ? { sweepId: existing.sweepId, runId: existing.id, key: existing.key } : null,
         config: r.config,
         predicted: r.size,
+        estimatedTime: estimates.get(r.key) ?? null,
         smh: smhPoolView(r.config),
       };
     }),
+    estimatedTime: estimateSweepTime(
+      planned.map((r) => ({
+        key: r.key,
+        parentKey: r.parentKey,
+        estimate: estimates.get(r.key) ?? null,
+        reused: reused.has(r.key),
+      })),
+    ),
     warnings: quantizeWarnings(planned),
   };
 }

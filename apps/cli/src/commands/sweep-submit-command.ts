@@ -6,6 +6,7 @@ import { connect } from '../client/connect.ts';
 import { explainWatchInterrupt } from '../client/explain-watch-interrupt.ts';
 import { formatTable, kilobytes } from '../client/table.ts';
 import { ConfigError } from '../config-error.ts';
+import { formatRunEstimate, formatSweepEstimate } from '../format-estimated-time.ts';
 import { formatWarnings } from '../format-warnings.ts';
 
 export interface SweepSubmitFlags {
@@ -18,7 +19,8 @@ export interface SweepSubmitFlags {
 /**
  * The expanded plan: one line per run with its predicted parameters and size — the share of values quantized and
  * the bytes split into codes, bucket headers, float tensors and a pruned model's index (bitmaps or SuRP stream;
- * ≈ marks an estimate) — then totals and any warnings.
+ * ≈ marks an estimate), its estimated time and where that rate came from — then totals, the sweep's estimated
+ * time (on one executor and along the critical path) and any warnings.
  */
 export function formatPlan(plan: SweepPlan): string {
   const rows = plan.runs.map((r) => [
@@ -34,6 +36,7 @@ export function formatPlan(plan: SweepPlan): string {
     [r.predicted.codeBytes, r.predicted.headerBytes, r.predicted.floatBytes, r.predicted.indexBytes]
       .map((b) => kilobytes(b))
       .join(' + '),
+    r.reusedFrom ? '–' : formatRunEstimate(r.estimatedTime),
     r.reusedFrom ? `reused from sweep ${r.reusedFrom.sweepId} (run ${r.reusedFrom.runId})` : 'trains',
   ]);
   const bytes = plan.runs.reduce((s, r) => s + r.predicted.bytes, 0);
@@ -51,15 +54,17 @@ export function formatPlan(plan: SweepPlan): string {
         'size',
         'quantized',
         'codes + headers + float + index',
+        'est. time',
         'reuse',
       ],
       rows,
-      ['left', 'left', 'left', 'left', 'right', 'right', 'right', 'right', 'right', 'left'],
+      ['left', 'left', 'left', 'left', 'right', 'right', 'right', 'right', 'right', 'left', 'left'],
     ),
     '',
     ...formatSmhPools(plan),
     ...(plan.warnings.length > 0 ? [formatWarnings(plan.warnings), ''] : []),
     `${plan.runCount} runs, ${kilobytes(bytes)} of weights in all${reuse} (dry run: nothing was submitted)`,
+    formatSweepEstimate(plan),
   ].join('\n');
 }
 

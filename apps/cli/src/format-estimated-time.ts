@@ -1,0 +1,37 @@
+import type { SweepPlan } from '@distillery/api';
+
+type RunEstimate = SweepPlan['runs'][number]['estimatedTime'];
+
+/** `0.8 s`, `12 s`, `4.2 min`, `6.1 h`: a duration at the precision an estimate has. */
+export function formatDuration(seconds: number): string {
+  if (seconds < 10) return `${seconds.toFixed(1)} s`;
+  if (seconds < 90) return `${Math.round(seconds)} s`;
+  if (seconds < 90 * 60) return `${(seconds / 60).toFixed(1)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
+}
+
+/** A plan row's estimated time and where its rate came from: `≈1.3 s calibration`; `–` without one. */
+export function formatRunEstimate(estimate: RunEstimate): string {
+  return estimate ? `≈${formatDuration(estimate.seconds)} ${estimate.source}` : '–';
+}
+
+/**
+ * The plan's estimated time, in all on one executor and along its critical path, with how many runs' rates
+ * were measured by this store, calibrated or extrapolated: `estimated time: ≈3.1 min on one executor, ≈14 s
+ * along the critical path (180 runs from calibration, 1 extrapolated; estimates, not measurements)`.
+ */
+export function formatSweepEstimate(plan: SweepPlan): string {
+  const { totalSeconds, criticalPathSeconds, runsBySource, unestimatedRuns } = plan.estimatedTime;
+  const sources = [
+    runsBySource.measured > 0 ? `${runsBySource.measured} measured here` : '',
+    runsBySource.calibration > 0 ? `${runsBySource.calibration} from calibration` : '',
+    runsBySource.extrapolated > 0 ? `${runsBySource.extrapolated} extrapolated` : '',
+    unestimatedRuns > 0 ? `${unestimatedRuns} without an estimate, not counted` : '',
+  ].filter((s) => s !== '');
+  const trained = runsBySource.measured + runsBySource.calibration + runsBySource.extrapolated + unestimatedRuns;
+  if (trained === 0) return 'estimated time: nothing to train (every run is reused)';
+  return (
+    `estimated time: ≈${formatDuration(totalSeconds)} on one executor, ≈${formatDuration(criticalPathSeconds)} ` +
+    `along the critical path (runs: ${sources.join(', ')}; estimates, not measurements)`
+  );
+}

@@ -1,0 +1,37 @@
+import type { RunConfig } from '@distillery/spec';
+import type { SqlExecutor } from '../store/sql-executor.ts';
+
+/** A succeeded run's measured time, as throughput is computed from it (packages/spec `RunTiming`). */
+export interface RunTimingRow {
+  config: RunConfig;
+  backend: string;
+  /** The result's wall-clock seconds. */
+  seconds: number;
+  /** Its recorded epochs' seconds, summed. */
+  epochSeconds: number;
+  /** Epochs recorded. */
+  epochs: number;
+}
+
+/** How many of a team's latest results a dry run reads its throughput from. */
+export const RUN_TIMINGS_LIMIT = 2000;
+
+/**
+ * The team's latest results (at most `limit`, newest first) with the seconds of their recorded epochs: what
+ * `measureThroughput` turns into the rates a dry run estimates from. One statement; the epochs are summed per run.
+ */
+export async function listRunTimings(
+  db: SqlExecutor,
+  teamId: string,
+  limit: number = RUN_TIMINGS_LIMIT,
+): Promise<RunTimingRow[]> {
+  return db.rows<RunTimingRow>`
+    SELECT r.config, res.backend, res.seconds,
+           COALESCE(m.seconds, 0)::float8 AS "epochSeconds", COALESCE(m.epochs, 0)::int AS epochs
+    FROM runs r
+    JOIN results res ON res.run_id = r.id
+    LEFT JOIN LATERAL (SELECT sum(seconds) AS seconds, count(*) AS epochs FROM metrics WHERE run_id = r.id) m ON true
+    WHERE r.team_id = ${teamId}::uuid AND r.state = 'succeeded'
+    ORDER BY res.created_at DESC
+    LIMIT ${limit}`;
+}
