@@ -244,12 +244,12 @@ function commit(): string {
   return `${head}${dirty.trim() ? ' + uncommitted changes' : ''}`;
 }
 
-function report(sides: Side[], startedAt: Date): string {
+function report(sides: Side[], startedAt: Date, measured: string): string {
   const torch = sides.filter((s) => s.side.startsWith('PyTorch'));
   const torchWall = Math.min(...torch.map((s) => s.wallSeconds));
   const row = (s: Side) => {
     const ratio = s.side.startsWith('PyTorch') ? '' : (s.wallSeconds / torchWall).toFixed(2);
-    return `| ${s.side} | ${s.wallSeconds.toFixed(1)} | ${s.cpuSeconds.toFixed(1)} | ${Math.round(trainedSamples / s.wallSeconds / CORES).toLocaleString('en')} | ${ratio} | ${s.accuracy === undefined ? '' : `${(100 * s.accuracy).toFixed(2)}%`} | ${s.loadBefore.join(' ')} → ${s.loadAfter.join(' ')} |`;
+    return `| ${s.side} | ${s.wallSeconds.toFixed(1)} | ${s.cpuSeconds.toFixed(1)} | ${Math.round(trainedSamples / s.wallSeconds / CORES).toLocaleString('en')} | ${Math.round(trainedSamples / s.cpuSeconds).toLocaleString('en')} | ${ratio} | ${s.accuracy === undefined ? '' : `${(100 * s.accuracy).toFixed(2)}%`} | ${s.loadBefore.join(' ')} → ${s.loadAfter.join(' ')} |`;
   };
   const estimates = sides
     .filter((s) => s.estimate)
@@ -261,14 +261,14 @@ function report(sides: Side[], startedAt: Date): string {
     '',
     `## ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC${label ? ` — ${label}` : ''}`,
     '',
-    `- Command: \`npm run bench:sweep -- ${args.join(' ')}\`; commit ${commit()}.`,
+    `- Command: \`npm run bench:sweep -- ${args.map((a) => (/\s/.test(a) ? `'${a}'` : a)).join(' ')}\`; commit ${measured}.`,
     `- Machine: ${CORES} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}; shared with other sessions (load averages 1/5/15 min before → after each side in the table).`,
     `- Sweep: \`${SPEC_FILE}\`, ${planned.length} runs (${planned.filter((r) => r.kind === 'student').length} students, ${planned.filter((r) => r.kind === 'quantize-ptq').length} PTQ, ${planned.filter((r) => r.kind === 'quantize-qat').length} QAT, 1 teacher); ${trainedSamples.toLocaleString('en')} training samples (epochs × training rows of every run that trains).`,
     `- Detected in this checkout: packs ${capabilities.packs ? 'yes (DISTILLERY_PACK_MAX)' : 'no (DISTILLERY_PACK_MAX not read by the sources)'}; \`distillery run --threads\` ${capabilities.threads ? 'yes' : 'no'}.`,
-    `- ${rounds} round(s), sides back to back in the order listed; ratio = wall time ÷ PyTorch's (best PyTorch round); samples/s per core = training samples ÷ wall ÷ ${CORES} cores; CPU = user + system of all the side's processes; accuracy = mean test accuracy of the 45 float students.`,
+    `- ${rounds} round(s), sides back to back in the order listed; ratio = wall time ÷ PyTorch's (best PyTorch round); samples/s per core = training samples ÷ wall ÷ ${CORES} cores (on a loaded machine mostly the load; samples per CPU s is what each side's own work costs); CPU = user + system of all the side's processes; accuracy = mean test accuracy of the 45 float students.`,
     '',
-    '| side | wall s | CPU s | samples/s per core | ratio | student accuracy | load before → after |',
-    '|---|---:|---:|---:|---:|---:|---|',
+    '| side | wall s | CPU s | samples/s per core | samples per CPU s | ratio | student accuracy | load before → after |',
+    '|---|---:|---:|---:|---:|---:|---:|---|',
     ...sides.map(row),
     '',
     'Estimated vs measured (the dry run\'s "estimated" line):',
@@ -279,6 +279,7 @@ function report(sides: Side[], startedAt: Date): string {
 
 async function main() {
   const startedAt = new Date();
+  const measured = commit();
   const folder = mkdtempSync(join(tmpdir(), 'distillery-bench-sweep-data-'));
   try {
     await initBackend('wasm', () => {});
@@ -299,7 +300,7 @@ async function main() {
         }
       }
     }
-    const text = report(sides, startedAt);
+    const text = report(sides, startedAt, measured);
     if (!existsSync(out)) {
       writeFileSync(
         out,

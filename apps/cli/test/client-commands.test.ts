@@ -133,15 +133,16 @@ describe('distillery sweep', () => {
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(
-      /^run\s+kind\s+configuration\s+waits for\s+params\s+bits\s+size\s+quantized\s+codes \+ headers \+ float \+ index\s+reuse$/,
+      /^run\s+kind\s+configuration\s+waits for\s+params\s+bits\s+size\s+quantized\s+codes \+ headers \+ float \+ index\s+est\. time\s+reuse$/,
     );
     expect(lines.find((l) => l.startsWith('s1.seed1.q0'))).toMatch(
-      /quantize-ptq .* · ptq 8-bit · [\d.]+% of values quantized +s1\.seed1 .* 8 +\d+\.\d KB +[\d.]+% +[\d.]+ KB \+ [\d.]+ KB \+ [\d.]+ KB \+ [\d.]+ KB +trains$/,
+      /quantize-ptq .* · ptq 8-bit · [\d.]+% of values quantized +s1\.seed1 .* 8 +\d+\.\d KB +[\d.]+% +[\d.]+ KB \+ [\d.]+ KB \+ [\d.]+ KB \+ [\d.]+ KB +≈[\d.]+ s calibration +trains$/,
     );
     expect(lines.find((l) => l.startsWith('teacher'))).toMatch(
-      /32 +(\d+\.\d) KB +– +0\.0 KB \+ 0\.0 KB \+ \1 KB \+ 0\.0 KB +trains$/,
+      /32 +(\d+\.\d) KB +– +0\.0 KB \+ 0\.0 KB \+ \1 KB \+ 0\.0 KB +≈[\d.]+ s calibration +trains$/,
     );
-    expect(lines.at(-1)).toMatch(/^5 runs, .* KB of weights in all \(dry run: nothing was submitted\)$/);
+    expect(lines.at(-2)).toMatch(/^5 runs, .* KB of weights in all \(dry run: nothing was submitted\)$/);
+    expect(lines.at(-1)).toMatch(/^estimated time: ≈[\d.]+ s on one executor, ≈[\d.]+ s along the critical path/);
     expect(r.stdout).not.toContain('warning:');
     expect(await database.db.sweep.count()).toBe(0);
   });
@@ -209,7 +210,8 @@ describe('distillery sweep', () => {
     expect(lines.find((l) => l.startsWith('teacher'))).toMatch(
       new RegExp(`reused from sweep ${sweepId} \\(run [0-9a-f-]{36}\\)$`),
     );
-    expect(lines.at(-1)).toMatch(/^5 runs, .* KB of weights in all; 5 reused, 0 to train \(dry run/);
+    expect(lines.at(-2)).toMatch(/^5 runs, .* KB of weights in all; 5 reused, 0 to train \(dry run/);
+    expect(lines.at(-1)).toBe('estimated time: nothing to train (every run is reused)');
   });
 
   it('cancels a sweep, and names an unknown one in a readable error', async () => {

@@ -110,4 +110,18 @@ describe('formatPlan', () => {
         '1 from calibration, 1 extrapolated, 2 without an estimate, not counted; estimates, not measurements)',
     );
   });
+
+  it('says there is nothing to train when every run would be reused', () => {
+    const plan: SweepPlan = {
+      name: 'reused',
+      specHash: 's',
+      runCount: 1,
+      reusedRunCount: 1,
+      reusedTeacherRunId: 'r',
+      runs: [run('teacher', 'teacher', 50_890, null, estimate(75, 'measured'))],
+      warnings: [],
+      estimatedTime: NO_ESTIMATE,
+    };
+    expect(formatPlan(plan).split('\n').at(-1)).toBe('estimated time: nothing to train (every run is reused)');
+  });
 });
