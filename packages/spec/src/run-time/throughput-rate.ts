@@ -10,7 +10,7 @@ import { RUN_WORKS } from './throughput-shape.ts';
 export const ThroughputRate = z.strictObject({
   backend: z.string().describe('The TensorFlow.js backend the runs used: wasm, cpu, tensorflow.'),
   shape: z.string().describe('The throughput shape (`kd mlp 784-16-16-10 lma-8 bn b64`).'),
-  work: z.enum(RUN_WORKS).describe("The shape's work: ce, kd, qat, pq, prune, ptq."),
+  work: z.enum(RUN_WORKS).describe("The shape's work: ce, kd, crembo, qat, pq, prune, ptq."),
   family: z.enum(['mlp', 'cnn']).describe("The shape's model family."),
   forwardMacs: z.number().min(0).describe("Multiply-accumulates of one sample's forward pass."),
   epochSecondsPerRow: z

@@ -5,10 +5,11 @@ import { isImportedTeacher, type RunConfig } from '../run-config.ts';
 
 /**
  * What a run's time is spent on, per training row and epoch: cross-entropy training (`ce`, a teacher or a student
- * with α = 0), distillation against precomputed teacher logits (`kd`), quantized distillation (`qat`, and `pq`
- * with its codebooks), pruning with retraining (`prune`), or no training at all (`ptq`: quantize and evaluate).
+ * with α = 0), distillation against precomputed teacher logits (`kd`) or CREMBO's per-depth labels (`crembo`),
+ * quantized distillation (`qat`, and `pq` with its codebooks), pruning with retraining (`prune`), or no training at
+ * all (`ptq`: quantize and evaluate).
  */
-export const RUN_WORKS = ['ce', 'kd', 'qat', 'pq', 'prune', 'ptq'] as const;
+export const RUN_WORKS = ['ce', 'kd', 'crembo', 'qat', 'pq', 'prune', 'ptq'] as const;
 export type RunWork = (typeof RUN_WORKS)[number];
 
 /**
@@ -49,6 +50,7 @@ function runWork(config: Exclude<RunConfig, { model: { family: 'imported' } }>):
     case 'teacher':
       return 'ce';
     case 'student':
+      if (config.distill.method === 'crembo') return 'crembo';
       return config.distill.alpha > 0 ? 'kd' : 'ce';
     case 'quantize-qat':
       return config.quantize.method === 'pq' ? 'pq' : 'qat';
