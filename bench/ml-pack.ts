@@ -94,10 +94,13 @@ async function measure(
   model: ModelSpec,
   n: number,
   mode: 'solo' | 'auto',
+  sliceMs?: number,
 ): Promise<Timing & { outcomes: RunOutcome[] }> {
   const cpu = process.cpuUsage();
   const wall = performance.now();
-  const outcomes = await Promise.all(executePack(members(model, n), { mode }));
+  const outcomes = await Promise.all(
+    executePack(members(model, n), { mode, ...(sliceMs === undefined ? {} : { sliceMs }) }),
+  );
   const used = process.cpuUsage(cpu);
   const steps = n * epochs * Math.ceil(rows / BATCH);
   return {
@@ -110,6 +113,7 @@ async function measure(
 interface Row {
   solo?: Timing;
   packed?: Timing;
+  turns?: Timing;
   sameAccuracy: boolean;
 }
 const selected = only.length ? CASES.filter((c) => only.some((o) => c.name.includes(o))) : CASES;
@@ -124,14 +128,16 @@ for (let round = 1; round <= repeat; round++) {
       const row = results.get(key) ?? { sameAccuracy: true };
       const solo = await measure(c.model, n, 'solo');
       const packed = await measure(c.model, n, 'auto');
+      const turns = await measure(c.model, n, 'auto', 0);
       row.solo = faster(row.solo, solo);
       row.packed = faster(row.packed, packed);
-      row.sameAccuracy &&= packed.outcomes.every(
-        (o, i) => Math.abs(o.accuracy - (solo.outcomes[i] as RunOutcome).accuracy) <= 0.001,
+      row.turns = faster(row.turns, turns);
+      row.sameAccuracy &&= [packed, turns].every((p) =>
+        p.outcomes.every((o, i) => Math.abs(o.accuracy - (solo.outcomes[i] as RunOutcome).accuracy) <= 0.001),
       );
       results.set(key, row);
       console.log(
-        `round ${round} ${c.name} N=${n}: solo ${solo.cpuMs.toFixed(3)} CPU (${solo.wallMs.toFixed(3)} wall), packed ${packed.cpuMs.toFixed(3)} CPU (${packed.wallMs.toFixed(3)} wall) ms/student-step; load ${loadavg()[0]?.toFixed(1)}`,
+        `round ${round} ${c.name} N=${n}: solo ${solo.cpuMs.toFixed(3)} CPU (${solo.wallMs.toFixed(3)} wall), packed ${packed.cpuMs.toFixed(3)} CPU (${packed.wallMs.toFixed(3)} wall), one batch each in turn ${turns.cpuMs.toFixed(3)} CPU (${turns.wallMs.toFixed(3)} wall) ms/student-step; load ${loadavg()[0]?.toFixed(1)}`,
       );
     }
   }
@@ -145,17 +151,17 @@ const lines = [
   `- Command: \`npx tsx bench/ml-pack.ts${args.length ? ` ${args.join(' ')}` : ''}\``,
   `- Machine: ${cpus().length} CPUs (nproc), ${cpus()[0]?.model ?? ''}, Node ${process.version}; load average (1/5/15 min) ${loads.map((l) => l.map((x) => x.toFixed(1)).join('/')).join(' → ')} (at the start, then after each round).`,
   `- Date: ${startedAt.toISOString()}.`,
-  `- Method: MNIST ${rows} training rows, 500 test rows, batch ${BATCH}, ${epochs} epochs, SGD momentum 0.9 (lr 0.05), KD (T 2, α 0.7) from one MLP 784-64-10 teacher; N students, seeds 1..N. "solo": \`executePack(…, { mode: 'solo' })\` (executeRun per member, one after another); "packed": \`executePack\`. End to end per member (planning, teacher logits, training, validation, test evaluation, artifact). ${repeat} round(s), solo and packed back to back, the fastest (CPU) kept.`,
+  `- Method: MNIST ${rows} training rows, 500 test rows, batch ${BATCH}, ${epochs} epochs, SGD momentum 0.9 (lr 0.05), KD (T 2, α 0.7) from one MLP 784-64-10 teacher; N students, seeds 1..N. "solo": \`executePack(…, { mode: 'solo' })\` (executeRun per member, one after another); "packed": \`executePack\` (each member trains 50 ms before the loop moves on); "one batch each in turn": \`executePack(…, { sliceMs: 0 })\`. End to end per member (planning, teacher logits, training, validation, test evaluation, artifact). ${repeat} round(s), solo and packed back to back, the fastest (CPU) kept.`,
   '- Cells: **CPU ms per student-step** of the process (wall ms in parentheses) = time ÷ (N × steps per member).',
   '',
-  '| case | N | solo | packed | packed ÷ solo (CPU) | same test accuracy |',
-  '|---|---|---|---|---|---|',
+  '| case | N | solo | packed (sliceMs 50) | packed ÷ solo | one batch each in turn (sliceMs 0) | turns ÷ solo | same test accuracy |',
+  '|---|---|---|---|---|---|---|---|',
 ];
 for (const [key, row] of results) {
   const [name, n] = key.split('|');
-  const ratio = row.solo && row.packed ? (row.packed.cpuMs / row.solo.cpuMs).toFixed(2) : '–';
+  const ratio = (t: Timing | undefined) => (row.solo && t ? `${(t.cpuMs / row.solo.cpuMs).toFixed(2)}×` : '–');
   lines.push(
-    `| ${name} | ${n} | ${fmt(row.solo)} | ${fmt(row.packed)} | ${ratio}× | ${row.sameAccuracy ? 'yes' : '**no**'} |`,
+    `| ${name} | ${n} | ${fmt(row.solo)} | ${fmt(row.packed)} | ${ratio(row.packed)} | ${fmt(row.turns)} | ${ratio(row.turns)} | ${row.sameAccuracy ? 'yes' : '**no**'} |`,
   );
 }
 mkdirSync(dirname(out), { recursive: true });

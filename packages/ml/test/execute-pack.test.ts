@@ -125,14 +125,19 @@ describe('executePack', () => {
     expect([...keys][0]).not.toBeNull();
   });
 
-  it('trains every member to the metrics per epoch, weights and accuracy it reaches alone, without leaking tensors', async () => {
+  it('trains every member, one batch each in turn, to the metrics per epoch, weights and accuracy it reaches alone, without leaking tensors', async () => {
     const before = tf.memory().numTensors;
     // Which member trained each batch, in order: a pack steps its members in turn, not one after another.
     const order: number[] = [];
     const runs = configs.map((config, i) => recorded(config, teacher, { onBatch: () => void order.push(i) }));
-    const outcomes = await Promise.all(executePack(runs.map((r) => r.input)));
+    const outcomes = await Promise.all(
+      executePack(
+        runs.map((r) => r.input),
+        { sliceMs: 0 },
+      ),
+    );
     expect(tf.memory().numTensors).toBe(before);
-    expect(order.slice(0, 3)).toEqual([0, 1, 2]);
+    expect(order.slice(0, 6)).toEqual([0, 1, 2, 0, 1, 2]);
     expect(order.length).toBe(3 * 2 * Math.ceil(280 / 32));
     outcomes.forEach((outcome, i) => {
       const packed = { ...(runs[i] as ReturnType<typeof recorded>).trained, outcome };
@@ -224,5 +229,39 @@ describe('executePack', () => {
       { ...soloResumed.trained, outcome },
       { ...(solo[2] as Trained), epochs: solo[2]?.epochs.slice(1) ?? [] },
     );
+  });
+
+  it('packs QAT variants of other bit widths, and trains a member it cannot pack (a PTQ variant) alone, as executeRun does', async () => {
+    const qat = (bits: 4 | 8, seed: number): RunConfig => ({
+      ...base,
+      kind: 'quantize-qat',
+      seed,
+      quantize: { method: 'qat', bits, bucketSize: 64, keepFloat: 'none' },
+    });
+    const ptq: RunConfig = {
+      ...base,
+      kind: 'quantize-ptq',
+      train: null,
+      quantize: { method: 'ptq', bits: 4, bucketSize: 64, keepFloat: 'none' },
+    };
+    expect(packKey(qat(4, 1))).toBe(packKey(qat(8, 2)));
+    expect(packKey(ptq)).toBeNull();
+    const configsHere = [qat(4, 1), qat(8, 2)];
+    const alone: Trained[] = [];
+    for (const config of configsHere) {
+      const { input, trained } = recorded(config, teacher);
+      alone.push({ ...trained, outcome: await executeRun(input) });
+    }
+    const ptqAlone = await executeRun({ config: ptq, parent: solo[0]?.outcome.artifact });
+    const runs = configsHere.map((config) => recorded(config, teacher));
+    const outcomes = await Promise.all(
+      executePack([...runs.map((r) => r.input), { config: ptq, parent: solo[0]?.outcome.artifact }], { sliceMs: 0 }),
+    );
+    runs.forEach((r, i) => {
+      expectSameTraining({ ...r.trained, outcome: outcomes[i] as RunOutcome }, alone[i] as Trained);
+      expect(outcomes[i]?.bits).toBe(i === 0 ? 4 : 8);
+    });
+    expect(outcomes[2]?.accuracy).toBe(ptqAlone.accuracy);
+    expect(outcomes[2]?.bytes).toBe(ptqAlone.bytes);
   });
 });
