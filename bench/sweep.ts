@@ -13,8 +13,8 @@
  * both are recorded beside the measured wall time.
  *
  * What the checkout supports is detected, never assumed: packs (`DISTILLERY_PACK_MAX` read by the sources) are
- * run at each of --packs (1, 4, 16); without them one Distillery run. A `--threads` option of `distillery run`
- * (its --help) gets one thread per core. Rounds (--rounds N) alternate which side goes first.
+ * run at each of --packs (1, 4, 16); without them one Distillery run. Training threads get one per core: through
+ * `distillery run --threads` where its --help has it, else DISTILLERY_THREADS where the sources read it. Rounds (--rounds N) alternate which side goes first.
  *
  * Run: `npm run bench:sweep -- [--rounds 1] [--packs 1,4,16] [--label text] [--out bench/results/sweep.md]`
  * Appends a dated section to the report (earlier sections are kept: the record of every run).
@@ -62,7 +62,8 @@ function sourcesRead(name: string): boolean {
 const runHelp = spawnSync('node', ['bin/distillery.mjs', 'run', '--help'], { cwd: ROOT }).stdout.toString();
 const capabilities = {
   packs: sourcesRead('DISTILLERY_PACK_MAX'),
-  threads: /--threads\b/.test(runHelp),
+  /** `distillery run --threads N`, else the DISTILLERY_THREADS variable, else neither (one run at a time). */
+  threads: /--threads\b/.test(runHelp) ? 'flag' : sourcesRead('DISTILLERY_THREADS') ? 'env' : null,
 };
 
 interface Side {
@@ -112,8 +113,9 @@ async function distillery(pack: number | null): Promise<Side> {
     DATABASE_URL: '',
     REDIS_URL: '',
     ...(pack === null ? {} : { DISTILLERY_PACK_MAX: String(pack) }),
+    ...(capabilities.threads === 'env' ? { DISTILLERY_THREADS: String(CORES) } : {}),
   };
-  const threads = capabilities.threads ? ['--threads', String(CORES)] : [];
+  const threads = capabilities.threads === 'flag' ? ['--threads', String(CORES)] : [];
   try {
     const before = await run('node', ['bin/distillery.mjs', 'run', SPEC_FILE, '--dry-run'], env);
     const loadBefore = load();
@@ -130,7 +132,13 @@ async function distillery(pack: number | null): Promise<Side> {
     const after = await run('node', ['bin/distillery.mjs', 'run', SPEC_FILE, '--dry-run', '--rerun'], env);
     const accuracies = [...timed.stdout.matchAll(/^student\s.*?\s(\d+\.\d+)% ±/gm)].map((m) => Number(m[1]));
     return {
-      side: `distillery run${pack === null ? '' : ` (DISTILLERY_PACK_MAX=${pack})`}${threads.length ? ` --threads ${CORES}` : ''}`,
+      side: [
+        `distillery run${threads.length ? ` --threads ${CORES}` : ''}`,
+        pack === null ? '' : `DISTILLERY_PACK_MAX=${pack}`,
+        capabilities.threads === 'env' ? `DISTILLERY_THREADS=${CORES}` : '',
+      ]
+        .filter((x) => x !== '')
+        .join(' '),
       wallSeconds,
       cpuSeconds: (user ?? Number.NaN) + (sys ?? Number.NaN),
       loadBefore,
@@ -264,7 +272,7 @@ function report(sides: Side[], startedAt: Date, measured: string): string {
     `- Command: \`npm run bench:sweep -- ${args.map((a) => (/\s/.test(a) ? `'${a}'` : a)).join(' ')}\`; commit ${measured}.`,
     `- Machine: ${CORES} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}; shared with other sessions (load averages 1/5/15 min before → after each side in the table).`,
     `- Sweep: \`${SPEC_FILE}\`, ${planned.length} runs (${planned.filter((r) => r.kind === 'student').length} students, ${planned.filter((r) => r.kind === 'quantize-ptq').length} PTQ, ${planned.filter((r) => r.kind === 'quantize-qat').length} QAT, 1 teacher); ${trainedSamples.toLocaleString('en')} training samples (epochs × training rows of every run that trains).`,
-    `- Detected in this checkout: packs ${capabilities.packs ? 'yes (DISTILLERY_PACK_MAX)' : 'no (DISTILLERY_PACK_MAX not read by the sources)'}; \`distillery run --threads\` ${capabilities.threads ? 'yes' : 'no'}.`,
+    `- Detected in this checkout: packs ${capabilities.packs ? 'yes (DISTILLERY_PACK_MAX)' : 'no (DISTILLERY_PACK_MAX not read by the sources)'}; training threads ${capabilities.threads === 'flag' ? '`distillery run --threads`' : capabilities.threads === 'env' ? 'DISTILLERY_THREADS' : 'no (neither `run --threads` nor DISTILLERY_THREADS)'}.`,
     `- ${rounds} round(s), sides back to back in the order listed; ratio = wall time ÷ PyTorch's (best PyTorch round); samples/s per core = training samples ÷ wall ÷ ${CORES} cores (on a loaded machine mostly the load; samples per CPU s is what each side's own work costs); CPU = user + system of all the side's processes; accuracy = mean test accuracy of the 45 float students.`,
     '',
     '| side | wall s | CPU s | samples/s per core | samples per CPU s | ratio | student accuracy | load before → after |',

@@ -1,4 +1,5 @@
 import type { SweepPlan } from '@distillery/api';
+import { scheduledSweepSeconds } from '@distillery/spec';
 
 type RunEstimate = SweepPlan['runs'][number]['estimatedTime'];
 
@@ -16,11 +17,12 @@ export function formatRunEstimate(estimate: RunEstimate): string {
 }
 
 /**
- * The plan's estimated time, in all on one executor and along its critical path, with how many runs' rates
- * were measured by this store, calibrated or extrapolated: `estimated time: ≈3.1 min on one executor, ≈14 s
- * along the critical path (180 runs from calibration, 1 extrapolated; estimates, not measurements)`.
+ * The plan's estimated time, in all on one executor (and, with `threads` > 1, with that many runs training at
+ * once, as an executor with that many training threads takes them) and along its critical path, with how many
+ * runs' rates were measured by this store, calibrated or extrapolated: `estimated time: ≈3.1 min on one executor,
+ * ≈14 s along the critical path (runs: 180 from calibration, 1 extrapolated; estimates, not measurements)`.
  */
-export function formatSweepEstimate(plan: SweepPlan): string {
+export function formatSweepEstimate(plan: SweepPlan, threads = 1): string {
   const { totalSeconds, criticalPathSeconds, runsBySource, unestimatedRuns } = plan.estimatedTime;
   const sources = [
     runsBySource.measured > 0 ? `${runsBySource.measured} measured here` : '',
@@ -30,8 +32,22 @@ export function formatSweepEstimate(plan: SweepPlan): string {
   ].filter((s) => s !== '');
   const trained = runsBySource.measured + runsBySource.calibration + runsBySource.extrapolated + unestimatedRuns;
   if (trained === 0) return 'estimated time: nothing to train (every run is reused)';
+  const parallel =
+    threads > 1
+      ? `, ≈${formatDuration(scheduledSweepSeconds(timedRuns(plan), threads))} with ${threads} training threads`
+      : '';
   return (
-    `estimated time: ≈${formatDuration(totalSeconds)} on one executor, ≈${formatDuration(criticalPathSeconds)} ` +
-    `along the critical path (runs: ${sources.join(', ')}; estimates, not measurements)`
+    `estimated time: ≈${formatDuration(totalSeconds)} on one executor${parallel}, ` +
+    `≈${formatDuration(criticalPathSeconds)} along the critical path ` +
+    `(runs: ${sources.join(', ')}; estimates, not measurements)`
   );
+}
+
+function timedRuns(plan: SweepPlan) {
+  return plan.runs.map((r) => ({
+    key: r.key,
+    parentKey: r.parentKey,
+    estimate: r.estimatedTime,
+    reused: r.reusedFrom !== null,
+  }));
 }

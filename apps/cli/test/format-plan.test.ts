@@ -1,6 +1,7 @@
 import type { SweepPlan } from '@distillery/api';
 import { describe, expect, it } from 'vitest';
 import { formatPlan } from '../src/commands/sweep-submit-command.ts';
+import { formatSweepEstimate } from '../src/format-estimated-time.ts';
 
 const size = { codeBytes: 0, headerBytes: 0, quantizedValues: 0, quantizedFraction: 0, bits: 32 };
 type PlannedRun = SweepPlan['runs'][number];
@@ -123,5 +124,37 @@ describe('formatPlan', () => {
       estimatedTime: NO_ESTIMATE,
     };
     expect(formatPlan(plan).split('\n').at(-1)).toBe('estimated time: nothing to train (every run is reused)');
+  });
+
+  it('adds the time with several training threads, scheduled over the plan, when the executor has them', () => {
+    const child = (key: string, seconds: number) => ({
+      ...run(key, 'student', 4_994, null, estimate(seconds, 'measured')),
+      parentKey: 'teacher',
+    });
+    const plan: SweepPlan = {
+      name: 'threads',
+      specHash: 's',
+      runCount: 4,
+      reusedRunCount: 0,
+      reusedTeacherRunId: null,
+      runs: [
+        run('teacher', 'teacher', 50_890, null, estimate(10, 'measured')),
+        child('a', 4),
+        child('b', 4),
+        child('c', 4),
+      ],
+      warnings: [],
+      estimatedTime: {
+        totalSeconds: 22,
+        criticalPathSeconds: 14,
+        runsBySource: { measured: 4, calibration: 0, extrapolated: 0 },
+        unestimatedRuns: 0,
+      },
+    };
+    // Two threads: the teacher (10 s), then a and b together (14 s), then c (18 s).
+    expect(formatSweepEstimate(plan, 2)).toBe(
+      'estimated time: ≈22 s on one executor, ≈18 s with 2 training threads, ≈14 s along the critical path ' +
+        '(runs: 4 measured here; estimates, not measurements)',
+    );
   });
 });

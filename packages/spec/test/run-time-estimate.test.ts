@@ -10,6 +10,7 @@ import {
   type RunConfig,
   type RunTiming,
   SweepSpec,
+  scheduledSweepSeconds,
   THROUGHPUT_CALIBRATION,
   type ThroughputRate,
   throughputShape,
@@ -190,6 +191,23 @@ describe('estimateSweepTime', () => {
       runsBySource: { measured: 0, calibration: 4, extrapolated: 0 },
       unestimatedRuns: 1,
     });
+  });
+
+  it('schedules the runs on a number of slots: one is the total, enough of them the critical path', () => {
+    const runs = [
+      { key: 'teacher', parentKey: null, estimate: est(10), reused: false },
+      { key: 's0', parentKey: 'teacher', estimate: est(4), reused: false },
+      { key: 's0.q0', parentKey: 's0', estimate: est(1), reused: false },
+      { key: 's1', parentKey: 'teacher', estimate: est(4), reused: false },
+      { key: 's1.q0', parentKey: 's1', estimate: est(1), reused: false },
+      { key: 's2', parentKey: 'teacher', estimate: est(4), reused: false },
+    ];
+    const { totalSeconds, criticalPathSeconds } = estimateSweepTime(runs);
+    expect(scheduledSweepSeconds(runs, 1)).toBe(totalSeconds);
+    expect(scheduledSweepSeconds(runs, 6)).toBe(criticalPathSeconds);
+    // Two slots after the teacher (10 s): s0 and s1 (to 14), then s0.q0 and s1.q0 (15), then s2 (19).
+    expect(scheduledSweepSeconds(runs, 2)).toBe(19);
+    expect(() => scheduledSweepSeconds(runs, 0)).toThrow(/slots must be an integer ≥ 1, got 0/);
   });
 
   it('counts no time for a reused run', () => {

@@ -60,3 +60,41 @@ export function estimateSweepTime(runs: readonly TimedRun[]): SweepTimeEstimate 
   }
   return { totalSeconds, criticalPathSeconds, runsBySource, unestimatedRuns };
 }
+
+/**
+ * The estimated time of a plan's runs with `slots` of them training at once (an executor's training threads, or
+ * workers): each run starts when its parent has finished and a slot is free, the ready runs taken in plan order,
+ * as the queue hands them out. One slot gives `totalSeconds`; as many slots as runs, `criticalPathSeconds`. A run
+ * without an estimate counts as no time; a reused one takes none. Quadratic in the runs (a plan has at most a few
+ * thousand).
+ */
+export function scheduledSweepSeconds(runs: readonly TimedRun[], slots: number): number {
+  if (!Number.isInteger(slots) || slots < 1) throw new RangeError(`slots must be an integer ≥ 1, got ${slots}`);
+  const keys = new Set(runs.map((r) => r.key));
+  const finish = new Map<string, number>();
+  const free: number[] = Array.from({ length: slots }, () => 0);
+  const pending = [...runs];
+  // Parents come first in a plan: a pending run's parent is scheduled (its end known) or still pending.
+  const readyAt = (r: TimedRun) =>
+    r.parentKey === null || !keys.has(r.parentKey) ? 0 : (finish.get(r.parentKey) ?? Number.POSITIVE_INFINITY);
+  let makespan = 0;
+  while (pending.length > 0) {
+    const now = Math.min(...free);
+    const slot = free.indexOf(now);
+    let index = pending.findIndex((r) => readyAt(r) <= now);
+    if (index < 0) {
+      // Nothing is ready when the slot frees: it waits for the run that is ready soonest.
+      let soonest = Number.POSITIVE_INFINITY;
+      pending.forEach((r, i) => {
+        const t = readyAt(r);
+        if (t < soonest) [soonest, index] = [t, i];
+      });
+    }
+    const [run] = pending.splice(index, 1) as [TimedRun];
+    const end = Math.max(now, readyAt(run)) + (run.reused ? 0 : (run.estimate?.seconds ?? 0));
+    finish.set(run.key, end);
+    free[slot] = end;
+    makespan = Math.max(makespan, end);
+  }
+  return makespan;
+}
