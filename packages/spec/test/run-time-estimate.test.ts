@@ -156,6 +156,13 @@ describe('measureThroughput', () => {
     expect(measured?.msPerStep).toBeCloseTo((1000 * 5.4) / (2 * 2 * 141), 9);
   });
 
+  it("counts a packed run's share of its pack's time", () => {
+    const [solo] = measureThroughput([timing(3, 1.8)]);
+    const [packed] = measureThroughput([{ ...timing(12, 7.2), packSize: 4 }]);
+    expect(packed?.epochSecondsPerRow).toBeCloseTo(solo?.epochSecondsPerRow as number, 12);
+    expect(packed?.otherSecondsPerRow).toBeCloseTo(solo?.otherSecondsPerRow as number, 12);
+  });
+
   it('leaves out a run whose record misses epochs (resumed in another attempt)', () => {
     expect(measureThroughput([timing(3, 0.9, 1)])).toEqual([]);
   });

@@ -14,6 +14,11 @@ export interface RunTiming {
   epochSeconds: number;
   /** Epochs recorded. */
   epochs: number;
+  /**
+   * Runs trained together with it as one pack, itself included. A packed run's epochs and execution span its
+   * pack's interleaved training, so its own share of them is its seconds ÷ this. @defaultValue 1
+   */
+  packSize?: number;
 }
 
 /**
@@ -21,6 +26,8 @@ export interface RunTiming {
  * divided by their rows summed (a row-weighted mean, so a long run counts for what it measured). Runs whose shape
  * or rows are unknown (an imported teacher, a user's data set without `limit.train`), or with epochs missing
  * from their record (a run resumed from a checkpoint recorded the earlier epochs in another attempt), are left out.
+ * A packed run counts its share of its pack's time (its seconds ÷ `packSize`): the rates are per run trained,
+ * packed or alone.
  */
 export function measureThroughput(timings: readonly RunTiming[]): ThroughputRate[] {
   const groups = new Map<
@@ -48,9 +55,10 @@ export function measureThroughput(timings: readonly RunTiming[]): ThroughputRate
       runs: 0,
       batch: t.config.train?.batchSize ?? null,
     };
-    group.epochSeconds += t.epochSeconds;
+    const share = 1 / Math.max(1, t.packSize ?? 1);
+    group.epochSeconds += t.epochSeconds * share;
     group.epochRows += work.epochs * work.trainRows;
-    group.otherSeconds += Math.max(0, t.seconds - t.epochSeconds);
+    group.otherSeconds += Math.max(0, t.seconds - t.epochSeconds) * share;
     group.readRows += work.trainRows + work.validationRows + work.testRows;
     group.steps += group.batch ? work.epochs * Math.ceil(work.trainRows / group.batch) : 0;
     group.runs += 1;
