@@ -91,6 +91,10 @@ function program(): Command {
     .command('worker')
     .description('run a worker that executes runs from the queue')
     .option('-c, --concurrency <n>', 'runs at once in this process', '1')
+    .option(
+      '--pack-max <n>',
+      'runs trained together as one pack at most; 1 trains each alone (env DISTILLERY_PACK_MAX; default 8)',
+    )
     .option('--backend <name>', 'TensorFlow.js backend: tensorflow | wasm | cpu (env DISTILLERY_BACKEND)')
     .option('--no-reconcile', 'do not run a reconciler in this worker (run `distillery reconcile` instead)')
     .action(workerCommand);

@@ -1,3 +1,4 @@
+import { MAX_PACK_MAX } from '@distillery/spec';
 import { ConfigError } from './config-error.ts';
 
 /**
@@ -19,6 +20,11 @@ export interface WorkflowConfig {
   reconcileIntervalMs?: number;
   /** env DISTILLERY_SHUTDOWN_TIMEOUT_MS: the bound on a worker's exit after SIGTERM. @defaultValue 30000 */
   shutdownTimeoutMs?: number;
+  /**
+   * env DISTILLERY_PACK_MAX: runs a worker trains together as one pack at most (students of one teacher with
+   * equal pack keys); 1 trains every run alone. @defaultValue 8
+   */
+  packMax?: number;
   /** env DISTILLERY_DATASET_CACHE_BYTES: bound of a worker's data-set cache. @defaultValue 1073741824 (1 GiB) */
   datasetCacheBytes?: number;
 }
@@ -31,6 +37,7 @@ const NUMBERS = {
   reconcileIntervalMs: ['DISTILLERY_RECONCILE_INTERVAL_MS', 10, 3_600_000],
   shutdownTimeoutMs: ['DISTILLERY_SHUTDOWN_TIMEOUT_MS', 100, 3_600_000],
   datasetCacheBytes: ['DISTILLERY_DATASET_CACHE_BYTES', 0, 2 ** 40],
+  packMax: ['DISTILLERY_PACK_MAX', 1, MAX_PACK_MAX],
 } as const;
 
 /** Reads and checks the workflow variables, naming the variable and the rule on a bad value. */

@@ -58,6 +58,8 @@ describe('formatPlan', () => {
         run('s0.seed2', 'student', 4_994, pool),
         run('s1.seed1', 'student', 1_794, { ...pool, k: 5, poolValues: 1_600 }),
       ],
+      packMax: 8,
+      packs: [],
       warnings: [],
       estimatedTime: NO_ESTIMATE,
     };
@@ -76,6 +78,8 @@ describe('formatPlan', () => {
       reusedRunCount: 0,
       reusedTeacherRunId: null,
       runs: [run('teacher', 'teacher', 50_890, null)],
+      packMax: 8,
+      packs: [],
       warnings: [],
       estimatedTime: NO_ESTIMATE,
     };

@@ -17,6 +17,7 @@ export * from './model-tensors.ts';
 export * from './pack-key.ts';
 export * from './parse-document.ts';
 export * from './parse-yaml-bounded.ts';
+export * from './plan-packs.ts';
 export * from './pq-layout.ts';
 export * from './predict-run-size.ts';
 export * from './prune-spec.ts';

@@ -1,5 +1,6 @@
 import {
   comparisonVerdict,
+  DEFAULT_PACK_MAX,
   describeSample,
   estimateRunTime,
   estimateSweepTime,
@@ -7,6 +8,7 @@ import {
   type PredictedSize,
   pairedComparison,
   planIdentities,
+  planPacks,
   quantizationName,
   quantizeWarnings,
   type SizeBreakdown,
@@ -297,6 +299,8 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
             reused: false,
           })),
         ),
+        packMax: DEFAULT_PACK_MAX,
+        packs: planPacks(PLANNED),
         warnings: quantizeWarnings(PLANNED),
       }),
       201: example(SubmittedSweep, {

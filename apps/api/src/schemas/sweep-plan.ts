@@ -40,6 +40,17 @@ export const PlannedRunView = z.object({
 });
 export type PlannedRunView = z.infer<typeof PlannedRunView>;
 
+/** Runs of a dry run's plan that workers would train together as one pack. */
+export const PlannedPackView = z.object({
+  keys: z.array(z.string()).describe("The members' run keys, in the sweep's order."),
+  parent: z
+    .string()
+    .nullable()
+    .describe('The run they all wait for: its key in the sweep, or the id of an existing run.'),
+  packKey: z.string().describe('What the members have in common (packages/spec packKey of their configs).'),
+});
+export type PlannedPackView = z.infer<typeof PlannedPackView>;
+
 /** `POST /v1/sweeps?dryRun=true`: what the sweep would run, parents first. Nothing is stored. */
 export const SweepPlan = z
   .object({
@@ -60,6 +71,13 @@ export const SweepPlan = z
     estimatedTime: SweepTimeEstimate.describe(
       "The sweep's estimated time from its runs' estimates: in all on one executor, and along its critical path.",
     ),
+    packMax: z.int().describe('The pack size the packs are planned for (`?packMax`).'),
+    packs: z
+      .array(PlannedPackView)
+      .describe(
+        'Runs that train together as one pack (students of one teacher with equal pack keys, up to `packMax`), ' +
+          'each still its own run with its own result; every run in none trains alone.',
+      ),
     warnings: z
       .array(SweepWarning)
       .describe(

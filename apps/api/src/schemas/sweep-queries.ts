@@ -1,4 +1,4 @@
-import { SweepState } from '@distillery/spec';
+import { DEFAULT_PACK_MAX, MAX_PACK_MAX, SweepState } from '@distillery/spec';
 import { z } from 'zod';
 
 /** `POST /v1/sweeps?dryRun=true`: expand and size the sweep, store nothing. */
@@ -8,6 +8,16 @@ export const SubmitSweepQuery = z.object({
     .stringbool()
     .default(false)
     .describe("Train every run again, even those the team already has (as the spec's `rerun: true`)."),
+  packMax: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_PACK_MAX)
+    .default(DEFAULT_PACK_MAX)
+    .describe(
+      "A dry run's packs as workers packing at most this many runs would form them (their `DISTILLERY_PACK_MAX`); " +
+        'ignored by a submission.',
+    ),
 });
 export type SubmitSweepQuery = z.infer<typeof SubmitSweepQuery>;
 

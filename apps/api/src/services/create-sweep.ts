@@ -10,7 +10,7 @@ import {
   type Store,
 } from '@distillery/db';
 import type { RunDispatcher } from '@distillery/queue';
-import { canonicalHash, type PlannedRun, type SweepSpec } from '@distillery/spec';
+import { canonicalHash, type PlannedRun, packKey, type SweepSpec } from '@distillery/spec';
 import type { FastifyBaseLogger } from 'fastify';
 import { withTimeout } from '../lib/with-timeout.ts';
 import { checkQueuedRunQuota, type QueuedRunQuotaOptions } from './check-queued-run-quota.ts';
@@ -130,6 +130,7 @@ export async function createSweep(deps: CreateSweepDeps, input: CreateSweepInput
         bits: r.size.bits,
         queuedAt: state === 'queued' ? now : null,
         position,
+        packKey: packKey(r.config),
       });
     });
     await insertRuns(tx, rows);

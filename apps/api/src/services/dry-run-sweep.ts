@@ -21,11 +21,11 @@ export async function dryRunSweep(
   db: Store,
   teamId: string,
   spec: SweepSpec,
-  options: { rerun?: boolean; teacherArtifact?: TeacherArtifactFacts | null } = {},
+  options: { rerun?: boolean; teacherArtifact?: TeacherArtifactFacts | null; packMax?: number } = {},
 ): Promise<SweepPlan> {
   const rerun = options.rerun === true || spec.rerun === true;
   const planned = expandSweep(spec, { teacherArtifact: options.teacherArtifact ?? null });
   const resolved = await db.transaction((tx) => resolveSweepRuns(tx, teamId, spec, planned, { rerun }));
   const measured = measureThroughput(await listRunTimings(db, teamId));
-  return planSweep(spec, resolved, { measured, calibration: THROUGHPUT_CALIBRATION });
+  return planSweep(spec, resolved, { measured, calibration: THROUGHPUT_CALIBRATION }, options.packMax);
 }

@@ -1,11 +1,13 @@
 import {
   canonicalHash,
+  DEFAULT_PACK_MAX,
   datasetShape,
   estimateRunTime,
   estimateSweepTime,
   expandSweep,
   modelSmhPool,
   planIdentities,
+  planPacks,
   quantizeWarnings,
   type RunConfig,
   type SweepSpec,
@@ -22,13 +24,15 @@ const CALIBRATION_ONLY: ThroughputRates = { measured: [], calibration: THROUGHPU
 /**
  * A dry run: the sweep's runs, parents first, with their configs, identities, the sizes predicted from their
  * model specs, which of them a submission would reuse from earlier sweeps (`resolved`, from resolveSweepRuns;
- * default: none reused, for a spec without a named teacher), and their estimated times from `rates` (default:
- * the shipped calibration alone), in all and along the critical path. Pure.
+ * default: none reused, for a spec without a named teacher), their estimated times from `rates` (default: the
+ * shipped calibration alone), in all and along the critical path, and the packs workers packing up to `packMax`
+ * runs would train (of the runs not reused). Pure.
  */
 export function planSweep(
   spec: SweepSpec,
   resolved: Pick<ResolvedSweepRuns, 'planned' | 'identities' | 'reused'> = defaultResolution(spec),
   rates: ThroughputRates = CALIBRATION_ONLY,
+  packMax: number = DEFAULT_PACK_MAX,
 ): SweepPlan {
   const { planned, identities, reused } = resolved;
   const estimates = new Map(planned.map((r) => [r.key, estimateRunTime(r.config, rates)]));
@@ -65,6 +69,8 @@ export function planSweep(
         reused: reused.has(r.key),
       })),
     ),
+    packMax,
+    packs: planPacks(planned, packMax, (r) => !reused.has(r.key)),
     warnings: quantizeWarnings(planned),
   };
 }

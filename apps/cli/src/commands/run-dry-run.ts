@@ -6,7 +6,7 @@ import { InjectClient } from '../runtime/inject-client.ts';
 import { openRuntime } from '../runtime/open-runtime.ts';
 import type { RunningServe } from '../runtime/serve-file.ts';
 import { LOCAL_TEAM } from '../runtime/team-api-key.ts';
-import { formatPlan } from './sweep-submit-command.ts';
+import { dryRunUrl, formatPlan } from './sweep-submit-command.ts';
 
 /**
  * `distillery run FILE --dry-run`: the sweep's plan — every run, what it waits for, its predicted size and
@@ -19,7 +19,7 @@ export async function runDryRun(
   text: string,
   options: { team: string; rerun: boolean },
 ): Promise<void> {
-  const url = `/v1/sweeps?dryRun=true${options.rerun ? '&rerun=true' : ''}`;
+  const url = dryRunUrl(options.rerun);
   const body = { text, contentType: 'application/yaml' };
   if (serve) {
     console.log(formatPlan(await new ApiClient(serve.url, serve.apiKey).request<SweepPlan>('POST', url, body)));

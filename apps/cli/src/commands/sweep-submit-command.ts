@@ -8,6 +8,7 @@ import { formatTable, kilobytes } from '../client/table.ts';
 import { ConfigError } from '../config-error.ts';
 import { formatRunEstimate, formatSweepEstimate } from '../format-estimated-time.ts';
 import { formatWarnings } from '../format-warnings.ts';
+import { loadWorkflowConfig } from '../workflow-config.ts';
 
 export interface SweepSubmitFlags {
   dryRun?: boolean;
@@ -62,10 +63,27 @@ export function formatPlan(plan: SweepPlan): string {
     ),
     '',
     ...formatSmhPools(plan),
+    ...formatPacks(plan),
     ...(plan.warnings.length > 0 ? [formatWarnings(plan.warnings), ''] : []),
     `${plan.runCount} runs, ${kilobytes(bytes)} of weights in all${reuse} (dry run: nothing was submitted)`,
     formatSweepEstimate(plan),
   ].join('\n');
+}
+
+/**
+ * One line per planned pack (runs that train together, each keeping its own result), `pack of 3 (waits for
+ * teacher): s0.seed1, s0.seed2, s0.seed3`, then a blank line; nothing when every run trains alone.
+ */
+function formatPacks(plan: SweepPlan): string[] {
+  if (plan.packs.length === 0) return [];
+  const packed = plan.packs.reduce((n, p) => n + p.keys.length, 0);
+  return [
+    `${packed} runs train in ${plan.packs.length} pack(s) of up to ${plan.packMax} (each keeps its own result):`,
+    ...plan.packs.map(
+      (p) => `pack of ${p.keys.length}${p.parent ? ` (waits for ${p.parent})` : ''}: ${p.keys.join(', ')}`,
+    ),
+    '',
+  ];
 }
 
 /**
@@ -95,6 +113,15 @@ function formatSmhPools(plan: SweepPlan): string[] {
 }
 
 /**
+ * The dry-run request: with the `rerun` flag, and packs planned for this machine's DISTILLERY_PACK_MAX when set
+ * (else the API's default, the workers' default).
+ */
+export function dryRunUrl(rerun: boolean): string {
+  const { packMax } = loadWorkflowConfig();
+  return `/v1/sweeps?dryRun=true${rerun ? '&rerun=true' : ''}${packMax !== undefined ? `&packMax=${packMax}` : ''}`;
+}
+
+/**
  * Submits a sweep file (YAML or JSON) and prints its id on the last line (after following it with --watch), or
  * with --dry-run prints its plan and predicted sizes.
  */
@@ -105,8 +132,7 @@ export async function sweepSubmitCommand(file: string, flags: SweepSubmitFlags):
   const api = connect();
   const rerun = flags.rerun === true;
   if (flags.dryRun) {
-    const url = `/v1/sweeps?dryRun=true${rerun ? '&rerun=true' : ''}`;
-    const plan = await api.request<SweepPlan>('POST', url, { text, contentType });
+    const plan = await api.request<SweepPlan>('POST', dryRunUrl(rerun), { text, contentType });
     console.log(formatPlan(plan));
     return;
   }

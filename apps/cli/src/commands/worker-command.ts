@@ -1,3 +1,4 @@
+import { MAX_PACK_MAX } from '@distillery/spec';
 import { DEFAULT_ARTIFACT_DIR, FileCheckpointStore, RunWorker } from '@distillery/worker';
 import { loadConfig, requireServer } from '../config.ts';
 import { ConfigError } from '../config-error.ts';
@@ -8,6 +9,8 @@ import { loadWorkflowConfig } from '../workflow-config.ts';
 
 export interface WorkerFlags {
   concurrency?: string;
+  /** --pack-max: overrides DISTILLERY_PACK_MAX. */
+  packMax?: string;
   backend?: string;
   /** commander's `--no-reconcile`: false when given. */
   reconcile?: boolean;
@@ -31,6 +34,13 @@ export async function workerCommand(flags: WorkerFlags): Promise<void> {
     throw new ConfigError(`--backend must be one of ${BACKENDS.join(', ')}, got '${flags.backend}'`);
   }
   const { artifactDir, ...workflow } = loadWorkflowConfig();
+  if (flags.packMax !== undefined) {
+    const packMax = Number(flags.packMax);
+    if (!Number.isInteger(packMax) || packMax < 1 || packMax > MAX_PACK_MAX) {
+      throw new ConfigError(`--pack-max must be an integer 1–${MAX_PACK_MAX}, got '${flags.packMax}'`);
+    }
+    workflow.packMax = packMax;
+  }
   const dataRoots = loadDataRoots({ mode: 'server', artifactDir: artifactDir ?? DEFAULT_ARTIFACT_DIR });
   const db = await connectDatabase(config);
   await checkRedis(config);

@@ -45,6 +45,7 @@ async function openEmbedded(config: DistilleryConfig, log: RuntimeLog): Promise<
     heartbeatIntervalMs: workflow.heartbeatIntervalMs,
     reconcileIntervalMs: workflow.reconcileIntervalMs,
     staleAfterMs: workflow.staleAfterMs,
+    packMax: workflow.packMax,
   });
   return {
     mode: 'embedded',

@@ -5,8 +5,8 @@ export function describeExecutorEvent(e: ExecutorEvent): string {
   switch (e.type) {
     case 'ready':
       return (
-        `worker ${e.workerId} ready (backend ${e.backend}, concurrency ${e.concurrency}, checkpoints ` +
-        `${e.checkpoints ? 'on' : 'off'}, reconciler ${e.reconciler ? 'on' : 'off'})`
+        `worker ${e.workerId} ready (backend ${e.backend}, concurrency ${e.concurrency}, packs of up to ` +
+        `${e.packMax}, checkpoints ${e.checkpoints ? 'on' : 'off'}, reconciler ${e.reconciler ? 'on' : 'off'})`
       );
     case 'recovered':
       return [
@@ -20,6 +20,10 @@ export function describeExecutorEvent(e: ExecutorEvent): string {
         `run ${e.runId} (${e.kind} ${e.label}) started, attempt ${e.attempt}` +
         (e.resumedAfterEpoch !== null ? `, resuming after epoch ${e.resumedAfterEpoch} of ${e.epochs}` : '')
       );
+    case 'pack-started':
+      return `pack of ${e.runIds.length} run(s) started with run ${e.leaderRunId}: ${e.runIds.join(', ')}`;
+    case 'pack-finished':
+      return `pack of run ${e.leaderRunId} finished: ${e.outcomes.map((o) => `${o.runId} ${o.outcome}`).join(', ')}`;
     case 'run-taken-over':
       return `run ${e.runId} taken over from a worker that stopped (attempt ${e.attempt})`;
     case 'checkpoint-refused':

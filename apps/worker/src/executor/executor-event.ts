@@ -1,4 +1,5 @@
 import type { RunKind } from '@distillery/spec';
+import type { JobOutcome } from '../job-context.ts';
 import type { ReconcileReport } from '../reconciler/reconciler.ts';
 
 /**
@@ -14,6 +15,8 @@ export type ExecutorEvent =
       /** The TensorFlow.js backend in use. */
       backend: string;
       concurrency: number;
+      /** Runs trained together as one pack at most (1: every run alone). */
+      packMax: number;
       /** Whether runs are checkpointed (a store is configured and packages/ml supports it). */
       checkpoints: boolean;
       /** Whether a reconciler runs beside the executor. */
@@ -33,6 +36,13 @@ export type ExecutorEvent =
       /** The run's epochs in all (0 for a run that does not train). */
       epochs: number;
     }
+  /**
+   * A job's run and the runs claimed with it start training together as one pack (`runIds`, the job's run
+   * first; each also has its own `run-started`). A member whose preparation failed is not among them.
+   */
+  | { type: 'pack-started'; leaderRunId: string; runIds: string[] }
+  /** Every member of the pack has settled, each with its own outcome (as a run trained alone would). */
+  | { type: 'pack-finished'; leaderRunId: string; outcomes: { runId: string; outcome: JobOutcome }[] }
   /** The claim took the run over from a worker that stopped without releasing it. */
   | { type: 'run-taken-over'; runId: string; attempt: number }
   /** The run's checkpoint could not be resumed (another backend, a changed parent, a damaged file). */

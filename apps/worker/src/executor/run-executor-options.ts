@@ -1,9 +1,10 @@
 import type { Store } from '@distillery/db';
 import type { BackendName } from '@distillery/ml';
-import { checkDataRoots, type DataRoots, DEFAULT_MAX_ATTEMPTS } from '@distillery/spec';
+import { checkDataRoots, type DataRoots, DEFAULT_MAX_ATTEMPTS, DEFAULT_PACK_MAX, MAX_PACK_MAX } from '@distillery/spec';
 import { DEFAULT_BATCH_PROGRESS_INTERVAL_MS } from '../batch-progress-reporter.ts';
 import type { CheckpointStore } from '../checkpoints/checkpoint-store.ts';
 import type { ExecuteRun } from '../checkpoints/training-checkpoints.ts';
+import type { ExecutePack } from '../pack/pack-training.ts';
 
 /** What every run executor takes, wherever its jobs come from (BullMQ, the embedded mode's in-process queue). */
 export interface RunExecutorOptions {
@@ -18,6 +19,12 @@ export interface RunExecutorOptions {
    * interleaves; scale out with processes instead. @defaultValue 1
    */
   concurrency?: number;
+  /**
+   * Runs trained together as one pack at most (queued students of one sweep and teacher with equal pack keys,
+   * each still its own run); 1 trains every run alone. Each member holds its own model and optimizer state,
+   * so memory bounds it. @defaultValue DEFAULT_PACK_MAX (8), at most MAX_PACK_MAX (64)
+   */
+  packMax?: number;
   /**
    * Folders a run's `dataset.path` (idx, cifar10-bin) may resolve into: the shared roots, and the run's team's
    * own folder under `teamBase`. @defaultValue NO_DATA_ROOTS (no path-based data set loads)
@@ -53,10 +60,13 @@ export interface RunExecutorOptions {
   shutdownTimeoutMs?: number;
   /** @defaultValue packages/ml's executeRun (tests substitute a fake) */
   executeRun?: ExecuteRun;
+  /** @defaultValue packages/ml's executePack */
+  executePack?: ExecutePack;
 }
 
 export const RUN_EXECUTOR_DEFAULTS = {
   concurrency: 1,
+  packMax: DEFAULT_PACK_MAX,
   maxAttempts: DEFAULT_MAX_ATTEMPTS,
   retryBackoffMs: 5000,
   heartbeatIntervalMs: 5000,
@@ -90,6 +100,9 @@ export function resolveExecutorOptions<O extends RunExecutorOptions>(
   };
   mustBePositive('concurrency', o.concurrency, true);
   mustBePositive('maxAttempts', o.maxAttempts, true);
+  mustBePositive('packMax', o.packMax, true);
+  if (o.packMax > MAX_PACK_MAX)
+    throw new RangeError(`${owner}.packMax must be at most ${MAX_PACK_MAX}, got ${o.packMax}`);
   mustBePositive('heartbeatIntervalMs', o.heartbeatIntervalMs);
   mustBePositive('batchProgressIntervalMs', o.batchProgressIntervalMs);
   mustBePositive('staleAfterMs', o.staleAfterMs);

@@ -67,6 +67,7 @@ export class RunExecutor {
       workerId: this.workerId,
       backend: this.backend ?? '?',
       concurrency: o.concurrency,
+      packMax: o.packMax,
       checkpoints: this.checkpointing,
       reconciler: o.reconcile,
     });
@@ -82,6 +83,8 @@ export class RunExecutor {
       emit: (e) => this.events.emit(e),
       checkpoints: o.checkpoints,
       executeRun: o.executeRun,
+      packMax: o.packMax,
+      executePack: o.executePack,
       maxAttempts: o.maxAttempts,
       backoff: this.backoff,
       heartbeatIntervalMs: o.heartbeatIntervalMs,

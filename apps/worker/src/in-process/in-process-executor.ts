@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { dueRuns, listRunningRuns, retryRun } from '@distillery/db';
 import { InProcessQueue } from '@distillery/queue';
+import type { RunDispatch } from '@distillery/spec';
 import type { ExecutorEvents } from '../executor/executor-events.ts';
 import { RunExecutor } from '../executor/run-executor.ts';
 import { resolveExecutorOptions } from '../executor/run-executor-options.ts';
@@ -74,13 +75,16 @@ export class InProcessExecutor {
   private async recover(): Promise<RecoveryReport> {
     const { db, maxAttempts } = this.core.options;
     const orphans = await listRunningRuns(db);
+    // Queued together once all are retried, so the members of a pack the stopped process trained resume as one.
+    const retried: RunDispatch[] = [];
     for (const run of orphans) {
       const r = await retryRun(db, run.id, run.attempt, {
         message: 'the process executing it stopped before the run finished',
         maxAttempts,
       });
-      if (r.outcome === 'retried') await this.queue.enqueue([r.job]);
+      if (r.outcome === 'retried') retried.push(r.job);
     }
+    await this.queue.enqueue(retried);
     const due = await dueRuns(db, { queuedForMs: 0, limit: 1_000_000 });
     await this.queue.enqueue(due);
     return { orphaned: orphans.length, queued: due.length };

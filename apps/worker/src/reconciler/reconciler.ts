@@ -1,4 +1,5 @@
 import { deleteCheckpointRecord, dueRuns, finishedRunCheckpoints, retryRun, staleRuns } from '@distillery/db';
+import type { RunDispatch } from '@distillery/spec';
 import { retryBackoff } from '../retry-backoff.ts';
 import { RECONCILER_DEFAULTS, type ReconcilerOptions } from './reconciler-options.ts';
 
@@ -69,6 +70,9 @@ export class Reconciler {
     const { db, queue, checkpoints, onEvent } = this.options;
     const report: ReconcileReport = { retried: 0, failed: 0, requeued: 0, checkpointsDeleted: 0 };
 
+    // Queued after the pass's retries, together: the members of a pack whose worker died are then all queued
+    // when the first one's job is claimed, and resume as one pack again.
+    const retried: RunDispatch[] = [];
     for (const stale of await staleRuns(db, this.options.staleAfterMs)) {
       const r = await retryRun(db, stale.runId, stale.attempt, {
         message: `worker ${stale.workerId ?? '?'} stopped heart-beating (silent for ${stale.silentForSecs.toFixed(0)} s)`,
@@ -78,7 +82,7 @@ export class Reconciler {
       });
       const lost = { type: 'worker-lost', runId: stale.runId, workerId: stale.workerId } as const;
       if (r.outcome === 'retried') {
-        await queue.enqueue([r.job]);
+        retried.push(r.job);
         report.retried++;
         onEvent({ ...lost, outcome: 'retried', nextAttempt: r.job.attempt });
       } else if (r.outcome === 'failed') {
@@ -86,6 +90,8 @@ export class Reconciler {
         onEvent({ ...lost, outcome: 'failed', nextAttempt: null });
       }
     }
+
+    await queue.enqueue(retried);
 
     const due = await dueRuns(db, { queuedForMs: overrides.queuedGraceMs ?? this.options.queuedGraceMs });
     const requeued = await queue.ensure(due);

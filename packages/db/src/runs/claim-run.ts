@@ -19,6 +19,8 @@ export interface ClaimedRunRow {
   /** As stored; the worker validates it. */
   config: RunConfig | unknown;
   workerId: string;
+  /** packages/spec packKey of its config, as stored at insertion: null when it trains alone. */
+  packKey: string | null;
 }
 
 export interface ClaimedRun {
@@ -48,42 +50,51 @@ export async function claimRun(
   workerId: string,
   options: ClaimRunOptions = {},
 ): Promise<ClaimedRun | null> {
+  // Not flushed before answering: a claim lost to a PostgreSQL crash leaves the run queued, and the worker's
+  // next conditional write stops it; the reconciler re-enqueues it.
+  return db.transaction((sql) => claimRunInTransaction(sql, runId, attempt, workerId, options), { durable: false });
+}
+
+/** {@link claimRun} inside the caller's transaction (`claimPack` claims the pack's members in the same one). */
+export async function claimRunInTransaction(
+  sql: SqlExecutor,
+  runId: string,
+  attempt: number,
+  workerId: string,
+  options: ClaimRunOptions = {},
+): Promise<ClaimedRun | null> {
   const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
-  return db.transaction(
-    async (sql) => {
-      let [run] = await sql.rows<ClaimedRunRow>`
-      UPDATE runs SET state = 'running', started_at = now(), heartbeat_at = now(), worker_id = ${workerId},
-                      progress = 0, error = NULL, resumed_from_epoch = NULL, not_before = NULL, updated_at = now(),
+  let [run] = await sql.rows<ClaimedRunRow>`
+    UPDATE runs SET state = 'running', started_at = now(), heartbeat_at = now(), worker_id = ${workerId},
+                    progress = 0, error = NULL, resumed_from_epoch = NULL, not_before = NULL, updated_at = now(),
+                    batch_progress = NULL, batch_progress_at = NULL, packed_by = NULL
+    WHERE id = ${runId}::uuid AND attempt = ${attempt} AND state = 'queued'
+    RETURNING id::text AS id, sweep_id::text AS "sweepId", team_id::text AS "teamId", kind, label, attempt, failures,
+              parent_id::text AS "parentId", config, worker_id AS "workerId", pack_key AS "packKey"`;
+  let redelivered = false;
+  if (run === undefined) {
+    // A run another job claimed into its pack is not this job's to take over: its own job was never the one
+    // executing it, so being delivered is no sign that its executor died (its heartbeat says that, and the
+    // reconciler then queues its next attempt).
+    [run] = await sql.rows<ClaimedRunRow>`
+      UPDATE runs SET attempt = attempt + 1, failures = failures + 1, started_at = now(), heartbeat_at = now(),
+                      worker_id = ${workerId}, progress = 0, resumed_from_epoch = NULL, updated_at = now(),
                       batch_progress = NULL, batch_progress_at = NULL
-      WHERE id = ${runId}::uuid AND attempt = ${attempt} AND state = 'queued'
+      WHERE id = ${runId}::uuid AND attempt = ${attempt} AND state = 'running' AND packed_by IS NULL
       RETURNING id::text AS id, sweep_id::text AS "sweepId", team_id::text AS "teamId", kind, label, attempt, failures,
-                parent_id::text AS "parentId", config, worker_id AS "workerId"`;
-      let redelivered = false;
-      if (run === undefined) {
-        [run] = await sql.rows<ClaimedRunRow>`
-        UPDATE runs SET attempt = attempt + 1, failures = failures + 1, started_at = now(), heartbeat_at = now(),
-                        worker_id = ${workerId}, progress = 0, resumed_from_epoch = NULL, updated_at = now(),
-                        batch_progress = NULL, batch_progress_at = NULL
-        WHERE id = ${runId}::uuid AND attempt = ${attempt} AND state = 'running'
-        RETURNING id::text AS id, sweep_id::text AS "sweepId", team_id::text AS "teamId", kind, label, attempt, failures,
-                  parent_id::text AS "parentId", config, worker_id AS "workerId"`;
-        if (run === undefined) return null;
-        if (run.failures >= maxAttempts) {
-          await failRunInTransaction(
-            sql,
-            run,
-            `the run's worker stopped ${run.failures} times (attempt limit ${maxAttempts}); last seen by another worker`,
-          );
-          return null;
-        }
-        redelivered = true;
-      }
-      const moved: MovedRun = { id: run.id, sweepId: run.sweepId, attempt: run.attempt };
-      await recordTransition(sql, stateEvents([moved], 'running'));
-      return { run, redelivered };
-      // Not flushed before answering: a claim lost to a PostgreSQL crash leaves the run queued, and the worker's
-      // next conditional write stops it; the reconciler re-enqueues it.
-    },
-    { durable: false },
-  );
+                parent_id::text AS "parentId", config, worker_id AS "workerId", pack_key AS "packKey"`;
+    if (run === undefined) return null;
+    if (run.failures >= maxAttempts) {
+      await failRunInTransaction(
+        sql,
+        run,
+        `the run's worker stopped ${run.failures} times (attempt limit ${maxAttempts}); last seen by another worker`,
+      );
+      return null;
+    }
+    redelivered = true;
+  }
+  const moved: MovedRun = { id: run.id, sweepId: run.sweepId, attempt: run.attempt };
+  await recordTransition(sql, stateEvents([moved], 'running'));
+  return { run, redelivered };
 }

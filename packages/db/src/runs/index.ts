@@ -2,6 +2,7 @@ export * from './cancel-descendants.ts';
 export * from './cancel-run.ts';
 export * from './cancel-sweep.ts';
 export * from './checkpoint-record.ts';
+export * from './claim-pack.ts';
 export * from './claim-run.ts';
 export * from './complete-run.ts';
 export * from './count-recent-training-samples.ts';

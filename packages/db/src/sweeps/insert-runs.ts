@@ -22,6 +22,8 @@ export interface NewRun {
   queuedAt: Date | null;
   /** Ordinal in the sweep's expansion (fair-share rank of its job). */
   position: number;
+  /** packages/spec packKey of `config`: which runs of the sweep with the same parent may train together; null: alone. */
+  packKey: string | null;
 }
 
 /**
@@ -33,12 +35,13 @@ export async function insertRuns(tx: SqlExecutor, runs: readonly NewRun[]): Prom
   if (runs.length === 0) return;
   await tx.run`
     INSERT INTO runs (id, sweep_id, team_id, key, kind, parent_id, label, group_hash, config_hash, identity, config,
-                      state, attempt, predicted_parameters, predicted_bytes, bits, queued_at, position, updated_at)
+                      state, attempt, predicted_parameters, predicted_bytes, bits, queued_at, position, pack_key,
+                      updated_at)
     SELECT r.id, r."sweepId", r."teamId", r.key, r.kind, r."parentId", r.label, r."groupHash", r."configHash",
            r.identity, r.config, r.state, 1, r."predictedParameters", r."predictedBytes", r.bits, r."queuedAt",
-           r.position, now()
+           r.position, r."packKey", now()
     FROM jsonb_to_recordset(${JSON.stringify(runs)}::jsonb) AS r(
       id uuid, "sweepId" uuid, "teamId" uuid, key text, kind text, "parentId" uuid, label text, "groupHash" text,
       "configHash" text, identity text, config jsonb, state text, "predictedParameters" int, "predictedBytes" int, bits int,
-      "queuedAt" timestamptz, position int)`;
+      "queuedAt" timestamptz, position int, "packKey" text)`;
 }

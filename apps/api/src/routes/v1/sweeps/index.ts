@@ -67,12 +67,14 @@ const sweeps: FastifyPluginAsyncZod<SweepsRouteOptions> = async (app, options) =
     },
     async (request, reply) => {
       const { teamId, role } = teamOf(request);
-      const { dryRun, rerun } = request.query;
+      const { dryRun, rerun, packMax } = request.query;
       checkDatasetPath(request.body.dataset, app.dataRoots, teamId);
       checkRunLimits(request.body, runLimits);
       const teacherArtifact = checkTeacherArtifact(request.body, app.dataRoots, teamId, runLimits);
       if (dryRun) {
-        return reply.code(200).send(await dryRunSweep(app.db, teamId, request.body, { rerun, teacherArtifact }));
+        return reply
+          .code(200)
+          .send(await dryRunSweep(app.db, teamId, request.body, { rerun, teacherArtifact, packMax }));
       }
       const deps = { db: app.db, queue: app.queue, log: request.log };
       // A member's priority orders the team's own sweeps; only an admin's outranks other teams' runs.
