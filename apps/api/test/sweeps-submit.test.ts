@@ -173,6 +173,31 @@ describe('POST /v1/sweeps', () => {
       expect((await api.queuedRunIds()).length).toBe(queued);
     });
 
+    it('lists the students that train together as packs: per teacher and pack key, up to ?packMax each', async () => {
+      const spec = quickstart({ seeds: [1, 2, 3] });
+      const res = await post(spec, 'application/json', '/v1/sweeps?dryRun=true');
+      expect(res.statusCode, res.body).toBe(200);
+      // relu and LMA students differ in their parameters' shapes, so each activation packs on its own.
+      expect(res.json().packMax).toBe(8);
+      expect(res.json().packs.map((p: { keys: string[]; parent: string }) => [p.parent, p.keys])).toEqual([
+        ['teacher', ['s0.seed1', 's0.seed2', 's0.seed3']],
+        ['teacher', ['s1.seed1', 's1.seed2', 's1.seed3']],
+      ]);
+      const small = await post(spec, 'application/json', '/v1/sweeps?dryRun=true&packMax=2');
+      expect(small.json().packs.map((p: { keys: string[] }) => p.keys)).toEqual([
+        ['s0.seed1', 's0.seed2'],
+        ['s1.seed1', 's1.seed2'],
+      ]);
+      const off = await post(spec, 'application/json', '/v1/sweeps?dryRun=true&packMax=1');
+      expect(off.json().packs).toEqual([]);
+    });
+
+    it('rejects a packMax outside 1–64 with the parameter name', async () => {
+      const res = await post(quickstart(), 'application/json', '/v1/sweeps?dryRun=true&packMax=0');
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error.issues.map((i: { path: string }) => i.path)).toEqual(['packMax']);
+    });
+
     it('rejects a dryRun value that is not a boolean with the parameter name', async () => {
       const res = await post(quickstart(), 'application/json', '/v1/sweeps?dryRun=perhaps');
       expect(res.statusCode).toBe(400);

@@ -1,6 +1,6 @@
 import type { SweepPlan } from '@distillery/api';
 import { describe, expect, it } from 'vitest';
-import { formatPlan } from '../src/commands/sweep-submit-command.ts';
+import { dryRunUrl, formatPlan } from '../src/commands/sweep-submit-command.ts';
 import { formatSweepEstimate } from '../src/format-estimated-time.ts';
 
 const size = { codeBytes: 0, headerBytes: 0, quantizedValues: 0, quantizedFraction: 0, bits: 32 };
@@ -98,6 +98,8 @@ describe('formatPlan', () => {
         run('s0.seed1', 'student', 4_994, null, estimate(4.25, 'calibration')),
         run('s1.seed1', 'student', 1_794, null, estimate(1_100, 'extrapolated')),
       ],
+      packMax: 8,
+      packs: [],
       warnings: [],
       estimatedTime: {
         totalSeconds: 4 * 3600,
@@ -124,6 +126,8 @@ describe('formatPlan', () => {
       reusedRunCount: 1,
       reusedTeacherRunId: 'r',
       runs: [run('teacher', 'teacher', 50_890, null, estimate(75, 'measured'))],
+      packMax: 8,
+      packs: [],
       warnings: [],
       estimatedTime: NO_ESTIMATE,
     };
@@ -147,6 +151,8 @@ describe('formatPlan', () => {
         child('b', 4),
         child('c', 4),
       ],
+      packMax: 8,
+      packs: [],
       warnings: [],
       estimatedTime: {
         totalSeconds: 22,
@@ -160,5 +166,40 @@ describe('formatPlan', () => {
       'estimated time: ≈22 s on one executor, ≈18 s with 2 training threads, ≈14 s along the critical path ' +
         '(runs: 4 measured here; estimates, not measurements)',
     );
+  });
+
+  it('prints one line per planned pack, after a line that counts them', () => {
+    const plan: SweepPlan = {
+      name: 'packed',
+      specHash: 's',
+      runCount: 3,
+      reusedRunCount: 0,
+      reusedTeacherRunId: null,
+      runs: [
+        run('teacher', 'teacher', 50_890, null),
+        run('s0.seed1', 'student', 1_794, null),
+        run('s0.seed2', 'student', 1_794, null),
+      ],
+      packMax: 4,
+      packs: [{ keys: ['s0.seed1', 's0.seed2'], parent: 'teacher', packKey: 'k' }],
+      warnings: [],
+      estimatedTime: NO_ESTIMATE,
+    };
+    expect(
+      formatPlan(plan)
+        .split('\n')
+        .filter((l) => l.includes('pack')),
+    ).toEqual([
+      '2 runs train in 1 pack(s) of up to 4 (each keeps its own result):',
+      'pack of 2 (waits for teacher): s0.seed1, s0.seed2',
+    ]);
+  });
+});
+
+describe('dryRunUrl', () => {
+  it('plans the packs for DISTILLERY_PACK_MAX when it is set, else leaves the API its default', () => {
+    expect(dryRunUrl(false, {})).toBe('/v1/sweeps?dryRun=true');
+    expect(dryRunUrl(true, { DISTILLERY_PACK_MAX: '1' })).toBe('/v1/sweeps?dryRun=true&rerun=true&packMax=1');
+    expect(() => dryRunUrl(false, { DISTILLERY_PACK_MAX: '0' })).toThrow(/DISTILLERY_PACK_MAX must be an integer 1–64/);
   });
 });

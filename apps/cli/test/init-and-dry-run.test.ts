@@ -65,6 +65,12 @@ describe('distillery init, then distillery run --dry-run on the embedded store',
     expect(lines.at(-1)).toMatch(
       /^estimated time: ≈[\d.]+ (s|min) on one executor, ≈[\d.]+ (s|min) along the critical path \(runs: 9 from calibration; estimates, not measurements\)$/,
     );
+    // Each activation's two seeds train together: the packs workers form with the default pack max.
+    expect(lines.filter((l) => l.includes('pack'))).toEqual([
+      '4 runs train in 2 pack(s) of up to 8 (each keeps its own result):',
+      'pack of 2 (waits for teacher): s0.seed1, s0.seed2',
+      'pack of 2 (waits for teacher): s1.seed1, s1.seed2',
+    ]);
     expect(r.stdout).not.toMatch(/^executor |succeeded/m);
     // The store holds no sweep: a dry run again shows every run still to train.
     const exported = join(cwd, 'export.jsonl');

@@ -19,6 +19,7 @@ describe('loadWorkflowConfig', () => {
         DISTILLERY_RECONCILE_INTERVAL_MS: '2000',
         DISTILLERY_SHUTDOWN_TIMEOUT_MS: '45000',
         DISTILLERY_DATASET_CACHE_BYTES: '268435456',
+        DISTILLERY_PACK_MAX: '1',
       }),
     ).toEqual({
       artifactDir: '/mnt/shared/artifacts',
@@ -29,6 +30,7 @@ describe('loadWorkflowConfig', () => {
       reconcileIntervalMs: 2000,
       shutdownTimeoutMs: 45000,
       datasetCacheBytes: 268435456,
+      packMax: 1,
     });
   });
 
@@ -37,6 +39,9 @@ describe('loadWorkflowConfig', () => {
       new ConfigError("DISTILLERY_MAX_ATTEMPTS must be an integer 1–100, got 'three'"),
     );
     expect(() => loadWorkflowConfig({ DISTILLERY_STALE_AFTER_MS: '-1' })).toThrow(/DISTILLERY_STALE_AFTER_MS/);
+    expect(() => loadWorkflowConfig({ DISTILLERY_PACK_MAX: '65' })).toThrow(
+      new ConfigError("DISTILLERY_PACK_MAX must be an integer 1–64, got '65'"),
+    );
   });
 });
 

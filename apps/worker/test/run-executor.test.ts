@@ -34,6 +34,12 @@ describe('the run executor options', () => {
     expect(() => new RunWorker({ db, redisUrl: 'redis://127.0.0.1:6379', lockDurationMs: -1 })).toThrow(
       'RunWorkerOptions.lockDurationMs must be a positive number, got -1',
     );
+    expect(() => new InProcessExecutor({ db, packMax: 0 })).toThrow(
+      'InProcessExecutorOptions.packMax must be a positive integer, got 0',
+    );
+    expect(() => new RunWorker({ db, redisUrl: 'redis://127.0.0.1:6379', packMax: 65 })).toThrow(
+      'RunWorkerOptions.packMax must be at most 64, got 65',
+    );
   });
 });
 

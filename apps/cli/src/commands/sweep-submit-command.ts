@@ -116,8 +116,8 @@ function formatSmhPools(plan: SweepPlan): string[] {
  * The dry-run request: with the `rerun` flag, and packs planned for this machine's DISTILLERY_PACK_MAX when set
  * (else the API's default, the workers' default).
  */
-export function dryRunUrl(rerun: boolean): string {
-  const { packMax } = loadWorkflowConfig();
+export function dryRunUrl(rerun: boolean, env: NodeJS.ProcessEnv = process.env): string {
+  const { packMax } = loadWorkflowConfig(env);
   return `/v1/sweeps?dryRun=true${rerun ? '&rerun=true' : ''}${packMax !== undefined ? `&packMax=${packMax}` : ''}`;
 }
 

@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildApp } from '@distillery/api';
+import { createTeam } from '@distillery/db';
+import { createTestDatabase, type TestDatabase } from '@distillery/db/testing';
+import { RedisProbe, RunQueue } from '@distillery/queue';
+import type { ExecutorEventOf } from '@distillery/worker/events';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type PrivateRedis, startPrivateRedis } from '../support/private-redis.ts';
+import { eventually, testWorkerEnv, WorkerProcess } from '../support/worker-process.ts';
+
+const SYNTHETIC = { name: 'synthetic', shape: [4, 4, 1], classes: 3, limit: { train: 300, test: 100 } };
+const SEEDS = [1, 2, 3, 4];
+
+/** A one-epoch teacher and 4 seeds of a student trained long enough to be killed mid-pack. */
+const SPEC = {
+  name: 'pack-kill-9',
+  dataset: SYNTHETIC,
+  teacher: {
+    model: { family: 'mlp', hidden: [8], activation: 'relu' },
+    train: { epochs: 1, batchSize: 64, optimizer: { name: 'adam', lr: 0.01 } },
+    seed: 7,
+  },
+  students: {
+    model: { family: 'mlp', hidden: [8], activation: 'relu' },
+    train: { epochs: 100, batchSize: 32, optimizer: { name: 'adam', lr: 0.01 } },
+  },
+  seeds: SEEDS,
+};
+
+/**
+ * Two real `distillery worker` processes packing students (DISTILLERY_PACK_MAX 8): the first trains the whole
+ * pack (the second starts once the pack has, so that the pack holds every student: two idle workers would split
+ * the students between them), and is killed with SIGKILL mid-epoch; the second's reconciler finds each member's
+ * heartbeat stale, and the members resume from their own checkpoints, each ending with exactly one result.
+ */
+describe('a worker killed with SIGKILL while it trains a pack', () => {
+  let redis: PrivateRedis;
+  let database: TestDatabase;
+  let app: FastifyInstance;
+  let queue: RunQueue;
+  let probe: RedisProbe;
+  let apiKey: string;
+  let artifactDir: string;
+  const workers: WorkerProcess[] = [];
+  let startSecond: () => Promise<void>;
+  const logs = () => workers.map((w) => `--- ${w.name} (pid ${w.pid})\n${w.log.slice(-4000)}`).join('\n');
+
+  beforeAll(async () => {
+    redis = await startPrivateRedis();
+    database = await createTestDatabase();
+    apiKey = (await createTeam(database.store, 'packs')).apiKey;
+    const prefix = `packs-${randomUUID().slice(0, 8)}`;
+    queue = new RunQueue({ redisUrl: redis.url, prefix });
+    probe = new RedisProbe(redis.url);
+    app = await buildApp({ db: database.store, queue, redisProbe: probe });
+    artifactDir = await mkdtemp(join(tmpdir(), 'distillery-packs-'));
+    const env = {
+      ...testWorkerEnv({ databaseUrl: database.url, redisUrl: redis.url, prefix, artifactDir }),
+      DISTILLERY_PACK_MAX: '8',
+    };
+    workers.push(new WorkerProcess(env, 'worker-1'));
+    await workers[0]?.ready();
+    startSecond = () => {
+      workers.push(new WorkerProcess(env, 'worker-2'));
+      return workers[1]?.ready() as Promise<void>;
+    };
+  });
+
+  afterAll(async () => {
+    await Promise.all(workers.map((w) => w.stop()));
+    await app?.close();
+    await queue?.close();
+    await probe?.close();
+    await redis?.stop();
+    await database?.drop();
+    if (artifactDir) await rm(artifactDir, { recursive: true, force: true });
+  });
+
+  it('resumes every member from its checkpoint on the other worker, each with one result', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/sweeps',
+      headers: { authorization: `Bearer ${apiKey}` },
+      payload: SPEC,
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    const sweepId = res.json().id as string;
+
+    // The pack of all four students on the first worker; then the second worker, and the kill once every
+    // member has checkpointed at least twice.
+    const [first] = workers as [WorkerProcess];
+    await first.waitFor((e) => e.type === 'pack-started', 'pack-started');
+    const pack = first.events.find((e): e is ExecutorEventOf<'pack-started'> => e.type === 'pack-started');
+    const members = pack?.runIds ?? [];
+    expect(members).toHaveLength(SEEDS.length);
+    await startSecond();
+    await eventually(async () => {
+      const running = await database.db.run.findMany({
+        where: { id: { in: members }, state: 'running' },
+        include: { checkpoint: true },
+      });
+      const ready = running.length === SEEDS.length && running.every((r) => (r.checkpoint?.epoch ?? 0) >= 2);
+      return ready || undefined;
+    }, logs);
+    const killed = first;
+    killed.child.kill('SIGKILL');
+    await killed.exited;
+    const survivor = workers[1] as WorkerProcess;
+    const atKill = new Map(
+      (await database.db.checkpoint.findMany({ where: { runId: { in: members } } })).map((c) => [c.runId, c.epoch]),
+    );
+
+    const sweep = await eventually(
+      async () => {
+        const s = await database.db.sweep.findUniqueOrThrow({ where: { id: sweepId } });
+        return s.state === 'running' ? undefined : s;
+      },
+      logs,
+      120_000,
+      250,
+    );
+    expect(sweep.state, logs()).toBe('succeeded');
+    const runs = await database.db.run.findMany({ where: { sweepId }, include: { result: true } });
+    expect(runs.every((r) => r.state === 'succeeded' && r.result !== null)).toBe(true);
+    expect(await database.db.result.count({ where: { run: { sweepId } } })).toBe(runs.length);
+    for (const id of members) {
+      const run = runs.find((r) => r.id === id);
+      // One lost attempt each (the reconciler's, not a takeover by a member's own job), then a resume from the
+      // checkpoint the killed worker stored (or the file one epoch newer than its record).
+      expect(run, logs()).toMatchObject({ attempt: 2, failures: 1 });
+      expect(run?.resumedFromEpoch ?? 0).toBeGreaterThanOrEqual(atKill.get(id) ?? Infinity);
+      const resumed = survivor.events.find(
+        (e): e is ExecutorEventOf<'run-started'> => e.type === 'run-started' && e.runId === id && e.attempt === 2,
+      );
+      expect(resumed?.resumedAfterEpoch ?? 0, logs()).toBeGreaterThanOrEqual(atKill.get(id) ?? Infinity);
+    }
+    // The members were lost together and queued together: the survivor trained them as a pack again.
+    const repacked = survivor.events.filter(
+      (e): e is ExecutorEventOf<'pack-started'> =>
+        e.type === 'pack-started' && e.runIds.every((id) => members.includes(id)),
+    );
+    expect(repacked.length, logs()).toBeGreaterThan(0);
+  }, 180_000);
+});
