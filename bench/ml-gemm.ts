@@ -3,13 +3,18 @@
  * layer), in tfjs-wasm (tf.matMul, XNNPACK, the same weight tensor every call so its packed operator is cached),
  * in packages/ml's SIMD kernel (assembly/gemm.ts, weights resident in kernel memory) and in PyTorch (one
  * thread, torch.mm), measured in rounds that alternate the three. CPU time of each process, GFLOP/s = 2·m·k·n
- * per product. Run: `npx tsx bench/ml-gemm.ts [--rounds N] [--m 64 --k 784 --n 256]`
+ * per product (the dense count, also where the kernel skips steps). A is N(0, 1) by default; with --mnist it
+ * is the first m MNIST training images scaled to [0, 1] (k = 784), as the first layer of an MLP sees a batch:
+ * mostly background, whose zero steps the SIMD kernel skips (assembly/gemm.ts) and the others compute.
+ * Run: `npx tsx bench/ml-gemm.ts [--rounds N] [--m 64 --k 784 --n 256] [--mnist]`
  */
 import { execFileSync } from 'node:child_process';
-import { cpus, loadavg } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { kernels } from '../packages/ml/src/fast/kernels.ts';
-import { initBackend } from '../packages/ml/src/index.ts';
+import { initBackend, loadDataset } from '../packages/ml/src/index.ts';
 import { mulberry32, normal } from '../packages/ml/src/random/prng.ts';
 
 const args = process.argv.slice(2);
@@ -19,10 +24,13 @@ const option = (name: string, fallback: number) => {
 };
 const [m, k, n] = [option('m', 64), option('k', 784), option('n', 256)];
 const rounds = option('rounds', 5);
+const mnist = args.includes('--mnist');
 const calls = 200;
 await initBackend('wasm', () => {});
 const random = mulberry32(1);
-const a = Float32Array.from({ length: m * k }, () => normal(random));
+const pixels = mnist ? loadDataset({ name: 'mnist' }).train.images : null;
+if (pixels && k !== 784) throw new Error(`--mnist needs --k 784 (the pixels of an image), not ${k}`);
+const a = Float32Array.from({ length: m * k }, (_, i) => (pixels ? (pixels[i] as number) / 255 : normal(random)));
 const b = Float32Array.from({ length: k * n }, () => normal(random));
 const cpu = () => {
   const { user, system } = process.cpuUsage();
@@ -61,14 +69,19 @@ import torch
 torch.set_num_threads(1)
 m, k, n, calls = (int(v) for v in sys.argv[1:5])
 a, b = torch.randn(m, k), torch.randn(k, n)
+if len(sys.argv) > 5: a = torch.frombuffer(bytearray(open(sys.argv[5], 'rb').read()), dtype=torch.float32).reshape(m, k).clone()
 for _ in range(20): torch.mm(a, b)
 t0 = time.process_time()
 for _ in range(calls): torch.mm(a, b)
 print(1000 * (time.process_time() - t0) / calls)
 `;
+// With --mnist PyTorch multiplies the same A (BLAS has no zero skipping, so it only keeps the inputs equal).
+const aFile = join(tmpdir(), `ml-gemm-a-${process.pid}.f32`);
+if (mnist) writeFileSync(aFile, new Uint8Array(a.buffer));
 function torch(): number {
+  const extra = mnist ? [aFile] : [];
   return Number(
-    execFileSync('/usr/bin/python3', ['-c', TORCH, `${m}`, `${k}`, `${n}`, `${calls}`], { encoding: 'utf8' }),
+    execFileSync('/usr/bin/python3', ['-c', TORCH, `${m}`, `${k}`, `${n}`, `${calls}`, ...extra], { encoding: 'utf8' }),
   );
 }
 
@@ -86,7 +99,8 @@ for (let r = 0; r < rounds; r++) {
 }
 const best = (xs: number[]) => Math.min(...xs);
 const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] as number;
-console.log(`# bench:gemm — ${m}×${k} · ${k}×${n}, CPU time per product\n`);
+if (mnist) rmSync(aFile);
+console.log(`# bench:gemm — ${m}×${k} · ${k}×${n}${mnist ? ' (A: MNIST images)' : ''}, CPU time per product\n`);
 console.log(`- Command: \`npx tsx bench/ml-gemm.ts ${args.join(' ')}\``);
 console.log(
   `- Machine: ${cpus().length} CPUs, ${cpus()[0]?.model}, Node ${process.version}; load ${load.map((l) => l[0]?.toFixed(1)).join(' → ')} (1 min, per round)`,
