@@ -1,5 +1,6 @@
 // The grouped view of a sweep's configurations: by one configuration dimension, or two as a pivot table.
 import { dimensionValue, h, meanStd, size, table } from './format.js';
+import { agreementCell } from './method-columns.js';
 
 /** Dimensions never offered: a seed is a replicate, not a configuration, and the teacher is drawn apart. */
 const HIDDEN = new Set(['seed', 'teacher']);
@@ -43,6 +44,7 @@ export function groupedTable(configurations, rows, columns) {
         'runs',
         'best accuracy (mean ± std)',
         'its size',
+        'its agreement',
         'mean over configurations',
         'smallest',
       ],
@@ -61,6 +63,7 @@ export function groupedTable(configurations, rows, columns) {
           ),
           h('td', { class: 'num', title: top.description }, meanStd(top.accuracy)),
           h('td', { class: 'num' }, size(top.bytes)),
+          agreementCell(top),
           h('td', { class: 'num' }, `${(mean * 100).toFixed(2)}%`),
           h('td', { class: 'num' }, size(Math.min(...items.map((c) => c.bytes)))),
         );

@@ -37,6 +37,15 @@ beforeAll(async () => {
     finished,
     (r) => syntheticAccuracy(r) + (JSON.stringify(r.config.model).includes('lma') ? r.config.seed * 0.02 - 0.01 : 0),
   );
+  // Test predictions that differ between the two seeds on one of four examples: every configuration's two
+  // replicates agree on 75% of them.
+  for (const r of await api.db.run.findMany({ where: { sweepId: finished }, select: { id: true, config: true } })) {
+    const seed = (r.config as { seed: number }).seed;
+    await api.db.result.update({
+      where: { runId: r.id },
+      data: { testPredictions: Uint8Array.from(seed === 1 ? [0, 1, 2, 3] : [0, 1, 2, 0]) },
+    });
+  }
   await api.db.sweep.update({ where: { id: finished }, data: { state: 'succeeded', finishedAt: new Date() } });
   running = await submitSweep(api, quickstart({ name: 'running-sweep' }));
   const teacher = await api.db.run.findFirstOrThrow({ where: { sweepId: running, kind: 'teacher' } });
@@ -203,6 +212,23 @@ describe('the dashboard', () => {
     expect(await page.getByTestId('team-scatter').getAttribute('data-error-bars')).toBe(String(withSpread.length));
     expect(await page.getByTestId('team-scatter').getAttribute('data-n-labels')).toBe(String(mnist.items.length));
     expect(await page.getByTestId('frontier-table').textContent()).toContain('95% CI');
+    // Each point's compression method (float students have none) and its seeds' agreement, beside accuracy.
+    const headers = await page.locator('[data-testid=frontier-table] thead th').allTextContents();
+    expect(headers).toEqual(expect.arrayContaining(['compression', 'agreement']));
+    const compression = await page
+      .locator('[data-testid=frontier-table] td[data-column=compression]')
+      .allTextContents();
+    expect(new Set(compression).size).toBeGreaterThan(0);
+    for (const value of compression) expect(['ptq', '–']).toContain(value);
+    const rows = page.locator('[data-testid=frontier-table] tbody tr');
+    expect(await rows.count()).toBeGreaterThan(1);
+    for (const row of await rows.all()) {
+      const kind = await row.locator('td').nth(1).textContent();
+      // A teacher is one run: no pair of seeds.
+      expect(await row.locator('td[data-column=agreement]').textContent()).toBe(
+        kind === 'teacher' ? '–' : '75.00% (1 pair)',
+      );
+    }
     await page.goto(`${baseUrl}/#/compare?dimension=activation&a=relu&b=lma-8`);
     await expect.poll(() => page.getByTestId('compare-chart').getAttribute('data-pairs')).toBe('4');
     // Per stratum, hidden 8 and 16 at seeds 1 and 2: differences 3, 5, 3, 5 points, t = 4√3 with 3 degrees of

@@ -149,7 +149,7 @@ describe('GET /v1/results', () => {
     const lines = res.body.trimEnd().split('\r\n');
     expect(lines[0]).toBe(
       'group,teacherId,kind,dataset,family,activation,method,bits,label,description,n,seeds,accuracyMean,' +
-        'accuracyStd,accuracyCi95Low,accuracyCi95High,lossMean,lossStd,lossCi95Low,lossCi95High,parameters,bytes,' +
+        'accuracyStd,accuracyCi95Low,accuracyCi95High,lossMean,lossStd,lossCi95Low,lossCi95High,agreement,agreementPairs,parameters,bytes,' +
         'runIds,sweepIds' +
         ',dataset.name,model.family,model.hidden,model.channels,model.activation,model.smh.fraction,distill.temperature,distill.alpha,distill.method,distill.thresholds,distill.loss,' +
         'train.optimizer.name,train.optimizer.lr,train.epochs,train.batchSize,quantize.method,quantize.bits,' +

@@ -1,4 +1,4 @@
-import { ci95 } from './client/table.ts';
+import { agreement, ci95 } from './client/table.ts';
 
 /** The parts of `GET /v1/frontier` the CLI prints. */
 export interface FrontierView {
@@ -11,6 +11,7 @@ export interface FrontierView {
       bytes: number;
       n: number;
       accuracy: { mean: number; std: number | null; ci95: { low: number; high: number } | null };
+      agreement: { value: number | null; pairs: number };
     }[];
   }[];
 }
@@ -30,13 +31,14 @@ export function formatFrontier(frontier: FrontierView): string {
         `${percent(p.accuracy.mean)}${p.accuracy.std === null ? '' : ` ± ${(p.accuracy.std * 100).toFixed(2)}`}`,
         ci95(p.accuracy),
         String(p.n),
+        agreement(p.agreement),
         p.description,
       ]);
-      const header = ['size', 'accuracy', '95% CI', 'n', 'configuration'];
+      const header = ['size', 'accuracy', '95% CI', 'n', 'agreement (pairs)', 'configuration'];
       const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
       const line = (cells: string[]) =>
         cells
-          .map((c, i) => (i < 3 ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))
+          .map((c, i) => (i < 5 ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))
           .join('  ')
           .trimEnd();
       return [

@@ -1,5 +1,5 @@
 import type { RunSummary, SweepResults } from '@distillery/api';
-import { ci95 } from './client/table.ts';
+import { agreement, ci95 } from './client/table.ts';
 
 /** One line per run state: `student  activation=lma-8 · seed 1   running  50%`. */
 export function formatRunLine(run: RunSummary): string {
@@ -13,9 +13,12 @@ function kb(bytes: number): string {
   return `${(bytes / 1024).toFixed(1)} KB`;
 }
 
-/** Replicate groups as a fixed-width table: accuracy as mean ± std over seeds with its 95% CI, and size. */
+/**
+ * Replicate groups as a fixed-width table: accuracy as mean ± std over seeds with its 95% CI, size, and the seeds'
+ * agreement on the test examples.
+ */
 export function formatResultsTable(results: SweepResults): string {
-  const header = ['kind', 'configuration', 'bits', 'params', 'size', 'accuracy', '95% CI', 'n'];
+  const header = ['kind', 'configuration', 'bits', 'params', 'size', 'accuracy', '95% CI', 'n', 'agreement (pairs)'];
   const rows = results.groups.map((g) => [
     g.kind,
     g.label,
@@ -25,6 +28,7 @@ export function formatResultsTable(results: SweepResults): string {
     `${(g.accuracy.mean * 100).toFixed(2)}%${g.accuracy.std === null ? '' : ` ± ${(g.accuracy.std * 100).toFixed(2)}`}`,
     ci95(g.accuracy),
     String(g.n),
+    agreement(g.agreement),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) =>

@@ -232,9 +232,13 @@ describe('distillery results, frontier and compare', () => {
     const table = await distillery(['results', '--kind', 'student']);
     expect(table.code, table.stderr).toBe(0);
     const lines = table.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^configuration\s+bits\s+params\s+size\s+accuracy \(mean ± std\)\s+95% CI\s+n$/);
-    // One seed: no spread and no interval to print.
-    expect(lines[2]).toMatch(/^student mlp 16 lma-8 bn · T=2 α=0\.7 · mnist\s+32\s+\d+\s+[\d.]+ KB\s+83\.00%\s+–\s+1$/);
+    expect(lines[0]).toMatch(
+      /^configuration\s+bits\s+params\s+size\s+accuracy \(mean ± std\)\s+95% CI\s+n\s+agreement \(pairs\)$/,
+    );
+    // One seed: no spread, no interval and no pair of seeds to agree.
+    expect(lines[2]).toMatch(
+      /^student mlp 16 lma-8 bn · T=2 α=0\.7 · mnist\s+32\s+\d+\s+[\d.]+ KB\s+83\.00%\s+–\s+1\s+–$/,
+    );
     expect(lines.at(-1)).toBe('configurations 1–2 of 2');
     const csv = await distillery(['results', '--csv', '--bits', '8']);
     expect(csv.stdout.split('\r\n')[0]).toMatch(/^group,teacherId,kind,dataset,/);

@@ -82,7 +82,7 @@ describe('distillery on a machine with nothing configured (embedded store, in-pr
     });
 
     it('prints the results table and the accuracy-vs-size frontier', () => {
-      expect(r.stdout).toMatch(/kind +configuration +bits +params +size +accuracy +95% CI +n/);
+      expect(r.stdout).toMatch(/kind +configuration +bits +params +size +accuracy +95% CI +n +agreement \(pairs\)/);
       expect(r.stdout).toMatch(/quantize-ptq +activation=lma-4 · ptq 8-bit · [\d.]+% of values quantized +8 /);
       expect(r.stdout).toMatch(/accuracy-vs-size frontier, synthetic: \d of 5 configurations/);
     });
@@ -180,7 +180,7 @@ describe('distillery on a machine with nothing configured (embedded store, in-pr
       const r = distillery(cwd, ['results', '--sweep', sweepId.slice(0, 6)]);
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
-      expect(r.stdout).toMatch(/configuration +bits +params +size +accuracy \(mean ± std\) +95% CI +n/);
+      expect(r.stdout).toMatch(/configuration +bits +params +size +accuracy \(mean ± std\) +95% CI +n +agreement/);
       expect(r.stdout).toMatch(/quantize-ptq mlp 4 lma-4 · T=2 α=0.5 · ptq 8-bit · synthetic +8 /);
       expect(r.stdout).toMatch(/configurations 1–5 of 5/);
     });

@@ -2,7 +2,18 @@ import { get } from '../api.js';
 import { comparisonChart } from '../charts.js';
 import { chartBox, h, meanStd, query, size, table } from '../format.js';
 
-const DIMENSIONS = ['activation', 'bits', 'method', 'hidden', 'smh.fraction', 'temperature', 'alpha'];
+const DIMENSIONS = [
+  'activation',
+  'bits',
+  'method',
+  'noise',
+  'sparsity',
+  'hidden',
+  'smh.fraction',
+  'distill.method',
+  'temperature',
+  'alpha',
+];
 
 function signedPoints(value) {
   if (value === null || value === undefined) return '–';

@@ -1,6 +1,7 @@
 import { get } from '../api.js';
 import { accuracySizeChart, shapeLegend } from '../charts.js';
 import { chartBox, ci95, emptyState, h, meanStd, query, size, table } from '../format.js';
+import { agreementCell, methodColumns } from '../method-columns.js';
 
 const KINDS = {
   all: undefined,
@@ -31,6 +32,7 @@ export async function frontierPage({ main, signal, params }) {
     get(`/v1/frontier${query(filters)}`, signal),
   ]);
   const points = frontier.datasets[0]?.points ?? [];
+  const methods = methodColumns(points);
 
   const navigate = (changes) => {
     const next = new URLSearchParams({ dataset, kinds: kindChoice, ...changes });
@@ -70,18 +72,31 @@ export async function frontierPage({ main, signal, params }) {
       { class: 'card' },
       h('h2', {}, 'On the frontier, smallest first'),
       table(
-        ['configuration', 'kind', 'bits', 'size', 'accuracy (mean ± std)', '95% CI', 'n', 'sweeps'],
+        [
+          'configuration',
+          'kind',
+          ...methods.map(([header]) => header),
+          'bits',
+          'size',
+          'accuracy (mean ± std)',
+          '95% CI',
+          'n',
+          'agreement',
+          'sweeps',
+        ],
         points.map((p) =>
           h(
             'tr',
             {},
             h('td', {}, p.description),
             h('td', {}, p.kind),
+            ...methods.map(([, cell]) => cell(p)),
             h('td', { class: 'num' }, p.bits),
             h('td', { class: 'num' }, size(p.bytes)),
             h('td', { class: 'num' }, meanStd(p.accuracy)),
             h('td', { class: 'num' }, ci95(p.accuracy)),
             h('td', { class: 'num' }, p.n),
+            agreementCell(p),
             h(
               'td',
               {},

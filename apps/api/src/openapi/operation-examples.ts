@@ -181,6 +181,8 @@ const configuration = (r: typeof lma, description: string) => ({
   sweepIds: [SWEEP],
   accuracy: describeSample([r.accuracy]),
   loss: describeSample([1 - r.accuracy]),
+  // One seed: no pair of replicates to agree (three seeds would give 3 pairs).
+  agreement: { value: null, pairs: 0 },
   parameters: r.size.parameters,
   bytes: r.size.bytes,
   latestAt: DONE,
@@ -352,6 +354,8 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
           runIds: [r.id],
           accuracy: describeSample([r.accuracy]),
           loss: describeSample([1 - r.accuracy]),
+          // One seed: no pair to agree.
+          agreement: { value: null, pairs: 0 },
           parameters: r.size.parameters,
           bytes: r.size.bytes,
           bits: r.size.bits,

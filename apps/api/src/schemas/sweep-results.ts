@@ -1,4 +1,4 @@
-import { RunKind, SampleSummary, SizeBreakdown } from '@distillery/spec';
+import { ReplicateAgreement, RunKind, SampleSummary, SizeBreakdown } from '@distillery/spec';
 import { z } from 'zod';
 import { ConfigDimensions } from './config-dimensions.ts';
 
@@ -37,6 +37,11 @@ export type ResultRow = z.infer<typeof ResultRow>;
 export const ReplicateStats = SampleSummary.meta({ id: 'ReplicateStats' });
 export type ReplicateStats = z.infer<typeof ReplicateStats>;
 
+export const ReplicateAgreementStats = ReplicateAgreement.meta({ id: 'ReplicateAgreement' });
+const AGREEMENT_DESCRIPTION =
+  'Robustness to the seed: the mean, over the n(n − 1)/2 pairs of replicates with stored test predictions, of the fraction of test examples two predict alike; value null without a pair.';
+export const agreementField = () => ReplicateAgreementStats.describe(AGREEMENT_DESCRIPTION);
+
 /** Replicates (runs that differ only by seed) aggregated: seeds are replicates, not a search dimension. */
 export const ResultGroup = z.object({
   group: z.string().describe("The runs' shared `groupHash`."),
@@ -47,6 +52,7 @@ export const ResultGroup = z.object({
   runIds: z.array(z.uuid()).describe('The runs behind the numbers, in the order of `seeds`.'),
   accuracy: ReplicateStats.describe('Test accuracy over the replicates.'),
   loss: ReplicateStats.describe('Test cross-entropy over the replicates.'),
+  agreement: agreementField(),
   parameters: z.number().describe('Mean over the replicates (they normally agree).'),
   bytes: z.number().describe('Measured size in bytes (mean over the replicates).'),
   bits: z.int().describe('Bits per quantized weight; 32 for float.'),

@@ -1,4 +1,4 @@
-import { describeSample } from '@distillery/spec';
+import { describeSample, replicateAgreement } from '@distillery/spec';
 import type { ResultGroup, ResultRow } from '../schemas/sweep-results.ts';
 
 /**
@@ -9,7 +9,11 @@ import type { ResultGroup, ResultRow } from '../schemas/sweep-results.ts';
 /** What aggregation reads of a row. */
 type AggregatedRow = Omit<ResultRow, 'dimensions'>;
 
-export function aggregateResults(rows: readonly AggregatedRow[]): ResultGroup[] {
+export function aggregateResults(
+  rows: readonly AggregatedRow[],
+  /** Stored test predictions by run id, for the groups' agreement (a run without them is left out of it). */
+  predictions: ReadonlyMap<string, Uint8Array> = new Map(),
+): ResultGroup[] {
   const byGroup = new Map<string, AggregatedRow[]>();
   for (const row of rows) {
     const members = byGroup.get(row.group);
@@ -27,6 +31,7 @@ export function aggregateResults(rows: readonly AggregatedRow[]): ResultGroup[] 
       runIds: members.map((m) => m.runId),
       accuracy: describeSample(members.map((m) => m.accuracy)),
       loss: describeSample(members.map((m) => m.loss)),
+      agreement: replicateAgreement(members.map((m) => predictions.get(m.runId))),
       parameters: mean(members.map((m) => m.parameters)),
       bytes: mean(members.map((m) => m.bytes)),
       bits: first.bits,

@@ -1,5 +1,5 @@
 import type { ConfigurationRow } from '@distillery/db';
-import { describeSample } from '@distillery/spec';
+import { describeSample, type ReplicateAgreement } from '@distillery/spec';
 import { iso } from '../lib/iso.ts';
 import type { FrontierRun } from '../schemas/frontier.ts';
 import type { ConfigurationResult } from '../schemas/team-results.ts';
@@ -26,8 +26,10 @@ export function replicatesOf(
     .sort((a, b) => a.seed - b.seed || (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0));
 }
 
+/** A configuration as the API answers it, with its replicates' agreement (see replicateAgreements). */
 export function toConfigurationResult(
   c: ConfigurationRecord,
+  agreement: ReplicateAgreement,
   runs: FrontierRun[] = replicatesOf(c),
 ): ConfigurationResult {
   return {
@@ -43,6 +45,7 @@ export function toConfigurationResult(
     // From the replicates themselves, so n, std and CI describe exactly the runs listed in runIds.
     accuracy: describeSample(runs.map((r) => r.accuracy)),
     loss: describeSample(c.losses),
+    agreement,
     parameters: c.parameters,
     bytes: c.bytes,
     latestAt: iso(c.latestAt),

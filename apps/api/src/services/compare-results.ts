@@ -39,11 +39,14 @@ export async function compareResults(db: Store, teamId: string, query: CompareQu
   const path = compareDimensionPath(query.dimension, [query.a, query.b]);
   const segments = path.split('.');
   const quantization = Object.hasOwn(QUANTIZATION_DIMENSIONS, path) ? QUANTIZATION_DIMENSIONS[path] : undefined;
-  // SuRP's α is SuRP's alone: magnitude and SuRP variants of one student differ in it as in their method.
-  const alsoOmit = path === 'prune.method' ? [['prune', 'alpha']] : [];
+  // SuRP's α is SuRP's alone: magnitude and SuRP variants of one student differ in it as in their method. A
+  // distillation method's settings are its own (KD's temperature and α, CREMBO's thresholds and loss): along
+  // distill.method the whole block is left out of the context, and a KD config (no method written) is at kd.
+  const alsoOmit = path === 'prune.method' ? [['prune', 'alpha']] : path === 'distill.method' ? [['distill']] : [];
   const answer = await compareConfigurations(db, teamId, query, {
     segments,
     ...(quantization ? { quantization } : {}),
+    ...(path === 'distill.method' ? { unwritten: 'kd' } : {}),
     alsoOmit,
     a: query.a,
     b: query.b,
@@ -58,7 +61,7 @@ export async function compareResults(db: Store, teamId: string, query: CompareQu
   const listed = pairs.slice(0, query.limit ?? DEFAULT_COMPARE_PAIRS);
   const reps = listed.map((p) => p.first.rep);
   const configById = await readRunConfigs(db, reps);
-  const omit = quantization === undefined ? [path] : ['kind', 'quantize'];
+  const omit = quantization !== undefined ? ['kind', 'quantize'] : path === 'distill.method' ? ['distill'] : [path];
 
   return {
     dimension: query.dimension,

@@ -1,4 +1,11 @@
-import { listSweepResultRuns, readRunParents, type Store, storedRunConfig, teamSweepExists } from '@distillery/db';
+import {
+  listSweepResultRuns,
+  readRunParents,
+  readTestPredictions,
+  type Store,
+  storedRunConfig,
+  teamSweepExists,
+} from '@distillery/db';
 import type { RunConfig, RunKind } from '@distillery/spec';
 import { NotFoundError } from '../errors/http-errors.ts';
 import { compareRunKeys } from '../lib/compare-run-keys.ts';
@@ -46,7 +53,12 @@ export async function getSweepResults(db: Store, teamId: string, sweepId: string
           },
         ],
   );
-  return { rows, groups: aggregateResults(rows) };
+  const predictions = await readTestPredictions(
+    db,
+    teamId,
+    rows.map((r) => r.runId),
+  );
+  return { rows, groups: aggregateResults(rows, predictions) };
 }
 
 /**

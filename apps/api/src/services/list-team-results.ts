@@ -1,8 +1,10 @@
 import { listTeamConfigurations, type Store } from '@distillery/db';
+import type { ReplicateAgreement } from '@distillery/spec';
 import type { ResultsQuery } from '../schemas/result-filters.ts';
 import type { ConfigurationResultList } from '../schemas/team-results.ts';
 import { toConfigurationResult } from './assemble-configurations.ts';
 import { checkFilterTargets } from './check-filter-targets.ts';
+import { replicateAgreements } from './replicate-agreements.ts';
 import { resultsPageSize } from './results-page-size.ts';
 
 /** `GET /v1/results`: the team's configurations (replicates aggregated), filtered, sorted, one page. */
@@ -18,5 +20,11 @@ export async function listTeamResults(
     limit,
     offset: query.offset,
   });
-  return { total, limit, offset: query.offset, items: rows.map((r) => toConfigurationResult(r)) };
+  const agreements = await replicateAgreements(db, teamId, rows);
+  return {
+    total,
+    limit,
+    offset: query.offset,
+    items: rows.map((r, i) => toConfigurationResult(r, agreements[i] as ReplicateAgreement)),
+  };
 }

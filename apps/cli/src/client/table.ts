@@ -26,6 +26,14 @@ export function ci95(stats: { ci95: { low: number; high: number } | null }): str
   return stats.ci95 === null ? '–' : `[${(stats.ci95.low * 100).toFixed(2)}, ${(stats.ci95.high * 100).toFixed(2)}]`;
 }
 
+/**
+ * Replicate agreement (the mean pairwise fraction of test examples two seeds predict alike) with its pairs:
+ * `97.50% (3)`; `–` without a pair.
+ */
+export function agreement(a: { value: number | null; pairs: number }): string {
+  return a.value === null ? '–' : `${(a.value * 100).toFixed(2)}% (${a.pairs})`;
+}
+
 export function kilobytes(bytes: number): string {
   return `${(bytes / 1024).toFixed(1)} KB`;
 }

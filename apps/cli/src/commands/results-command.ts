@@ -2,7 +2,7 @@ import type { ConfigurationResultList, TeamResultRowList } from '@distillery/api
 import type { ApiClient } from '../api-client.ts';
 import { withClient } from '../client/connect.ts';
 import { type FilterFlags, type OutputFlags, resolvedFilterQuery } from '../client/result-filter-flags.ts';
-import { ci95, formatTable, kilobytes, meanStd, percent } from '../client/table.ts';
+import { agreement, ci95, formatTable, kilobytes, meanStd, percent } from '../client/table.ts';
 
 export interface ResultsFlags extends FilterFlags, OutputFlags {
   runs?: boolean;
@@ -58,7 +58,7 @@ async function printResults(api: ApiClient, flags: ResultsFlags): Promise<void> 
   if (flags.json) return void console.log(JSON.stringify(page, null, 2));
   console.log(
     formatTable(
-      ['configuration', 'bits', 'params', 'size', 'accuracy (mean ± std)', '95% CI', 'n'],
+      ['configuration', 'bits', 'params', 'size', 'accuracy (mean ± std)', '95% CI', 'n', 'agreement (pairs)'],
       page.items.map((c) => [
         c.description,
         String(c.bits),
@@ -67,8 +67,9 @@ async function printResults(api: ApiClient, flags: ResultsFlags): Promise<void> 
         meanStd(c.accuracy),
         ci95(c.accuracy),
         String(c.n),
+        agreement(c.agreement),
       ]),
-      ['left', 'right', 'right', 'right', 'right', 'right', 'right'],
+      ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
     ),
   );
   console.log(footer(page.items.length, page.offset, page.total, 'configurations'));

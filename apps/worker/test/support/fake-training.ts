@@ -60,6 +60,8 @@ export const FAKE_SPLIT_DIGEST = '0'.repeat(64);
 
 function outcome(): RunOutcome {
   return {
+    // No data are loaded: no test examples to predict.
+    testPredictions: null,
     accuracy: 0.5,
     loss: 1,
     parameters: 1,

@@ -24,6 +24,12 @@ export interface ComparisonQuery {
    * dimension's value (SuRP's `prune.alpha` with `prune.method`).
    */
   alsoOmit?: string[][];
+  /**
+   * The value a configuration takes when its config has the dimension's enclosing block but not the field: a
+   * default left unwritten (`kd` for `distill.method`: KD configs store no method). Absent: such a configuration
+   * takes `none`, as one without the block does.
+   */
+  unwritten?: string;
   a: string;
   b: string;
 }
@@ -79,9 +85,13 @@ export async function compareConfigurations(
     config(),
   );
   const facts = teamFactsSql(teamId, filters);
+  const block = segments.slice(0, -1);
   const value =
     quantization === undefined
-      ? valueLabelSql(Prisma.sql`(${config()} #> ${segments}::text[])`)
+      ? query.unwritten !== undefined
+        ? Prisma.sql`CASE WHEN jsonb_typeof(${config()} #> ${block}::text[]) = 'object'
+            THEN COALESCE(${config()} #>> ${segments}::text[], ${query.unwritten}::text) ELSE 'none' END`
+        : valueLabelSql(Prisma.sql`(${config()} #> ${segments}::text[])`)
       : Prisma.sql`COALESCE(r.config #>> ${segments}::text[],
           CASE WHEN r.config #>> '{quantize,method}' = 'qat' THEN ${quantization.qatDefault ?? null}::text END,
           ${quantization.float})`;

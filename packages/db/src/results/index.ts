@@ -6,4 +6,5 @@ export * from './list-frontier-configurations.ts';
 export * from './list-run-timings.ts';
 export * from './list-team-configurations.ts';
 export * from './list-team-fact-rows.ts';
+export * from './read-test-predictions.ts';
 export * from './result-fact-filters.ts';

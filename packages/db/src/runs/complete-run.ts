@@ -10,7 +10,10 @@ import { recordTransition, stateEvents } from './run-events.ts';
  * result recorded before the breakdown existed; so is an absent `trainPath`.
  */
 export type RunResultInput = Omit<RunResult, 'sizeBreakdown' | 'trainPath'> &
-  Partial<Pick<RunResult, 'sizeBreakdown' | 'trainPath'>>;
+  Partial<Pick<RunResult, 'sizeBreakdown' | 'trainPath'>> & {
+    /** The class predicted for each test example, one byte each (results.test_predictions); absent: NULL. */
+    testPredictions?: Uint8Array | null;
+  };
 
 export interface CompletedRun {
   /** false when the run was not `running` under the attempt: nothing was written. */
@@ -50,6 +53,8 @@ export async function completeRun(
       data: data.toString('base64'),
     };
   });
+  const p = result.testPredictions;
+  const predictions = p ? Buffer.from(p.buffer, p.byteOffset, p.byteLength).toString('base64') : null;
   const released = await db.transaction(async (sql) => {
     // The row lock first, in a statement of its own: a submission that makes new runs wait for this one holds
     // the row `FOR SHARE` until it commits, and only a statement that starts after that commit sees those
@@ -66,10 +71,11 @@ export async function completeRun(
         RETURNING id, sweep_id, attempt
       ), result AS (
         INSERT INTO results (run_id, accuracy, loss, parameters, bytes, size_breakdown, bits, backend, seconds,
-                             split_digest, train_path)
+                             split_digest, train_path, test_predictions)
         SELECT id, ${result.accuracy}, ${result.loss}, ${result.parameters}, ${result.bytes},
                ${result.sizeBreakdown ? JSON.stringify(result.sizeBreakdown) : null}::jsonb, ${result.bits},
-               ${result.backend}, ${result.seconds}, ${result.splitDigest}, ${result.trainPath ?? null}
+               ${result.backend}, ${result.seconds}, ${result.splitDigest}, ${result.trainPath ?? null},
+               decode(${predictions}, 'base64')
         FROM done
         RETURNING 1
       ), files AS (

@@ -43,6 +43,11 @@ export interface CremboFacts {
 export interface RunOutcome extends RunMeasurement {
   /** Which implementation of the training step trained it; null when nothing trained (quantize-ptq, imported). */
   trainPath: TrainPath | null;
+  /**
+   * The class the model predicts for each test example, in test-row order, one byte each (see
+   * encodeTestPredictions): what replicates' agreement is computed from. Null for more than 256 classes.
+   */
+  testPredictions: Uint8Array | null;
   artifact: ModelArtifact;
 }
 

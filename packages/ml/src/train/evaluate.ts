@@ -1,4 +1,6 @@
+import { encodeTestPredictions } from '@distillery/spec';
 import * as tf from '@tensorflow/tfjs';
+import { argMaxRows } from '../crembo/allowed-labels.ts';
 import type { Dataset } from '../data/dataset.ts';
 import { makeBatch, type RowSet } from '../data/run-data.ts';
 import { crossEntropy } from './kd-loss.ts';
@@ -55,4 +57,19 @@ export async function predictLogits(
     tf.dispose([batch.x, logits]);
   }
   return out;
+}
+
+/**
+ * The class `model` predicts (its first largest logit) for each of `rows`, in their order, one byte each (see
+ * encodeTestPredictions); null for more than 256 classes.
+ */
+export async function predictTestClasses(
+  model: tf.LayersModel,
+  rows: RowSet,
+  dataset: Pick<Dataset, 'shape' | 'classes'>,
+  layout: 'flat' | 'image',
+): Promise<Uint8Array | null> {
+  if (dataset.classes > 256) return null;
+  const logits = await predictLogits(model, rows, rows.indices, dataset, layout);
+  return encodeTestPredictions(argMaxRows(logits, dataset.classes), dataset.classes);
 }
