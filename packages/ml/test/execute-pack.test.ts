@@ -165,7 +165,9 @@ describe('executePack', () => {
           : {},
       ),
     );
+    const before = tf.memory().numTensors;
     const settled = await Promise.allSettled(executePack(runs.map((r) => r.input)));
+    expect(tf.memory().numTensors).toBe(before);
     expect(settled[1]?.status).toBe('rejected');
     expect((settled[1] as PromiseRejectedResult).reason.name).toBe('AbortError');
     expect(runs[1]?.trained.epochs).toEqual([]);
@@ -179,11 +181,21 @@ describe('executePack', () => {
     }
   });
 
-  it("fails only the member whose input is wrong, with that member's error", async () => {
-    const runs = configs.slice(0, 2).map((config) => recorded(config, teacher));
+  it("fails only the member whose input or callback fails, with that member's error", async () => {
+    const runs = configs.map((config) => recorded(config, teacher));
     const broken = { ...(runs[1] as ReturnType<typeof recorded>).input, parent: undefined };
-    const settled = await Promise.allSettled(executePack([runs[0]?.input as ExecuteRunInput, broken]));
+    const storageDown = new Error('checkpoint storage unavailable');
+    const failing: ExecuteRunInput = {
+      ...(runs[2] as ReturnType<typeof recorded>).input,
+      onCheckpoint: async () => {
+        throw storageDown;
+      },
+    };
+    const settled = await Promise.allSettled(
+      executePack([runs[0]?.input as ExecuteRunInput, broken, failing], { sliceMs: 0 }),
+    );
     expect((settled[1] as PromiseRejectedResult).reason).toBeInstanceOf(RunConfigError);
+    expect((settled[2] as PromiseRejectedResult).reason).toBe(storageDown);
     const first = settled[0] as PromiseFulfilledResult<RunOutcome>;
     expectSameTraining(
       { ...(runs[0] as ReturnType<typeof recorded>).trained, outcome: first.value },
@@ -263,5 +275,9 @@ describe('executePack', () => {
     });
     expect(outcomes[2]?.accuracy).toBe(ptqAlone.accuracy);
     expect(outcomes[2]?.bytes).toBe(ptqAlone.bytes);
+  });
+
+  it('refuses a negative slice, naming the option', () => {
+    expect(() => executePack([], { sliceMs: -1 })).toThrow(/sliceMs must be a finite number ≥ 0, got -1/);
   });
 });
