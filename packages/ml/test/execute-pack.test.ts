@@ -181,6 +181,39 @@ describe('executePack', () => {
     }
   });
 
+  it('drops a cancelled member at the next yield of the loop, while another member is still in its turn', async () => {
+    const controller = new AbortController();
+    const events: string[] = [];
+    let batches = 0;
+    const runs = configs.slice(0, 2).map((config, i) =>
+      recorded(
+        config,
+        teacher,
+        i === 0
+          ? {
+              onBatch: () => {
+                batches++;
+                events.push(`batch ${batches}`);
+                if (batches !== 3) return;
+                controller.abort();
+                // Longer than the loop's yield interval: the loop yields after this batch.
+                const until = performance.now() + 60;
+                while (performance.now() < until) {}
+              },
+            }
+          : { signal: controller.signal },
+      ),
+    );
+    // One turn long enough for member 0 to train to its end: member 1 must not wait for it.
+    const [first, second] = executePack(
+      runs.map((r) => r.input),
+      { sliceMs: 60_000 },
+    );
+    const cancelled = (second as Promise<RunOutcome>).catch((e: Error) => void events.push(`member 1 ${e.name}`));
+    await Promise.all([first, cancelled]);
+    expect(events.slice(0, 4)).toEqual(['batch 1', 'batch 2', 'batch 3', 'member 1 AbortError']);
+  });
+
   it("fails only the member whose input or callback fails, with that member's error", async () => {
     const runs = configs.map((config) => recorded(config, teacher));
     const broken = { ...(runs[1] as ReturnType<typeof recorded>).input, parent: undefined };

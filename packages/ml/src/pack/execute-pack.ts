@@ -48,19 +48,24 @@ interface Settler {
 /**
  * Trains the runs of one pack (configs with equal `packKey`, see packages/spec) together and returns one promise
  * per member, in the members' order, each settling on its own: with the member's RunOutcome, or with its own
- * error — an AbortError when its `signal` aborts, which drops it from the pack while the others go on; a
- * member's error does not fail the others. Every member keeps its `ExecuteRunInput` contract exactly as
- * `executeRun` gives it: `onEpoch`, `onBatch`, `signal`, `resumeFrom` (members may resume from different
- * epochs), `onCheckpoint` (checkpoints in the solo format: a packed run resumes solo and vice versa), and the
- * same outcome — metrics, weights, artifact — as training it alone.
+ * error. A member whose `signal` aborts rejects with an AbortError and leaves the pack (at its next batch, or
+ * at the loop's next yield while another member trains) and the others go on; a member's error does not fail
+ * the others. Every member keeps its `ExecuteRunInput` contract exactly as `executeRun` gives it: `onEpoch`,
+ * `onBatch`, `signal`, `resumeFrom` (members may resume from different epochs), `onCheckpoint` (checkpoints in
+ * the solo format: a packed run resumes solo and vice versa), and the same outcome — metrics, weights,
+ * artifact — as training it alone.
  *
  * How: every member is planned (its checkpoint checked, data selected) and built first; the teacher's logits
  * are computed once per teacher and shared. Then one loop advances each member's TrainingSession in turn, for
- * `sliceMs` at a time (units: a batch, or an epoch's close: validation, onEpoch, onCheckpoint), with the training step trainModel
- * would choose for it (the fused wasm step where one supports the model, else the reference step: the loop is
- * the same on every backend). A member that has trained its last epoch is evaluated and saved at once and
- * settles while the others go on. A member whose config is not packable (packKey null: teacher, PTQ, prune,
- * iPQ, SMH, imported) is trained by `executeRun` after the packed ones, one after another.
+ * `sliceMs` at a time (units: a batch, or an epoch's close: validation, onEpoch, onCheckpoint), with the
+ * training step trainModel would choose for it: the fused wasm step where one supports the model, else the
+ * reference step — the loop is the same on every backend (cpu and tensorflow included). A member that has
+ * trained its last epoch is evaluated and saved at once and settles while the others go on. A member whose
+ * config is not packable (packKey null: teacher, PTQ, prune, iPQ, CREMBO, SMH, imported) is trained by
+ * `executeRun` after the packed ones, one after another.
+ *
+ * The members' steps share no arithmetic (each has its own batches and weights): a pack trains no faster per
+ * step than its members alone (bench/ml-pack.ts), its savings are per job, not per step.
  *
  * Attach handlers to every promise at once: a member that fails early rejects before the others settle.
  */
@@ -108,17 +113,27 @@ async function trainPacked(members: readonly ExecuteRunInput[], settlers: Settle
       (settlers[index] as Settler).reject(e);
     }
   }
+  const leave = (member: PackMember) => {
+    const at = active.indexOf(member);
+    if (at < 0) return;
+    active.splice(at, 1);
+    member.session.dispose();
+    member.model.dispose();
+  };
+  // A member cancelled while others train leaves at once, not at its next turn.
+  const dropAborted = () => {
+    for (const member of [...active]) {
+      const signal = members[member.index]?.signal;
+      if (!signal?.aborted) continue;
+      leave(member);
+      (settlers[member.index] as Settler).reject(abortError(signal));
+    }
+  };
   let lastYield = performance.now();
   while (active.length > 0) {
     for (const member of [...active]) {
+      if (!active.includes(member)) continue;
       const settler = settlers[member.index] as Settler;
-      const leave = () => {
-        const at = active.indexOf(member);
-        if (at < 0) return;
-        active.splice(at, 1);
-        member.session.dispose();
-        member.model.dispose();
-      };
       const sliceEnds = performance.now() + sliceMs;
       try {
         do {
@@ -126,17 +141,18 @@ async function trainPacked(members: readonly ExecuteRunInput[], settlers: Settle
           if (unit === 'epoch') lastYield = performance.now();
           if (member.session.done) {
             const outcome = await completeMember(member);
-            leave();
+            leave(member);
             settler.resolve(outcome);
             break;
           }
           if (performance.now() - lastYield > YIELD_EVERY_MS) {
             await new Promise((resolve) => setImmediate(resolve));
             lastYield = performance.now();
+            dropAborted();
           }
-        } while (performance.now() < sliceEnds);
+        } while (performance.now() < sliceEnds && active.includes(member));
       } catch (e) {
-        leave();
+        leave(member);
         settler.reject(e);
       }
     }
