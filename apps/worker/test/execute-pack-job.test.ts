@@ -1,3 +1,4 @@
+import { listRunTimings } from '@distillery/db';
 import { executePack } from '@distillery/ml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { executeJob, type JobOutcome } from '../src/execute-job.ts';
@@ -87,6 +88,15 @@ describe('executeJob with packMax > 1', () => {
     const solo = await executeSweep(soloId, 1);
     expect(solo.outcomes).toEqual(Array(6).fill('succeeded'));
     expect(solo.packs).toEqual([]);
+    // What a dry run's time estimate reads: a packed run's time is its pack's, shared by the pack's 3 runs.
+    const timings = await listRunTimings(world.database.store, world.teamId);
+    const sizes = (kind: string) =>
+      timings
+        .filter((t) => t.config.kind === kind)
+        .map((t) => t.packSize)
+        .sort();
+    expect(sizes('student')).toEqual([1, 1, 1, 1, 1, 1, 3, 3, 3, 3, 3, 3]);
+    expect(sizes('teacher')).toEqual([1]);
     const alone = new Map((await students(soloId)).map((r) => [r.key, r.result?.accuracy]));
     for (const r of runs) {
       expect(Math.abs((r.result?.accuracy ?? -1) - (alone.get(r.key) ?? 1)), r.key).toBeLessThanOrEqual(0.001);

@@ -11,6 +11,11 @@ export interface RunTimingRow {
   epochSeconds: number;
   /** Epochs recorded. */
   epochs: number;
+  /**
+   * Runs trained in its pack, itself included (1 when it trained alone): its last attempt's pack, the runs
+   * `packed_by` the same run (or by it).
+   */
+  packSize: number;
 }
 
 /** How many of a team's latest results a dry run reads its throughput from. */
@@ -18,7 +23,8 @@ export const RUN_TIMINGS_LIMIT = 2000;
 
 /**
  * The team's latest results (at most `limit`, newest first) with the seconds of their recorded epochs: what
- * `measureThroughput` turns into the rates a dry run estimates from. One statement; the epochs are summed per run.
+ * `measureThroughput` turns into the rates a dry run estimates from (a packed run's time is its pack's, so each
+ * says how many shared it). One statement; the epochs are summed per run.
  */
 export async function listRunTimings(
   db: SqlExecutor,
@@ -27,10 +33,17 @@ export async function listRunTimings(
 ): Promise<RunTimingRow[]> {
   return db.rows<RunTimingRow>`
     SELECT r.config, res.backend, res.seconds,
-           COALESCE(m.seconds, 0)::float8 AS "epochSeconds", COALESCE(m.epochs, 0)::int AS epochs
+           COALESCE(m.seconds, 0)::float8 AS "epochSeconds", COALESCE(m.epochs, 0)::int AS epochs,
+           GREATEST(1, COALESCE(p.size, 1))::int AS "packSize"
     FROM runs r
     JOIN results res ON res.run_id = r.id
     LEFT JOIN LATERAL (SELECT sum(seconds) AS seconds, count(*) AS epochs FROM metrics WHERE run_id = r.id) m ON true
+    -- A pack's members share the sweep, parent and pack key (the claim's index), so the count reads that group.
+    LEFT JOIN LATERAL (
+      SELECT count(*) AS size FROM runs q
+      WHERE r.pack_key IS NOT NULL AND q.sweep_id = r.sweep_id AND q.parent_id = r.parent_id
+        AND q.pack_key = r.pack_key AND COALESCE(q.packed_by, q.id) = COALESCE(r.packed_by, r.id)
+    ) p ON true
     WHERE r.team_id = ${teamId}::uuid AND r.state = 'succeeded'
     ORDER BY res.created_at DESC
     LIMIT ${limit}`;
