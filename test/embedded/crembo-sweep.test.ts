@@ -28,6 +28,7 @@ interface PlanRun {
   key: string;
   kind: string;
   label: string;
+  crembo: { thresholds: number; loss: string; maxEpochs: number; validation: number } | null;
 }
 interface Agreement {
   value: number | null;
@@ -63,6 +64,13 @@ describe('a sweep distilling one student by KD and by CREMBO, through the API an
       'method="crembo" · seed 2',
       'method="crembo" · seed 3',
     ]);
+    // A CREMBO run's search is bounded before training: 4 thresholds × 2 epochs; KD runs have none.
+    const crembo = { thresholds: 4, loss: 'bce', maxEpochs: 8, validation: 0.2 };
+    expect(plan.filter((r) => r.kind !== 'teacher').map((r) => [r.key, r.crembo])).toEqual(
+      plan
+        .filter((r) => r.kind !== 'teacher')
+        .map((r) => [r.key, r.key.startsWith('s1.') && r.kind === 'student' ? crembo : null]),
+    );
   });
 
   it('trains every run, CREMBO students through its search on the reference step', async () => {

@@ -70,6 +70,35 @@ describe('formatPlan', () => {
     ]);
   });
 
+  it('prints one line per CREMBO search of the plan: its trainings at most, loss and validation share', () => {
+    const crembo = { thresholds: 12, loss: 'bce', maxEpochs: 24, validation: 0.2 };
+    const plan: SweepPlan = {
+      name: 'crembo',
+      specHash: 's',
+      runCount: 4,
+      reusedRunCount: 0,
+      reusedTeacherRunId: null,
+      runs: [
+        run('teacher', 'teacher', 50_890, null),
+        { ...run('s0.seed1', 'student', 4_994, null), crembo: null },
+        { ...run('s1.seed1', 'student', 4_994, null), crembo },
+        { ...run('s1.seed2', 'student', 4_994, null), crembo },
+      ],
+      packMax: 8,
+      packs: [],
+      warnings: [],
+      estimatedTime: NO_ESTIMATE,
+    };
+    expect(
+      formatPlan(plan)
+        .split('\n')
+        .filter((l) => l.startsWith('crembo')),
+    ).toEqual([
+      'crembo s1.seed1 (+1): up to 12 trainings of 2 epochs (24 in all), bce loss, student selected on 20% of the ' +
+        'training rows',
+    ]);
+  });
+
   it('prints no pool line for a plan without SMH models', () => {
     const plan: SweepPlan = {
       name: 'dense',

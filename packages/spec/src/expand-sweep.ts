@@ -146,7 +146,9 @@ export function expandSweep(spec: SweepSpec, options: ExpandOptions = {}): Plann
       gridLabel && student.model.smh && !point.some(([p]) => p.startsWith('model.smh'))
         ? ` ${smhLabel(student.model.smh)}`
         : '';
-    const name = gridLabel ? `${gridLabel}${smhNote}` : modelLabel(student.model);
+    // So does a CREMBO student, where the grid does not vary the method.
+    const cremboNote = distill.method === 'crembo' && !point.some(([p]) => p === 'distill.method') ? ' crembo' : '';
+    const name = gridLabel ? `${gridLabel}${smhNote}${cremboNote}` : `${modelLabel(student.model)}${cremboNote}`;
     for (const seed of spec.seeds ?? DEFAULT_SEEDS) {
       const key = `s${i}.seed${seed}`;
       const config: RunConfig = {

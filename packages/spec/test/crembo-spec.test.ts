@@ -35,6 +35,8 @@ describe('distill.method in the sweep spec', () => {
     const [long] = students({ distill: { method: 'crembo', thresholds: 12, loss: 'bce' } });
     expect(short?.config.distill).toStrictEqual({ method: 'crembo', thresholds: 12, loss: 'bce' });
     expect(short?.hash).toBe(long?.hash);
+    // Its label says CREMBO where the grid does not.
+    expect(short?.label).toBe('mlp 8 relu crembo · seed 0');
     const [soft] = students({ distill: { method: 'crembo', thresholds: 6, loss: 'soft' } });
     expect(soft?.hash).not.toBe(short?.hash);
     // Epochs are counted over one training per threshold at most.

@@ -292,6 +292,7 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
           estimatedTime: PLANNED_TIMES.get(p.key) ?? null,
           // The quickstart's students store their kernels (no Structured Multi-Hashing pool).
           smh: null,
+          crembo: null,
         })),
         estimatedTime: estimateSweepTime(
           PLANNED.map((p) => ({

@@ -37,6 +37,17 @@ export const PlannedRunView = z.object({
     })
     .nullable()
     .describe('The Structured Multi-Hashing pool of an SMH model, sized before training; null for dense kernels.'),
+  crembo: z
+    .object({
+      thresholds: z.int().describe('Depth thresholds of the quantile grid: one training of the student each, at most.'),
+      loss: z.string().describe('The multi-label loss: bce or soft.'),
+      maxEpochs: z.int().describe('Epochs over all its trainings at most: thresholds × train.epochs.'),
+      validation: z
+        .number()
+        .describe('The share of training rows held out to select the student on (dataset.validation).'),
+    })
+    .nullable()
+    .describe('A CREMBO run: its search over depth thresholds, bounded before training; null for KD and others.'),
 });
 export type PlannedRunView = z.infer<typeof PlannedRunView>;
 

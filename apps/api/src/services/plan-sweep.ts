@@ -10,6 +10,8 @@ import {
   planPacks,
   quantizeWarnings,
   type RunConfig,
+  resolveCrembo,
+  runEpochs,
   type SweepSpec,
   TEACHER_KEY,
   THROUGHPUT_CALIBRATION,
@@ -59,6 +61,7 @@ export function planSweep(
         predicted: r.size,
         estimatedTime: estimates.get(r.key) ?? null,
         smh: smhPoolView(r.config),
+        crembo: cremboView(r.config),
       };
     }),
     estimatedTime: estimateSweepTime(
@@ -79,6 +82,12 @@ function smhPoolView(config: RunConfig): PlannedRunView['smh'] {
   if (config.model.family === 'imported') return null;
   const pool = modelSmhPool(config.model, datasetShape(config.dataset));
   return pool && { kernelValues: pool.poolSize, m: pool.m, k: pool.k, poolValues: pool.storedValues };
+}
+
+function cremboView(config: RunConfig): PlannedRunView['crembo'] {
+  if (config.distill?.method !== 'crembo' || !config.train) return null;
+  const { thresholds, loss } = resolveCrembo(config.distill);
+  return { thresholds, loss, maxEpochs: runEpochs(config), validation: config.dataset.validation ?? 0 };
 }
 
 function defaultResolution(spec: SweepSpec): Pick<ResolvedSweepRuns, 'planned' | 'identities' | 'reused'> {

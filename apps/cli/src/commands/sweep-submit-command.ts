@@ -63,6 +63,7 @@ export function formatPlan(plan: SweepPlan): string {
     ),
     '',
     ...formatSmhPools(plan),
+    ...formatCremboSearches(plan),
     ...formatPacks(plan),
     ...(plan.warnings.length > 0 ? [formatWarnings(plan.warnings), ''] : []),
     `${plan.runCount} runs, ${kilobytes(bytes)} of weights in all${reuse} (dry run: nothing was submitted)`,
@@ -84,6 +85,32 @@ function formatPacks(plan: SweepPlan): string[] {
     ),
     '',
   ];
+}
+
+/**
+ * One line per CREMBO configuration of the plan (its seeds and variants share the bound): how many trainings its
+ * search may take, `crembo s1.seed1 (+5): up to 12 trainings of 2 epochs (24 in all), bce loss, student selected
+ * on 20% of the training rows`; nothing for a plan without CREMBO runs.
+ */
+function formatCremboSearches(plan: SweepPlan): string[] {
+  const searches = new Map<string, { keys: string[]; crembo: NonNullable<SweepPlan['runs'][number]['crembo']> }>();
+  for (const r of plan.runs) {
+    if (!r.crembo) continue;
+    const id = JSON.stringify(r.crembo);
+    const search = searches.get(id) ?? { keys: [], crembo: r.crembo };
+    search.keys.push(r.key);
+    searches.set(id, search);
+  }
+  if (searches.size === 0) return [];
+  const lines = [...searches.values()].map(({ keys, crembo }) => {
+    const more = keys.length > 1 ? ` (+${keys.length - 1})` : '';
+    const epochs = crembo.maxEpochs / crembo.thresholds;
+    return (
+      `crembo ${keys[0]}${more}: up to ${crembo.thresholds} trainings of ${epochs} epochs (${crembo.maxEpochs} in ` +
+      `all), ${crembo.loss} loss, student selected on ${Math.round(crembo.validation * 100)}% of the training rows`
+    );
+  });
+  return [...lines, ''];
 }
 
 /**
