@@ -69,6 +69,15 @@ describe('when the configuration is wrong', () => {
     );
   });
 
+  it('names --pack-max and its rule when it is out of range, before connecting', () => {
+    const r = distillery(['worker', '--pack-max', '0'], {
+      DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/distillery',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe("distillery: --pack-max must be an integer 1–64, got '0'");
+  });
+
   it('names REDIS_URL when Redis does not answer', () => {
     const r = distillery(['serve'], {
       REDIS_URL: 'redis://127.0.0.1:1',

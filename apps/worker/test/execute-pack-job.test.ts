@@ -1,10 +1,12 @@
 import { listRunTimings } from '@distillery/db';
 import { executePack } from '@distillery/ml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CheckpointStore } from '../src/checkpoints/checkpoint-store.ts';
 import { executeJob, type JobOutcome } from '../src/execute-job.ts';
 import type { ExecutorEvent, ExecutorEventOf } from '../src/executor/executor-event.ts';
 import type { ExecutePack } from '../src/pack/pack-training.ts';
 import type { RunControl } from '../src/run-control.ts';
+import { createTemporaryCheckpointStore } from './support/temporary-checkpoint-store.ts';
 import { createTestWorld, SYNTHETIC, type TestWorld } from './support/test-world.ts';
 
 const TRAIN = { epochs: 3, batchSize: 32, optimizer: { name: 'adam', lr: 0.01 } };
@@ -183,5 +185,39 @@ describe('executeJob with packMax > 1', () => {
     // The cancelled run stopped at the epoch after the cancellation; the others trained all three.
     const epochs = await world.database.db.metric.findMany({ where: { runId: targetId } });
     expect(epochs.map((m) => m.epoch)).toEqual([1]);
+  }, 60_000);
+
+  it('retries only the packed run whose attempt failed; the others go on to their results', async () => {
+    const { sweepId } = await world.submit(packedSweep({ students: ONE_ACTIVATION }));
+    const [, target] = await students(sweepId);
+    const { store, remove } = await createTemporaryCheckpointStore('distillery-pack-retry-');
+    try {
+      // The second run's checkpoint cannot be written (a full disk, say): an error a retry may fix.
+      const failing: CheckpointStore = {
+        save: (runId, attempt, checkpoint) =>
+          runId === target?.id
+            ? Promise.reject(new Error('ENOSPC: no space left on device'))
+            : store.save(runId, attempt, checkpoint),
+        load: (runId) => store.load(runId),
+        delete: (runId) => store.delete(runId),
+      };
+      const ctx = world.context({ packMax: 8, checkpoints: failing, backoff: () => 60_000 });
+      const teacher = await world.database.db.run.findFirstOrThrow({ where: { sweepId, kind: 'teacher' } });
+      expect(await executeJob({ runId: teacher.id, attempt: 1 }, ctx)).toBe('succeeded');
+      world.enqueued.length = 0;
+      const [first] = await students(sweepId);
+      expect(await executeJob({ runId: first?.id as string, attempt: 1 }, ctx)).toBe('succeeded');
+      const runs = await students(sweepId);
+      expect(runs.map((r) => [r.key, r.state, r.attempt, r.failures, r.result !== null])).toEqual([
+        ['s0.seed1', 'succeeded', 1, 0, true],
+        ['s0.seed2', 'queued', 2, 1, false],
+        ['s0.seed3', 'succeeded', 1, 0, true],
+      ]);
+      expect(runs[1]?.error).toMatch(/ENOSPC/);
+      // Its next attempt is queued, after the backoff: the others' retries are not.
+      expect(world.enqueued.map((d) => [d.runId, d.attempt])).toEqual([[target?.id, 2]]);
+    } finally {
+      await remove();
+    }
   }, 60_000);
 });
