@@ -6,9 +6,10 @@
  * JavaScript: batch gathering, the JS loops of the activations and losses the fused step shares with the
  * reference path (LMA, APLU, PReLU, swish, the KD loss), and the calls themselves. CPU time, because the
  * machine's other tenants inflate the wall clock.
- * Run: `npx tsx bench/ml-fused-profile.ts [model…] [--kd]` (all models by default).
+ * --qat: QAT 4-bit (bucket 256) on every kernel, as bench:throughput's QAT rows.
+ * Run: `npx tsx bench/ml-fused-profile.ts [model…] [--kd] [--qat]` (all models by default).
  */
-import type { ModelSpec, TrainSpec } from '@distillery/spec';
+import { DEFAULT_BUCKET_SIZE, isKernel, type ModelSpec, type TrainSpec } from '@distillery/spec';
 import { selectRunData } from '../packages/ml/src/data/run-data.ts';
 import { kernels } from '../packages/ml/src/fast/kernels.ts';
 import { initBackend, loadDataset } from '../packages/ml/src/index.ts';
@@ -39,6 +40,7 @@ const all: Record<string, ModelSpec> = {
 };
 const args = process.argv.slice(2);
 const kd = args.includes('--kd');
+const qat = args.includes('--qat');
 const names = args.filter((a) => !a.startsWith('--'));
 const dataset = loadDataset({ name: 'mnist' });
 const data = selectRunData(dataset, { name: 'mnist', limit: { train: 4096, test: 10 } });
@@ -77,7 +79,13 @@ for (const name of names.length > 0 ? names : Object.keys(all)) {
     train,
     distill: kd ? { temperature: 2, alpha: 0.7 } : null,
     teacherLogits: kd ? Float32Array.from({ length: data.train.indices.length * 10 }, (_, i) => Math.sin(i)) : null,
-    qat: null,
+    qat: qat
+      ? {
+          bits: 4,
+          bucketSize: DEFAULT_BUCKET_SIZE,
+          indices: model.weights.flatMap((w, i) => (isKernel({ name: w.originalName }) ? [i] : [])),
+        }
+      : null,
   });
   const order = data.train.indices;
   let at = 0;

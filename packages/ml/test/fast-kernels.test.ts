@@ -262,13 +262,18 @@ describe('the SIMD optimizer and batch kernels', () => {
     });
   });
 
+  // Buckets of 256 and 64 take the four-value loop, 7 and 30 its scalar tail too; a constant stretch (scale 0),
+  // exact zeros of both signs (pruned weights) and values on a code's rounding boundary are included.
   it.each([
     [4, 256],
     [8, 64],
     [2, 7],
+    [3, 30],
   ])('fake-quantizes at %i bits in buckets of %i as fakeQuantize does, bit for bit', (bits, bucket) => {
     const k = kernels();
-    const values = Float32Array.from(randomValues(1003, bits + bucket), (x, i) => (i >= 14 && i < 21 ? 0.5 : x));
+    const values = Float32Array.from(randomValues(1003, bits + bucket), (x, i) =>
+      i >= 14 && i < 21 ? 0.5 : i % 11 === 0 ? (i % 2 ? -0 : 0) : i % 13 === 0 ? 0.25 : x,
+    );
     const b = k.allocF32(values.length);
     b.view().set(values);
     k.exports.fakeQuantize(b.ptr, values.length, bits, bucket);
