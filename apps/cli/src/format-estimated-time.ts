@@ -44,10 +44,12 @@ export function formatSweepEstimate(plan: SweepPlan, threads = 1): string {
 }
 
 function timedRuns(plan: SweepPlan) {
+  const packOf = new Map(plan.packs.flatMap((p, i) => p.keys.map((k) => [k, String(i)] as const)));
   return plan.runs.map((r) => ({
     key: r.key,
     parentKey: r.parentKey,
     estimate: r.estimatedTime,
     reused: r.reusedFrom !== null,
+    ...(packOf.has(r.key) ? { pack: packOf.get(r.key) as string } : {}),
   }));
 }

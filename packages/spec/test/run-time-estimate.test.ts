@@ -217,6 +217,23 @@ describe('estimateSweepTime', () => {
     expect(() => scheduledSweepSeconds(runs, 0)).toThrow(/slots must be an integer ≥ 1, got 0/);
   });
 
+  it("trains a pack's members one after another in one slot, and finishes them all at its end", () => {
+    const runs = [
+      { key: 'teacher', parentKey: null, estimate: est(10), reused: false },
+      { key: 's0', parentKey: 'teacher', estimate: est(4), reused: false, pack: 'p' },
+      { key: 's0.q0', parentKey: 's0', estimate: est(1), reused: false },
+      { key: 's1', parentKey: 'teacher', estimate: est(4), reused: false, pack: 'p' },
+      { key: 's2', parentKey: 'teacher', estimate: est(4), reused: false },
+    ];
+    const estimate = estimateSweepTime(runs);
+    expect(estimate.totalSeconds).toBe(23);
+    // s0 finishes with its pack at 18, its PTQ variant at 19.
+    expect(estimate.criticalPathSeconds).toBe(19);
+    // Two slots: the pack (10 → 18) beside s2 (10 → 14); s0.q0 after the pack.
+    expect(scheduledSweepSeconds(runs, 2)).toBe(19);
+    expect(scheduledSweepSeconds(runs, 1)).toBe(23);
+  });
+
   it('counts no time for a reused run', () => {
     const estimate = estimateSweepTime([
       { key: 'teacher', parentKey: null, estimate: est(10), reused: true },

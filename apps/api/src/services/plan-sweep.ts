@@ -27,7 +27,7 @@ const CALIBRATION_ONLY: ThroughputRates = { measured: [], calibration: THROUGHPU
  * A dry run: the sweep's runs, parents first, with their configs, identities, the sizes predicted from their
  * model specs, which of them a submission would reuse from earlier sweeps (`resolved`, from resolveSweepRuns;
  * default: none reused, for a spec without a named teacher), their estimated times from `rates` (default: the
- * shipped calibration alone), in all and along the critical path, and the packs workers packing up to `packMax`
+ * shipped calibration alone), in all and along the critical path (a pack's members finish together), and the packs workers packing up to `packMax`
  * runs would train (of the runs not reused). Pure.
  */
 export function planSweep(
@@ -38,6 +38,8 @@ export function planSweep(
 ): SweepPlan {
   const { planned, identities, reused } = resolved;
   const estimates = new Map(planned.map((r) => [r.key, estimateRunTime(r.config, rates)]));
+  const packs = planPacks(planned, packMax, (r) => !reused.has(r.key));
+  const packOf = new Map(packs.flatMap((p, i) => p.keys.map((k) => [k, String(i)] as const)));
   return {
     name: spec.name,
     specHash: canonicalHash(spec),
@@ -70,10 +72,11 @@ export function planSweep(
         parentKey: r.parentKey,
         estimate: estimates.get(r.key) ?? null,
         reused: reused.has(r.key),
+        ...(packOf.has(r.key) ? { pack: packOf.get(r.key) as string } : {}),
       })),
     ),
     packMax,
-    packs: planPacks(planned, packMax, (r) => !reused.has(r.key)),
+    packs,
     warnings: quantizeWarnings(planned),
   };
 }

@@ -11,6 +11,12 @@ export interface TimedRun {
   estimate: RunTimeEstimate | null;
   /** Reused from an earlier sweep: it does not train, and takes no time. */
   reused: boolean;
+  /**
+   * The pack it trains in (an id its members share; their parent is one run): a pack trains its members in one
+   * loop, no faster per step than alone, so it takes their times added up and every member finishes at its end.
+   * Absent: it trains alone.
+   */
+  pack?: string;
 }
 
 /** A sweep's estimated time, from its runs' estimates. */
@@ -38,24 +44,28 @@ export const SweepTimeEstimate = z
   .meta({ id: 'SweepTimeEstimate' });
 export type SweepTimeEstimate = z.infer<typeof SweepTimeEstimate>;
 
-/** The total and critical-path time of a plan's runs (parents listed before their children, as plans are). */
+/**
+ * The total and critical-path time of a plan's runs (parents listed before their children, as plans are); a
+ * pack's members all finish when the pack does.
+ */
 export function estimateSweepTime(runs: readonly TimedRun[]): SweepTimeEstimate {
-  const finish = new Map<string, number>();
   const runsBySource = Object.fromEntries(RATE_SOURCES.map((s) => [s, 0])) as Record<RateSource, number>;
   let totalSeconds = 0;
-  let criticalPathSeconds = 0;
   let unestimatedRuns = 0;
   for (const run of runs) {
-    let seconds = 0;
-    if (!run.reused) {
-      if (run.estimate) {
-        seconds = run.estimate.seconds;
-        runsBySource[run.estimate.source] += 1;
-      } else unestimatedRuns += 1;
-    }
-    totalSeconds += seconds;
-    const end = (run.parentKey === null ? 0 : (finish.get(run.parentKey) ?? 0)) + seconds;
-    finish.set(run.key, end);
+    if (run.reused) continue;
+    if (run.estimate) runsBySource[run.estimate.source] += 1;
+    else unestimatedRuns += 1;
+    totalSeconds += secondsOf(run);
+  }
+  const tasks = tasksOf(runs);
+  const taskOf = new Map(tasks.flatMap((t) => t.keys.map((k) => [k, t] as const)));
+  const finish = new Map<Task, number>();
+  let criticalPathSeconds = 0;
+  for (const task of tasks) {
+    const parent = task.parentKey === null ? undefined : taskOf.get(task.parentKey);
+    const end = (parent ? (finish.get(parent) ?? 0) : 0) + task.seconds;
+    finish.set(task, end);
     criticalPathSeconds = Math.max(criticalPathSeconds, end);
   }
   return { totalSeconds, criticalPathSeconds, runsBySource, unestimatedRuns };
@@ -63,38 +73,69 @@ export function estimateSweepTime(runs: readonly TimedRun[]): SweepTimeEstimate 
 
 /**
  * The estimated time of a plan's runs with `slots` of them training at once (an executor's training threads, or
- * workers): each run starts when its parent has finished and a slot is free, the ready runs taken in plan order,
- * as the queue hands them out. One slot gives `totalSeconds`; as many slots as runs, `criticalPathSeconds`. A run
- * without an estimate counts as no time; a reused one takes none. Quadratic in the runs (a plan has at most a few
- * thousand).
+ * workers): each run (or pack) starts when its parent has finished and a slot is free, the ready ones taken in
+ * plan order, as the queue hands them out. One slot gives `totalSeconds`; as many slots as runs,
+ * `criticalPathSeconds`. A run without an estimate counts as no time; a reused one takes none. Quadratic in the
+ * runs (a plan has at most a few thousand).
  */
 export function scheduledSweepSeconds(runs: readonly TimedRun[], slots: number): number {
   if (!Number.isInteger(slots) || slots < 1) throw new RangeError(`slots must be an integer ≥ 1, got ${slots}`);
-  const keys = new Set(runs.map((r) => r.key));
-  const finish = new Map<string, number>();
+  const tasks = tasksOf(runs);
+  const taskOf = new Map(tasks.flatMap((t) => t.keys.map((k) => [k, t] as const)));
+  const finish = new Map<Task, number>();
   const free: number[] = Array.from({ length: slots }, () => 0);
-  const pending = [...runs];
-  // Parents come first in a plan: a pending run's parent is scheduled (its end known) or still pending.
-  const readyAt = (r: TimedRun) =>
-    r.parentKey === null || !keys.has(r.parentKey) ? 0 : (finish.get(r.parentKey) ?? Number.POSITIVE_INFINITY);
+  const pending = [...tasks];
+  // Parents come first in a plan: a pending task's parent is scheduled (its end known) or still pending.
+  const readyAt = (t: Task) => {
+    const parent = t.parentKey === null ? undefined : taskOf.get(t.parentKey);
+    return parent ? (finish.get(parent) ?? Number.POSITIVE_INFINITY) : 0;
+  };
   let makespan = 0;
   while (pending.length > 0) {
     const now = Math.min(...free);
     const slot = free.indexOf(now);
-    let index = pending.findIndex((r) => readyAt(r) <= now);
+    let index = pending.findIndex((t) => readyAt(t) <= now);
     if (index < 0) {
-      // Nothing is ready when the slot frees: it waits for the run that is ready soonest.
+      // Nothing is ready when the slot frees: it waits for the task that is ready soonest.
       let soonest = Number.POSITIVE_INFINITY;
-      pending.forEach((r, i) => {
-        const t = readyAt(r);
-        if (t < soonest) [soonest, index] = [t, i];
+      pending.forEach((t, i) => {
+        const at = readyAt(t);
+        if (at < soonest) [soonest, index] = [at, i];
       });
     }
-    const [run] = pending.splice(index, 1) as [TimedRun];
-    const end = Math.max(now, readyAt(run)) + (run.reused ? 0 : (run.estimate?.seconds ?? 0));
-    finish.set(run.key, end);
+    const [task] = pending.splice(index, 1) as [Task];
+    const end = Math.max(now, readyAt(task)) + task.seconds;
+    finish.set(task, end);
     free[slot] = end;
     makespan = Math.max(makespan, end);
   }
   return makespan;
+}
+
+/** What trains as one: a run alone, or a pack's members (at its first member's place in the plan). */
+interface Task {
+  keys: string[];
+  parentKey: string | null;
+  seconds: number;
+}
+
+function tasksOf(runs: readonly TimedRun[]): Task[] {
+  const tasks: Task[] = [];
+  const packs = new Map<string, Task>();
+  for (const run of runs) {
+    const packed = run.pack === undefined ? undefined : packs.get(run.pack);
+    if (packed) {
+      packed.keys.push(run.key);
+      packed.seconds += secondsOf(run);
+      continue;
+    }
+    const task = { keys: [run.key], parentKey: run.parentKey, seconds: secondsOf(run) };
+    if (run.pack !== undefined) packs.set(run.pack, task);
+    tasks.push(task);
+  }
+  return tasks;
+}
+
+function secondsOf(run: TimedRun): number {
+  return run.reused ? 0 : (run.estimate?.seconds ?? 0);
 }
