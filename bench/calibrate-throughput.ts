@@ -55,6 +55,8 @@ function cut(spec: SweepSpec): SweepSpec {
   };
 }
 
+// The code measured is the tree at the start (a rebase during the run changes HEAD, not the loaded modules).
+const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim();
 const backend = await initBackend((option('backend', 'wasm') as 'wasm') ?? 'wasm', () => {});
 const loadBefore = loadavg();
 const started = Date.now();
@@ -84,7 +86,6 @@ for (const file of examples.sort()) {
 }
 const loadAfter = loadavg();
 const rates = measureThroughput(timings).sort((a, b) => a.shape.localeCompare(b.shape));
-const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim();
 const measuredOn = {
   date: new Date(started).toISOString(),
   machine: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}`,
