@@ -86,5 +86,23 @@ describe('the executor events', () => {
     expect(describeExecutorEvent({ type: 'recovered', orphaned: 0, queued: 2 })).toBe(
       '2 queued run(s) from earlier picked up',
     );
+    expect(
+      describeExecutorEvent({
+        type: 'pack-started',
+        leaderRunId: 'r1',
+        runIds: ['r1', 'r2'],
+        labels: ['mlp 4 relu · seed 1', 'mlp 4 relu · seed 2'],
+      }),
+    ).toBe('pack of 2 runs training together: mlp 4 relu · seed 1 (r1), mlp 4 relu · seed 2 (r2)');
+    expect(
+      describeExecutorEvent({
+        type: 'pack-finished',
+        leaderRunId: 'r1',
+        outcomes: [
+          { runId: 'r1', outcome: 'succeeded' },
+          { runId: 'r2', outcome: 'cancelled' },
+        ],
+      }),
+    ).toBe('pack of run r1 finished: r1 succeeded, r2 cancelled');
   });
 });

@@ -11,10 +11,11 @@ export function formatExecutorEvent(event: ExecutorEvent): string {
 
 /**
  * Whether an event says more than the command's own lines: `ready` is told by the command itself, and the run
- * lines of `run` show starts and results; a resumed start, retries, failures and repairs are the executor's alone.
+ * lines of `run` show starts and results (a pack's end is its members' results); a resumed start, which runs train
+ * together, retries, failures and repairs are the executor's alone.
  */
 export function tellsMoreThanTheRunLines(event: ExecutorEvent): boolean {
-  if (event.type === 'ready' || event.type === 'run-succeeded') return false;
+  if (event.type === 'ready' || event.type === 'run-succeeded' || event.type === 'pack-finished') return false;
   return event.type !== 'run-started' || event.resumedAfterEpoch !== null;
 }
 

@@ -21,7 +21,7 @@ export function describeExecutorEvent(e: ExecutorEvent): string {
         (e.resumedAfterEpoch !== null ? `, resuming after epoch ${e.resumedAfterEpoch} of ${e.epochs}` : '')
       );
     case 'pack-started':
-      return `pack of ${e.runIds.length} run(s) started with run ${e.leaderRunId}: ${e.runIds.join(', ')}`;
+      return `pack of ${e.runIds.length} runs training together: ${e.runIds.map((id, i) => `${e.labels[i]} (${id})`).join(', ')}`;
     case 'pack-finished':
       return `pack of run ${e.leaderRunId} finished: ${e.outcomes.map((o) => `${o.runId} ${o.outcome}`).join(', ')}`;
     case 'run-taken-over':

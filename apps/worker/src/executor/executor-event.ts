@@ -40,7 +40,13 @@ export type ExecutorEvent =
    * A job's run and the runs claimed with it start training together as one pack (`runIds`, the job's run
    * first; each also has its own `run-started`). A member whose preparation failed is not among them.
    */
-  | { type: 'pack-started'; leaderRunId: string; runIds: string[] }
+  | {
+      type: 'pack-started';
+      leaderRunId: string;
+      runIds: string[];
+      /** The members' labels, in the order of `runIds`. */
+      labels: string[];
+    }
   /** Every member of the pack has settled, each with its own outcome (as a run trained alone would). */
   | { type: 'pack-finished'; leaderRunId: string; outcomes: { runId: string; outcome: JobOutcome }[] }
   /** The claim took the run over from a worker that stopped without releasing it. */

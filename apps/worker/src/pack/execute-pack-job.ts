@@ -36,7 +36,12 @@ export async function executePackJob(runs: readonly ClaimedRunRow[], ctx: Attemp
       }),
     );
     const ready = prepared.filter((p) => p.input !== undefined);
-    ctx.emit({ type: 'pack-started', leaderRunId: leader.id, runIds: ready.map((p) => p.attempt.run.id) });
+    ctx.emit({
+      type: 'pack-started',
+      leaderRunId: leader.id,
+      runIds: ready.map((p) => p.attempt.run.id),
+      labels: ready.map((p) => p.attempt.run.label),
+    });
     const training =
       ready.length > 0 ? (ctx.executePack ?? executePack)(ready.map((p) => p.input as ExecuteRunInput)) : [];
     const settled = await Promise.all(
