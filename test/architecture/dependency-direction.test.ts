@@ -34,6 +34,8 @@ function sourceFiles(dir: string): string[] {
  */
 const PARTIAL_ENTRIES: Record<string, string> = {
   '@distillery/ml/artifact': join(ROOT, 'packages/ml/src/artifact/index.ts'),
+  '@distillery/db/database-url': join(ROOT, 'packages/db/src/database-url.ts'),
+  '@distillery/queue/options': join(ROOT, 'packages/queue/src/run-queue-options.ts'),
 };
 
 const packageOf = (spec: string) =>
@@ -91,6 +93,27 @@ function partialImports(file: string, seen = new Set<string>(), found = new Set<
   seen.add(file);
   for (const spec of importSpecifiers(readFileSync(file, 'utf8'))) {
     if (spec.startsWith('.')) partialImports(join(dirname(file), spec), seen, found);
+    else found.add(packageOf(spec));
+  }
+  return found;
+}
+
+/**
+ * What loading a file loads before any of its code runs: static imports and re-exports, recursively, without
+ * type-only ones (erased) and lazy ones (taken only on the path that needs them). A partial entry point is followed
+ * into its file.
+ */
+function startUpImports(file: string, seen = new Set<string>(), found = new Set<string>()): Set<string> {
+  if (seen.has(file)) return found;
+  seen.add(file);
+  const source = readFileSync(file, 'utf8');
+  const statements = [
+    ...source.matchAll(/^\s*(?:import|export)\s+(?!type\b)[^'"`;]*?\bfrom\s*(['"])([^'"]+)\1/gm),
+    ...source.matchAll(/^\s*import\s*(['"])([^'"]+)\1/gm),
+  ];
+  for (const spec of statements.map((m) => m[2] as string)) {
+    if (spec.startsWith('.')) startUpImports(join(dirname(file), spec), seen, found);
+    else if (PARTIAL_ENTRIES[spec]) startUpImports(PARTIAL_ENTRIES[spec], seen, found.add(spec));
     else found.add(packageOf(spec));
   }
   return found;
@@ -212,6 +235,28 @@ describe('dependency direction', () => {
       expect(
         [...partialImports(file)].filter((d) => d.startsWith('@tensorflow/')),
         entry,
+      ).toEqual([]);
+    }
+  });
+
+  it('starts the client commands without the database, the queue or the HTTP server', () => {
+    // They talk to an API over HTTP; loading Prisma, pg and BullMQ first tripled their start-up time. The embedded
+    // store's in-process client is a lazy import, taken only when there is neither a login nor a `serve`.
+    const cli = join(ROOT, 'apps/cli/src');
+    const commands = ['login', 'sweep-submit', 'sweep-watch', 'sweep-list', 'sweep-cancel', 'results', 'frontier']
+      .concat(['compare', 'model-download', 'key'])
+      .map((c) => join(cli, 'commands', `${c}-command${c === 'key' ? 's' : ''}.ts`));
+    const banned = [
+      '@distillery/db',
+      '@distillery/queue',
+      '@distillery/api',
+      '@distillery/ml',
+      '@prisma/client',
+    ].concat(['pg', 'bullmq', 'ioredis', 'fastify', '@electric-sql/pglite']);
+    for (const file of [join(cli, 'main.ts'), ...commands]) {
+      expect(
+        [...startUpImports(file)].filter((d) => banned.includes(d)),
+        relative(ROOT, file),
       ).toEqual([]);
     }
   });

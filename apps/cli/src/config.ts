@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
-import { parseDatabaseUrl } from '@distillery/db';
-import { DEFAULT_QUEUE_PREFIX } from '@distillery/queue';
+// The dependency-free entries, not the packages' indexes: every command reads its configuration, and a client
+// command that loaded Prisma, pg and BullMQ for two names would spend most of its start-up on them.
+import { parseDatabaseUrl } from '@distillery/db/database-url';
+import { DEFAULT_QUEUE_PREFIX } from '@distillery/queue/options';
 import { ConfigError } from './config-error.ts';
 
 /**

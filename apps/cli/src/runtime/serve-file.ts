@@ -1,6 +1,6 @@
 import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { API_KEY_FILE } from './team-api-key.ts';
+import { API_KEY_FILE } from './api-key-file.ts';
 
 /** Where a running `serve` on the embedded store says how to reach it, inside the data folder (mode 0600). */
 export const SERVE_FILE = 'serve.json';

@@ -1,11 +1,10 @@
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { authenticateApiKey, createApiKey, createTeam, findTeamId, type Store, TeamExistsError } from '@distillery/db';
+import { API_KEY_FILE } from './api-key-file.ts';
 
 /** The team a laptop's sweeps belong to in the embedded store (and in `distillery run` on a server). */
 export const LOCAL_TEAM = 'local';
-/** Where the embedded store keeps its local team's key, inside the data folder (mode 0600). */
-export const API_KEY_FILE = 'api-key';
 
 /** A new admin key for `team`, creating the team when it does not exist. */
 export async function newTeamApiKey(db: Store, team: string, keyName: string): Promise<string> {
