@@ -54,6 +54,39 @@ function packStrip(b: usize, n: i32, p0: i32, rows: i32, j: i32, w: i32): void {
   }
 }
 
+/** PACK[p, 0..w) = Bᵀ[j..j + w, p0 + p] for p < rows (Bᵀ [n × k] row-major); w is 4 or 8. 4 × 4 blocks in registers. */
+@inline
+function packStripT(bt: usize, k: i32, p0: i32, rows: i32, j: i32, w: i32): void {
+  const rowBytes = <usize>k << 2;
+  const wBytes = <usize>w << 2;
+  for (let g = 0; g < w; g += 4) {
+    const src = bt + <usize>(j + g) * rowBytes + (<usize>p0 << 2);
+    const dst = PACK + (<usize>g << 2);
+    let p = 0;
+    for (; p + 4 <= rows; p += 4) {
+      const s = src + (<usize>p << 2);
+      const r0 = v128.load(s);
+      const r1 = v128.load(s + rowBytes);
+      const r2 = v128.load(s + 2 * rowBytes);
+      const r3 = v128.load(s + 3 * rowBytes);
+      const a0 = v128.shuffle<i32>(r0, r1, 0, 4, 1, 5);
+      const a1 = v128.shuffle<i32>(r0, r1, 2, 6, 3, 7);
+      const b0 = v128.shuffle<i32>(r2, r3, 0, 4, 1, 5);
+      const b1 = v128.shuffle<i32>(r2, r3, 2, 6, 3, 7);
+      const d = dst + <usize>p * wBytes;
+      v128.store(d, v128.shuffle<i64>(a0, b0, 0, 2));
+      v128.store(d + wBytes, v128.shuffle<i64>(a0, b0, 1, 3));
+      v128.store(d + 2 * wBytes, v128.shuffle<i64>(a1, b1, 0, 2));
+      v128.store(d + 3 * wBytes, v128.shuffle<i64>(a1, b1, 1, 3));
+    }
+    for (; p < rows; p++) {
+      for (let q = 0; q < 4; q++) {
+        store<f32>(dst + <usize>p * wBytes + (<usize>q << 2), load<f32>(src + <usize>q * rowBytes + (<usize>p << 2)));
+      }
+    }
+  }
+}
+
 /** C[r..r+4, j..j+8) (+)= A[r..r+4, p0..p0+rows) · PACK (8 columns wide). */
 @inline
 function tile4x8(a: usize, aRow: usize, aStep: usize, c: usize, rowBytes: usize, rows: i32, fromC: bool): void {
@@ -239,6 +272,20 @@ function tile1x4(a: usize, aStep: usize, c: usize, rows: i32, fromC: bool): void
 }
 
 export function gemm(a: usize, ars: i32, acs: i32, b: usize, c: usize, m: i32, k: i32, n: i32, accumulate: bool): void {
+  product(a, ars, acs, b, false, c, m, k, n, accumulate);
+}
+
+/**
+ * C[m×n] (+)= A·Bᵀ with Bᵀ [n×k] row-major (a dense layer's kernel W [inputs × units] for dY·Wᵀ): gemm with B
+ * read through its transpose while packing, so no transposed copy is made. The same additions in the same
+ * order as gemm over the transposed matrix, so the same bits.
+ */
+export function gemmBt(a: usize, ars: i32, acs: i32, bt: usize, c: usize, m: i32, k: i32, n: i32, accumulate: bool): void {
+  product(a, ars, acs, bt, true, c, m, k, n, accumulate);
+}
+
+@inline
+function product(a: usize, ars: i32, acs: i32, b: usize, transposed: bool, c: usize, m: i32, k: i32, n: i32, accumulate: bool): void {
   const rowBytes = <usize>n << 2;
   const aRow = <usize>ars << 2;
   const aStep = <usize>acs << 2;
@@ -259,7 +306,8 @@ export function gemm(a: usize, ars: i32, acs: i32, b: usize, c: usize, m: i32, k
       for (let j = 0; j + 4 <= n; ) {
         const w = j + 8 <= n ? 8 : 4;
         const off = <usize>j << 2;
-        packStrip(b, n, p0, rows, j, w);
+        if (transposed) packStripT(b, k, p0, rows, j, w);
+        else packStrip(b, n, p0, rows, j, w);
         for (let q = g0; q < g1; q++) {
           const ar = a0 + <usize>(q << 2) * aRow;
           const cr = c + <usize>(q << 2) * rowBytes + off;
@@ -288,11 +336,13 @@ export function gemm(a: usize, ars: i32, acs: i32, b: usize, c: usize, m: i32, k
       const cp = c + ((<usize>r * <usize>n + <usize>j) << 2);
       let s: f32 = accumulate ? load<f32>(cp) : 0;
       let ap = a + <usize>r * aRow;
-      let bp = b + (<usize>j << 2);
+      // B(p, j): row p of B, or column p of row j of Bᵀ.
+      let bp = transposed ? b + ((<usize>j * <usize>k) << 2) : b + (<usize>j << 2);
+      const bStep: usize = transposed ? 4 : rowBytes;
       for (let p = 0; p < k; p++) {
         s += load<f32>(ap) * load<f32>(bp);
         ap += aStep;
-        bp += rowBytes;
+        bp += bStep;
       }
       store<f32>(cp, s);
     }

@@ -170,25 +170,57 @@ describe("the product kernel's order of additions", () => {
     },
   );
 
+  // k = 1100 crosses a packed block, k = 6 leaves a 4×4 block and two single steps, 13 columns every strip width.
   it.each([
-    [256, 256],
-    [7, 13],
-    [4, 10],
-    [1, 5],
-  ])('transposes a %i×%i matrix exactly, in 4×4 blocks and their tails', (rows, cols) => {
-    const fast = kernels();
-    const x = randomValues(rows * cols, rows + cols);
-    const [src, dst] = [fast.allocF32(rows * cols), fast.allocF32(rows * cols)];
-    src.view().set(x);
-    fast.exports.transpose(src.ptr, dst.ptr, rows, cols);
-    const expected = Float32Array.from(
-      { length: rows * cols },
-      (_, i) => x[(i % rows) * cols + Math.floor(i / rows)] as number,
-    );
-    expect(Array.from(dst.view())).toEqual(Array.from(expected));
-    src.free();
-    dst.free();
-  });
+    [64, 256, 256],
+    [7, 13, 10],
+    [5, 1100, 13],
+    [3, 6, 5],
+  ])(
+    "multiplies by a transpose read in place (gemmBt) with gemm's bits over the transposed copy: %i×%i·%i",
+    (m, k, n) => {
+      const fast = kernels();
+      const a = randomValues(m * k, m);
+      a.fill(0, 0, Math.floor(a.length / 3)); // zero steps too
+      const bt = randomValues(n * k, n); // Bᵀ [n × k]
+      const b = Float32Array.from({ length: k * n }, (_, i) => bt[(i % n) * k + Math.floor(i / n)] as number);
+      const c0 = randomValues(m * n, 5);
+      const [pa, pb, pbt, pc, pd] = [m * k, k * n, n * k, m * n, m * n].map((size) =>
+        fast.allocF32(size),
+      ) as F32Buffer[];
+      (pa as F32Buffer).view().set(a);
+      (pb as F32Buffer).view().set(b);
+      (pbt as F32Buffer).view().set(bt);
+      for (const accumulate of [0, 1]) {
+        (pc as F32Buffer).view().set(c0);
+        (pd as F32Buffer).view().set(c0);
+        fast.exports.gemm(
+          (pa as F32Buffer).ptr,
+          k,
+          1,
+          (pb as F32Buffer).ptr,
+          (pc as F32Buffer).ptr,
+          m,
+          k,
+          n,
+          accumulate,
+        );
+        fast.exports.gemmBt(
+          (pa as F32Buffer).ptr,
+          k,
+          1,
+          (pbt as F32Buffer).ptr,
+          (pd as F32Buffer).ptr,
+          m,
+          k,
+          n,
+          accumulate,
+        );
+        expect(Array.from((pd as F32Buffer).view())).toEqual(Array.from((pc as F32Buffer).view()));
+      }
+      for (const p of [pa, pb, pbt, pc, pd]) (p as F32Buffer).free();
+    },
+  );
 });
 
 describe('the SIMD optimizer and batch kernels', () => {

@@ -117,7 +117,6 @@ export class FusedMlpStep implements TrainStep {
    * APLU's α and offset sums.
    */
   private readonly opBuffers = new Map<MlpOp, F32Buffer>();
-  private readonly transposed: F32Buffer;
   private readonly qatBackup: F32Buffer | null;
   private readonly stats: Map<MlpOp, Statistics>;
   private readonly variables: tf.LayerVariable[];
@@ -181,11 +180,6 @@ export class FusedMlpStep implements TrainStep {
     );
     this.gradA = k.allocF32(rows * plan.widest);
     this.gradB = k.allocF32(rows * plan.widest);
-    let transposedSize = 1;
-    plan.ops.forEach((op, i) => {
-      if (op.kind === 'dense' && i > 0) transposedSize = Math.max(transposedSize, op.inputs * op.units);
-    });
-    this.transposed = k.allocF32(transposedSize);
     const qatValues = this.qatTensors.reduce((n, { k }) => n + (plan.sizes[k] as number), 0);
     this.qatBackup = qatValues > 0 ? k.allocF32(qatValues) : null;
     this.labels = new Float32Array(rows);
@@ -249,7 +243,6 @@ export class FusedMlpStep implements TrainStep {
 
   dispose(): void {
     for (const b of [this.params, this.grads, ...this.optimizer.slots, ...this.acts, this.gradA, this.gradB]) b.free();
-    this.transposed.free();
     this.qatBackup?.free();
     if (this.pixels) this.k.exports.free(this.pixels);
     this.image.dispose();
@@ -458,8 +451,7 @@ export class FusedMlpStep implements TrainStep {
           k.gemm(x.ptr, 1, op.inputs, dy.ptr, G + op.kernel * 4, op.inputs, rows, op.units, 0);
           k.columnSums(dy.ptr, rows, op.units, G + op.bias * 4);
           if (i > 0) {
-            k.transpose(P + op.kernel * 4, this.transposed.ptr, op.inputs, op.units);
-            k.gemm(dy.ptr, op.units, 1, this.transposed.ptr, dx.ptr, rows, op.units, op.inputs, 0);
+            k.gemmBt(dy.ptr, op.units, 1, P + op.kernel * 4, dx.ptr, rows, op.units, op.inputs, 0);
           }
           break;
         case 'relu':

@@ -24,12 +24,22 @@ export interface KernelExports {
   free(ptr: number): void;
   /** C[m×n] (+)= A·B with A(r, c) = a[r·ars + c·acs]; B [k×n] and C [m×n] row-major. Addresses in bytes. */
   gemm(a: number, ars: number, acs: number, b: number, c: number, m: number, k: number, n: number, acc: number): void;
+  /** C[m×n] (+)= A·Bᵀ with Bᵀ [n×k] row-major, A as gemm reads it: gemm over the transpose, the same bits. */
+  gemmBt(
+    a: number,
+    ars: number,
+    acs: number,
+    bt: number,
+    c: number,
+    m: number,
+    k: number,
+    n: number,
+    acc: number,
+  ): void;
   /** y[r, j] += b[j] (dense.ts). */
   addBias(y: number, b: number, rows: number, n: number): void;
   /** out[j] = Σ_r x[r, j]. */
   columnSums(x: number, rows: number, n: number, out: number): void;
-  /** dst [cols × rows] = srcᵀ. */
-  transpose(src: number, dst: number, rows: number, cols: number): void;
   relu(x: number, y: number, n: number): void;
   /** QAT's fake quantization of n values in place (quantize.ts): the values of packages/ml's fakeQuantize. */
   fakeQuantize(values: number, n: number, bits: number, bucket: number): void;
