@@ -223,9 +223,12 @@ describe('GET /v1/runs/:id', () => {
       progress: 1,
       error: null,
       skippedReason: null,
+      packedBy: null,
       config: { kind: 'student', seed: 1, distill: { temperature: 2, alpha: 0.7 }, quantize: null },
       result: { accuracy: 0.91, loss: 0.3, parameters: 12_730, bytes: 50_920, bits: 32, backend: 'wasm', seconds: 4 },
     });
+    // A student: runs of its sweep with its teacher and this key may train with it as one pack.
+    expect(run.packKey).toMatch(/^[0-9a-f]{64}$/);
     expect(run.metrics.map((m: { epoch: number }) => m.epoch)).toEqual([1, 2]);
     expect(run.latestMetrics).toMatchObject({ epoch: 2, trainLoss: 0.5, valLoss: null });
     expect(run.startedAt).toEqual(expect.any(String));

@@ -136,6 +136,12 @@ describe('executeJob with packMax > 1', () => {
       packedBy: first?.id,
     });
     expect(stored.result).not.toBeNull();
+    const res = await world.app.inject({
+      method: 'GET',
+      url: `/v1/runs/${second?.id}`,
+      headers: { authorization: `Bearer ${world.apiKey}` },
+    });
+    expect(res.json()).toMatchObject({ state: 'succeeded', packedBy: first?.id, packKey: stored.packKey });
   }, 60_000);
 
   it('stops only the cancelled run of a pack; the others go on to their results', async () => {

@@ -21,6 +21,20 @@ export const RunDetail = RunSummary.omit({ result: true, reusedFrom: true })
       .string()
       .nullable()
       .describe('Why the run was cancelled without running (e.g. its parent failed).'),
+    packKey: z
+      .string()
+      .nullable()
+      .describe(
+        'Which runs of its sweep with the same parent may train together with it as one pack (equal keys); ' +
+          'null: it always trains alone.',
+      ),
+    packedBy: z
+      .uuid()
+      .nullable()
+      .describe(
+        'The run whose job trained this one in its pack (its last attempt); null when it trained alone or its own ' +
+          'job started the pack. A packed run keeps its own state, epochs, checkpoints and result.',
+      ),
     createdAt: z.iso.datetime().describe('When the sweep created the run.'),
     queuedAt: z.iso.datetime().nullable().describe('When the run (last) became `queued`.'),
     startedAt: z.iso.datetime().nullable().describe('When a worker claimed it (its last attempt).'),

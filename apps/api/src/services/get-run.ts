@@ -32,6 +32,8 @@ export async function getRun(db: Store, teamId: string, runId: string): Promise<
     progress: run.progress,
     error: run.error,
     skippedReason: run.skippedReason,
+    packKey: run.packKey,
+    packedBy: run.packedBy,
     predicted: {
       ...predictRunSize(config),
       parameters: run.predictedParameters,
