@@ -32,12 +32,14 @@ const SPEC = {
 };
 
 /**
- * Two real `distillery worker` processes packing students (DISTILLERY_PACK_MAX 8): the first trains the whole
- * pack (the second starts once the pack has, so that the pack holds every student: two idle workers would split
- * the students between them), and is killed with SIGKILL mid-epoch; the second's reconciler finds each member's
- * heartbeat stale, and the members resume from their own checkpoints, each ending with exactly one result.
+ * Real `distillery worker` processes packing students (DISTILLERY_PACK_MAX 8). In each test one worker trains the
+ * whole pack (the next one starts once the pack has, so that the pack holds every student: two idle workers would
+ * split the students between them) and is stopped mid-epoch: killed with SIGKILL (the next worker's reconciler
+ * finds each member's heartbeat stale) or stopped with SIGTERM (it releases each member after its checkpoint).
+ * The members resume from their own checkpoints on the next worker, each ending with exactly one result. The
+ * tests run in order: each takes one worker away.
  */
-describe('a worker killed with SIGKILL while it trains a pack', () => {
+describe('a worker stopped while it trains a pack', () => {
   let redis: PrivateRedis;
   let database: TestDatabase;
   let app: FastifyInstance;
@@ -46,7 +48,7 @@ describe('a worker killed with SIGKILL while it trains a pack', () => {
   let apiKey: string;
   let artifactDir: string;
   const workers: WorkerProcess[] = [];
-  let startSecond: () => Promise<void>;
+  let startWorker: (name: string) => Promise<WorkerProcess>;
   const logs = () => workers.map((w) => `--- ${w.name} (pid ${w.pid})\n${w.log.slice(-4000)}`).join('\n');
 
   beforeAll(async () => {
@@ -62,12 +64,13 @@ describe('a worker killed with SIGKILL while it trains a pack', () => {
       ...testWorkerEnv({ databaseUrl: database.url, redisUrl: redis.url, prefix, artifactDir }),
       DISTILLERY_PACK_MAX: '8',
     };
-    workers.push(new WorkerProcess(env, 'worker-1'));
-    await workers[0]?.ready();
-    startSecond = () => {
-      workers.push(new WorkerProcess(env, 'worker-2'));
-      return workers[1]?.ready() as Promise<void>;
+    startWorker = async (name) => {
+      const worker = new WorkerProcess(env, name);
+      workers.push(worker);
+      await worker.ready();
+      return worker;
     };
+    await startWorker('worker-1');
   });
 
   afterAll(async () => {
@@ -80,7 +83,7 @@ describe('a worker killed with SIGKILL while it trains a pack', () => {
     if (artifactDir) await rm(artifactDir, { recursive: true, force: true });
   });
 
-  it('resumes every member from its checkpoint on the other worker, each with one result', async () => {
+  it('after SIGKILL, resumes every member from its checkpoint on the other worker, each with one result', async () => {
     const res = await app.inject({
       method: 'POST',
       url: '/v1/sweeps',
@@ -97,7 +100,7 @@ describe('a worker killed with SIGKILL while it trains a pack', () => {
     const pack = first.events.find((e): e is ExecutorEventOf<'pack-started'> => e.type === 'pack-started');
     const members = pack?.runIds ?? [];
     expect(members).toHaveLength(SEEDS.length);
-    await startSecond();
+    await startWorker('worker-2');
     await eventually(async () => {
       const running = await database.db.run.findMany({
         where: { id: { in: members }, state: 'running' },
@@ -142,6 +145,58 @@ describe('a worker killed with SIGKILL while it trains a pack', () => {
     const repacked = survivor.events.filter(
       (e): e is ExecutorEventOf<'pack-started'> =>
         e.type === 'pack-started' && e.runIds.every((id) => members.includes(id)),
+    );
+    expect(repacked.length, logs()).toBeGreaterThan(0);
+  }, 180_000);
+
+  it('on SIGTERM, releases every member after its checkpoint, not counted as a failure; the next worker resumes them', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/sweeps',
+      headers: { authorization: `Bearer ${apiKey}` },
+      payload: { ...SPEC, name: 'pack-sigterm', teacher: { ...SPEC.teacher, seed: 8 } },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    const sweepId = res.json().id as string;
+    const students = (await database.db.run.findMany({ where: { sweepId, kind: 'student' } })).map((r) => r.id);
+    const stopped = workers[1] as WorkerProcess;
+    await stopped.waitFor(
+      (e) => e.type === 'pack-started' && e.runIds.every((id) => students.includes(id)),
+      "the second sweep's pack",
+    );
+    const next = await startWorker('worker-3');
+    await eventually(async () => {
+      const running = await database.db.run.findMany({
+        where: { id: { in: students }, state: 'running' },
+        include: { checkpoint: true },
+      });
+      return (running.length === SEEDS.length && running.every((r) => (r.checkpoint?.epoch ?? 0) >= 2)) || undefined;
+    }, logs);
+    stopped.child.kill('SIGTERM');
+    expect(await stopped.exited, logs()).toBe(0);
+    const released = stopped.events.filter((e) => e.type === 'run-released' && students.includes(e.runId));
+    expect(released, logs()).toHaveLength(SEEDS.length);
+
+    const sweep = await eventually(
+      async () => {
+        const s = await database.db.sweep.findUniqueOrThrow({ where: { id: sweepId } });
+        return s.state === 'running' ? undefined : s;
+      },
+      logs,
+      120_000,
+      250,
+    );
+    expect(sweep.state, logs()).toBe('succeeded');
+    const runs = await database.db.run.findMany({ where: { id: { in: students } }, include: { result: true } });
+    // A release is not a failure: attempt 2 with no failure counted, resumed from its checkpoint.
+    expect(runs.map((r) => [r.state, r.attempt, r.failures, r.result !== null])).toEqual(
+      runs.map(() => ['succeeded', 2, 0, true]),
+    );
+    for (const r of runs) expect(r.resumedFromEpoch ?? 0, logs()).toBeGreaterThanOrEqual(2);
+    expect(await database.db.result.count({ where: { run: { sweepId } } })).toBe(SEEDS.length + 1);
+    const repacked = next.events.filter(
+      (e): e is ExecutorEventOf<'pack-started'> =>
+        e.type === 'pack-started' && e.runIds.every((id) => students.includes(id)),
     );
     expect(repacked.length, logs()).toBeGreaterThan(0);
   }, 180_000);
