@@ -90,7 +90,12 @@ function program(): Command {
   cli
     .command('worker')
     .description('run a worker that executes runs from the queue')
-    .option('-c, --concurrency <n>', 'runs at once in this process', '1')
+    .option(
+      '-t, --threads <n>',
+      'runs trained at once, one per worker thread with its own TensorFlow.js backend (env DISTILLERY_THREADS; ' +
+        'default: the cores this process may use)',
+    )
+    .option('-c, --concurrency <n>', 'the former name of --threads: runs at once in this process')
     .option(
       '--pack-max <n>',
       'runs trained together as one pack at most; 1 trains each alone (env DISTILLERY_PACK_MAX; default 8)',

@@ -25,6 +25,11 @@ export interface WorkflowConfig {
    * equal pack keys); 1 trains every run alone. @defaultValue 8
    */
   packMax?: number;
+  /**
+   * env DISTILLERY_THREADS: runs a worker (or the embedded executor) trains at once, one per worker thread.
+   * @defaultValue os.availableParallelism()
+   */
+  threads?: number;
   /** env DISTILLERY_DATASET_CACHE_BYTES: bound of a worker's data-set cache. @defaultValue 1073741824 (1 GiB) */
   datasetCacheBytes?: number;
 }
@@ -38,6 +43,7 @@ const NUMBERS = {
   shutdownTimeoutMs: ['DISTILLERY_SHUTDOWN_TIMEOUT_MS', 100, 3_600_000],
   datasetCacheBytes: ['DISTILLERY_DATASET_CACHE_BYTES', 0, 2 ** 40],
   packMax: ['DISTILLERY_PACK_MAX', 1, MAX_PACK_MAX],
+  threads: ['DISTILLERY_THREADS', 1, 256],
 } as const;
 
 /** Reads and checks the workflow variables, naming the variable and the rule on a bad value. */

@@ -9,3 +9,4 @@ export * from './run-control.ts';
 export * from './run-errors.ts';
 export * from './run-worker.ts';
 export * from './run-worker-options.ts';
+export * from './threads/index.ts';

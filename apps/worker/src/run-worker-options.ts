@@ -7,9 +7,9 @@ export interface RunWorkerOptions extends RunExecutorOptions {
   /** Queue key prefix; must match the API's. @defaultValue 'distillery' */
   prefix?: string;
   /**
-   * How long a job's lock lives without renewal before BullMQ hands it to another worker. Training blocks the
-   * event loop for a batch at a time, so this is generous; a dead worker's runs are found sooner through their
-   * heartbeats (`staleAfterMs`). @defaultValue 120000 ms
+   * How long a job's lock lives without renewal before BullMQ hands it to another worker. Training runs on
+   * the training threads, so the main thread renews locks on time; this stays generous for a main thread busy
+   * loading a large data set, and a dead worker's runs are found sooner through their heartbeats (`staleAfterMs`). @defaultValue 120000 ms
    */
   lockDurationMs?: number;
 }

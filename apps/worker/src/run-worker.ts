@@ -10,8 +10,8 @@ import { jsonLineLog, logExecutorEvents } from './log/json-line-log.ts';
 import { type RunWorkerOptions, resolveRunWorkerOptions } from './run-worker-options.ts';
 
 /**
- * A worker process's run executor: the {@link RunExecutor} core fed by the BullMQ run queue (one run at a time
- * by default), with cancellations from Redis. `close()` is the SIGTERM path: stop taking jobs, let each run
+ * A worker process's run executor: the {@link RunExecutor} core fed by the BullMQ run queue (one job per
+ * training thread at a time), with cancellations from Redis. `close()` is the SIGTERM path: stop taking jobs, let each run
  * reach its next checkpoint (bounded), release it to the queue, exit.
  */
 export class RunWorker {
@@ -55,7 +55,7 @@ export class RunWorker {
     this.worker = new Worker<RunJob, JobOutcome>(RUN_QUEUE_NAME, (job) => this.core.execute(job.data), {
       connection: { url: o.redisUrl, maxRetriesPerRequest: null },
       prefix: o.prefix,
-      concurrency: o.concurrency,
+      concurrency: o.threads,
       lockDuration: o.lockDurationMs,
     });
     this.worker.on('error', (err) => this.core.events.emit({ type: 'executor-error', message: err.message }));

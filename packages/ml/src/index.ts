@@ -31,10 +31,14 @@ export { IDX_MAX_BYTES } from './data/idx-reader.ts';
 export {
   clearDatasetCache,
   configureDatasetCache,
+  type DatasetCacheOptions,
+  type DatasetSource,
   datasetCacheUsage,
   type LoadDatasetOptions,
   loadDataset,
+  useDatasetSource,
 } from './data/load-dataset.ts';
+export { isSharedDataset, shareDataset } from './data/shared-dataset.ts';
 export {
   ArtifactError,
   CheckpointError,

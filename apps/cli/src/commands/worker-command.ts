@@ -1,5 +1,5 @@
 import { MAX_PACK_MAX } from '@distillery/spec';
-import { DEFAULT_ARTIFACT_DIR, FileCheckpointStore, RunWorker } from '@distillery/worker';
+import { DEFAULT_ARTIFACT_DIR, FileCheckpointStore, MAX_THREADS, RunWorker } from '@distillery/worker';
 import { loadConfig, requireServer } from '../config.ts';
 import { ConfigError } from '../config-error.ts';
 import { loadDataRoots } from '../data-roots-config.ts';
@@ -8,6 +8,8 @@ import { onShutdown } from '../shutdown.ts';
 import { loadWorkflowConfig } from '../workflow-config.ts';
 
 export interface WorkerFlags {
+  threads?: string;
+  /** The former name of `threads`, still accepted. */
   concurrency?: string;
   /** --pack-max: overrides DISTILLERY_PACK_MAX. */
   packMax?: string;
@@ -19,16 +21,37 @@ export interface WorkerFlags {
 const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
 
 /**
- * Runs a worker process until SIGINT/SIGTERM. On SIGTERM the current run stops at its next checkpoint (or at
- * once, bounded by DISTILLERY_SHUTDOWN_TIMEOUT_MS), is released to the queue, and the process exits.
+ * `--threads n`, or its former name `--concurrency n` (both mean runs trained at once, one per training thread:
+ * since training moved off the main thread there is nothing else for a job to wait for); undefined when neither
+ * is given (DISTILLERY_THREADS, else one per core).
+ */
+function threadsFlag(flags: WorkerFlags): number | undefined {
+  const given = [
+    ['--threads', flags.threads],
+    ['--concurrency', flags.concurrency],
+  ].filter((f): f is [string, string] => f[1] !== undefined);
+  const values = given.map(([name, raw]) => {
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 1 || value > MAX_THREADS) {
+      throw new ConfigError(`${name} must be an integer 1–${MAX_THREADS}, got '${raw}'`);
+    }
+    return value;
+  });
+  if (values.length === 2 && values[0] !== values[1]) {
+    throw new ConfigError(`--threads ${values[0]} and --concurrency ${values[1]} disagree: give one (--threads)`);
+  }
+  return values[0];
+}
+
+/**
+ * Runs a worker process until SIGINT/SIGTERM, training `--threads` runs at once. On SIGTERM every run stops at
+ * its next checkpoint (or at once, bounded by DISTILLERY_SHUTDOWN_TIMEOUT_MS), is released to the queue, and the
+ * process exits.
  */
 export async function workerCommand(flags: WorkerFlags): Promise<void> {
   const config = loadConfig();
   requireServer(config, 'worker');
-  const concurrency = Number(flags.concurrency ?? 1);
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
-    throw new ConfigError(`--concurrency must be an integer 1–64, got '${flags.concurrency}'`);
-  }
+  const threads = threadsFlag(flags);
   const backend = flags.backend as (typeof BACKENDS)[number] | undefined;
   if (backend !== undefined && !BACKENDS.includes(backend)) {
     throw new ConfigError(`--backend must be one of ${BACKENDS.join(', ')}, got '${flags.backend}'`);
@@ -41,6 +64,7 @@ export async function workerCommand(flags: WorkerFlags): Promise<void> {
     }
     workflow.packMax = packMax;
   }
+  if (threads !== undefined) workflow.threads = threads;
   const dataRoots = loadDataRoots({ mode: 'server', artifactDir: artifactDir ?? DEFAULT_ARTIFACT_DIR });
   const db = await connectDatabase(config);
   await checkRedis(config);
@@ -50,7 +74,6 @@ export async function workerCommand(flags: WorkerFlags): Promise<void> {
       db,
       redisUrl: config.redisUrl,
       prefix: config.queuePrefix,
-      concurrency,
       ...(backend ? { backend } : {}),
       ...workflow,
       checkpoints: new FileCheckpointStore(artifactDir ?? DEFAULT_ARTIFACT_DIR),

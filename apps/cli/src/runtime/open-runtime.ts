@@ -40,6 +40,7 @@ async function openEmbedded(config: DistilleryConfig, log: RuntimeLog): Promise<
     checkpoints: new FileCheckpointStore(artifactDir),
     dataRoots,
     datasetCacheBytes: workflow.datasetCacheBytes,
+    threads: workflow.threads,
     maxAttempts: workflow.maxAttempts,
     retryBackoffMs: workflow.retryBackoffMs,
     heartbeatIntervalMs: workflow.heartbeatIntervalMs,

@@ -5,7 +5,7 @@ export function describeExecutorEvent(e: ExecutorEvent): string {
   switch (e.type) {
     case 'ready':
       return (
-        `worker ${e.workerId} ready (backend ${e.backend}, concurrency ${e.concurrency}, packs of up to ` +
+        `worker ${e.workerId} ready (backend ${e.backend}, threads ${e.threads}, packs of up to ` +
         `${e.packMax}, checkpoints ${e.checkpoints ? 'on' : 'off'}, reconciler ${e.reconciler ? 'on' : 'off'})`
       );
     case 'recovered':

@@ -14,7 +14,8 @@ export type ExecutorEvent =
       workerId: string;
       /** The TensorFlow.js backend in use. */
       backend: string;
-      concurrency: number;
+      /** Runs trained at once: the training threads (or, with a substitute executeRun, jobs at once). */
+      threads: number;
       /** Runs trained together as one pack at most (1: every run alone). */
       packMax: number;
       /** Whether runs are checkpointed (a store is configured and packages/ml supports it). */

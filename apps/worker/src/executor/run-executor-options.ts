@@ -5,6 +5,7 @@ import { DEFAULT_BATCH_PROGRESS_INTERVAL_MS } from '../batch-progress-reporter.t
 import type { CheckpointStore } from '../checkpoints/checkpoint-store.ts';
 import type { ExecuteRun } from '../checkpoints/training-checkpoints.ts';
 import type { ExecutePack } from '../pack/pack-training.ts';
+import { defaultThreadCount, MAX_THREADS } from '../threads/training-pool-options.ts';
 
 /** What every run executor takes, wherever its jobs come from (BullMQ, the embedded mode's in-process queue). */
 export interface RunExecutorOptions {
@@ -15,10 +16,13 @@ export interface RunExecutorOptions {
   /** TensorFlow.js backend: tensorflow | wasm | cpu. @defaultValue env DISTILLERY_BACKEND, else wasm */
   backend?: BackendName;
   /**
-   * Runs executed at once by this process. TensorFlow.js on wasm is single-threaded, so more than one only
-   * interleaves; scale out with processes instead. @defaultValue 1
+   * Runs executed at once by this process, each trained on its own worker thread with its own TensorFlow.js
+   * backend (on wasm, its own wasm instance), so that every core trains; the main thread keeps the database,
+   * heartbeats, checkpoint storage and cancellations. Also the number of jobs taken from the queue at once (a
+   * job waiting for a thread would hold its claim without training). With a substitute `executeRun`, that many
+   * runs execute at once on the main thread. @defaultValue os.availableParallelism()
    */
-  concurrency?: number;
+  threads?: number;
   /**
    * Runs trained together as one pack at most (queued students of one sweep and teacher with equal pack keys,
    * each still its own run); 1 trains every run alone. Each member holds its own model and optimizer state,
@@ -58,14 +62,13 @@ export interface RunExecutorOptions {
   checkpointGraceMs?: number;
   /** On shutdown, how long to wait for runs to be released before closing regardless, in ms. @defaultValue 30000 */
   shutdownTimeoutMs?: number;
-  /** @defaultValue packages/ml's executeRun (tests substitute a fake) */
+  /** @defaultValue packages/ml's executeRun on the training threads (tests substitute a fake, run on the main thread) */
   executeRun?: ExecuteRun;
   /** @defaultValue packages/ml's executePack */
   executePack?: ExecutePack;
 }
 
 export const RUN_EXECUTOR_DEFAULTS = {
-  concurrency: 1,
   packMax: DEFAULT_PACK_MAX,
   maxAttempts: DEFAULT_MAX_ATTEMPTS,
   retryBackoffMs: 5000,
@@ -78,7 +81,7 @@ export const RUN_EXECUTOR_DEFAULTS = {
   shutdownTimeoutMs: 30_000,
 } as const;
 
-type Defaulted = keyof typeof RUN_EXECUTOR_DEFAULTS;
+type Defaulted = keyof typeof RUN_EXECUTOR_DEFAULTS | 'threads';
 export type Resolved<O extends RunExecutorOptions> = O & Required<Pick<RunExecutorOptions, Defaulted>>;
 
 /**
@@ -92,13 +95,15 @@ export function resolveExecutorOptions<O extends RunExecutorOptions>(
   positive: readonly (keyof O & string)[] = [],
 ): Resolved<O> {
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
-  const o = { ...RUN_EXECUTOR_DEFAULTS, ...defaults, ...defined } as Resolved<O>;
+  const o = { ...RUN_EXECUTOR_DEFAULTS, threads: defaultThreadCount(), ...defaults, ...defined } as Resolved<O>;
   const mustBePositive = (name: string, v: unknown, integer = false) => {
     if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v))) {
       throw new RangeError(`${owner}.${name} must be a positive ${integer ? 'integer' : 'number'}, got ${v}`);
     }
   };
-  mustBePositive('concurrency', o.concurrency, true);
+  mustBePositive('threads', o.threads, true);
+  if (o.threads > MAX_THREADS)
+    throw new RangeError(`${owner}.threads must be at most ${MAX_THREADS}, got ${o.threads}`);
   mustBePositive('maxAttempts', o.maxAttempts, true);
   mustBePositive('packMax', o.packMax, true);
   if (o.packMax > MAX_PACK_MAX)

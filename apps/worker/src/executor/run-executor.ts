@@ -7,6 +7,7 @@ import { createExecutorReconciler } from '../reconciler/executor-reconciler.ts';
 import type { Reconciler } from '../reconciler/reconciler.ts';
 import { retryBackoff } from '../retry-backoff.ts';
 import type { RunControl } from '../run-control.ts';
+import { TrainingPool } from '../threads/training-pool.ts';
 import { ExecutorEvents } from './executor-events.ts';
 import type { Resolved, RunExecutorOptions } from './run-executor-options.ts';
 
@@ -15,7 +16,8 @@ import type { Resolved, RunExecutorOptions } from './run-executor-options.ts';
  * only in where jobs come from and go to (`queue`). It executes each job with {@link executeJob} under one job
  * context (heartbeats, retries with backoff, checkpoints, data roots), keeps the registry of the runs it
  * executes (for cancellations and shutdown), runs the reconciler beside itself, and reports everything as
- * typed {@link ExecutorEvents}.
+ * typed {@link ExecutorEvents}. Training happens on its {@link TrainingPool} (`threads` runs at once), so this
+ * thread stays free for the job's database writes, heartbeats and checkpoints.
  */
 export class RunExecutor {
   readonly events = new ExecutorEvents();
@@ -24,6 +26,7 @@ export class RunExecutor {
   private readonly active = new Map<string, RunControl>();
   private readonly backoff: (failures: number) => number;
   private reconciler: Reconciler | undefined;
+  private pool: TrainingPool | undefined;
 
   constructor(
     readonly workerId: string,
@@ -38,11 +41,19 @@ export class RunExecutor {
     return this.options.checkpoints !== undefined && TRAINING_CHECKPOINTS;
   }
 
-  /** Bounds the data-set cache and loads the TensorFlow.js backend; returns its name. */
+  /**
+   * Bounds the data-set cache and starts the training threads, each loading the TensorFlow.js backend (with a
+   * substitute `executeRun`, loads it on this thread instead); returns its name.
+   */
   async loadBackend(onWarning?: (message: string) => void): Promise<string> {
     const o = this.options;
     if (o.datasetCacheBytes !== undefined) configureDatasetCache({ maxBytes: o.datasetCacheBytes });
-    this.backend = await initBackend(o.backend, onWarning);
+    if (o.executeRun) {
+      this.backend = await initBackend(o.backend, onWarning);
+      return this.backend;
+    }
+    this.pool = new TrainingPool({ threads: o.threads, backend: o.backend });
+    this.backend = await this.pool.start(onWarning);
     return this.backend;
   }
 
@@ -66,7 +77,7 @@ export class RunExecutor {
       type: 'ready',
       workerId: this.workerId,
       backend: this.backend ?? '?',
-      concurrency: o.concurrency,
+      threads: o.threads,
       packMax: o.packMax,
       checkpoints: this.checkpointing,
       reconciler: o.reconcile,
@@ -82,9 +93,9 @@ export class RunExecutor {
       enqueue: (runs) => this.queue.enqueue(runs),
       emit: (e) => this.events.emit(e),
       checkpoints: o.checkpoints,
-      executeRun: o.executeRun,
+      executeRun: o.executeRun ?? this.pool?.executeRun,
       packMax: o.packMax,
-      executePack: o.executePack,
+      executePack: o.executePack ?? this.pool?.executePack,
       maxAttempts: o.maxAttempts,
       backoff: this.backoff,
       heartbeatIntervalMs: o.heartbeatIntervalMs,
@@ -107,7 +118,7 @@ export class RunExecutor {
    * a checkpointing run stops right after its next checkpoint (every run stops once the grace is over), else
    * at once. Resolves when `drained` (the job source closing, which waits for its running jobs) does, or after
    * `shutdownTimeoutMs` (a run not released by then is found by a reconciler once its heartbeat goes stale);
-   * then closes the reconciler.
+   * then closes the reconciler and the training threads.
    */
   async shutdown(drained: Promise<unknown>, graceMs = this.options.checkpointGraceMs): Promise<void> {
     for (const control of this.active.values()) {
@@ -128,5 +139,6 @@ export class RunExecutor {
       clearTimeout(timer);
     }
     await this.reconciler?.close();
+    await this.pool?.close();
   }
 }

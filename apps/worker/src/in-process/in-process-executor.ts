@@ -41,7 +41,7 @@ export class InProcessExecutor {
     );
     this.workerId = options.workerId ?? `embedded:${hostname()}:${process.pid}`;
     this.queue = new InProcessQueue({
-      concurrency: resolved.concurrency,
+      concurrency: resolved.threads,
       onError: (error, job) =>
         this.core.events.emit({ type: 'job-error', runId: job.runId, message: (error as Error).message }),
     });

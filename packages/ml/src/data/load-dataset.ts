@@ -9,9 +9,20 @@ import { loadIdxSplits } from './idx-dataset.ts';
 import { loadImageFolder } from './image-folder.ts';
 import { loadMnist } from './mnist.ts';
 import { loadNpySet } from './npy-dataset.ts';
+import { isSharedDataset, shareDataset } from './shared-dataset.ts';
 import { makeSynthetic, syntheticSizes } from './synthetic.ts';
 
 const cache = new DatasetCache();
+/** Whether loaded sets are kept in SharedArrayBuffers (see `configureDatasetCache`). */
+let shareLoaded = false;
+
+/**
+ * Where `loadDataset` gets its sets from instead of loading them itself: a training thread asks its process's
+ * main thread, which loads each set once and shares it with every thread (see `useDatasetSource`).
+ */
+export type DatasetSource = (spec: DatasetSpec, options: LoadDatasetOptions) => Dataset;
+
+let source: DatasetSource | undefined;
 
 export interface LoadDatasetOptions {
   /**
@@ -28,6 +39,7 @@ export interface LoadDatasetOptions {
  * before training.
  */
 export function loadDataset(spec: DatasetSpec, options: LoadDatasetOptions = {}): Dataset {
+  if (source) return source(spec, options);
   const expected = datasetShape(spec);
   let load: () => Dataset;
   let key: string;
@@ -65,8 +77,13 @@ export function loadDataset(spec: DatasetSpec, options: LoadDatasetOptions = {})
       throw new DatasetError('DATASET_UNSUPPORTED', `unknown dataset ${escapeForMessage(String(spec.name))}`);
   }
   const hit = cache.get(key);
-  if (hit) return hit;
-  const d = load();
+  if (hit && (!shareLoaded || isSharedDataset(hit))) return hit;
+  if (hit) {
+    const shared = shareDataset(hit);
+    cache.set(key, shared);
+    return shared;
+  }
+  const d = shareLoaded ? shareDataset(load()) : load();
   cache.set(key, d);
   return d;
 }
@@ -84,9 +101,29 @@ function confinedFolder(spec: DatasetSpec, roots: readonly string[]) {
   return { folder: confined.realPath, roots, display };
 }
 
-/** Bounds the process's data-set cache, in bytes (evicting at once what no longer fits). */
-export function configureDatasetCache(options: { maxBytes: number }): void {
-  cache.resize(options.maxBytes);
+export interface DatasetCacheOptions {
+  /** The cache's bound, in bytes (what no longer fits is evicted at once). @defaultValue unchanged (1 GiB at first) */
+  maxBytes?: number;
+  /**
+   * Keep the sets loaded from now on in SharedArrayBuffers, so that worker threads handed one share it instead
+   * of copying it (one extra copy when a set loads). @defaultValue unchanged (false at first)
+   */
+  shared?: boolean;
+}
+
+/** Bounds this thread's data-set cache and says whether the sets it loads are shared with worker threads. */
+export function configureDatasetCache(options: DatasetCacheOptions): void {
+  if (options.maxBytes !== undefined) cache.resize(options.maxBytes);
+  if (options.shared !== undefined) shareLoaded = options.shared;
+}
+
+/**
+ * Makes this thread's `loadDataset` ask `next` for every set instead of loading and caching it here (undefined:
+ * load here again). A training thread installs its main thread as the source, so that a process holds each
+ * data set once, however many threads train on it.
+ */
+export function useDatasetSource(next: DatasetSource | undefined): void {
+  source = next;
 }
 
 /** What the cache holds now: entries and bytes. */

@@ -1,0 +1,96 @@
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { type ExecuteRunInput, executeRun, initBackend, useDatasetSource } from '@distillery/ml';
+import { datasetsFromMainThread } from './dataset-channel.ts';
+import { serializeError } from './thread-errors.ts';
+import type {
+  FromThread,
+  ThreadRunInput,
+  ThreadStart,
+  ThreadTask,
+  ThreadTaskOutcome,
+  ToThread,
+} from './thread-protocol.ts';
+
+/**
+ * A training thread: its own TensorFlow.js backend (its own wasm instance and fused kernels), executing the
+ * tasks its pool sends, one at a time. Everything else — the database, checkpoint storage, heartbeats,
+ * cancellations — stays on the main thread, which this thread reaches through messages: epochs and checkpoints
+ * are awaited until the main thread replies, as packages/ml awaits its callbacks; batches are not.
+ */
+if (isMainThread || !parentPort) throw new Error('training-thread.ts runs in a worker thread (see TrainingPool)');
+const port = parentPort;
+const start = workerData as ThreadStart;
+
+/** The callbacks waiting for the main thread's reply, by call id. */
+const calls = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+/** The aborts of the task in progress, by `task:member`. */
+const aborts = new Map<string, AbortController>();
+let nextCall = 1;
+
+function send(message: FromThread): void {
+  port.postMessage(message);
+}
+
+/** Posts an awaited callback and resolves when the main thread replies. */
+function call(message: FromThread & { call: number }): Promise<void> {
+  return new Promise((resolve, reject) => {
+    calls.set(message.call, { resolve, reject });
+    send(message);
+  });
+}
+
+/** The main thread's callback threw; it keeps that error and gives it to the caller in place of this one. */
+class CallbackFailedError extends Error {
+  override readonly name = 'CallbackFailedError';
+}
+
+function runInput(task: number, member: number, input: ThreadRunInput, signal: AbortSignal): ExecuteRunInput {
+  const { callbacks, ...rest } = input;
+  const run: ExecuteRunInput = { ...rest, signal };
+  if (callbacks.epoch) run.onEpoch = (metrics) => call({ type: 'epoch', task, member, call: nextCall++, metrics });
+  if (callbacks.batch) run.onBatch = (position) => send({ type: 'batch', task, member, position });
+  if (callbacks.checkpoint) {
+    run.onCheckpoint = (checkpoint) => call({ type: 'checkpoint', task, member, call: nextCall++, checkpoint });
+  }
+  return run;
+}
+
+async function execute(task: number, work: ThreadTask): Promise<ThreadTaskOutcome> {
+  switch (work.kind) {
+    case 'run': {
+      const controller = new AbortController();
+      aborts.set(`${task}:0`, controller);
+      return { kind: 'run', outcome: await executeRun(runInput(task, 0, work.input, controller.signal)) };
+    }
+  }
+}
+
+port.on('message', (message: ToThread) => {
+  switch (message.type) {
+    case 'task':
+      execute(message.task, message.work)
+        .then(
+          (result) => send({ type: 'succeeded', task: message.task, result }),
+          (error) => send({ type: 'failed', task: message.task, error: serializeError(error) }),
+        )
+        .finally(() => aborts.clear());
+      return;
+    case 'abort':
+      aborts.get(`${message.task}:${message.member}`)?.abort(message.reason);
+      return;
+    case 'reply': {
+      const pending = calls.get(message.call);
+      calls.delete(message.call);
+      if (message.failed) pending?.reject(new CallbackFailedError('the main thread callback failed'));
+      else pending?.resolve();
+      return;
+    }
+  }
+});
+
+useDatasetSource(datasetsFromMainThread(start.datasets, start.datasetReply));
+const log: string[] = [];
+initBackend(start.backend, (line) => log.push(line)).then(
+  (backend) => send({ type: 'ready', backend, log }),
+  (error) => send({ type: 'start-failed', error: serializeError(error) }),
+);
