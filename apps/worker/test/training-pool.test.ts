@@ -1,0 +1,170 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import {
+  CheckpointError,
+  clearDatasetCache,
+  DatasetError,
+  datasetCacheUsage,
+  type ExecuteRunInput,
+  isSharedDataset,
+  loadDataset,
+} from '@distillery/ml';
+import { type DatasetSpec, RunConfig } from '@distillery/spec';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isPermanentRunError, NonFiniteLossError } from '../src/run-errors.ts';
+import { reviveError, serializeError, TrainingThreadError } from '../src/threads/thread-errors.ts';
+import { TrainingPool } from '../src/threads/training-pool.ts';
+
+const DATASET: DatasetSpec = { name: 'synthetic', shape: [4, 4, 1], classes: 3, limit: { train: 300, test: 100 } };
+
+/** A tiny MLP teacher of `epochs` epochs on generated data. */
+function teacher(seed: number, epochs = 2): RunConfig {
+  return RunConfig.parse({
+    kind: 'teacher',
+    dataset: DATASET,
+    model: { family: 'mlp', hidden: [8], activation: 'relu' },
+    train: { epochs, batchSize: 32, optimizer: { name: 'adam', lr: 0.01 } },
+    distill: null,
+    quantize: null,
+    seed,
+  });
+}
+
+describe('TrainingPool', () => {
+  const pool = new TrainingPool({ threads: 2 });
+
+  beforeAll(async () => {
+    clearDatasetCache();
+    await pool.start(() => {});
+  });
+  afterAll(() => pool.close());
+
+  it('trains runs on its threads, loading their data set once in this thread, in shared memory', async () => {
+    const epochs: string[] = [];
+    const run = (seed: number) =>
+      pool.executeRun({ config: teacher(seed), onEpoch: (m) => void epochs.push(`${seed}:${m.epoch}`) });
+    const outcomes = await Promise.all([run(1), run(2)]);
+    expect(outcomes.map((o) => o.trainPath)).toEqual(['fused-mlp', 'fused-mlp']);
+    expect(epochs.sort()).toEqual(['1:1', '1:2', '2:1', '2:2']);
+    // One entry here (the threads asked this thread for it), held in SharedArrayBuffers, so no copy was posted.
+    expect(datasetCacheUsage().entries).toBe(1);
+    expect(isSharedDataset(loadDataset(DATASET))).toBe(true);
+  });
+
+  it('awaits checkpoints here before the thread goes on, with the files to resume from', async () => {
+    const seen: number[] = [];
+    let storing = false;
+    await pool.executeRun({
+      config: teacher(3, 3),
+      onEpoch: () => {
+        // The next epoch never starts while a checkpoint is still being stored.
+        expect(storing).toBe(false);
+      },
+      onCheckpoint: async (c) => {
+        storing = true;
+        await new Promise((r) => setTimeout(r, 20));
+        seen.push(c.epoch);
+        expect(c.files.map((f) => f.name).sort()).toEqual(['checkpoint.json', 'state.bin']);
+        storing = false;
+      },
+    });
+    expect(seen).toEqual([1, 2, 3]);
+  });
+
+  it('brings back a data-set error from a thread as its class and code: permanent, as in one thread', async () => {
+    const config = RunConfig.parse({
+      ...teacher(4),
+      dataset: { name: 'idx', path: '/outside', shape: [4, 4, 1], classes: 3 },
+    });
+    const error = await pool.executeRun({ config, dataRoots: [] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DatasetError);
+    expect(error).toMatchObject({ code: 'DATASET_PATH', message: expect.stringContaining('outside the data roots') });
+    expect(isPermanentRunError(error)).toBe(true);
+  });
+
+  it('brings back a refused checkpoint as a CheckpointError with its reason', async () => {
+    const input: ExecuteRunInput = {
+      config: teacher(5),
+      resumeFrom: {
+        epoch: 1,
+        files: [{ name: 'checkpoint.json', contentType: 'application/json', data: new Uint8Array(3) }],
+      },
+    };
+    const error = await pool.executeRun(input).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CheckpointError);
+    expect(error).toMatchObject({ code: 'CHECKPOINT', reason: 'format' });
+  });
+
+  it("rejects with the very error this thread's callback threw (a diverged loss stays permanent)", async () => {
+    const diverged = new NonFiniteLossError(1, Number.NaN);
+    const error = await pool
+      .executeRun({
+        config: teacher(6, 5),
+        onEpoch: () => {
+          throw diverged;
+        },
+      })
+      .catch((e: unknown) => e);
+    expect(error).toBe(diverged);
+    expect(isPermanentRunError(error)).toBe(true);
+  });
+
+  it('stops a run in its thread when its signal aborts, with an AbortError carrying the reason', async () => {
+    const controller = new AbortController();
+    const epochs: number[] = [];
+    const error = await pool
+      .executeRun({
+        config: teacher(7, 200),
+        signal: controller.signal,
+        onEpoch: (m) => {
+          epochs.push(m.epoch);
+          if (m.epoch === 2) controller.abort('cancelled');
+        },
+      })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'AbortError', cause: 'cancelled' });
+    // Aborted during epoch 2's callback: at most the epoch after it started.
+    expect(epochs.at(-1)).toBeLessThanOrEqual(3);
+    // The thread is free again.
+    await expect(pool.executeRun({ config: teacher(8, 1) })).resolves.toMatchObject({ trainPath: 'fused-mlp' });
+  });
+});
+
+describe('errors crossing a thread', () => {
+  it('keep the name, message and code of an error outside packages/ml, which stays retryable', () => {
+    const original = Object.assign(new Error('connection reset'), { name: 'SocketError', code: 'ECONNRESET' });
+    const revived = reviveError(serializeError(original));
+    expect(revived).toMatchObject({ name: 'SocketError', message: 'connection reset', code: 'ECONNRESET' });
+    expect(revived.stack).toBe(original.stack);
+    expect(isPermanentRunError(revived)).toBe(false);
+  });
+
+  it('keep a lost thread retryable', () => {
+    const revived = reviveError(serializeError(new TrainingThreadError('a training thread stopped (exit code 1)')));
+    expect(revived).toBeInstanceOf(TrainingThreadError);
+    expect(isPermanentRunError(revived)).toBe(false);
+  });
+});
+
+describe('a closed or idle pool', () => {
+  it('ends its threads on close, and an idle one keeps no process alive', async () => {
+    const pool = new TrainingPool({ threads: 1 });
+    await pool.start(() => {});
+    await pool.close();
+    await expect(pool.executeRun({ config: teacher(9, 1) })).rejects.toBeInstanceOf(TrainingThreadError);
+
+    // A process that trained a run and never closed its pool exits by itself: only a busy thread holds it.
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(import.meta.dirname, 'support', 'idle-pool-process.ts')],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    expect({ code, output: output.trim() }).toEqual({ code: 0, output: 'fused-mlp' });
+  }, 60_000);
+});

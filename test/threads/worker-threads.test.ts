@@ -1,0 +1,173 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildApp } from '@distillery/api';
+import { createTeam } from '@distillery/db';
+import { createTestDatabase, type TestDatabase } from '@distillery/db/testing';
+import { RedisProbe, RunQueue } from '@distillery/queue';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, testWorkerEnv, WorkerProcess } from '../support/worker-process.ts';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const SYNTHETIC = { name: 'synthetic', shape: [4, 4, 1], classes: 3, limit: { train: 300, test: 100 } };
+const TRAIN = { epochs: 1, batchSize: 32, optimizer: { name: 'adam', lr: 0.01 } };
+/** Epochs enough that both teachers are still training when the test strikes, few enough to finish quickly. */
+const TEACHER_EPOCHS = 150;
+
+/** A teacher of `epochs` epochs, one student, one PTQ variant: 3 runs. */
+function sweep(name: string, seed: number, epochs = TEACHER_EPOCHS) {
+  return {
+    name,
+    dataset: SYNTHETIC,
+    teacher: {
+      model: { family: 'mlp', hidden: [16], activation: 'relu' },
+      train: { ...TRAIN, epochs },
+      seed,
+    },
+    students: { model: { family: 'mlp', hidden: [4], activation: 'relu' }, train: TRAIN },
+    quantize: [{ method: 'ptq', bits: 8 }],
+    seeds: [1],
+  };
+}
+
+/**
+ * A real `distillery worker` process on two training threads (DISTILLERY_THREADS=2): it trains two runs at
+ * once, a SIGTERM checkpoints and releases both, a cancelled run stops in its thread. The tests run in order and
+ * share the database; each starts the workers it needs.
+ */
+describe('a worker process with two training threads', () => {
+  let database: TestDatabase;
+  let app: FastifyInstance;
+  let queue: RunQueue;
+  let probe: RedisProbe;
+  let apiKey: string;
+  let artifactDir: string;
+  let env: Record<string, string>;
+  const workers: WorkerProcess[] = [];
+  const logs = () => workers.map((w) => `--- ${w.name} (pid ${w.pid})\n${w.log.slice(-4000)}`).join('\n');
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    apiKey = (await createTeam(database.store, 'threads')).apiKey;
+    const prefix = `threads-${randomUUID().slice(0, 8)}`;
+    queue = new RunQueue({ redisUrl: REDIS_URL, prefix });
+    probe = new RedisProbe(REDIS_URL);
+    app = await buildApp({ db: database.store, queue, redisProbe: probe });
+    artifactDir = await mkdtemp(join(tmpdir(), 'distillery-threads-'));
+    env = {
+      ...testWorkerEnv({ databaseUrl: database.url, redisUrl: REDIS_URL, prefix, artifactDir }),
+      DISTILLERY_THREADS: '2',
+    };
+  });
+
+  afterAll(async () => {
+    await Promise.all(workers.map((w) => w.stop()));
+    await app?.close();
+    await queue?.queue.obliterate({ force: true }).catch(() => {});
+    await queue?.close();
+    await probe?.close();
+    await database?.drop();
+    if (artifactDir) await rm(artifactDir, { recursive: true, force: true });
+  });
+
+  async function startWorker(name: string): Promise<WorkerProcess> {
+    const worker = new WorkerProcess(env, name);
+    workers.push(worker);
+    await worker.ready();
+    return worker;
+  }
+
+  async function submit(spec: object): Promise<string> {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/sweeps',
+      headers: { authorization: `Bearer ${apiKey}` },
+      payload: spec,
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    return res.json().id;
+  }
+
+  const teacherOf = (sweepId: string) =>
+    database.db.run.findFirstOrThrow({ where: { sweepId, kind: 'teacher' }, include: { checkpoint: true } });
+
+  /** Epoch events of a run's attempt, in the order PostgreSQL recorded them. */
+  async function epochEvents(runId: string, attempt: number) {
+    const events = await database.db.runEvent.findMany({ where: { runId, type: 'epoch' }, orderBy: { seq: 'asc' } });
+    return events.filter((e) => (e.data as { attempt: number }).attempt === attempt);
+  }
+
+  const finished = (sweepId: string) =>
+    eventually(
+      async () => {
+        const s = await database.db.sweep.findUniqueOrThrow({ where: { id: sweepId } });
+        return s.state === 'running' ? undefined : s;
+      },
+      logs,
+      120_000,
+      250,
+    );
+
+  it('trains two runs at once, and on SIGTERM checkpoints and releases both; another worker resumes them', async () => {
+    const first = await startWorker('worker-1');
+    expect(first.events).toContainEqual(expect.objectContaining({ type: 'ready', threads: 2 }));
+    const sweeps = [await submit(sweep('a', 1)), await submit(sweep('b', 2))];
+    // Both teachers running under this one worker, each past its second checkpoint.
+    const teachers = await eventually(async () => {
+      const runs = await Promise.all(sweeps.map(teacherOf));
+      const training = runs.every(
+        (r) => r.state === 'running' && r.workerId?.endsWith(`:${first.pid}`) && (r.checkpoint?.epoch ?? 0) >= 2,
+      );
+      return training ? runs : undefined;
+    }, logs);
+    first.child.kill('SIGTERM');
+    expect(await first.exited, logs()).toBe(0);
+    for (const t of teachers) {
+      expect(first.events).toContainEqual(expect.objectContaining({ type: 'run-released', runId: t.id }));
+    }
+    // Their first attempts overlapped: each recorded its first epoch before the other recorded its last (by
+    // PostgreSQL's clock; trained one after the other, one's first epoch would follow the other's last).
+    const [a, b] = await Promise.all(teachers.map((t) => epochEvents(t.id, 1)));
+    const at = (e: { createdAt: Date } | undefined) => e?.createdAt.getTime() ?? Number.NaN;
+    expect(at(a?.[0])).toBeLessThan(at(b?.at(-1)));
+    expect(at(b?.[0])).toBeLessThan(at(a?.at(-1)));
+
+    await startWorker('worker-2');
+    for (const s of sweeps) expect((await finished(s)).state, logs()).toBe('succeeded');
+    for (const t of teachers) {
+      const run = await database.db.run.findUniqueOrThrow({ where: { id: t.id } });
+      // A release is not a failure, and the second attempt continued from the last checkpoint of the first.
+      expect(run).toMatchObject({ attempt: 2, failures: 0 });
+      const released = (await epochEvents(t.id, 1)).map((e) => (e.data as { epoch: number }).epoch);
+      expect(run.resumedFromEpoch).toBe(released.at(-1));
+      expect(await database.db.metric.count({ where: { runId: t.id } })).toBe(TEACHER_EPOCHS);
+    }
+    expect(await readdir(join(artifactDir, 'checkpoints'))).toEqual([]);
+  }, 180_000);
+
+  it('stops a cancelled run in its thread and goes on training the next sweep', async () => {
+    const worker = workers.at(-1) as WorkerProcess;
+    const cancelled = await submit(sweep('cancelled', 3));
+    const teacher = await eventually(async () => {
+      const t = await teacherOf(cancelled);
+      return t.state === 'running' && (t.checkpoint?.epoch ?? 0) >= 2 ? t : undefined;
+    }, logs);
+    const res = await app.inject({
+      method: 'POST',
+      url: `/v1/sweeps/${cancelled}/cancel`,
+      headers: { authorization: `Bearer ${apiKey}` },
+    });
+    expect(res.statusCode, res.body).toBeLessThan(300);
+    await worker.waitFor((e) => e.type === 'run-stopped' && e.runId === teacher.id, 'the teacher stopping');
+    expect(worker.events).toContainEqual({ type: 'run-stopped', runId: teacher.id, reason: 'cancelled' });
+    const stopped = await database.db.run.findUniqueOrThrow({ where: { id: teacher.id } });
+    expect(stopped.state).toBe('cancelled');
+    // It stopped within the epoch it was in: far from its last.
+    expect((await epochEvents(teacher.id, 1)).length).toBeLessThan(TEACHER_EPOCHS);
+    // Both threads serve the next sweep.
+    const next = await submit(sweep('after-cancel', 4, 1));
+    expect((await finished(next)).state, logs()).toBe('succeeded');
+  }, 120_000);
+});
