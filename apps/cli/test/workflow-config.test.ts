@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { threadsFlag } from '../src/commands/worker-command.ts';
 import { ConfigError } from '../src/config-error.ts';
 import { loadDataRoots } from '../src/data-roots-config.ts';
 import { loadWorkflowConfig } from '../src/workflow-config.ts';
@@ -20,6 +21,7 @@ describe('loadWorkflowConfig', () => {
         DISTILLERY_SHUTDOWN_TIMEOUT_MS: '45000',
         DISTILLERY_DATASET_CACHE_BYTES: '268435456',
         DISTILLERY_PACK_MAX: '1',
+        DISTILLERY_THREADS: '4',
       }),
     ).toEqual({
       artifactDir: '/mnt/shared/artifacts',
@@ -31,6 +33,7 @@ describe('loadWorkflowConfig', () => {
       shutdownTimeoutMs: 45000,
       datasetCacheBytes: 268435456,
       packMax: 1,
+      threads: 4,
     });
   });
 
@@ -41,6 +44,28 @@ describe('loadWorkflowConfig', () => {
     expect(() => loadWorkflowConfig({ DISTILLERY_STALE_AFTER_MS: '-1' })).toThrow(/DISTILLERY_STALE_AFTER_MS/);
     expect(() => loadWorkflowConfig({ DISTILLERY_PACK_MAX: '65' })).toThrow(
       new ConfigError("DISTILLERY_PACK_MAX must be an integer 1–64, got '65'"),
+    );
+    expect(() => loadWorkflowConfig({ DISTILLERY_THREADS: '0' })).toThrow(
+      new ConfigError("DISTILLERY_THREADS must be an integer 1–256, got '0'"),
+    );
+  });
+});
+
+describe('worker --threads', () => {
+  it('takes --threads, or its former name --concurrency, and leaves the default to the worker without either', () => {
+    expect(threadsFlag({ threads: '3' })).toBe(3);
+    expect(threadsFlag({ concurrency: '2' })).toBe(2);
+    expect(threadsFlag({ threads: '2', concurrency: '2' })).toBe(2);
+    expect(threadsFlag({})).toBeUndefined();
+  });
+
+  it('names the flag and the rule when a value is wrong, and refuses the two names disagreeing', () => {
+    expect(() => threadsFlag({ threads: '0' })).toThrow(new ConfigError("--threads must be an integer 1–256, got '0'"));
+    expect(() => threadsFlag({ concurrency: 'many' })).toThrow(
+      new ConfigError("--concurrency must be an integer 1–256, got 'many'"),
+    );
+    expect(() => threadsFlag({ threads: '2', concurrency: '4' })).toThrow(
+      new ConfigError('--threads 2 and --concurrency 4 disagree: give one (--threads)'),
     );
   });
 });

@@ -25,7 +25,7 @@ const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
  * since training moved off the main thread there is nothing else for a job to wait for); undefined when neither
  * is given (DISTILLERY_THREADS, else one per core).
  */
-function threadsFlag(flags: WorkerFlags): number | undefined {
+export function threadsFlag(flags: WorkerFlags): number | undefined {
   const given = [
     ['--threads', flags.threads],
     ['--concurrency', flags.concurrency],
