@@ -109,6 +109,35 @@ describe('TrainingPool', () => {
     expect(isPermanentRunError(error)).toBe(true);
   });
 
+  it('trains a pack in one thread: each member its own callbacks and outcome, an aborted member alone stops', async () => {
+    const parent = (await pool.executeRun({ config: teacher(11, 1) })).artifact;
+    const student = (seed: number, epochs: number) =>
+      RunConfig.parse({
+        ...teacher(seed, epochs),
+        kind: 'student',
+        model: { family: 'mlp', hidden: [4], activation: 'relu' },
+        distill: { temperature: 2, alpha: 0.7 },
+      });
+    const stop = new AbortController();
+    const epochs: string[] = [];
+    const [kept, stopped] = pool.executePack([
+      { config: student(1, 3), parent, onEpoch: (m) => void epochs.push(`kept:${m.epoch}`) },
+      {
+        config: student(2, 50),
+        parent,
+        signal: stop.signal,
+        onEpoch: (m) => {
+          epochs.push(`stopped:${m.epoch}`);
+          if (m.epoch === 1) stop.abort('cancelled');
+        },
+      },
+    ]) as [Promise<unknown>, Promise<unknown>];
+    await expect(stopped).rejects.toMatchObject({ name: 'AbortError', cause: 'cancelled' });
+    await expect(kept).resolves.toMatchObject({ trainPath: expect.any(String) });
+    expect(epochs.filter((e) => e.startsWith('kept:'))).toEqual(['kept:1', 'kept:2', 'kept:3']);
+    expect(epochs.filter((e) => e.startsWith('stopped:')).length).toBeLessThanOrEqual(2);
+  });
+
   it('stops a run in its thread when its signal aborts, with an AbortError carrying the reason', async () => {
     const controller = new AbortController();
     const epochs: number[] = [];

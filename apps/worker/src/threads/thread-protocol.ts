@@ -1,5 +1,12 @@
 import type { MessagePort } from 'node:worker_threads';
-import type { BackendName, BatchPosition, ExecuteRunInput, RunOutcome, TrainingCheckpoint } from '@distillery/ml';
+import type {
+  BackendName,
+  BatchPosition,
+  ExecutePackOptions,
+  ExecuteRunInput,
+  RunOutcome,
+  TrainingCheckpoint,
+} from '@distillery/ml';
 import type { DatasetSpec, EpochMetrics } from '@distillery/spec';
 import type { SerializedError } from './thread-errors.ts';
 
@@ -8,9 +15,8 @@ import type { SerializedError } from './thread-errors.ts';
  * one of its training threads (TensorFlow.js and the wasm kernels), one task at a time per thread.
  *
  * Glossary.
- * - task: one unit of training a thread executes to one outcome (today a run; a pack of students is a task of
- *   several members).
- * - member: one run within a task, with its own callbacks; a run's task has one member, 0.
+ * - task: one unit of training a thread executes at a time: a run, or a pack of students trained together.
+ * - member: one run within a task, with its own callbacks, abort and outcome; a run's task has one member, 0.
  * - call: one awaited callback (an epoch, a checkpoint): the thread waits for the main thread's reply before it
  *   goes on, as packages/ml awaits `onEpoch` and `onCheckpoint` in one thread.
  */
@@ -31,11 +37,10 @@ export type ThreadRunInput = Omit<ExecuteRunInput, 'onEpoch' | 'onBatch' | 'onCh
   callbacks: { epoch: boolean; batch: boolean; checkpoint: boolean };
 };
 
-/** A unit of work for a thread, by kind. */
-export type ThreadTask = { kind: 'run'; input: ThreadRunInput };
-
-/** What a task's thread sends back when it ends well, by the task's kind. */
-export type ThreadTaskOutcome = { kind: 'run'; outcome: RunOutcome };
+/** A unit of work for a thread, by kind: packages/ml's `executeRun` of one run, or `executePack` of several. */
+export type ThreadTask =
+  | { kind: 'run'; input: ThreadRunInput }
+  | { kind: 'pack'; members: ThreadRunInput[]; options: ExecutePackOptions };
 
 export type ToThread =
   | { type: 'task'; task: number; work: ThreadTask }
@@ -50,8 +55,11 @@ export type FromThread =
   | { type: 'epoch'; task: number; member: number; call: number; metrics: EpochMetrics }
   | { type: 'checkpoint'; task: number; member: number; call: number; checkpoint: TrainingCheckpoint }
   | { type: 'batch'; task: number; member: number; position: BatchPosition }
-  | { type: 'succeeded'; task: number; result: ThreadTaskOutcome }
-  | { type: 'failed'; task: number; error: SerializedError };
+  /** One member's outcome; a pack's members settle one by one, each on its own. */
+  | { type: 'member-succeeded'; task: number; member: number; outcome: RunOutcome }
+  | { type: 'member-failed'; task: number; member: number; error: SerializedError }
+  /** Every member has settled: the thread takes the next task. */
+  | { type: 'done'; task: number };
 
 /** A thread's request for a data set, answered on the same port (see dataset-channel.ts). */
 export interface DatasetRequest {

@@ -1,9 +1,9 @@
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
-import { configureDatasetCache, type ExecuteRunInput } from '@distillery/ml';
+import { configureDatasetCache, type ExecutePackOptions, type ExecuteRunInput, type RunOutcome } from '@distillery/ml';
 import type { ExecuteRun } from '../checkpoints/training-checkpoints.ts';
 import { serveDatasets } from './dataset-channel.ts';
 import { reviveError, TrainingThreadError } from './thread-errors.ts';
-import type { FromThread, ThreadStart, ThreadTask, ThreadTaskOutcome, ToThread } from './thread-protocol.ts';
+import type { FromThread, ThreadRunInput, ThreadStart, ThreadTask, ToThread } from './thread-protocol.ts';
 import { defaultThreadCount, MAX_THREADS, type TrainingPoolOptions } from './training-pool-options.ts';
 
 const THREAD_ENTRY = new URL('./training-thread.mjs', import.meta.url);
@@ -110,10 +110,16 @@ export class TrainingPool {
   }
 
   /** packages/ml's `executeRun`, on a free thread (waiting for one when all are busy). */
-  readonly executeRun: ExecuteRun = async (input) => {
-    const result = await this.execute({ kind: 'run', input: threadRunInput(input) }, [input]);
-    return result.outcome;
-  };
+  readonly executeRun: ExecuteRun = (input) =>
+    this.dispatch({ kind: 'run', input: threadRunInput(input) }, [input])[0] as Promise<RunOutcome>;
+
+  /**
+   * packages/ml's `executePack`, on a free thread: one promise per member, each settling on its own, each
+   * member's callbacks called here and its signal stopping only it.
+   */
+  executePack(members: readonly ExecuteRunInput[], options: ExecutePackOptions = {}): Promise<RunOutcome>[] {
+    return this.dispatch({ kind: 'pack', members: members.map(threadRunInput), options }, members);
+  }
 
   /**
    * Stops every thread (a task still executing fails with a TrainingThreadError); tasks waiting for a thread
@@ -181,77 +187,114 @@ export class TrainingPool {
     else this.idle.push(thread);
   }
 
-  /** Executes `work` on a thread; `members` are the callers' inputs, whose callbacks and signals it serves. */
-  private async execute(work: ThreadTask, members: ExecuteRunInput[]): Promise<ThreadTaskOutcome> {
-    for (const m of members) if (m.signal?.aborted) throw abortedBefore(m.signal);
-    const thread = await this.acquire();
+  /**
+   * Executes `work` on a thread; `members` are the callers' inputs, whose callbacks and signals it serves. One
+   * promise per member, settling with the member's outcome or error as the thread reports it.
+   */
+  private dispatch(work: ThreadTask, members: readonly ExecuteRunInput[]): Promise<RunOutcome>[] {
+    const settlers: { resolve: (o: RunOutcome) => void; reject: (e: unknown) => void }[] = [];
+    const promises = members.map(
+      () => new Promise<RunOutcome>((resolve, reject) => settlers.push({ resolve, reject })),
+    );
+    const aborted = members.findIndex((m) => m.signal?.aborted);
+    if (aborted >= 0) {
+      // As packages/ml does for a signal aborted before it starts (a pack's others would go on: callers of a
+      // pack check their members' signals before they send it).
+      for (const s of settlers) s.reject(abortedBefore(members[aborted]?.signal as AbortSignal));
+      return promises;
+    }
+    this.acquire().then(
+      (thread) => this.serve(thread, work, members, settlers),
+      (error: unknown) => {
+        for (const s of settlers) s.reject(error);
+      },
+    );
+    return promises;
+  }
+
+  /** Runs one task on `thread`: its messages answered until it is done (or the thread exits). */
+  private serve(
+    thread: TrainingThread,
+    work: ThreadTask,
+    members: readonly ExecuteRunInput[],
+    settlers: { resolve: (o: RunOutcome) => void; reject: (e: unknown) => void }[],
+  ): void {
     thread.worker.ref();
     const task = this.nextTask++;
     const cleanup: (() => void)[] = [];
-    try {
-      return await new Promise<ThreadTaskOutcome>((resolve, reject) => {
-        // The first error of a callback here is the task's error: the thread only learns that one failed.
-        let callbackError: unknown;
-        const fail = (error: unknown) => {
-          callbackError ??= error;
-        };
-        const reply = (call: number, settled: void | Promise<void>) => {
-          Promise.resolve(settled).then(
-            () => thread.post({ type: 'reply', call, failed: false }),
-            (error) => {
-              fail(error);
-              thread.post({ type: 'reply', call, failed: true });
-            },
-          );
-        };
-        members.forEach((m, member) => {
-          if (!m.signal) return;
-          const abort = () => thread.post({ type: 'abort', task, member, reason: m.signal?.reason });
-          m.signal.addEventListener('abort', abort, { once: true });
-          cleanup.push(() => m.signal?.removeEventListener('abort', abort));
-        });
-        thread.assignment = {
-          task,
-          onExit: reject,
-          onMessage: (message) => {
-            switch (message.type) {
-              case 'epoch':
-                reply(
-                  message.call,
-                  call(() => members[message.member]?.onEpoch?.(message.metrics)),
-                );
-                return;
-              case 'checkpoint':
-                reply(
-                  message.call,
-                  call(() => members[message.member]?.onCheckpoint?.(message.checkpoint)),
-                );
-                return;
-              case 'batch':
-                try {
-                  members[message.member]?.onBatch?.(message.position);
-                } catch (error) {
-                  fail(error);
-                  thread.post({ type: 'abort', task, member: message.member, reason: error });
-                }
-                return;
-              case 'succeeded':
-                if (callbackError !== undefined) reject(callbackError);
-                else resolve(message.result);
-                return;
-              case 'failed':
-                reject(callbackError ?? reviveError(message.error));
-                return;
-            }
-          },
-        };
-        thread.post({ type: 'task', task, work });
-      });
-    } finally {
+    // The first error of a member's callback here is that member's error: the thread only learns that one failed.
+    const callbackErrors = new Map<number, unknown>();
+    const fail = (member: number, error: unknown) => {
+      if (!callbackErrors.has(member)) callbackErrors.set(member, error);
+    };
+    const reply = (member: number, call: number, settled: Promise<void>) => {
+      settled.then(
+        () => thread.post({ type: 'reply', call, failed: false }),
+        (error) => {
+          fail(member, error);
+          thread.post({ type: 'reply', call, failed: true });
+        },
+      );
+    };
+    const finish = () => {
       for (const c of cleanup) c();
       if (thread.assignment?.task === task) thread.assignment = undefined;
       this.release(thread);
-    }
+    };
+    members.forEach((m, member) => {
+      if (!m.signal) return;
+      const abort = () => thread.post({ type: 'abort', task, member, reason: m.signal?.reason });
+      m.signal.addEventListener('abort', abort, { once: true });
+      cleanup.push(() => m.signal?.removeEventListener('abort', abort));
+    });
+    thread.assignment = {
+      task,
+      onExit: (error) => {
+        for (const s of settlers) s.reject(error);
+        finish();
+      },
+      onMessage: (message) => {
+        switch (message.type) {
+          case 'epoch':
+            reply(
+              message.member,
+              message.call,
+              call(() => members[message.member]?.onEpoch?.(message.metrics)),
+            );
+            return;
+          case 'checkpoint':
+            reply(
+              message.member,
+              message.call,
+              call(() => members[message.member]?.onCheckpoint?.(message.checkpoint)),
+            );
+            return;
+          case 'batch':
+            try {
+              members[message.member]?.onBatch?.(message.position);
+            } catch (error) {
+              fail(message.member, error);
+              thread.post({ type: 'abort', task, member: message.member, reason: error });
+            }
+            return;
+          case 'member-succeeded': {
+            const settler = settlers[message.member];
+            if (callbackErrors.has(message.member)) settler?.reject(callbackErrors.get(message.member));
+            else settler?.resolve(message.outcome);
+            return;
+          }
+          case 'member-failed':
+            settlers[message.member]?.reject(
+              callbackErrors.has(message.member) ? callbackErrors.get(message.member) : reviveError(message.error),
+            );
+            return;
+          case 'done':
+            finish();
+            return;
+        }
+      },
+    };
+    thread.post({ type: 'task', task, work });
   }
 }
 
@@ -264,7 +307,7 @@ function call(f: () => void | Promise<void>): Promise<void> {
   }
 }
 
-function threadRunInput(input: ExecuteRunInput): ThreadTask['input'] {
+function threadRunInput(input: ExecuteRunInput): ThreadRunInput {
   const { onEpoch, onBatch, onCheckpoint, signal: _signal, ...rest } = input;
   return {
     ...rest,

@@ -1,15 +1,15 @@
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { type ExecuteRunInput, executeRun, initBackend, useDatasetSource } from '@distillery/ml';
+import {
+  type ExecuteRunInput,
+  executePack,
+  executeRun,
+  initBackend,
+  type RunOutcome,
+  useDatasetSource,
+} from '@distillery/ml';
 import { datasetsFromMainThread } from './dataset-channel.ts';
 import { serializeError } from './thread-errors.ts';
-import type {
-  FromThread,
-  ThreadRunInput,
-  ThreadStart,
-  ThreadTask,
-  ThreadTaskOutcome,
-  ToThread,
-} from './thread-protocol.ts';
+import type { FromThread, ThreadRunInput, ThreadStart, ThreadTask, ToThread } from './thread-protocol.ts';
 
 /**
  * A training thread: its own TensorFlow.js backend (its own wasm instance and fused kernels), executing the
@@ -55,25 +55,42 @@ function runInput(task: number, member: number, input: ThreadRunInput, signal: A
   return run;
 }
 
-async function execute(task: number, work: ThreadTask): Promise<ThreadTaskOutcome> {
-  switch (work.kind) {
-    case 'run': {
-      const controller = new AbortController();
-      aborts.set(`${task}:0`, controller);
-      return { kind: 'run', outcome: await executeRun(runInput(task, 0, work.input, controller.signal)) };
-    }
+/** Starts `work`: one promise per member, in the members' order. */
+function begin(task: number, work: ThreadTask): Promise<RunOutcome>[] {
+  const inputs = work.kind === 'run' ? [work.input] : work.members;
+  const members = inputs.map((input, member) => {
+    const controller = new AbortController();
+    aborts.set(`${task}:${member}`, controller);
+    return runInput(task, member, input, controller.signal);
+  });
+  if (work.kind === 'run') return [executeRun(members[0] as ExecuteRunInput)];
+  return executePack(members, work.options);
+}
+
+/** Executes `work`, reporting each member's outcome as it settles, then that the thread is free. */
+async function execute(task: number, work: ThreadTask): Promise<void> {
+  let promises: Promise<RunOutcome>[];
+  try {
+    promises = begin(task, work);
+  } catch (error) {
+    promises = [Promise.reject(error)];
   }
+  await Promise.all(
+    promises.map((p, member) =>
+      p.then(
+        (outcome) => send({ type: 'member-succeeded', task, member, outcome }),
+        (error) => send({ type: 'member-failed', task, member, error: serializeError(error) }),
+      ),
+    ),
+  );
+  for (const member of promises.keys()) aborts.delete(`${task}:${member}`);
+  send({ type: 'done', task });
 }
 
 port.on('message', (message: ToThread) => {
   switch (message.type) {
     case 'task':
-      execute(message.task, message.work)
-        .then(
-          (result) => send({ type: 'succeeded', task: message.task, result }),
-          (error) => send({ type: 'failed', task: message.task, error: serializeError(error) }),
-        )
-        .finally(() => aborts.clear());
+      void execute(message.task, message.work);
       return;
     case 'abort':
       aborts.get(`${message.task}:${message.member}`)?.abort(message.reason);
