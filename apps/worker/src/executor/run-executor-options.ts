@@ -64,7 +64,7 @@ export interface RunExecutorOptions {
   shutdownTimeoutMs?: number;
   /** @defaultValue packages/ml's executeRun on the training threads (tests substitute a fake, run on the main thread) */
   executeRun?: ExecuteRun;
-  /** @defaultValue packages/ml's executePack */
+  /** @defaultValue packages/ml's executePack on a training thread (tests substitute their own) */
   executePack?: ExecutePack;
 }
 

@@ -117,9 +117,10 @@ export class TrainingPool {
    * packages/ml's `executePack`, on a free thread: one promise per member, each settling on its own, each
    * member's callbacks called here and its signal stopping only it.
    */
-  executePack(members: readonly ExecuteRunInput[], options: ExecutePackOptions = {}): Promise<RunOutcome>[] {
-    return this.dispatch({ kind: 'pack', members: members.map(threadRunInput), options }, members);
-  }
+  readonly executePack = (
+    members: readonly ExecuteRunInput[],
+    options: ExecutePackOptions = {},
+  ): Promise<RunOutcome>[] => this.dispatch({ kind: 'pack', members: members.map(threadRunInput), options }, members);
 
   /**
    * Stops every thread (a task still executing fails with a TrainingThreadError); tasks waiting for a thread
