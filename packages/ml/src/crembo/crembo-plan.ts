@@ -26,6 +26,9 @@ export interface CremboPlan {
  * (every index when none was consistent) that was not trained yet. Each threshold trains once: the trainings are
  * deterministic (one initialisation and batch order for every threshold), so an index the search trained and
  * the walk reaches would train to the same student. Pure: a resumed run replays its checkpoint's trainings.
+ *
+ * The official walk (`range(idx, len(thresholds) − 1, δ)`) retrains MEMO's own threshold and never tries the
+ * last one; here MEMO's student is kept as it was trained and the last threshold is tried like the others.
  */
 export function cremboPlan(size: number, trainings: readonly CremboTraining[]): CremboPlan {
   let start = 0;
