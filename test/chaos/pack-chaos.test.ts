@@ -33,9 +33,10 @@ const SPEC = {
 
 /**
  * Real `distillery worker` processes packing students (DISTILLERY_PACK_MAX 8). In each test one worker trains the
- * whole pack (the next one starts once the pack has, so that the pack holds every student: two idle workers would
- * split the students between them) and is stopped mid-epoch: killed with SIGKILL (the next worker's reconciler
- * finds each member's heartbeat stale) or stopped with SIGTERM (it releases each member after its checkpoint).
+ * whole pack on one training thread (the next worker starts once it is stopped, so that the pack holds every
+ * student: two idle workers, or two threads, would split the students between them) and is stopped mid-epoch:
+ * killed with SIGKILL (the next worker's reconciler finds each member's heartbeat stale) or stopped with SIGTERM
+ * (it releases each member after its checkpoint).
  * The members resume from their own checkpoints on the next worker, each ending with exactly one result. The
  * tests run in order: each takes one worker away.
  */
@@ -63,6 +64,9 @@ describe('a worker stopped while it trains a pack', () => {
     const env = {
       ...testWorkerEnv({ databaseUrl: database.url, redisUrl: redis.url, prefix, artifactDir }),
       DISTILLERY_PACK_MAX: '8',
+      // One job at a time, so the first job's claim takes every student: two training threads would take two
+      // jobs at once and split the students between two packs.
+      DISTILLERY_THREADS: '1',
     };
     startWorker = async (name) => {
       const worker = new WorkerProcess(env, name);
@@ -93,14 +97,13 @@ describe('a worker stopped while it trains a pack', () => {
     expect(res.statusCode, res.body).toBe(201);
     const sweepId = res.json().id as string;
 
-    // The pack of all four students on the first worker; then the second worker, and the kill once every
-    // member has checkpointed at least twice.
+    // The pack of all four students on the first worker, killed once every member has checkpointed at least
+    // twice; then the second worker (started earlier, its start-up could outlast the pack's training).
     const [first] = workers as [WorkerProcess];
     await first.waitFor((e) => e.type === 'pack-started', 'pack-started');
     const pack = first.events.find((e): e is ExecutorEventOf<'pack-started'> => e.type === 'pack-started');
     const members = pack?.runIds ?? [];
     expect(members).toHaveLength(SEEDS.length);
-    await startWorker('worker-2');
     await eventually(async () => {
       const running = await database.db.run.findMany({
         where: { id: { in: members }, state: 'running' },
@@ -112,7 +115,7 @@ describe('a worker stopped while it trains a pack', () => {
     const killed = first;
     killed.child.kill('SIGKILL');
     await killed.exited;
-    const survivor = workers[1] as WorkerProcess;
+    const survivor = await startWorker('worker-2');
     const atKill = new Map(
       (await database.db.checkpoint.findMany({ where: { runId: { in: members } } })).map((c) => [c.runId, c.epoch]),
     );
@@ -164,7 +167,6 @@ describe('a worker stopped while it trains a pack', () => {
       (e) => e.type === 'pack-started' && e.runIds.every((id) => students.includes(id)),
       "the second sweep's pack",
     );
-    const next = await startWorker('worker-3');
     await eventually(async () => {
       const running = await database.db.run.findMany({
         where: { id: { in: students }, state: 'running' },
@@ -176,6 +178,9 @@ describe('a worker stopped while it trains a pack', () => {
     expect(await stopped.exited, logs()).toBe(0);
     const released = stopped.events.filter((e) => e.type === 'run-released' && students.includes(e.runId));
     expect(released, logs()).toHaveLength(SEEDS.length);
+    // The next worker starts only now: the released members wait on the queue for it. (Started earlier, its
+    // start-up — seconds on a busy machine — could outlast the pack's training.)
+    const next = await startWorker('worker-3');
 
     const sweep = await eventually(
       async () => {
