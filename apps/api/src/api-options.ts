@@ -2,6 +2,7 @@ import type { Store } from '@distillery/db';
 import type { QueueProbe, RunDispatcher } from '@distillery/queue';
 import { checkDataRoots, type DataRoots, NO_DATA_ROOTS, type RunLimits } from '@distillery/spec';
 import type { FastifyServerOptions } from 'fastify';
+import type { ApiKeyCacheOptions } from './lib/api-key-cache.ts';
 import type { DocumentParseThreadsOptions } from './lib/document-parse-threads.ts';
 import type { EventStreamOptions } from './lib/event-stream-options.ts';
 import { resolveRunLimits } from './lib/resolve-run-limits.ts';
@@ -67,6 +68,13 @@ export interface ApiOptions {
    */
   rateLimit?: RateLimitOptions | false;
   /**
+   * How long `/v1` trusts an API key it resolved before asking the database again, and how many it remembers. A
+   * key revoked through this API stops at once; revoked by another process, within `ttlMs`. `{ ttlMs: 0 }` asks
+   * on every request.
+   * @defaultValue DEFAULT_API_KEY_CACHE ({ ttlMs: 5_000, maxEntries: 10_000 })
+   */
+  apiKeyCache?: ApiKeyCacheOptions;
+  /**
    * Where a sweep's `dataset.path` (idx, cifar10-bin) may resolve, symlinks included: the shared roots and the
    * submitting team's own folder; any other path answers 400 at submission. Give the workers the same roots.
    * @defaultValue NO_DATA_ROOTS (only the built-in data sets)
@@ -113,6 +121,7 @@ export function resolveApiOptions(options: ApiOptions): ResolvedApiOptions {
     events: options.events ?? {},
     metrics: options.metrics ?? {},
     rateLimit: options.rateLimit ?? DEFAULT_API_OPTIONS.rateLimit,
+    apiKeyCache: options.apiKeyCache ?? {},
     dataRoots: checkDataRoots(options.dataRoots ?? DEFAULT_API_OPTIONS.dataRoots, 'ApiOptions.dataRoots'),
   };
   for (const name of ['db', 'queue', 'redisProbe'] as const) {

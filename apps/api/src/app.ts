@@ -61,6 +61,7 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(v1, {
     prefix: '/v1',
     rateLimit: config.rateLimit,
+    apiKeyCache: config.apiKeyCache,
     sweeps: { runLimits: config.runLimits, queuedRunQuota: config.queuedRunQuota },
   });
   await app.register(dashboard);

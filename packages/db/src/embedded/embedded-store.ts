@@ -15,6 +15,7 @@ import { retryTransient } from '../store/retry-transient.ts';
 import type { SqlExecutor } from '../store/sql-executor.ts';
 import type { Store } from '../store/store.ts';
 import { TRANSACTION_DEFAULTS, type TransactionOptions } from '../store/transaction-options.ts';
+import { noteApiKeyWrite } from '../teams/api-key-changes.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { EmbeddedStoreOpenError } from './embedded-store-errors.ts';
 import { type EmbeddedStoreOptions, resolveEmbeddedStoreOptions } from './embedded-store-options.ts';
@@ -110,7 +111,10 @@ export class EmbeddedStore implements Store {
   }
 
   get [PRISMA_CLIENT](): PrismaClient {
-    this.prisma ??= classifyingPrisma(new PrismaClient({ adapter: new PrismaPGlite(this.pglite) }));
+    this.prisma ??= classifyingPrisma(
+      new PrismaClient({ adapter: new PrismaPGlite(this.pglite) }),
+      (model, operation) => noteApiKeyWrite(this, model, operation),
+    );
     return this.prisma;
   }
 

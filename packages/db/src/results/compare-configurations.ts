@@ -3,7 +3,7 @@ import { Prisma } from '../generated/client.ts';
 import type { SqlExecutor } from '../store/sql-executor.ts';
 import { analyticRows } from './analytic-rows.ts';
 import type { ComparisonSideRow } from './comparison-side-row.ts';
-import { configurationStatsSql } from './configurations-sql.ts';
+import { teamConfigurationStatsSql } from './configurations-sql.ts';
 import type { ResultFactFilters } from './result-fact-filters.ts';
 import { teamFactsSql } from './team-facts-sql.ts';
 
@@ -111,7 +111,7 @@ export async function compareConfigurations(
     values: ComparedConfigurations['values'] | null;
   }>(
     db,
-    Prisma.sql`WITH s AS (${configurationStatsSql(facts)}),
+    Prisma.sql`WITH s AS (${teamConfigurationStatsSql(teamId, filters, facts)}),
       v AS MATERIALIZED (
         SELECT s.*, ${value} AS value, ${ctx} AS ctx, ${variant} AS variant,
           NULLIF(r.config -> 'quantize', 'null'::jsonb) AS quantize, r.label

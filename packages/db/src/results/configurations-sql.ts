@@ -1,4 +1,6 @@
 import { Prisma } from '../generated/client.ts';
+import type { ResultFactFilters } from './result-fact-filters.ts';
+import { storedConfigurationStatsSql } from './stored-configuration-stats-sql.ts';
 
 /**
  * Replicates aggregated: one row per configuration — the team's results sharing a `groupHash` (the config
@@ -23,15 +25,20 @@ export function configurationStatsSql(facts: Prisma.Sql): Prisma.Sql {
 
 /**
  * Chosen configurations with their replicates, one row per configuration in `ord` order. `chosen` is given the
- * relation of configurations (configurationStatsSql over `facts`) to select from, and gives every row an `ord`. The replicates (seeds, run and sweep
+ * relation of configurations (`stats`: configurationStatsSql over `facts` unless the caller has them stored, see
+ * teamConfigurationStatsSql) to select from, and gives every row an `ord`. The replicates (seeds, run and sweep
  * ids, accuracies, losses, sizes: aligned arrays, in no order) are gathered for the chosen configurations only, by a
  * second read of the facts (through the (team_id, group_hash) index when few are chosen) rather than by
  * materializing the first; the representative run gives the label and config.
  */
-export function configurationsSql(facts: Prisma.Sql, chosen: (configurations: Prisma.Sql) => Prisma.Sql): Prisma.Sql {
+export function configurationsSql(
+  facts: Prisma.Sql,
+  chosen: (configurations: Prisma.Sql) => Prisma.Sql,
+  stats: Prisma.Sql = configurationStatsSql(facts),
+): Prisma.Sql {
   // LATERAL: one index lookup per chosen configuration. The planner cannot know how few are chosen (a page, the
   // frontier) and would otherwise sort or hash every fact of the team to join them.
-  return Prisma.sql`WITH s AS (${configurationStatsSql(facts)}),
+  return Prisma.sql`WITH s AS (${stats}),
     g AS (${chosen(Prisma.raw('s'))})
     SELECT g.*, members.seeds, members."runIds", members."sweepIds", members.accuracies, members.losses, members.sizes,
       rep.family, rep.activation, rep.method, rep.bits, r.label, r.config, r."studentTrain"
@@ -51,4 +58,13 @@ export function configurationsSql(facts: Prisma.Sql, chosen: (configurations: Pr
       FROM runs x WHERE x.id = g.rep::uuid
     ) r
     ORDER BY g.ord`;
+}
+
+/**
+ * The team's configurations under the filters: read from the `configuration_stats` read model when the filters
+ * take whole configurations (storedConfigurationStatsSql), else grouped from the filtered facts. Either way the
+ * same columns and numbers (a test holds them equal).
+ */
+export function teamConfigurationStatsSql(teamId: string, filters: ResultFactFilters, facts: Prisma.Sql): Prisma.Sql {
+  return storedConfigurationStatsSql(teamId, filters) ?? configurationStatsSql(facts);
 }

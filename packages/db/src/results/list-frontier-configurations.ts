@@ -2,7 +2,7 @@ import { Prisma } from '../generated/client.ts';
 import type { SqlExecutor } from '../store/sql-executor.ts';
 import { analyticRows } from './analytic-rows.ts';
 import type { ConfigurationRow } from './configuration-row.ts';
-import { configurationsSql } from './configurations-sql.ts';
+import { configurationsSql, teamConfigurationStatsSql } from './configurations-sql.ts';
 import type { ResultFactFilters } from './result-fact-filters.ts';
 import { teamFactsSql } from './team-facts-sql.ts';
 
@@ -36,5 +36,9 @@ export async function listFrontierConfigurations(
       FROM ${configurations} c
     ) ranked
     WHERE "bestSmaller" IS NULL OR "accuracyMean" > "bestSmaller"`;
-  return analyticRows<FrontierConfigurationRow>(db, configurationsSql(teamFactsSql(teamId, filters), frontier));
+  const facts = teamFactsSql(teamId, filters);
+  return analyticRows<FrontierConfigurationRow>(
+    db,
+    configurationsSql(facts, frontier, teamConfigurationStatsSql(teamId, filters, facts)),
+  );
 }

@@ -3,7 +3,7 @@ import type { SqlExecutor } from '../store/sql-executor.ts';
 import { analyticRows } from './analytic-rows.ts';
 import type { ConfigurationRow } from './configuration-row.ts';
 import type { ConfigurationSort } from './configuration-sort.ts';
-import { configurationStatsSql, configurationsSql } from './configurations-sql.ts';
+import { configurationsSql, teamConfigurationStatsSql } from './configurations-sql.ts';
 import { fragmentRows } from './fragment-rows.ts';
 import type { ResultFactFilters } from './result-fact-filters.ts';
 import { teamFactsSql } from './team-facts-sql.ts';
@@ -46,6 +46,7 @@ export async function listTeamConfigurations(
   query: TeamConfigurationsQuery,
 ): Promise<TeamConfigurationPage> {
   const facts = teamFactsSql(teamId, filters);
+  const stats = teamConfigurationStatsSql(teamId, filters, facts);
   const order = ORDER[query.sort];
   const page = (configurations: Prisma.Sql) => Prisma.sql`
     SELECT q.*, row_number() OVER (ORDER BY ${order}, q."group", q.tkey)::int AS ord
@@ -53,15 +54,11 @@ export async function listTeamConfigurations(
       SELECT c.*, count(*) OVER ()::int AS total FROM ${configurations} c
       ORDER BY ${order}, c."group", c.tkey LIMIT ${query.limit} OFFSET ${query.offset}
     ) q`;
-  const rows = await analyticRows<ConfigurationRow & { total: number }>(db, configurationsSql(facts, page));
+  const rows = await analyticRows<ConfigurationRow & { total: number }>(db, configurationsSql(facts, page, stats));
   const total =
     rows[0]?.total ??
-    (
-      await fragmentRows<{ total: number }>(
-        db,
-        Prisma.sql`SELECT count(*)::int AS total FROM (${configurationStatsSql(facts)}) s`,
-      )
-    )[0]?.total ??
+    (await fragmentRows<{ total: number }>(db, Prisma.sql`SELECT count(*)::int AS total FROM (${stats}) s`))[0]
+      ?.total ??
     0;
   return { total, rows };
 }

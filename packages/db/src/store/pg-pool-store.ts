@@ -3,6 +3,7 @@ import type pg from 'pg';
 import type { DatabasePoolOptions } from '../connection/database-pool-options.ts';
 import { GuardedPool } from '../connection/guarded-pool.ts';
 import { PrismaClient } from '../generated/client.ts';
+import { noteApiKeyWrite } from '../teams/api-key-changes.ts';
 import { classified } from './classified.ts';
 import { classifyingPrisma } from './classifying-prisma.ts';
 import { compileSql } from './compile-sql.ts';
@@ -46,6 +47,7 @@ export class PgPoolStore implements Store {
   get [PRISMA_CLIENT](): PrismaClient {
     this.prisma ??= classifyingPrisma(
       new PrismaClient({ adapter: new PrismaPg(this.pool, { disposeExternalPool: false }) }),
+      (model, operation) => noteApiKeyWrite(this, model, operation),
     );
     return this.prisma;
   }

@@ -1,3 +1,4 @@
+export * from './api-key-changes.ts';
 export * from './api-key-is-active.ts';
 export * from './api-key-role.ts';
 export * from './api-key-secret.ts';

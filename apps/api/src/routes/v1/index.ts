@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync, RouteOptions } from 'fastify';
+import type { ApiKeyCacheOptions } from '../../lib/api-key-cache.ts';
 import auth from '../../plugins/auth.ts';
 import rateLimit, { type RateLimitOptions } from '../../plugins/rate-limit.ts';
 import { ErrorBody } from '../../schemas/error-body.ts';
@@ -39,6 +40,8 @@ function documentScopeErrors(route: RouteOptions): void {
 export interface V1Options {
   /** Per-key request limits, checked before the key; `false`: none. */
   rateLimit: RateLimitOptions | false;
+  /** How long the auth hook trusts a key it resolved (see ApiKeyCache). */
+  apiKeyCache: ApiKeyCacheOptions;
   /** What a submitted sweep is checked against: the run limits and the team's queued-run quota. */
   sweeps: SweepsRouteOptions;
 }
@@ -50,7 +53,7 @@ export interface V1Options {
 const v1: FastifyPluginAsync<V1Options> = async (app, options) => {
   const limited = options.rateLimit !== false;
   if (options.rateLimit !== false) await app.register(rateLimit, options.rateLimit);
-  await app.register(auth, { failures: limited ? app.authFailures : undefined });
+  await app.register(auth, { failures: limited ? app.authFailures : undefined, cache: options.apiKeyCache });
   if (limited) app.addHook('onRequest', app.rateLimit());
   app.addHook('onRoute', documentScopeErrors);
   await app.register(sweeps, { prefix: '/sweeps', ...options.sweeps });

@@ -1,0 +1,24 @@
+import type { Store } from '../store/store.ts';
+
+const changes = new WeakMap<object, number>();
+
+/**
+ * How many times this process has changed API keys or teams through `store` (revoked, created, edited a key,
+ * renamed a team): a cache of resolved keys (the API's auth hook) drops what it resolved before the count moved,
+ * so a change made in this process takes effect on the next request. Changes by other processes are not counted;
+ * such a cache bounds them by its TTL.
+ */
+export function apiKeyChangeCount(store: Store): number {
+  return changes.get(store) ?? 0;
+}
+
+/**
+ * Counts a write that may have changed a key: Prisma writes to the ApiKey and Team models, and raw executes
+ * (which may touch anything), through the store's Prisma client.
+ * @internal
+ */
+export function noteApiKeyWrite(store: object, model: string | undefined, operation: string): void {
+  const raw = model === undefined && operation.startsWith('$executeRaw');
+  const write = /^(create|update|upsert|delete)/.test(operation) && (model === 'ApiKey' || model === 'Team');
+  if (raw || write) changes.set(store, (changes.get(store) ?? 0) + 1);
+}

@@ -1,0 +1,259 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTeam } from '../src/index.ts';
+import { configurationStatsSql } from '../src/results/configurations-sql.ts';
+import { fragmentRows } from '../src/results/fragment-rows.ts';
+import { storedConfigurationStatsSql } from '../src/results/stored-configuration-stats-sql.ts';
+import { teamFactsSql } from '../src/results/team-facts-sql.ts';
+import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
+
+// The configuration_stats read model against a full re-grouping of result_facts, after random sequences of what
+// changes facts: new replicates, re-trained runs replacing theirs (same identity and backend), older results that
+// must not replace a newer one, changed and deleted results, multi-row inserts.
+
+interface StatsRow {
+  group: string;
+  tkey: string;
+  teacherId: string | null;
+  dataset: string;
+  kind: string;
+  n: number;
+  accuracyMean: number;
+  accuracyStd: number | null;
+  lossMean: number;
+  lossStd: number | null;
+  parameters: number;
+  bytes: number;
+  latestAt: Date;
+  rep: string;
+}
+
+/** A small seeded generator (mulberry32), so a failing sequence can be replayed from its seed. */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+let testDb: TestDatabase;
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+});
+afterAll(() => testDb?.drop());
+
+async function insertSweep(teamId: string): Promise<string> {
+  const id = randomUUID();
+  await testDb.store.run`INSERT INTO sweeps (id, team_id, name, state, spec, canonical, spec_hash, updated_at)
+    VALUES (${id}::uuid, ${teamId}::uuid, 'stats', 'succeeded', '{}'::jsonb, '{}'::jsonb, ${randomUUID()}, now())`;
+  return id;
+}
+
+/** A run whose identity the database derives from its config hash and its parent's identity. */
+async function insertRun(
+  teamId: string,
+  sweepId: string,
+  run: { kind: string; parentId: string | null; group: string; configHash: string; dataset: string; width: number },
+): Promise<string> {
+  const id = randomUUID();
+  const config = {
+    kind: run.kind,
+    dataset: { name: run.dataset },
+    model: {
+      family: 'mlp',
+      hidden: [run.width],
+      activation: run.width % 2 === 0 ? 'relu' : { name: 'lma', segments: 8 },
+    },
+    seed: 1,
+  };
+  await testDb.store.run`INSERT INTO runs (id, sweep_id, team_id, key, kind, parent_id, label, group_hash, config_hash,
+      config, state, progress, predicted_parameters, predicted_bytes, bits, updated_at)
+    VALUES (${id}::uuid, ${sweepId}::uuid, ${teamId}::uuid, ${id}, ${run.kind}, ${run.parentId}::uuid, ${id},
+      ${run.group}, ${run.configHash}, ${JSON.stringify(config)}::jsonb, 'succeeded', 1, 0, 0, 32, now())`;
+  return id;
+}
+
+async function compare(teamId: string): Promise<number> {
+  const byKey = (rows: StatsRow[]) => new Map(rows.map((r) => [`${r.group}/${r.tkey}`, r]));
+  const storedSql = storedConfigurationStatsSql(teamId, {});
+  if (storedSql === null) throw new Error('no filters: the read model answers');
+  const stored = byKey(await fragmentRows<StatsRow>(testDb.store, storedSql));
+  const grouped = byKey(await fragmentRows<StatsRow>(testDb.store, configurationStatsSql(teamFactsSql(teamId, {}))));
+  expect([...stored.keys()].sort()).toEqual([...grouped.keys()].sort());
+  for (const [key, want] of grouped) {
+    const got = stored.get(key) as StatsRow;
+    const { accuracyMean, accuracyStd, lossMean, lossStd, ...exact } = want;
+    expect({ key, ...got, accuracyMean: 0, accuracyStd: 0, lossMean: 0, lossStd: 0 }).toEqual({
+      key,
+      ...exact,
+      accuracyMean: 0,
+      accuracyStd: 0,
+      lossMean: 0,
+      lossStd: 0,
+    });
+    // The re-grouping sums the replicates in whatever order its hash aggregate meets them, the read model in run
+    // id order: the same sum up to the last bits of a double.
+    for (const [name, value] of Object.entries({ accuracyMean, accuracyStd, lossMean, lossStd })) {
+      const stat = got[name as keyof StatsRow] as number | null;
+      if (value === null) expect({ key, name, stat }).toEqual({ key, name, stat: null });
+      else expect(Math.abs((stat as number) - value), `${key} ${name}`).toBeLessThanOrEqual(1e-12 * Math.abs(value));
+    }
+  }
+  return grouped.size;
+}
+
+describe('the configuration_stats read model', () => {
+  it('equals a full re-grouping of the facts after random inserts, replacements, changes and deletes', async () => {
+    const seed = 20261204;
+    const rand = random(seed);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)] as T;
+    const { teamId } = await createTeam(testDb.store, 'stats');
+    const sweepId = await insertSweep(teamId);
+    // Two runs of one teacher identity (a teacher trained again) and a second teacher configuration.
+    const teachers = [
+      await insertRun(teamId, sweepId, {
+        kind: 'teacher',
+        parentId: null,
+        group: 't1',
+        configHash: 't1',
+        dataset: 'mnist',
+        width: 64,
+      }),
+      await insertRun(teamId, sweepId, {
+        kind: 'teacher',
+        parentId: null,
+        group: 't1',
+        configHash: 't1',
+        dataset: 'mnist',
+        width: 64,
+      }),
+      await insertRun(teamId, sweepId, {
+        kind: 'teacher',
+        parentId: null,
+        group: 't2',
+        configHash: 't2',
+        dataset: 'fashion-mnist',
+        width: 64,
+      }),
+    ];
+    const results: string[] = [];
+    let clock = Date.parse('2026-12-01T00:00:00Z');
+    const storeResult = async (runIds: string[]) => {
+      // Mostly newer than anything stored, sometimes older (an import of an old result must not replace a newer one).
+      const rows = runIds.map((runId) => {
+        clock += 1000;
+        return {
+          runId,
+          accuracy: 0.5 + rand() * 0.5,
+          loss: rand(),
+          parameters: 100 + Math.floor(rand() * 1000),
+          bytes: 50 + Math.floor(rand() * 500),
+          backend: pick(['wasm', 'wasm', 'cpu']),
+          at: new Date(clock - (rand() < 0.2 ? 3_600_000 : 0)).toISOString(),
+        };
+      });
+      await testDb.store
+        .run`INSERT INTO results (run_id, accuracy, loss, parameters, bytes, bits, backend, seconds, created_at)
+        SELECT x.run_id, x.accuracy, x.loss, x.parameters, x.bytes, 32, x.backend, 1, x.at
+        FROM jsonb_to_recordset(${JSON.stringify(rows.map((r) => ({ ...r, run_id: r.runId })))}::jsonb)
+          AS x(run_id uuid, accuracy float8, loss float8, parameters int, bytes int, backend text, at timestamptz)`;
+      results.push(...runIds);
+    };
+    await storeResult(teachers);
+    const newStudent = async () => {
+      const width = pick([4, 8, 16]);
+      const replicate = pick([1, 2, 3]);
+      const teacher = pick(teachers);
+      return insertRun(teamId, sweepId, {
+        kind: 'student',
+        parentId: teacher,
+        group: `g${width}`,
+        configHash: `g${width}-seed${replicate}`,
+        dataset: teacher === teachers[2] ? 'fashion-mnist' : 'mnist',
+        width,
+      });
+    };
+    let checked = 0;
+    for (let step = 0; step < 120; step++) {
+      const roll = rand();
+      if (roll < 0.45 || results.length < 5) await storeResult([await newStudent()]);
+      else if (roll < 0.6) await storeResult([await newStudent(), await newStudent(), await newStudent()]);
+      else if (roll < 0.8) {
+        const runId = pick(results);
+        await testDb.store
+          .run`UPDATE results SET accuracy = ${rand()}, loss = ${rand()}, bytes = ${Math.floor(rand() * 900)}
+          WHERE run_id = ${runId}::uuid`;
+      } else {
+        const runId = pick(results);
+        await testDb.store.run`DELETE FROM results WHERE run_id = ${runId}::uuid`;
+        results.splice(results.indexOf(runId), 1);
+      }
+      if (step % 10 === 9) checked = await compare(teamId);
+    }
+    // The sequence reached what it is for: several configurations, some with replicates replaced.
+    expect(checked).toBeGreaterThan(5);
+    const facts = await testDb.store.rows<{
+      n: number;
+    }>`SELECT count(*)::int AS n FROM result_facts WHERE team_id = ${teamId}::uuid`;
+    expect(facts[0]?.n ?? 0).toBeLessThan(results.length);
+  });
+
+  it('counts both replicates when two transactions store results of one configuration at the same time', async () => {
+    const { teamId } = await createTeam(testDb.store, 'stats-race');
+    const sweepId = await insertSweep(teamId);
+    const teacher = await insertRun(teamId, sweepId, {
+      kind: 'teacher',
+      parentId: null,
+      group: 't',
+      configHash: 't',
+      dataset: 'mnist',
+      width: 8,
+    });
+    const a = await insertRun(teamId, sweepId, {
+      kind: 'student',
+      parentId: teacher,
+      group: 'g',
+      configHash: 'g-1',
+      dataset: 'mnist',
+      width: 4,
+    });
+    const b = await insertRun(teamId, sweepId, {
+      kind: 'student',
+      parentId: teacher,
+      group: 'g',
+      configHash: 'g-2',
+      dataset: 'mnist',
+      width: 4,
+    });
+    const first = new pg.Client({ connectionString: testDb.url });
+    const second = new pg.Client({ connectionString: testDb.url });
+    await first.connect();
+    await second.connect();
+    try {
+      const insert = (runId: string, accuracy: number) =>
+        `INSERT INTO results (run_id, accuracy, loss, parameters, bytes, bits, backend, seconds)
+         VALUES ('${runId}', ${accuracy}, 0.1, 10, 10, 32, 'wasm', 1)`;
+      await first.query('BEGIN');
+      await second.query('BEGIN');
+      await first.query(insert(a, 0.8));
+      // The second recomputes the configuration only after the first commits, so it sees the first's replicate.
+      const pending = second.query(insert(b, 0.9));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await first.query('COMMIT');
+      await pending;
+      await second.query('COMMIT');
+    } finally {
+      await first.end();
+      await second.end();
+    }
+    const [row] = await testDb.store.rows<{ n: number; accuracyMean: number }>`SELECT n, accuracy_mean AS "accuracyMean"
+      FROM configuration_stats WHERE team_id = ${teamId}::uuid AND group_hash = 'g'`;
+    expect(row?.n).toBe(2);
+    expect(row?.accuracyMean).toBeCloseTo(0.85, 12);
+    await compare(teamId);
+  });
+});

@@ -1,0 +1,112 @@
+-- CreateTable
+CREATE TABLE "configuration_stats" (
+    "team_id" UUID NOT NULL,
+    -- Byte-wise ("C"): configurations are grouped and paged by it, and the C collation sorts several times faster
+    -- than the database's (not expressible in schema.prisma).
+    "group_hash" TEXT COLLATE "C" NOT NULL,
+    "teacher_key" TEXT NOT NULL,
+    "teacher_id" UUID,
+    "dataset" TEXT NOT NULL,
+    "kind" TEXT NOT NULL,
+    "family" TEXT NOT NULL,
+    "activation" TEXT NOT NULL,
+    "activation_name" TEXT NOT NULL,
+    "method" TEXT NOT NULL,
+    "n" INTEGER NOT NULL,
+    "accuracy_mean" DOUBLE PRECISION NOT NULL,
+    "accuracy_std" DOUBLE PRECISION,
+    "loss_mean" DOUBLE PRECISION NOT NULL,
+    "loss_std" DOUBLE PRECISION,
+    "parameters" DOUBLE PRECISION NOT NULL,
+    "bytes" DOUBLE PRECISION NOT NULL,
+    "latest_at" TIMESTAMPTZ(3) NOT NULL,
+    "rep_run_id" UUID NOT NULL,
+
+    CONSTRAINT "configuration_stats_pkey" PRIMARY KEY ("team_id", "group_hash", "teacher_key")
+);
+
+-- CreateIndex
+CREATE INDEX "configuration_stats_team_id_dataset_bytes_idx" ON "configuration_stats"("team_id", "dataset", "bytes");
+
+-- CreateIndex
+CREATE INDEX "configuration_stats_team_id_accuracy_mean_idx" ON "configuration_stats"("team_id", "accuracy_mean");
+
+-- One configuration's row recomputed from its facts (removed when it has none left), rather than kept as running
+-- sums: a replaced replicate, a deleted result and an import then need no bookkeeping of their own, and the
+-- numbers are exactly a re-grouping's (sums of floats kept across thousands of updates would drift). The
+-- aggregates read the replicates in run id order so the same replicates always give the same bits.
+--
+-- Transactions completing runs of one configuration at the same time each recompute it: without the lock the one
+-- committing last could write numbers computed before it could see the other's replicate. The lock makes the
+-- second wait for the first to commit; its next statement (a new snapshot, READ COMMITTED) then sees both.
+CREATE FUNCTION "configuration_stats_refresh"(p_team UUID, p_group TEXT, p_tkey TEXT) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_advisory_xact_lock(hashtextextended('configuration:' || p_team::text || ':' || p_group || ':' || p_tkey, 0));
+  INSERT INTO "configuration_stats" ("team_id", "group_hash", "teacher_key", "teacher_id", "dataset", "kind",
+    "family", "activation", "activation_name", "method", "n", "accuracy_mean", "accuracy_std", "loss_mean",
+    "loss_std", "parameters", "bytes", "latest_at", "rep_run_id")
+  SELECT p_team, p_group, p_tkey, min(f."teacher_id"::text COLLATE "C")::uuid, min(f."dataset" COLLATE "C"),
+    min(f."kind" COLLATE "C"), min(f."family" COLLATE "C"), min(f."activation" COLLATE "C"),
+    min(f."activation_name" COLLATE "C"), min(f."method" COLLATE "C"), count(*)::int,
+    avg(f."accuracy" ORDER BY f."run_id"), stddev_samp(f."accuracy" ORDER BY f."run_id"),
+    avg(f."loss" ORDER BY f."run_id"), stddev_samp(f."loss" ORDER BY f."run_id"),
+    avg(f."parameters")::float8, avg(f."bytes")::float8, max(f."created_at"),
+    min(f."run_id"::text COLLATE "C")::uuid
+  FROM "result_facts" f
+  WHERE f."team_id" = p_team AND f."group_hash" = p_group AND f."teacher_key" = p_tkey
+  HAVING count(*) > 0
+  ON CONFLICT ("team_id", "group_hash", "teacher_key") DO UPDATE SET "teacher_id" = EXCLUDED."teacher_id",
+    "dataset" = EXCLUDED."dataset", "kind" = EXCLUDED."kind", "family" = EXCLUDED."family",
+    "activation" = EXCLUDED."activation", "activation_name" = EXCLUDED."activation_name",
+    "method" = EXCLUDED."method", "n" = EXCLUDED."n", "accuracy_mean" = EXCLUDED."accuracy_mean",
+    "accuracy_std" = EXCLUDED."accuracy_std", "loss_mean" = EXCLUDED."loss_mean", "loss_std" = EXCLUDED."loss_std",
+    "parameters" = EXCLUDED."parameters", "bytes" = EXCLUDED."bytes", "latest_at" = EXCLUDED."latest_at",
+    "rep_run_id" = EXCLUDED."rep_run_id";
+  IF NOT FOUND THEN
+    DELETE FROM "configuration_stats"
+    WHERE "team_id" = p_team AND "group_hash" = p_group AND "teacher_key" = p_tkey;
+  END IF;
+END
+$$;
+
+-- Every change of a fact (a result stored, a replicate replaced by a newer result, a result deleted, whatever code
+-- path did it) recomputes the configurations it leaves and enters, in the same transaction. Of two, the one with
+-- the smaller key first, so transactions moving facts between the same two configurations lock them in one order.
+CREATE FUNCTION "result_facts_refresh_configuration"() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  old_key TEXT;
+  new_key TEXT;
+BEGIN
+  IF TG_OP <> 'INSERT' THEN old_key := OLD."team_id"::text || ':' || OLD."group_hash" || ':' || OLD."teacher_key"; END IF;
+  IF TG_OP <> 'DELETE' THEN new_key := NEW."team_id"::text || ':' || NEW."group_hash" || ':' || NEW."teacher_key"; END IF;
+  IF new_key IS NULL OR (old_key IS NOT NULL AND old_key COLLATE "C" < new_key COLLATE "C") THEN
+    PERFORM "configuration_stats_refresh"(OLD."team_id", OLD."group_hash", OLD."teacher_key");
+    IF new_key IS NOT NULL THEN
+      PERFORM "configuration_stats_refresh"(NEW."team_id", NEW."group_hash", NEW."teacher_key");
+    END IF;
+  ELSE
+    PERFORM "configuration_stats_refresh"(NEW."team_id", NEW."group_hash", NEW."teacher_key");
+    IF old_key IS NOT NULL AND old_key <> new_key THEN
+      PERFORM "configuration_stats_refresh"(OLD."team_id", OLD."group_hash", OLD."teacher_key");
+    END IF;
+  END IF;
+  RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER "result_facts_refresh_configuration" AFTER INSERT OR UPDATE OR DELETE ON "result_facts"
+  FOR EACH ROW EXECUTE FUNCTION "result_facts_refresh_configuration"();
+
+-- Backfill: every configuration of the facts stored before this migration, in one pass.
+INSERT INTO "configuration_stats" ("team_id", "group_hash", "teacher_key", "teacher_id", "dataset", "kind",
+  "family", "activation", "activation_name", "method", "n", "accuracy_mean", "accuracy_std", "loss_mean",
+  "loss_std", "parameters", "bytes", "latest_at", "rep_run_id")
+SELECT f."team_id", f."group_hash", f."teacher_key", min(f."teacher_id"::text COLLATE "C")::uuid,
+  min(f."dataset" COLLATE "C"), min(f."kind" COLLATE "C"), min(f."family" COLLATE "C"),
+  min(f."activation" COLLATE "C"), min(f."activation_name" COLLATE "C"), min(f."method" COLLATE "C"), count(*)::int,
+  avg(f."accuracy" ORDER BY f."run_id"), stddev_samp(f."accuracy" ORDER BY f."run_id"),
+  avg(f."loss" ORDER BY f."run_id"), stddev_samp(f."loss" ORDER BY f."run_id"),
+  avg(f."parameters")::float8, avg(f."bytes")::float8, max(f."created_at"), min(f."run_id"::text COLLATE "C")::uuid
+FROM "result_facts" f
+GROUP BY f."team_id", f."group_hash", f."teacher_key";
