@@ -1,12 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTeam } from '../src/index.ts';
+import { createTeam, listFrontierConfigurations } from '../src/index.ts';
 import { configurationStatsSql } from '../src/results/configurations-sql.ts';
 import { fragmentRows } from '../src/results/fragment-rows.ts';
 import { storedConfigurationStatsSql } from '../src/results/stored-configuration-stats-sql.ts';
 import { teamFactsSql } from '../src/results/team-facts-sql.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
+import { insertRun, insertSweep } from './support/result-fixtures.ts';
 
 // The configuration_stats read model against a full re-grouping of result_facts, after random sequences of what
 // changes facts: new replicates, re-trained runs replacing theirs (same identity and backend), older results that
@@ -46,37 +46,6 @@ beforeAll(async () => {
 });
 afterAll(() => testDb?.drop());
 
-async function insertSweep(teamId: string): Promise<string> {
-  const id = randomUUID();
-  await testDb.store.run`INSERT INTO sweeps (id, team_id, name, state, spec, canonical, spec_hash, updated_at)
-    VALUES (${id}::uuid, ${teamId}::uuid, 'stats', 'succeeded', '{}'::jsonb, '{}'::jsonb, ${randomUUID()}, now())`;
-  return id;
-}
-
-/** A run whose identity the database derives from its config hash and its parent's identity. */
-async function insertRun(
-  teamId: string,
-  sweepId: string,
-  run: { kind: string; parentId: string | null; group: string; configHash: string; dataset: string; width: number },
-): Promise<string> {
-  const id = randomUUID();
-  const config = {
-    kind: run.kind,
-    dataset: { name: run.dataset },
-    model: {
-      family: 'mlp',
-      hidden: [run.width],
-      activation: run.width % 2 === 0 ? 'relu' : { name: 'lma', segments: 8 },
-    },
-    seed: 1,
-  };
-  await testDb.store.run`INSERT INTO runs (id, sweep_id, team_id, key, kind, parent_id, label, group_hash, config_hash,
-      config, state, progress, predicted_parameters, predicted_bytes, bits, updated_at)
-    VALUES (${id}::uuid, ${sweepId}::uuid, ${teamId}::uuid, ${id}, ${run.kind}, ${run.parentId}::uuid, ${id},
-      ${run.group}, ${run.configHash}, ${JSON.stringify(config)}::jsonb, 'succeeded', 1, 0, 0, 32, now())`;
-  return id;
-}
-
 async function compare(teamId: string): Promise<number> {
   const byKey = (rows: StatsRow[]) => new Map(rows.map((r) => [`${r.group}/${r.tkey}`, r]));
   const storedSql = storedConfigurationStatsSql(teamId, {});
@@ -103,6 +72,15 @@ async function compare(teamId: string): Promise<number> {
       else expect(Math.abs((stat as number) - value), `${key} ${name}`).toBeLessThanOrEqual(1e-12 * Math.abs(value));
     }
   }
+  // The frontier kept with them against the one computed over the grouped configurations (accuracy ≥ 0 keeps
+  // every replicate but makes the frontier computed rather than read).
+  const points = (rows: { dataset: string; group: string; ord: number; configurations: number }[]) =>
+    rows.map((r) => `${r.ord} ${r.dataset} ${r.group} of ${r.configurations}`);
+  const kept = await listFrontierConfigurations(testDb.store, teamId, {});
+  const computed = await listFrontierConfigurations(testDb.store, teamId, { minAccuracy: 0 });
+  expect(points(kept)).toEqual(points(computed));
+  const tkeys = (rows: object[]) => rows.map((r) => (r as { tkey: string }).tkey);
+  expect(tkeys(kept)).toEqual(tkeys(computed));
   return grouped.size;
 }
 
@@ -112,10 +90,10 @@ describe('the configuration_stats read model', () => {
     const rand = random(seed);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)] as T;
     const { teamId } = await createTeam(testDb.store, 'stats');
-    const sweepId = await insertSweep(teamId);
+    const sweepId = await insertSweep(testDb.store, teamId);
     // Two runs of one teacher identity (a teacher trained again) and a second teacher configuration.
     const teachers = [
-      await insertRun(teamId, sweepId, {
+      await insertRun(testDb.store, teamId, sweepId, {
         kind: 'teacher',
         parentId: null,
         group: 't1',
@@ -123,7 +101,7 @@ describe('the configuration_stats read model', () => {
         dataset: 'mnist',
         width: 64,
       }),
-      await insertRun(teamId, sweepId, {
+      await insertRun(testDb.store, teamId, sweepId, {
         kind: 'teacher',
         parentId: null,
         group: 't1',
@@ -131,7 +109,7 @@ describe('the configuration_stats read model', () => {
         dataset: 'mnist',
         width: 64,
       }),
-      await insertRun(teamId, sweepId, {
+      await insertRun(testDb.store, teamId, sweepId, {
         kind: 'teacher',
         parentId: null,
         group: 't2',
@@ -148,10 +126,11 @@ describe('the configuration_stats read model', () => {
         clock += 1000;
         return {
           runId,
-          accuracy: 0.5 + rand() * 0.5,
+          // Some accuracies and sizes repeat, so configurations tie on the frontier's order.
+          accuracy: rand() < 0.3 ? pick([0.6, 0.7, 0.8]) : 0.5 + rand() * 0.5,
           loss: rand(),
           parameters: 100 + Math.floor(rand() * 1000),
-          bytes: 50 + Math.floor(rand() * 500),
+          bytes: rand() < 0.5 ? pick([100, 200, 300]) : 50 + Math.floor(rand() * 500),
           backend: pick(['wasm', 'wasm', 'cpu']),
           at: new Date(clock - (rand() < 0.2 ? 3_600_000 : 0)).toISOString(),
         };
@@ -168,7 +147,7 @@ describe('the configuration_stats read model', () => {
       const width = pick([4, 8, 16]);
       const replicate = pick([1, 2, 3]);
       const teacher = pick(teachers);
-      return insertRun(teamId, sweepId, {
+      return insertRun(testDb.store, teamId, sweepId, {
         kind: 'student',
         parentId: teacher,
         group: `g${width}`,
@@ -204,8 +183,8 @@ describe('the configuration_stats read model', () => {
 
   it('counts both replicates when two transactions store results of one configuration at the same time', async () => {
     const { teamId } = await createTeam(testDb.store, 'stats-race');
-    const sweepId = await insertSweep(teamId);
-    const teacher = await insertRun(teamId, sweepId, {
+    const sweepId = await insertSweep(testDb.store, teamId);
+    const teacher = await insertRun(testDb.store, teamId, sweepId, {
       kind: 'teacher',
       parentId: null,
       group: 't',
@@ -213,7 +192,7 @@ describe('the configuration_stats read model', () => {
       dataset: 'mnist',
       width: 8,
     });
-    const a = await insertRun(teamId, sweepId, {
+    const a = await insertRun(testDb.store, teamId, sweepId, {
       kind: 'student',
       parentId: teacher,
       group: 'g',
@@ -221,7 +200,7 @@ describe('the configuration_stats read model', () => {
       dataset: 'mnist',
       width: 4,
     });
-    const b = await insertRun(teamId, sweepId, {
+    const b = await insertRun(testDb.store, teamId, sweepId, {
       kind: 'student',
       parentId: teacher,
       group: 'g',

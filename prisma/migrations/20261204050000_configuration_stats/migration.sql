@@ -6,8 +6,9 @@ CREATE TABLE "configuration_stats" (
     "group_hash" TEXT COLLATE "C" NOT NULL,
     "teacher_key" TEXT NOT NULL,
     "teacher_id" UUID,
-    "dataset" TEXT NOT NULL,
-    "kind" TEXT NOT NULL,
+    -- Also "C": the frontier orders configurations by data set, then size (its index below serves that order).
+    "dataset" TEXT COLLATE "C" NOT NULL,
+    "kind" TEXT COLLATE "C" NOT NULL,
     "family" TEXT NOT NULL,
     "activation" TEXT NOT NULL,
     "activation_name" TEXT NOT NULL,
@@ -21,15 +22,45 @@ CREATE TABLE "configuration_stats" (
     "bytes" DOUBLE PRECISION NOT NULL,
     "latest_at" TIMESTAMPTZ(3) NOT NULL,
     "rep_run_id" UUID NOT NULL,
+    "on_frontier" BOOLEAN NOT NULL DEFAULT false,
 
     CONSTRAINT "configuration_stats_pkey" PRIMARY KEY ("team_id", "group_hash", "teacher_key")
 );
 
 -- CreateIndex
-CREATE INDEX "configuration_stats_team_id_dataset_bytes_idx" ON "configuration_stats"("team_id", "dataset", "bytes");
+CREATE INDEX "configuration_stats_frontier_idx" ON "configuration_stats"("team_id", "dataset", "bytes", "accuracy_mean" DESC, "group_hash", "teacher_key");
+
+-- CreateIndex
+CREATE INDEX "configuration_stats_team_id_on_frontier_dataset_bytes_idx" ON "configuration_stats"("team_id", "on_frontier", "dataset", "bytes");
 
 -- CreateIndex
 CREATE INDEX "configuration_stats_team_id_accuracy_mean_idx" ON "configuration_stats"("team_id", "accuracy_mean");
+
+-- A data set's accuracy-versus-bytes Pareto frontier, marked on its configurations (`on_frontier`): ordered by
+-- size, then mean accuracy (best first), group hash and teacher key, a configuration is on it when it is more
+-- accurate than everything before it. Walked through the frontier index: from each point, the next is the
+-- first larger configuration more accurate than it, so only the points and what lies between them are read.
+CREATE FUNCTION "configuration_frontier_refresh"(p_team UUID, p_dataset TEXT) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE "configuration_stats" SET "on_frontier" = false
+  WHERE "team_id" = p_team AND "on_frontier" AND "dataset" = p_dataset;
+  WITH RECURSIVE "walk" AS (
+    (SELECT c."group_hash", c."teacher_key", c."bytes", c."accuracy_mean" FROM "configuration_stats" c
+     WHERE c."team_id" = p_team AND c."dataset" = p_dataset
+     ORDER BY c."bytes", c."accuracy_mean" DESC, c."group_hash", c."teacher_key" LIMIT 1)
+    UNION ALL
+    SELECT n.* FROM "walk" w CROSS JOIN LATERAL (
+      SELECT c."group_hash", c."teacher_key", c."bytes", c."accuracy_mean" FROM "configuration_stats" c
+      WHERE c."team_id" = p_team AND c."dataset" = p_dataset AND c."bytes" > w."bytes"
+        AND c."accuracy_mean" > w."accuracy_mean"
+      ORDER BY c."bytes", c."accuracy_mean" DESC, c."group_hash", c."teacher_key" LIMIT 1
+    ) n
+  )
+  UPDATE "configuration_stats" c SET "on_frontier" = true FROM "walk" w
+  WHERE c."team_id" = p_team AND c."group_hash" = w."group_hash" AND c."teacher_key" = w."teacher_key";
+END
+$$;
 
 -- One configuration's row recomputed from its facts (removed when it has none left), rather than kept as running
 -- sums: a replaced replicate, a deleted result and an import then need no bookkeeping of their own, and the
@@ -37,12 +68,27 @@ CREATE INDEX "configuration_stats_team_id_accuracy_mean_idx" ON "configuration_s
 -- aggregates read the replicates in run id order so the same replicates always give the same bits.
 --
 -- Transactions completing runs of one configuration at the same time each recompute it: without the lock the one
--- committing last could write numbers computed before it could see the other's replicate. The lock makes the
--- second wait for the first to commit; its next statement (a new snapshot, READ COMMITTED) then sees both.
+-- committing last could write numbers computed before it could see the other's replicate. The lock (per team
+-- and data set, since the frontier is kept per data set too) makes the second wait for the first to commit; its
+-- next statements (new snapshots, READ COMMITTED) then see both. The frontier flags follow: recomputed when the
+-- configuration was on the frontier or enters it, left alone when it stays dominated.
 CREATE FUNCTION "configuration_stats_refresh"(p_team UUID, p_group TEXT, p_tkey TEXT) RETURNS void
 LANGUAGE plpgsql AS $$
+DECLARE
+  v_dataset TEXT;
+  v_was_on BOOLEAN;
+  v_row "configuration_stats"%ROWTYPE;
 BEGIN
-  PERFORM pg_advisory_xact_lock(hashtextextended('configuration:' || p_team::text || ':' || p_group || ':' || p_tkey, 0));
+  SELECT f."dataset" INTO v_dataset FROM "result_facts" f
+  WHERE f."team_id" = p_team AND f."group_hash" = p_group AND f."teacher_key" = p_tkey LIMIT 1;
+  IF v_dataset IS NULL THEN
+    SELECT c."dataset" INTO v_dataset FROM "configuration_stats" c
+    WHERE c."team_id" = p_team AND c."group_hash" = p_group AND c."teacher_key" = p_tkey;
+  END IF;
+  IF v_dataset IS NULL THEN RETURN; END IF;
+  PERFORM pg_advisory_xact_lock(hashtextextended('frontier:' || p_team::text || ':' || v_dataset, 0));
+  SELECT c."on_frontier" INTO v_was_on FROM "configuration_stats" c
+  WHERE c."team_id" = p_team AND c."group_hash" = p_group AND c."teacher_key" = p_tkey;
   INSERT INTO "configuration_stats" ("team_id", "group_hash", "teacher_key", "teacher_id", "dataset", "kind",
     "family", "activation", "activation_name", "method", "n", "accuracy_mean", "accuracy_std", "loss_mean",
     "loss_std", "parameters", "bytes", "latest_at", "rep_run_id")
@@ -66,6 +112,25 @@ BEGIN
   IF NOT FOUND THEN
     DELETE FROM "configuration_stats"
     WHERE "team_id" = p_team AND "group_hash" = p_group AND "teacher_key" = p_tkey;
+    IF v_was_on THEN PERFORM "configuration_frontier_refresh"(p_team, v_dataset); END IF;
+    RETURN;
+  END IF;
+  IF v_was_on THEN
+    PERFORM "configuration_frontier_refresh"(p_team, v_dataset);
+    RETURN;
+  END IF;
+  -- Not on the frontier before, so it raised no running maximum: the others' places hold. It stays off while a
+  -- point before it (in the frontier's order) is at least as accurate; else it enters and may push points out.
+  SELECT * INTO v_row FROM "configuration_stats" c
+  WHERE c."team_id" = p_team AND c."group_hash" = p_group AND c."teacher_key" = p_tkey;
+  IF NOT EXISTS (
+    SELECT 1 FROM "configuration_stats" p
+    WHERE p."team_id" = p_team AND p."on_frontier" AND p."dataset" = v_dataset
+      AND p."accuracy_mean" >= v_row."accuracy_mean"
+      AND (p."bytes" < v_row."bytes" OR (p."bytes" = v_row."bytes" AND (p."accuracy_mean" > v_row."accuracy_mean"
+        OR (p."group_hash", p."teacher_key") < (v_row."group_hash", v_row."teacher_key"))))
+  ) THEN
+    PERFORM "configuration_frontier_refresh"(p_team, v_dataset);
   END IF;
 END
 $$;
@@ -110,3 +175,7 @@ SELECT f."team_id", f."group_hash", f."teacher_key", min(f."teacher_id"::text CO
   avg(f."parameters")::float8, avg(f."bytes")::float8, max(f."created_at"), min(f."run_id"::text COLLATE "C")::uuid
 FROM "result_facts" f
 GROUP BY f."team_id", f."group_hash", f."teacher_key";
+
+-- And every data set's frontier.
+SELECT "configuration_frontier_refresh"(d."team_id", d."dataset")
+FROM (SELECT DISTINCT "team_id", "dataset" FROM "configuration_stats") d;

@@ -5,10 +5,23 @@ export type CsvValue = string | number | boolean | null | readonly (string | num
  * RFC 4180: a header line, CRLF line ends, fields quoted when they hold a comma, quote or line break. Columns are
  * `[header, value of a row]` pairs.
  */
-export function toCsv<T>(columns: readonly (readonly [string, (row: T) => CsvValue])[], rows: readonly T[]): string {
-  const lines = [columns.map(([name]) => csvField(name)).join(',')];
-  for (const row of rows) lines.push(columns.map(([, value]) => csvField(value(row))).join(','));
-  return `${lines.join('\r\n')}\r\n`;
+export function toCsv<T>(columns: CsvColumns<T>, rows: readonly T[]): string {
+  return csvHeader(columns) + csvLines(columns, rows);
+}
+
+/** `[header, value of a row]` pairs: a CSV's columns. */
+export type CsvColumns<T> = readonly (readonly [string, (row: T) => CsvValue])[];
+
+/** The header line of toCsv, CRLF included: the start of a CSV streamed in parts. */
+export function csvHeader<T>(columns: CsvColumns<T>): string {
+  return `${columns.map(([name]) => csvField(name)).join(',')}\r\n`;
+}
+
+/** The lines of `rows` as toCsv writes them, each ending in CRLF ('' for none): a part of a streamed CSV. */
+export function csvLines<T>(columns: CsvColumns<T>, rows: readonly T[]): string {
+  let text = '';
+  for (const row of rows) text += `${columns.map(([, value]) => csvField(value(row))).join(',')}\r\n`;
+  return text;
 }
 
 export function csvField(value: CsvValue): string {

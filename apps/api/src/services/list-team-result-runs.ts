@@ -24,7 +24,8 @@ export async function listTeamResultRuns(db: Store, teamId: string, query: Resul
   return { total, limit, offset: query.offset, items: rows.map(toTeamResultRow) };
 }
 
-function toTeamResultRow(r: TeamFactRow): TeamResultRow {
+/** A result row as the API answers it (without a description when the config was not read). */
+export function toTeamResultRow(r: TeamFactRow): TeamResultRow {
   return {
     runId: r.runId,
     sweepId: r.sweepId,

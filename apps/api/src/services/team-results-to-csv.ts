@@ -1,4 +1,4 @@
-import { toCsv } from '../lib/csv.ts';
+import { csvHeader, csvLines, toCsv } from '../lib/csv.ts';
 import type { Comparison } from '../schemas/comparison.ts';
 import { CONFIG_DIMENSIONS, type ConfigDimensions } from '../schemas/config-dimensions.ts';
 import type { Frontier } from '../schemas/frontier.ts';
@@ -72,6 +72,16 @@ const ROW_COLUMNS: Columns<TeamResultRow> = [
 /** Result rows, one line per run. */
 export function teamResultRowsToCsv(rows: readonly TeamResultRow[]): string {
   return toCsv(ROW_COLUMNS, rows);
+}
+
+/** The header line of teamResultRowsToCsv, for a CSV streamed in parts. */
+export function teamResultRowsCsvHeader(): string {
+  return csvHeader(ROW_COLUMNS);
+}
+
+/** Lines of teamResultRowsToCsv without its header: the parts after it. */
+export function teamResultRowsCsvLines(rows: readonly TeamResultRow[]): string {
+  return csvLines(ROW_COLUMNS, rows);
 }
 
 type FrontierLine = Frontier['datasets'][number]['points'][number];

@@ -37,7 +37,8 @@ export function configurationsSql(
   stats: Prisma.Sql = configurationStatsSql(facts),
 ): Prisma.Sql {
   // LATERAL: one index lookup per chosen configuration. The planner cannot know how few are chosen (a page, the
-  // frontier) and would otherwise sort or hash every fact of the team to join them.
+  // frontier) and would otherwise sort or hash every fact of the team to join them; OFFSET 0 keeps it from
+  // flattening the lookups into such a join (it did, for the frontier: a hash of every fact for 24 points).
   return Prisma.sql`WITH s AS (${stats}),
     g AS (${chosen(Prisma.raw('s'))})
     SELECT g.*, members.seeds, members."runIds", members."sweepIds", members.accuracies, members.losses, members.sizes,
@@ -50,12 +51,12 @@ export function configurationsSql(
       FROM (${facts}) m WHERE m."groupKey" = g."group" COLLATE "default" AND m.tkey = g.tkey
     ) members
     CROSS JOIN LATERAL (
-      SELECT f.family, f.activation, f.method, f.bits FROM result_facts f WHERE f.run_id = g.rep::uuid
+      SELECT f.family, f.activation, f.method, f.bits FROM result_facts f WHERE f.run_id = g.rep::uuid OFFSET 0
     ) rep
     CROSS JOIN LATERAL (
       SELECT x.label, x.config, (SELECT s.config->'train' FROM runs s WHERE s.id = x.parent_id AND x.kind = 'quantize-ptq')
         AS "studentTrain"
-      FROM runs x WHERE x.id = g.rep::uuid
+      FROM runs x WHERE x.id = g.rep::uuid OFFSET 0
     ) r
     ORDER BY g.ord`;
 }

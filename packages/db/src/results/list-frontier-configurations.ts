@@ -4,6 +4,7 @@ import { analyticRows } from './analytic-rows.ts';
 import type { ConfigurationRow } from './configuration-row.ts';
 import { configurationsSql, teamConfigurationStatsSql } from './configurations-sql.ts';
 import type { ResultFactFilters } from './result-fact-filters.ts';
+import { storedConfigurationStatsSql } from './stored-configuration-stats-sql.ts';
 import { teamFactsSql } from './team-facts-sql.ts';
 
 /** A configuration on its data set's frontier, with how many configurations the data set has. */
@@ -18,6 +19,11 @@ export type FrontierConfigurationRow = ConfigurationRow & { configurations: numb
  * SQL: order each data set by bytes (and accuracy, best first, among equal sizes) and keep a configuration when
  * its mean accuracy beats the running maximum of everything before it. Of equal points the first (by group
  * hash) stays.
+ *
+ * The `configuration_stats` read model keeps exactly this frontier of every data set (`on_frontier`, recomputed by
+ * its trigger when a change reaches the frontier), so without filters, or filtered by data set only, the points are
+ * read rather than computed; other filters change which configurations compete, so the frontier is then computed
+ * over the filtered configurations.
  */
 export async function listFrontierConfigurations(
   db: SqlExecutor,
@@ -37,8 +43,44 @@ export async function listFrontierConfigurations(
     ) ranked
     WHERE "bestSmaller" IS NULL OR "accuracyMean" > "bestSmaller"`;
   const facts = teamFactsSql(teamId, filters);
+  const stored = storedFrontierSql(teamId, filters);
+  if (stored !== null)
+    return analyticRows<FrontierConfigurationRow>(db, configurationsSql(facts, stored.chosen, stored.stats));
   return analyticRows<FrontierConfigurationRow>(
     db,
     configurationsSql(facts, frontier, teamConfigurationStatsSql(teamId, filters, facts)),
   );
 }
+
+/** The stored frontier's points, when the filters leave every configuration of the data sets they keep. */
+function storedFrontierSql(
+  teamId: string,
+  filters: ResultFactFilters,
+): { stats: Prisma.Sql; chosen: (configurations: Prisma.Sql) => Prisma.Sql } | null {
+  const { dataset, ...others } = filters as Record<string, unknown>;
+  const narrowing = Object.keys(FRONTIER_FILTERS).some((k) => k !== 'dataset' && others[k] !== undefined);
+  if (narrowing) return null;
+  const stats = storedConfigurationStatsSql(teamId, { dataset: filters.dataset }, [Prisma.sql`c.on_frontier`]);
+  if (stats === null) return null;
+  const chosen = (configurations: Prisma.Sql) => Prisma.sql`
+    SELECT c.*, row_number() OVER (ORDER BY c.dataset, c.bytes, c."accuracyMean" DESC)::int AS ord,
+      (SELECT count(*) FROM configuration_stats k WHERE k.team_id = ${teamId}::uuid AND k.dataset = c.dataset)::int
+        AS configurations
+    FROM ${configurations} c`;
+  return { stats, chosen };
+}
+
+/** Every filter (a record over the type, so a new one must be placed): only `dataset` keeps the stored frontier. */
+const FRONTIER_FILTERS: Record<keyof ResultFactFilters, true> = {
+  dataset: true,
+  family: true,
+  method: true,
+  kind: true,
+  activation: true,
+  teacher: true,
+  bits: true,
+  maxBytes: true,
+  minAccuracy: true,
+  sweep: true,
+  tag: true,
+};

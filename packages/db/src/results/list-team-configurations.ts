@@ -3,9 +3,10 @@ import type { SqlExecutor } from '../store/sql-executor.ts';
 import { analyticRows } from './analytic-rows.ts';
 import type { ConfigurationRow } from './configuration-row.ts';
 import type { ConfigurationSort } from './configuration-sort.ts';
-import { configurationsSql, teamConfigurationStatsSql } from './configurations-sql.ts';
+import { configurationStatsSql, configurationsSql } from './configurations-sql.ts';
 import { fragmentRows } from './fragment-rows.ts';
 import type { ResultFactFilters } from './result-fact-filters.ts';
+import { storedConfigurationStatsSql } from './stored-configuration-stats-sql.ts';
 import { teamFactsSql } from './team-facts-sql.ts';
 
 const ORDER: Record<ConfigurationSort, Prisma.Sql> = {
@@ -35,9 +36,10 @@ export interface TeamConfigurationPage {
 }
 
 /**
- * The team's configurations (replicates aggregated), filtered, sorted, one page — in one statement: facts →
- * configurations → the page → its replicates. The total comes with the page (a window over the configurations);
- * a page past the end counts them apart.
+ * The team's configurations (replicates aggregated), filtered, sorted, one page — in one statement: facts (or
+ * the stored configurations) → configurations → the page → its replicates. The total comes with the page when
+ * the configurations are grouped on the fly (a window over them); otherwise, and for a page past the end, it is
+ * counted apart.
  */
 export async function listTeamConfigurations(
   db: SqlExecutor,
@@ -46,12 +48,17 @@ export async function listTeamConfigurations(
   query: TeamConfigurationsQuery,
 ): Promise<TeamConfigurationPage> {
   const facts = teamFactsSql(teamId, filters);
-  const stats = teamConfigurationStatsSql(teamId, filters, facts);
+  const stored = storedConfigurationStatsSql(teamId, filters);
+  const stats = stored ?? configurationStatsSql(facts);
   const order = ORDER[query.sort];
+  // Grouped on the fly, the configurations are all at hand anyway and a window counts them; stored, the page is
+  // read through an index (the default order's) and the count is a separate index-only scan, instead of every
+  // row of the team going through the window.
+  const totalSql = stored === null ? Prisma.sql`count(*) OVER ()::int` : Prisma.sql`NULL::int`;
   const page = (configurations: Prisma.Sql) => Prisma.sql`
     SELECT q.*, row_number() OVER (ORDER BY ${order}, q."group", q.tkey)::int AS ord
     FROM (
-      SELECT c.*, count(*) OVER ()::int AS total FROM ${configurations} c
+      SELECT c.*, ${totalSql} AS total FROM ${configurations} c
       ORDER BY ${order}, c."group", c.tkey LIMIT ${query.limit} OFFSET ${query.offset}
     ) q`;
   const rows = await analyticRows<ConfigurationRow & { total: number }>(db, configurationsSql(facts, page, stats));

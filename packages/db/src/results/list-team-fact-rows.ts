@@ -1,7 +1,7 @@
 import type { RunConfig } from '@distillery/spec';
 import { Prisma } from '../generated/client.ts';
 import type { SqlExecutor } from '../store/sql-executor.ts';
-import { analyticRows } from './analytic-rows.ts';
+import { ANALYTIC_WORK_MEM, analyticRows } from './analytic-rows.ts';
 import type { ConfigurationSort } from './configuration-sort.ts';
 import { fragmentRows } from './fragment-rows.ts';
 import type { ResultFactFilters } from './result-fact-filters.ts';
@@ -66,22 +66,19 @@ function order(sort: ConfigurationSort, alias: string): Prisma.Sql {
 }
 
 /**
- * The team's results, one row per replicate, filtered, sorted, one page, and how many there are in all. The page
- * is cut from the narrow facts first (a top-N sort; the total is a separate count, not a window that would sort
- * every row); only its rows are joined with their runs (labels, and configs when asked).
+ * The statement of a page of the team's results: cut from the narrow facts first (a top-N sort), then only its
+ * rows joined with their runs (labels, and configs when asked). With `withTotal`, every row also carries how many
+ * match in all (a separate count, not a window that would sort every row).
  */
-export async function listTeamFactRows(
-  db: SqlExecutor,
-  teamId: string,
-  filters: ResultFactFilters,
-  query: TeamFactsQuery,
-): Promise<{ total: number; rows: TeamFactRow[] }> {
-  const facts = teamFactsSql(teamId, filters);
-  const rows = await analyticRows<TeamFactRow & { total: number }>(
-    db,
-    Prisma.sql`
+function teamFactRowsSql(
+  facts: Prisma.Sql,
+  query: Pick<TeamFactsQuery, 'sort' | 'limit' | 'offset' | 'withConfig'>,
+  withTotal: boolean,
+): Prisma.Sql {
+  const total = withTotal ? Prisma.sql`(SELECT count(*) FROM (${facts}) c)::int` : Prisma.sql`NULL::int`;
+  return Prisma.sql`
     WITH page AS (
-      SELECT f.*, (SELECT count(*) FROM (${facts}) c)::int AS total FROM (${facts}) f
+      SELECT f.*, ${total} AS total FROM (${facts}) f
       ORDER BY ${order(query.sort, 'f')} LIMIT ${query.limit} OFFSET ${query.offset}
     )
     SELECT p."runId"::text AS "runId", p."sweepId"::text AS "sweepId", r.key, p.kind, r.label, p."group", p.seed,
@@ -93,12 +90,61 @@ export async function listTeamFactRows(
         'quantize', r.config->'quantize', 'prune', r.config->'prune', 'seed', r.config->'seed') AS dims,
       (SELECT s.config->'train' FROM runs s WHERE s.id = r.parent_id AND r.kind = 'quantize-ptq') AS "studentTrain"
     FROM page p JOIN runs r ON r.id = p."runId" JOIN results res ON res.run_id = p."runId"
-    ORDER BY ${order(query.sort, 'p')}`,
-  );
+    ORDER BY ${order(query.sort, 'p')}`;
+}
+
+/**
+ * The team's results, one row per replicate, filtered, sorted, one page, and how many there are in all (see
+ * teamFactRowsSql).
+ */
+export async function listTeamFactRows(
+  db: SqlExecutor,
+  teamId: string,
+  filters: ResultFactFilters,
+  query: TeamFactsQuery,
+): Promise<{ total: number; rows: TeamFactRow[] }> {
+  const facts = teamFactsSql(teamId, filters);
+  const rows = await analyticRows<TeamFactRow & { total: number }>(db, teamFactRowsSql(facts, query, true));
   const total =
     rows[0]?.total ??
     (await fragmentRows<{ total: number }>(db, Prisma.sql`SELECT count(*)::int AS total FROM (${facts}) f`))[0]
       ?.total ??
     0;
   return { total, rows };
+}
+
+/** Rows per FETCH of streamTeamFactRows: big enough to amortise a round trip, small enough to keep memory flat. */
+export const FACT_ROWS_BATCH = 2000;
+
+/**
+ * The same rows as listTeamFactRows (without configs or total), handed to `onBatch` a batch at a time from a
+ * cursor, so an export of a million results never holds them all: the next batch is fetched only after
+ * `onBatch` resolves (a slow reader slows the fetching). One read-only transaction holds a connection for the
+ * whole export and is never retried (rows already handed over would be handed over twice); a throwing `onBatch`
+ * ends it.
+ */
+export async function streamTeamFactRows(
+  db: SqlExecutor,
+  teamId: string,
+  filters: ResultFactFilters,
+  query: Pick<TeamFactsQuery, 'sort' | 'limit' | 'offset'>,
+  onBatch: (rows: TeamFactRow[]) => Promise<void>,
+  batchSize: number = FACT_ROWS_BATCH,
+): Promise<void> {
+  const statement = teamFactRowsSql(teamFactsSql(teamId, filters), { ...query, withConfig: false }, false);
+  await db.transaction(
+    async (tx) => {
+      await tx.rows`SELECT set_config('work_mem', ${ANALYTIC_WORK_MEM}, true)`;
+      await fragmentRows(tx, Prisma.sql`DECLARE team_fact_rows NO SCROLL CURSOR FOR ${statement}`);
+      for (;;) {
+        const rows = await fragmentRows<TeamFactRow>(
+          tx,
+          Prisma.sql`FETCH ${Prisma.raw(String(batchSize))} FROM team_fact_rows`,
+        );
+        if (rows.length > 0) await onBatch(rows);
+        if (rows.length < batchSize) return;
+      }
+    },
+    { tries: 1 },
+  );
 }

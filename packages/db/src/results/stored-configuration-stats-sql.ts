@@ -28,8 +28,13 @@ const PER_REPLICATE = (Object.keys(SCOPE) as (keyof ResultFactFilters)[]).filter
  * numbers, when every filter given is one of a whole configuration; null when a filter needs the replicates
  * grouped again (then configurationStatsSql over the filtered facts answers). The read model is kept by a
  * trigger as facts change, so this reads one row per configuration instead of grouping every fact of the team.
+ * `extra` adds conditions on its columns (`c.on_frontier`).
  */
-export function storedConfigurationStatsSql(teamId: string, filters: ResultFactFilters): Prisma.Sql | null {
+export function storedConfigurationStatsSql(
+  teamId: string,
+  filters: ResultFactFilters,
+  extra: Prisma.Sql[] = [],
+): Prisma.Sql | null {
   if (PER_REPLICATE.some((k) => filters[k] !== undefined)) return null;
   const where: Prisma.Sql[] = [Prisma.sql`c.team_id = ${teamId}::uuid`];
   if (filters.dataset !== undefined) where.push(Prisma.sql`c.dataset = ANY(${filters.dataset}::text[])`);
@@ -45,8 +50,8 @@ export function storedConfigurationStatsSql(teamId: string, filters: ResultFactF
     );
   }
   return Prisma.sql`SELECT c.group_hash AS "group", c.teacher_key AS tkey, c.teacher_id::text AS "teacherId",
-      c.dataset COLLATE "C" AS dataset, c.kind COLLATE "C" AS kind, c.n, c.accuracy_mean AS "accuracyMean", c.accuracy_std AS "accuracyStd",
+      c.dataset, c.kind, c.n, c.accuracy_mean AS "accuracyMean", c.accuracy_std AS "accuracyStd",
       c.loss_mean AS "lossMean", c.loss_std AS "lossStd", c.parameters, c.bytes, c.latest_at AS "latestAt",
       c.rep_run_id::text AS rep
-    FROM configuration_stats c WHERE ${Prisma.join(where, ' AND ')}`;
+    FROM configuration_stats c WHERE ${Prisma.join([...where, ...extra], ' AND ')}`;
 }

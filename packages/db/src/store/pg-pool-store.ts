@@ -6,7 +6,7 @@ import { PrismaClient } from '../generated/client.ts';
 import { noteApiKeyWrite } from '../teams/api-key-changes.ts';
 import { classified } from './classified.ts';
 import { classifyingPrisma } from './classifying-prisma.ts';
-import { compileSql } from './compile-sql.ts';
+import { preparedSql } from './compile-sql.ts';
 import { PRISMA_CLIENT } from './prisma-client-key.ts';
 import { retryTransient } from './retry-transient.ts';
 import type { SqlExecutor } from './sql-executor.ts';
@@ -17,8 +17,8 @@ import { TRANSACTION_DEFAULTS, type TransactionOptions } from './transaction-opt
 function transactionExecutor(client: pg.PoolClient): SqlExecutor {
   const sql: SqlExecutor = {
     rows: async <T>(strings: TemplateStringsArray, ...values: unknown[]) =>
-      (await classified(client.query(compileSql(strings), values))).rows as T[],
-    run: async (strings, ...values) => (await classified(client.query(compileSql(strings), values))).rowCount ?? 0,
+      (await classified(client.query(preparedSql(strings, values)))).rows as T[],
+    run: async (strings, ...values) => (await classified(client.query(preparedSql(strings, values)))).rowCount ?? 0,
     transaction: (fn) => fn(sql),
   };
   return sql;
@@ -53,11 +53,11 @@ export class PgPoolStore implements Store {
   }
 
   async rows<T>(strings: TemplateStringsArray, ...values: unknown[]): Promise<T[]> {
-    return (await classified(this.pool.query(compileSql(strings), values))).rows as T[];
+    return (await classified(this.pool.query(preparedSql(strings, values)))).rows as T[];
   }
 
   async run(strings: TemplateStringsArray, ...values: unknown[]): Promise<number> {
-    return (await classified(this.pool.query(compileSql(strings), values))).rowCount ?? 0;
+    return (await classified(this.pool.query(preparedSql(strings, values)))).rowCount ?? 0;
   }
 
   /** A plain BEGIN … COMMIT on one pooled connection, tried again on a transient failure. */

@@ -1,6 +1,8 @@
 import type { Store } from '../store/store.ts';
 
 const changes = new WeakMap<object, number>();
+/** Stores that wrap another (observeStatements) and share its count. */
+const wrapped = new WeakMap<object, object>();
 
 /**
  * How many times this process has changed API keys or teams through `store` (revoked, created, edited a key,
@@ -9,7 +11,15 @@ const changes = new WeakMap<object, number>();
  * such a cache bounds them by its TTL.
  */
 export function apiKeyChangeCount(store: Store): number {
-  return changes.get(store) ?? 0;
+  return changes.get(wrapped.get(store) ?? store) ?? 0;
+}
+
+/**
+ * `wrapper` is `store` seen through another object (observeStatements): its writes are the store's.
+ * @internal
+ */
+export function shareApiKeyChanges(wrapper: object, store: object): void {
+  wrapped.set(wrapper, wrapped.get(store) ?? store);
 }
 
 /**

@@ -4,6 +4,7 @@ import { PRISMA_CLIENT } from '../store/prisma-client-key.ts';
 import { prismaOf } from '../store/prisma-of.ts';
 import type { SqlExecutor } from '../store/sql-executor.ts';
 import type { Store } from '../store/store.ts';
+import { shareApiKeyChanges } from '../teams/api-key-changes.ts';
 
 /** A statement a store sent: SQL of an operation, or a Prisma call of packages/db's CRUD. */
 export type ObservedStatement =
@@ -34,5 +35,7 @@ export function observeStatements(store: Store, listener: (statement: ObservedSt
     },
     transaction: (fn, options) => sql.transaction((tx) => fn(observe(tx)), options),
   });
-  return { ...observe(store), kind: store.kind, close: () => store.close(), [PRISMA_CLIENT]: prisma };
+  const observed: Store = { ...observe(store), kind: store.kind, close: () => store.close(), [PRISMA_CLIENT]: prisma };
+  shareApiKeyChanges(observed, store);
+  return observed;
 }

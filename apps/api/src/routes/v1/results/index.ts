@@ -6,7 +6,8 @@ import { ResultsQuery } from '../../../schemas/result-filters.ts';
 import { ConfigurationResultList, TeamResultRowList } from '../../../schemas/team-results.ts';
 import { listTeamResultRuns } from '../../../services/list-team-result-runs.ts';
 import { listTeamResults } from '../../../services/list-team-results.ts';
-import { configurationsToCsv, teamResultRowsToCsv } from '../../../services/team-results-to-csv.ts';
+import { streamTeamResultRunsCsv } from '../../../services/stream-team-result-runs-csv.ts';
+import { configurationsToCsv } from '../../../services/team-results-to-csv.ts';
 import { API_KEY_SECURITY } from '../security.ts';
 
 /** `/v1/results`: every result of the team, across all its sweeps. */
@@ -48,9 +49,11 @@ const results: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const page = await listTeamResultRuns(app.db, teamOf(request).teamId, request.query);
-      if (request.query.format === 'json') return reply.type('application/json').send(page);
-      return sendCsv(reply, 'result-runs.csv', teamResultRowsToCsv(page.items));
+      const teamId = teamOf(request).teamId;
+      if (request.query.format === 'csv') {
+        return sendCsv(reply, 'result-runs.csv', await streamTeamResultRunsCsv(app.db, teamId, request.query));
+      }
+      return reply.type('application/json').send(await listTeamResultRuns(app.db, teamId, request.query));
     },
   );
 };

@@ -1,0 +1,48 @@
+import type { Readable } from 'node:stream';
+import { type Store, streamTeamFactRows } from '@distillery/db';
+import { PushedStream, StreamClosedError } from '../lib/pushed-stream.ts';
+import type { ResultsQuery } from '../schemas/result-filters.ts';
+import { checkFilterTargets } from './check-filter-targets.ts';
+import { toTeamResultRow } from './list-team-result-runs.ts';
+import { resultsPageSize } from './results-page-size.ts';
+import { teamResultRowsCsvHeader, teamResultRowsCsvLines } from './team-results-to-csv.ts';
+
+/**
+ * `GET /v1/results/runs?format=csv`: the same lines as teamResultRowsToCsv over listTeamResultRuns, streamed as
+ * the database cursor yields them (streamTeamFactRows), so the first bytes leave at once and memory stays flat
+ * however many rows match. Resolves once the first batch is read: a failure before it (the database down)
+ * answers with its status like any request; one after it cuts the download short, which the client sees as an
+ * incomplete transfer (no content-length, no final chunk). A client that goes away ends the cursor.
+ */
+export async function streamTeamResultRunsCsv(db: Store, teamId: string, query: ResultsQuery): Promise<Readable> {
+  await checkFilterTargets(db, teamId, query);
+  const stream = new PushedStream();
+  let started = false;
+  let ready: () => void = () => {};
+  let failed: (error: unknown) => void = () => {};
+  const first = new Promise<void>((resolve, reject) => {
+    ready = resolve;
+    failed = reject;
+  });
+  const begin = () => {
+    const header = started ? '' : teamResultRowsCsvHeader();
+    started = true;
+    ready();
+    return header;
+  };
+  const limit = resultsPageSize(query);
+  streamTeamFactRows(db, teamId, query, { sort: query.sort, limit, offset: query.offset }, async (rows) => {
+    const text = begin() + teamResultRowsCsvLines(rows.map(toTeamResultRow));
+    await stream.write(text);
+  })
+    .then(async () => {
+      await stream.write(begin());
+      stream.finish();
+    })
+    .catch((error: unknown) => {
+      if (!started) failed(error);
+      else if (!(error instanceof StreamClosedError)) stream.destroy(error as Error);
+    });
+  await first;
+  return stream;
+}
