@@ -8,7 +8,7 @@
  *    overhead is (wall time × workers − the runs' own execution seconds) / runs — everything that is not
  *    packages/ml: claim, epoch and result writes, events, enqueueing children, BullMQ hand-offs.
  * 3. API latency: autocannon (in this process) on GET /v1/sweeps/:id at a fixed rate against a `distillery serve`
- *    process, while 2 workers run a sweep.
+ *    process, idle and while 2 workers run a sweep, with `/healthz` at a tenth of the rate in the same seconds.
  *
  * Every process is the real CLI: `distillery serve` and `distillery worker` with default settings, on one machine
  * with PostgreSQL and Redis. Run: `npx tsx bench/orchestration.ts [runs=201] [rate=500] [seconds=10]`.
@@ -219,24 +219,30 @@ async function hammer(sweepId: string) {
     headers: { authorization: auth.authorization },
   });
 }
+/** `/healthz` (no key, no database) at a tenth of the rate, alongside: the floor the server itself sets. */
+async function hammerHealthz() {
+  return autocannon({ url: `${base}/healthz`, connections: 4, duration: SECONDS, overallRate: Math.max(1, RATE / 10) });
+}
 const describeLatency = (r: Awaited<ReturnType<typeof hammer>>) =>
   `${r.requests.total} requests (${(r.requests.total / SECONDS).toFixed(0)}/s), p50 ${r.latency.p50} ms, ` +
   `p90 ${r.latency.p90} ms, p99 ${r.latency.p99} ms, max ${r.latency.max} ms, non-2xx ${r.non2xx}, errors ${r.errors}`;
 {
   const { id } = await submit(sweep(RUNS));
-  say(
-    `- GET /v1/sweeps/:id at ${RATE} req/s for ${SECONDS} s, no worker running: ${describeLatency(await hammer(id))}`,
-  );
+  const [result, healthz] = await Promise.all([hammer(id), hammerHealthz()]);
+  say(`- GET /v1/sweeps/:id at ${RATE} req/s for ${SECONDS} s, no worker running: ${describeLatency(result)}`);
+  say(`  - /healthz at ${Math.max(1, RATE / 10)} req/s in the same ${SECONDS} s: ${describeLatency(healthz)}`);
 }
 {
   const workers = await startWorkers(2);
   const { id } = await submit(sweep(Math.max(RUNS, 601)));
-  const result = await hammer(id);
+  const [result, healthz] = await Promise.all([hammer(id), hammerHealthz()]);
   const progress = await db.run.count({ where: { sweepId: id, state: 'succeeded' } });
   say(
     `- GET /v1/sweeps/:id at ${RATE} req/s for ${SECONDS} s while 2 workers ran (${progress} runs finished ` +
       `meanwhile): ${describeLatency(result)}`,
   );
+  say(`  - /healthz at ${Math.max(1, RATE / 10)} req/s in the same ${SECONDS} s: ${describeLatency(healthz)}`);
+  say(`  - p99 ratio /v1/sweeps/:id ÷ /healthz: ${(result.latency.p99 / Math.max(1, healthz.latency.p99)).toFixed(1)}`);
   await stopWorkers(workers);
 }
 

@@ -27,7 +27,14 @@ async function listen(server: Server): Promise<number> {
 /** An app whose results database is at `url`; Redis is the suite's (up). */
 async function appOn(url: string): Promise<{ app: FastifyInstance; db: Store }> {
   const db = new PgPoolStore(url, POOL);
-  const app = await buildApp({ db, queue: api.queue, redisProbe: api.redisProbe, metrics: { refreshMs: 60_000 } });
+  // Every request looks its key up (no cache): these tests reach the database through the auth hook.
+  const app = await buildApp({
+    db,
+    queue: api.queue,
+    redisProbe: api.redisProbe,
+    metrics: { refreshMs: 60_000 },
+    apiKeyCache: { ttlMs: 0 },
+  });
   await app.ready();
   return { app, db };
 }

@@ -62,6 +62,11 @@ BEGIN
 END
 $$;
 
+-- CreateIndex
+-- The team's results by accuracy, best first (the default order of `/v1/results/runs`): its CSV export reads them
+-- through this in order, so the first rows leave before the last are found.
+CREATE INDEX "result_facts_team_id_accuracy_run_id_idx" ON "result_facts"("team_id", "accuracy" DESC, "run_id");
+
 -- One configuration's row recomputed from its facts (removed when it has none left), rather than kept as running
 -- sums: a replaced replicate, a deleted result and an import then need no bookkeeping of their own, and the
 -- numbers are exactly a re-grouping's (sums of floats kept across thousands of updates would drift). The

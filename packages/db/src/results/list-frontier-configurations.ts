@@ -64,9 +64,12 @@ function storedFrontierSql(
   if (stats === null) return null;
   const chosen = (configurations: Prisma.Sql) => Prisma.sql`
     SELECT c.*, row_number() OVER (ORDER BY c.dataset, c.bytes, c."accuracyMean" DESC)::int AS ord,
-      (SELECT count(*) FROM configuration_stats k WHERE k.team_id = ${teamId}::uuid AND k.dataset = c.dataset)::int
-        AS configurations
-    FROM ${configurations} c`;
+      k.configurations
+    FROM ${configurations} c
+    JOIN (
+      SELECT k.dataset, count(*)::int AS configurations FROM configuration_stats k
+      WHERE k.team_id = ${teamId}::uuid GROUP BY k.dataset
+    ) k ON k.dataset = c.dataset`;
   return { stats, chosen };
 }
 

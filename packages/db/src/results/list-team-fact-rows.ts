@@ -116,9 +116,12 @@ export async function listTeamFactRows(
 /** Rows per FETCH of streamTeamFactRows: big enough to amortise a round trip, small enough to keep memory flat. */
 export const FACT_ROWS_BATCH = 2000;
 
+/** Rows of the first FETCH: few, so the first bytes of an export leave as soon as the database has them. */
+export const FACT_ROWS_FIRST_BATCH = 100;
+
 /**
  * The same rows as listTeamFactRows (without configs or total), handed to `onBatch` a batch at a time from a
- * cursor, so an export of a million results never holds them all: the next batch is fetched only after
+ * cursor (the first of at most FACT_ROWS_FIRST_BATCH rows), so an export of a million results never holds them all: the next batch is fetched only after
  * `onBatch` resolves (a slow reader slows the fetching). One read-only transaction holds a connection for the
  * whole export and is never retried (rows already handed over would be handed over twice); a throwing `onBatch`
  * ends it.
@@ -136,13 +139,13 @@ export async function streamTeamFactRows(
     async (tx) => {
       await tx.rows`SELECT set_config('work_mem', ${ANALYTIC_WORK_MEM}, true)`;
       await fragmentRows(tx, Prisma.sql`DECLARE team_fact_rows NO SCROLL CURSOR FOR ${statement}`);
-      for (;;) {
+      for (let size = Math.min(FACT_ROWS_FIRST_BATCH, batchSize); ; size = batchSize) {
         const rows = await fragmentRows<TeamFactRow>(
           tx,
-          Prisma.sql`FETCH ${Prisma.raw(String(batchSize))} FROM team_fact_rows`,
+          Prisma.sql`FETCH ${Prisma.raw(String(size))} FROM team_fact_rows`,
         );
         if (rows.length > 0) await onBatch(rows);
-        if (rows.length < batchSize) return;
+        if (rows.length < size) return;
       }
     },
     { tries: 1 },
