@@ -12,7 +12,9 @@ import { teamResultRowsCsvHeader, teamResultRowsCsvLines } from './team-results-
  * the database cursor yields them (streamTeamFactRows), so the first bytes leave at once and memory stays flat
  * however many rows match. Resolves once the first batch is read: a failure before it (the database down)
  * answers with its status like any request; one after it cuts the download short, which the client sees as an
- * incomplete transfer (no content-length, no final chunk). A client that goes away ends the cursor.
+ * incomplete transfer (no content-length, no final chunk). A client that goes away ends the cursor; one that
+ * stops reading for longer than the pool's idle-in-transaction timeout (60 s by default) has its export ended by
+ * PostgreSQL, so a stalled download never holds a connection for long.
  */
 export async function streamTeamResultRunsCsv(db: Store, teamId: string, query: ResultsQuery): Promise<Readable> {
   await checkFilterTargets(db, teamId, query);

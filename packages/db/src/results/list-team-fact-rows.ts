@@ -1,7 +1,7 @@
 import type { RunConfig } from '@distillery/spec';
 import { Prisma } from '../generated/client.ts';
 import type { SqlExecutor } from '../store/sql-executor.ts';
-import { ANALYTIC_WORK_MEM, analyticRows } from './analytic-rows.ts';
+import { analyticRows, analyticSettings } from './analytic-rows.ts';
 import type { ConfigurationSort } from './configuration-sort.ts';
 import { fragmentRows } from './fragment-rows.ts';
 import type { ResultFactFilters } from './result-fact-filters.ts';
@@ -137,7 +137,7 @@ export async function streamTeamFactRows(
   const statement = teamFactRowsSql(teamFactsSql(teamId, filters), { ...query, withConfig: false }, false);
   await db.transaction(
     async (tx) => {
-      await tx.rows`SELECT set_config('work_mem', ${ANALYTIC_WORK_MEM}, true)`;
+      await analyticSettings(tx);
       await fragmentRows(tx, Prisma.sql`DECLARE team_fact_rows NO SCROLL CURSOR FOR ${statement}`);
       for (let size = Math.min(FACT_ROWS_FIRST_BATCH, batchSize); ; size = batchSize) {
         const rows = await fragmentRows<TeamFactRow>(
