@@ -54,7 +54,7 @@ describe('distillery init, then distillery run --dry-run on the embedded store',
   });
 
   it('prints the starter sweep’s plan on run --dry-run, and stores and trains nothing', () => {
-    const r = distillery(cwd, ['run', 'sweep.yaml', '--dry-run'], dataDir);
+    const r = distillery(cwd, ['run', 'sweep.yaml', '--dry-run'], dataDir, { DISTILLERY_THREADS: '2' });
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^run\s+kind\s+configuration\s+waits for\s+params\s+bits\s+size/);
@@ -63,7 +63,7 @@ describe('distillery init, then distillery run --dry-run on the embedded store',
     // A fresh store has measured nothing: every run's time comes from the shipped calibration.
     expect(lines.find((l) => l.startsWith('s1.seed2 '))).toMatch(/≈[\d.]+ (s|min) calibration +trains$/);
     expect(lines.at(-1)).toMatch(
-      /^estimated time: ≈[\d.]+ (s|min) on one executor, ≈[\d.]+ (s|min) along the critical path \(runs: 9 from calibration; estimates, not measurements\)$/,
+      /^estimated time: ≈[\d.]+ (s|min) on one executor, ≈[\d.]+ (s|min) with 2 training threads, ≈[\d.]+ (s|min) along the critical path \(runs: 9 from calibration; estimates, not measurements\)$/,
     );
     // Each activation's two seeds train together: the packs workers form with the default pack max.
     expect(lines.filter((l) => l.includes('pack'))).toEqual([

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { SweepPlan } from '@distillery/api';
 import { ApiClient } from '../api-client.ts';
 import type { DistilleryConfig } from '../config.ts';
@@ -6,12 +7,15 @@ import { InjectClient } from '../runtime/inject-client.ts';
 import { openRuntime } from '../runtime/open-runtime.ts';
 import type { RunningServe } from '../runtime/serve-file.ts';
 import { LOCAL_TEAM } from '../runtime/team-api-key.ts';
+import { loadWorkflowConfig } from '../workflow-config.ts';
 import { dryRunUrl, formatPlan } from './sweep-submit-command.ts';
 
 /**
  * `distillery run FILE --dry-run`: the sweep's plan — every run, what it waits for, its predicted size and
  * whether it is reused — checked by the same API code as a submission, against the store `run` would use (or
- * the `serve` that has it open). No sweep is stored and nothing trains.
+ * the `serve` that has it open). No sweep is stored and nothing trains. Its estimated time includes the time with
+ * as many runs training at once as `run` here would train (DISTILLERY_THREADS, else the executor's default of one
+ * per core); a `serve` has its own, so that line is left out there.
  */
 export async function runDryRun(
   config: DistilleryConfig,
@@ -29,7 +33,9 @@ export async function runDryRun(
   const app = await buildRuntimeApp(runtime);
   try {
     const api = new InjectClient(app, await runtime.apiKey(options.team || LOCAL_TEAM));
-    console.log(formatPlan(await api.request<SweepPlan>('POST', url, body)));
+    // The in-process executor's training threads: DISTILLERY_THREADS, else one per core (its documented default).
+    const threads = loadWorkflowConfig().threads ?? availableParallelism();
+    console.log(formatPlan(await api.request<SweepPlan>('POST', url, body), { threads }));
   } finally {
     await app.close();
     await runtime.close();

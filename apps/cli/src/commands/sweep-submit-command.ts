@@ -21,9 +21,10 @@ export interface SweepSubmitFlags {
  * The expanded plan: one line per run with its predicted parameters and size — the share of values quantized and
  * the bytes split into codes, bucket headers, float tensors and a pruned model's index (bitmaps or SuRP stream;
  * ≈ marks an estimate), its estimated time and where that rate came from — then totals, the sweep's estimated
- * time (on one executor and along the critical path) and any warnings.
+ * time (on one executor, with `options.threads` runs training at once when that is more than one, and along the
+ * critical path) and any warnings.
  */
-export function formatPlan(plan: SweepPlan): string {
+export function formatPlan(plan: SweepPlan, options: { threads?: number } = {}): string {
   const rows = plan.runs.map((r) => [
     r.key,
     r.kind,
@@ -67,7 +68,7 @@ export function formatPlan(plan: SweepPlan): string {
     ...formatPacks(plan),
     ...(plan.warnings.length > 0 ? [formatWarnings(plan.warnings), ''] : []),
     `${plan.runCount} runs, ${kilobytes(bytes)} of weights in all${reuse} (dry run: nothing was submitted)`,
-    formatSweepEstimate(plan),
+    formatSweepEstimate(plan, options.threads),
   ].join('\n');
 }
 
