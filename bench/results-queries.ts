@@ -69,7 +69,7 @@ function sweepRuns(
   const add = (key: string, kind: string, parent: string | null, config: RunConfig, accuracy: number) => {
     const { seed: _seed, ...group } = config;
     const bits = runBits(config);
-    const width = config.model.family === 'mlp' ? (config.model.hidden[0] ?? 8) : 8;
+    const width = config.model?.family === 'mlp' ? (config.model.hidden[0] ?? 8) : 8;
     const bytes = Math.round(((784 * width + width * 10) * bits) / 8);
     rows.push({
       id: randomUUID(),

@@ -47,7 +47,10 @@ beforeAll(async () => {
     if (kind === 'teacher') return 0.97;
     const bits = runBits(config);
     const i = config.seed - 1;
-    const lma = config.model.family !== 'imported' && activationLabel(config.model.activation) === 'lma-8';
+    const lma =
+      config.model !== null &&
+      config.model.family !== 'imported' &&
+      activationLabel(config.model.activation) === 'lma-8';
     const qat = config.quantize?.method === 'qat' ? (QAT_RECOVERY[i] as number) : 0;
     return (
       0.8 + (SEED_EFFECT[i] as number) - (PENALTY[bits] as number) + qat + (lma ? (LMA_GAIN[bits]?.[i] as number) : 0)

@@ -79,6 +79,10 @@ const lmaPtqSeed2 = () => ({
   'prune.retrainEpochs': '',
   'prune.rounds': '',
   'prune.alpha': '',
+  // Trained on the training split: no synthetic data's generator or sample count.
+  'data.source': 'real',
+  'data.method': '',
+  'data.samples': '',
   teacher: teacherId,
   seed: '2',
 });
@@ -125,6 +129,8 @@ describe('configuration dimensions in results exports', () => {
       'prune.retrainEpochs': null,
       'prune.rounds': null,
       'prune.alpha': null,
+      'data.method': null,
+      'data.samples': null,
       seed: 2,
     });
   });

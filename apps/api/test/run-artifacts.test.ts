@@ -119,7 +119,7 @@ describe('GET /v1/runs/:id/artifacts/:name', () => {
     const res = await api.request({ method: 'GET', url: `/v1/runs/${runs.ptq}/artifacts/weights.bin` });
     expect(res.statusCode).toBe(404);
     expect(res.json().error.message.replace(runs.ptq, 'RUN')).toMatchInlineSnapshot(
-      `"run 'RUN' has no artifact 'weights.bin': a run serves model.json, model.weights.bin, packed.json, packed.bin"`,
+      `"run 'RUN' has no artifact 'weights.bin': a run serves model.json, model.weights.bin, packed.json, packed.bin; a synthesize run dataset.json, inputs.bin, labels.bin"`,
     );
   });
 

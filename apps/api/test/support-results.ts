@@ -41,9 +41,13 @@ export async function storeResults(
  */
 export function syntheticAccuracy({ kind, config }: { kind: string; config: RunConfig }): number {
   if (kind === 'teacher') return 0.97;
-  const width = config.model.family === 'mlp' ? (config.model.hidden[0] ?? 0) : 0;
+  const width = config.model?.family === 'mlp' ? (config.model.hidden[0] ?? 0) : 0;
   let accuracy = width >= 16 ? 0.85 : 0.8;
-  if (config.model.family !== 'imported' && activationLabel(config.model.activation).startsWith('lma'))
+  if (
+    config.model !== null &&
+    config.model.family !== 'imported' &&
+    activationLabel(config.model.activation).startsWith('lma')
+  )
     accuracy += 0.02;
   if (config.quantize && runBits(config) === 4) accuracy -= 0.05;
   if (config.quantize && runBits(config) === 8) accuracy -= 0.01;

@@ -159,7 +159,7 @@ describe('GET /v1/sweeps/:id/results', () => {
         'codeBytes,headerBytes,floatBytes,quantizedFraction' +
         ',dataset.name,model.family,model.hidden,model.channels,model.activation,model.smh.fraction,distill.temperature,distill.alpha,distill.method,distill.thresholds,distill.loss,' +
         'train.optimizer.name,train.optimizer.lr,train.epochs,train.batchSize,quantize.method,quantize.bits,' +
-        'quantize.bucketSize,quantize.keepFloat,quantize.noise,quantize.blockSize,quantize.centroids,prune.method,prune.sparsity,prune.retrainEpochs,prune.rounds,prune.alpha,teacher,seed',
+        'quantize.bucketSize,quantize.keepFloat,quantize.noise,quantize.blockSize,quantize.centroids,prune.method,prune.sparsity,prune.retrainEpochs,prune.rounds,prune.alpha,data.source,data.method,data.samples,teacher,seed',
     );
     expect(lines).toHaveLength(9);
     expect(lines[2]).toMatch(/^[0-9a-f-]{36},s0\.seed1,student,activation=relu · seed 1,1,32,0\.9,0\.0999/);

@@ -153,7 +153,7 @@ describe('GET /v1/results', () => {
         'runIds,sweepIds' +
         ',dataset.name,model.family,model.hidden,model.channels,model.activation,model.smh.fraction,distill.temperature,distill.alpha,distill.method,distill.thresholds,distill.loss,' +
         'train.optimizer.name,train.optimizer.lr,train.epochs,train.batchSize,quantize.method,quantize.bits,' +
-        'quantize.bucketSize,quantize.keepFloat,quantize.noise,quantize.blockSize,quantize.centroids,prune.method,prune.sparsity,prune.retrainEpochs,prune.rounds,prune.alpha,teacher,seed',
+        'quantize.bucketSize,quantize.keepFloat,quantize.noise,quantize.blockSize,quantize.centroids,prune.method,prune.sparsity,prune.retrainEpochs,prune.rounds,prune.alpha,data.source,data.method,data.samples,teacher,seed',
     );
     expect(lines).toHaveLength(14);
     expect(lines.find((l) => l.includes('lma-8,ptq,4,'))).toMatch(/,3,1;2;3,0\.8/);
@@ -208,7 +208,7 @@ describe('GET /v1/results/runs', () => {
         'backend,group,teacherId,createdAt' +
         ',dataset.name,model.family,model.hidden,model.channels,model.activation,model.smh.fraction,distill.temperature,distill.alpha,distill.method,distill.thresholds,distill.loss,' +
         'train.optimizer.name,train.optimizer.lr,train.epochs,train.batchSize,quantize.method,quantize.bits,' +
-        'quantize.bucketSize,quantize.keepFloat,quantize.noise,quantize.blockSize,quantize.centroids,prune.method,prune.sparsity,prune.retrainEpochs,prune.rounds,prune.alpha,teacher,seed',
+        'quantize.bucketSize,quantize.keepFloat,quantize.noise,quantize.blockSize,quantize.centroids,prune.method,prune.sparsity,prune.retrainEpochs,prune.rounds,prune.alpha,data.source,data.method,data.samples,teacher,seed',
     );
     expect(lines).toHaveLength(1 + 5);
   });
@@ -382,8 +382,11 @@ describe('the result_facts read model', () => {
         teacherKey: teacher === null ? '' : teacherRun?.identity,
         kind: run.kind,
         dataset: config.dataset.name,
-        family: config.model.family,
-        activation: config.model.family === 'imported' ? 'imported' : activationLabel(config.model.activation),
+        family: config.model?.family,
+        activation:
+          config.model === null || config.model.family === 'imported'
+            ? 'imported'
+            : activationLabel(config.model.activation),
         method: config.quantize?.method ?? 'none',
         bits: run.result?.bits,
         seed: config.seed,

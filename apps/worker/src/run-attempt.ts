@@ -11,7 +11,6 @@ import {
   recordCheckpoint,
   recordEpoch,
   retryRun,
-  runParentId,
   type Store,
 } from '@distillery/db';
 import { type ExecuteRunInput, executeRun, MlError, type ModelArtifact, type RunOutcome } from '@distillery/ml';
@@ -21,6 +20,7 @@ import { TRAINING_CHECKPOINTS, type TrainingCheckpoint } from './checkpoints/tra
 import type { ExecutorListener } from './executor/executor-event.ts';
 import { RUN_EXECUTOR_DEFAULTS } from './executor/run-executor-options.ts';
 import type { JobContext, JobOutcome } from './job-context.ts';
+import { loadAncestors } from './load-ancestors.ts';
 import { retryBackoff } from './retry-backoff.ts';
 import { RunControl, type StopReason } from './run-control.ts';
 import { describeError, isPermanentRunError, NonFiniteLossError, StoredConfigError } from './run-errors.ts';
@@ -81,7 +81,8 @@ export class RunAttempt {
   }
 
   /**
-   * Reads what the run trains from (its config, parent, a prune run's teacher, its checkpoint to resume from),
+   * Reads what the run trains from (its config, parent, a prune run's teacher, the synthetic data set of a run on
+   * synthetic data, its checkpoint to resume from),
    * says it started, and returns packages/ml's input, whose callbacks record each epoch, progress and checkpoint.
    */
   async prepare(): Promise<ExecuteRunInput> {
@@ -92,10 +93,8 @@ export class RunAttempt {
     const parsed = RunConfig.safeParse(run.config);
     if (!parsed.success) throw new StoredConfigError(`the run's stored config is invalid: ${parsed.error.message}`);
     const config = parsed.data;
-    const parent = run.parentId ? await loadModel(run.parentId) : undefined;
-    // A prune run retrains against its student's teacher: the parent's parent.
-    const teacherId = config.kind === 'prune' && run.parentId ? await runParentId(db, run.parentId) : null;
-    const teacher = teacherId ? await loadModel(teacherId) : undefined;
+    // A prune run retrains against its student's teacher; a run on synthetic data reads its synthesize run's data.
+    const { parent, teacher, synthetic } = await loadAncestors(db, run, config, loadModel);
     const store = ctx.checkpoints;
     const epochs = runEpochs(config);
     this.epochs = epochs;
@@ -122,6 +121,7 @@ export class RunAttempt {
       config,
       ...(parent ? { parent } : {}),
       ...(teacher ? { teacher } : {}),
+      ...(synthetic ? { synthetic } : {}),
       signal: control.signal,
       dataRoots: teamDataRoots(ctx.dataRoots ?? NO_DATA_ROOTS, run.teamId),
       onBatch: (position) => progress.report(position),

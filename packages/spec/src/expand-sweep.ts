@@ -1,5 +1,5 @@
 import { activationLabel, withSweepDefaults } from './activation-spec.ts';
-import { canonicalHash } from './canonical.ts';
+import { canonicalHash, canonicalJson } from './canonical.ts';
 import { type GridPoint, gridPoints } from './grid.ts';
 import { DEFAULT_KEEP_FLOAT, keepFloatLabel } from './keep-float.ts';
 import { quantizedPercent } from './model-size.ts';
@@ -11,6 +11,7 @@ import type { RunConfig, RunKind } from './run-config.ts';
 import { runIdentity } from './run-identity.ts';
 import { resolveSmh, smhLabel } from './smh-spec.ts';
 import { studentAtPoint } from './student-at-point.ts';
+import { dataLabel, resolveStudentData, type SyntheticData } from './student-data-spec.ts';
 import { type StudentBase, type SweepSpec, splitStudents } from './sweep-spec.ts';
 import type { TeacherArtifactFacts } from './teacher-artifact/teacher-artifact-facts.ts';
 import { DEFAULT_DISTILL, resolveDistill } from './train-spec.ts';
@@ -56,7 +57,7 @@ export interface ExpandOptions {
  * read is identified by their digest, not by where they lie (the same bytes at another path are the same teacher).
  */
 function identityOf(config: Omit<RunConfig, 'seed'> & { seed?: number }): unknown {
-  if (config.model.family !== 'imported' || config.model.digest === null) return config;
+  if (config.model?.family !== 'imported' || config.model.digest === null) return config;
   const { artifact: _artifact, ...model } = config.model;
   return { ...config, model };
 }
@@ -66,7 +67,10 @@ function identityOf(config: Omit<RunConfig, 'seed'> & { seed?: number }): unknow
  * and seed a student, its PTQ variants (children of the student) and its QAT variants (children of the
  * teacher: quantized distillation trains from scratch against the teacher), then its pruned variants
  * (children of the student), each followed by its PTQ variants (children of the pruned run: `s0.seed0.p0.q1`
- * is PTQ entry 1 of pruned variant 0). Pure and deterministic.
+ * is PTQ entry 1 of pruned variant 0). Students on synthetic data (`data.source: synthetic`) and their QAT
+ * variants wait for a synthesize run instead (a child of the teacher, `d0`, planned before its first student),
+ * one per distinct data configuration, shared by every grid point and seed that trains on it. Pure and
+ * deterministic.
  */
 export function expandSweep(spec: SweepSpec, options: ExpandOptions = {}): PlannedRun[] {
   const runs: PlannedRun[] = [];
@@ -79,7 +83,9 @@ export function expandSweep(spec: SweepSpec, options: ExpandOptions = {}): Plann
     parentGroup: string | null = null,
   ): string => {
     const size = predictRunSize(config);
-    const pruned = config.prune ? `${baseLabel} · ${pruneLabel(config.prune)}` : baseLabel;
+    const synthetic = config.kind !== 'synthesize' && 'data' in config && config.data ? config.data : null;
+    const onData = synthetic ? `${baseLabel} · ${dataLabel(synthetic)}` : baseLabel;
+    const pruned = config.prune ? `${onData} · ${pruneLabel(config.prune)}` : onData;
     const label = config.quantize
       ? `${pruned} · ${quantLabel(config.quantize)} · ${quantizedPercent(size.quantizedFraction)} of values quantized`
       : pruned;
@@ -137,9 +143,33 @@ export function expandSweep(spec: SweepSpec, options: ExpandOptions = {}): Plann
   const { grid, base } = splitStudents(spec.students);
   const quantizations = (spec.quantize ?? []).map(resolveQuantization);
   const prunings: Pruning[] = (spec.prune ?? []).map(resolvePruning);
+  // One synthesize run per distinct data configuration, by its canonical JSON: its key.
+  const syntheses = new Map<string, string>();
+  const synthesisKey = (data: SyntheticData): string => {
+    const id = canonicalJson(data);
+    const known = syntheses.get(id);
+    if (known) return known;
+    const key = `d${syntheses.size}`;
+    syntheses.set(id, key);
+    plan(key, teacherKey, teacherRunId, `${dataLabel(data)} · seed ${data.seed}`, {
+      kind: 'synthesize',
+      dataset: spec.dataset,
+      model: null,
+      train: null,
+      seed: data.seed,
+      distill: null,
+      quantize: null,
+      data,
+    });
+    return key;
+  };
   gridPoints(grid).forEach((point, i) => {
     const student = studentAtPoint(base, point);
     const distill = resolveDistill(student.distill ?? DEFAULT_DISTILL);
+    const data = resolveStudentData(student.data);
+    // A data-free student's parent is its synthesis; the synthesis's parent is the teacher.
+    const parentKey = data ? synthesisKey(data) : teacherKey;
+    const parentRunId = data ? null : teacherRunId;
     const gridLabel = pointLabel(point);
     // An SMH student says so even where the grid does not vary the pool.
     const smhNote =
@@ -159,15 +189,16 @@ export function expandSweep(spec: SweepSpec, options: ExpandOptions = {}): Plann
         seed,
         distill,
         quantize: null,
+        ...(data ? { data } : {}),
       };
-      const studentGroup = plan(key, teacherKey, teacherRunId, `${name} · seed ${seed}`, config);
+      const studentGroup = plan(key, parentKey, parentRunId, `${name} · seed ${seed}`, config);
       quantizations.forEach((q, j) => {
         const label = `${name} · seed ${seed}`;
         if (q.method === 'ptq') {
           const ptq: RunConfig = { ...config, kind: 'quantize-ptq', train: null, quantize: q };
           plan(`${key}.q${j}`, key, null, label, ptq, studentGroup);
         } else {
-          plan(`${key}.q${j}`, teacherKey, teacherRunId, label, { ...config, kind: 'quantize-qat', quantize: q });
+          plan(`${key}.q${j}`, parentKey, parentRunId, label, { ...config, kind: 'quantize-qat', quantize: q });
         }
       });
       // A pruned variant retrains the student (its training settings, its teacher's logits); a PTQ of it

@@ -1,7 +1,7 @@
 import { canonicalHash } from './canonical.ts';
 import { datasetShape } from './dataset-spec.ts';
 import { modelTensors } from './model-tensors.ts';
-import type { RunConfig } from './run-config.ts';
+import { type RunConfig, runSyntheticData } from './run-config.ts';
 
 /**
  * Glossary.
@@ -12,7 +12,8 @@ import type { RunConfig } from './run-config.ts';
  *   alone (within float32 tolerance).
  * - pack key: what members of one pack must have in common; runs with equal keys may be packed.
  *
- * What must be equal: the run kind, the data set (rows, split and validation), the batch size and epochs (one
+ * What must be equal: the run kind, the data set (rows, split and validation; for runs on synthetic data, the
+ * synthetic data's configuration, since their training rows are its samples), the batch size and epochs (one
  * loop drives every member through the same number of steps), and the model's family and parameter shapes
  * (so a batched step can lay the members' tensors out alike). What may differ: seeds, distillation settings
  * (T, α), optimizer settings and learning-rate schedule, the activation where its parameters have the same
@@ -37,9 +38,12 @@ export function packKey(config: RunConfig): string | null {
     shape: t.shape,
     trainable: t.trainable,
   }));
+  const data = runSyntheticData(config);
   return canonicalHash({
     kind: config.kind,
     dataset: config.dataset,
+    // Absent on real data, so those keys are what they were.
+    ...(data ? { data } : {}),
     family: model.family,
     shapes,
     batchSize: config.train.batchSize,

@@ -2,8 +2,9 @@ import { datasetShape } from './dataset-spec.ts';
 import { runModelTensors } from './imported-model.ts';
 import { modelSize, type SizeBreakdown } from './model-size.ts';
 import { tensorSize } from './model-tensors.ts';
-import { type RunConfig, runBits } from './run-config.ts';
+import { type RunConfig, runBits, type SynthesizeRunConfig } from './run-config.ts';
 import { estimatedSurpSupport, nominalNonzeros, type SparseSupport } from './sparse-support.ts';
+import { SYNTHETIC_LABEL_BYTES, type SyntheticData, syntheticDataBytes } from './student-data-spec.ts';
 
 /**
  * A run's size predicted from its configuration, before training: the packed weights' bytes split into codes,
@@ -30,9 +31,13 @@ export interface PredictedSize extends SizeBreakdown {
  * exact for every run.
  */
 export function predictRunSize(
-  config: Pick<RunConfig, 'dataset' | 'model' | 'quantize' | 'prune'>,
+  config: Pick<RunConfig, 'dataset' | 'model' | 'quantize' | 'prune'> & { data?: SyntheticData | undefined },
   support?: SparseSupport,
 ): PredictedSize {
+  if (config.model === null) {
+    if (!config.data) throw new Error('a run without a model is a synthesize run, and has data');
+    return predictSynthesisSize({ dataset: config.dataset, data: config.data });
+  }
   const tensors = runModelTensors(config.model, datasetShape(config.dataset));
   let sparse = support;
   let estimated = false;
@@ -51,5 +56,29 @@ export function predictRunSize(
     bits: runBits(config),
     ...modelSize(tensors, config.quantize ?? undefined, sparse),
     estimated,
+  };
+}
+
+/**
+ * A synthesize run's data set, in the same terms (its artifact is data, not weights): every input value one
+ * 8-bit code (0..255 over [0, 1]), counted as `codeBytes` and `parameters`, and the labels (uint16) as
+ * `headerBytes`. Exact: the artifact's payload is exactly these bytes.
+ */
+export function predictSynthesisSize(config: Pick<SynthesizeRunConfig, 'dataset' | 'data'>): PredictedSize {
+  const { shape } = datasetShape(config.dataset);
+  const features = shape[0] * shape[1] * shape[2];
+  const values = config.data.samples * features;
+  return {
+    parameters: values,
+    bits: 8,
+    bytes: syntheticDataBytes(config.data, features),
+    codeBytes: values,
+    headerBytes: config.data.samples * SYNTHETIC_LABEL_BYTES,
+    floatBytes: 0,
+    quantizedValues: values,
+    indexBytes: 0,
+    prunedValues: 0,
+    quantizedFraction: 1,
+    estimated: false,
   };
 }

@@ -40,7 +40,7 @@ export function quantizeWarnings(planned: readonly PlannedRun[]): SweepWarning[]
   const warnings = new Map<string, SweepWarning>();
   for (const run of planned) {
     const q = run.config.quantize;
-    if (q?.method !== 'pq' || run.config.model.family === 'imported') continue;
+    if (q?.method !== 'pq' || !run.config.model || run.config.model.family === 'imported') continue;
     const kept = pqKeptFloat(modelTensors(run.config.model, datasetShape(run.config.dataset)), q);
     if (kept.length === 0) continue;
     const variant = `${run.key.replace(/\.seed\d+/, '')} pq`;

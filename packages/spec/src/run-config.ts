@@ -5,6 +5,7 @@ import { ImportedModel } from './imported-model.ts';
 import { CnnSpec, MlpSpec, ModelSpec } from './model-spec.ts';
 import { Pruning } from './prune-spec.ts';
 import { Quantization, quantizationBits } from './quantize-spec.ts';
+import { SyntheticData, synthesisBatches } from './student-data-spec.ts';
 import { DistillSpec, TrainSpec } from './train-spec.ts';
 
 /**
@@ -18,8 +19,11 @@ import { DistillSpec, TrainSpec } from './train-spec.ts';
  * - prune: a trained student's weight matrices pruned in rounds, retrained after each under the same KD loss
  *   (its teacher's logits) with the pruned weights held at 0; a PTQ variant of a pruned student quantizes its
  *   survivors.
+ * - synthesize: inputs made from a trained teacher alone (data-free distillation: `data.source: synthetic`),
+ *   stored as a data set; the parent of the students and QAT runs that train on them instead of the training
+ *   split. It builds no model (`model` null).
  */
-export const RUN_KINDS = ['teacher', 'student', 'quantize-ptq', 'quantize-qat', 'prune'] as const;
+export const RUN_KINDS = ['teacher', 'student', 'quantize-ptq', 'quantize-qat', 'prune', 'synthesize'] as const;
 export const RunKind = z.enum(RUN_KINDS);
 export type RunKind = z.infer<typeof RunKind>;
 
@@ -47,6 +51,10 @@ export type RunModel = z.infer<typeof RunModel>;
 
 /** `prune` of a run without pruning: absent. */
 const NoPruning = z.never().optional().describe('Absent: the run is not pruned.');
+/** `data` of a run on the real training split: absent (so configs stored before synthetic data keep their hash). */
+const StudentData = SyntheticData.optional().describe(
+  'The synthetic data it trains on (a synthesize run, its parent); absent: the training split.',
+);
 const RunDataset = DatasetSpec.describe('The data set, as the sweep gave it.');
 const BuiltModel = ModelSpec.describe('The model Distillery builds: mlp or cnn.');
 const RunSeed = z.int().min(0).describe("The run's seed (initial weights, shuffling).");
@@ -95,6 +103,7 @@ export const StudentRunConfig = z.strictObject({
   distill: RunDistill,
   quantize: NoQuantization,
   prune: NoPruning,
+  data: StudentData,
 });
 export type StudentRunConfig = z.infer<typeof StudentRunConfig>;
 
@@ -115,6 +124,7 @@ export const PtqRunConfig = z.strictObject({
   quantize: RunQuantize,
   /** The pruning of the pruned student it quantizes (its survivors only); absent for a plain student. */
   prune: Pruning.optional().describe('The pruning of the pruned student it quantizes; absent for a plain student.'),
+  data: StudentData,
 });
 export type PtqRunConfig = z.infer<typeof PtqRunConfig>;
 
@@ -130,6 +140,7 @@ export const QatRunConfig = z.strictObject({
   distill: RunDistill,
   quantize: RunQuantize,
   prune: NoPruning,
+  data: StudentData,
 });
 export type QatRunConfig = z.infer<typeof QatRunConfig>;
 
@@ -150,6 +161,24 @@ export const PruneRunConfig = z.strictObject({
 export type PruneRunConfig = z.infer<typeof PruneRunConfig>;
 
 /**
+ * Inputs synthesized from the teacher (its parent) alone, stored as a data set artifact: no model of its own
+ * (`model` null), no training of weights. Its identity chains with its teacher's, so one synthesis serves every
+ * student of that teacher and data configuration.
+ */
+export const SynthesizeRunConfig = z.strictObject({
+  kind: z.literal('synthesize').describe('The run kind: synthesize.'),
+  dataset: RunDataset,
+  model: z.null().describe('null: the run builds no model (its teacher is its parent).'),
+  train: NoTraining,
+  seed: RunSeed,
+  distill: NoDistillation,
+  quantize: NoQuantization,
+  prune: NoPruning,
+  data: SyntheticData.describe('What to synthesize: generator, samples, steps, batch, learning rate.'),
+});
+export type SynthesizeRunConfig = z.infer<typeof SynthesizeRunConfig>;
+
+/**
  * A run's configuration, by kind. A union rather than a zod discriminated union because the teacher kind has
  * two variants (told apart by `model.family`); TypeScript narrows it on `kind`, and {@link isImportedTeacher}
  * tells the two teachers apart.
@@ -161,8 +190,17 @@ export const RunConfig = z.union([
   PtqRunConfig,
   QatRunConfig,
   PruneRunConfig,
+  SynthesizeRunConfig,
 ]);
 export type RunConfig = z.infer<typeof RunConfig>;
+
+/** The configs of runs that build (or import) a model: every kind but synthesize. */
+export type ModelRunConfig = Exclude<RunConfig, SynthesizeRunConfig>;
+
+/** Whether the run makes a model (every kind but synthesize, whose artifact is a data set). */
+export function isModelRun(config: RunConfig): config is ModelRunConfig {
+  return config.kind !== 'synthesize';
+}
 
 /** The configs of runs that train a model from its initialisation: a trained teacher, a student, a QAT variant. */
 export type TrainingRunConfig = TrainedTeacherRunConfig | StudentRunConfig | QatRunConfig;
@@ -173,12 +211,18 @@ export type TrainingRunConfig = TrainedTeacherRunConfig | StudentRunConfig | Qat
  */
 export type ChildRunConfig = StudentRunConfig | PtqRunConfig | QatRunConfig | PruneRunConfig;
 
+/** The synthetic data a run trains on (students and QAT; a PTQ keeps its student's); null for the training split. */
+export function runSyntheticData(config: RunConfig): SyntheticData | null {
+  if (config.kind === 'synthesize') return null;
+  return 'data' in config ? (config.data ?? null) : null;
+}
+
 // Every run kind has a variant: this fails to compile when a kind is added without one.
 const everyKindHasAVariant: Record<Exclude<RunKind, RunConfig['kind']>, never> = {};
 void everyKindHasAVariant;
 
 export function isImportedTeacher(config: RunConfig): config is ImportedTeacherRunConfig {
-  return config.model.family === 'imported';
+  return config.model?.family === 'imported';
 }
 
 /** Bits of a run's stored codes: 32 unless quantized (for pq, the bits of one centroid assignment). */
@@ -188,10 +232,13 @@ export function runBits(config: Pick<RunConfig, 'quantize'>): number {
 
 /**
  * Epochs a run trains: its training's epochs; a prune run's retraining (rounds × retrainEpochs); a CREMBO run's
- * at most (trainings × epochs, see cremboMaxTrainings); 0 for a quantize-ptq run and an imported teacher.
+ * at most (trainings × epochs, see cremboMaxTrainings); a synthesize run's batches of inputs; 0 for a
+ * quantize-ptq run and an imported teacher.
  */
 export function runEpochs(config: RunConfig): number {
   if (config.kind === 'prune') return config.prune.rounds * config.prune.retrainEpochs;
+  // A synthesize run's progress and checkpoints go batch by batch of inputs.
+  if (config.kind === 'synthesize') return synthesisBatches(config.data);
   // CREMBO trains the student once per threshold its search visits: epochs are counted over the most it may.
   if (config.distill?.method === 'crembo' && config.train) {
     return cremboMaxTrainings(config.distill.thresholds ?? DEFAULT_CREMBO_THRESHOLDS) * config.train.epochs;

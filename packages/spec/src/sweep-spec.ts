@@ -11,6 +11,8 @@ import { tensorLayer } from './quantized-tensors.ts';
 import { smhFractionIssue, smhKeepFloatIssue } from './smh-issues.ts';
 import { specErrorMap } from './spec-error-map.ts';
 import { studentAtPoint } from './student-at-point.ts';
+import { StudentDataSpec } from './student-data-spec.ts';
+import { synthesisIssues } from './synthesis-issues.ts';
 import { DEFAULT_DISTILL, DistillSpec, TrainSpec } from './train-spec.ts';
 import { describeIssues, formatPath } from './validation-issue.ts';
 
@@ -42,7 +44,9 @@ export type TeacherSpec = z.infer<typeof TeacherSpec>;
  */
 export const GridSpec = z
   .record(
-    z.string().regex(/^(model|train|distill)(\.[A-Za-z0-9]+)+$/, 'a dotted path into the student such as model.hidden'),
+    z
+      .string()
+      .regex(/^(model|train|distill|data)(\.[A-Za-z0-9]+)+$/, 'a dotted path into the student such as model.hidden'),
     z.array(z.unknown()).min(1).max(MAX_GRID_VALUES),
   )
   .superRefine((grid, ctx) => {
@@ -59,6 +63,10 @@ export const StudentBase = z.strictObject({
   model: ModelSpec.describe("The base student's model (the grid varies it)."),
   train: TrainSpec.describe('How every student trains (the grid may vary it).'),
   distill: DistillSpec.optional().describe("Default: { temperature: 2, alpha: 0.7 } (the paper's image setting)"),
+  data: StudentDataSpec.optional().describe(
+    'What the students (and QAT variants) train on: the training split, or inputs synthesized from the teacher ' +
+      '(data-free: a synthesize run after the teacher; the test split stays real). Default: { source: real }',
+  ),
 });
 export type StudentBase = z.infer<typeof StudentBase>;
 
@@ -163,7 +171,9 @@ export const SweepSpec = SweepSpecShape.superRefine((spec, ctx) => {
     let issues = parsed.success ? [] : describeIssues(parsed.error.issues);
     if (parsed.success) {
       const smh = smhFractionIssue(parsed.data.model, shape);
+      const synthesis = synthesisIssues(parsed.data.data, spec);
       if (smh) issues = [{ path: ['model', 'smh', 'fraction'], message: smh }];
+      else if (synthesis.length > 0) issues = synthesis;
       else {
         for (const t of modelTensors(parsed.data.model, shape)) layers.add(tensorLayer(t));
         smhStudents ||= parsed.data.model.smh !== undefined;

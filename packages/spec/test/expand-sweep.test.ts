@@ -102,7 +102,9 @@ describe('expandSweep', () => {
       },
     });
     const students = expandSweep(explicit).filter((r) => r.kind === 'student');
-    expect(students.map((r) => ('activation' in r.config.model ? r.config.model.activation : null))).toEqual([
+    expect(
+      students.map((r) => (r.config.model && 'activation' in r.config.model ? r.config.model.activation : null)),
+    ).toEqual([
       { name: 'lma', segments: 4, statistics: 'moving-average' },
       { name: 'lma', segments: 4, statistics: 'moving-average' },
     ]);

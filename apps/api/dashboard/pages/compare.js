@@ -13,6 +13,7 @@ const DIMENSIONS = [
   'distill.method',
   'temperature',
   'alpha',
+  'data.source',
 ];
 
 function signedPoints(value) {

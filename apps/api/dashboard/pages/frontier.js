@@ -8,6 +8,8 @@ const KINDS = {
   students: 'student,quantize-ptq,quantize-qat',
   quantized: 'quantize-ptq,quantize-qat',
 };
+/** What the runs trained on: the training split, or inputs synthesized from the teacher (data-free). */
+const SOURCES = { all: undefined, real: 'real', synthetic: 'synthetic' };
 
 /** The team's accuracy-versus-size frontier of one data set, across every sweep, with the configurations behind it. */
 export async function frontierPage({ main, signal, params }) {
@@ -15,6 +17,7 @@ export async function frontierPage({ main, signal, params }) {
   const datasets = everything.datasets.map((d) => d.dataset);
   const dataset = params.get('dataset') ?? datasets[0];
   const kindChoice = params.get('kinds') ?? 'all';
+  const sourceChoice = params.get('data') ?? 'all';
   if (dataset === undefined) {
     main.replaceChildren(
       h('h1', {}, 'Team frontier'),
@@ -26,7 +29,12 @@ export async function frontierPage({ main, signal, params }) {
     );
     return;
   }
-  const filters = { dataset, kind: KINDS[kindChoice], bits: params.get('bits') ?? undefined };
+  const filters = {
+    dataset,
+    kind: KINDS[kindChoice],
+    bits: params.get('bits') ?? undefined,
+    dataSource: SOURCES[sourceChoice],
+  };
   const [configurations, frontier] = await Promise.all([
     get(`/v1/results${query({ ...filters, limit: 1000, sort: '-accuracy' })}`, signal),
     get(`/v1/frontier${query(filters)}`, signal),
@@ -35,7 +43,7 @@ export async function frontierPage({ main, signal, params }) {
   const methods = methodColumns(points);
 
   const navigate = (changes) => {
-    const next = new URLSearchParams({ dataset, kinds: kindChoice, ...changes });
+    const next = new URLSearchParams({ dataset, kinds: kindChoice, data: sourceChoice, ...changes });
     location.hash = `#/frontier?${next}`;
   };
   const datasetSelect = h(
@@ -48,13 +56,18 @@ export async function frontierPage({ main, signal, params }) {
     { onchange: (e) => navigate({ kinds: e.target.value }) },
     Object.keys(KINDS).map((k) => h('option', { value: k, selected: k === kindChoice }, k)),
   );
+  const sourceSelect = h(
+    'select',
+    { 'data-testid': 'data-source', onchange: (e) => navigate({ data: e.target.value }) },
+    Object.keys(SOURCES).map((k) => h('option', { value: k, selected: k === sourceChoice }, k)),
+  );
   const canvas = h('canvas', { 'data-testid': 'team-scatter' });
   const box = chartBox(canvas, 'team-scatter-empty', { tall: true });
   const shown =
     configurations.items.length < configurations.total ? ` (best ${configurations.items.length} shown)` : '';
   main.replaceChildren(
     h('h1', {}, 'Team frontier'),
-    h('p', { class: 'controls' }, 'Data set ', datasetSelect, ' runs ', kindSelect),
+    h('p', { class: 'controls' }, 'Data set ', datasetSelect, ' runs ', kindSelect, ' trained on ', sourceSelect),
     h(
       'section',
       { class: 'card' },

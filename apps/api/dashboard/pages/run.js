@@ -10,6 +10,12 @@ const ARTIFACTS = [
   ['packed.json', 'packed manifest'],
   ['packed.bin', 'packed weights (the measured size)'],
 ];
+/** The files a finished synthesize run serves: its data set. */
+const DATASET_ARTIFACTS = [
+  ['dataset.json', 'shape, classes and how the inputs were made'],
+  ['inputs.bin', 'one byte per input value (×255)'],
+  ['labels.bin', "the teacher's labels, uint16 little-endian"],
+];
 
 /** One table row of plain cells. */
 function cells(values) {
@@ -100,12 +106,12 @@ export async function runPage({ main, signal }, id) {
             ? 'A PTQ run does not train: it quantizes its student, so it has no learning curve.'
             : 'No epoch recorded yet.',
         ),
-    h('h2', {}, 'Model files'),
+    h('h2', {}, run.kind === 'synthesize' ? 'Data set files' : 'Model files'),
     run.result
       ? h(
           'ul',
           { 'data-testid': 'run-artifacts' },
-          ARTIFACTS.map(([name, label]) =>
+          (run.kind === 'synthesize' ? DATASET_ARTIFACTS : ARTIFACTS).map(([name, label]) =>
             h(
               'li',
               {},

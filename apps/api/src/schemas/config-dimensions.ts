@@ -11,7 +11,9 @@ import { z } from 'zod';
  * `quantize.blockSize` weights; `model.smh.fraction` the Structured Multi-Hashing pool's fraction of an SMH
  * model (null for dense kernels); `prune.*` the pruning of a prune run and of a PTQ of a pruned student (null for
  * runs that are not pruned), `prune.alpha` SuRP's α; `distill.method` kd or crembo, `distill.thresholds` and
- * `distill.loss` a CREMBO run's grid size and loss (null for KD, whose `distill.temperature`/`.alpha` CREMBO lacks).
+ * `distill.loss` a CREMBO run's grid size and loss (null for KD, whose `distill.temperature`/`.alpha` CREMBO lacks);
+ * `data.*` where the training inputs came from (`real`, or `synthetic` with its generator and sample count; a PTQ
+ * variant's are its student's).
  */
 export const CONFIG_DIMENSIONS = [
   'dataset.name',
@@ -41,6 +43,9 @@ export const CONFIG_DIMENSIONS = [
   'prune.retrainEpochs',
   'prune.rounds',
   'prune.alpha',
+  'data.source',
+  'data.method',
+  'data.samples',
   'teacher',
   'seed',
 ] as const;
@@ -83,6 +88,11 @@ export const ConfigDimensions = z
     'prune.retrainEpochs': num.describe('Retraining epochs after each pruning round; null unpruned.'),
     'prune.rounds': num.describe('Pruning rounds; null unpruned.'),
     'prune.alpha': num.describe("SuRP's threshold factor α; null for magnitude pruning and unpruned runs."),
+    'data.source': z
+      .string()
+      .describe('What the run trained on: real (the training split) or synthetic (inputs made from the teacher).'),
+    'data.method': text.describe("The synthetic data's generator: bns, gaussian or inception; null for real data."),
+    'data.samples': num.describe('Synthetic inputs the run trained on; null for real data.'),
     teacher: z.uuid().nullable().describe('The teacher run distilled from; null for a teacher.'),
     seed: z
       .int()

@@ -1,4 +1,4 @@
-import { DATASET_NAMES, PQ_CENTROIDS, PRUNE_METHODS, QUANT_BITS, RunKind } from '@distillery/spec';
+import { DATA_SOURCES, DATASET_NAMES, PQ_CENTROIDS, PRUNE_METHODS, QUANT_BITS, RunKind } from '@distillery/spec';
 import { z } from 'zod';
 
 /**
@@ -59,8 +59,15 @@ export const ResultFilters = z.object({
     .describe('Quantization method(s): ptq, qat, pq (product quantization), or none (float weights).'),
   kind: listOf(RunKind, 'a run kind (teacher, student, quantize-ptq, quantize-qat, prune)')
     .optional()
-    .describe('Run kind(s).')
+    .describe('Run kind(s). A synthesize run has no result here: its result describes a data set.')
     .meta({ example: 'student,quantize-ptq' }),
+  dataSource: listOf(z.enum(DATA_SOURCES), 'a data source (real, synthetic)')
+    .optional()
+    .describe(
+      'What the runs trained on: real (the training split) or synthetic (inputs a synthesize run made from the ' +
+        'teacher); a PTQ variant counts as its student.',
+    )
+    .meta({ example: 'synthetic' }),
   maxBytes: z.coerce
     .number()
     .int()
@@ -151,6 +158,7 @@ export const COMPARE_DIMENSIONS = {
   lr: 'train.optimizer.lr',
   epochs: 'train.epochs',
   sparsity: 'prune.sparsity',
+  source: 'data.source',
 } as const;
 
 /** The config path a `dimension` stands for: a named dimension's, else the dimension itself. */
@@ -166,7 +174,7 @@ export function compareDimensionPath(dimension: string, values: readonly string[
 
 const PRUNE_METHOD_VALUES: ReadonlySet<string> = new Set(PRUNE_METHODS);
 
-const CONFIG_PATH = /^(kind|dataset|model|train|distill|quantize|prune)(\.[A-Za-z][A-Za-z0-9]{0,40}){0,5}$/;
+const CONFIG_PATH = /^(kind|dataset|model|train|distill|quantize|prune|data)(\.[A-Za-z][A-Za-z0-9]{0,40}){0,5}$/;
 
 /** `GET /v1/compare`: B against A along one dimension, everything else equal. */
 export const CompareQuery = ResultFilters.extend({

@@ -41,12 +41,22 @@ export async function compareResults(db: Store, teamId: string, query: CompareQu
   const quantization = Object.hasOwn(QUANTIZATION_DIMENSIONS, path) ? QUANTIZATION_DIMENSIONS[path] : undefined;
   // SuRP's α is SuRP's alone: magnitude and SuRP variants of one student differ in it as in their method. A
   // distillation method's settings are its own (KD's temperature and α, CREMBO's thresholds and loss): along
-  // distill.method the whole block is left out of the context, and a KD config (no method written) is at kd.
-  const alsoOmit = path === 'prune.method' ? [['prune', 'alpha']] : path === 'distill.method' ? [['distill']] : [];
+  // distill.method the whole block is left out of the context, and a KD config (no method written) is at kd. A
+  // run on real data has no `data` block: along data.source the synthetic side's whole block (generator,
+  // samples…) goes with its source, and a config without one is at real.
+  const alsoOmit =
+    path === 'prune.method'
+      ? [['prune', 'alpha']]
+      : path === 'distill.method'
+        ? [['distill']]
+        : path === 'data.source'
+          ? [['data']]
+          : [];
   const answer = await compareConfigurations(db, teamId, query, {
     segments,
     ...(quantization ? { quantization } : {}),
     ...(path === 'distill.method' ? { unwritten: 'kd' } : {}),
+    ...(path === 'data.source' ? { absent: 'real' } : {}),
     alsoOmit,
     a: query.a,
     b: query.b,
@@ -61,7 +71,14 @@ export async function compareResults(db: Store, teamId: string, query: CompareQu
   const listed = pairs.slice(0, query.limit ?? DEFAULT_COMPARE_PAIRS);
   const reps = listed.map((p) => p.first.rep);
   const configById = await readRunConfigs(db, reps);
-  const omit = quantization !== undefined ? ['kind', 'quantize'] : path === 'distill.method' ? ['distill'] : [path];
+  const omit =
+    quantization !== undefined
+      ? ['kind', 'quantize']
+      : path === 'distill.method'
+        ? ['distill']
+        : path === 'data.source'
+          ? ['data']
+          : [path];
 
   return {
     dimension: query.dimension,

@@ -5,12 +5,15 @@ import {
   quantNoise,
   type RunConfig,
   resolveCrembo,
+  type SyntheticData,
 } from '@distillery/spec';
 import type { ConfigDimensions } from '../schemas/config-dimensions.ts';
 
 /** The parts of a stored run config the dimensions read (queries may select just these). */
 export type DimensionSource = Pick<RunConfig, 'model' | 'train' | 'distill' | 'quantize' | 'prune' | 'seed'> & {
   dataset: Pick<RunConfig['dataset'], 'name'>;
+  /** Absent (or null, as a query selects it) for a run on real data; a synthesize run's own data. */
+  data?: SyntheticData | null | undefined;
 };
 
 /**
@@ -24,9 +27,12 @@ export function configDimensions(
   seed: number | null = config.seed,
   studentTrain: RunConfig['train'] = null,
 ): ConfigDimensions {
-  const { model, distill, quantize } = config;
+  const { distill, quantize } = config;
+  // A synthesize run builds no model (its results are left out of every results read; here for completeness).
+  const model = config.model ?? { family: 'none' as const };
   const prune = config.prune ?? null;
   const train = config.train ?? studentTrain;
+  const data = config.data ?? null;
   const keepFloat = quantize?.keepFloat;
   const crembo = distill?.method === 'crembo' ? resolveCrembo(distill) : null;
   const kd = distill && distill.method !== 'crembo' ? distill : null;
@@ -35,8 +41,8 @@ export function configDimensions(
     'model.family': model.family,
     'model.hidden': model.family === 'mlp' ? model.hidden : null,
     'model.channels': model.family === 'cnn' ? model.channels : null,
-    'model.activation': model.family === 'imported' ? null : activationLabel(model.activation),
-    'model.smh.fraction': model.family === 'imported' ? null : (model.smh?.fraction ?? null),
+    'model.activation': model.family === 'mlp' || model.family === 'cnn' ? activationLabel(model.activation) : null,
+    'model.smh.fraction': model.family === 'mlp' || model.family === 'cnn' ? (model.smh?.fraction ?? null) : null,
     'distill.temperature': kd?.temperature ?? null,
     'distill.alpha': kd?.alpha ?? null,
     'distill.method': distill ? distillMethod(distill) : null,
@@ -59,6 +65,9 @@ export function configDimensions(
     'prune.retrainEpochs': prune?.retrainEpochs ?? null,
     'prune.rounds': prune?.rounds ?? null,
     'prune.alpha': prune?.method === 'surp' ? prune.alpha : null,
+    'data.source': data?.source ?? 'real',
+    'data.method': data?.method ?? null,
+    'data.samples': data?.samples ?? null,
     teacher,
     seed,
   };

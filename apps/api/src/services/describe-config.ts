@@ -6,6 +6,7 @@ import {
   type Quantization,
   type RunConfig,
   resolveCrembo,
+  type SyntheticData,
   smhLabel,
 } from '@distillery/spec';
 
@@ -14,6 +15,9 @@ type Part = [path: string, text: string];
 
 /** The description's sections (joined by ` · `), each a list of parts (joined by spaces). */
 function sections(config: RunConfig): Part[][] {
+  if (config.kind === 'synthesize') {
+    return [[['kind', config.kind]], dataParts(config.data), [['dataset', config.dataset.name]]];
+  }
   const m = config.model;
   if (m.family === 'imported') {
     return [
@@ -69,7 +73,17 @@ function sections(config: RunConfig): Part[][] {
           ['prune.retrainEpochs', `retrain ${p.retrainEpochs}`],
           ...(p.method === 'surp' ? [['prune.alpha', `α=${p.alpha}`] as Part] : []),
         ];
-  return [model, distill, prune, quantize, [['dataset', config.dataset.name]]];
+  const data = 'data' in config && config.data ? dataParts(config.data) : [];
+  return [model, distill, data, prune, quantize, [['dataset', config.dataset.name]]];
+}
+
+/** `synthetic bns 10000`: where a run's training inputs came from, when not the training split. */
+function dataParts(d: SyntheticData): Part[] {
+  return [
+    ['data.source', d.source],
+    ['data.method', d.method],
+    ['data.samples', `${d.samples}`],
+  ];
 }
 
 /** `ptq 8-bit`, `qat 4-bit noise=0.1`, `pq k=64 bs=8 noise=0.1`, each part with its config path. */

@@ -17,7 +17,8 @@ import { configDimensions } from './config-dimensions.ts';
 
 /**
  * One row per run of the sweep that has a result (the runs it reuses from earlier sweeps included), and the
- * rows aggregated over replicates.
+ * rows aggregated over replicates. A synthesize run's result describes its data set, not a model: it is one of
+ * the sweep's runs, not of its results.
  */
 export async function getSweepResults(db: Store, teamId: string, sweepId: string): Promise<SweepResults> {
   if (!isUuid(sweepId)) throw new NotFoundError('sweep', sweepId);
@@ -26,7 +27,7 @@ export async function getSweepResults(db: Store, teamId: string, sweepId: string
   runs.sort((a, b) => compareRunKeys(a.key, b.key));
   const teachers = await teachersOf(db, runs);
   const rows = runs.flatMap((r) =>
-    r.result === null
+    r.result === null || r.kind === 'synthesize'
       ? []
       : [
           {
@@ -63,7 +64,8 @@ export async function getSweepResults(db: Store, teamId: string, sweepId: string
 
 /**
  * The teacher run each run was distilled from: a student's (or QAT variant's) parent; a PTQ variant's parent is
- * its student, whose parent is the teacher, and whose training is the PTQ variant's. Teachers have none.
+ * its student, whose parent is the teacher, and whose training is the PTQ variant's. Teachers have none. A run on
+ * synthetic data has its synthesize run in between: the teacher is the synthesize run's parent.
  */
 async function teachersOf(
   db: Store,
@@ -72,12 +74,14 @@ async function teachersOf(
   const ptq = runs.filter((r) => r.kind === 'quantize-ptq' && r.parentId !== null).map((r) => r.parentId as string);
   const students = await readRunParents(db, ptq);
   const studentOf = new Map(students.map((s) => [s.id, s]));
+  const syntheses = new Map(runs.filter((r) => r.kind === 'synthesize').map((r) => [r.id, r.parentId]));
   const out = new Map<string, { teacher: string | null; studentTrain: RunConfig['train'] }>();
   for (const r of runs) {
     if (r.kind === 'teacher') continue;
     const student = r.kind === 'quantize-ptq' ? studentOf.get(r.parentId as string) : undefined;
+    const above = student ? student.parentId : r.parentId;
     out.set(r.id, {
-      teacher: student ? student.parentId : r.parentId,
+      teacher: above !== null && syntheses.has(above) ? (syntheses.get(above) ?? null) : above,
       studentTrain: student ? student.config.train : null,
     });
   }

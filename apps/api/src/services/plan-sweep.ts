@@ -82,7 +82,7 @@ export function planSweep(
 }
 
 function smhPoolView(config: RunConfig): PlannedRunView['smh'] {
-  if (config.model.family === 'imported') return null;
+  if (config.model === null || config.model.family === 'imported') return null;
   const pool = modelSmhPool(config.model, datasetShape(config.dataset));
   return pool && { kernelValues: pool.poolSize, m: pool.m, k: pool.k, poolValues: pool.storedValues };
 }

@@ -32,8 +32,12 @@ export async function resolveSweepRuns(
   planned: PlannedRun[],
   options: ResolveSweepRunsOptions = {},
 ): Promise<ResolvedSweepRuns> {
+  // A BNS synthesis reads the teacher's BatchNorm statistics: the named teacher must have some.
+  const needsBatchNorm = planned.some((r) => r.config.kind === 'synthesize' && r.config.data.method === 'bns');
   const namedTeacher =
-    'runId' in spec.teacher ? await resolveTeacherRun(tx, teamId, spec.teacher.runId, spec.dataset) : null;
+    'runId' in spec.teacher
+      ? await resolveTeacherRun(tx, teamId, spec.teacher.runId, spec.dataset, { needsBatchNorm })
+      : null;
   const identities = planIdentities(planned, namedTeacher?.identity ?? null);
   // A rerun still takes the team's lock: a concurrent submission then sees the runs it trains again.
   const found = await findReusableRuns(tx, teamId, options.rerun === true ? [] : [...identities.values()]);

@@ -1,5 +1,5 @@
 import { lockTeamRun, type SqlExecutor, storedRunConfig } from '@distillery/db';
-import { canonicalJson, type DatasetSpec } from '@distillery/spec';
+import { bnsTeacherRule, canonicalJson, type DatasetSpec } from '@distillery/spec';
 import { ValidationFailedError } from '../errors/http-errors.ts';
 import { isUuid } from '../lib/is-uuid.ts';
 
@@ -25,6 +25,7 @@ export async function resolveTeacherRun(
   teamId: string,
   runId: string,
   dataset: DatasetSpec,
+  options: { needsBatchNorm?: boolean } = {},
 ): Promise<ResolvedTeacher> {
   const reject = (message: string) =>
     new ValidationFailedError('the sweep cannot reuse that teacher', [{ path: FIELD, message }]);
@@ -35,6 +36,13 @@ export async function resolveTeacherRun(
   const config = storedRunConfig(run.config);
   if (canonicalJson(config.dataset) !== canonicalJson(dataset)) {
     throw reject(`teacher run '${runId}' was trained on a different dataset (${config.dataset.name})`);
+  }
+  // A trained teacher says whether it has BatchNorm; an imported one is checked when its synthesis loads it.
+  const model = config.model;
+  if (options.needsBatchNorm && model !== null && model.family !== 'imported' && !model.batchNorm) {
+    throw new ValidationFailedError('the sweep cannot synthesize data from that teacher', [
+      { path: 'students.data.method', message: bnsTeacherRule(`teacher run '${runId}' (model.batchNorm: false)`) },
+    ]);
   }
   if (run.state === 'failed' || run.state === 'cancelled') {
     throw reject(`teacher run '${runId}' ${run.state}; it cannot be reused`);

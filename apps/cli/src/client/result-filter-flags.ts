@@ -11,6 +11,7 @@ const FILTERS = [
   ['bits', 'bits', 'bit width(s), 32 for float: e.g. 4,8'],
   ['method', 'method', 'quantization: ptq, qat, pq, none'],
   ['kind', 'kind', 'run kind(s): teacher, student, quantize-ptq, quantize-qat, prune'],
+  ['data-source', 'dataSource', 'what the runs trained on: real (the training split), synthetic (data-free)'],
   ['max-bytes', 'maxBytes', 'only results of at most this many bytes'],
   ['min-accuracy', 'minAccuracy', 'only results with at least this accuracy (0..1)'],
   ['sweep', 'sweep', "only this sweep's runs (its id, a unique id prefix, or its name)"],

@@ -30,6 +30,8 @@ export interface ComparisonQuery {
    * takes `none`, as one without the block does.
    */
   unwritten?: string;
+  /** The value of a configuration without the path at all (`real` for `data.source`: runs on the training split). */
+  absent?: string;
   a: string;
   b: string;
 }
@@ -87,12 +89,14 @@ export async function compareConfigurations(
   const facts = teamFactsSql(teamId, filters);
   const block = segments.slice(0, -1);
   const value =
-    quantization === undefined
-      ? query.unwritten !== undefined
-        ? Prisma.sql`CASE WHEN jsonb_typeof(${config()} #> ${block}::text[]) = 'object'
+    query.absent !== undefined
+      ? Prisma.sql`COALESCE(${config()} #>> ${segments}::text[], ${query.absent}::text)`
+      : quantization === undefined
+        ? query.unwritten !== undefined
+          ? Prisma.sql`CASE WHEN jsonb_typeof(${config()} #> ${block}::text[]) = 'object'
             THEN COALESCE(${config()} #>> ${segments}::text[], ${query.unwritten}::text) ELSE 'none' END`
-        : valueLabelSql(Prisma.sql`(${config()} #> ${segments}::text[])`)
-      : Prisma.sql`COALESCE(r.config #>> ${segments}::text[],
+          : valueLabelSql(Prisma.sql`(${config()} #> ${segments}::text[])`)
+        : Prisma.sql`COALESCE(r.config #>> ${segments}::text[],
           CASE WHEN r.config #>> '{quantize,method}' = 'qat' THEN ${quantization.qatDefault ?? null}::text END,
           ${quantization.float})`;
   const ctx =

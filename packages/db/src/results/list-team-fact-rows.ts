@@ -87,7 +87,8 @@ function teamFactRowsSql(
       ${query.withConfig ? Prisma.sql`r.config` : Prisma.sql`NULL::jsonb`} AS config,
       jsonb_build_object('dataset', jsonb_build_object('name', r.config->'dataset'->'name'),
         'model', r.config->'model', 'train', r.config->'train', 'distill', r.config->'distill',
-        'quantize', r.config->'quantize', 'prune', r.config->'prune', 'seed', r.config->'seed') AS dims,
+        'quantize', r.config->'quantize', 'prune', r.config->'prune', 'data', r.config->'data',
+        'seed', r.config->'seed') AS dims,
       (SELECT s.config->'train' FROM runs s WHERE s.id = r.parent_id AND r.kind = 'quantize-ptq') AS "studentTrain"
     FROM page p JOIN runs r ON r.id = p."runId" JOIN results res ON res.run_id = p."runId"
     ORDER BY ${order(query.sort, 'p')}`;

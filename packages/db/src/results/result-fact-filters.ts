@@ -16,4 +16,6 @@ export interface ResultFactFilters {
   activation?: string[];
   /** Runs of sweeps carrying this tag (their own, or reused by one). */
   tag?: string;
+  /** Where the runs' training inputs came from: real, synthetic. */
+  dataSource?: string[];
 }

@@ -24,6 +24,7 @@ export function teamFactsSql(teamId: string, filters: ResultFactFilters, extra: 
   if (filters.method !== undefined) where.push(Prisma.sql`f.method = ANY(${filters.method}::text[])`);
   if (filters.kind !== undefined) where.push(Prisma.sql`f.kind = ANY(${filters.kind}::text[])`);
   if (filters.bits !== undefined) where.push(Prisma.sql`f.bits = ANY(${filters.bits}::int[])`);
+  if (filters.dataSource !== undefined) where.push(Prisma.sql`f.data_source = ANY(${filters.dataSource}::text[])`);
   if (filters.maxBytes !== undefined) where.push(Prisma.sql`f.bytes <= ${filters.maxBytes}`);
   if (filters.minAccuracy !== undefined) where.push(Prisma.sql`f.accuracy >= ${filters.minAccuracy}`);
   if (filters.sweep !== undefined) {

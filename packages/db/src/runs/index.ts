@@ -33,6 +33,7 @@ export * from './record-checkpoint.ts';
 export * from './record-epoch.ts';
 export * from './record-sweep-created.ts';
 export * from './retry-run.ts';
+export * from './run-ancestors.ts';
 export * from './run-events.ts';
 export * from './run-metrics-row.ts';
 export * from './run-parent.ts';

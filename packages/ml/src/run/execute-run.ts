@@ -18,6 +18,7 @@ import type { SurpResult } from '../prune/surp.ts';
 import type { QuantizedTensor } from '../quantize/bucket-quantize.ts';
 import type { PqTensor } from '../quantize/pq-tensor.ts';
 import { quantizeModelWeights } from '../quantize/quantize-model.ts';
+import { executeSynthesis } from '../synthesize/execute-synthesis.ts';
 import { evaluateImportedTeacher } from '../teacher/evaluate-imported-teacher.ts';
 import type { TrainingCheckpoint } from '../train/checkpoint.ts';
 import { recalibrateLma } from '../train/recalibrate-lma.ts';
@@ -60,6 +61,12 @@ export interface ExecuteRunInput {
   parent?: ModelArtifact;
   /** A prune run's teacher (its student's parent): it retrains against the same teacher logits as the student. */
   teacher?: ModelArtifact;
+  /**
+   * The synthetic data set (a synthesize run's artifact) a run with `config.data` trains on — a student's or QAT
+   * run's parent (`parent` is then its teacher, the synthesize run's parent), a PTQ variant's grandparent. It
+   * replaces the training split: such a run never sees a real training row; the test split stays real.
+   */
+  synthetic?: ModelArtifact;
   /** Awaited after every epoch. */
   onEpoch?: (m: EpochMetrics) => void | Promise<void>;
   /** After every training batch, not awaited: see TrainOptions.onBatch. */
@@ -102,6 +109,9 @@ export interface ExecuteRunInput {
  *   of a pruned student quantizes the survivors of its pruned tensors only (they stay sparse).
  * - prune: loads the trained student (`parent`), prunes its weight matrices in rounds and retrains after each
  *   with the KD loss against `teacher` (`pruneAndRetrain`), masks fixed.
+ * - synthesize: inputs made from the teacher (`parent`) alone, stored as a data set (`executeSynthesis`).
+ * - a student, QAT or PTQ run with `config.data` (synthetic): as above, on the synthetic data set (`synthetic`)
+ *   instead of the training split, tested on the real test split.
  *
  * LMA layers with `statistics: 'recalibrate'` get their μ/σ from one pass over the training rows after the
  * final weights are set (after training; after the last quantization for quantize-qat and quantize-ptq).
@@ -115,6 +125,17 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunOutcome> {
   const config = parsed.data;
   if (isImportedTeacher(config)) {
     return evaluateImportedTeacher({ config, dataRoots: input.dataRoots ?? [], backend, signal });
+  }
+  if (config.kind === 'synthesize') {
+    return executeSynthesis({
+      config,
+      teacher: input.parent,
+      backend,
+      onEpoch: input.onEpoch,
+      resumeFrom: input.resumeFrom,
+      onCheckpoint: input.onCheckpoint,
+      signal,
+    });
   }
   const plan = planRun(input, config as BuiltRunConfig, backend);
   const { tensors, data, dataset, io, uniform } = plan;

@@ -7,6 +7,7 @@ import {
   quantizedTensorIndices,
   type RunConfig,
   runBits,
+  runSyntheticData,
   type TensorInfo,
 } from '@distillery/spec';
 import type * as tf from '@tensorflow/tfjs';
@@ -17,6 +18,7 @@ import { selectRunData } from '../data/run-data.ts';
 import { CheckpointError, RunConfigError } from '../errors.ts';
 import { inputLayout } from '../model/build-model.ts';
 import { PqTraining } from '../quantize/pq-training.ts';
+import { syntheticRunDataset } from '../synthesize/synthetic-run-dataset.ts';
 import {
   artifactDigest,
   type CheckpointIdentity,
@@ -110,8 +112,13 @@ export function planRun(input: ExecuteRunInput, config: BuiltRunConfig, backend:
       ? { onState: (state: TrainingState) => onCheckpoint(encodeCheckpoint(state, identity)) }
       : {};
 
-  const dataset = loadDataset(config.dataset, { dataRoots: input.dataRoots ?? [] });
-  const data = selectRunData(dataset, config.dataset);
+  // A run on synthetic data trains on its synthesize run's data set; the training split is not part of it.
+  const real = loadDataset(config.dataset, { dataRoots: input.dataRoots ?? [] });
+  const synthetic = runSyntheticData(config);
+  const { dataset, spec: dataSpec } = synthetic
+    ? syntheticRunDataset(real, config.dataset, synthetic, input.synthetic)
+    : { dataset: real, spec: config.dataset };
+  const data = selectRunData(dataset, dataSpec);
   if (config.kind !== 'quantize-ptq' && data.train.indices.length === 0) {
     throw new RunConfigError(
       `no training rows left: limit.train ${config.dataset.limit?.train ?? 'none'} with validation ${config.dataset.validation ?? 0}`,

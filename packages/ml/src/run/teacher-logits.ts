@@ -7,7 +7,7 @@ import { artifactDigest } from '../train/checkpoint.ts';
 import { predictLogits } from '../train/evaluate.ts';
 
 /**
- * The frozen teacher's logits on a run's training rows, by parent artifact digest, data spec and backend: the
+ * The frozen teacher's logits on a run's training rows, by parent artifact digest, data spec, rows and backend: the
  * students of one teacher (a sweep's many activations, seeds and QAT variants) share them instead of each running
  * the teacher over the whole training set again. A few entries (a sweep's current teachers); never mutated.
  */
@@ -43,7 +43,8 @@ export async function kdTeacherLogits(
   if (!teacher || config.kind === 'teacher' || !config.distill) return null;
   // KD with α = 0 is plain cross-entropy; CREMBO always reads the teacher's beliefs.
   if (config.distill.method !== 'crembo' && config.distill.alpha <= 0) return null;
-  const key = `${artifactDigest(teacher.files)} ${canonicalJson(config.dataset)} ${backend}`;
+  // The split digest tells the training split's rows from a synthetic data set's.
+  const key = `${artifactDigest(teacher.files)} ${canonicalJson(config.dataset)} ${data.splitDigest} ${backend}`;
   const cached = cachedTeacherLogits(key);
   if (cached) return cached;
   const model = await loadModelArtifact(teacher);

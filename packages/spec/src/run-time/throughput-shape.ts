@@ -26,9 +26,12 @@ export interface ThroughputShape {
   forwardMacs: number;
 }
 
-/** The throughput shape of a run; null for an imported teacher (evaluated, never trained here). */
+/**
+ * The throughput shape of a run; null for an imported teacher (evaluated, never trained here) and a synthesize
+ * run (it optimises inputs, not a model: no recorded training rate describes it, so it has no estimate).
+ */
 export function throughputShape(config: RunConfig): ThroughputShape | null {
-  if (isImportedTeacher(config)) return null;
+  if (isImportedTeacher(config) || config.kind === 'synthesize') return null;
   const work = runWork(config);
   const { model } = config;
   const data = datasetShape(config.dataset);
@@ -45,7 +48,7 @@ export function throughputShape(config: RunConfig): ThroughputShape | null {
   return { key: parts.join(' '), work, family: model.family, forwardMacs: macs };
 }
 
-function runWork(config: Exclude<RunConfig, { model: { family: 'imported' } }>): RunWork {
+function runWork(config: Exclude<RunConfig, { model: { family: 'imported' } | null }>): RunWork {
   switch (config.kind) {
     case 'teacher':
       return 'ce';
