@@ -74,6 +74,12 @@ describe('a data-free sweep (students on BNS-synthesized inputs beside students 
     const onReal = plan.find((r) => r.kind === 'student' && !r.label.includes('synthetic'))?.key as string;
     const onSynthetic = plan.find((r) => r.kind === 'student' && r.label.includes('synthetic'))?.key as string;
     expect(digest(onSynthetic)).not.toBe(digest(onReal));
+    // Students of one synthesis and one model shape train as a pack, as on real data: a job that claimed a
+    // synthetic student took the other seed of its configuration with it (packedBy names the claiming run).
+    const synthetic = runs.filter((r) => r.kind === 'student' && r.label.includes('synthetic'));
+    const packed = synthetic.filter((r) => r.packedBy !== null);
+    expect(packed.length).toBeGreaterThan(0);
+    for (const r of packed) expect(synthetic.map((s) => s.id)).toContain(r.packedBy);
     // The same training path as students on real data: the fused step, recorded with the result.
     const path = (key: string) => runs.find((r) => r.key === key)?.result?.trainPath;
     expect(path(onSynthetic)).toBe(path(onReal));

@@ -144,6 +144,36 @@ describe('synthesize runs after a small BatchNorm MNIST teacher', () => {
     expect(student.trainPath).toBe('fused-mlp');
   }, 120_000);
 
+  it('resumes a student on synthetic data from its checkpoint to the same model', async () => {
+    const config: RunConfig = {
+      kind: 'student',
+      dataset: mnist,
+      model: { family: 'mlp', hidden: [16], activation: { name: 'lma', segments: 4 }, batchNorm: true },
+      train: { epochs: 2, batchSize: 32, optimizer: { name: 'adam', lr: 0.003 } },
+      seed: 6,
+      distill: { temperature: 2, alpha: 0.7 },
+      quantize: null,
+      data: dataOf('bns'),
+    };
+    const checkpoints: TrainingCheckpoint[] = [];
+    const whole = await executeRun({
+      config,
+      parent: teacher.artifact,
+      synthetic: bns.artifact,
+      onCheckpoint: async (c) => void checkpoints.push(c),
+    });
+    const resumed = await executeRun({
+      config,
+      parent: teacher.artifact,
+      synthetic: bns.artifact,
+      resumeFrom: checkpoints[0] as TrainingCheckpoint,
+    });
+    expect(resumed.accuracy).toBe(whole.accuracy);
+    expect(resumed.artifact.files.map((f) => Buffer.from(f.data).toString('base64'))).toEqual(
+      whole.artifact.files.map((f) => Buffer.from(f.data).toString('base64')),
+    );
+  }, 120_000);
+
   it('refuses a student on synthetic data without its data set, or with one made for other data', async () => {
     const config: RunConfig = {
       kind: 'student',
@@ -163,7 +193,7 @@ describe('synthesize runs after a small BatchNorm MNIST teacher', () => {
 });
 
 describe('a BNS synthesis from a small BatchNorm CNN teacher', () => {
-  it('matches per-channel statistics of its conv layers and trains CNN students of other activations on them', async () => {
+  it('matches per-channel statistics of its conv layers and trains 4-bit QAT CNN students of every activation on them', async () => {
     const teacher = await executeRun({
       config: {
         kind: 'teacher',
@@ -184,7 +214,13 @@ describe('a BNS synthesis from a small BatchNorm CNN teacher', () => {
       parent: teacher.artifact,
     });
     expect(synthesis.loss).toBeLessThan(draw.loss);
-    for (const activation of ['swish', { name: 'lma', segments: 4 }] as const) {
+    for (const activation of [
+      'relu',
+      'prelu',
+      'swish',
+      { name: 'aplu', segments: 4 },
+      { name: 'lma', segments: 4 },
+    ] as const) {
       const config: RunConfig = {
         kind: 'quantize-qat',
         dataset: mnist,

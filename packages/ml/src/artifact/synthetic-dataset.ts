@@ -3,10 +3,10 @@ import { ArtifactError } from '../errors.ts';
 import type { ArtifactFile } from './packed-artifact.ts';
 
 /**
- * A synthesize run's artifact (read without TensorFlow.js, like a model's): `dataset.json` (format, shape, classes, what made it) and the payload —
- * `inputs.bin`, one byte per input value (the value × 255, rounded; rows in the data set's HWC order) and
- * `labels.bin`, one little-endian uint16 per sample. The payload's length is packages/spec's
- * `syntheticDataBytes` exactly.
+ * A synthesize run's artifact, read without TensorFlow.js like a model's: `dataset.json` (format, shape, classes,
+ * what made it) and the payload — `inputs.bin`, one byte per input value (the value × 255, rounded; rows in the
+ * data set's HWC order) and `labels.bin`, one little-endian uint16 per sample. The payload's length is
+ * packages/spec's `syntheticDataBytes` exactly.
  */
 export const SYNTHETIC_JSON = 'dataset.json';
 export const SYNTHETIC_INPUTS = 'inputs.bin';
