@@ -81,6 +81,7 @@ const FRONTIER_FILTERS: Record<keyof ResultFactFilters, true> = {
   kind: true,
   activation: true,
   teacher: true,
+  dataSource: true,
   bits: true,
   maxBytes: true,
   minAccuracy: true,

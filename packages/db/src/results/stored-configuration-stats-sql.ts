@@ -20,6 +20,8 @@ const SCOPE: Record<keyof ResultFactFilters, 'configuration' | 'replicate'> = {
   minAccuracy: 'replicate',
   sweep: 'replicate',
   tag: 'replicate',
+  // A configuration's own (its config's `data`), but the read model keeps no column of it: grouped again.
+  dataSource: 'replicate',
 };
 const PER_REPLICATE = (Object.keys(SCOPE) as (keyof ResultFactFilters)[]).filter((k) => SCOPE[k] === 'replicate');
 
