@@ -226,4 +226,20 @@ describe('executeJob with packMax > 1', () => {
       await remove();
     }
   }, 60_000);
+
+  it('ends every member with the error of a pack refused as a whole, each retried as its own next attempt', async () => {
+    const { sweepId } = await world.submit(packedSweep({ seeds: [1, 2], students: ONE_ACTIVATION }));
+    const refusing: ExecutePack = () => {
+      throw new Error('these members cannot train together');
+    };
+    const ctx = world.context({ packMax: 8, executePack: refusing, backoff: () => 60_000 });
+    const teacher = await world.database.db.run.findFirstOrThrow({ where: { sweepId, kind: 'teacher' } });
+    expect(await executeJob({ runId: teacher.id, attempt: 1 }, ctx)).toBe('succeeded');
+    const [first] = await students(sweepId);
+    expect(await executeJob({ runId: first?.id as string, attempt: 1 }, ctx)).toBe('retried');
+    const runs = await students(sweepId);
+    expect(runs.map((r) => [r.state, r.attempt, r.failures, r.error])).toEqual(
+      runs.map(() => ['queued', 2, 1, 'Error: these members cannot train together']),
+    );
+  }, 60_000);
 });

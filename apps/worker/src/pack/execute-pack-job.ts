@@ -42,8 +42,13 @@ export async function executePackJob(runs: readonly ClaimedRunRow[], ctx: Attemp
       runIds: ready.map((p) => p.attempt.run.id),
       labels: ready.map((p) => p.attempt.run.label),
     });
-    const training =
-      ready.length > 0 ? (ctx.executePack ?? executePack)(ready.map((p) => p.input as ExecuteRunInput)) : [];
+    let training: Promise<RunOutcome>[] = [];
+    try {
+      if (ready.length > 0) training = (ctx.executePack ?? executePack)(ready.map((p) => p.input as ExecuteRunInput));
+    } catch (error) {
+      // A pack refused as a whole ends each member's attempt with that error, as its own failure would.
+      training = ready.map(() => Promise.reject(error));
+    }
     const settled = await Promise.all(
       prepared.map((p) => {
         if (p.input === undefined) return p.attempt.fail(p.error);
