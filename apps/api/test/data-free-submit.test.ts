@@ -1,12 +1,56 @@
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApi, quickstart, submitSweep, type TestApi } from './helper.ts';
 
 let api: TestApi;
+const shared = realpathSync(mkdtempSync(join(tmpdir(), 'distillery-data-free-')));
 
 beforeAll(async () => {
-  api = await buildTestApi();
+  api = await buildTestApi({ dataRoots: { shared: [shared], teamBase: null } });
 });
-afterAll(() => api?.close());
+afterAll(async () => {
+  await api?.close();
+  rmSync(shared, { recursive: true, force: true });
+});
+
+/** A tfjs layers model folder (784 → 8 → 10), with or without a BatchNorm layer's weights in its manifest. */
+function writeTeacher(name: string, batchNorm: boolean): string {
+  const folder = join(shared, name);
+  mkdirSync(folder, { recursive: true });
+  const dense = (n: string, units: number, extra: object = {}) => ({
+    class_name: 'Dense',
+    config: { name: n, units, activation: 'linear', ...extra },
+  });
+  const layers = [
+    dense('d1', 8, { batch_input_shape: [null, 784] }),
+    ...(batchNorm ? [{ class_name: 'BatchNormalization', config: { name: 'bn' } }] : []),
+    dense('d2', 10),
+  ];
+  const weights = [
+    { name: 'd1/kernel', shape: [784, 8], dtype: 'float32' },
+    { name: 'd1/bias', shape: [8], dtype: 'float32' },
+    ...(batchNorm
+      ? ['gamma', 'beta', 'moving_mean', 'moving_variance'].map((w) => ({
+          name: `bn/${w}`,
+          shape: [8],
+          dtype: 'float32',
+        }))
+      : []),
+    { name: 'd2/kernel', shape: [8, 10], dtype: 'float32' },
+    { name: 'd2/bias', shape: [10], dtype: 'float32' },
+  ];
+  const values = weights.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0);
+  const modelJson = {
+    format: 'layers-model',
+    modelTopology: { class_name: 'Sequential', config: { name: 'teacher', layers } },
+    weightsManifest: [{ paths: ['w.bin'], weights }],
+  };
+  writeFileSync(join(folder, 'model.json'), JSON.stringify(modelJson));
+  writeFileSync(join(folder, 'w.bin'), new Uint8Array(values * 4));
+  return folder;
+}
 
 const post = (spec: unknown) => api.request({ method: 'POST', url: '/v1/sweeps', payload: spec as object });
 const synthetic = (overrides: Record<string, unknown> = {}) => {
@@ -49,6 +93,27 @@ describe('POST /v1/sweeps with synthetic data', () => {
     expect([d0?.kind, d0?.state, d0?.parentId]).toEqual(['synthesize', 'waiting', teacher?.id]);
     for (const r of runs.filter((x) => x.kind === 'student' || x.kind === 'quantize-qat'))
       expect(r.parentId).toBe(d0?.id);
+  });
+
+  it('rejects BNS synthesis from an imported teacher whose weights have no BatchNorm statistics', async () => {
+    const plain = writeTeacher('plain', false);
+    const res = await post(synthetic({ teacher: { model: { artifact: plain } } }));
+    expect(res.statusCode, res.body).toBe(400);
+    expect(res.json().error.issues).toEqual([
+      {
+        path: 'students.data.method',
+        message:
+          `data.method bns matches the teacher's BatchNorm statistics, and the imported teacher (${plain}) has no ` +
+          'BatchNorm layer: train the teacher with model.batchNorm: true, or use data.method gaussian or inception',
+      },
+    ]);
+    const withBn = writeTeacher('with-bn', true);
+    const ok = await api.request({
+      method: 'POST',
+      url: '/v1/sweeps?dryRun=true',
+      payload: synthetic({ teacher: { model: { artifact: withBn } } }),
+    });
+    expect(ok.statusCode, ok.body).toBe(200);
   });
 
   describe('reusing a teacher by run id', () => {

@@ -39,6 +39,7 @@ export * from './spec-error-map.ts';
 export * from './statistics/index.ts';
 export * from './student-data-spec.ts';
 export * from './sweep-spec.ts';
+export * from './sweep-syntheses.ts';
 export * from './synthesis-issues.ts';
 export * from './teacher-artifact/index.ts';
 export * from './train-spec.ts';

@@ -42,3 +42,12 @@ export function synthesisIssues(
   }
   return issues;
 }
+
+/**
+ * Whether a model's weight tensors include BatchNorm running statistics (`…/moving_mean`, `…/moving_variance`, as
+ * tfjs-layers names them): what a BNS synthesis reads from an imported teacher.
+ */
+export function hasBatchNormStatistics(tensors: readonly { name: string }[]): boolean {
+  const names = tensors.map((t) => t.name);
+  return names.some((n) => n.endsWith('moving_mean')) && names.some((n) => n.endsWith('moving_variance'));
+}

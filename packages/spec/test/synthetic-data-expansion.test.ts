@@ -5,12 +5,14 @@ import {
   canonicalHash,
   countRuns,
   expandSweep,
+  hasBatchNormStatistics,
   packable,
   packKey,
   predictRunSize,
   runEpochs,
   runSyntheticData,
   SweepSpec,
+  sweepSyntheses,
   syntheticDataBytes,
   toValidationIssues,
 } from '../src/index.ts';
@@ -130,6 +132,23 @@ describe('a sweep whose students train on synthetic data', () => {
     expect(students[0]?.hash).toBe(students[1]?.hash);
     expect(countRuns(grid)).toBe(planned.length);
     expect(canonicalHash(students[2]?.config)).not.toBe(canonicalHash(students[0]?.config));
+  });
+});
+
+describe('the synthetic data of a sweep', () => {
+  it('lists each distinct data configuration of the grid once, none for real data', () => {
+    const students = { ...quickstart().students, data: { method: 'gaussian' } };
+    expect(sweepSyntheses(students)).toEqual([]);
+    const grid = sweepSyntheses({
+      ...students,
+      grid: { 'data.source': ['real', 'synthetic'], 'data.method': ['bns', 'gaussian', 'bns'] },
+    });
+    expect(grid.map((d) => d.method)).toEqual(['bns', 'gaussian']);
+  });
+
+  it('reads BatchNorm statistics off weight tensor names', () => {
+    expect(hasBatchNormStatistics([{ name: 'bn/moving_mean' }, { name: 'bn/moving_variance' }])).toBe(true);
+    expect(hasBatchNormStatistics([{ name: 'd1/kernel' }, { name: 'bn/gamma' }])).toBe(false);
   });
 });
 

@@ -1,11 +1,14 @@
 import { existsSync } from 'node:fs';
 import {
+  bnsTeacherRule,
   type DataRoots,
   dataPathIssue,
   datasetShape,
+  hasBatchNormStatistics,
   type RunLimits,
   readTeacherArtifact,
   type SweepSpec,
+  sweepSyntheses,
   TEACHER_ARTIFACT_FIELD,
   TeacherArtifactError,
   type TeacherArtifactFacts,
@@ -20,7 +23,8 @@ import { ValidationFailedError } from '../errors/http-errors.ts';
  * inside the data roots like `dataset.path` (400 otherwise); when the folder is on this host its model.json and
  * weight files are read (bounded) and must be a layers model whose input takes the data set's rows and whose
  * output has one unit per class, and its weights must fit the operator's run limits (parameters, float32 bytes)
- * like a teacher Distillery trains (400 naming `teacher.model.artifact`, the value and the rule). Returns the
+ * like a teacher Distillery trains (400 naming `teacher.model.artifact`, the value and the rule); a BNS synthesis
+ * needs its BatchNorm statistics (400 at `students.data.method`). Returns the
  * digest and weight tensors for the expansion; null for another teacher, or when the folder is not on this
  * host (the workers may hold it: the run then checks the files at its start).
  */
@@ -51,6 +55,9 @@ export function checkTeacherArtifact(
         path: TEACHER_ARTIFACT_FIELD,
         message: `the model's float32 weights take ${parameters * 4} bytes, more than this server's limit of ${limits.maxModelBytes}`,
       });
+    }
+    if (sweepSyntheses(spec.students).some((d) => d.method === 'bns') && !hasBatchNormStatistics(artifact.tensors)) {
+      issues.push({ path: 'students.data.method', message: bnsTeacherRule(`the imported teacher (${path})`) });
     }
     if (issues.length > 0) throw new ValidationFailedError('the teacher does not fit the data set', issues);
     return { digest: artifact.digest, tensors: artifact.tensors };
