@@ -10,7 +10,7 @@
  * - worker CPU: the worker process's user + system seconds over the sweep (/proc/<pid>/stat), and CPU/wall;
  * - the 1-minute load average before and after (other work on the machine competes for the same cores).
  *
- * Thread counts alternate round by round (1, 2, 1, 2, …) so that changes in the machine's load fall on both.
+ * Packing is off (DISTILLERY_PACK_MAX=1): each student is its own job, one per thread. Thread counts alternate round by round (1, 2, 1, 2, …) so that changes in the machine's load fall on both.
  * Run: `npx tsx bench/worker-threads.ts [rounds=2] [students=12]` → bench/results/worker-threads.md.
  */
 import { spawn } from 'node:child_process';
@@ -31,17 +31,19 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const ROOT = join(import.meta.dirname, '..');
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
-const TRAIN = { epochs: 2, batchSize: 64, optimizer: { name: 'adam', lr: 0.001 } };
+const TRAIN = { epochs: 3, batchSize: 64, optimizer: { name: 'adam', lr: 0.001 } };
+const ROWS = 20_000;
 let teacherSeed = 1;
 
 const SEEDS = [1, 2, 3];
-const WIDTHS = Array.from({ length: Math.max(1, Math.round(STUDENTS / SEEDS.length)) }, (_, i) => 24 + 4 * i);
+const WIDTHS = Array.from({ length: Math.max(1, Math.round(STUDENTS / SEEDS.length)) }, (_, i) => 96 + 16 * i);
 
+/** The measured sweep: a teacher, then STUDENTS students of one teacher, all ready when it finishes. */
 function sweep() {
   return {
     name: `bench-threads-${teacherSeed}`,
-    dataset: { name: 'mnist', limit: { train: 6000, test: 1000 } },
-    teacher: { model: { family: 'mlp', hidden: [128], activation: 'relu' }, train: TRAIN, seed: teacherSeed++ },
+    dataset: { name: 'mnist', limit: { train: ROWS, test: 2000 } },
+    teacher: { model: { family: 'mlp', hidden: [256], activation: 'relu' }, train: TRAIN, seed: teacherSeed++ },
     students: {
       model: { family: 'mlp', hidden: [32], activation: 'relu' },
       train: TRAIN,
@@ -49,6 +51,28 @@ function sweep() {
       grid: { 'model.hidden': WIDTHS.map((w) => [w]) },
     },
     seeds: SEEDS,
+  };
+}
+
+/**
+ * A warm-up before each measurement: tiny runs on the same data set, enough at once to start every training
+ * thread (a long-lived worker starts them once) and to load the data set into the process's cache.
+ */
+function warmUp() {
+  return {
+    name: `bench-threads-warm-up-${teacherSeed}`,
+    dataset: { name: 'mnist', limit: { train: 1000, test: 200 } },
+    teacher: {
+      model: { family: 'mlp', hidden: [8], activation: 'relu' },
+      train: { ...TRAIN, epochs: 1 },
+      seed: teacherSeed++,
+    },
+    students: {
+      model: { family: 'mlp', hidden: [4], activation: 'relu' },
+      train: { ...TRAIN, epochs: 1 },
+      distill: { temperature: 2, alpha: 0.7 },
+    },
+    seeds: [1, 2, 3, 4],
   };
 }
 
@@ -67,6 +91,26 @@ const probe = new RedisProbe(REDIS_URL);
 const app = await buildApp({ db: database.store, queue, redisProbe: probe });
 const artifactDir = await mkdtemp(join(tmpdir(), 'distillery-bench-'));
 
+async function submit(spec: object): Promise<string> {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/v1/sweeps',
+    headers: { authorization: `Bearer ${team.apiKey}` },
+    payload: spec,
+  });
+  if (res.statusCode !== 201) throw new Error(res.body);
+  return res.json().id as string;
+}
+
+async function finish(sweepId: string): Promise<void> {
+  for (;;) {
+    const s = await db.sweep.findUniqueOrThrow({ where: { id: sweepId } });
+    if (s.state === 'succeeded') return;
+    if (s.state !== 'running') throw new Error(`sweep ${s.state}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 async function round(threads: number) {
   const child = spawn(process.execPath, [join(ROOT, 'bin', 'distillery.mjs'), 'worker', '--threads', String(threads)], {
     cwd: ROOT,
@@ -76,6 +120,8 @@ async function round(threads: number) {
       REDIS_URL,
       DISTILLERY_QUEUE_PREFIX: prefix,
       DISTILLERY_ARTIFACT_DIR: artifactDir,
+      // Every student its own job, so that the threads' gain is measured apart from packing's.
+      DISTILLERY_PACK_MAX: '1',
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -85,25 +131,12 @@ async function round(threads: number) {
     });
     child.once('exit', (code) => reject(new Error(`worker exited (${code}) before it was ready`)));
   });
+  await finish(await submit(warmUp()));
   const loadBefore = loadavg()[0] as number;
   const cpuBefore = cpuSeconds(child.pid as number);
   const started = performance.now();
-  const res = await app.inject({
-    method: 'POST',
-    url: '/v1/sweeps',
-    headers: { authorization: `Bearer ${team.apiKey}` },
-    payload: sweep(),
-  });
-  if (res.statusCode !== 201) throw new Error(res.body);
-  const sweepId = res.json().id as string;
-  for (;;) {
-    const s = await db.sweep.findUniqueOrThrow({ where: { id: sweepId } });
-    if (s.state !== 'running') {
-      if (s.state !== 'succeeded') throw new Error(`sweep ${s.state}`);
-      break;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const sweepId = await submit(sweep());
+  await finish(sweepId);
   const wall = (performance.now() - started) / 1000;
   const cpu = cpuSeconds(child.pid as number) - cpuBefore;
   const loadAfter = loadavg()[0] as number;
@@ -152,8 +185,10 @@ const lines = [
   `Command: \`npx tsx bench/worker-threads.ts ${ROUNDS} ${STUDENTS}\`. Date: ${new Date().toISOString()}.`,
   `Machine: ${cpus()[0]?.model ?? '?'}, ${cpus().length} cores (availableParallelism ${availableParallelism()}), Node ${process.version}.`,
   '',
-  `Each round: one sweep, an MNIST-slice teacher (6,000 rows, MLP 128, 2 epochs) then ${rows[0]?.students ?? '?'} KD`,
-  `students (MLP ${WIDTHS[0]}–${WIDTHS.at(-1)} units, 2 epochs, ${SEEDS.length} seeds) ready at once, on a fresh \`distillery worker --threads N\`. students/s`,
+  `Each round: a fresh \`distillery worker --threads N\` (DISTILLERY_PACK_MAX=1: each student its own job), a`,
+  'warm-up sweep of tiny runs on the same data set (starts every thread, loads MNIST), then the measured sweep: an',
+  `MNIST-slice teacher (${ROWS} rows, MLP 256, ${TRAIN.epochs} epochs), then ${rows[0]?.students ?? '?'} KD students`,
+  `(MLP ${WIDTHS[0]}–${WIDTHS.at(-1)} units, ${TRAIN.epochs} epochs, ${SEEDS.length} seeds) ready at once. students/s`,
   "over the students' phase (first start → last finish, PostgreSQL's clock); wall: submit → sweep finished;",
   "CPU: the worker process's user + system seconds over the sweep; load: 1-minute load average before → after.",
   '',

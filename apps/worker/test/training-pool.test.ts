@@ -175,25 +175,27 @@ describe('errors crossing a thread', () => {
   });
 });
 
+/** Runs support/idle-pool-process.ts in a process of its own: its exit code and output. */
+async function runFixture(...args: string[]): Promise<{ code: unknown; output: string }> {
+  const fixture = join(import.meta.dirname, 'support', 'idle-pool-process.ts');
+  const child = spawn(process.execPath, ['--import', 'tsx', fixture, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const code = await new Promise((resolve) => child.once('exit', resolve));
+  return { code, output: output.trim() };
+}
+
 describe('a closed or idle pool', () => {
-  it('ends its threads on close, and an idle one keeps no process alive', async () => {
+  it('ends its threads on close, an idle one keeps no process alive, and close holds the process until they exit', async () => {
     const pool = new TrainingPool({ threads: 1 });
     await pool.start(() => {});
     await pool.close();
     await expect(pool.executeRun({ config: teacher(9, 1) })).rejects.toBeInstanceOf(TrainingThreadError);
 
     // A process that trained a run and never closed its pool exits by itself: only a busy thread holds it.
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', join(import.meta.dirname, 'support', 'idle-pool-process.ts')],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    const code = await new Promise((resolve) => child.once('exit', resolve));
-    expect({ code, output: output.trim() }).toEqual({ code: 0, output: 'fused-mlp' });
+    expect(await runFixture()).toEqual({ code: 0, output: 'fused-mlp' });
+    // Closed at once after its run, it waits for its threads to exit (and says so) instead of exiting before.
+    expect(await runFixture('close')).toEqual({ code: 0, output: 'fused-mlp\nclosed' });
   }, 60_000);
 });

@@ -129,7 +129,13 @@ export class TrainingPool {
   async close(): Promise<void> {
     this.closed = true;
     for (const w of this.waiting.splice(0)) w.reject(new TrainingThreadError('the training pool is closed'));
-    await Promise.all([...this.threads].map((t) => t.worker.terminate()));
+    // Referenced until they have exited: an idle thread is unreferenced, and the caller awaits this.
+    await Promise.all(
+      [...this.threads].map((t) => {
+        t.worker.ref();
+        return t.worker.terminate();
+      }),
+    );
   }
 
   private spawn(): TrainingThread {
@@ -181,7 +187,8 @@ export class TrainingPool {
 
   /** Hands `thread` to the next waiting task, else keeps it idle (an idle thread does not keep the process alive). */
   private release(thread: TrainingThread): void {
-    if (thread.exited) return;
+    // A closing pool's threads stay referenced until they have exited (close awaits them).
+    if (thread.exited || this.closed) return;
     thread.worker.unref();
     const next = this.waiting.shift();
     if (next) next.resolve(thread);

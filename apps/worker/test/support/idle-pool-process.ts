@@ -1,5 +1,7 @@
 // A process that trains one run on a two-thread pool and never closes it: it must exit by itself (an idle
-// training thread keeps no process alive). Prints the run's training path. Run with `node --import tsx`.
+// training thread keeps no process alive). Prints the run's training path. With the argument `close`, it
+// closes the pool as soon as the run's outcome is in (the thread may not have said it is free yet) and prints
+// `closed` once close resolved: nothing else keeps that process alive meanwhile. Run with `node --import tsx`.
 import { RunConfig } from '@distillery/spec';
 import { TrainingPool } from '../../src/threads/training-pool.ts';
 
@@ -15,3 +17,7 @@ const config = RunConfig.parse({
   seed: 1,
 });
 console.log((await pool.executeRun({ config })).trainPath);
+if (process.argv[2] === 'close') {
+  await pool.close();
+  console.log('closed');
+}
