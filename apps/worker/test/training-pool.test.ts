@@ -138,6 +138,20 @@ describe('TrainingPool', () => {
     expect(epochs.filter((e) => e.startsWith('stopped:')).length).toBeLessThanOrEqual(2);
   });
 
+  it('ends every member of a pack the thread refuses as a whole with that error, and stays free', async () => {
+    const parent = (await pool.executeRun({ config: teacher(12, 1) })).artifact;
+    const member = {
+      config: RunConfig.parse({ ...teacher(13), kind: 'student', distill: { temperature: 2, alpha: 0.7 } }),
+      parent,
+    };
+    const settled = await Promise.allSettled(pool.executePack([member, member], { sliceMs: -1 }));
+    expect(settled.map((s) => s.status === 'rejected' && (s.reason as Error).name)).toEqual([
+      'RangeError',
+      'RangeError',
+    ]);
+    await expect(pool.executeRun({ config: teacher(14, 1) })).resolves.toMatchObject({ trainPath: 'fused-mlp' });
+  });
+
   it('stops a run in its thread when its signal aborts, with an AbortError carrying the reason', async () => {
     const controller = new AbortController();
     const epochs: number[] = [];

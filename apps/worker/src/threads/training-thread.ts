@@ -73,7 +73,9 @@ async function execute(task: number, work: ThreadTask): Promise<void> {
   try {
     promises = begin(task, work);
   } catch (error) {
-    promises = [Promise.reject(error)];
+    // A task refused as a whole (executePack throwing) ends every member with that error.
+    const members = work.kind === 'run' ? 1 : work.members.length;
+    promises = Array.from({ length: members }, () => Promise.reject(error));
   }
   await Promise.all(
     promises.map((p, member) =>
