@@ -13,8 +13,12 @@ import { eventually, testWorkerEnv, WorkerProcess } from '../support/worker-proc
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SYNTHETIC = { name: 'synthetic', shape: [4, 4, 1], classes: 3, limit: { train: 300, test: 100 } };
 const TRAIN = { epochs: 1, batchSize: 32, optimizer: { name: 'adam', lr: 0.01 } };
-/** Epochs enough that both teachers are still training when the test strikes, few enough to finish quickly. */
-const TEACHER_EPOCHS = 150;
+/**
+ * Epochs enough that both teachers are still training when the test strikes, few enough to finish quickly: on an
+ * idle 2-core machine 150 epochs of this teacher train in about a second on the fused step, too short a window to
+ * see both running past their second checkpoint; 600 take a few seconds.
+ */
+const TEACHER_EPOCHS = 600;
 
 /** A teacher of `epochs` epochs, one student, one PTQ variant: 3 runs. */
 function sweep(name: string, seed: number, epochs = TEACHER_EPOCHS) {
