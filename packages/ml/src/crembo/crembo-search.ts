@@ -5,6 +5,7 @@ import { abortError, CheckpointError, RunConfigError } from '../errors.ts';
 import type { NamedValues, TrainingState } from '../train/checkpoint.ts';
 import { evaluate, predictLogits } from '../train/evaluate.ts';
 import { type BatchPosition, type QatSettings, type TrainPath, trainModel } from '../train/train-model.ts';
+import { segmentCallbacks } from '../train/training-segment.ts';
 import { allowedLabelTargets, argMaxRows, checkConsistency } from './allowed-labels.ts';
 import { teacherBeliefs } from './beliefs.ts';
 import { betterTraining, type CremboTraining, cremboPlan, cremboSelection } from './crembo-plan.ts';
@@ -120,13 +121,7 @@ export async function cremboSearch(o: CremboSearchOptions): Promise<CremboOutcom
         teacherLogits: null,
         qat: o.qat,
         targets: allowedLabelTargets(beliefs, grid[index] as number, o.crembo.loss),
-        ...(o.onEpoch
-          ? { onEpoch: (m: EpochMetrics) => o.onEpoch?.({ ...m, epoch: offset + m.epoch, epochs: total }) }
-          : {}),
-        ...(o.onBatch
-          ? { onBatch: (p: BatchPosition) => o.onBatch?.({ ...p, epoch: offset + p.epoch, epochs: total }) }
-          : {}),
-        ...(o.resume && within > 0 ? { resume: { ...o.resume, epoch: within } } : {}),
+        ...segmentCallbacks(o, { offset, total, within }),
         ...(o.onState
           ? {
               onState: (s: TrainingState) =>

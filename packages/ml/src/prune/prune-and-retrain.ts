@@ -6,6 +6,7 @@ import { deriveSeed } from '../random/prng.ts';
 import type { NamedValues, TrainingState } from '../train/checkpoint.ts';
 import type { DistillSettings } from '../train/kd-loss.ts';
 import { type BatchPosition, trainModel } from '../train/train-model.ts';
+import { segmentCallbacks } from '../train/training-segment.ts';
 import { magnitudeMasks } from './magnitude-mask.ts';
 import { encodeSurp, type SurpResult } from './surp.ts';
 
@@ -102,13 +103,7 @@ export async function pruneAndRetrain(o: PruneOptions): Promise<PruneOutcome> {
       teacherLogits: o.teacherLogits,
       qat: null,
       masks: roundMasks,
-      ...(o.onEpoch
-        ? { onEpoch: (m: EpochMetrics) => o.onEpoch?.({ ...m, epoch: offset + m.epoch, epochs: total }) }
-        : {}),
-      ...(o.onBatch
-        ? { onBatch: (p: BatchPosition) => o.onBatch?.({ ...p, epoch: offset + p.epoch, epochs: total }) }
-        : {}),
-      ...(o.resume && within > 0 ? { resume: { ...o.resume, epoch: within } } : {}),
+      ...segmentCallbacks(o, { offset, total, within }),
       ...(o.onState
         ? {
             onState: (state: TrainingState) =>
