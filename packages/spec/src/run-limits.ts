@@ -3,7 +3,7 @@ import { type GridPoint, gridPoints } from './grid.ts';
 import { DEFAULT_CONVS_PER_BLOCK, type ModelSpec } from './model-spec.ts';
 import { modelSmhPool, parameterCount } from './model-tensors.ts';
 import { studentAtPoint } from './student-at-point.ts';
-import { type StudentBase, type SweepSpec, splitStudents } from './sweep-spec.ts';
+import { type SweepSpec, splitStudents } from './sweep-spec.ts';
 import type { TrainSpec } from './train-spec.ts';
 import { formatPath, type ValidationIssue } from './validation-issue.ts';
 
