@@ -11,6 +11,7 @@ import {
   type TrainingCheckpoint,
 } from '../src/index.ts';
 import { useWasm } from './setup-backend.ts';
+import { executeRecordedRun } from './support/recorded-run.ts';
 
 beforeAll(useWasm);
 
@@ -41,19 +42,19 @@ const cremboOf = (o: RunOutcome) => readModelJson(o.artifact).metadata.crembo as
 describe('executeRun with distill.method crembo', () => {
   let teacher: RunOutcome;
   let student: RunOutcome;
-  const checkpoints: TrainingCheckpoint[] = [];
-  const epochs: EpochMetrics[] = [];
+  let checkpoints: TrainingCheckpoint[];
+  let epochs: EpochMetrics[];
 
   beforeAll(async () => {
     teacher = await executeRun({ config: teacherConfig });
-    student = await executeRun({
+    ({
+      outcome: student,
+      epochs,
+      checkpoints,
+    } = await executeRecordedRun({
       config: studentConfig,
       parent: teacher.artifact,
-      onEpoch: (m) => void epochs.push(m),
-      onCheckpoint: async (c) => {
-        checkpoints.push({ epoch: c.epoch, files: c.files.map((f) => ({ ...f, data: Uint8Array.from(f.data) })) });
-      },
-    });
+    }));
   }, 180_000);
 
   it('trains the student at the thresholds the search asks for and keeps the best one by validation accuracy', () => {

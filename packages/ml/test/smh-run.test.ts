@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeWeights } from '../src/artifact/packed-artifact.ts';
 import { type ArtifactFile, executeRun, type RunOutcome, type TrainingCheckpoint } from '../src/index.ts';
 import { useWasm } from './setup-backend.ts';
+import { executeRecordedRun } from './support/recorded-run.ts';
 
 beforeAll(useWasm);
 
@@ -41,19 +42,19 @@ const bytesOf = (files: ArtifactFile[]) => files.map((f) => [f.name, Buffer.from
 describe('executeRun with an SMH student', () => {
   let teacher: RunOutcome;
   let student: RunOutcome;
-  const checkpoints: TrainingCheckpoint[] = [];
-  const epochs: EpochMetrics[] = [];
+  let checkpoints: TrainingCheckpoint[];
+  let epochs: EpochMetrics[];
 
   beforeAll(async () => {
     teacher = await executeRun({ config: teacherConfig });
-    student = await executeRun({
+    ({
+      outcome: student,
+      epochs,
+      checkpoints,
+    } = await executeRecordedRun({
       config: studentConfig,
       parent: teacher.artifact,
-      onEpoch: (m) => void epochs.push(m),
-      onCheckpoint: async (c) => {
-        checkpoints.push({ epoch: c.epoch, files: c.files.map((f) => ({ ...f, data: Uint8Array.from(f.data) })) });
-      },
-    });
+    }));
   }, 120_000);
 
   it('trains well above chance (10%) with the size predicted before training, byte for byte', () => {
