@@ -1,16 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { buildApp } from '@distillery/api';
-import { createTeam } from '@distillery/db';
-import { createTestDatabase, type TestDatabase } from '@distillery/db/testing';
-import { RedisProbe, RunQueue } from '@distillery/queue';
+import type { TestDatabase } from '@distillery/db/testing';
 import type { ExecutorEventOf } from '@distillery/worker/events';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PrivateRedis, startPrivateRedis } from '../support/private-redis.ts';
-import { eventually, testWorkerEnv, WorkerProcess } from '../support/worker-process.ts';
+import { eventually, type WorkerProcess } from '../support/worker-process.ts';
+import { createWorkerWorld, type WorkerWorld } from '../support/worker-world.ts';
 
 const SYNTHETIC = { name: 'synthetic', shape: [4, 4, 1], classes: 3, limit: { train: 300, test: 100 } };
 const SEEDS = [1, 2, 3, 4];
@@ -42,64 +35,38 @@ const SPEC = {
  */
 describe('a worker stopped while it trains a pack', () => {
   let redis: PrivateRedis;
+  let world: WorkerWorld;
   let database: TestDatabase;
-  let app: FastifyInstance;
-  let queue: RunQueue;
-  let probe: RedisProbe;
-  let apiKey: string;
-  let artifactDir: string;
-  const workers: WorkerProcess[] = [];
-  let startWorker: (name: string) => Promise<WorkerProcess>;
-  const logs = () => workers.map((w) => `--- ${w.name} (pid ${w.pid})\n${w.log.slice(-4000)}`).join('\n');
+  const logs = () => world.logs();
+  const startWorker = (name: string) => world.startWorker(name);
 
   beforeAll(async () => {
     redis = await startPrivateRedis();
-    database = await createTestDatabase();
-    apiKey = (await createTeam(database.store, 'packs')).apiKey;
-    const prefix = `packs-${randomUUID().slice(0, 8)}`;
-    queue = new RunQueue({ redisUrl: redis.url, prefix });
-    probe = new RedisProbe(redis.url);
-    app = await buildApp({ db: database.store, queue, redisProbe: probe });
-    artifactDir = await mkdtemp(join(tmpdir(), 'distillery-packs-'));
-    const env = {
-      ...testWorkerEnv({ databaseUrl: database.url, redisUrl: redis.url, prefix, artifactDir }),
-      DISTILLERY_PACK_MAX: '8',
-      // One job at a time, so the first job's claim takes every student: two training threads would take two
-      // jobs at once and split the students between two packs.
-      DISTILLERY_THREADS: '1',
-    };
-    startWorker = async (name) => {
-      const worker = new WorkerProcess(env, name);
-      workers.push(worker);
-      await worker.ready();
-      return worker;
-    };
+    world = await createWorkerWorld({
+      team: 'packs',
+      redisUrl: redis.url,
+      env: {
+        DISTILLERY_PACK_MAX: '8',
+        // One job at a time, so the first job's claim takes every student: two training threads would take two
+        // jobs at once and split the students between two packs.
+        DISTILLERY_THREADS: '1',
+      },
+    });
+    ({ database } = world);
     await startWorker('worker-1');
   });
 
   afterAll(async () => {
-    await Promise.all(workers.map((w) => w.stop()));
-    await app?.close();
-    await queue?.close();
-    await probe?.close();
+    await world?.close();
     await redis?.stop();
-    await database?.drop();
-    if (artifactDir) await rm(artifactDir, { recursive: true, force: true });
   });
 
   it('after SIGKILL, resumes every member from its checkpoint on the other worker, each with one result', async () => {
-    const res = await app.inject({
-      method: 'POST',
-      url: '/v1/sweeps',
-      headers: { authorization: `Bearer ${apiKey}` },
-      payload: SPEC,
-    });
-    expect(res.statusCode, res.body).toBe(201);
-    const sweepId = res.json().id as string;
+    const sweepId = await world.submit(SPEC);
 
     // The pack of all four students on the first worker, killed once every member has checkpointed at least
     // twice; then the second worker (started earlier, its start-up could outlast the pack's training).
-    const [first] = workers as [WorkerProcess];
+    const [first] = world.workers as [WorkerProcess];
     await first.waitFor((e) => e.type === 'pack-started', 'pack-started');
     const pack = first.events.find((e): e is ExecutorEventOf<'pack-started'> => e.type === 'pack-started');
     const members = pack?.runIds ?? [];
@@ -153,16 +120,9 @@ describe('a worker stopped while it trains a pack', () => {
   }, 180_000);
 
   it('on SIGTERM, releases every member after its checkpoint, not counted as a failure; the next worker resumes them', async () => {
-    const res = await app.inject({
-      method: 'POST',
-      url: '/v1/sweeps',
-      headers: { authorization: `Bearer ${apiKey}` },
-      payload: { ...SPEC, name: 'pack-sigterm', teacher: { ...SPEC.teacher, seed: 8 } },
-    });
-    expect(res.statusCode, res.body).toBe(201);
-    const sweepId = res.json().id as string;
+    const sweepId = await world.submit({ ...SPEC, name: 'pack-sigterm', teacher: { ...SPEC.teacher, seed: 8 } });
     const students = (await database.db.run.findMany({ where: { sweepId, kind: 'student' } })).map((r) => r.id);
-    const stopped = workers[1] as WorkerProcess;
+    const stopped = world.workers[1] as WorkerProcess;
     await stopped.waitFor(
       (e) => e.type === 'pack-started' && e.runIds.every((id) => students.includes(id)),
       "the second sweep's pack",

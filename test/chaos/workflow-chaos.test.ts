@@ -1,15 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { buildApp } from '@distillery/api';
-import { createTeam } from '@distillery/db';
-import { createTestDatabase, type TestDatabase } from '@distillery/db/testing';
-import { RedisProbe, RunQueue } from '@distillery/queue';
-import type { FastifyInstance } from 'fastify';
+import type { TestDatabase } from '@distillery/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PrivateRedis, startPrivateRedis } from '../support/private-redis.ts';
-import { eventually, testWorkerEnv, WorkerProcess } from '../support/worker-process.ts';
+import { eventually, type WorkerProcess } from '../support/worker-process.ts';
+import { createWorkerWorld, type WorkerWorld } from '../support/worker-world.ts';
 
 const SYNTHETIC = { name: 'synthetic', shape: [4, 4, 1], classes: 3, limit: { train: 300, test: 100 } };
 const TRAIN = { epochs: 1, batchSize: 64, optimizer: { name: 'adam', lr: 0.01 } };
@@ -51,49 +46,24 @@ function longTeacherSweep(name: string, seed: number) {
  */
 describe('three worker processes sharing one PostgreSQL and a Redis of their own', () => {
   let redis: PrivateRedis;
+  let world: WorkerWorld;
   let database: TestDatabase;
-  let app: FastifyInstance;
-  let queue: RunQueue;
-  let probe: RedisProbe;
-  let apiKey: string;
+  let workers: WorkerProcess[];
   let artifactDir: string;
-  const workers: WorkerProcess[] = [];
-  const logs = () => workers.map((w) => `--- ${w.name} (pid ${w.pid})\n${w.log.slice(-4000)}`).join('\n');
+  const logs = () => world.logs();
+  const submit = (spec: object) => world.submit(spec);
 
   beforeAll(async () => {
     redis = await startPrivateRedis();
-    database = await createTestDatabase();
-    apiKey = (await createTeam(database.store, 'shared')).apiKey;
-    const prefix = `shared-${randomUUID().slice(0, 8)}`;
-    queue = new RunQueue({ redisUrl: redis.url, prefix });
-    probe = new RedisProbe(redis.url);
-    app = await buildApp({ db: database.store, queue, redisProbe: probe });
-    artifactDir = await mkdtemp(join(tmpdir(), 'distillery-shared-'));
-    const env = testWorkerEnv({ databaseUrl: database.url, redisUrl: redis.url, prefix, artifactDir });
-    for (const name of ['worker-1', 'worker-2', 'worker-3']) workers.push(new WorkerProcess(env, name));
-    await Promise.all(workers.map((w) => w.ready()));
+    world = await createWorkerWorld({ team: 'shared', redisUrl: redis.url });
+    ({ database, workers, artifactDir } = world);
+    await Promise.all(['worker-1', 'worker-2', 'worker-3'].map((name) => world.startWorker(name)));
   });
 
   afterAll(async () => {
-    await Promise.all(workers.map((w) => w.stop()));
-    await app?.close();
-    await queue?.close();
-    await probe?.close();
+    await world?.close();
     await redis?.stop();
-    await database?.drop();
-    if (artifactDir) await rm(artifactDir, { recursive: true, force: true });
   });
-
-  async function submit(spec: object): Promise<string> {
-    const res = await app.inject({
-      method: 'POST',
-      url: '/v1/sweeps',
-      headers: { authorization: `Bearer ${apiKey}` },
-      payload: spec,
-    });
-    expect(res.statusCode, res.body).toBe(201);
-    return res.json().id;
-  }
 
   const finished = (sweepId: string, timeoutMs = 120_000) =>
     eventually(

@@ -1,14 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { buildApp } from '@distillery/api';
-import { createTeam } from '@distillery/db';
-import { createTestDatabase, type TestDatabase } from '@distillery/db/testing';
-import { RedisProbe, RunQueue } from '@distillery/queue';
-import type { FastifyInstance } from 'fastify';
+import type { TestDatabase } from '@distillery/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, testWorkerEnv, WorkerProcess } from '../support/worker-process.ts';
+import { eventually, type WorkerProcess } from '../support/worker-process.ts';
+import { createWorkerWorld, type WorkerWorld } from '../support/worker-world.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SYNTHETIC = { name: 'synthetic', shape: [4, 4, 1], classes: 3, limit: { train: 300, test: 100 } };
@@ -42,57 +37,18 @@ function sweep(name: string, seed: number, epochs = TEACHER_EPOCHS) {
  * share the database; each starts the workers it needs.
  */
 describe('a worker process with two training threads', () => {
+  let world: WorkerWorld;
   let database: TestDatabase;
-  let app: FastifyInstance;
-  let queue: RunQueue;
-  let probe: RedisProbe;
-  let apiKey: string;
-  let artifactDir: string;
-  let env: Record<string, string>;
-  const workers: WorkerProcess[] = [];
-  const logs = () => workers.map((w) => `--- ${w.name} (pid ${w.pid})\n${w.log.slice(-4000)}`).join('\n');
+  const logs = () => world.logs();
+  const startWorker = (name: string) => world.startWorker(name);
+  const submit = (spec: object) => world.submit(spec);
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    apiKey = (await createTeam(database.store, 'threads')).apiKey;
-    const prefix = `threads-${randomUUID().slice(0, 8)}`;
-    queue = new RunQueue({ redisUrl: REDIS_URL, prefix });
-    probe = new RedisProbe(REDIS_URL);
-    app = await buildApp({ db: database.store, queue, redisProbe: probe });
-    artifactDir = await mkdtemp(join(tmpdir(), 'distillery-threads-'));
-    env = {
-      ...testWorkerEnv({ databaseUrl: database.url, redisUrl: REDIS_URL, prefix, artifactDir }),
-      DISTILLERY_THREADS: '2',
-    };
+    world = await createWorkerWorld({ team: 'threads', redisUrl: REDIS_URL, env: { DISTILLERY_THREADS: '2' } });
+    ({ database } = world);
   });
 
-  afterAll(async () => {
-    await Promise.all(workers.map((w) => w.stop()));
-    await app?.close();
-    await queue?.queue.obliterate({ force: true }).catch(() => {});
-    await queue?.close();
-    await probe?.close();
-    await database?.drop();
-    if (artifactDir) await rm(artifactDir, { recursive: true, force: true });
-  });
-
-  async function startWorker(name: string): Promise<WorkerProcess> {
-    const worker = new WorkerProcess(env, name);
-    workers.push(worker);
-    await worker.ready();
-    return worker;
-  }
-
-  async function submit(spec: object): Promise<string> {
-    const res = await app.inject({
-      method: 'POST',
-      url: '/v1/sweeps',
-      headers: { authorization: `Bearer ${apiKey}` },
-      payload: spec,
-    });
-    expect(res.statusCode, res.body).toBe(201);
-    return res.json().id;
-  }
+  afterAll(() => world?.close());
 
   const teacherOf = (sweepId: string) =>
     database.db.run.findFirstOrThrow({ where: { sweepId, kind: 'teacher' }, include: { checkpoint: true } });
@@ -148,21 +104,17 @@ describe('a worker process with two training threads', () => {
       expect(run.resumedFromEpoch).toBe(released.at(-1));
       expect(await database.db.metric.count({ where: { runId: t.id } })).toBe(TEACHER_EPOCHS);
     }
-    expect(await readdir(join(artifactDir, 'checkpoints'))).toEqual([]);
+    expect(await readdir(join(world.artifactDir, 'checkpoints'))).toEqual([]);
   }, 180_000);
 
   it('stops a cancelled run in its thread and goes on training the next sweep', async () => {
-    const worker = workers.at(-1) as WorkerProcess;
+    const worker = world.workers.at(-1) as WorkerProcess;
     const cancelled = await submit(sweep('cancelled', 3));
     const teacher = await eventually(async () => {
       const t = await teacherOf(cancelled);
       return t.state === 'running' && (t.checkpoint?.epoch ?? 0) >= 2 ? t : undefined;
     }, logs);
-    const res = await app.inject({
-      method: 'POST',
-      url: `/v1/sweeps/${cancelled}/cancel`,
-      headers: { authorization: `Bearer ${apiKey}` },
-    });
+    const res = await world.request('POST', `/v1/sweeps/${cancelled}/cancel`);
     expect(res.statusCode, res.body).toBeLessThan(300);
     await worker.waitFor((e) => e.type === 'run-stopped' && e.runId === teacher.id, 'the teacher stopping');
     expect(worker.events).toContainEqual({ type: 'run-stopped', runId: teacher.id, reason: 'cancelled' });
