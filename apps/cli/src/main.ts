@@ -17,6 +17,8 @@ import type { SweepListFlags } from './commands/sweep-list-command.ts';
 import type { SweepSubmitFlags } from './commands/sweep-submit-command.ts';
 import type { WorkerFlags } from './commands/worker-command.ts';
 import { ConfigError } from './config-error.ts';
+import { PACK_MAX_HELP, THREADS_HELP } from './execution-flag-help.ts';
+import type { ExecutionFlags } from './execution-flags.ts';
 
 // Commands load lazily: `serve` must never load TensorFlow.js (only workers and the demo do), and
 // `team create` should not pay for Fastify or tfjs start-up.
@@ -27,7 +29,8 @@ const teamListCommand = async () => (await import('./commands/team-list-command.
 const serveCommand = async (flags: ServeFlags) => (await import('./commands/serve-command.ts')).serveCommand(flags);
 const workerCommand = async (flags: WorkerFlags) => (await import('./commands/worker-command.ts')).workerCommand(flags);
 const reconcileCommand = async () => (await import('./commands/reconcile-command.ts')).reconcileCommand();
-const demoCommand = async (file: string) => (await import('./commands/demo-command.ts')).demoCommand(file);
+const demoCommand = async (file: string, flags: ExecutionFlags) =>
+  (await import('./commands/demo-command.ts')).demoCommand(file, flags);
 // A sweep run in this process (the embedded store when nothing is configured), and moving results.
 const initCommand = async (file: string, flags: InitFlags) =>
   (await import('./commands/init-command.ts')).initCommand(file, flags);
@@ -86,20 +89,15 @@ function program(): Command {
     .description('run the REST API')
     .option('-p, --port <port>', 'port to listen on (env PORT; default 8080)')
     .option('--host <host>', 'address to bind (env HOST; default 127.0.0.1)')
+    .option('-t, --threads <n>', `${THREADS_HELP}; the embedded executor only`)
+    .option('--pack-max <n>', `${PACK_MAX_HELP}; the embedded executor only`)
     .action(serveCommand);
   cli
     .command('worker')
     .description('run a worker that executes runs from the queue')
-    .option(
-      '-t, --threads <n>',
-      'runs trained at once, one per worker thread with its own TensorFlow.js backend (env DISTILLERY_THREADS; ' +
-        'default: the cores this process may use)',
-    )
+    .option('-t, --threads <n>', THREADS_HELP)
     .option('-c, --concurrency <n>', 'the former name of --threads: runs at once in this process')
-    .option(
-      '--pack-max <n>',
-      'runs trained together as one pack at most; 1 trains each alone (env DISTILLERY_PACK_MAX; default 8)',
-    )
+    .option('--pack-max <n>', PACK_MAX_HELP)
     .option('--backend <name>', 'TensorFlow.js backend: tensorflow | wasm | cpu (env DISTILLERY_BACKEND)')
     .option('--no-reconcile', 'do not run a reconciler in this worker (run `distillery reconcile` instead)')
     .action(workerCommand);
@@ -111,6 +109,8 @@ function program(): Command {
     .command('demo')
     .description('start the API and run execution in this process, run a sweep over HTTP and print its results')
     .argument('[file]', 'sweep file', 'examples/quickstart.yaml')
+    .option('-t, --threads <n>', THREADS_HELP)
+    .option('--pack-max <n>', PACK_MAX_HELP)
     .action(demoCommand);
   cli
     .command('run')
@@ -125,6 +125,8 @@ function program(): Command {
       "submit anew and train every run again (default: resume this spec's unfinished sweep, reuse identical runs)",
     )
     .option('--dry-run', 'print the expanded plan with predicted sizes and reuse; submit and train nothing')
+    .option('-t, --threads <n>', THREADS_HELP)
+    .option('--pack-max <n>', PACK_MAX_HELP)
     .action(runCommand);
   cli
     .command('init')

@@ -1,5 +1,6 @@
 import { MAX_PACK_MAX } from '@distillery/spec';
 import { ConfigError } from './config-error.ts';
+import { MAX_EXECUTOR_THREADS } from './execution-flags.ts';
 
 /**
  * The workflow settings of workers and reconcilers, from the environment (README's table). Each is optional;
@@ -43,7 +44,7 @@ const NUMBERS = {
   shutdownTimeoutMs: ['DISTILLERY_SHUTDOWN_TIMEOUT_MS', 100, 3_600_000],
   datasetCacheBytes: ['DISTILLERY_DATASET_CACHE_BYTES', 0, 2 ** 40],
   packMax: ['DISTILLERY_PACK_MAX', 1, MAX_PACK_MAX],
-  threads: ['DISTILLERY_THREADS', 1, 256],
+  threads: ['DISTILLERY_THREADS', 1, MAX_EXECUTOR_THREADS],
 } as const;
 
 /** Reads and checks the workflow variables, naming the variable and the rule on a bad value. */

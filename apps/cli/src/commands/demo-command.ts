@@ -2,9 +2,12 @@ import { readFileSync } from 'node:fs';
 import type { SweepResults, SweepSummary } from '@distillery/api';
 import { ApiClient } from '../api-client.ts';
 import { loadConfig, requireQueue } from '../config.ts';
+import { ConfigError } from '../config-error.ts';
+import { type ExecutionFlags, executionSettings, givesExecutionSettings } from '../execution-flags.ts';
 import { formatResultsTable } from '../format.ts';
 import { type FrontierView, formatFrontier } from '../format-frontier.ts';
 import { buildRuntimeApp } from '../runtime/build-runtime-app.ts';
+import { formatExecutorSize } from '../runtime/executor-lines.ts';
 import { followSweep } from '../runtime/follow-sweep.ts';
 import { openRuntime } from '../runtime/open-runtime.ts';
 import { findRunningServe } from '../runtime/serve-file.ts';
@@ -20,24 +23,35 @@ export const DEMO_TEAM = 'demo';
  * table and the frontier. When `distillery serve` holds the embedded store, the sweep goes to it instead (as the
  * local team's, as `run` does), which executes it; the demo follows it there.
  */
-export async function demoCommand(file: string): Promise<void> {
+export async function demoCommand(file: string, flags: ExecutionFlags = {}): Promise<void> {
   const path = findSweepFile(file);
   const text = readFileSync(path, 'utf8');
   const config = loadConfig();
   requireQueue(config, 'demo');
+  const execution = executionSettings(flags);
   const started = Date.now();
   const serve = config.mode === 'embedded' ? findRunningServe(config.dataDir) : undefined;
   if (serve) {
+    if (givesExecutionSettings(flags)) {
+      throw new ConfigError(
+        `--threads and --pack-max size this process's executor, but \`distillery serve\` (process ${serve.pid}) ` +
+          'has this store open and runs the sweep with its own: leave them out, or give them to serve',
+      );
+    }
     console.log(`store     handed to distillery serve at ${serve.url} (process ${serve.pid}), which runs the sweep`);
     return demoSweep(new ApiClient(serve.url, serve.apiKey), serve.url, text, file, started);
   }
-  const runtime = await openRuntime(config, { migrate: true, log: (line) => console.log(`database  ${line}`) });
+  const runtime = await openRuntime(config, {
+    migrate: true,
+    log: (line) => console.log(`database  ${line}`),
+    execution,
+  });
   const app = await buildRuntimeApp(runtime, { logger: false });
   try {
     const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
-    const { backend, workerId } = await runtime.startExecution(() => {});
+    const { backend, workerId, ...size } = await runtime.startExecution(() => {});
     console.log(`database  ${runtime.where}`);
-    console.log(`api       ${baseUrl}   executor ${workerId} (tfjs backend: ${backend})`);
+    console.log(`api       ${baseUrl}   executor ${workerId} (tfjs backend: ${backend}, ${formatExecutorSize(size)})`);
     // On the embedded store the demo's sweep is the local team's, the one `serve` shows on the same store.
     const api = new ApiClient(baseUrl, await runtime.apiKey(runtime.mode === 'embedded' ? LOCAL_TEAM : DEMO_TEAM));
     await demoSweep(api, baseUrl, text, file, started);

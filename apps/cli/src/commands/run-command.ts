@@ -5,10 +5,11 @@ import type { SubmittedSweep, SweepDetail, SweepList, SweepPlan, SweepSummary } 
 import { ApiClient } from '../api-client.ts';
 import { loadConfig, requireQueue } from '../config.ts';
 import { ConfigError } from '../config-error.ts';
+import { type ExecutionFlags, executionSettings, givesExecutionSettings } from '../execution-flags.ts';
 import { type FrontierView, formatFrontier } from '../format-frontier.ts';
 import { formatWarnings } from '../format-warnings.ts';
 import { buildRuntimeApp } from '../runtime/build-runtime-app.ts';
-import { formatExecutorEvent, tellsMoreThanTheRunLines } from '../runtime/executor-lines.ts';
+import { formatExecutorEvent, formatExecutorSize, tellsMoreThanTheRunLines } from '../runtime/executor-lines.ts';
 import { InjectClient } from '../runtime/inject-client.ts';
 import { openRuntime } from '../runtime/open-runtime.ts';
 import { findRunningServe, type RunningServe } from '../runtime/serve-file.ts';
@@ -17,7 +18,7 @@ import { watchSweep } from './sweep-watch-command.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
 
-export interface RunFlags {
+export interface RunFlags extends ExecutionFlags {
   /** The team the sweep belongs to (created when missing). @defaultValue local */
   team?: string;
   /**
@@ -51,14 +52,19 @@ export async function runCommand(file: string, flags: RunFlags = {}): Promise<vo
   const text = readFileSync(path, 'utf8');
   const config = loadConfig();
   requireQueue(config, 'run');
+  const execution = executionSettings(flags);
   const started = Date.now();
   const serve = config.mode === 'embedded' ? findRunningServe(config.dataDir) : undefined;
   if (flags.dryRun) {
     const { runDryRun } = await import('./run-dry-run.ts');
-    return runDryRun(config, serve, text, { team: flags.team ?? LOCAL_TEAM, rerun: flags.rerun === true });
+    return runDryRun(config, serve, text, { team: flags.team ?? LOCAL_TEAM, rerun: flags.rerun === true, execution });
   }
   if (serve) return runOnServe(serve, text, file, flags, started);
-  const runtime = await openRuntime(config, { migrate: true, log: (line) => console.log(`store     ${line}`) });
+  const runtime = await openRuntime(config, {
+    migrate: true,
+    log: (line) => console.log(`store     ${line}`),
+    execution,
+  });
   const app = await buildRuntimeApp(runtime);
   let interrupted = false;
   const interrupt = () => {
@@ -72,12 +78,12 @@ export async function runCommand(file: string, flags: RunFlags = {}): Promise<vo
     // The run lines below show starts and results; the executor's own events are shown for what they alone say
     // (retries, resumes), except on a terminal, where they would tear the progress bars redrawn in place.
     const tty = process.stdout.isTTY === true;
-    const { backend, workerId } = await runtime.startExecution((event) => {
+    const { backend, workerId, ...size } = await runtime.startExecution((event) => {
       if (tty || !tellsMoreThanTheRunLines(event)) return;
       console.log(`          ${formatExecutorEvent(event)}`);
     });
     console.log(`store     ${runtime.where}`);
-    console.log(`executor  ${workerId} (tfjs backend: ${backend})`);
+    console.log(`executor  ${workerId} (tfjs backend: ${backend}, ${formatExecutorSize(size)})`);
     const api = new InjectClient(app, await runtime.apiKey(flags.team ?? LOCAL_TEAM));
     await submitAndFollow(api, text, file, flags, started, runtime.where);
   } finally {
@@ -128,6 +134,12 @@ async function runOnServe(
     throw new ConfigError(
       `--team ${flags.team}: \`distillery serve\` (process ${serve.pid}) has this store open and takes sweeps of ` +
         `team '${LOCAL_TEAM}' only; leave --team out, or stop serve first`,
+    );
+  }
+  if (givesExecutionSettings(flags)) {
+    throw new ConfigError(
+      `--threads and --pack-max size this process's executor, but \`distillery serve\` (process ${serve.pid}) has ` +
+        'this store open and runs the sweep with its own: leave them out, or give them to serve',
     );
   }
   console.log(`store     handed to distillery serve at ${serve.url} (process ${serve.pid}), which runs the sweep`);

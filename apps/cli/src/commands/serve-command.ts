@@ -1,10 +1,12 @@
 import type { AddressInfo } from 'node:net';
 import { loadConfig, requireQueue, resolvePort } from '../config.ts';
+import { ConfigError } from '../config-error.ts';
 import { resolveEventStreamLimits } from '../event-stream-config.ts';
+import { type ExecutionFlags, executionSettings, givesExecutionSettings } from '../execution-flags.ts';
 import { resolveMetricsOptions } from '../metrics-config.ts';
 import { resolveRateLimit } from '../rate-limit-config.ts';
 import { buildRuntimeApp } from '../runtime/build-runtime-app.ts';
-import { printExecutorEvent } from '../runtime/executor-lines.ts';
+import { formatExecutorSize, printExecutorEvent } from '../runtime/executor-lines.ts';
 import { openRuntime } from '../runtime/open-runtime.ts';
 import { loopbackUrl, type ServeFile, writeServeFile } from '../runtime/serve-file.ts';
 import { LOCAL_TEAM } from '../runtime/team-api-key.ts';
@@ -12,7 +14,7 @@ import { onShutdown } from '../shutdown.ts';
 
 export const DEFAULT_PORT = 8080;
 
-export interface ServeFlags {
+export interface ServeFlags extends ExecutionFlags {
   port?: string;
   host?: string;
 }
@@ -26,11 +28,20 @@ export async function serveCommand(flags: ServeFlags): Promise<void> {
   requireQueue(config, 'serve');
   const port = resolvePort(flags.port, process.env, DEFAULT_PORT);
   const host = flags.host ?? process.env.HOST ?? '127.0.0.1';
-  const runtime = await openRuntime(config, { log: console.log });
+  const execution = executionSettings(flags);
+  if (config.mode === 'server' && givesExecutionSettings(flags)) {
+    throw new ConfigError(
+      '--threads and --pack-max size the embedded executor; on a server deployment serve executes nothing ' +
+        '(give them to `distillery worker`)',
+    );
+  }
+  const runtime = await openRuntime(config, { log: console.log, execution });
   try {
     if (runtime.mode === 'embedded') {
-      const { backend } = await runtime.startExecution(printExecutorEvent);
-      console.log(`${runtime.where}: runs execute in this process (tfjs backend: ${backend})`);
+      const { backend, workerId: _, ...size } = await runtime.startExecution(printExecutorEvent);
+      console.log(
+        `${runtime.where}: runs execute in this process (tfjs backend: ${backend}, ${formatExecutorSize(size)})`,
+      );
       console.log(`team '${LOCAL_TEAM}', API key (also in the data folder's api-key file):`);
       console.log(await runtime.apiKey(LOCAL_TEAM));
     }

@@ -144,8 +144,12 @@ function formatSmhPools(plan: SweepPlan): string[] {
  * The dry-run request: with the `rerun` flag, and packs planned for this machine's DISTILLERY_PACK_MAX when set
  * (else the API's default, the workers' default).
  */
-export function dryRunUrl(rerun: boolean, env: NodeJS.ProcessEnv = process.env): string {
-  const { packMax } = loadWorkflowConfig(env);
+export function dryRunUrl(
+  rerun: boolean,
+  env: NodeJS.ProcessEnv = process.env,
+  packMaxFlag: number | undefined = undefined,
+): string {
+  const packMax = packMaxFlag ?? loadWorkflowConfig(env).packMax;
   return `/v1/sweeps?dryRun=true${rerun ? '&rerun=true' : ''}${packMax !== undefined ? `&packMax=${packMax}` : ''}`;
 }
 

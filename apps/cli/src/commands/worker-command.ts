@@ -3,16 +3,14 @@ import { DEFAULT_ARTIFACT_DIR, FileCheckpointStore, MAX_THREADS, RunWorker } fro
 import { loadConfig, requireServer } from '../config.ts';
 import { ConfigError } from '../config-error.ts';
 import { loadDataRoots } from '../data-roots-config.ts';
+import { type ExecutionFlags, integerFlag } from '../execution-flags.ts';
 import { checkRedis, connectDatabase } from '../services.ts';
 import { onShutdown } from '../shutdown.ts';
 import { loadWorkflowConfig } from '../workflow-config.ts';
 
-export interface WorkerFlags {
-  threads?: string;
+export interface WorkerFlags extends ExecutionFlags {
   /** The former name of `threads`, still accepted. */
   concurrency?: string;
-  /** --pack-max: overrides DISTILLERY_PACK_MAX. */
-  packMax?: string;
   backend?: string;
   /** commander's `--no-reconcile`: false when given. */
   reconcile?: boolean;
@@ -30,13 +28,7 @@ export function threadsFlag(flags: WorkerFlags): number | undefined {
     ['--threads', flags.threads],
     ['--concurrency', flags.concurrency],
   ].filter((f): f is [string, string] => f[1] !== undefined);
-  const values = given.map(([name, raw]) => {
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < 1 || value > MAX_THREADS) {
-      throw new ConfigError(`${name} must be an integer 1–${MAX_THREADS}, got '${raw}'`);
-    }
-    return value;
-  });
+  const values = given.map(([name, raw]) => integerFlag(name, raw, 1, MAX_THREADS));
   if (values.length === 2 && values[0] !== values[1]) {
     throw new ConfigError(`--threads ${values[0]} and --concurrency ${values[1]} disagree: give one (--threads)`);
   }
@@ -57,13 +49,7 @@ export async function workerCommand(flags: WorkerFlags): Promise<void> {
     throw new ConfigError(`--backend must be one of ${BACKENDS.join(', ')}, got '${flags.backend}'`);
   }
   const { artifactDir, ...workflow } = loadWorkflowConfig();
-  if (flags.packMax !== undefined) {
-    const packMax = Number(flags.packMax);
-    if (!Number.isInteger(packMax) || packMax < 1 || packMax > MAX_PACK_MAX) {
-      throw new ConfigError(`--pack-max must be an integer 1–${MAX_PACK_MAX}, got '${flags.packMax}'`);
-    }
-    workflow.packMax = packMax;
-  }
+  if (flags.packMax !== undefined) workflow.packMax = integerFlag('--pack-max', flags.packMax, 1, MAX_PACK_MAX);
   if (threads !== undefined) workflow.threads = threads;
   const dataRoots = loadDataRoots({ mode: 'server', artifactDir: artifactDir ?? DEFAULT_ARTIFACT_DIR });
   const db = await connectDatabase(config);

@@ -1,5 +1,6 @@
 import { describeExecutorEvent, type ExecutorEvent } from '@distillery/worker/events';
 import { escapeControlCharacters } from '@distillery/worker/log';
+import type { ExecutorSize } from './runtime.ts';
 
 /**
  * An executor event as a terminal line, control characters escaped: an event carries user input (a data path,
@@ -7,6 +8,15 @@ import { escapeControlCharacters } from '@distillery/worker/log';
  */
 export function formatExecutorEvent(event: ExecutorEvent): string {
   return escapeControlCharacters(describeExecutorEvent(event));
+}
+
+/**
+ * What an executor takes on, for the line a command prints when it starts one: `2 training threads, packs of up
+ * to 8`, `1 training thread, every run alone`.
+ */
+export function formatExecutorSize(size: ExecutorSize): string {
+  const threads = `${size.threads} training thread${size.threads === 1 ? '' : 's'}`;
+  return `${threads}, ${size.packMax === 1 ? 'every run alone' : `packs of up to ${size.packMax}`}`;
 }
 
 /**

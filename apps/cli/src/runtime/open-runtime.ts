@@ -1,12 +1,14 @@
 import { join } from 'node:path';
 import { RunEventListener, redactDatabaseUrl } from '@distillery/db';
 import { RedisProbe, RunQueue } from '@distillery/queue';
+import type { ExecutorEvents } from '@distillery/worker/events';
 import type { DistilleryConfig } from '../config.ts';
 import { ConfigError } from '../config-error.ts';
 import { loadDataRoots } from '../data-roots-config.ts';
+import type { ExecutionSettings } from '../execution-flags.ts';
 import { checkRedis, connectDatabase, migrate } from '../services.ts';
-import { loadWorkflowConfig } from '../workflow-config.ts';
-import type { Runtime, RuntimeLog } from './runtime.ts';
+import { loadWorkflowConfig, type WorkflowConfig } from '../workflow-config.ts';
+import type { ExecutorSize, Runtime, RuntimeLog } from './runtime.ts';
 import { LOCAL_TEAM, newTeamApiKey, storedApiKey } from './team-api-key.ts';
 
 export interface OpenRuntimeOptions {
@@ -14,6 +16,11 @@ export interface OpenRuntimeOptions {
   migrate?: boolean;
   /** Steps worth telling (creating the store, migrations applied). @defaultValue ignore */
   log?: RuntimeLog;
+  /**
+   * The executor's size from the command line (`--threads`, `--pack-max`), over DISTILLERY_THREADS and
+   * DISTILLERY_PACK_MAX. @defaultValue the variables, else the executor's defaults
+   */
+  execution?: ExecutionSettings;
 }
 
 /**
@@ -23,13 +30,19 @@ export interface OpenRuntimeOptions {
  */
 export async function openRuntime(config: DistilleryConfig, options: OpenRuntimeOptions = {}): Promise<Runtime> {
   const log = options.log ?? (() => {});
-  if (config.mode === 'embedded') return openEmbedded(config, log);
+  const execution = options.execution ?? {};
+  if (config.mode === 'embedded') return openEmbedded(config, log, execution);
   if (config.mode !== 'server') throw new ConfigError('REDIS_URL is not set');
-  return openServer(config, options.migrate ?? false, log);
+  return openServer(config, options.migrate ?? false, log, execution);
 }
 
-async function openEmbedded(config: DistilleryConfig, log: RuntimeLog): Promise<Runtime> {
-  const workflow = loadWorkflowConfig();
+/** The workflow variables, with the command line's executor settings in place of theirs. */
+function workflowSettings(execution: ExecutionSettings): WorkflowConfig {
+  return { ...loadWorkflowConfig(), ...execution };
+}
+
+async function openEmbedded(config: DistilleryConfig, log: RuntimeLog, execution: ExecutionSettings): Promise<Runtime> {
+  const workflow = workflowSettings(execution);
   const { EmbeddedStore } = await import('@distillery/db/embedded');
   const store = await EmbeddedStore.open({ dataDir: config.dataDir, log });
   const { FileCheckpointStore, InProcessExecutor } = await import('@distillery/worker');
@@ -57,9 +70,10 @@ async function openEmbedded(config: DistilleryConfig, log: RuntimeLog): Promise<
     events: store.events,
     dataRoots,
     async startExecution(listener) {
+      const ready = readyEvent(executor.events);
       executor.events.onEvery(listener);
       await executor.start();
-      return { backend: executor.backend ?? '?', workerId: executor.workerId };
+      return { backend: executor.backend ?? '?', workerId: executor.workerId, ...(await ready) };
     },
     apiKey: (team) =>
       team === LOCAL_TEAM ? storedApiKey(store, store.dataDir) : newTeamApiKey(store, team, 'embedded store'),
@@ -70,7 +84,12 @@ async function openEmbedded(config: DistilleryConfig, log: RuntimeLog): Promise<
   };
 }
 
-async function openServer(config: DistilleryConfig, migrateFirst: boolean, log: RuntimeLog): Promise<Runtime> {
+async function openServer(
+  config: DistilleryConfig,
+  migrateFirst: boolean,
+  log: RuntimeLog,
+  execution: ExecutionSettings,
+): Promise<Runtime> {
   if (migrateFirst) {
     const applied = await migrate(config);
     if (applied.length > 0) log(`applied ${applied.join(', ')}`);
@@ -102,7 +121,7 @@ async function openServer(config: DistilleryConfig, migrateFirst: boolean, log: 
     events,
     dataRoots,
     async startExecution(listener) {
-      const workflow = loadWorkflowConfig();
+      const workflow = workflowSettings(execution);
       const { FileCheckpointStore, RunWorker } = await import('@distillery/worker');
       const { artifactDir, ...settings } = workflow;
       const runWorker = new RunWorker({
@@ -114,8 +133,9 @@ async function openServer(config: DistilleryConfig, migrateFirst: boolean, log: 
         dataRoots,
       });
       worker = runWorker;
+      const ready = readyEvent(runWorker.events);
       await runWorker.start(listener);
-      return { backend: runWorker.backend ?? '?', workerId: runWorker.workerId };
+      return { backend: runWorker.backend ?? '?', workerId: runWorker.workerId, ...(await ready) };
     },
     apiKey: (team) => newTeamApiKey(db, team, 'distillery run'),
     async close() {
@@ -124,4 +144,14 @@ async function openServer(config: DistilleryConfig, migrateFirst: boolean, log: 
       await db.close();
     },
   };
+}
+
+/** The executor's size as its `ready` event tells it (emitted within its start). */
+function readyEvent(events: ExecutorEvents): Promise<ExecutorSize> {
+  return new Promise((resolve) => {
+    const off = events.on('ready', (e) => {
+      off();
+      resolve({ threads: e.threads, packMax: e.packMax });
+    });
+  });
 }

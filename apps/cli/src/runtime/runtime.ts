@@ -3,6 +3,12 @@ import type { QueueProbe, RunDispatcher } from '@distillery/queue';
 import type { DataRoots } from '@distillery/spec';
 import type { ExecutorListener } from '@distillery/worker';
 
+/** How much an executor takes on: runs trained at once (training threads), and runs per pack at most. */
+export interface ExecutorSize {
+  threads: number;
+  packMax: number;
+}
+
 /** One line a runtime tells about itself (store opened, executor ready, runs starting and finishing). */
 export type RuntimeLog = (message: string) => void;
 
@@ -25,7 +31,7 @@ export interface Runtime {
    * Starts executing runs in this process (loads TensorFlow.js), telling `listener` what the executor does;
    * the backend in use and the executor's id.
    */
-  startExecution(listener: ExecutorListener): Promise<{ backend: string; workerId: string }>;
+  startExecution(listener: ExecutorListener): Promise<{ backend: string; workerId: string } & ExecutorSize>;
   /** An API key of `team` for this process's own requests (the embedded store keeps one for its local team). */
   apiKey(team: string): Promise<string>;
   /** Stops execution (running runs are released to resume later) and closes every connection. */
