@@ -197,7 +197,7 @@ export const CompareQuery = ResultFilters.extend({
     .meta({ example: 'relu' }),
   b: z.string().min(1).max(200).describe('The value compared with the baseline.').meta({ example: 'lma-8' }),
   limit: exportLimit(
-    'Configuration pairs listed, smallest A first (default 1000); the per-stratum tests always cover every pair.',
+    'Configuration pairs listed, smallest A first (default 100); the per-stratum tests always cover every pair.',
   ),
   format: Format.describe('json (default) or csv.'),
 }).superRefine((q, ctx) => {

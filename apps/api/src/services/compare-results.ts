@@ -20,8 +20,12 @@ const QUANTIZATION_DIMENSIONS: Record<string, { field: string; float: string; qa
   'quantize.noise': { field: 'noise', float: 'none', qatDefault: '1' },
 };
 
-/** The most configuration pairs an answer lists; the strata always cover all of them. */
-export const DEFAULT_COMPARE_PAIRS = 1000;
+/**
+ * The most configuration pairs an answer lists unless `limit` says otherwise; the strata always cover all of
+ * them. 100: each listed pair carries its seed pairs, run ids and test (about 1.9 kB), so 1000 made answers of
+ * 1.9 MB on a large team (bench/results/store.md), more than a reader looks through; `limit` asks for more.
+ */
+export const DEFAULT_COMPARE_PAIRS = 100;
 
 /**
  * `GET /v1/compare`: B against A along one dimension, paired on seed. Two configurations (runs differing only by
@@ -112,7 +116,11 @@ function toStrata(
   labels: { a: string; b: string },
 ): (ComparisonStratum & { key: string })[] {
   const byKey = new Map<string, ConfigurationPair[]>();
-  for (const p of pairs) byKey.set(p.stratumKey, [...(byKey.get(p.stratumKey) ?? []), p]);
+  for (const p of pairs) {
+    const members = byKey.get(p.stratumKey);
+    if (members === undefined) byKey.set(p.stratumKey, [p]);
+    else members.push(p);
+  }
   const label = (key: string, details: boolean) => {
     const [qa, qb] = JSON.parse(key) as [
       Parameters<typeof quantizationLabel>[0],

@@ -45,10 +45,12 @@ export function pairConfigurations(sides: readonly SideRecord[], a: string): Pai
     const entry = byContext.get(side.context) ?? { a: new Map(), b: new Map() };
     const bucket = entry[side.value === a ? 'a' : 'b'];
     const key = JSON.stringify(side.variant ?? null);
-    bucket.set(key, [...(bucket.get(key) ?? []), side]);
+    const configs = bucket.get(key);
+    if (configs === undefined) bucket.set(key, [side]);
+    else configs.push(side);
     byContext.set(side.context, entry);
   }
-  const pairs: ConfigurationPair[] = [];
+  const pairs: LazyPair[] = [];
   const unpaired = { a: 0, b: 0 };
   const compatible = (va: string, vb: string) => va === vb || va === 'null' || vb === 'null';
   for (const entry of byContext.values()) {
@@ -65,7 +67,7 @@ export function pairConfigurations(sides: readonly SideRecord[], a: string): Pai
     }
     for (const [vb, bConfigs] of entry.b) if (!partnered.has(vb)) unpaired.b += bConfigs.length;
   }
-  pairs.sort((x, y) => x.a.bytes - y.a.bytes || cmp(x.a.group, y.a.group) || cmp(x.b.group, y.b.group));
+  pairs.sort((x, y) => x.aBytes - y.aBytes || cmp(x.first.group, y.first.group) || cmp(x.bGroup, y.bGroup));
   return { pairs, unpaired };
 }
 
@@ -79,14 +81,14 @@ interface Replicate {
   accuracy: number;
 }
 
-function pairOf(aConfigs: SideRecord[], bConfigs: SideRecord[]): ConfigurationPair {
-  const a = toSide(aConfigs);
-  const b = toSide(bConfigs);
+function pairOf(aConfigs: SideRecord[], bConfigs: SideRecord[]): LazyPair {
+  const aReplicates = replicatesOf(aConfigs);
+  const bReplicates = replicatesOf(bConfigs);
   const bBySeed = new Map<number, Replicate>();
-  for (const r of b.replicates) if (!bBySeed.has(r.seed)) bBySeed.set(r.seed, r);
+  for (const r of bReplicates) if (!bBySeed.has(r.seed)) bBySeed.set(r.seed, r);
   const seedPairs: SeedPair[] = [];
   const used = new Set<number>();
-  for (const r of a.replicates) {
+  for (const r of aReplicates) {
     const other = bBySeed.get(r.seed);
     if (other === undefined || used.has(r.seed)) continue;
     used.add(r.seed);
@@ -101,38 +103,108 @@ function pairOf(aConfigs: SideRecord[], bConfigs: SideRecord[]): ConfigurationPa
   }
   const first = aConfigs[0] as SideRecord;
   const bFirst = bConfigs[0] as SideRecord;
-  return {
-    a: a.side,
-    b: b.side,
-    stratumKey: JSON.stringify([first.quantize, bFirst.quantize]),
-    first,
+  return new LazyPair(
+    aConfigs,
+    aReplicates,
+    bConfigs,
+    bReplicates,
+    JSON.stringify([first.quantize, bFirst.quantize]),
     seedPairs,
-  };
+  );
 }
 
-/** One side: its configurations' replicates by seed (then run id), with their statistics. */
-function toSide(configurations: SideRecord[]): { side: ComparisonSide; replicates: Replicate[] } {
+/**
+ * A pair whose sides (statistics, labels) are worked out when first read: a comparison tests every pair but
+ * lists only the first (DEFAULT_COMPARE_PAIRS), and describing the others' sides was most of its time. The
+ * A side's mean size, which orders the pairs, is computed at once.
+ */
+class LazyPair implements ConfigurationPair {
+  readonly first: SideRecord;
+  readonly stratumKey: string;
+  readonly seedPairs: SeedPair[];
+  /** The A side's mean size over its replicates, as ComparisonSide.bytes. */
+  readonly aBytes: number;
+  readonly #aConfigs: SideRecord[];
+  readonly #aReplicates: Replicate[];
+  readonly #bConfigs: SideRecord[];
+  readonly #bReplicates: Replicate[];
+  #a: ComparisonSide | undefined;
+  #b: ComparisonSide | undefined;
+
+  constructor(
+    aConfigs: SideRecord[],
+    aReplicates: Replicate[],
+    bConfigs: SideRecord[],
+    bReplicates: Replicate[],
+    stratumKey: string,
+    seedPairs: SeedPair[],
+  ) {
+    this.#aConfigs = aConfigs;
+    this.#aReplicates = aReplicates;
+    this.#bConfigs = bConfigs;
+    this.#bReplicates = bReplicates;
+    this.first = aConfigs[0] as SideRecord;
+    this.stratumKey = stratumKey;
+    this.seedPairs = seedPairs;
+    this.aBytes = weightedBytes(aConfigs, aReplicates.length);
+  }
+
+  get a(): ComparisonSide {
+    this.#a ??= toSide(this.#aConfigs, this.#aReplicates);
+    return this.#a;
+  }
+
+  get b(): ComparisonSide {
+    this.#b ??= toSide(this.#bConfigs, this.#bReplicates);
+    return this.#b;
+  }
+
+  /** The B side's group (its first configuration's), as ComparisonSide.group. */
+  get bGroup(): string {
+    return (this.#bConfigs[0] as SideRecord).group;
+  }
+}
+
+/** A side's configurations' replicates by seed (then run id). */
+function replicatesOf(configurations: SideRecord[]): Replicate[] {
+  const replicates: Replicate[] = [];
+  for (const c of configurations) {
+    for (let i = 0; i < c.seeds.length; i++) {
+      replicates.push({
+        seed: c.seeds[i] as number,
+        runId: c.runIds[i] as string,
+        accuracy: c.accuracies[i] as number,
+      });
+    }
+  }
+  return replicates.sort(byReplicate);
+}
+
+function byReplicate(x: Replicate, y: Replicate): number {
+  return x.seed - y.seed || cmp(x.runId, y.runId);
+}
+
+function weightedBytes(configurations: SideRecord[], n: number): number {
+  let sum = 0;
+  for (const c of configurations) sum += c.bytes * c.seeds.length;
+  return sum / n;
+}
+
+/** One side: its configurations' replicates with their statistics. */
+function toSide(configurations: SideRecord[], replicates: Replicate[]): ComparisonSide {
   const first = configurations[0] as SideRecord;
-  const replicates = configurations
-    .flatMap((c) =>
-      c.seeds.map((seed, i) => ({ seed, runId: c.runIds[i] as string, accuracy: c.accuracies[i] as number })),
-    )
-    .sort((x, y) => x.seed - y.seed || cmp(x.runId, y.runId));
   const n = replicates.length;
   const weighted = (pick: (c: SideRecord) => number) =>
     configurations.reduce((sum, c) => sum + pick(c) * c.seeds.length, 0) / n;
   return {
-    side: {
-      group: first.group,
-      label: labelWithoutSeed(first.label),
-      quantization: quantizationLabel(first.quantize),
-      n,
-      seeds: replicates.map((r) => r.seed),
-      runIds: replicates.map((r) => r.runId),
-      accuracy: describeSample(replicates.map((r) => r.accuracy)),
-      parameters: weighted((c) => c.parameters),
-      bytes: weighted((c) => c.bytes),
-    },
-    replicates,
+    group: first.group,
+    label: labelWithoutSeed(first.label),
+    quantization: quantizationLabel(first.quantize),
+    n,
+    seeds: replicates.map((r) => r.seed),
+    runIds: replicates.map((r) => r.runId),
+    accuracy: describeSample(replicates.map((r) => r.accuracy)),
+    parameters: weighted((c) => c.parameters),
+    bytes: weighted((c) => c.bytes),
   };
 }

@@ -5,6 +5,7 @@ import { analyticRows } from './analytic-rows.ts';
 import type { ComparisonSideRow } from './comparison-side-row.ts';
 import { teamConfigurationStatsSql } from './configurations-sql.ts';
 import type { ResultFactFilters } from './result-fact-filters.ts';
+import { storedConfigurationStatsSql } from './stored-configuration-stats-sql.ts';
 import { teamFactsSql } from './team-facts-sql.ts';
 
 /** Along which config path to compare, and the two values compared. */
@@ -70,10 +71,50 @@ function config(): Prisma.Sql {
 }
 
 /**
- * The team's configurations that take value A or B along one dimension, each with its context (the
- * representative run's config without the dimension, compared as jsonb: key order does not matter, numbered
- * with the teacher configuration) and its replicates; and the values the dimension takes, counted — computed per
- * configuration (not per run), in one statement.
+ * The dimensions `configuration_dimension_keys` keeps a value and a pairing key of for every configuration, in the
+ * order of its arrays (migration 20261205010000_configuration_dimension_keys: configuration_dimension_keys_of lists
+ * the same): the API's named dimensions and prune.method, each with the further paths its context leaves out
+ * (ComparisonQuery.alsoOmit).
+ */
+export const KEPT_COMPARISON_DIMENSIONS: readonly { path: string; alsoOmit: readonly (readonly string[])[] }[] = [
+  { path: 'model.activation', alsoOmit: [] },
+  { path: 'model.hidden', alsoOmit: [] },
+  { path: 'model.channels', alsoOmit: [] },
+  { path: 'model.batchNorm', alsoOmit: [] },
+  { path: 'model.smh.fraction', alsoOmit: [] },
+  { path: 'quantize.bits', alsoOmit: [] },
+  { path: 'quantize.method', alsoOmit: [] },
+  { path: 'quantize.noise', alsoOmit: [] },
+  { path: 'distill.temperature', alsoOmit: [] },
+  { path: 'distill.alpha', alsoOmit: [] },
+  { path: 'train.optimizer.name', alsoOmit: [] },
+  { path: 'train.optimizer.lr', alsoOmit: [] },
+  { path: 'train.epochs', alsoOmit: [] },
+  { path: 'prune.sparsity', alsoOmit: [] },
+  { path: 'prune.method', alsoOmit: [['prune', 'alpha']] },
+  { path: 'data.source', alsoOmit: [['data']] },
+];
+
+/** The query's dimension's place in configuration_dimension_keys' arrays (0-based), or -1 where it is not kept. */
+function keptIndex(query: ComparisonQuery): number {
+  const path = query.segments.join('.');
+  const i = KEPT_COMPARISON_DIMENSIONS.findIndex((d) => d.path === path);
+  const kept = KEPT_COMPARISON_DIMENSIONS[i];
+  // Kept as the keys were made: the same paths left out, no unwritten default (distill.method's).
+  if (kept === undefined || query.unwritten !== undefined) return -1;
+  return JSON.stringify(query.alsoOmit ?? []) === JSON.stringify(kept.alsoOmit) ? i : -1;
+}
+
+/**
+ * The team's configurations that take value A or B along one dimension, each with its context (configurations
+ * with equal contexts pair: equal configs without the dimension, the same teacher configuration) and its
+ * replicates; and the values the dimension takes, counted over the team's configurations — in one statement.
+ *
+ * Along a kept dimension (KEPT_COMPARISON_DIMENSIONS) with filters that take whole configurations, the contexts
+ * and values are read from configuration_dimension_keys, one narrow row per configuration (keysComparisonSql);
+ * otherwise they are computed from every configuration's representative config (configsComparisonSql). Both give
+ * the same sides and values (apps/api/test/compare-dimension-keys.test.ts holds them equal); only the contexts'
+ * names differ.
  */
 export async function compareConfigurations(
   db: SqlExecutor,
@@ -81,6 +122,66 @@ export async function compareConfigurations(
   filters: ResultFactFilters,
   query: ComparisonQuery,
 ): Promise<ComparedConfigurations> {
+  const index = keptIndex(query);
+  const stored =
+    index >= 0 ? storedConfigurationStatsSql(teamId, filters, [], [Prisma.sql`c.label`, Prisma.sql`c.quantize`]) : null;
+  const [answer] = await analyticRows<{
+    sides: ComparisonSideRow[] | null;
+    values: ComparedConfigurations['values'] | null;
+  }>(
+    db,
+    stored === null ? configsComparisonSql(teamId, filters, query) : keysComparisonSql(stored, index, teamId, query),
+  );
+  return { sides: answer?.sides ?? [], values: answer?.values ?? [] };
+}
+
+/**
+ * From configuration_dimension_keys: the filtered configurations (`stored`, with their label and quantize) with
+ * their value and key at the dimension's `index` and their replicates, the values labelled as configsComparisonSql
+ * labels them. The filters `stored` takes are whole configurations', so every replicate of one passes them.
+ */
+function keysComparisonSql(stored: Prisma.Sql, index: number, teamId: string, query: ComparisonQuery): Prisma.Sql {
+  const { quantization } = query;
+  const kept = Prisma.sql`(k.dimension_values -> ${index}::int)`;
+  const value =
+    query.absent !== undefined
+      ? Prisma.sql`COALESCE(${kept} #>> '{}', ${query.absent}::text)`
+      : quantization === undefined
+        ? valueLabelSql(kept)
+        : Prisma.sql`COALESCE(${kept} #>> '{}',
+          CASE WHEN s.quantize ->> 'method' = 'qat' THEN ${quantization.qatDefault ?? null}::text END,
+          ${quantization.float})`;
+  const variant =
+    quantization === undefined
+      ? Prisma.sql`s.quantize`
+      : quantization.field === 'method'
+        ? Prisma.sql`CASE WHEN s.quantize ->> 'method' = 'pq' THEN NULL ELSE s.quantize - ${quantization.field}::text END`
+        : Prisma.sql`s.quantize - ${quantization.field}::text`;
+  return Prisma.sql`WITH s AS (${stored}),
+      v AS MATERIALIZED (
+        SELECT s."group", s.kind, s.dataset, s."teacherId", s.parameters, s.bytes, s.label, s.rep, s.quantize,
+          ${value} AS value, k.contexts[${index + 1}::int]::text AS context, ${variant} AS variant,
+          k.seeds, k.run_ids AS "runIds", k.accuracies
+        FROM s JOIN configuration_dimension_keys k ON k.team_id = ${teamId}::uuid
+          AND k.group_hash = s."group" AND k.teacher_key = s.tkey
+      ),
+      sides AS (
+        SELECT v.context, v.value, v.variant, v.quantize, v."group", v.kind, v.dataset, v."teacherId", v.parameters,
+          v.bytes, v.label, v.rep, v.seeds, v."runIds", v.accuracies
+        FROM v WHERE v.value = ANY(${[query.a, query.b]}::text[])
+      )
+      SELECT (SELECT json_agg(sides) FROM sides) AS sides,
+        (SELECT json_agg(c ORDER BY c.value) FROM (
+          SELECT value, count(*)::int AS configurations FROM v GROUP BY value
+        ) c) AS "values"`;
+}
+
+/**
+ * From the configs: each configuration's context is the representative run's compared config without the
+ * dimension (compared as jsonb: key order does not matter), numbered with the teacher configuration — computed
+ * per configuration (not per run).
+ */
+function configsComparisonSql(teamId: string, filters: ResultFactFilters, query: ComparisonQuery): Prisma.Sql {
   const { segments, quantization } = query;
   const omitted = [segments, ...(query.alsoOmit ?? [])].reduce<Prisma.Sql>(
     (sql, path) => Prisma.sql`(${sql} #- ${path}::text[])`,
@@ -110,12 +211,7 @@ export async function compareConfigurations(
         ? Prisma.sql`CASE WHEN r.config #>> '{quantize,method}' = 'pq' THEN NULL
             ELSE NULLIF(r.config -> 'quantize', 'null'::jsonb) - ${quantization.field}::text END`
         : Prisma.sql`NULLIF(r.config -> 'quantize', 'null'::jsonb) - ${quantization.field}::text`;
-  const [answer] = await analyticRows<{
-    sides: ComparisonSideRow[] | null;
-    values: ComparedConfigurations['values'] | null;
-  }>(
-    db,
-    Prisma.sql`WITH s AS (${teamConfigurationStatsSql(teamId, filters, facts)}),
+  return Prisma.sql`WITH s AS (${teamConfigurationStatsSql(teamId, filters, facts)}),
       v AS MATERIALIZED (
         SELECT s.*, ${value} AS value, ${ctx} AS ctx, ${variant} AS variant,
           NULLIF(r.config -> 'quantize', 'null'::jsonb) AS quantize, r.label
@@ -136,7 +232,5 @@ export async function compareConfigurations(
       SELECT (SELECT json_agg(sides) FROM sides) AS sides,
         (SELECT json_agg(c ORDER BY c.value) FROM (
           SELECT value, count(*)::int AS configurations FROM v GROUP BY value
-        ) c) AS "values"`,
-  );
-  return { sides: answer?.sides ?? [], values: answer?.values ?? [] };
+        ) c) AS "values"`;
 }

@@ -30,12 +30,13 @@ const PER_REPLICATE = (Object.keys(SCOPE) as (keyof ResultFactFilters)[]).filter
  * numbers, when every filter given is one of a whole configuration; null when a filter needs the replicates
  * grouped again (then configurationStatsSql over the filtered facts answers). The read model is kept by a
  * trigger as facts change, so this reads one row per configuration instead of grouping every fact of the team.
- * `extra` adds conditions on its columns (`c.on_frontier`).
+ * `extra` adds conditions on its columns (`c.on_frontier`), `columns` further columns of it (`c.label`).
  */
 export function storedConfigurationStatsSql(
   teamId: string,
   filters: ResultFactFilters,
   extra: Prisma.Sql[] = [],
+  columns: Prisma.Sql[] = [],
 ): Prisma.Sql | null {
   if (PER_REPLICATE.some((k) => filters[k] !== undefined)) return null;
   const where: Prisma.Sql[] = [Prisma.sql`c.team_id = ${teamId}::uuid`];
@@ -54,6 +55,6 @@ export function storedConfigurationStatsSql(
   return Prisma.sql`SELECT c.group_hash AS "group", c.teacher_key AS tkey, c.teacher_id::text AS "teacherId",
       c.dataset, c.kind, c.n, c.accuracy_mean AS "accuracyMean", c.accuracy_std AS "accuracyStd",
       c.loss_mean AS "lossMean", c.loss_std AS "lossStd", c.parameters, c.bytes, c.latest_at AS "latestAt",
-      c.rep_run_id::text AS rep
+      c.rep_run_id::text AS rep${columns.length === 0 ? Prisma.empty : Prisma.sql`, ${Prisma.join(columns)}`}
     FROM configuration_stats c WHERE ${Prisma.join([...where, ...extra], ' AND ')}`;
 }

@@ -1,0 +1,61 @@
+/**
+ * `/v1/compare`'s statement alone, old and new side by side on one kept bench database (bench/store-scale.ts,
+ * BENCH_KEEP=1): along a kept dimension compareConfigurations reads configuration_dimension_keys; given the same
+ * query with the dimension's path also listed as left out (the same context, but not as the keys were made) it
+ * reads every configuration's representative config as before. Rounds alternate between the two, so both see the
+ * same load.
+ *
+ * Run: `BENCH_DATABASE_URL=<url> npx tsx bench/compare-sql.ts [rounds=10]`. Prints a markdown table.
+ */
+import { loadavg } from 'node:os';
+import { type ComparisonQuery, compareConfigurations, PgPoolStore } from '@distillery/db';
+
+const url = process.env.BENCH_DATABASE_URL;
+if (url === undefined) throw new Error('BENCH_DATABASE_URL: a kept bench database (bench/store-scale.ts)');
+const ROUNDS = Number(process.argv[2] ?? 10);
+const store = new PgPoolStore(url);
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
+
+const QUERIES: { name: string; query: ComparisonQuery }[] = [
+  { name: 'activation relu vs lma-8', query: { segments: ['model', 'activation'], a: 'relu', b: 'lma-8' } },
+  {
+    name: 'bits 4 vs 8',
+    query: { segments: ['quantize', 'bits'], quantization: { field: 'bits', float: '32' }, a: '4', b: '8' },
+  },
+];
+
+try {
+  const [{ id: teamId } = { id: '' }] = await store.rows<{
+    id: string;
+  }>`SELECT id::text FROM teams WHERE name = 'bench'`;
+  console.log(`load average at the start ${load()}\n`);
+  console.log('| query | path | sides | p50 ms | max ms |\n|---|---|---|---|---|');
+  for (const { name, query } of QUERIES) {
+    const old: ComparisonQuery = { ...query, alsoOmit: [query.segments] };
+    const times = { keys: [] as number[], configs: [] as number[] };
+    const sides = { keys: 0, configs: 0 };
+    for (let i = 0; i < 2 + ROUNDS; i++) {
+      for (const [path, q] of [
+        ['keys', query],
+        ['configs', old],
+      ] as const) {
+        const started = performance.now();
+        const answer = await compareConfigurations(store, teamId, {}, q);
+        if (i >= 2) times[path].push(performance.now() - started);
+        sides[path] = answer.sides.length;
+      }
+    }
+    for (const path of ['configs', 'keys'] as const) {
+      const t = times[path].sort((a, b) => a - b);
+      console.log(
+        `| ${name} | ${path} | ${sides[path]} | ${(t[Math.floor(t.length / 2)] as number).toFixed(0)} | ${(t.at(-1) as number).toFixed(0)} |`,
+      );
+    }
+  }
+  console.log(`\nload average at the end ${load()}`);
+} finally {
+  await store.close();
+}
