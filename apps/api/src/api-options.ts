@@ -6,6 +6,7 @@ import type { ApiKeyCacheOptions } from './lib/api-key-cache.ts';
 import type { DocumentParseThreadsOptions } from './lib/document-parse-threads.ts';
 import type { EventStreamOptions } from './lib/event-stream-options.ts';
 import { resolveRunLimits } from './lib/resolve-run-limits.ts';
+import type { SweepDetailCacheOptions } from './lib/sweep-detail-cache.ts';
 import type { MetricsOptions } from './plugins/metrics.ts';
 import type { RateLimitOptions } from './plugins/rate-limit.ts';
 import { DEFAULT_QUEUED_RUN_QUOTA, type QueuedRunQuotaOptions } from './services/check-queued-run-quota.ts';
@@ -75,6 +76,13 @@ export interface ApiOptions {
    */
   apiKeyCache?: ApiKeyCacheOptions;
   /**
+   * How long `GET /v1/sweeps/:id` answers from memory (SweepDetailCache). Only with `events.source`: its
+   * notifications drop a sweep's answer when its runs change; without one every request reads the database.
+   * `{ maxAgeMs: 0 }` reads it every time regardless.
+   * @defaultValue DEFAULT_SWEEP_DETAIL_CACHE ({ maxAgeMs: 1_000, maxEntries: 1_000 })
+   */
+  sweepDetailCache?: SweepDetailCacheOptions;
+  /**
    * Where a sweep's `dataset.path` (idx, cifar10-bin) may resolve, symlinks included: the shared roots and the
    * submitting team's own folder; any other path answers 400 at submission. Give the workers the same roots.
    * @defaultValue NO_DATA_ROOTS (only the built-in data sets)
@@ -122,6 +130,7 @@ export function resolveApiOptions(options: ApiOptions): ResolvedApiOptions {
     metrics: options.metrics ?? {},
     rateLimit: options.rateLimit ?? DEFAULT_API_OPTIONS.rateLimit,
     apiKeyCache: options.apiKeyCache ?? {},
+    sweepDetailCache: options.sweepDetailCache ?? {},
     dataRoots: checkDataRoots(options.dataRoots ?? DEFAULT_API_OPTIONS.dataRoots, 'ApiOptions.dataRoots'),
   };
   for (const name of ['db', 'queue', 'redisProbe'] as const) {

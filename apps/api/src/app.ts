@@ -10,6 +10,7 @@ import metrics from './plugins/metrics.ts';
 import requestIds from './plugins/request-ids.ts';
 import swagger from './plugins/swagger.ts';
 import sweepBodyParsers from './plugins/sweep-body-parsers.ts';
+import sweepDetails from './plugins/sweep-details.ts';
 import { zodValidatorCompiler } from './plugins/zod-validator-compiler.ts';
 import dashboard from './routes/dashboard/index.ts';
 import healthz from './routes/healthz/index.ts';
@@ -54,6 +55,7 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(errorHandler, { bodyLimit: config.bodyLimit });
   await app.register(metrics, config.metrics);
   await app.register(eventStreams, config.events);
+  await app.register(sweepDetails, { source: config.events.source, cache: config.sweepDetailCache });
   await app.register(sweepBodyParsers, config.documentParse);
 
   await app.register(healthz);

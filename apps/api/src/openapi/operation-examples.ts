@@ -325,7 +325,7 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
     },
   },
   'GET /v1/sweeps': { responses: { 200: example(SweepList, { items: [summary], nextCursor: null }) } },
-  'GET /v1/sweeps/{id}': { responses: { 200: example(SweepDetail, sweepDetail) } },
+  'GET /v1/sweeps/{id}': { responses: { 200: example(SweepDetail, sweepDetail), 304: { value: null } } },
   'GET /v1/sweeps/{id}/runs': { responses: { 200: example(RunList, { items: runSummaries }) } },
   'GET /v1/sweeps/{id}/results': {
     responses: {
