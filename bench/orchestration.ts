@@ -12,11 +12,14 @@
  *
  * Every process is the real CLI: `distillery serve` and `distillery worker` with default settings, on one machine
  * with PostgreSQL and Redis. Run: `npx tsx bench/orchestration.ts [runs=201] [rate=500] [seconds=10]`.
- * Writes bench/results/orchestration.md (command, machine, load, date, numbers).
+ * Appends to bench/results/orchestration.md (command, commit, machine, load, date, numbers; the API latency with the
+ * CPU the serve process and its PostgreSQL backends spent per request, read from /proc, which moves less with the
+ * load than the latency does).
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { appendFile, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -164,7 +167,12 @@ const load = () =>
     .join(', ');
 say(`# Orchestration overhead — ${new Date().toISOString()}`);
 say('');
-say(`- command: \`npx tsx bench/orchestration.ts ${RUNS} ${RATE} ${SECONDS}\``);
+const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+const settings = ['DISTILLERY_PACK_MAX', 'DISTILLERY_THREADS']
+  .filter((name) => process.env[name] !== undefined)
+  .map((name) => `${name}=${process.env[name]} `)
+  .join('');
+say(`- command: \`${settings}npx tsx bench/orchestration.ts ${RUNS} ${RATE} ${SECONDS}\` (commit ${commit})`);
 say(
   `- machine: ${cpus().length} × ${cpus()[0]?.model}, node ${process.version}; PostgreSQL and Redis on the same machine`,
 );
@@ -210,6 +218,48 @@ for (const n of [1, 2]) {
 }
 
 // 3. API latency at a fixed rate: first with no worker running, then while 2 workers run a sweep.
+/** utime + stime of the processes so far, in ms (/proc/<pid>/stat, in clock ticks of 10 ms). */
+function cpuMs(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return ticks * 10;
+}
+/** The PostgreSQL backends connected to the bench's database (their process titles name it). */
+async function backends(): Promise<number[]> {
+  const name = ` ${new URL(database.url).pathname.slice(1)} `;
+  const pids: number[] = [];
+  for (const d of await readdir('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(name)) pids.push(Number(d));
+    } catch {
+      // Not ours to read, or gone.
+    }
+  }
+  return pids;
+}
+/** The serve process's and its PostgreSQL backends' CPU while `work` runs, in ms per request it made. */
+async function cpuPerRequest<T extends { requests: { total: number } }>(work: Promise<T>): Promise<[T, string]> {
+  const pg = await backends();
+  const before = [cpuMs([api.pid as number]), cpuMs(pg)] as const;
+  const result = await work;
+  const n = Math.max(1, result.requests.total);
+  const serveMs = (cpuMs([api.pid as number]) - before[0]) / n;
+  const pgMs = (cpuMs(pg) - before[1]) / n;
+  return [
+    result,
+    `serve CPU ${serveMs.toFixed(2)} ms/request; the bench database's PostgreSQL backends (any worker's included) ` +
+      `${pgMs.toFixed(2)} ms/request`,
+  ];
+}
 async function hammer(sweepId: string) {
   return autocannon({
     url: `${base}/v1/sweeps/${sweepId}`,
@@ -228,26 +278,29 @@ const describeLatency = (r: Awaited<ReturnType<typeof hammer>>) =>
   `p90 ${r.latency.p90} ms, p99 ${r.latency.p99} ms, max ${r.latency.max} ms, non-2xx ${r.non2xx}, errors ${r.errors}`;
 {
   const { id } = await submit(sweep(RUNS));
-  const [result, healthz] = await Promise.all([hammer(id), hammerHealthz()]);
+  const [[result, cpu], healthz] = await Promise.all([cpuPerRequest(hammer(id)), hammerHealthz()]);
   say(`- GET /v1/sweeps/:id at ${RATE} req/s for ${SECONDS} s, no worker running: ${describeLatency(result)}`);
+  say(`  - ${cpu} (/healthz's included)`);
   say(`  - /healthz at ${Math.max(1, RATE / 10)} req/s in the same ${SECONDS} s: ${describeLatency(healthz)}`);
 }
 {
   const workers = await startWorkers(2);
   const { id } = await submit(sweep(Math.max(RUNS, 601)));
-  const [result, healthz] = await Promise.all([hammer(id), hammerHealthz()]);
+  const [[result, cpu], healthz] = await Promise.all([cpuPerRequest(hammer(id)), hammerHealthz()]);
   const progress = await db.run.count({ where: { sweepId: id, state: 'succeeded' } });
   say(
     `- GET /v1/sweeps/:id at ${RATE} req/s for ${SECONDS} s while 2 workers ran (${progress} runs finished ` +
       `meanwhile): ${describeLatency(result)}`,
   );
+  say(`  - ${cpu} (/healthz's included)`);
   say(`  - /healthz at ${Math.max(1, RATE / 10)} req/s in the same ${SECONDS} s: ${describeLatency(healthz)}`);
   say(`  - p99 ratio /v1/sweeps/:id ÷ /healthz: ${(result.latency.p99 / Math.max(1, healthz.latency.p99)).toFixed(1)}`);
   await stopWorkers(workers);
 }
 
 say(`- load average at end: ${load()}`);
-await writeFile(join(ROOT, 'bench', 'results', 'orchestration.md'), `${report.join('\n')}\n`);
+// Appended: the file keeps every run's section, newest last.
+await appendFile(join(ROOT, 'bench', 'results', 'orchestration.md'), `\n${report.join('\n')}\n`);
 
 api.kill('SIGTERM');
 await new Promise((r) => api.once('exit', r));
