@@ -19,12 +19,15 @@ export interface RunEventListenerOptions {
  * One PostgreSQL connection that LISTENs on {@link RUN_EVENTS_CHANNEL} and wakes the subscribers of a sweep
  * when a transaction that recorded its events commits (run transitions NOTIFY in the same transaction).
  * Notifications are only a wake-up: subscribers read from `run_events` after the last seq they sent, so a
- * notification lost while reconnecting costs latency, not events — subscribers also poll (apps/api).
+ * notification lost while reconnecting costs latency, not events — subscribers also poll (apps/api). After a
+ * reconnect every subscriber is woken once, since whatever committed while the connection was down notified no one.
  */
 export class RunEventListener implements RunEventSource {
   private readonly subscribers = new SweepSubscribers();
   private client: pg.Client | undefined;
   private closed = false;
+  /** Connections that reached LISTEN, the first included. */
+  private connections = 0;
   private readonly options: Required<RunEventListenerOptions>;
 
   constructor(
@@ -53,7 +56,10 @@ export class RunEventListener implements RunEventSource {
     client.on('end', () => this.reconnect(client));
     await client.connect();
     await client.query(`LISTEN ${RUN_EVENTS_CHANNEL}`);
+    const reconnected = this.connections > 0;
+    this.connections++;
     this.client = client;
+    if (reconnected) this.subscribers.wakeAll();
   }
 
   private reconnect(dead: pg.Client): void {

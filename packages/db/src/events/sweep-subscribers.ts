@@ -24,4 +24,9 @@ export class SweepSubscribers {
   wake(sweepId: string): void {
     for (const onEvents of this.bySweep.get(sweepId) ?? []) onEvents();
   }
+
+  /** Runs every subscriber of every sweep: notifications may have been missed (a reconnect). */
+  wakeAll(): void {
+    for (const set of [...this.bySweep.values()]) for (const onEvents of [...set]) onEvents();
+  }
 }
