@@ -218,19 +218,19 @@ for (const n of [1, 2]) {
 }
 
 // 3. API latency at a fixed rate: first with no worker running, then while 2 workers run a sweep.
-/** utime + stime of the processes so far, in ms (/proc/<pid>/stat, in clock ticks of 10 ms). */
-function cpuMs(pids: number[]): number {
-  let ticks = 0;
+/** utime + stime of each process so far, in ms (/proc/<pid>/stat, in clock ticks of 10 ms); gone ones left out. */
+function cpuMs(pids: number[]): Map<number, number> {
+  const spent = new Map<number, number>();
   for (const pid of pids) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
+      spent.set(pid, (Number(fields[11]) + Number(fields[12])) * 10);
     } catch {
       // The process ended meanwhile.
     }
   }
-  return ticks * 10;
+  return spent;
 }
 /** The PostgreSQL backends connected to the bench's database (their process titles name it). */
 async function backends(): Promise<number[]> {
@@ -246,14 +246,20 @@ async function backends(): Promise<number[]> {
   }
   return pids;
 }
+/** CPU spent between two readings: each process's growth, a new one's whole (one that ended meanwhile is lost). */
+function grown(before: Map<number, number>, after: Map<number, number>): number {
+  let ms = 0;
+  for (const [pid, now] of after) ms += now - (before.get(pid) ?? 0);
+  return ms;
+}
 /** The serve process's and its PostgreSQL backends' CPU while `work` runs, in ms per request it made. */
 async function cpuPerRequest<T extends { requests: { total: number } }>(work: Promise<T>): Promise<[T, string]> {
-  const pg = await backends();
-  const before = [cpuMs([api.pid as number]), cpuMs(pg)] as const;
+  const serve = [api.pid as number];
+  const before = [cpuMs(serve), cpuMs(await backends())] as const;
   const result = await work;
   const n = Math.max(1, result.requests.total);
-  const serveMs = (cpuMs([api.pid as number]) - before[0]) / n;
-  const pgMs = (cpuMs(pg) - before[1]) / n;
+  const serveMs = grown(before[0], cpuMs(serve)) / n;
+  const pgMs = grown(before[1], cpuMs(await backends())) / n;
   return [
     result,
     `serve CPU ${serveMs.toFixed(2)} ms/request; the bench database's PostgreSQL backends (any worker's included) ` +
