@@ -16,7 +16,7 @@ import { maskCount } from '../prune/magnitude-mask.ts';
 import type { SurpResult } from '../prune/surp.ts';
 import type { QuantizedTensor } from '../quantize/bucket-quantize.ts';
 import type { PqTensor } from '../quantize/pq-tensor.ts';
-import { evaluate, predictTestClasses } from '../train/evaluate.ts';
+import { evaluateAndPredict } from '../train/evaluate.ts';
 import type { TrainPath } from '../train/train-model.ts';
 import type { CremboFacts, RunOutcome } from './execute-run.ts';
 import type { RunPlan } from './run-plan.ts';
@@ -38,8 +38,12 @@ export interface FinishedModel {
 export async function finishRun(plan: RunPlan, model: tf.LayersModel, finished: FinishedModel): Promise<RunOutcome> {
   const { config, tensors, bits, backend, data } = plan;
   const { quantized, masks, surp, trainPath, crembo } = finished;
-  const test = await evaluate(model, data.test, plan.dataset, plan.io);
-  const testPredictions = await predictTestClasses(model, data.test, plan.dataset, plan.io);
+  const { evaluation: test, predictions: testPredictions } = await evaluateAndPredict(
+    model,
+    data.test,
+    plan.dataset,
+    plan.io,
+  );
   const pool = prunedTensorIndices(tensors);
   const artifact = await saveModelArtifact(model, {
     tensors,

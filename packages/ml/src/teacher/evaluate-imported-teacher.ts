@@ -18,7 +18,7 @@ import { loadDataset } from '../data/load-dataset.ts';
 import { runDataFacts, selectRunData } from '../data/run-data.ts';
 import { ArtifactError, abortError, RunConfigError } from '../errors.ts';
 import type { RunOutcome } from '../run/execute-run.ts';
-import { evaluate, predictTestClasses } from '../train/evaluate.ts';
+import { evaluateAndPredict } from '../train/evaluate.ts';
 import { teacherArtifactHandler } from './teacher-artifact-handler.ts';
 
 export interface ImportedTeacherInput {
@@ -84,8 +84,12 @@ export async function evaluateImportedTeacher(input: ImportedTeacherInput): Prom
       );
     }
     const layout = inputShape.length === 2 ? 'flat' : 'image';
-    const test = await evaluate(model, data.test, dataset, layout);
-    const testPredictions = await predictTestClasses(model, data.test, dataset, layout);
+    const { evaluation: test, predictions: testPredictions } = await evaluateAndPredict(
+      model,
+      data.test,
+      dataset,
+      layout,
+    );
     const tensors: TensorInfo[] = model.weights.map((w) => ({
       name: w.originalName,
       shape: w.shape as number[],

@@ -1,8 +1,9 @@
 import { encodeTestPredictions } from '@distillery/spec';
 import * as tf from '@tensorflow/tfjs';
 import { argMaxRows } from '../crembo/allowed-labels.ts';
-import type { Dataset } from '../data/dataset.ts';
-import { makeBatch, type RowSet } from '../data/run-data.ts';
+import { type Dataset, featureCount } from '../data/dataset.ts';
+import { type Batch, makeBatch, type RowSet } from '../data/run-data.ts';
+import { scaledRows } from '../data/scaled-rows.ts';
 import { crossEntropy } from './kd-loss.ts';
 
 export const EVAL_BATCH_SIZE = 500;
@@ -14,6 +15,59 @@ export interface Evaluation {
   count: number;
 }
 
+/**
+ * Rows `rows.indices[from..to)` as a batch, copied from the row set's scaled rows where they are kept (the same
+ * values makeBatch computes), else made by makeBatch. The caller disposes `x`.
+ */
+function evaluationBatch(
+  rows: RowSet,
+  from: number,
+  to: number,
+  dataset: Pick<Dataset, 'shape'>,
+  layout: 'flat' | 'image',
+): Batch {
+  const features = featureCount(dataset);
+  const scaled = scaledRows(rows, features);
+  if (!scaled) return makeBatch(rows, rows.indices, from, to, dataset, layout);
+  const n = to - from;
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) labels[i] = rows.split.labels[rows.indices[from + i] as number] as number;
+  const shape = layout === 'flat' ? [n, features] : [n, ...dataset.shape];
+  return { x: tf.tensor(scaled.subarray(from * features, to * features), shape, 'float32'), labels };
+}
+
+/**
+ * One pass of `model` (inference mode) over `rows`: loss and accuracy, and — when `predict` — the class it
+ * predicts for each row (its first largest logit).
+ */
+async function evaluateRows(
+  model: tf.LayersModel,
+  rows: RowSet,
+  dataset: Pick<Dataset, 'shape' | 'classes'>,
+  layout: 'flat' | 'image',
+  predict: boolean,
+): Promise<{ evaluation: Evaluation; predicted: Int32Array | null }> {
+  const n = rows.indices.length;
+  let lossSum = 0;
+  let correct = 0;
+  const predicted = predict ? new Int32Array(n) : null;
+  for (let from = 0; from < n; from += EVAL_BATCH_SIZE) {
+    const to = Math.min(n, from + EVAL_BATCH_SIZE);
+    const batch = evaluationBatch(rows, from, to, dataset, layout);
+    const [logits, loss, hits] = tf.tidy(() => {
+      const out = model.apply(batch.x, { training: false }) as tf.Tensor;
+      const labels = tf.tensor1d(batch.labels, 'int32');
+      return [out, crossEntropy(out, labels).mul(to - from), out.argMax(-1).equal(labels).sum()];
+    });
+    lossSum += (await (loss as tf.Tensor).data())[0] as number;
+    correct += (await (hits as tf.Tensor).data())[0] as number;
+    if (predicted) predicted.set(argMaxRows((await logits.data()) as Float32Array, dataset.classes), from);
+    tf.dispose([batch.x, logits, loss, hits]);
+  }
+  const evaluation = { loss: n ? lossSum / n : Number.NaN, accuracy: n ? correct / n : Number.NaN, count: n };
+  return { evaluation, predicted };
+}
+
 /** Loss and accuracy of `model` in inference mode on `rows` (NaN for an empty set). */
 export async function evaluate(
   model: tf.LayersModel,
@@ -21,22 +75,23 @@ export async function evaluate(
   dataset: Pick<Dataset, 'shape'>,
   layout: 'flat' | 'image',
 ): Promise<Evaluation> {
-  const n = rows.indices.length;
-  let lossSum = 0;
-  let correct = 0;
-  for (let from = 0; from < n; from += EVAL_BATCH_SIZE) {
-    const to = Math.min(n, from + EVAL_BATCH_SIZE);
-    const batch = makeBatch(rows, rows.indices, from, to, dataset, layout);
-    const [loss, hits] = tf.tidy(() => {
-      const logits = model.apply(batch.x, { training: false }) as tf.Tensor;
-      const labels = tf.tensor1d(batch.labels, 'int32');
-      return [crossEntropy(logits, labels).mul(to - from), logits.argMax(-1).equal(labels).sum()];
-    });
-    lossSum += (await (loss as tf.Tensor).data())[0] as number;
-    correct += (await (hits as tf.Tensor).data())[0] as number;
-    tf.dispose([batch.x, loss, hits]);
-  }
-  return { loss: n ? lossSum / n : Number.NaN, accuracy: n ? correct / n : Number.NaN, count: n };
+  return (await evaluateRows(model, rows, { shape: dataset.shape, classes: 0 }, layout, false)).evaluation;
+}
+
+/**
+ * {@link evaluate} and the class `model` predicts for each of `rows` (its first largest logit, one byte each: see
+ * encodeTestPredictions; null for more than 256 classes), in one pass over the rows: what a finished run reports
+ * of its test rows.
+ */
+export async function evaluateAndPredict(
+  model: tf.LayersModel,
+  rows: RowSet,
+  dataset: Pick<Dataset, 'shape' | 'classes'>,
+  layout: 'flat' | 'image',
+): Promise<{ evaluation: Evaluation; predictions: Uint8Array | null }> {
+  const predict = dataset.classes <= 256;
+  const { evaluation, predicted } = await evaluateRows(model, rows, dataset, layout, predict);
+  return { evaluation, predictions: predicted ? encodeTestPredictions(predicted, dataset.classes) : null };
 }
 
 /** Logits of `model` (inference mode) for rows[order[i]], as one [n × classes] array. */
@@ -51,25 +106,13 @@ export async function predictLogits(
   const out = new Float32Array(n * dataset.classes);
   for (let from = 0; from < n; from += EVAL_BATCH_SIZE) {
     const to = Math.min(n, from + EVAL_BATCH_SIZE);
-    const batch = makeBatch(rows, order, from, to, dataset, layout);
+    const batch =
+      order === rows.indices
+        ? evaluationBatch(rows, from, to, dataset, layout)
+        : makeBatch(rows, order, from, to, dataset, layout);
     const logits = tf.tidy(() => model.apply(batch.x, { training: false }) as tf.Tensor);
     out.set(await logits.data(), from * dataset.classes);
     tf.dispose([batch.x, logits]);
   }
   return out;
-}
-
-/**
- * The class `model` predicts (its first largest logit) for each of `rows`, in their order, one byte each (see
- * encodeTestPredictions); null for more than 256 classes.
- */
-export async function predictTestClasses(
-  model: tf.LayersModel,
-  rows: RowSet,
-  dataset: Pick<Dataset, 'shape' | 'classes'>,
-  layout: 'flat' | 'image',
-): Promise<Uint8Array | null> {
-  if (dataset.classes > 256) return null;
-  const logits = await predictLogits(model, rows, rows.indices, dataset, layout);
-  return encodeTestPredictions(argMaxRows(logits, dataset.classes), dataset.classes);
 }
