@@ -1,4 +1,5 @@
 import type { Store } from '@distillery/db';
+import type { ModelArtifact } from '@distillery/ml';
 import type { DataRoots, RunDispatch } from '@distillery/spec';
 import type { CheckpointStore } from './checkpoints/checkpoint-store.ts';
 import type { ExecuteRun } from './checkpoints/training-checkpoints.ts';
@@ -44,6 +45,11 @@ export interface JobContext {
    * data are read (files can change after submission). @defaultValue NO_DATA_ROOTS (no path-based data set)
    */
   dataRoots?: DataRoots | undefined;
+  /**
+   * Reads a stored model (a parent, a prune run's teacher, a synthetic data set): a run executor reads through
+   * its StoredModelCache. @defaultValue every call reads the store
+   */
+  loadModel?: ((runId: string) => Promise<ModelArtifact>) | undefined;
 }
 
 /**

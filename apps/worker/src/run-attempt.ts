@@ -26,14 +26,7 @@ import { RunControl, type StopReason } from './run-control.ts';
 import { describeError, isPermanentRunError, NonFiniteLossError, StoredConfigError } from './run-errors.ts';
 
 /** The job context with its defaults resolved. */
-export type AttemptContext = JobContext & {
-  emit: ExecutorListener;
-  /**
-   * Reads a stored model (a parent, a prune run's teacher). A pack shares one reader, so its members' common
-   * parent is read once. @defaultValue every call reads it again
-   */
-  loadModel?: ((runId: string) => Promise<ModelArtifact>) | undefined;
-};
+export type AttemptContext = JobContext & { emit: ExecutorListener };
 
 /**
  * One claimed run's execution under its attempt, whether it trains alone or in a pack: its {@link RunControl}

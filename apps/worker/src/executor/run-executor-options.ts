@@ -39,6 +39,11 @@ export interface RunExecutorOptions {
    * @defaultValue packages/ml DEFAULT_DATASET_CACHE_BYTES (1 GiB)
    */
   datasetCacheBytes?: number;
+  /**
+   * Bound of this process's cache of stored models read by its runs (parents, teachers), in bytes; 0 reads the
+   * store every time. @defaultValue DEFAULT_MODEL_CACHE_BYTES (256 MiB)
+   */
+  modelCacheBytes?: number;
   /** Where training checkpoints go (shared by all workers). @defaultValue none: no checkpoints, a retry restarts at epoch 0 */
   checkpoints?: CheckpointStore;
   /** Failed attempts (errors, lost workers) before a run fails for good. @defaultValue 3 */
@@ -120,6 +125,9 @@ export function resolveExecutorOptions<O extends RunExecutorOptions>(
   }
   if (o.datasetCacheBytes !== undefined && !(Number.isSafeInteger(o.datasetCacheBytes) && o.datasetCacheBytes >= 0)) {
     throw new RangeError(`${owner}.datasetCacheBytes must be an integer ≥ 0, got ${o.datasetCacheBytes}`);
+  }
+  if (o.modelCacheBytes !== undefined && !(Number.isSafeInteger(o.modelCacheBytes) && o.modelCacheBytes >= 0)) {
+    throw new RangeError(`${owner}.modelCacheBytes must be an integer ≥ 0, got ${o.modelCacheBytes}`);
   }
   if (o.dataRoots !== undefined) checkDataRoots(o.dataRoots, `${owner}.dataRoots`);
   if (o.staleAfterMs <= 2 * o.heartbeatIntervalMs) {

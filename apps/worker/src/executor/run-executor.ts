@@ -6,7 +6,9 @@ import { executeJob, type JobOutcome } from '../execute-job.ts';
 import { createExecutorReconciler } from '../reconciler/executor-reconciler.ts';
 import type { Reconciler } from '../reconciler/reconciler.ts';
 import { retryBackoff } from '../retry-backoff.ts';
+import { readModel } from '../run-attempt.ts';
 import type { RunControl } from '../run-control.ts';
+import { StoredModelCache } from '../stored-model-cache.ts';
 import { TrainingPool } from '../threads/training-pool.ts';
 import { ExecutorEvents } from './executor-events.ts';
 import type { Resolved, RunExecutorOptions } from './run-executor-options.ts';
@@ -25,6 +27,7 @@ export class RunExecutor {
   backend: string | undefined;
   private readonly active = new Map<string, RunControl>();
   private readonly backoff: (failures: number) => number;
+  private readonly models: StoredModelCache;
   private reconciler: Reconciler | undefined;
   private pool: TrainingPool | undefined;
 
@@ -34,6 +37,7 @@ export class RunExecutor {
     private readonly queue: Pick<RunDispatcher, 'enqueue' | 'ensure'>,
   ) {
     this.backoff = retryBackoff({ baseMs: options.retryBackoffMs });
+    this.models = new StoredModelCache((runId) => readModel(options.db, runId), options.modelCacheBytes);
   }
 
   /** Whether runs are checkpointed: a store is configured and packages/ml resumes training. */
@@ -102,6 +106,7 @@ export class RunExecutor {
       batchProgressIntervalMs: o.batchProgressIntervalMs,
       active: this.active,
       dataRoots: o.dataRoots,
+      loadModel: (runId) => this.models.load(runId),
     });
   }
 

@@ -16,7 +16,7 @@ export async function executePackJob(runs: readonly ClaimedRunRow[], ctx: Attemp
   const loadModel = (runId: string) => {
     let model = models.get(runId);
     if (model === undefined) {
-      model = readModel(ctx.db, runId);
+      model = ctx.loadModel ? ctx.loadModel(runId) : readModel(ctx.db, runId);
       models.set(runId, model);
     }
     return model;

@@ -1,5 +1,6 @@
 import { type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
 import { type Dataset, type DatasetSource, loadDataset } from '@distillery/ml';
+import { canonicalJson } from '@distillery/spec';
 import { reviveError, type SerializedError, serializeError } from './thread-errors.ts';
 import type { DatasetRequest } from './thread-protocol.ts';
 
@@ -27,20 +28,35 @@ export function serveDatasets(port: MessagePort, replied: Int32Array): void {
   port.unref();
 }
 
+/** How many data sets a training thread keeps (the main thread's cache bounds the memory they share). */
+export const THREAD_DATASET_ENTRIES = 4;
+
 /**
  * The training thread's side: a {@link DatasetSource} that asks the main thread and blocks until it answers
  * (packages/ml loads data sets synchronously; the main thread never waits for a training thread, so it always
- * answers).
+ * answers). The answer is kept for the thread's next runs of the same spec and data roots: a run then neither
+ * waits for a main thread busy with the store nor gets a new `Dataset` object, so what packages/ml derives once
+ * per data set (the rows' digest) stays derived. A failed request is not kept.
  */
 export function datasetsFromMainThread(port: MessagePort, replied: Int32Array): DatasetSource {
+  const kept = new Map<string, Dataset>();
   return (spec, options) => {
-    Atomics.store(replied, 0, 0);
     const request: DatasetRequest = { spec, dataRoots: options.dataRoots ?? [] };
+    const key = canonicalJson(request);
+    const hit = kept.get(key);
+    if (hit) {
+      kept.delete(key); // most recently used last
+      kept.set(key, hit);
+      return hit;
+    }
+    Atomics.store(replied, 0, 0);
     port.postMessage(request);
     Atomics.wait(replied, 0, 0);
     const reply = receiveMessageOnPort(port)?.message as DatasetReply | undefined;
     if (!reply) throw new Error('the main thread answered no data-set request');
     if ('error' in reply) throw reviveError(reply.error);
+    kept.set(key, reply.dataset);
+    while (kept.size > THREAD_DATASET_ENTRIES) kept.delete(kept.keys().next().value as string);
     return reply.dataset;
   };
 }
