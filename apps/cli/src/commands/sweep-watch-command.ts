@@ -4,9 +4,10 @@ import { withClient } from '../client/connect.ts';
 import { explainWatchInterrupt } from '../client/explain-watch-interrupt.ts';
 import { resolveSweepId } from '../client/resolve-sweep.ts';
 import { formatTable, progressBar } from '../client/table.ts';
+import { watchPause } from '../client/watch-pause.ts';
 import { formatResultsTable } from '../format.ts';
 
-/** How often the sweep is read. @defaultValue 1000 ms (env DISTILLERY_WATCH_INTERVAL_MS) */
+/** How often the sweep is read, at most (see watchPause). @defaultValue 1000 ms (env DISTILLERY_WATCH_INTERVAL_MS) */
 const POLL_MS = Number(process.env.DISTILLERY_WATCH_INTERVAL_MS ?? 1000);
 
 function runLine(run: RunSummary): string[] {
@@ -36,8 +37,10 @@ export async function watchSweep(api: ApiClient, id: string): Promise<void> {
   const seen = new Map<string, string>();
   let sweep: SweepDetail;
   for (;;) {
+    const readStarted = performance.now();
     sweep = await api.request<SweepDetail>('GET', `/v1/sweeps/${encodeURIComponent(id)}`);
     const { items } = await api.request<RunList>('GET', `/v1/sweeps/${encodeURIComponent(id)}/runs`);
+    const readMs = performance.now() - readStarted;
     if (tty) {
       const text = frame(sweep, items);
       process.stdout.write(`${drawnLines > 0 ? `\x1b[${drawnLines}F\x1b[J` : ''}${text}\n`);
@@ -52,7 +55,7 @@ export async function watchSweep(api: ApiClient, id: string): Promise<void> {
       }
     }
     if (sweep.state !== 'running') break;
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    await new Promise((resolve) => setTimeout(resolve, watchPause(POLL_MS, readMs)));
   }
   const results = await api.request<SweepResults>('GET', `/v1/sweeps/${encodeURIComponent(id)}/results`);
   console.log(`\nsweep ${sweep.state}\n`);

@@ -1,4 +1,5 @@
 import type { RunList, SweepDetail } from '@distillery/api';
+import { watchPause } from '../client/watch-pause.ts';
 import { formatRunLine } from '../format.ts';
 
 /** Anything that answers API requests: the HTTP ApiClient or the in-process InjectClient. */
@@ -7,7 +8,7 @@ export interface SweepApi {
 }
 
 export interface FollowSweepOptions {
-  /** Pause between two reads of the sweep, in ms. @defaultValue 500 */
+  /** Pause between two reads of the sweep, in ms, lengthened after a slow read (see watchPause). @defaultValue 500 */
   pollMs?: number;
   /** Where the lines go. @defaultValue console.log */
   print?: (line: string) => void;
@@ -26,8 +27,10 @@ export async function followSweep(
   const print = options.print ?? console.log;
   const seen = new Map<string, string>();
   for (;;) {
+    const readStarted = performance.now();
     const sweep = await api.request<SweepDetail>('GET', `/v1/sweeps/${sweepId}`);
     const { items } = await api.request<RunList>('GET', `/v1/sweeps/${sweepId}/runs`);
+    const readMs = performance.now() - readStarted;
     for (const run of items) {
       const line = formatRunLine(run);
       if (seen.get(run.id) === line) continue;
@@ -35,6 +38,6 @@ export async function followSweep(
       print(`${((Date.now() - startedAt) / 1000).toFixed(1).padStart(6)}s  ${line}`);
     }
     if (sweep.state !== 'running') return sweep;
-    await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 500));
+    await new Promise((resolve) => setTimeout(resolve, watchPause(options.pollMs ?? 500, readMs)));
   }
 }
