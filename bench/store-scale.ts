@@ -8,16 +8,21 @@
  * teacher is its own, so 120 students + 240 PTQ variants make 120 configurations of 3 replicates per sweep.
  *
  * JSON queries go through the real app (`inject`: API key, zod serialisation) 3 times to warm up, then `rounds`
- * times (p50, p99 = the largest of ≤ 100 rounds). The CSV goes over a real socket (`listen` on 127.0.0.1): time to
- * the first byte, to the last, and this process's RSS sampled every 10 ms while it streams.
+ * times (p50, p99 = the largest of ≤ 100 rounds). The CSV goes over a real socket (`listen` on 127.0.0.1) to a
+ * reader in another process, once read at once and once by a reader that stalls: time to the first byte, to the
+ * last, and this process's CPU time, RSS and V8 heap while it streams.
  *
- * Run: `npx tsx bench/store-scale.ts [results=100000] [rounds=20]`; `BENCH_KEEP=1` keeps the database (its URL is
+ * Run: `npx tsx --expose-gc bench/store-scale.ts [results=100000] [rounds=20]` (without --expose-gc the CSV's
+ * memory is compared with whatever garbage the queries before it left); `BENCH_ONLY=<text>` measures only the
+ * queries and CSV paths that contain it; `BENCH_KEEP=1` keeps the database (its URL is
  * printed), `BENCH_DATABASE_URL=<url>` measures a kept one again without seeding, `BENCH_DROP=<url>` drops one.
  * Prints a markdown report (machine, date, load average); bench/results/store.md holds the recorded ones.
  */
+
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
-import { request } from 'node:http';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { buildApp } from '@distillery/api';
@@ -39,6 +44,27 @@ const MIGRATION = join(
   '20261204050000_configuration_stats',
   'migration.sql',
 );
+
+/**
+ * The CSV's reader, run as `node -e CSV_CLIENT port path apiKey pauseMs`: reads the download to its end (after
+ * its first chunk, stops reading for pauseMs, as a stalled client would) and prints what it got as JSON.
+ */
+const CSV_CLIENT = `
+const [port, path, apiKey, pauseMs] = process.argv.slice(1);
+const started = performance.now();
+require('node:http').get({ port: Number(port), path, headers: { authorization: 'Bearer ' + apiKey } }, (res) => {
+  let firstByte = 0, bytes = 0, lines = 0;
+  res.on('data', (chunk) => {
+    if (bytes === 0) {
+      firstByte = performance.now() - started;
+      if (Number(pauseMs) > 0) { res.pause(); setTimeout(() => res.resume(), Number(pauseMs)); }
+    }
+    bytes += chunk.length;
+    for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
+  });
+  res.on('end', () => console.log(JSON.stringify({ status: res.statusCode, firstByte, total: performance.now() - started, bytes, lines: lines - 1 })));
+}).on('error', (e) => { console.error(e); process.exit(1); });
+`;
 
 const load = () =>
   loadavg()
@@ -253,61 +279,62 @@ try {
     console.error(lines.at(-1));
   }
 
-  // The CSV of every result row over a socket: first byte, last byte, RSS while it streams.
+  // The CSV of every result row over a socket, read by a client in a process of its own (so this process's
+  // memory is the API's alone): first byte, last byte, this process's CPU time, and its RSS and V8 heap sampled
+  // every 10 ms while it streams, against their values after a collection just before (with --expose-gc).
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as { port: number };
-  const csv = async (path: string) => {
+  globalThis.gc?.();
+  const baseline = process.memoryUsage();
+  const mb = (n: number) => (n / 2 ** 20).toFixed(0);
+  const csv = async (path: string, pauseMs: number) => {
     globalThis.gc?.();
-    const rssBefore = process.memoryUsage().rss;
-    let rssMax = rssBefore;
+    const before = process.memoryUsage();
+    let rssMax = before.rss;
+    let heapMax = before.heapUsed;
     const sampler = setInterval(() => {
-      rssMax = Math.max(rssMax, process.memoryUsage().rss);
+      const now = process.memoryUsage();
+      rssMax = Math.max(rssMax, now.rss);
+      heapMax = Math.max(heapMax, now.heapUsed);
     }, 10);
-    const started = performance.now();
+    const cpu = process.cpuUsage();
     try {
-      return await new Promise<{ firstByte: number; total: number; bytes: number; lines: number; rss: string }>(
-        (resolve, reject) => {
-          const req = request({ port, path, headers: { authorization: `Bearer ${apiKey}` } }, (res) => {
-            let firstByte = 0;
-            let bytes = 0;
-            let newlines = 0;
-            res.on('data', (chunk: Buffer) => {
-              if (bytes === 0) firstByte = performance.now() - started;
-              bytes += chunk.length;
-              for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) newlines++;
-            });
-            res.on('end', () => {
-              if (res.statusCode !== 200) reject(new Error(`${path}: ${res.statusCode}`));
-              const mb = (n: number) => (n / 2 ** 20).toFixed(0);
-              resolve({
-                firstByte,
-                total: performance.now() - started,
-                bytes,
-                lines: newlines - 1,
-                rss: `${mb(rssBefore)} → max ${mb(rssMax)} MiB`,
-              });
-            });
-          });
-          req.on('error', reject);
-          req.end();
-        },
-      );
+      const client = spawn(process.execPath, ['-e', CSV_CLIENT, String(port), path, apiKey, String(pauseMs)], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let out = '';
+      client.stdout.on('data', (chunk: Buffer) => {
+        out += chunk;
+      });
+      const [code] = (await once(client, 'exit')) as [number];
+      if (code !== 0) throw new Error(`${path}: the client exited with ${code}`);
+      const m = JSON.parse(out) as { status: number; firstByte: number; total: number; bytes: number; lines: number };
+      if (m.status !== 200) throw new Error(`${path}: ${m.status}`);
+      const used = process.cpuUsage(cpu);
+      return { ...m, cpu: (used.user + used.system) / 1000, before, rssMax, heapMax };
     } finally {
       clearInterval(sampler);
     }
   };
   lines.push(
     '',
-    '| CSV over HTTP | rows | bytes | first byte ms | last byte ms | RSS of the API process |',
-    '|---|---|---|---|---|---|',
+    `- the API process before any CSV (after a GC): RSS ${mb(baseline.rss)} MiB, V8 heap used ${mb(baseline.heapUsed)} MiB; each path is read once before it is measured`,
+    '',
+    '| CSV over HTTP | reader | rows | bytes | first byte ms | last byte ms | API CPU ms | RSS of the API process MiB: after GC before this stream → max in it (max − RSS before any CSV) | V8 heap used MiB: after GC → max |',
+    '|---|---|---|---|---|---|---|---|---|',
   );
-  for (const path of ['/v1/results/runs?format=csv', '/v1/results/runs?format=csv&limit=100000']) {
+  const readers = [
+    { name: 'at once', pauseMs: 0 },
+    { name: 'stalls 3 s after its first chunk', pauseMs: 3000 },
+  ];
+  // `sort=-accuracy` is the default: it only gives the whole export a path no other contains, for BENCH_ONLY.
+  for (const path of ['/v1/results/runs?format=csv&sort=-accuracy', '/v1/results/runs?format=csv&limit=100000']) {
     if (!path.includes(process.env.BENCH_ONLY ?? '')) continue;
-    for (let i = 0; i < 2; i++) {
-      const m = await csv(path);
-      if (i === 0) continue; // warm-up
+    await csv(path, 0); // warm-up
+    for (const reader of readers) {
+      const m = await csv(path, reader.pauseMs);
       lines.push(
-        `| \`${path}\` | ${m.lines.toLocaleString('en')} | ${m.bytes.toLocaleString('en')} | ${m.firstByte.toFixed(0)} | ${m.total.toFixed(0)} | ${m.rss} |`,
+        `| \`${path}\` | ${reader.name} | ${m.lines.toLocaleString('en')} | ${m.bytes.toLocaleString('en')} | ${m.firstByte.toFixed(0)} | ${m.total.toFixed(0)} | ${m.cpu.toFixed(0)} | ${mb(m.before.rss)} → ${mb(m.rssMax)} (+${mb(m.rssMax - baseline.rss)}) | ${mb(m.before.heapUsed)} → ${mb(m.heapMax)} |`,
       );
       console.error(lines.at(-1));
     }

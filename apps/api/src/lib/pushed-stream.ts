@@ -18,8 +18,14 @@ export class PushedStream extends Readable {
   private wake: (() => void) | undefined;
   private gone = false;
 
-  constructor() {
-    super({ highWaterMark: 256 * 1024 });
+  /**
+   * @param highWaterMark characters held for the reader before `write` waits.
+   * @defaultValue 64 KiB
+   */
+  constructor(highWaterMark = 64 * 1024) {
+    // Text in, text out: with an encoding, pushed strings reach the reader as they are instead of copied into a
+    // Buffer each.
+    super({ highWaterMark, encoding: 'utf8' });
     this.once('close', () => {
       this.gone = true;
       this.wake?.();

@@ -7,10 +7,14 @@ import { toTeamResultRow } from './list-team-result-runs.ts';
 import { resultsPageSize } from './results-page-size.ts';
 import { teamResultRowsCsvHeader, teamResultRowsCsvLines } from './team-results-to-csv.ts';
 
+/** Lines written to the stream at a time: about 40 KB of CSV. */
+const CSV_PART_ROWS = 100;
+
 /**
  * `GET /v1/results/runs?format=csv`: the same lines as teamResultRowsToCsv over listTeamResultRuns, streamed as
- * the database cursor yields them (streamTeamFactRows), so the first bytes leave at once and memory stays flat
- * however many rows match. Resolves once the first batch is read: a failure before it (the database down)
+ * the database cursor yields them (streamTeamFactRows), so the first bytes leave at once and what the export
+ * holds (one batch of rows, the stream's and the socket's buffers) does not grow with the rows that match: the
+ * next batch is fetched once the client has taken the last. Resolves once the first batch is read: a failure before it (the database down)
  * answers with its status like any request; one after it cuts the download short, which the client sees as an
  * incomplete transfer (no content-length, no final chunk). A client that goes away ends the cursor; one that
  * stops reading for longer than the pool's idle-in-transaction timeout (60 s by default) has its export ended by
@@ -34,8 +38,14 @@ export async function streamTeamResultRunsCsv(db: Store, teamId: string, query: 
   };
   const limit = resultsPageSize(query);
   streamTeamFactRows(db, teamId, query, { sort: query.sort, limit, offset: query.offset }, async (rows) => {
-    const text = begin() + teamResultRowsCsvLines(rows.map(toTeamResultRow));
-    await stream.write(text);
+    // Written a part at a time, not as one string of the whole batch: the stream then holds at most one part
+    // beyond its high-water mark, and the socket one part beyond its own, whatever the batch size.
+    const parts: string[] = [];
+    for (let i = 0; i < rows.length; i += CSV_PART_ROWS) {
+      parts.push(teamResultRowsCsvLines(rows.slice(i, i + CSV_PART_ROWS).map(toTeamResultRow)));
+    }
+    await stream.write(begin());
+    for (const part of parts) await stream.write(part);
   })
     .then(async () => {
       await stream.write(begin());

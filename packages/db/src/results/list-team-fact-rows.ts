@@ -114,18 +114,21 @@ export async function listTeamFactRows(
   return { total, rows };
 }
 
-/** Rows per FETCH of streamTeamFactRows: big enough to amortise a round trip, small enough to keep memory flat. */
-export const FACT_ROWS_BATCH = 2000;
+/**
+ * Rows per FETCH of streamTeamFactRows: enough to amortise a round trip; with its text (about 400 KB of CSV), one
+ * batch is what an export holds beyond its stream's buffers.
+ */
+export const FACT_ROWS_BATCH = 1000;
 
 /** Rows of the first FETCH: few, so the first bytes of an export leave as soon as the database has them. */
 export const FACT_ROWS_FIRST_BATCH = 100;
 
 /**
  * The same rows as listTeamFactRows (without configs or total), handed to `onBatch` a batch at a time from a
- * cursor (the first of at most FACT_ROWS_FIRST_BATCH rows), so an export of a million results never holds them all: the next batch is fetched only after
- * `onBatch` resolves (a slow reader slows the fetching). One read-only transaction holds a connection for the
- * whole export and is never retried (rows already handed over would be handed over twice); a throwing `onBatch`
- * ends it.
+ * cursor (the first of at most FACT_ROWS_FIRST_BATCH rows), so an export of a million results never holds them
+ * all: the next batch is fetched only after `onBatch` resolves (a slow reader slows the fetching). One read-only
+ * transaction holds a connection for the whole export and is never retried (rows already handed over would be
+ * handed over twice); a throwing `onBatch` ends it.
  */
 export async function streamTeamFactRows(
   db: SqlExecutor,
