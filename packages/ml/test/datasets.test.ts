@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -6,7 +6,7 @@ import type { DatasetSpec } from '@distillery/spec';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadCifar10Bin } from '../src/data/cifar10-bin.ts';
 import { DEFAULT_DATASET_CACHE_BYTES, datasetBytes } from '../src/data/dataset-cache.ts';
-import { loadFashionMnist } from '../src/data/fashion-mnist.ts';
+import { decodeFashionMnist, fashionMnistFolder, loadFashionMnist } from '../src/data/fashion-mnist.ts';
 import { encodeIdxUbyte, parseIdx, readIdxFile } from '../src/data/idx-reader.ts';
 import { clearDatasetCache, configureDatasetCache, datasetCacheUsage, loadDataset } from '../src/data/load-dataset.ts';
 import { selectRunData } from '../src/data/run-data.ts';
@@ -311,4 +311,33 @@ describe('the data-set cache', () => {
     expect(datasetCacheUsage()).toEqual({ entries: 0, bytes: 0 });
     expect(() => configureDatasetCache({ maxBytes: -1 })).toThrow(RangeError);
   });
+});
+
+describe('the decoded fashion-mnist cache', () => {
+  it('gives the decoded data set again from its cached copy, and decodes again when the copy is damaged', () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'distillery-decoded-'));
+    try {
+      const decoded = decodeFashionMnist();
+      const first = loadFashionMnist(fashionMnistFolder(), cacheDir);
+      const [file] = readdirSync(cacheDir);
+      expect(file).toMatch(/^[0-9a-f]{64}\.bin$/);
+      const cached = loadFashionMnist(fashionMnistFolder(), cacheDir);
+      for (const d of [first, cached]) {
+        expect(d.provenance).toEqual(decoded.provenance);
+        expect(d.train.count).toBe(decoded.train.count);
+        expect(Buffer.from(d.train.images).equals(Buffer.from(decoded.train.images))).toBe(true);
+        expect(Buffer.from(d.test.labels).equals(Buffer.from(decoded.test.labels))).toBe(true);
+      }
+      // One flipped pixel: the copy's digest no longer matches, so the JSON is decoded (and the copy rewritten).
+      const path = join(cacheDir, file as string);
+      const bytes = readFileSync(path);
+      bytes[bytes.length - 20_000] = (bytes[bytes.length - 20_000] as number) ^ 1;
+      writeFileSync(path, bytes);
+      const again = loadFashionMnist(fashionMnistFolder(), cacheDir);
+      expect(Buffer.from(again.test.images).equals(Buffer.from(decoded.test.images))).toBe(true);
+      expect(readFileSync(path).equals(bytes)).toBe(false);
+    } finally {
+      rmSync(cacheDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

