@@ -1,4 +1,5 @@
 import { claimRun, completeRun, recordEpoch } from '@distillery/db';
+import { RUN_OVERHEAD_CALIBRATION } from '@distillery/spec';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SweepPlan } from '../src/schemas/sweep-plan.ts';
 import { buildTestApi, quickstart, submitSweep, type TestApi } from './helper.ts';
@@ -44,14 +45,25 @@ describe('POST /v1/sweeps?dryRun=true: estimated time', () => {
     expect(plan.estimatedTime.runsBySource).toEqual({ measured: 0, calibration: 1, extrapolated: 4 });
     expect(plan.estimatedTime.unestimatedRuns).toBe(0);
     const seconds = (key: string) => plan.runs.find((r) => r.key === key)?.estimatedTime?.seconds ?? Number.NaN;
-    expect(plan.estimatedTime.totalSeconds).toBeCloseTo(
+    expect(plan.estimatedTime.trainingSeconds).toBeCloseTo(
       plan.runs.reduce((s, r) => s + (r.estimatedTime?.seconds ?? 0), 0),
       9,
     );
-    // Teacher → student → its PTQ variant is the longest chain.
+    // Nothing executed here: the per-run work is the calibration's (none where it has not measured it), once per
+    // run alone (the quickstart packs none).
+    const perRunSeconds = RUN_OVERHEAD_CALIBRATION?.perRunSeconds ?? 0;
+    expect(plan.packs).toEqual([]);
+    expect(plan.estimatedTime.overhead).toEqual(RUN_OVERHEAD_CALIBRATION);
+    expect(plan.estimatedTime.overheadSeconds).toBeCloseTo(plan.runCount * perRunSeconds, 9);
+    expect(plan.estimatedTime.totalSeconds).toBeCloseTo(
+      plan.estimatedTime.trainingSeconds + plan.estimatedTime.overheadSeconds,
+      9,
+    );
+    // Teacher → student → its PTQ variant is the longest chain, each with its per-run work.
     expect(plan.estimatedTime.criticalPathSeconds).toBeCloseTo(
       seconds('teacher') +
-        Math.max(seconds('s0.seed1') + seconds('s0.seed1.q0'), seconds('s1.seed1') + seconds('s1.seed1.q0')),
+        Math.max(seconds('s0.seed1') + seconds('s0.seed1.q0'), seconds('s1.seed1') + seconds('s1.seed1.q0')) +
+        3 * perRunSeconds,
       9,
     );
   });
@@ -102,9 +114,31 @@ describe('POST /v1/sweeps?dryRun=true: estimated time', () => {
     );
     expect(longer.runs.find((r) => r.key === 'teacher')?.estimatedTime?.seconds).toBeCloseTo(18, 9);
 
+    // The teacher held its thread 10.5 s from claim to result, 10 s of it its execution: 0.5 s of per-run work,
+    // which this team's estimates now add to every run alone in place of the calibration's.
+    await api.store.rows`
+      UPDATE runs SET started_at = '2026-12-01T10:00:00Z', finished_at = '2026-12-01T10:00:10.5Z'
+      WHERE id = ${teacher.id}::uuid RETURNING id`;
+    const timed = await dryRun(spec, true);
+    expect(timed.estimatedTime.overhead).toEqual({
+      perRunSeconds: 0.5,
+      perPackSeconds: 0.5,
+      runs: 1,
+      packs: 0,
+      source: 'measured',
+    });
+    expect(timed.estimatedTime.overheadSeconds).toBeCloseTo(0.5 * timed.runCount, 9);
+    expect(timed.estimatedTime.totalSeconds).toBeCloseTo(
+      timed.runs.reduce((s, r) => s + (r.estimatedTime?.seconds ?? 0), 0) + 0.5 * timed.runCount,
+      9,
+    );
+
     // Without --rerun the submitted sweep's teacher would be reused: it counts as no time.
     const reused = await dryRun(spec);
     expect(reused.runs.find((r) => r.key === 'teacher')?.reusedFrom).not.toBeNull();
     expect(reused.estimatedTime.runsBySource.measured).toBe(0);
+    // Every run of the submitted sweep would be reused: no per-run work either.
+    expect(reused.runs.every((r) => r.reusedFrom !== null)).toBe(true);
+    expect(reused.estimatedTime.overheadSeconds).toBe(0);
   });
 });

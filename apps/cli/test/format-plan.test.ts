@@ -7,6 +7,9 @@ const size = { codeBytes: 0, headerBytes: 0, quantizedValues: 0, quantizedFracti
 type PlannedRun = SweepPlan['runs'][number];
 const NO_ESTIMATE: SweepPlan['estimatedTime'] = {
   totalSeconds: 0,
+  trainingSeconds: 0,
+  overheadSeconds: 0,
+  overhead: null,
   criticalPathSeconds: 0,
   runsBySource: { measured: 0, calibration: 0, extrapolated: 0 },
   unestimatedRuns: 0,
@@ -132,6 +135,9 @@ describe('formatPlan', () => {
       warnings: [],
       estimatedTime: {
         totalSeconds: 4 * 3600,
+        trainingSeconds: 4 * 3600,
+        overheadSeconds: 0,
+        overhead: null,
         criticalPathSeconds: 20 * 60,
         runsBySource: { measured: 1, calibration: 1, extrapolated: 1 },
         unestimatedRuns: 2,
@@ -185,6 +191,9 @@ describe('formatPlan', () => {
       warnings: [],
       estimatedTime: {
         totalSeconds: 22,
+        trainingSeconds: 22,
+        overheadSeconds: 0,
+        overhead: null,
         criticalPathSeconds: 14,
         runsBySource: { measured: 4, calibration: 0, extrapolated: 0 },
         unestimatedRuns: 0,
@@ -195,6 +204,45 @@ describe('formatPlan', () => {
       'estimated time: ≈22 s on one executor, ≈18 s with 2 training threads, ≈14 s along the critical path ' +
         '(runs: 4 measured here; estimates, not measurements)',
     );
+  });
+
+  it('names the per-run work as its own term of the one-executor time, and schedules it over the threads', () => {
+    const child = (key: string, seconds: number) => ({
+      ...run(key, 'student', 4_994, null, estimate(seconds, 'measured')),
+      parentKey: 'teacher',
+    });
+    const plan: SweepPlan = {
+      name: 'overhead',
+      specHash: 's',
+      runCount: 4,
+      reusedRunCount: 0,
+      reusedTeacherRunId: null,
+      runs: [
+        run('teacher', 'teacher', 50_890, null, estimate(10, 'measured')),
+        child('a', 4),
+        child('b', 4),
+        child('c', 4),
+      ],
+      packMax: 8,
+      packs: [{ keys: ['a', 'b'], parent: 'teacher', packKey: 'k' }],
+      warnings: [],
+      // The teacher and c alone (1 s each), a and b as one pack (2 s): 22 s of training + 4 s of per-run work.
+      estimatedTime: {
+        totalSeconds: 26,
+        trainingSeconds: 22,
+        overheadSeconds: 4,
+        overhead: { perRunSeconds: 1, perPackSeconds: 2, runs: 40, packs: 12, source: 'measured' },
+        criticalPathSeconds: 21,
+        runsBySource: { measured: 4, calibration: 0, extrapolated: 0 },
+        unestimatedRuns: 0,
+      },
+    };
+    // Two threads: the teacher (10 + 1 s), then the pack (8 + 2 s) beside c (4 + 1 s): 21 s.
+    expect(formatSweepEstimate(plan, 2).split('\n')).toEqual([
+      'estimated time: ≈26 s on one executor, ≈21 s with 2 training threads, ≈21 s along the critical path ' +
+        '(runs: 4 measured here; estimates, not measurements)',
+      '  ≈22 s training + ≈4.0 s per-run work (1.0 s per run alone × 2, 2.0 s per pack × 1; measured here)',
+    ]);
   });
 
   it('prints one line per planned pack, after a line that counts them', () => {

@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDataDir } from '@distillery/db/testing';
+import { RUN_OVERHEAD_CALIBRATION } from '@distillery/spec';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const BIN = join(import.meta.dirname, '..', '..', '..', 'bin', 'distillery.mjs');
@@ -59,14 +60,22 @@ describe('distillery init, then distillery run --dry-run on the embedded store',
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^run\s+kind\s+configuration\s+waits for\s+params\s+bits\s+size/);
     expect(lines.find((l) => l.startsWith('s1.seed2 '))).toMatch(/student +activation=lma-8 · seed 2 +teacher /);
-    expect(lines.at(-2)).toBe('9 runs, 650.3 KB of weights in all (dry run: nothing was submitted)');
+    // Under the estimate, its per-run work from the calibration, where the calibration has measured it.
+    const end = RUN_OVERHEAD_CALIBRATION ? lines.length - 1 : lines.length;
+    expect(lines[end - 2]).toBe('9 runs, 650.3 KB of weights in all (dry run: nothing was submitted)');
     // A fresh store has measured nothing: every run's time comes from the shipped calibration.
     expect(lines.find((l) => l.startsWith('s1.seed2 '))).toMatch(/≈[\d.]+ (s|min) calibration +trains$/);
-    expect(lines.at(-1)).toMatch(
+    expect(lines[end - 1]).toMatch(
       /^estimated time: ≈[\d.]+ (s|min) on one executor, ≈[\d.]+ (s|min) with 2 training threads, ≈[\d.]+ (s|min) along the critical path \(runs: 9 from calibration; estimates, not measurements\)$/,
     );
+    // The one-executor time in its two terms: the runs' rates, and the work around each run (5 alone, 2 packs).
+    if (RUN_OVERHEAD_CALIBRATION) {
+      expect(lines.at(-1)).toMatch(
+        /^ {2}≈[\d.]+ (s|min) training \+ ≈[\d.]+ (s|min) per-run work \([\d.]+ s per run alone × 5, [\d.]+ s per pack × 2; from calibration\)$/,
+      );
+    }
     // Each activation's two seeds train together: the packs workers form with the default pack max.
-    expect(lines.filter((l) => l.includes('pack'))).toEqual([
+    expect(lines.filter((l) => /^(pack of|\d+ runs train in)/.test(l))).toEqual([
       '4 runs train in 2 pack(s) of up to 8 (each keeps its own result):',
       'pack of 2 (waits for teacher): s0.seed1, s0.seed2',
       'pack of 2 (waits for teacher): s1.seed1, s1.seed2',
@@ -134,12 +143,16 @@ describe('distillery run --dry-run after a run on the same store', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('estimates the runs again from the throughput they measured there', () => {
+  it('estimates the runs again from the throughput and the per-run work they measured there', () => {
     const r = distillery(cwd, ['run', 'tiny.yaml', '--dry-run', '--rerun'], dataDir);
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines.find((l) => l.startsWith('teacher '))).toMatch(/≈[\d.]+ s measured +trains$/);
     expect(lines.find((l) => l.startsWith('s0.seed1 '))).toMatch(/≈[\d.]+ s measured +trains$/);
-    expect(lines.at(-1)).toMatch(/\(runs: 2 measured here; estimates, not measurements\)$/);
+    expect(lines.at(-2)).toMatch(/\(runs: 2 measured here; estimates, not measurements\)$/);
+    // The work around the two runs, from what their executions took beyond their rates, as a term of its own.
+    expect(lines.at(-1)).toMatch(
+      /^ {2}≈[\d.]+ s training \+ ≈[\d.]+ s per-run work \([\d.]+ s per run alone × 2; measured here\)$/,
+    );
   });
 });

@@ -5,13 +5,17 @@ import {
   estimateRunTime,
   estimateSweepTime,
   expandSweep,
+  measureRunOverhead,
   measureThroughput,
   parseDocument,
+  RUN_OVERHEAD_CALIBRATION,
   type RunConfig,
+  type RunSpan,
   type RunTiming,
   SweepSpec,
   scheduledSweepSeconds,
   THROUGHPUT_CALIBRATION,
+  THROUGHPUT_CALIBRATION_MEASURED,
   type ThroughputRate,
   throughputShape,
 } from '../src/index.ts';
@@ -194,6 +198,9 @@ describe('estimateSweepTime', () => {
     ]);
     expect(estimate).toEqual({
       totalSeconds: 19,
+      trainingSeconds: 19,
+      overheadSeconds: 0,
+      overhead: null,
       criticalPathSeconds: 15,
       runsBySource: { measured: 0, calibration: 4, extrapolated: 0 },
       unestimatedRuns: 1,
@@ -234,6 +241,27 @@ describe('estimateSweepTime', () => {
     expect(scheduledSweepSeconds(runs, 1)).toBe(23);
   });
 
+  it('adds the per-run work to each run alone and each pack, in every total, and none to a reused run', () => {
+    const overhead = { perRunSeconds: 0.5, perPackSeconds: 2, runs: 10, packs: 3, source: 'measured' as const };
+    const runs = [
+      { key: 'teacher', parentKey: null, estimate: est(10), reused: false },
+      { key: 's0', parentKey: 'teacher', estimate: est(4), reused: false, pack: 'p' },
+      { key: 's0.q0', parentKey: 's0', estimate: est(1), reused: false },
+      { key: 's1', parentKey: 'teacher', estimate: est(4), reused: false, pack: 'p' },
+      { key: 's2', parentKey: 'teacher', estimate: null, reused: false },
+      { key: 's3', parentKey: 'teacher', estimate: est(3), reused: true },
+    ];
+    const estimate = estimateSweepTime(runs, overhead);
+    // The teacher, s0.q0 and s2 alone (0.5 s each, s2 without an estimate too: it is claimed all the same), the
+    // pack of s0 and s1 (2 s); s3 is reused.
+    expect(estimate).toMatchObject({ trainingSeconds: 19, overheadSeconds: 3.5, totalSeconds: 22.5, overhead });
+    // teacher (10.5) → the pack (8 + 2) → s0.q0 (1.5).
+    expect(estimate.criticalPathSeconds).toBe(22);
+    expect(scheduledSweepSeconds(runs, 1, overhead)).toBe(22.5);
+    // Two slots: the pack (10.5 → 20.5) beside s2 (10.5 → 11); s0.q0 after the pack.
+    expect(scheduledSweepSeconds(runs, 2, overhead)).toBe(22);
+  });
+
   it('counts no time for a reused run', () => {
     const estimate = estimateSweepTime([
       { key: 'teacher', parentKey: null, estimate: est(10), reused: true },
@@ -244,7 +272,63 @@ describe('estimateSweepTime', () => {
   });
 });
 
+describe('measureRunOverhead', () => {
+  // One executor with two threads (w1), and another executor's one run (w2); times in seconds.
+  const span = (s: Partial<RunSpan> & Pick<RunSpan, 'runId' | 'startedAt' | 'finishedAt' | 'seconds'>): RunSpan => ({
+    task: s.runId,
+    parentId: null,
+    workerId: 'w1',
+    createdAt: 0,
+    packSize: 1,
+    ...s,
+  });
+  const record: RunSpan[] = [
+    // The first task of a thread counts from its claim: 11 - 1 - 9.5.
+    span({ runId: 't', startedAt: 1, finishedAt: 11, seconds: 9.5 }),
+    // Ready at 11 (the teacher's end) on the thread the teacher freed: 15 - 11 - 3.6.
+    span({ runId: 'c', parentId: 't', startedAt: 11.2, finishedAt: 15, seconds: 3.6 }),
+    // A pack of two on the second thread, counted from its claim: 20 - 11.3 - (7.6 + 8.6) / 2.
+    span({ runId: 'a', parentId: 't', packSize: 2, startedAt: 11.3, finishedAt: 19, seconds: 7.6 }),
+    span({ runId: 'b', task: 'a', parentId: 't', packSize: 2, startedAt: 11.3, finishedAt: 20, seconds: 8.6 }),
+    // Ready when c finished, on c's thread: 17 - 15 - 1.5.
+    span({ runId: 'd', parentId: 'c', startedAt: 15.3, finishedAt: 17, seconds: 1.5 }),
+    // Stored at 16.5, after its thread came free at 17: 18 - 17 - 0.6.
+    span({ runId: 'e', parentId: 't', createdAt: 16.5, startedAt: 17.2, finishedAt: 18, seconds: 0.6 }),
+    // Another executor's threads are its own: its first task, from its claim: 6 - 5 - 0.8.
+    span({ runId: 'f', workerId: 'w2', startedAt: 5, finishedAt: 6, seconds: 0.8 }),
+    // A pack with a member outside the record: its time is unknown, and it counts for nothing.
+    span({ runId: 'g', packSize: 3, startedAt: 2, finishedAt: 30, seconds: 1 }),
+  ];
+
+  it("takes each task's time on its thread beyond its runs' share of their results: per run alone, per pack", () => {
+    const overhead = measureRunOverhead(record);
+    expect(overhead?.runs).toBe(5);
+    expect(overhead?.packs).toBe(1);
+    expect(overhead?.perRunSeconds).toBeCloseTo((0.5 + 0.4 + 0.5 + 0.4 + 0.2) / 5, 9);
+    expect(overhead?.perPackSeconds).toBeCloseTo(0.6, 9);
+  });
+
+  it('gives a record without packs its per-run seconds for packs too, and nothing for an empty record', () => {
+    const alone = measureRunOverhead(record.filter((s) => s.packSize === 1));
+    expect(alone?.packs).toBe(0);
+    expect(alone?.perPackSeconds).toBe(alone?.perRunSeconds);
+    expect(measureRunOverhead([])).toBeNull();
+  });
+});
+
 describe('THROUGHPUT_CALIBRATION', () => {
+  it('comes with the per-run work of the same executions, or none while its rates predate measuring it', () => {
+    // Rates measured by running each run directly (no `threads` in the record) had no executor around them.
+    if (RUN_OVERHEAD_CALIBRATION === null) {
+      expect(THROUGHPUT_CALIBRATION_MEASURED).not.toHaveProperty('threads');
+      return;
+    }
+    expect(THROUGHPUT_CALIBRATION_MEASURED).toHaveProperty('threads');
+    expect(RUN_OVERHEAD_CALIBRATION.source).toBe('calibration');
+    expect(RUN_OVERHEAD_CALIBRATION.runs + RUN_OVERHEAD_CALIBRATION.packs).toBeGreaterThan(0);
+    expect(RUN_OVERHEAD_CALIBRATION.perRunSeconds).toBeGreaterThan(0);
+  });
+
   it("holds a rate for every run of the example sweeps, so their dry runs need no extrapolation (re-run bench/calibrate-throughput.ts when a shape's key changes)", () => {
     const files = readdirSync(EXAMPLES).filter((f) => f.endsWith('.yaml'));
     expect(files.length).toBeGreaterThan(0);

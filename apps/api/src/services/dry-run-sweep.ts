@@ -1,7 +1,9 @@
 import { listRunTimings, type Store } from '@distillery/db';
 import {
   expandSweep,
+  measureRunOverhead,
   measureThroughput,
+  RUN_OVERHEAD_CALIBRATION,
   type SweepSpec,
   type TeacherArtifactFacts,
   THROUGHPUT_CALIBRATION,
@@ -15,7 +17,8 @@ import { resolveSweepRuns } from './resolve-sweep-runs.ts';
  * (a named teacher must be this team's, a teacher, on the same dataset, and not dead), so that a dry run
  * that passes predicts a submission that passes; and with the same reuse of the team's identical runs (none
  * with `rerun`). Its runs' times are estimated from the throughput the team's latest results measured, and from
- * the shipped calibration for shapes they have not run.
+ * the shipped calibration for shapes they have not run; the per-run work around them from what the team's
+ * latest executions took beyond those rates (measureRunOverhead), else from the calibration's.
  */
 export async function dryRunSweep(
   db: Store,
@@ -26,6 +29,9 @@ export async function dryRunSweep(
   const rerun = options.rerun === true || spec.rerun === true;
   const planned = expandSweep(spec, { teacherArtifact: options.teacherArtifact ?? null });
   const resolved = await db.transaction((tx) => resolveSweepRuns(tx, teamId, spec, planned, { rerun }));
-  const measured = measureThroughput(await listRunTimings(db, teamId));
-  return planSweep(spec, resolved, { measured, calibration: THROUGHPUT_CALIBRATION }, options.packMax);
+  const timings = await listRunTimings(db, teamId);
+  const measuredOverhead = measureRunOverhead(timings);
+  const overhead = measuredOverhead ? { ...measuredOverhead, source: 'measured' as const } : RUN_OVERHEAD_CALIBRATION;
+  const rates = { measured: measureThroughput(timings), calibration: THROUGHPUT_CALIBRATION, overhead };
+  return planSweep(spec, resolved, rates, options.packMax);
 }

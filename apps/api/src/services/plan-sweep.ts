@@ -9,6 +9,7 @@ import {
   planIdentities,
   planPacks,
   quantizeWarnings,
+  RUN_OVERHEAD_CALIBRATION,
   type RunConfig,
   resolveCrembo,
   runEpochs,
@@ -21,14 +22,19 @@ import type { PlannedRunView, SweepPlan } from '../schemas/sweep-plan.ts';
 import type { ResolvedSweepRuns } from './resolve-sweep-runs.ts';
 
 /** Rates of a plan whose store has measured nothing: the shipped calibration alone. */
-const CALIBRATION_ONLY: ThroughputRates = { measured: [], calibration: THROUGHPUT_CALIBRATION };
+const CALIBRATION_ONLY: ThroughputRates = {
+  measured: [],
+  calibration: THROUGHPUT_CALIBRATION,
+  overhead: RUN_OVERHEAD_CALIBRATION,
+};
 
 /**
  * A dry run: the sweep's runs, parents first, with their configs, identities, the sizes predicted from their
  * model specs, which of them a submission would reuse from earlier sweeps (`resolved`, from resolveSweepRuns;
  * default: none reused, for a spec without a named teacher), their estimated times from `rates` (default: the
- * shipped calibration alone), in all and along the critical path (a pack's members finish together), and the packs workers packing up to `packMax`
- * runs would train (of the runs not reused). Pure.
+ * shipped calibration alone), in all and along the critical path (a pack's members finish together), with the
+ * per-run work of `rates.overhead` on top of each run alone and each pack, and the packs workers packing up to
+ * `packMax` runs would train (of the runs not reused). Pure.
  */
 export function planSweep(
   spec: SweepSpec,
@@ -74,6 +80,7 @@ export function planSweep(
         reused: reused.has(r.key),
         ...(packOf.has(r.key) ? { pack: packOf.get(r.key) as string } : {}),
       })),
+      rates.overhead ?? null,
     ),
     packMax,
     packs,

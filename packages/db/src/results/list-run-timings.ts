@@ -1,8 +1,21 @@
 import type { RunConfig } from '@distillery/spec';
 import type { SqlExecutor } from '../store/sql-executor.ts';
 
-/** A succeeded run's measured time, as throughput is computed from it (packages/spec `RunTiming`). */
+/**
+ * A succeeded run's measured time, as throughput is computed from it (packages/spec `RunTiming`), and when and
+ * where it executed, as the per-run work around it is (packages/spec `RunSpan`: times in seconds since the epoch).
+ */
 export interface RunTimingRow {
+  runId: string;
+  /** The run whose job claimed it: itself, or the run that packed it. */
+  task: string;
+  parentId: string | null;
+  /** The executor that ran it. */
+  workerId: string;
+  createdAt: number;
+  /** Its last attempt's claim. */
+  startedAt: number;
+  finishedAt: number;
   config: RunConfig;
   backend: string;
   /** The result's wall-clock seconds. */
@@ -24,7 +37,8 @@ export const RUN_TIMINGS_LIMIT = 2000;
 /**
  * The team's latest results (at most `limit`, newest first) with the seconds of their recorded epochs: what
  * `measureThroughput` turns into the rates a dry run estimates from (a packed run's time is its pack's, so each
- * says how many shared it). One statement; the epochs are summed per run.
+ * says how many shared it), and `measureRunOverhead` into the per-run work around them. One statement; the epochs
+ * are summed per run.
  */
 export async function listRunTimings(
   db: SqlExecutor,
@@ -32,7 +46,12 @@ export async function listRunTimings(
   limit: number = RUN_TIMINGS_LIMIT,
 ): Promise<RunTimingRow[]> {
   return db.rows<RunTimingRow>`
-    SELECT r.config, res.backend, res.seconds,
+    SELECT r.id AS "runId", COALESCE(r.packed_by, r.id) AS task, r.parent_id AS "parentId",
+           COALESCE(r.worker_id, '') AS "workerId",
+           extract(epoch FROM r.created_at)::float8 AS "createdAt",
+           extract(epoch FROM COALESCE(r.started_at, r.created_at))::float8 AS "startedAt",
+           extract(epoch FROM COALESCE(r.finished_at, res.created_at))::float8 AS "finishedAt",
+           r.config, res.backend, res.seconds,
            COALESCE(m.seconds, 0)::float8 AS "epochSeconds", COALESCE(m.epochs, 0)::int AS epochs,
            GREATEST(1, COALESCE(p.size, 1))::int AS "packSize"
     FROM runs r

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { RunConfig } from '../run-config.ts';
+import type { RunOverhead } from './measure-run-overhead.ts';
 import { runWorkload } from './run-work.ts';
 import { RateSource, type ThroughputRate } from './throughput-rate.ts';
 import { type ThroughputShape, throughputShape } from './throughput-shape.ts';
@@ -10,6 +11,11 @@ export interface ThroughputRates {
   measured: readonly ThroughputRate[];
   /** Shipped with Distillery (THROUGHPUT_CALIBRATION). */
   calibration: readonly ThroughputRate[];
+  /**
+   * The per-run work a sweep's estimate adds to its runs' (estimateSweepTime): this store's measurement, else the
+   * calibration's (RUN_OVERHEAD_CALIBRATION). @defaultValue null (none added)
+   */
+  overhead?: RunOverhead | null;
 }
 
 /** A run's estimated wall-clock time: an estimate, never a measurement, with where its rate came from. */

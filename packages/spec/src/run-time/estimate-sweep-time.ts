@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { RunTimeEstimate } from './estimate-run-time.ts';
+import { RunOverhead } from './measure-run-overhead.ts';
 import { RATE_SOURCES, RateSource } from './throughput-rate.ts';
 
 /** One run of a plan as the sweep estimate needs it. */
@@ -25,13 +26,28 @@ export const SweepTimeEstimate = z
     totalSeconds: z
       .number()
       .min(0)
-      .describe('The runs to train one after another: the time on one executor (what `distillery run` has).'),
+      .describe(
+        'The runs to train one after another: the time on one executor with one thread, ' +
+          '`trainingSeconds` + `overheadSeconds`.',
+      ),
+    trainingSeconds: z
+      .number()
+      .min(0)
+      .describe("The runs' own estimates summed: their training, evaluation and saving (the throughput rates)."),
+    overheadSeconds: z
+      .number()
+      .min(0)
+      .describe(
+        'The per-run work around those: `overhead.perRunSeconds` for each run trained alone and ' +
+          '`overhead.perPackSeconds` for each pack (0 without an overhead measurement).',
+      ),
+    overhead: RunOverhead.nullable().describe('The per-run work the estimate added, and where it was measured.'),
     criticalPathSeconds: z
       .number()
       .min(0)
       .describe(
-        'The longest chain of runs that wait for each other (teacher → student → its PTQ variant): the time ' +
-          'with an executor for every run ready at once, the least the sweep can take.',
+        'The longest chain of runs that wait for each other (teacher → student → its PTQ variant), their per-run ' +
+          'work included: the time with an executor for every run ready at once, the least the sweep can take.',
       ),
     runsBySource: z
       .record(RateSource, z.int().min(0))
@@ -46,19 +62,22 @@ export type SweepTimeEstimate = z.infer<typeof SweepTimeEstimate>;
 
 /**
  * The total and critical-path time of a plan's runs (parents listed before their children, as plans are); a
- * pack's members all finish when the pack does.
+ * pack's members all finish when the pack does. With `overhead`, each task to train (a run alone, or a pack)
+ * takes its per-run work on top of its runs' estimates (a run without an estimate too: it is claimed and
+ * settled all the same); reused runs take none.
  */
-export function estimateSweepTime(runs: readonly TimedRun[]): SweepTimeEstimate {
+export function estimateSweepTime(runs: readonly TimedRun[], overhead: RunOverhead | null = null): SweepTimeEstimate {
   const runsBySource = Object.fromEntries(RATE_SOURCES.map((s) => [s, 0])) as Record<RateSource, number>;
-  let totalSeconds = 0;
+  let trainingSeconds = 0;
   let unestimatedRuns = 0;
   for (const run of runs) {
     if (run.reused) continue;
     if (run.estimate) runsBySource[run.estimate.source] += 1;
     else unestimatedRuns += 1;
-    totalSeconds += secondsOf(run);
+    trainingSeconds += secondsOf(run);
   }
-  const tasks = tasksOf(runs);
+  const tasks = tasksOf(runs, overhead);
+  const overheadSeconds = tasks.reduce((s, t) => s + t.overhead, 0);
   const taskOf = new Map(tasks.flatMap((t) => t.keys.map((k) => [k, t] as const)));
   const finish = new Map<Task, number>();
   let criticalPathSeconds = 0;
@@ -68,19 +87,32 @@ export function estimateSweepTime(runs: readonly TimedRun[]): SweepTimeEstimate 
     finish.set(task, end);
     criticalPathSeconds = Math.max(criticalPathSeconds, end);
   }
-  return { totalSeconds, criticalPathSeconds, runsBySource, unestimatedRuns };
+  return {
+    totalSeconds: trainingSeconds + overheadSeconds,
+    trainingSeconds,
+    overheadSeconds,
+    overhead,
+    criticalPathSeconds,
+    runsBySource,
+    unestimatedRuns,
+  };
 }
 
 /**
  * The estimated time of a plan's runs with `slots` of them training at once (an executor's training threads, or
  * workers): each run (or pack) starts when its parent has finished and a slot is free, the ready ones taken in
  * plan order, as the queue hands them out. One slot gives `totalSeconds`; as many slots as runs,
- * `criticalPathSeconds`. A run without an estimate counts as no time; a reused one takes none. Quadratic in the
- * runs (a plan has at most a few thousand).
+ * `criticalPathSeconds`. A run without an estimate counts as no time; a reused one takes none. Each task takes
+ * `overhead`'s per-run work on top (as estimateSweepTime counts it). Quadratic in the runs (a plan has at most a
+ * few thousand).
  */
-export function scheduledSweepSeconds(runs: readonly TimedRun[], slots: number): number {
+export function scheduledSweepSeconds(
+  runs: readonly TimedRun[],
+  slots: number,
+  overhead: RunOverhead | null = null,
+): number {
   if (!Number.isInteger(slots) || slots < 1) throw new RangeError(`slots must be an integer ≥ 1, got ${slots}`);
-  const tasks = tasksOf(runs);
+  const tasks = tasksOf(runs, overhead);
   const taskOf = new Map(tasks.flatMap((t) => t.keys.map((k) => [k, t] as const)));
   const finish = new Map<Task, number>();
   const free: number[] = Array.from({ length: slots }, () => 0);
@@ -116,10 +148,13 @@ export function scheduledSweepSeconds(runs: readonly TimedRun[], slots: number):
 interface Task {
   keys: string[];
   parentKey: string | null;
+  /** Its runs' estimates and its per-run work. */
   seconds: number;
+  /** Its per-run work (0 for reused runs, which do not train). */
+  overhead: number;
 }
 
-function tasksOf(runs: readonly TimedRun[]): Task[] {
+function tasksOf(runs: readonly TimedRun[], overhead: RunOverhead | null): Task[] {
   const tasks: Task[] = [];
   const packs = new Map<string, Task>();
   for (const run of runs) {
@@ -129,7 +164,10 @@ function tasksOf(runs: readonly TimedRun[]): Task[] {
       packed.seconds += secondsOf(run);
       continue;
     }
-    const task = { keys: [run.key], parentKey: run.parentKey, seconds: secondsOf(run) };
+    // A planned pack always has members to train (reused runs are never packed); of one member, a run alone.
+    const work =
+      run.reused || !overhead ? 0 : run.pack === undefined ? overhead.perRunSeconds : overhead.perPackSeconds;
+    const task = { keys: [run.key], parentKey: run.parentKey, seconds: secondsOf(run) + work, overhead: work };
     if (run.pack !== undefined) packs.set(run.pack, task);
     tasks.push(task);
   }
