@@ -39,6 +39,13 @@ function call(message: FromThread & { call: number }): Promise<void> {
   });
 }
 
+/**
+ * The least time between two batch positions a member posts, in ms: the main thread writes one at most every
+ * second (batchProgressIntervalMs), and a small student's batch takes well under a millisecond, so posting
+ * each would cost more than training it. The last batch of an epoch is not posted (the epoch's record says it).
+ */
+const BATCH_POST_INTERVAL_MS = 100;
+
 /** The main thread's callback threw; it keeps that error and gives it to the caller in place of this one. */
 class CallbackFailedError extends Error {
   override readonly name = 'CallbackFailedError';
@@ -48,7 +55,15 @@ function runInput(task: number, member: number, input: ThreadRunInput, signal: A
   const { callbacks, ...rest } = input;
   const run: ExecuteRunInput = { ...rest, signal };
   if (callbacks.epoch) run.onEpoch = (metrics) => call({ type: 'epoch', task, member, call: nextCall++, metrics });
-  if (callbacks.batch) run.onBatch = (position) => send({ type: 'batch', task, member, position });
+  if (callbacks.batch) {
+    let postedAt = Number.NEGATIVE_INFINITY;
+    run.onBatch = (position) => {
+      const now = performance.now();
+      if (now - postedAt < BATCH_POST_INTERVAL_MS || position.batch >= position.batches) return;
+      postedAt = now;
+      send({ type: 'batch', task, member, position });
+    };
+  }
   if (callbacks.checkpoint) {
     run.onCheckpoint = (checkpoint) => call({ type: 'checkpoint', task, member, call: nextCall++, checkpoint });
   }
