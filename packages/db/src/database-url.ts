@@ -1,13 +1,12 @@
+import { codedError } from './coded-error.ts';
+
 /** Where Distillery's results database lives when `DATABASE_URL` is not set: the local PostgreSQL. */
 export const DEFAULT_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/distillery';
 
 const PROTOCOLS = new Set(['postgres:', 'postgresql:']);
 
 /** A PostgreSQL connection URL that could not be used; `message` says what is wrong with it. */
-export class InvalidDatabaseUrlError extends Error {
-  readonly code = 'INVALID_DATABASE_URL';
-  override readonly name = 'InvalidDatabaseUrlError';
-}
+export class InvalidDatabaseUrlError extends codedError('INVALID_DATABASE_URL') {}
 
 /** The parts of a database URL that messages may show (never the password). */
 export interface DatabaseUrlParts {

@@ -1,4 +1,5 @@
 export * from './check-database.ts';
+export * from './coded-error.ts';
 export * from './connection/index.ts';
 export * from './database-url.ts';
 export * from './events/index.ts';

@@ -13,7 +13,6 @@ export interface ApiErrorOptions extends ErrorOptions {
  * `statusCode` follows Fastify's convention so Fastify keeps it when the error passes through its hooks.
  */
 export class ApiError extends Error {
-  override name = 'ApiError';
   readonly statusCode: number;
   readonly issues: ValidationIssue[] | undefined;
   readonly headers: Record<string, string>;
@@ -24,6 +23,8 @@ export class ApiError extends Error {
     options: ApiErrorOptions = {},
   ) {
     super(message, options);
+    // Each kind of error is a subclass, named by its class.
+    this.name = new.target.name;
     this.statusCode = statusOf(code);
     this.issues = options.issues;
     this.headers = options.headers ?? {};

@@ -3,7 +3,6 @@ import { ApiError } from './api-error.ts';
 
 /** The body is not well-formed JSON or YAML. */
 export class MalformedBodyError extends ApiError {
-  override name = 'MalformedBodyError';
   constructor(detail: string, options?: ErrorOptions) {
     super('MALFORMED_BODY', detail, options);
   }
@@ -11,7 +10,6 @@ export class MalformedBodyError extends ApiError {
 
 /** The body is well-formed but too large, too deep or too slow to parse (see the spec's DocumentLimits). */
 export class DocumentTooComplexApiError extends ApiError {
-  override name = 'DocumentTooComplexApiError';
   constructor(detail: string, options?: ErrorOptions) {
     super('DOCUMENT_TOO_COMPLEX', detail, options);
   }
@@ -19,7 +17,6 @@ export class DocumentTooComplexApiError extends ApiError {
 
 /** One or more fields break a rule; each issue names its field by dotted path. */
 export class ValidationFailedError extends ApiError {
-  override name = 'ValidationFailedError';
   constructor(message: string, issues: ValidationIssue[], options?: ErrorOptions) {
     super('VALIDATION_FAILED', message, { ...options, issues });
   }
@@ -27,14 +24,12 @@ export class ValidationFailedError extends ApiError {
 
 /** Any other request Fastify refused before routing (the message is Fastify's, written for clients). */
 export class BadRequestError extends ApiError {
-  override name = 'BadRequestError';
   constructor(message: string, options?: ErrorOptions) {
     super('BAD_REQUEST', message, options);
   }
 }
 
 export class BodyTooLargeError extends ApiError {
-  override name = 'BodyTooLargeError';
   constructor(
     readonly limitBytes: number,
     options?: ErrorOptions,
@@ -52,7 +47,6 @@ function describeBytes(bytes: number): string {
 }
 
 export class UnsupportedMediaTypeError extends ApiError {
-  override name = 'UnsupportedMediaTypeError';
   constructor(contentType: string | undefined, supported: readonly string[], options?: ErrorOptions) {
     super(
       'UNSUPPORTED_MEDIA_TYPE',
@@ -67,7 +61,6 @@ export class UnsupportedMediaTypeError extends ApiError {
  * `WWW-Authenticate` tells the client which scheme to use (RFC 6750).
  */
 export class UnauthorizedError extends ApiError {
-  override name = 'UnauthorizedError';
   constructor(reason: 'missing' | 'invalid' | 'metrics') {
     super('UNAUTHORIZED', UNAUTHORIZED_MESSAGES[reason], {
       headers: {
@@ -86,7 +79,6 @@ const UNAUTHORIZED_MESSAGES = {
 
 /** The key is valid but its role may not do this. */
 export class ForbiddenError extends ApiError {
-  override name = 'ForbiddenError';
   constructor(
     readonly role: string,
     readonly required: string,
@@ -101,7 +93,6 @@ export class ForbiddenError extends ApiError {
  * (seconds) says when the next one will be accepted.
  */
 export class RateLimitedError extends ApiError {
-  override name = 'RateLimitedError';
   constructor(
     /** Which limit, e.g. `rate limit of 1200 requests per 1 minute`. */
     readonly limit: string,
@@ -115,7 +106,6 @@ export class RateLimitedError extends ApiError {
 
 /** One more event stream would pass a cap: the key's, the team's, or the server's for all keys together. */
 export class TooManyStreamsError extends ApiError {
-  override name = 'TooManyStreamsError';
   constructor(
     readonly scope: 'key' | 'team' | 'server',
     readonly limit: number,
@@ -134,7 +124,6 @@ export class TooManyStreamsError extends ApiError {
 
 /** The team's runs waiting to start would pass its quota; `retry-after` says when to try again. */
 export class QuotaExceededError extends ApiError {
-  override name = 'QuotaExceededError';
   constructor(
     readonly limit: number,
     readonly pending: number,
@@ -155,7 +144,6 @@ export class QuotaExceededError extends ApiError {
 
 /** Every body-parsing thread is busy and enough bodies already wait; `retry-after` says when to try again. */
 export class ParserBusyError extends ApiError {
-  override name = 'ParserBusyError';
   constructor(retryAfterSeconds: number, options?: ErrorOptions) {
     super('PARSER_BUSY', `the server is parsing as many bodies as it can; retry in ${retryAfterSeconds} s`, {
       ...options,
@@ -166,7 +154,6 @@ export class ParserBusyError extends ApiError {
 
 /** No such resource for this team. Another team's resources are reported the same way: existence is not leaked. */
 export class NotFoundError extends ApiError {
-  override name = 'NotFoundError';
   constructor(resource: 'sweep' | 'run' | 'key' | 'file', id: string) {
     super('NOT_FOUND', `${resource} '${id.length > 64 ? `${id.slice(0, 64)}…` : id}' not found`);
   }
@@ -174,7 +161,6 @@ export class NotFoundError extends ApiError {
 
 /** The team's run exists but has no such artifact (not finished yet, or a name it does not serve). */
 export class ArtifactNotFoundError extends ApiError {
-  override name = 'ArtifactNotFoundError';
   constructor(runId: string, name: string, detail: string) {
     const shown = name.length > 64 ? `${name.slice(0, 64)}…` : name;
     super('NOT_FOUND', `run '${runId}' has no artifact '${shown}': ${detail}`);
@@ -182,7 +168,6 @@ export class ArtifactNotFoundError extends ApiError {
 }
 
 export class RouteNotFoundError extends ApiError {
-  override name = 'RouteNotFoundError';
   constructor(method: string, url: string) {
     super('ROUTE_NOT_FOUND', `no route ${method} ${url}`);
   }
@@ -190,7 +175,6 @@ export class RouteNotFoundError extends ApiError {
 
 /** The body of every 5xx: nothing internal. The cause is logged with the request id. */
 export class InternalError extends ApiError {
-  override name = 'InternalError';
   constructor(options?: ErrorOptions) {
     super('INTERNAL_ERROR', 'internal server error', options);
   }
@@ -201,7 +185,6 @@ export const DATABASE_RETRY_AFTER_S = 5;
 
 /** The results database did not answer (down, unreachable, silent, overloaded): nothing internal on the wire. */
 export class DatabaseUnavailableError extends ApiError {
-  override name = 'DatabaseUnavailableError';
   constructor(options?: ErrorOptions) {
     super('DATABASE_UNAVAILABLE', `the results database is unavailable; retry in ${DATABASE_RETRY_AFTER_S} s`, {
       ...options,

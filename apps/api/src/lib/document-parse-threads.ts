@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { codedError } from '@distillery/db';
 import { DocumentTooComplexError, MalformedDocumentError } from '@distillery/spec';
 import { build } from 'esbuild';
 import type { ParseThreadMessage, ParseThreadRequest } from './parse-document-thread.ts';
@@ -24,9 +25,7 @@ export interface DocumentParseThreadsOptions {
 }
 
 /** Every thread is busy and `maxWaiting` documents already wait: try again shortly. */
-export class ParseThreadsBusyError extends Error {
-  override readonly name = 'ParseThreadsBusyError';
-  readonly code = 'PARSE_THREADS_BUSY';
+export class ParseThreadsBusyError extends codedError('PARSE_THREADS_BUSY') {
   constructor(readonly waiting: number) {
     super(`${waiting} documents are already waiting to be parsed`);
   }

@@ -1,11 +1,10 @@
 import { Readable } from 'node:stream';
+import { codedError } from '@distillery/db';
 
 /** Thrown into a producer whose reader went away (the client closed the connection). */
-export class StreamClosedError extends Error {
-  readonly code = 'STREAM_CLOSED';
+export class StreamClosedError extends codedError('STREAM_CLOSED') {
   constructor() {
     super('the reader closed the stream');
-    this.name = 'StreamClosedError';
   }
 }
 

@@ -13,7 +13,6 @@ export const DATABASE_QUERY_TIMEOUT = 'DATABASE_QUERY_TIMEOUT';
  */
 export class DatabaseConnectError extends StoreUnavailableError {
   override readonly code = DATABASE_CONNECT_FAILED;
-  override readonly name = 'DatabaseConnectError';
 
   constructor(
     readonly connectTimeoutMs: number,
@@ -26,7 +25,6 @@ export class DatabaseConnectError extends StoreUnavailableError {
 /** The server did not answer a statement within the client's bound; the connection was dropped. */
 export class DatabaseQueryTimeoutError extends StoreUnavailableError {
   override readonly code = DATABASE_QUERY_TIMEOUT;
-  override readonly name = 'DatabaseQueryTimeoutError';
 
   constructor(readonly timeoutMs: number) {
     super(`PostgreSQL did not answer a statement within ${timeoutMs} ms`, true);

@@ -1,5 +1,7 @@
 // Typed errors of the migrator. Classify them by `instanceof` or `code`, never by message text.
 
+import { codedError } from '../coded-error.ts';
+
 /** Why a database server could not be used. */
 export type DatabaseUnreachableReason =
   | 'connection-refused'
@@ -13,10 +15,7 @@ export type DatabaseUnreachableReason =
  * The server could not be reached or refused us. The message names `host:port/database` and what failed, so a
  * CLI can print it as is (no stack); the driver's error is kept in `cause`.
  */
-export class DatabaseUnreachableError extends Error {
-  readonly code = 'DATABASE_UNREACHABLE';
-  override readonly name = 'DatabaseUnreachableError';
-
+export class DatabaseUnreachableError extends codedError('DATABASE_UNREACHABLE') {
   constructor(
     readonly target: { host: string; port: number; database: string },
     readonly reason: DatabaseUnreachableReason,
@@ -28,19 +27,13 @@ export class DatabaseUnreachableError extends Error {
 }
 
 /** The migrations folder is missing or holds no migration. */
-export class MigrationsNotFoundError extends Error {
-  readonly code = 'MIGRATIONS_NOT_FOUND';
-  override readonly name = 'MigrationsNotFoundError';
-}
+export class MigrationsNotFoundError extends codedError('MIGRATIONS_NOT_FOUND') {}
 
 /**
  * A migration recorded as applied no longer matches its file: someone edited an applied migration. Add a new
  * migration instead; the database is left untouched.
  */
-export class MigrationChecksumMismatchError extends Error {
-  readonly code = 'MIGRATION_CHECKSUM_MISMATCH';
-  override readonly name = 'MigrationChecksumMismatchError';
-
+export class MigrationChecksumMismatchError extends codedError('MIGRATION_CHECKSUM_MISMATCH') {
   constructor(
     readonly migrationName: string,
     readonly recordedChecksum: string,
@@ -57,10 +50,7 @@ export class MigrationChecksumMismatchError extends Error {
  * The ledger records a migration that started and never finished (Prisma's P3009): the schema may be half
  * changed. Resolve it by hand, e.g. `prisma migrate resolve --rolled-back <name>` after repairing the schema.
  */
-export class FailedMigrationFoundError extends Error {
-  readonly code = 'FAILED_MIGRATION_FOUND';
-  override readonly name = 'FailedMigrationFoundError';
-
+export class FailedMigrationFoundError extends codedError('FAILED_MIGRATION_FOUND') {
   constructor(readonly migrationName: string) {
     super(
       `Migration ${migrationName} is recorded as failed (started, never finished) in _prisma_migrations; ` +
@@ -71,10 +61,7 @@ export class FailedMigrationFoundError extends Error {
 }
 
 /** A migration's SQL failed; its transaction was rolled back, so neither the schema nor the ledger changed. */
-export class MigrationApplyError extends Error {
-  readonly code = 'MIGRATION_APPLY_FAILED';
-  override readonly name = 'MigrationApplyError';
-
+export class MigrationApplyError extends codedError('MIGRATION_APPLY_FAILED') {
   constructor(
     readonly migrationName: string,
     detail: string,
@@ -85,7 +72,4 @@ export class MigrationApplyError extends Error {
 }
 
 /** Another process held the migration lock for longer than `lockTimeoutMs`. */
-export class MigrationLockTimeoutError extends Error {
-  readonly code = 'MIGRATION_LOCK_TIMEOUT';
-  override readonly name = 'MigrationLockTimeoutError';
-}
+export class MigrationLockTimeoutError extends codedError('MIGRATION_LOCK_TIMEOUT') {}

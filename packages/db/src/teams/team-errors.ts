@@ -1,10 +1,9 @@
 // Typed errors of team and API-key operations (classify by `instanceof` or `code`).
 
-/** A team with this name exists already (team names are unique). */
-export class TeamExistsError extends Error {
-  readonly code = 'TEAM_EXISTS';
-  override readonly name = 'TeamExistsError';
+import { codedError } from '../coded-error.ts';
 
+/** A team with this name exists already (team names are unique). */
+export class TeamExistsError extends codedError('TEAM_EXISTS') {
   constructor(
     readonly teamName: string,
     options?: { cause?: unknown },
@@ -14,10 +13,7 @@ export class TeamExistsError extends Error {
 }
 
 /** No team has this id. */
-export class TeamNotFoundError extends Error {
-  readonly code = 'TEAM_NOT_FOUND';
-  override readonly name = 'TeamNotFoundError';
-
+export class TeamNotFoundError extends codedError('TEAM_NOT_FOUND') {
   constructor(
     readonly teamId: string,
     options?: { cause?: unknown },
@@ -27,7 +23,4 @@ export class TeamNotFoundError extends Error {
 }
 
 /** A team name that is empty or too long. */
-export class InvalidTeamNameError extends Error {
-  readonly code = 'INVALID_TEAM_NAME';
-  override readonly name = 'InvalidTeamNameError';
-}
+export class InvalidTeamNameError extends codedError('INVALID_TEAM_NAME') {}

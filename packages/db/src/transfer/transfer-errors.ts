@@ -1,19 +1,15 @@
 // Typed errors of export and import. Classify them by `instanceof` or `code`, never by message text.
 
+import { codedError } from '../coded-error.ts';
+
 /** The file is not a results file, is of an unknown version, or ends early; nothing was imported. */
-export class TransferFileError extends Error {
-  readonly code = 'TRANSFER_FILE_INVALID';
-  override readonly name = 'TransferFileError';
-}
+export class TransferFileError extends codedError('TRANSFER_FILE_INVALID') {}
 
 /**
  * The file comes from a database with migrations the target lacks (its rows may carry columns the target does
  * not have); nothing was imported. Migrate the target first (`distillery migrate`).
  */
-export class TransferSchemaError extends Error {
-  readonly code = 'TRANSFER_SCHEMA_MISMATCH';
-  override readonly name = 'TransferSchemaError';
-
+export class TransferSchemaError extends codedError('TRANSFER_SCHEMA_MISMATCH') {
   constructor(readonly missing: string[]) {
     super(
       `the file was exported from a database with migrations this one lacks (${missing.join(', ')}): ` +
@@ -23,10 +19,7 @@ export class TransferSchemaError extends Error {
 }
 
 /** Sweeps or runs of the file already exist under another team (imported there before); nothing was imported. */
-export class ImportConflictError extends Error {
-  readonly code = 'IMPORT_CONFLICT';
-  override readonly name = 'ImportConflictError';
-
+export class ImportConflictError extends codedError('IMPORT_CONFLICT') {
   constructor(
     readonly table: string,
     readonly ids: string[],
@@ -43,10 +36,7 @@ export class ImportConflictError extends Error {
  * was imported. A results file refers only to its own sweeps and runs, so such a file was not written by
  * `distillery export`.
  */
-export class ImportForeignRowError extends Error {
-  readonly code = 'IMPORT_FOREIGN_ROW';
-  override readonly name = 'ImportForeignRowError';
-
+export class ImportForeignRowError extends codedError('IMPORT_FOREIGN_ROW') {
   constructor(
     /** The row's line in the file (the header is line 1). */
     readonly line: number,

@@ -3,6 +3,8 @@
 // classify by `instanceof` or `code` (isDatabaseUnavailableError, isTransientDatabaseError), never by message
 // text or by a driver's own codes.
 
+import { codedError } from '../coded-error.ts';
+
 export const STORE_UNAVAILABLE = 'STORE_UNAVAILABLE';
 export const TRANSACTION_CONFLICT = 'TRANSACTION_CONFLICT';
 
@@ -12,10 +14,7 @@ export const TRANSACTION_CONFLICT = 'TRANSACTION_CONFLICT';
  * whether running the same transaction again soon may succeed (a dropped connection may; a statement that ran
  * past the statement timeout or a server out of memory would most likely do the same again).
  */
-export class StoreUnavailableError extends Error {
-  readonly code: string = STORE_UNAVAILABLE;
-  override readonly name: string = 'StoreUnavailableError';
-
+export class StoreUnavailableError extends codedError<string>(STORE_UNAVAILABLE) {
   constructor(
     message: string,
     readonly transient: boolean,
@@ -30,8 +29,6 @@ export class StoreUnavailableError extends Error {
  * available. The same transaction, run again, may succeed; run transitions are conditional on (state, attempt),
  * so a repeated try is safe.
  */
-export class TransactionConflictError extends Error {
-  readonly code = TRANSACTION_CONFLICT;
-  override readonly name = 'TransactionConflictError';
+export class TransactionConflictError extends codedError(TRANSACTION_CONFLICT) {
   readonly transient = true;
 }
