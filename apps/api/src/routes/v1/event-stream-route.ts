@@ -4,15 +4,11 @@ import type { EventStreamTarget } from '../../lib/event-stream-hub.ts';
 import { teamOf } from '../../plugins/auth.ts';
 import { ErrorBody } from '../../schemas/error-body.ts';
 import { EVENT_STREAM_RESPONSE, EventStreamHeaders, EventStreamQuery } from '../../schemas/event-stream.ts';
-import { IdParams } from '../../schemas/id-params.ts';
 import { resumeAfter } from '../../services/event-stream-targets.ts';
-import { API_KEY_SECURITY } from './security.ts';
+import { type IdRouteDocs, idRouteSchema } from './id-route-schema.ts';
 
 /** What tells one `GET /:id/events` route from another: its documentation and whose events it streams. */
-export interface EventStreamRoute {
-  tag: string;
-  summary: string;
-  description: string;
+export interface EventStreamRoute extends IdRouteDocs {
   /** The stream for the entity `id` of `teamId`; throws the 404 when the team has no such entity. */
   target(db: Store, teamId: string, id: string): Promise<EventStreamTarget>;
 }
@@ -27,11 +23,7 @@ export function eventStreamRoute(route: EventStreamRoute): FastifyPluginAsyncZod
       '/:id/events',
       {
         schema: {
-          tags: [route.tag],
-          summary: route.summary,
-          description: route.description,
-          security: API_KEY_SECURITY,
-          params: IdParams,
+          ...idRouteSchema(route),
           headers: EventStreamHeaders,
           querystring: EventStreamQuery,
           response: { ...EVENT_STREAM_RESPONSE, 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 500: ErrorBody },
