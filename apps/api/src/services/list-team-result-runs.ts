@@ -2,26 +2,19 @@ import { listTeamFactRows, type Store, type TeamFactRow } from '@distillery/db';
 import { iso } from '../lib/iso.ts';
 import type { ResultsQuery } from '../schemas/result-filters.ts';
 import type { TeamResultRow, TeamResultRowList } from '../schemas/team-results.ts';
-import { checkFilterTargets } from './check-filter-targets.ts';
 import { configDimensions } from './config-dimensions.ts';
 import { configurationFacts } from './configuration-facts.ts';
 import { describeConfig } from './describe-config.ts';
-import { resultsPageSize } from './results-page-size.ts';
+import { resultsPage } from './results-page.ts';
 
 /**
  * `GET /v1/results/runs`: the team's runs with a result, one row each, filtered, sorted, one page (see
  * listTeamFactRows); CSV has no description and skips the configs.
  */
 export async function listTeamResultRuns(db: Store, teamId: string, query: ResultsQuery): Promise<TeamResultRowList> {
-  await checkFilterTargets(db, teamId, query);
-  const limit = resultsPageSize(query);
-  const { total, rows } = await listTeamFactRows(db, teamId, query, {
-    sort: query.sort,
-    limit,
-    offset: query.offset,
-    withConfig: query.format === 'json',
-  });
-  return { total, limit, offset: query.offset, items: rows.map(toTeamResultRow) };
+  const page = await resultsPage(db, teamId, query);
+  const { total, rows } = await listTeamFactRows(db, teamId, query, { ...page, withConfig: query.format === 'json' });
+  return { total, limit: page.limit, offset: page.offset, items: rows.map(toTeamResultRow) };
 }
 
 /** A result row as the API answers it (without a description when the config was not read). */

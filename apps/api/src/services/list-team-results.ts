@@ -3,9 +3,8 @@ import type { ReplicateAgreement } from '@distillery/spec';
 import type { ResultsQuery } from '../schemas/result-filters.ts';
 import type { ConfigurationResultList } from '../schemas/team-results.ts';
 import { toConfigurationResult } from './assemble-configurations.ts';
-import { checkFilterTargets } from './check-filter-targets.ts';
 import { replicateAgreements } from './replicate-agreements.ts';
-import { resultsPageSize } from './results-page-size.ts';
+import { resultsPage } from './results-page.ts';
 
 /** `GET /v1/results`: the team's configurations (replicates aggregated), filtered, sorted, one page. */
 export async function listTeamResults(
@@ -13,18 +12,13 @@ export async function listTeamResults(
   teamId: string,
   query: ResultsQuery,
 ): Promise<ConfigurationResultList> {
-  await checkFilterTargets(db, teamId, query);
-  const limit = resultsPageSize(query);
-  const { total, rows } = await listTeamConfigurations(db, teamId, query, {
-    sort: query.sort,
-    limit,
-    offset: query.offset,
-  });
+  const page = await resultsPage(db, teamId, query);
+  const { total, rows } = await listTeamConfigurations(db, teamId, query, page);
   const agreements = await replicateAgreements(db, teamId, rows);
   return {
     total,
-    limit,
-    offset: query.offset,
+    limit: page.limit,
+    offset: page.offset,
     items: rows.map((r, i) => toConfigurationResult(r, agreements[i] as ReplicateAgreement)),
   };
 }

@@ -2,9 +2,8 @@ import type { Readable } from 'node:stream';
 import { type Store, streamTeamFactRows } from '@distillery/db';
 import { PushedStream, StreamClosedError } from '../lib/pushed-stream.ts';
 import type { ResultsQuery } from '../schemas/result-filters.ts';
-import { checkFilterTargets } from './check-filter-targets.ts';
 import { toTeamResultRow } from './list-team-result-runs.ts';
-import { resultsPageSize } from './results-page-size.ts';
+import { resultsPage } from './results-page.ts';
 import { teamResultRowsCsvHeader, teamResultRowsCsvLines } from './team-results-to-csv.ts';
 
 /** Lines written to the stream at a time: about 40 KB of CSV. */
@@ -21,7 +20,7 @@ const CSV_PART_ROWS = 100;
  * PostgreSQL, so a stalled download never holds a connection for long.
  */
 export async function streamTeamResultRunsCsv(db: Store, teamId: string, query: ResultsQuery): Promise<Readable> {
-  await checkFilterTargets(db, teamId, query);
+  const page = await resultsPage(db, teamId, query);
   const stream = new PushedStream();
   let started = false;
   let ready: () => void = () => {};
@@ -36,8 +35,7 @@ export async function streamTeamResultRunsCsv(db: Store, teamId: string, query: 
     ready();
     return header;
   };
-  const limit = resultsPageSize(query);
-  streamTeamFactRows(db, teamId, query, { sort: query.sort, limit, offset: query.offset }, async (rows) => {
+  streamTeamFactRows(db, teamId, query, page, async (rows) => {
     // Written a part at a time, not as one string of the whole batch: the stream then holds at most one part
     // beyond its high-water mark, and the socket one part beyond its own, whatever the batch size.
     const parts: string[] = [];
