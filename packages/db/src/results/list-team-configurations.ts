@@ -4,7 +4,7 @@ import { analyticRows } from './analytic-rows.ts';
 import type { ConfigurationRow } from './configuration-row.ts';
 import type { ConfigurationSort } from './configuration-sort.ts';
 import { configurationStatsSql, configurationsSql } from './configurations-sql.ts';
-import { fragmentRows } from './fragment-rows.ts';
+import { pageTotal } from './page-total.ts';
 import type { ResultFactFilters } from './result-fact-filters.ts';
 import { storedConfigurationStatsSql } from './stored-configuration-stats-sql.ts';
 import { teamFactsSql } from './team-facts-sql.ts';
@@ -62,10 +62,5 @@ export async function listTeamConfigurations(
       ORDER BY ${order}, c."group", c.tkey LIMIT ${query.limit} OFFSET ${query.offset}
     ) q`;
   const rows = await analyticRows<ConfigurationRow & { total: number }>(db, configurationsSql(facts, page, stats));
-  const total =
-    rows[0]?.total ??
-    (await fragmentRows<{ total: number }>(db, Prisma.sql`SELECT count(*)::int AS total FROM (${stats}) s`))[0]
-      ?.total ??
-    0;
-  return { total, rows };
+  return { total: await pageTotal(db, rows, stats), rows };
 }

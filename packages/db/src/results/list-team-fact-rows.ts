@@ -4,6 +4,7 @@ import type { SqlExecutor } from '../store/sql-executor.ts';
 import { analyticRows, analyticSettings } from './analytic-rows.ts';
 import type { ConfigurationSort } from './configuration-sort.ts';
 import { fragmentRows } from './fragment-rows.ts';
+import { pageTotal } from './page-total.ts';
 import type { ResultFactFilters } from './result-fact-filters.ts';
 import { teamFactsSql } from './team-facts-sql.ts';
 
@@ -106,12 +107,7 @@ export async function listTeamFactRows(
 ): Promise<{ total: number; rows: TeamFactRow[] }> {
   const facts = teamFactsSql(teamId, filters);
   const rows = await analyticRows<TeamFactRow & { total: number }>(db, teamFactRowsSql(facts, query, true));
-  const total =
-    rows[0]?.total ??
-    (await fragmentRows<{ total: number }>(db, Prisma.sql`SELECT count(*)::int AS total FROM (${facts}) f`))[0]
-      ?.total ??
-    0;
-  return { total, rows };
+  return { total: await pageTotal(db, rows, facts), rows };
 }
 
 /**
