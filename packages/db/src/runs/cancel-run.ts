@@ -1,5 +1,6 @@
 import type { SqlExecutor } from '../store/sql-executor.ts';
 import { cancelDescendants } from './cancel-descendants.ts';
+import { cancelOwned } from './cancel-owned.ts';
 import type { MovedRun } from './moved-run.ts';
 import { recordTransition, stateEvents } from './run-events.ts';
 
@@ -21,22 +22,19 @@ export async function cancelRun(
   runId: string,
   reason: string,
 ): Promise<CancelOutcome> {
-  return db.transaction(async (sql) => {
-    const [exists] = await sql.rows<{ key: string }>`
-      SELECT key FROM runs WHERE id = ${runId}::uuid AND team_id = ${teamId}::uuid`;
-    if (exists === undefined) return { found: false, cancelled: [] };
+  return cancelOwned(db, 'runs', teamId, runId, async (sql, key) => {
     const own = await sql.rows<MovedRun>`
       UPDATE runs SET state = 'cancelled', skipped_reason = ${reason}, finished_at = now(), not_before = NULL,
                       updated_at = now()
       WHERE id = ${runId}::uuid AND state IN ('waiting', 'queued', 'running')
       RETURNING id::text AS id, sweep_id::text AS "sweepId", attempt`;
-    if (own.length === 0) return { found: true, cancelled: [] };
-    const because = `parent run ${exists.key} (${runId}) was cancelled`;
+    if (own.length === 0) return [];
+    const because = `parent run ${key} (${runId}) was cancelled`;
     const downstream = await cancelDescendants(sql, runId, because);
     await recordTransition(sql, [
       ...stateEvents(own, 'cancelled', reason),
       ...stateEvents(downstream, 'cancelled', because),
     ]);
-    return { found: true, cancelled: [...own, ...downstream] };
+    return [...own, ...downstream];
   });
 }

@@ -1,4 +1,5 @@
 import type { SqlExecutor } from '../store/sql-executor.ts';
+import { cancelOwned } from './cancel-owned.ts';
 import type { CancelOutcome } from './cancel-run.ts';
 import type { MovedRun } from './moved-run.ts';
 import { recordTransition, stateEvents } from './run-events.ts';
@@ -16,10 +17,7 @@ export async function cancelSweep(
   sweepId: string,
   reason: string,
 ): Promise<CancelOutcome> {
-  return db.transaction(async (sql) => {
-    const [exists] = await sql.rows<{ id: string }>`
-      SELECT id::text AS id FROM sweeps WHERE id = ${sweepId}::uuid AND team_id = ${teamId}::uuid`;
-    if (exists === undefined) return { found: false, cancelled: [] };
+  return cancelOwned(db, 'sweeps', teamId, sweepId, async (sql) => {
     const released = await sql.rows<MovedRun>`
       DELETE FROM reused_runs l USING runs r
       WHERE l.sweep_id = ${sweepId}::uuid AND r.id = l.run_id AND r.state IN ('waiting', 'queued', 'running')
@@ -58,6 +56,6 @@ export async function cancelSweep(
       ...stateEvents(cancelled, 'cancelled', reason),
       ...stateEvents(orphans, 'cancelled', because),
     ]);
-    return { found: true, cancelled: [...cancelled, ...orphans] };
+    return [...cancelled, ...orphans];
   });
 }
