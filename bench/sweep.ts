@@ -101,9 +101,16 @@ function run(
   });
 }
 
-/** The `estimated …` line of a dry run's output (null when the checkout's dry run prints none). */
+/**
+ * The `estimated …` line of a dry run's output, with the line under it that splits the one-executor time into
+ * training and per-run work where the dry run prints one (null when the checkout's dry run prints no estimate).
+ */
 function estimateLine(output: string): string | null {
-  return output.split('\n').find((l) => l.startsWith('estimated ')) ?? null;
+  const lines = output.split('\n');
+  const at = lines.findIndex((l) => l.startsWith('estimated '));
+  if (at < 0) return null;
+  const terms = lines[at + 1]?.trim() ?? '';
+  return terms.startsWith('≈') ? `${lines[at]}; ${terms}` : (lines[at] as string);
 }
 
 async function distillery(pack: number | null): Promise<Side> {
