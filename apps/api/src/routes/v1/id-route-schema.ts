@@ -5,7 +5,7 @@ import { API_KEY_SECURITY } from './security.ts';
 export interface IdRouteDocs {
   tag: string;
   summary: string;
-  description: string;
+  description?: string;
 }
 
 /** The part of an `/:id/…` route's schema that every such route shares: its docs, the API key, the id. */
@@ -13,7 +13,7 @@ export function idRouteSchema(docs: IdRouteDocs) {
   return {
     tags: [docs.tag],
     summary: docs.summary,
-    description: docs.description,
+    ...(docs.description === undefined ? {} : { description: docs.description }),
     security: API_KEY_SECURITY,
     params: IdParams,
   };
