@@ -169,36 +169,40 @@ describe('formatPlan', () => {
     expect(formatPlan(plan).split('\n').at(-1)).toBe('estimated time: nothing to train (every run is reused)');
   });
 
-  it('adds the time with several training threads, scheduled over the plan, when the executor has them', () => {
-    const child = (key: string, seconds: number) => ({
-      ...run(key, 'student', 4_994, null, estimate(seconds, 'measured')),
+  /** A measured teacher (10 s) and three students of it (4 s each), with `packs` and `estimatedTime`. */
+  const teacherAndThreeStudents = (
+    name: string,
+    packs: SweepPlan['packs'],
+    estimatedTime: SweepPlan['estimatedTime'],
+  ): SweepPlan => {
+    const child = (key: string) => ({
+      ...run(key, 'student', 4_994, null, estimate(4, 'measured')),
       parentKey: 'teacher',
     });
-    const plan: SweepPlan = {
-      name: 'threads',
+    return {
+      name,
       specHash: 's',
       runCount: 4,
       reusedRunCount: 0,
       reusedTeacherRunId: null,
-      runs: [
-        run('teacher', 'teacher', 50_890, null, estimate(10, 'measured')),
-        child('a', 4),
-        child('b', 4),
-        child('c', 4),
-      ],
+      runs: [run('teacher', 'teacher', 50_890, null, estimate(10, 'measured')), child('a'), child('b'), child('c')],
       packMax: 8,
-      packs: [],
+      packs,
       warnings: [],
-      estimatedTime: {
-        totalSeconds: 22,
-        trainingSeconds: 22,
-        overheadSeconds: 0,
-        overhead: null,
-        criticalPathSeconds: 14,
-        runsBySource: { measured: 4, calibration: 0, extrapolated: 0 },
-        unestimatedRuns: 0,
-      },
+      estimatedTime,
     };
+  };
+
+  it('adds the time with several training threads, scheduled over the plan, when the executor has them', () => {
+    const plan = teacherAndThreeStudents('threads', [], {
+      totalSeconds: 22,
+      trainingSeconds: 22,
+      overheadSeconds: 0,
+      overhead: null,
+      criticalPathSeconds: 14,
+      runsBySource: { measured: 4, calibration: 0, extrapolated: 0 },
+      unestimatedRuns: 0,
+    });
     // Two threads: the teacher (10 s), then a and b together (14 s), then c (18 s).
     expect(formatSweepEstimate(plan, 2)).toBe(
       'estimated time: ≈22 s on one executor, ≈18 s with 2 training threads, ≈14 s along the critical path ' +
@@ -207,36 +211,16 @@ describe('formatPlan', () => {
   });
 
   it('names the per-run work as its own term of the one-executor time, and schedules it over the threads', () => {
-    const child = (key: string, seconds: number) => ({
-      ...run(key, 'student', 4_994, null, estimate(seconds, 'measured')),
-      parentKey: 'teacher',
+    // The teacher and c alone (1 s each), a and b as one pack (2 s): 22 s of training + 4 s of per-run work.
+    const plan = teacherAndThreeStudents('overhead', [{ keys: ['a', 'b'], parent: 'teacher', packKey: 'k' }], {
+      totalSeconds: 26,
+      trainingSeconds: 22,
+      overheadSeconds: 4,
+      overhead: { perRunSeconds: 1, perPackSeconds: 2, runs: 40, packs: 12, source: 'measured' },
+      criticalPathSeconds: 21,
+      runsBySource: { measured: 4, calibration: 0, extrapolated: 0 },
+      unestimatedRuns: 0,
     });
-    const plan: SweepPlan = {
-      name: 'overhead',
-      specHash: 's',
-      runCount: 4,
-      reusedRunCount: 0,
-      reusedTeacherRunId: null,
-      runs: [
-        run('teacher', 'teacher', 50_890, null, estimate(10, 'measured')),
-        child('a', 4),
-        child('b', 4),
-        child('c', 4),
-      ],
-      packMax: 8,
-      packs: [{ keys: ['a', 'b'], parent: 'teacher', packKey: 'k' }],
-      warnings: [],
-      // The teacher and c alone (1 s each), a and b as one pack (2 s): 22 s of training + 4 s of per-run work.
-      estimatedTime: {
-        totalSeconds: 26,
-        trainingSeconds: 22,
-        overheadSeconds: 4,
-        overhead: { perRunSeconds: 1, perPackSeconds: 2, runs: 40, packs: 12, source: 'measured' },
-        criticalPathSeconds: 21,
-        runsBySource: { measured: 4, calibration: 0, extrapolated: 0 },
-        unestimatedRuns: 0,
-      },
-    };
     // Two threads: the teacher (10 + 1 s), then the pack (8 + 2 s) beside c (4 + 1 s): 21 s.
     expect(formatSweepEstimate(plan, 2).split('\n')).toEqual([
       'estimated time: ≈26 s on one executor, ≈21 s with 2 training threads, ≈21 s along the critical path ' +
