@@ -1,35 +1,13 @@
-import type { RunConfig } from '@distillery/spec';
+import type { RunSpan, RunTiming } from '@distillery/spec';
 import type { SqlExecutor } from '../store/sql-executor.ts';
 
 /**
  * A succeeded run's measured time, as throughput is computed from it (packages/spec `RunTiming`), and when and
  * where it executed, as the per-run work around it is (packages/spec `RunSpan`: times in seconds since the epoch).
+ * `packSize` is always read: the runs `packed_by` the same run as its last attempt (or by it), 1 when it trained
+ * alone.
  */
-export interface RunTimingRow {
-  runId: string;
-  /** The run whose job claimed it: itself, or the run that packed it. */
-  task: string;
-  parentId: string | null;
-  /** The executor that ran it. */
-  workerId: string;
-  createdAt: number;
-  /** Its last attempt's claim. */
-  startedAt: number;
-  finishedAt: number;
-  config: RunConfig;
-  backend: string;
-  /** The result's wall-clock seconds. */
-  seconds: number;
-  /** Its recorded epochs' seconds, summed. */
-  epochSeconds: number;
-  /** Epochs recorded. */
-  epochs: number;
-  /**
-   * Runs trained in its pack, itself included (1 when it trained alone): its last attempt's pack, the runs
-   * `packed_by` the same run (or by it).
-   */
-  packSize: number;
-}
+export type RunTimingRow = RunSpan & RunTiming & { packSize: number };
 
 /** How many of a team's latest results a dry run reads its throughput from. */
 export const RUN_TIMINGS_LIMIT = 2000;
