@@ -37,20 +37,20 @@ function evaluationBatch(
 }
 
 /**
- * One pass of `model` (inference mode) over `rows`: loss and accuracy, and — when `predict` — the class it
- * predicts for each row (its first largest logit).
+ * One pass of `model` (inference mode) over `rows`: loss and accuracy, and — given `predictClasses`, the number
+ * of classes — the class it predicts for each row (its first largest logit).
  */
 async function evaluateRows(
   model: tf.LayersModel,
   rows: RowSet,
-  dataset: Pick<Dataset, 'shape' | 'classes'>,
+  dataset: Pick<Dataset, 'shape'>,
   layout: 'flat' | 'image',
-  predict: boolean,
+  predictClasses: number | null,
 ): Promise<{ evaluation: Evaluation; predicted: Int32Array | null }> {
   const n = rows.indices.length;
   let lossSum = 0;
   let correct = 0;
-  const predicted = predict ? new Int32Array(n) : null;
+  const predicted = predictClasses === null ? null : new Int32Array(n);
   for (let from = 0; from < n; from += EVAL_BATCH_SIZE) {
     const to = Math.min(n, from + EVAL_BATCH_SIZE);
     const batch = evaluationBatch(rows, from, to, dataset, layout);
@@ -61,7 +61,9 @@ async function evaluateRows(
     });
     lossSum += (await (loss as tf.Tensor).data())[0] as number;
     correct += (await (hits as tf.Tensor).data())[0] as number;
-    if (predicted) predicted.set(argMaxRows((await logits.data()) as Float32Array, dataset.classes), from);
+    if (predicted && predictClasses !== null) {
+      predicted.set(argMaxRows((await logits.data()) as Float32Array, predictClasses), from);
+    }
     tf.dispose([batch.x, logits, loss, hits]);
   }
   const evaluation = { loss: n ? lossSum / n : Number.NaN, accuracy: n ? correct / n : Number.NaN, count: n };
@@ -75,7 +77,7 @@ export async function evaluate(
   dataset: Pick<Dataset, 'shape'>,
   layout: 'flat' | 'image',
 ): Promise<Evaluation> {
-  return (await evaluateRows(model, rows, { shape: dataset.shape, classes: 0 }, layout, false)).evaluation;
+  return (await evaluateRows(model, rows, dataset, layout, null)).evaluation;
 }
 
 /**
@@ -89,8 +91,8 @@ export async function evaluateAndPredict(
   dataset: Pick<Dataset, 'shape' | 'classes'>,
   layout: 'flat' | 'image',
 ): Promise<{ evaluation: Evaluation; predictions: Uint8Array | null }> {
-  const predict = dataset.classes <= 256;
-  const { evaluation, predicted } = await evaluateRows(model, rows, dataset, layout, predict);
+  const predictClasses = dataset.classes <= 256 ? dataset.classes : null;
+  const { evaluation, predicted } = await evaluateRows(model, rows, dataset, layout, predictClasses);
   return { evaluation, predictions: predicted ? encodeTestPredictions(predicted, dataset.classes) : null };
 }
 
