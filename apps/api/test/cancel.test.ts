@@ -1,6 +1,6 @@
 import { claimRun, completeRun } from '@distillery/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApi, quickstart, submitSweep, type TestApi } from './helper.ts';
+import { buildTestApi, quickstart, STAND_IN_RESULT, submitSweep, type TestApi } from './helper.ts';
 
 let api: TestApi;
 beforeAll(async () => {
@@ -12,16 +12,6 @@ afterAll(async () => {
 
 const cancel = (url: string, as = api.team) => api.request({ method: 'POST', url, as });
 const runsOf = (sweepId: string) => api.db.run.findMany({ where: { sweepId }, orderBy: { position: 'asc' } });
-const RESULT = {
-  accuracy: 0.9,
-  loss: 0.1,
-  parameters: 1,
-  bytes: 1,
-  bits: 32,
-  backend: 'test',
-  seconds: 0,
-  splitDigest: '0'.repeat(64),
-};
 
 describe('POST /v1/runs/:id/cancel', () => {
   it('cancels a running run and everything downstream of it, with the reason recorded', async () => {
@@ -50,7 +40,7 @@ describe('POST /v1/runs/:id/cancel', () => {
     const sweepId = await submitSweep(api, quickstart());
     const [teacher] = await runsOf(sweepId);
     await claimRun(api.store, teacher?.id as string, 1, 'w1');
-    await completeRun(api.store, teacher?.id as string, 1, RESULT, []);
+    await completeRun(api.store, teacher?.id as string, 1, STAND_IN_RESULT, []);
     const res = await cancel(`/v1/runs/${teacher?.id}/cancel`);
     expect(res.json()).toEqual({ id: teacher?.id, state: 'succeeded', cancelledRunIds: [] });
     const student = (await runsOf(sweepId))[1];

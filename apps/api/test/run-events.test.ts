@@ -1,6 +1,6 @@
 import { claimRun, completeRun, RunEventListener, recordEpoch } from '@distillery/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApi, quickstart, submitSweep, type TestApi } from './helper.ts';
+import { buildTestApi, quickstart, STAND_IN_RESULT, submitSweep, type TestApi } from './helper.ts';
 import { openSse, type SseEvent } from './sse-client.ts';
 
 let api: TestApi;
@@ -21,16 +21,6 @@ afterAll(async () => {
   await api?.close();
 });
 
-const RESULT = {
-  accuracy: 0.9,
-  loss: 0.1,
-  parameters: 1,
-  bytes: 1,
-  bits: 32,
-  backend: 'test',
-  seconds: 0,
-  splitDigest: '0'.repeat(64),
-};
 const auth = () => ({ authorization: `Bearer ${api.team.apiKey}` });
 const epoch = (n: number) => ({
   epoch: n,
@@ -69,7 +59,7 @@ describe('GET /v1/runs/:id/events', () => {
     const second = await openSse(`${base}/v1/runs/${teacher.id}/events`, { ...auth(), 'last-event-id': last.id ?? '' });
     await second.until((e) => e.event === 'epoch' && body(e).data.epoch === 4);
     await recordEpoch(api.store, teacher.id, 1, epoch(5));
-    await completeRun(api.store, teacher.id, 1, RESULT, []);
+    await completeRun(api.store, teacher.id, 1, STAND_IN_RESULT, []);
     await second.ended;
 
     const seen = [...first.events, ...second.events];
@@ -89,7 +79,7 @@ describe('GET /v1/runs/:id/events', () => {
     const sweepId = await submitSweep(api, quickstart());
     const teacher = await teacherOf(sweepId);
     await claimRun(api.store, teacher.id, 1, 'w1');
-    await completeRun(api.store, teacher.id, 1, RESULT, []);
+    await completeRun(api.store, teacher.id, 1, STAND_IN_RESULT, []);
     const all = await api.request({ method: 'GET', url: `/v1/runs/${teacher.id}/events` });
     expect(all.statusCode).toBe(200);
     expect(all.headers['content-type']).toMatch(/^text\/event-stream/);
@@ -131,7 +121,7 @@ describe('GET /v1/sweeps/:id/events', () => {
     const stream = await openSse(`${base}/v1/sweeps/${sweepId}/events`, auth());
     await stream.until((e) => e.id === '5');
     await claimRun(api.store, teacher.id, 1, 'w1');
-    await completeRun(api.store, teacher.id, 1, RESULT, []);
+    await completeRun(api.store, teacher.id, 1, STAND_IN_RESULT, []);
     // Succeeded teacher (7) releases both students (8, 9).
     await stream.until((e) => e.id === '9');
     stream.close();

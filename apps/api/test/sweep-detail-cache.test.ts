@@ -10,7 +10,7 @@ import {
 } from '@distillery/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SweepDetailAnswer, SweepDetailCache } from '../src/lib/sweep-detail-cache.ts';
-import { buildTestApi, quickstart, submitSweep, type TestApi } from './helper.ts';
+import { buildTestApi, quickstart, STAND_IN_RESULT, submitSweep, type TestApi } from './helper.ts';
 
 /** A source whose notifications the test sends itself (`notify`), as the LISTEN connection would deliver them. */
 function eventSource() {
@@ -153,17 +153,6 @@ describe('SweepDetailCache', () => {
   });
 });
 
-const RESULT = {
-  accuracy: 0.9,
-  loss: 0.1,
-  parameters: 1,
-  bytes: 1,
-  bits: 32,
-  backend: 'test',
-  seconds: 0,
-  splitDigest: '0'.repeat(64),
-};
-
 describe('GET /v1/sweeps/:id with notifications (real PostgreSQL LISTEN/NOTIFY)', () => {
   let api: TestApi;
   let listener: RunEventListener;
@@ -205,7 +194,7 @@ describe('GET /v1/sweeps/:id with notifications (real PostgreSQL LISTEN/NOTIFY)'
     expect((await get(sweepId)).json()).toEqual(before);
 
     const finished = notified(sweepId);
-    await completeRun(api.store, teacher.id, 1, RESULT, []);
+    await completeRun(api.store, teacher.id, 1, STAND_IN_RESULT, []);
     await finished;
     const after = (await get(sweepId)).json();
     expect(after).toMatchObject({

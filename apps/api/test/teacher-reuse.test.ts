@@ -1,6 +1,6 @@
 import { claimRun, completeRun, failRun } from '@distillery/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApi, quickstart, submitSweep, type TestApi } from './helper.ts';
+import { buildTestApi, quickstart, STAND_IN_RESULT, submitSweep, type TestApi } from './helper.ts';
 
 let api: TestApi;
 beforeAll(async () => {
@@ -11,16 +11,6 @@ afterAll(async () => {
 });
 
 const teachersOf = (teamId: string) => api.db.run.findMany({ where: { teamId, kind: 'teacher' } });
-const RESULT = {
-  accuracy: 0.9,
-  loss: 0.1,
-  parameters: 1,
-  bytes: 1,
-  bits: 32,
-  backend: 'test',
-  seconds: 0,
-  splitDigest: '0'.repeat(64),
-};
 
 describe('two sweeps with the same teacher', () => {
   it('train one teacher when submitted at the same moment, and both wait for it', async () => {
@@ -44,7 +34,7 @@ describe('two sweeps with the same teacher', () => {
     const first = await submitSweep(api, spec);
     const teacher = await api.db.run.findFirstOrThrow({ where: { sweepId: first, kind: 'teacher' } });
     await claimRun(api.store, teacher.id, 1, 'w');
-    await completeRun(api.store, teacher.id, 1, RESULT, []);
+    await completeRun(api.store, teacher.id, 1, STAND_IN_RESULT, []);
     const second = await submitSweep(api, { ...spec, name: 'after-2', seeds: [2] });
     const runs = await api.db.run.findMany({ where: { sweepId: second }, orderBy: { position: 'asc' } });
     expect(runs.map((r) => [r.kind, r.state])).toEqual([
