@@ -6,7 +6,7 @@ import { fragmentRows } from '../src/results/fragment-rows.ts';
 import { storedConfigurationStatsSql } from '../src/results/stored-configuration-stats-sql.ts';
 import { teamFactsSql } from '../src/results/team-facts-sql.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
-import { insertRun, insertSweep } from './support/result-fixtures.ts';
+import { insertRun, insertSweep, insertTeacher } from './support/result-fixtures.ts';
 
 // The configuration_stats read model against a full re-grouping of result_facts, after random sequences of what
 // changes facts: new replicates, re-trained runs replacing theirs (same identity and backend), older results that
@@ -93,30 +93,9 @@ describe('the configuration_stats read model', () => {
     const sweepId = await insertSweep(testDb.store, teamId);
     // Two runs of one teacher identity (a teacher trained again) and a second teacher configuration.
     const teachers = [
-      await insertRun(testDb.store, teamId, sweepId, {
-        kind: 'teacher',
-        parentId: null,
-        group: 't1',
-        configHash: 't1',
-        dataset: 'mnist',
-        width: 64,
-      }),
-      await insertRun(testDb.store, teamId, sweepId, {
-        kind: 'teacher',
-        parentId: null,
-        group: 't1',
-        configHash: 't1',
-        dataset: 'mnist',
-        width: 64,
-      }),
-      await insertRun(testDb.store, teamId, sweepId, {
-        kind: 'teacher',
-        parentId: null,
-        group: 't2',
-        configHash: 't2',
-        dataset: 'fashion-mnist',
-        width: 64,
-      }),
+      await insertTeacher(testDb.store, teamId, sweepId, { group: 't1', dataset: 'mnist', width: 64 }),
+      await insertTeacher(testDb.store, teamId, sweepId, { group: 't1', dataset: 'mnist', width: 64 }),
+      await insertTeacher(testDb.store, teamId, sweepId, { group: 't2', dataset: 'fashion-mnist', width: 64 }),
     ];
     const results: string[] = [];
     let clock = Date.parse('2026-12-01T00:00:00Z');
@@ -184,14 +163,7 @@ describe('the configuration_stats read model', () => {
   it('counts both replicates when two transactions store results of one configuration at the same time', async () => {
     const { teamId } = await createTeam(testDb.store, 'stats-race');
     const sweepId = await insertSweep(testDb.store, teamId);
-    const teacher = await insertRun(testDb.store, teamId, sweepId, {
-      kind: 'teacher',
-      parentId: null,
-      group: 't',
-      configHash: 't',
-      dataset: 'mnist',
-      width: 8,
-    });
+    const teacher = await insertTeacher(testDb.store, teamId, sweepId, { group: 't', dataset: 'mnist', width: 8 });
     const a = await insertRun(testDb.store, teamId, sweepId, {
       kind: 'student',
       parentId: teacher,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTeam, listTeamFactRows, streamTeamFactRows, type TeamFactRow } from '../src/index.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
-import { insertRun, insertSweep } from './support/result-fixtures.ts';
+import { insertRun, insertSweep, insertTeacher } from './support/result-fixtures.ts';
 
 let testDb: TestDatabase;
 let teamId: string;
@@ -9,14 +9,7 @@ beforeAll(async () => {
   testDb = await createTestDatabase();
   teamId = (await createTeam(testDb.store, 'export')).teamId;
   const sweepId = await insertSweep(testDb.store, teamId);
-  const teacher = await insertRun(testDb.store, teamId, sweepId, {
-    kind: 'teacher',
-    parentId: null,
-    group: 't',
-    configHash: 't',
-    dataset: 'mnist',
-    width: 32,
-  });
+  const teacher = await insertTeacher(testDb.store, teamId, sweepId, { group: 't', dataset: 'mnist', width: 32 });
   const runs = [teacher];
   for (let i = 0; i < 11; i++) {
     runs.push(

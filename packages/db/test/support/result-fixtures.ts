@@ -35,3 +35,13 @@ export async function insertRun(
       ${run.group}, ${run.configHash}, ${JSON.stringify(config)}::jsonb, 'succeeded', 1, 0, 0, 32, now())`;
   return id;
 }
+
+/** A teacher: a run with no parent whose config hash is its group. */
+export function insertTeacher(
+  store: Store,
+  teamId: string,
+  sweepId: string,
+  teacher: { group: string; dataset: string; width: number },
+): Promise<string> {
+  return insertRun(store, teamId, sweepId, { kind: 'teacher', parentId: null, configHash: teacher.group, ...teacher });
+}
