@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTeam, listFrontierConfigurations } from '../src/index.ts';
+import type { ConfigurationRow } from '../src/results/configuration-row.ts';
 import { configurationStatsSql } from '../src/results/configurations-sql.ts';
 import { fragmentRows } from '../src/results/fragment-rows.ts';
 import { storedConfigurationStatsSql } from '../src/results/stored-configuration-stats-sql.ts';
@@ -12,22 +13,22 @@ import { insertRun, insertSweep, insertTeacher } from './support/result-fixtures
 // changes facts: new replicates, re-trained runs replacing theirs (same identity and backend), older results that
 // must not replace a newer one, changed and deleted results, multi-row inserts.
 
-interface StatsRow {
-  group: string;
-  tkey: string;
-  teacherId: string | null;
-  dataset: string;
-  kind: string;
-  n: number;
-  accuracyMean: number;
-  accuracyStd: number | null;
-  lossMean: number;
-  lossStd: number | null;
-  parameters: number;
-  bytes: number;
-  latestAt: Date;
-  rep: string;
-}
+/** A row of configurationStatsSql: a configuration's numbers as configurationsSql reads them, by teacher key. */
+type StatsRow = Pick<
+  ConfigurationRow,
+  | 'group'
+  | 'teacherId'
+  | 'dataset'
+  | 'kind'
+  | 'n'
+  | 'accuracyMean'
+  | 'accuracyStd'
+  | 'lossMean'
+  | 'lossStd'
+  | 'parameters'
+  | 'bytes'
+  | 'latestAt'
+> & { tkey: string; rep: string };
 
 /** A small seeded generator (mulberry32), so a failing sequence can be replayed from its seed. */
 function random(seed: number): () => number {
