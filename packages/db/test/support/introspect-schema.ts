@@ -1,6 +1,6 @@
 // Reads the `public` schema of a database from pg_catalog into the same shape as expected-schema.ts.
 import pg from 'pg';
-import type { DatabaseSchema, TableShape } from './schema-shape.ts';
+import type { DatabaseSchema, ForeignKeyShape, IndexShape, TableShape } from './schema-shape.ts';
 
 const ACTIONS: Record<string, string> = {
   a: 'NoAction',
@@ -43,13 +43,7 @@ export async function introspectSchema(databaseUrl: string, exclude: string[] = 
          LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
         WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped`,
     );
-    const indexes = await client.query<{
-      table: string;
-      name: string;
-      columns: string[];
-      unique: boolean;
-      primary: boolean;
-    }>(
+    const indexes = await client.query<{ table: string } & IndexShape>(
       `SELECT t.relname AS table, i.relname AS name, x.indisunique AS unique, x.indisprimary AS primary,
               ARRAY(SELECT a.attname FROM unnest(x.indkey) WITH ORDINALITY k(attnum, ord)
                       JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum ORDER BY k.ord)::text[] AS columns
@@ -64,15 +58,8 @@ export async function introspectSchema(databaseUrl: string, exclude: string[] = 
          JOIN pg_class t ON t.oid = con.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace
         WHERE n.nspname = 'public' AND con.contype = 'p'`,
     );
-    const foreignKeys = await client.query<{
-      table: string;
-      name: string;
-      columns: string[];
-      referencedTable: string;
-      referencedColumns: string[];
-      onDelete: string;
-      onUpdate: string;
-    }>(
+    // onDelete and onUpdate as pg_constraint's letters (confdeltype, confupdtype), named by ACTIONS below.
+    const foreignKeys = await client.query<{ table: string } & ForeignKeyShape>(
       `SELECT t.relname AS table, con.conname AS name, r.relname AS "referencedTable",
               con.confdeltype AS "onDelete", con.confupdtype AS "onUpdate",
               ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(attnum, ord)
@@ -101,20 +88,15 @@ export async function introspectSchema(databaseUrl: string, exclude: string[] = 
           })),
         indexes: indexes.rows
           .filter((index) => index.table === name)
-          .map((index) => ({
-            name: index.name,
-            columns: index.columns,
-            unique: index.unique,
+          .map(({ table: _, ...index }) => ({
+            ...index,
             // A primary key counts only when it is also the named constraint (Prisma's `<table>_pkey`).
             primary: index.primary && pkConstraintNames.has(`${name}.${index.name}`),
           })),
         foreignKeys: foreignKeys.rows
           .filter((fk) => fk.table === name)
-          .map((fk) => ({
-            name: fk.name,
-            columns: fk.columns,
-            referencedTable: fk.referencedTable,
-            referencedColumns: fk.referencedColumns,
+          .map(({ table: _, ...fk }) => ({
+            ...fk,
             onDelete: ACTIONS[fk.onDelete] ?? fk.onDelete,
             onUpdate: ACTIONS[fk.onUpdate] ?? fk.onUpdate,
           })),
