@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { inConnectionTransaction } from '../connection/in-connection-transaction.ts';
 import type { PostgresConnection } from '../connection/postgres-connection.ts';
 import { MigrationApplyError } from './migration-errors.ts';
 import type { MigrationFile } from './migration-files.ts';
@@ -11,8 +12,7 @@ import type { MigrationFile } from './migration-files.ts';
  */
 export async function applyMigration(client: PostgresConnection, migration: MigrationFile): Promise<void> {
   const id = randomUUID();
-  await client.exec('BEGIN');
-  try {
+  await inConnectionTransaction(client, 'BEGIN', async () => {
     await client.query(
       `INSERT INTO _prisma_migrations (id, checksum, migration_name, started_at, applied_steps_count)
        VALUES ($1, $2, $3, clock_timestamp(), 0)`,
@@ -34,9 +34,5 @@ export async function applyMigration(client: PostgresConnection, migration: Migr
       'UPDATE _prisma_migrations SET finished_at = clock_timestamp(), applied_steps_count = 1 WHERE id = $1',
       [id],
     );
-    await client.exec('COMMIT');
-  } catch (error) {
-    await client.exec('ROLLBACK').catch(() => {});
-    throw error;
-  }
+  });
 }

@@ -1,3 +1,4 @@
+import { inConnectionTransaction } from '../connection/in-connection-transaction.ts';
 import type { PostgresConnection } from '../connection/postgres-connection.ts';
 import {
   TRANSFER_FORMAT,
@@ -38,8 +39,7 @@ export async function exportResults(
   options: ExportResultsOptions = {},
 ): Promise<TransferCounts> {
   const team = options.teamId ?? null;
-  await source.exec('BEGIN ISOLATION LEVEL REPEATABLE READ');
-  try {
+  return inConnectionTransaction(source, 'BEGIN ISOLATION LEVEL REPEATABLE READ', async () => {
     const migrations = (
       await source.query<{ name: string }>(
         `SELECT migration_name AS name FROM _prisma_migrations
@@ -68,12 +68,8 @@ export async function exportResults(
         UNION ALL SELECT r.id, d.depth + 1 FROM runs r JOIN d ON r.parent_id = d.id
       ) SELECT id, depth FROM d`);
     for (const table of TRANSFER_TABLES) await exportTable(source, table, team, write);
-    await source.exec('COMMIT');
     return counts;
-  } catch (error) {
-    await source.exec('ROLLBACK').catch(() => {});
-    throw error;
-  }
+  });
 }
 
 /** Pages through one table by its key (runs: by depth, then id), writing a line per row. */

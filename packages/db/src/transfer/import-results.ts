@@ -1,3 +1,4 @@
+import { inConnectionTransaction } from '../connection/in-connection-transaction.ts';
 import type { PostgresConnection } from '../connection/postgres-connection.ts';
 import { FileReferences } from './file-references.ts';
 import {
@@ -90,8 +91,7 @@ export async function importResults(
   const inserted: TransferCounts = { ...read };
   const columns = new Map<string, string[]>();
   const references = new FileReferences();
-  await target.exec('BEGIN');
-  try {
+  return inConnectionTransaction(target, 'BEGIN', async () => {
     let table: TransferTable | undefined;
     let batch: string[] = [];
     let batchChars = 0;
@@ -134,12 +134,8 @@ export async function importResults(
         );
       }
     }
-    await target.exec('COMMIT');
     return { read, inserted };
-  } catch (error) {
-    await target.exec('ROLLBACK').catch(() => {});
-    throw error;
-  }
+  });
 }
 
 /** Inserts one batch of rows of `table` (new ones only); the number inserted. */
