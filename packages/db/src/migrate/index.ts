@@ -6,3 +6,4 @@ export * from './migration-errors.ts';
 export { type MigrationFile, readMigrationFiles } from './migration-files.ts';
 export { CREATE_MIGRATIONS_TABLE_SQL } from './migration-ledger.ts';
 export { MIGRATION_LOCK_KEY } from './migration-lock.ts';
+export * from './migration-options.ts';

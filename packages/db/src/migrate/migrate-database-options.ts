@@ -1,14 +1,7 @@
-import { fileURLToPath } from 'node:url';
+import { withDefaults } from '../with-defaults.ts';
+import { DEFAULT_MIGRATIONS_DIRECTORY, type MigrationOptions } from './migration-options.ts';
 
-/** The repository's `prisma/migrations`, found relative to this file (packages/db/src/migrate). */
-export const DEFAULT_MIGRATIONS_DIRECTORY = fileURLToPath(new URL('../../../../prisma/migrations', import.meta.url));
-
-export interface MigrateDatabaseOptions {
-  /**
-   * Folder of migrations in Prisma's layout (`<timestamp>_<name>/migration.sql`).
-   * @defaultValue {@link DEFAULT_MIGRATIONS_DIRECTORY}
-   */
-  migrationsDirectory?: string;
+export interface MigrateDatabaseOptions extends MigrationOptions {
   /**
    * Create the target database when it does not exist, through the server's `postgres` maintenance database.
    * @defaultValue true
@@ -24,8 +17,6 @@ export interface MigrateDatabaseOptions {
    * @defaultValue 10000
    */
   connectTimeoutMs?: number;
-  /** Called with one line per step (database created, migration applied). @defaultValue no-op */
-  log?: (message: string) => void;
 }
 
 export const MIGRATE_DATABASE_DEFAULTS: Required<MigrateDatabaseOptions> = {
@@ -38,8 +29,7 @@ export const MIGRATE_DATABASE_DEFAULTS: Required<MigrateDatabaseOptions> = {
 
 /** Merges the defaults and validates; messages name the option and the rule. */
 export function resolveMigrateDatabaseOptions(options: MigrateDatabaseOptions = {}): Required<MigrateDatabaseOptions> {
-  const defined = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
-  const resolved: Required<MigrateDatabaseOptions> = { ...MIGRATE_DATABASE_DEFAULTS, ...defined };
+  const resolved = withDefaults(MIGRATE_DATABASE_DEFAULTS, options);
   for (const key of ['lockTimeoutMs', 'connectTimeoutMs'] as const) {
     const value = resolved[key];
     if (!Number.isInteger(value) || value <= 0) {

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { EmbeddedStore, PGDATA_DIR } from '../embedded/embedded-store.ts';
 import type { PrismaClient } from '../generated/client.ts';
-import { DEFAULT_MIGRATIONS_DIRECTORY } from '../migrate/migrate-database-options.ts';
 import { readMigrationFiles } from '../migrate/migration-files.ts';
+import { DEFAULT_MIGRATIONS_DIRECTORY } from '../migrate/migration-options.ts';
 import { prismaOf } from '../store/prisma-of.ts';
 
 export interface TestEmbeddedStore {
