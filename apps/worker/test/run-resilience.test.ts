@@ -1,40 +1,27 @@
 import { cancelRun, claimRun, completeRun, heartbeatRun, recordEpoch } from '@distillery/db';
 import { CheckpointError, DatasetError } from '@distillery/ml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FileCheckpointStore } from '../src/checkpoints/file-checkpoint-store.ts';
+import { describe, expect, it } from 'vitest';
 import { executeJob } from '../src/execute-job.ts';
 import type { RunControl } from '../src/run-control.ts';
-import { fakeTraining, pause } from './support/fake-training.ts';
-import { createTemporaryCheckpointStore, type TemporaryCheckpointStore } from './support/temporary-checkpoint-store.ts';
-import { createTestWorld, type TestWorld, tinySweep } from './support/test-world.ts';
+import { fakeTraining, pause, STAND_IN_RESULT } from './support/fake-training.ts';
+import { tinySweep } from './support/test-world.ts';
+import { useWorldWithCheckpoints } from './support/world-with-checkpoints.ts';
 
-let world: TestWorld;
-let checkpoints: TemporaryCheckpointStore;
-let store: FileCheckpointStore;
+const suite = useWorldWithCheckpoints('distillery-ckpt-');
 
-beforeAll(async () => {
-  world = await createTestWorld();
-  checkpoints = await createTemporaryCheckpointStore('distillery-ckpt-');
-  store = checkpoints.store;
-});
-afterAll(async () => {
-  await world?.close();
-  await checkpoints?.remove();
-});
-
-const run = (id: string) => world.database.db.run.findUniqueOrThrow({ where: { id } });
+const run = (id: string) => suite.world.database.db.run.findUniqueOrThrow({ where: { id } });
 const epochsOf = async (runId: string) =>
-  (await world.database.db.metric.findMany({ where: { runId }, orderBy: { epoch: 'asc' } })).map((m) => m.epoch);
+  (await suite.world.database.db.metric.findMany({ where: { runId }, orderBy: { epoch: 'asc' } })).map((m) => m.epoch);
 
 describe('when an attempt fails in a way a retry may fix', () => {
   it('queues the next attempt after a backoff with the error stored, and resumes it from the last checkpoint', async () => {
-    const { teacher } = await world.submit(tinySweep({}, 5));
+    const { teacher } = await suite.world.submit(tinySweep({}, 5));
     const first = fakeTraining({
       epochs: 5,
       throwAt: { epoch: 4, error: () => new Error('ECONNRESET: the disk went away') },
     });
-    const ctx = world.context({ checkpoints: store, checkpointsSupported: true, backoff: () => 60_000 });
-    world.enqueued.length = 0;
+    const ctx = suite.world.context({ checkpoints: suite.store, checkpointsSupported: true, backoff: () => 60_000 });
+    suite.world.enqueued.length = 0;
 
     expect(await executeJob({ runId: teacher.id, attempt: 1 }, { ...ctx, executeRun: first.executeRun })).toBe(
       'retried',
@@ -43,8 +30,8 @@ describe('when an attempt fails in a way a retry may fix', () => {
     expect(retried).toMatchObject({ state: 'queued', attempt: 2, failures: 1 });
     expect(retried.error).toContain('the disk went away');
     expect(retried.notBefore?.getTime()).toBeGreaterThan(Date.now() + 50_000);
-    expect(world.enqueued).toMatchObject([{ runId: teacher.id, attempt: 2 }]);
-    expect(await world.database.db.checkpoint.findUnique({ where: { runId: teacher.id } })).toMatchObject({
+    expect(suite.world.enqueued).toMatchObject([{ runId: teacher.id, attempt: 2 }]);
+    expect(await suite.world.database.db.checkpoint.findUnique({ where: { runId: teacher.id } })).toMatchObject({
       epoch: 3,
       attempt: 1,
     });
@@ -57,14 +44,14 @@ describe('when an attempt fails in a way a retry may fix', () => {
     expect(await run(teacher.id)).toMatchObject({ state: 'succeeded', attempt: 2, resumedFromEpoch: 3 });
     expect(await epochsOf(teacher.id)).toEqual([1, 2, 3, 4, 5]);
     // A succeeded run keeps no checkpoint, in the database or in the store.
-    expect(await world.database.db.checkpoint.count({ where: { runId: teacher.id } })).toBe(0);
-    expect(await store.load(teacher.id)).toBeNull();
+    expect(await suite.world.database.db.checkpoint.count({ where: { runId: teacher.id } })).toBe(0);
+    expect(await suite.store.load(teacher.id)).toBeNull();
   });
 
   it('fails the run for good after its last allowed attempt and cancels its dependents', async () => {
-    const { teacher, student } = await world.submit(tinySweep());
+    const { teacher, student } = await suite.world.submit(tinySweep());
     const flaky = fakeTraining({ epochs: 2, throwAt: { epoch: 1, error: () => new Error('socket hang up') } });
-    const ctx = world.context({ executeRun: flaky.executeRun, maxAttempts: 2, backoff: () => 0 });
+    const ctx = suite.world.context({ executeRun: flaky.executeRun, maxAttempts: 2, backoff: () => 0 });
     expect(await executeJob({ runId: teacher.id, attempt: 1 }, ctx)).toBe('retried');
     expect(await executeJob({ runId: teacher.id, attempt: 2 }, ctx)).toBe('failed');
     const failed = await run(teacher.id);
@@ -75,40 +62,44 @@ describe('when an attempt fails in a way a retry may fix', () => {
   });
 
   it('starts again from epoch 0 when packages/ml refuses the checkpoint (e.g. written on another backend)', async () => {
-    const { teacher } = await world.submit(tinySweep({}, 4));
-    const db = world.database.db;
+    const { teacher } = await suite.world.submit(tinySweep({}, 4));
+    const db = suite.world.database.db;
     const file = { name: 'state.bin', contentType: 'application/octet-stream', data: Uint8Array.of(1) };
-    await store.save(teacher.id, 1, { epoch: 2, files: [file] });
+    await suite.store.save(teacher.id, 1, { epoch: 2, files: [file] });
     const training = fakeTraining({ epochs: 4 });
     const refusing: typeof training.executeRun = async (input) => {
       if (input.resumeFrom) throw new CheckpointError('backend', 'written on tensorflow, resuming on wasm');
       return training.executeRun(input);
     };
-    const ctx = world.context({ checkpoints: store, checkpointsSupported: true, executeRun: refusing });
+    const ctx = suite.world.context({ checkpoints: suite.store, checkpointsSupported: true, executeRun: refusing });
     expect(await executeJob({ runId: teacher.id, attempt: 1 }, ctx)).toBe('succeeded');
     expect(training.log).toEqual({ resumedFrom: [0], trained: [1, 2, 3, 4] });
     expect(await db.run.findUniqueOrThrow({ where: { id: teacher.id } })).toMatchObject({ resumedFromEpoch: 0 });
   });
 
   it('resumes from epoch 0 when packages/ml cannot checkpoint', async () => {
-    const { teacher } = await world.submit(tinySweep());
+    const { teacher } = await suite.world.submit(tinySweep());
     const training = fakeTraining({ epochs: 3 });
-    const ctx = world.context({ checkpoints: store, checkpointsSupported: false, executeRun: training.executeRun });
+    const ctx = suite.world.context({
+      checkpoints: suite.store,
+      checkpointsSupported: false,
+      executeRun: training.executeRun,
+    });
     expect(await executeJob({ runId: teacher.id, attempt: 1 }, ctx)).toBe('succeeded');
     expect(training.log.resumedFrom).toEqual([0]);
-    expect(await world.database.db.checkpoint.count({ where: { runId: teacher.id } })).toBe(0);
+    expect(await suite.world.database.db.checkpoint.count({ where: { runId: teacher.id } })).toBe(0);
   });
 });
 
 describe('when retrying cannot help', () => {
   it('fails at once with the reason when the data path is bad', async () => {
-    const { teacher } = await world.submit(tinySweep());
+    const { teacher } = await suite.world.submit(tinySweep());
     const training = fakeTraining({
       epochs: 3,
       throwAt: { epoch: 1, error: () => new DatasetError('DATASET_FILE', "cannot read '/nope/train-images': ENOENT") },
     });
     expect(
-      await executeJob({ runId: teacher.id, attempt: 1 }, world.context({ executeRun: training.executeRun })),
+      await executeJob({ runId: teacher.id, attempt: 1 }, suite.world.context({ executeRun: training.executeRun })),
     ).toBe('failed');
     const failed = await run(teacher.id);
     expect(failed).toMatchObject({ state: 'failed', attempt: 1, failures: 0 });
@@ -116,10 +107,10 @@ describe('when retrying cannot help', () => {
   });
 
   it('fails at once when the loss becomes NaN, naming the epoch', async () => {
-    const { teacher } = await world.submit(tinySweep());
+    const { teacher } = await suite.world.submit(tinySweep());
     const training = fakeTraining({ epochs: 5, nanAt: 2 });
     expect(
-      await executeJob({ runId: teacher.id, attempt: 1 }, world.context({ executeRun: training.executeRun })),
+      await executeJob({ runId: teacher.id, attempt: 1 }, suite.world.context({ executeRun: training.executeRun })),
     ).toBe('failed');
     expect((await run(teacher.id)).error).toBe(
       'NonFiniteLossError: the training loss became NaN at epoch 2 (diverged: try a lower learning rate)',
@@ -129,39 +120,39 @@ describe('when retrying cannot help', () => {
 
 describe('when a running run is cancelled', () => {
   it('stops training at the next heartbeat, writes no result and cancels its dependents', async () => {
-    const { teacher, student, ptq } = await world.submit(tinySweep());
+    const { teacher, student, ptq } = await suite.world.submit(tinySweep());
     let cancelled = false;
     const training = fakeTraining({
       epochs: 1000,
       beforeEpoch: async (epoch, signal) => {
         if (epoch === 3 && !cancelled) {
           cancelled = true;
-          await cancelRun(world.database.store, world.teamId, teacher.id, 'cancelled by request');
+          await cancelRun(suite.world.database.store, suite.world.teamId, teacher.id, 'cancelled by request');
         }
         await pause(2, signal);
       },
     });
-    const ctx = world.context({ executeRun: training.executeRun, heartbeatIntervalMs: 10 });
+    const ctx = suite.world.context({ executeRun: training.executeRun, heartbeatIntervalMs: 10 });
     expect(await executeJob({ runId: teacher.id, attempt: 1 }, ctx)).toBe('cancelled');
     expect(training.log.trained.length).toBeLessThan(1000);
-    expect(await world.database.db.result.count({ where: { runId: teacher.id } })).toBe(0);
+    expect(await suite.world.database.db.result.count({ where: { runId: teacher.id } })).toBe(0);
     for (const id of [teacher.id, student.id, ptq.id]) expect((await run(id)).state).toBe('cancelled');
   });
 
   it('discards a result that arrives after the cancellation', async () => {
-    const { teacher } = await world.submit(tinySweep());
-    const claimed = await claimRun(world.database.store, teacher.id, 1, 'w');
+    const { teacher } = await suite.world.submit(tinySweep());
+    const claimed = await claimRun(suite.world.database.store, teacher.id, 1, 'w');
     expect(claimed).not.toBeNull();
-    await cancelRun(world.database.store, world.teamId, teacher.id, 'cancelled by request');
-    const done = await completeRun(world.database.store, teacher.id, 1, result(), []);
+    await cancelRun(suite.world.database.store, suite.world.teamId, teacher.id, 'cancelled by request');
+    const done = await completeRun(suite.world.database.store, teacher.id, 1, STAND_IN_RESULT, []);
     expect(done).toEqual({ completed: false, released: [] });
-    expect(await world.database.db.result.count({ where: { runId: teacher.id } })).toBe(0);
+    expect(await suite.world.database.db.result.count({ where: { runId: teacher.id } })).toBe(0);
   });
 });
 
 describe('when the worker shuts down', () => {
   it('stops a checkpointing run right after its next checkpoint and releases it without counting a failure', async () => {
-    const { teacher } = await world.submit(tinySweep({}, 10));
+    const { teacher } = await suite.world.submit(tinySweep({}, 10));
     const active = new Map<string, RunControl>();
     const training = fakeTraining({
       epochs: 10,
@@ -170,28 +161,28 @@ describe('when the worker shuts down', () => {
         if (epoch === 4) for (const c of active.values()) c.stopAfterCheckpoint = true;
       },
     });
-    world.enqueued.length = 0;
-    const ctx = world.context({
+    suite.world.enqueued.length = 0;
+    const ctx = suite.world.context({
       executeRun: training.executeRun,
-      checkpoints: store,
+      checkpoints: suite.store,
       checkpointsSupported: true,
       active,
     });
     expect(await executeJob({ runId: teacher.id, attempt: 1 }, ctx)).toBe('released');
     expect(training.log.trained).toEqual([1, 2, 3, 4]);
     expect(await run(teacher.id)).toMatchObject({ state: 'queued', attempt: 2, failures: 0 });
-    expect(world.enqueued).toMatchObject([{ runId: teacher.id, attempt: 2 }]);
-    expect((await store.load(teacher.id))?.epoch).toBe(4);
+    expect(suite.world.enqueued).toMatchObject([{ runId: teacher.id, attempt: 2 }]);
+    expect((await suite.store.load(teacher.id))?.epoch).toBe(4);
   });
 });
 
 describe('when the same attempt completes several times at once (redelivery racing the original)', () => {
   it('stores exactly one result, one success event and releases the children once', async () => {
-    const { teacher, student } = await world.submit(tinySweep());
-    const db = world.database.db;
-    await claimRun(world.database.store, teacher.id, 1, 'w');
+    const { teacher, student } = await suite.world.submit(tinySweep());
+    const db = suite.world.database.db;
+    await claimRun(suite.world.database.store, teacher.id, 1, 'w');
     const outcomes = await Promise.all(
-      Array.from({ length: 5 }, () => completeRun(world.database.store, teacher.id, 1, result(), [])),
+      Array.from({ length: 5 }, () => completeRun(suite.world.database.store, teacher.id, 1, STAND_IN_RESULT, [])),
     );
     expect(outcomes.filter((o) => o.completed)).toHaveLength(1);
     expect(outcomes.flatMap((o) => o.released).map((r) => r.runId)).toEqual([student.id]);
@@ -203,32 +194,23 @@ describe('when the same attempt completes several times at once (redelivery raci
 
 describe('when another worker takes a run over', () => {
   it('fences the old attempt off: its heartbeats and epochs change nothing', async () => {
-    const { teacher } = await world.submit(tinySweep());
-    const db = world.database.db;
-    await claimRun(world.database.store, teacher.id, 1, 'slow-worker');
+    const { teacher } = await suite.world.submit(tinySweep());
+    const db = suite.world.database.db;
+    await claimRun(suite.world.database.store, teacher.id, 1, 'slow-worker');
     // BullMQ redelivers the job of attempt 1 (the slow worker's lock expired): the new holder runs attempt 2.
-    const taken = await claimRun(world.database.store, teacher.id, 1, 'fast-worker');
+    const taken = await claimRun(suite.world.database.store, teacher.id, 1, 'fast-worker');
     expect(taken).toMatchObject({ redelivered: true, run: { attempt: 2, workerId: 'fast-worker', failures: 1 } });
-    expect(await heartbeatRun(world.database.store, teacher.id, 1)).toBe(false);
-    expect(await recordEpoch(world.database.store, teacher.id, 1, epoch(1))).toBe(false);
-    expect(await completeRun(world.database.store, teacher.id, 1, result(), [])).toMatchObject({ completed: false });
-    expect(await completeRun(world.database.store, teacher.id, 2, result(), [])).toMatchObject({ completed: true });
+    expect(await heartbeatRun(suite.world.database.store, teacher.id, 1)).toBe(false);
+    expect(await recordEpoch(suite.world.database.store, teacher.id, 1, epoch(1))).toBe(false);
+    expect(await completeRun(suite.world.database.store, teacher.id, 1, STAND_IN_RESULT, [])).toMatchObject({
+      completed: false,
+    });
+    expect(await completeRun(suite.world.database.store, teacher.id, 2, STAND_IN_RESULT, [])).toMatchObject({
+      completed: true,
+    });
     expect(await db.result.count({ where: { runId: teacher.id } })).toBe(1);
   });
 });
-
-function result() {
-  return {
-    accuracy: 0.5,
-    loss: 1,
-    parameters: 1,
-    bytes: 1,
-    bits: 32,
-    backend: 'fake',
-    seconds: 0,
-    splitDigest: '0'.repeat(64),
-  };
-}
 
 function epoch(n: number) {
   return {

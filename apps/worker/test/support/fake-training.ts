@@ -58,6 +58,18 @@ export function fakeTraining(options: FakeTrainingOptions): { executeRun: Execut
 /** The split digest every fake run reports (no data are loaded). */
 export const FAKE_SPLIT_DIGEST = '0'.repeat(64);
 
+/** A result tests store with completeRun by hand, for a run no fake trained. */
+export const STAND_IN_RESULT = {
+  accuracy: 0.5,
+  loss: 1,
+  parameters: 1,
+  bytes: 1,
+  bits: 32,
+  backend: 'fake',
+  seconds: 0,
+  splitDigest: FAKE_SPLIT_DIGEST,
+};
+
 function outcome(): RunOutcome {
   return {
     // No data are loaded: no test examples to predict.
