@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 
 /**
  * Debian's chromium, driven by playwright-core (which bundles no browser): `apt-get install -y chromium`; .ci/run
@@ -25,4 +25,29 @@ export async function launchChromium(): Promise<Browser> {
       '--disable-component-update',
     ],
   });
+}
+
+/** A headless Chromium and a page of the dashboard in it. */
+export interface Dashboard {
+  browser: Browser;
+  page: Page;
+}
+
+/**
+ * Launches Chromium and opens a dashboard page (1400 × 1000, its errors logged to the console). With `apiKey`,
+ * signed in: opened on `baseUrl` with the key and returned once the sweeps are listed.
+ */
+export async function openDashboard(
+  baseUrl: string,
+  options: { apiKey?: string; acceptDownloads?: boolean } = {},
+): Promise<Dashboard> {
+  const { apiKey, ...contextOptions } = options;
+  const browser = await launchChromium();
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 }, ...contextOptions });
+  page.on('pageerror', (error) => console.error('page error:', error));
+  if (apiKey !== undefined) {
+    await page.goto(`${baseUrl}/#key=${encodeURIComponent(apiKey)}`);
+    await page.getByTestId('sweeps').waitFor();
+  }
+  return { browser, page };
 }

@@ -1,8 +1,8 @@
 import type { RunConfig } from '@distillery/spec';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from './chromium.ts';
-import { buildTestApi, quickstart, submitSweep, type TestApi } from './helper.ts';
+import { openDashboard } from './chromium.ts';
+import { buildTestApi, closeInOrder, quickstart, submitSweep, type TestApi } from './helper.ts';
 import { storeResults, syntheticAccuracy } from './support-results.ts';
 
 let api: TestApi;
@@ -35,17 +35,10 @@ beforeAll(async () => {
   );
   await storeResults(api, sweep, (r) => (r.kind === 'synthesize' ? 1 : syntheticAccuracy(r) - onSynthetic(r.config)));
   await api.db.sweep.update({ where: { id: sweep }, data: { state: 'succeeded', finishedAt: new Date() } });
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  page.on('pageerror', (error) => console.error('page error:', error));
-  await page.goto(`${baseUrl}/#key=${encodeURIComponent(api.team.apiKey)}`);
-  await page.getByTestId('sweeps').waitFor();
+  ({ browser, page } = await openDashboard(baseUrl, { apiKey: api.team.apiKey }));
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await api?.close();
-});
+afterAll(() => closeInOrder(browser, api));
 
 describe('the dashboard with a data-free sweep', () => {
   it("shows a synthesize run's data set files instead of model files", async () => {

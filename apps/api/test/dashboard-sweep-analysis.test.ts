@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { createTeam } from '@distillery/db';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, SCREENSHOTS } from './chromium.ts';
-import { buildTestApi, quickstart, submitSweep, type TestApi } from './helper.ts';
+import { openDashboard, SCREENSHOTS } from './chromium.ts';
+import { buildTestApi, closeInOrder, quickstart, submitActivationGrid, submitSweep, type TestApi } from './helper.ts';
 import { storeResults, syntheticAccuracy } from './support-results.ts';
 
 interface Stats {
@@ -64,19 +64,7 @@ function meanStd(s: Stats): string {
 beforeAll(async () => {
   api = await buildTestApi();
   baseUrl = await api.app.listen({ port: 0, host: '127.0.0.1' });
-  const base = quickstart();
-  finished = await submitSweep(
-    api,
-    quickstart({
-      name: 'analysis-sweep',
-      students: {
-        ...(base.students as object),
-        grid: { 'model.activation': ['relu', { name: 'lma', segments: 8 }], 'model.hidden': [[8], [64]] },
-      },
-      quantize: [{ method: 'ptq', bits: 4 }],
-      seeds: [1, 2, 3],
-    }),
-  );
+  finished = await submitActivationGrid(api, 'analysis-sweep', [[8], [64]], [1, 2, 3]);
   await storeResults(api, finished, syntheticAccuracy);
   await api.db.sweep.update({ where: { id: finished }, data: { state: 'succeeded', finishedAt: new Date() } });
   // Two students' learning curves (three epochs each), as a worker records them.
@@ -100,18 +88,10 @@ beforeAll(async () => {
   });
   configurations = (await api.request({ method: 'GET', url: `/v1/results?sweep=${finished}&limit=1000` })).json().items;
 
-  browser = await launchChromium();
-  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true });
-  page = await context.newPage();
-  page.on('pageerror', (error) => console.error('page error:', error));
-  await page.goto(`${baseUrl}/#key=${encodeURIComponent(api.team.apiKey)}`);
-  await page.getByTestId('sweeps').waitFor();
+  ({ browser, page } = await openDashboard(baseUrl, { apiKey: api.team.apiKey, acceptDownloads: true }));
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await api?.close();
-});
+afterAll(() => closeInOrder(browser, api));
 
 describe("the dashboard's sweep page", () => {
   it('labels the size axis in B, KB and MB, and draws ± std bars, n and the teacher as a teacher', async () => {

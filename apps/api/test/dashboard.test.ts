@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { claimRun, completeRun, recordBatchProgress, recordEpoch } from '@distillery/db';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, SCREENSHOTS } from './chromium.ts';
-import { buildTestApi, quickstart, submitSweep, type TestApi } from './helper.ts';
+import { openDashboard, SCREENSHOTS } from './chromium.ts';
+import { buildTestApi, closeInOrder, quickstart, submitActivationGrid, submitSweep, type TestApi } from './helper.ts';
 import { storeResults, syntheticAccuracy } from './support-results.ts';
 
 let api: TestApi;
@@ -18,19 +18,7 @@ let teacherOfRunning: string;
 beforeAll(async () => {
   api = await buildTestApi();
   baseUrl = await api.app.listen({ port: 0, host: '127.0.0.1' });
-  const base = quickstart();
-  finished = await submitSweep(
-    api,
-    quickstart({
-      name: 'finished-sweep',
-      students: {
-        ...(base.students as object),
-        grid: { 'model.activation': ['relu', { name: 'lma', segments: 8 }], 'model.hidden': [[8], [16]] },
-      },
-      quantize: [{ method: 'ptq', bits: 4 }],
-      seeds: [1, 2],
-    }),
-  );
+  finished = await submitActivationGrid(api, 'finished-sweep', [[8], [16]], [1, 2]);
   // LMA's gain differs by seed (3 points at seed 1, 5 at seed 2), so the comparison has a spread to test.
   await storeResults(
     api,
@@ -53,15 +41,10 @@ beforeAll(async () => {
   await api.db.run.update({ where: { id: teacher.id }, data: { state: 'queued' } });
   expect(await claimRun(api.store, teacher.id, teacher.attempt, 'dashboard-test-worker')).not.toBeNull();
 
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  page.on('pageerror', (error) => console.error('page error:', error));
+  ({ browser, page } = await openDashboard(baseUrl));
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await api?.close();
-});
+afterAll(() => closeInOrder(browser, api));
 
 describe('the dashboard', () => {
   it('asks for an API key, then lists the sweeps', async () => {

@@ -121,6 +121,31 @@ export async function submitSweep(api: TestApi, spec: unknown, as: TestTeam = ap
   return res.json().id;
 }
 
+/** Closes each of `closables` that was opened, in order: an afterAll's, whose beforeAll may have stopped part way. */
+export async function closeInOrder(...closables: ({ close(): Promise<unknown> } | undefined)[]): Promise<void> {
+  for (const closable of closables) await closable?.close();
+}
+
+/**
+ * Submits quickstart's teacher and students over a grid of relu and LMA (8 segments) × `hidden`, each student with
+ * a 4-bit PTQ variant, for `seeds`; the sweep's id.
+ */
+export function submitActivationGrid(api: TestApi, name: string, hidden: number[][], seeds: number[]): Promise<string> {
+  const base = quickstart();
+  return submitSweep(
+    api,
+    quickstart({
+      name,
+      students: {
+        ...(base.students as object),
+        grid: { 'model.activation': ['relu', { name: 'lma', segments: 8 }], 'model.hidden': hidden },
+      },
+      quantize: [{ method: 'ptq', bits: 4 }],
+      seeds,
+    }),
+  );
+}
+
 /** A stand-in result for a run these tests complete by hand (no training): what completeRun stores. */
 export const STAND_IN_RESULT = {
   accuracy: 0.9,
