@@ -5,6 +5,7 @@ import { createTeam, type Store } from '@distillery/db';
 import { createTestDatabase } from '@distillery/db/testing';
 import { RedisProbe, RunQueue } from '@distillery/queue';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { expect } from 'vitest';
 import { type ApiOptions, buildApp } from '../src/index.ts';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -120,6 +121,29 @@ export async function submitSweep(api: TestApi, spec: unknown, as: TestTeam = ap
   if (res.statusCode !== 201) throw new Error(`expected 201, got ${res.statusCode}: ${res.body}`);
   return res.json().id;
 }
+
+/** `GET url` as the suite's team, which must answer 200; its JSON body. */
+export async function getJson<T>(api: TestApi, url: string): Promise<T> {
+  const res = await api.request({ method: 'GET', url });
+  if (res.statusCode !== 200) throw new Error(`GET ${url}: ${res.statusCode} ${res.body}`);
+  return res.json() as T;
+}
+
+/** `GET url` as the suite's team, expected to answer 200 with a CSV file; its lines (CRLF between them). */
+export async function getCsvLines(api: TestApi, url: string): Promise<string[]> {
+  const res = await api.request({ method: 'GET', url });
+  expect(res.statusCode).toBe(200);
+  expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
+  return res.body.trimEnd().split('\r\n');
+}
+
+/** The config columns every results CSV ends with, spelled out as the header must read them. */
+export const CONFIG_CSV_HEADER =
+  ',dataset.name,model.family,model.hidden,model.channels,model.activation,model.smh.fraction,distill.temperature,' +
+  'distill.alpha,distill.method,distill.thresholds,distill.loss,train.optimizer.name,train.optimizer.lr,' +
+  'train.epochs,train.batchSize,quantize.method,quantize.bits,quantize.bucketSize,quantize.keepFloat,' +
+  'quantize.noise,quantize.blockSize,quantize.centroids,prune.method,prune.sparsity,prune.retrainEpochs,' +
+  'prune.rounds,prune.alpha,data.source,data.method,data.samples,teacher,seed';
 
 /** Closes each of `closables` that was opened, in order: an afterAll's, whose beforeAll may have stopped part way. */
 export async function closeInOrder(...closables: ({ close(): Promise<unknown> } | undefined)[]): Promise<void> {

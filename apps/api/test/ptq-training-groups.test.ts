@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Comparison } from '../src/schemas/comparison.ts';
 import type { SweepResults } from '../src/schemas/sweep-results.ts';
 import type { ConfigurationResultList } from '../src/schemas/team-results.ts';
-import { buildTestApi, quickstart, submitSweep, type TestApi } from './helper.ts';
+import { buildTestApi, getJson, quickstart, submitSweep, type TestApi } from './helper.ts';
 import { storeResults } from './support-results.ts';
 
 // Students that differ only in training (1 or 3 epochs), each with an 8-bit PTQ variant, one seed. A PTQ run's
@@ -19,11 +19,7 @@ const ACCURACY: Record<string, number> = {
   's1.seed1.q0': 0.83,
 };
 
-async function get<T>(url: string): Promise<T> {
-  const res = await api.request({ method: 'GET', url });
-  if (res.statusCode !== 200) throw new Error(`GET ${url}: ${res.statusCode} ${res.body}`);
-  return res.json() as T;
-}
+const get = <T>(url: string) => getJson<T>(api, url);
 
 beforeAll(async () => {
   api = await buildTestApi();

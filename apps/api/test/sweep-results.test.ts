@@ -1,7 +1,7 @@
 import { predictRunSize, type RunConfig, type SizeBreakdown } from '@distillery/spec';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResultGroup } from '../src/index.ts';
-import { buildTestApi, quickstart, submitSweep, type TestApi } from './helper.ts';
+import { buildTestApi, CONFIG_CSV_HEADER, getCsvLines, quickstart, submitSweep, type TestApi } from './helper.ts';
 
 let api: TestApi;
 let sweepId: string;
@@ -150,16 +150,11 @@ describe('GET /v1/sweeps/:id/results', () => {
   });
 
   it('returns the rows as CSV with ?format=csv', async () => {
-    const res = await api.request({ method: 'GET', url: `/v1/sweeps/${sweepId}/results?format=csv` });
-    expect(res.statusCode).toBe(200);
-    expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
-    const lines = res.body.trimEnd().split('\r\n');
+    const lines = await getCsvLines(api, `/v1/sweeps/${sweepId}/results?format=csv`);
     expect(lines[0]).toBe(
       'runId,key,kind,label,seed,bits,accuracy,loss,parameters,bytes,backend,group,splitDigest,' +
         'codeBytes,headerBytes,floatBytes,quantizedFraction' +
-        ',dataset.name,model.family,model.hidden,model.channels,model.activation,model.smh.fraction,distill.temperature,distill.alpha,distill.method,distill.thresholds,distill.loss,' +
-        'train.optimizer.name,train.optimizer.lr,train.epochs,train.batchSize,quantize.method,quantize.bits,' +
-        'quantize.bucketSize,quantize.keepFloat,quantize.noise,quantize.blockSize,quantize.centroids,prune.method,prune.sparsity,prune.retrainEpochs,prune.rounds,prune.alpha,data.source,data.method,data.samples,teacher,seed',
+        CONFIG_CSV_HEADER,
     );
     expect(lines).toHaveLength(9);
     expect(lines[2]).toMatch(/^[0-9a-f-]{36},s0\.seed1,student,activation=relu · seed 1,1,32,0\.9,0\.0999/);

@@ -5,7 +5,15 @@ import type { Comparison } from '../src/schemas/comparison.ts';
 import type { Frontier } from '../src/schemas/frontier.ts';
 import type { ConfigurationResult, TeamResultRow } from '../src/schemas/team-results.ts';
 import { aggregateResults } from '../src/services/aggregate-results.ts';
-import { buildTestApi, quickstart, submitSweep, type TestApi } from './helper.ts';
+import {
+  buildTestApi,
+  CONFIG_CSV_HEADER,
+  getCsvLines,
+  getJson,
+  quickstart,
+  submitSweep,
+  type TestApi,
+} from './helper.ts';
 import { storeResults, syntheticAccuracy } from './support-results.ts';
 
 let api: TestApi;
@@ -30,11 +38,7 @@ function gridSweep(overrides: Record<string, unknown> = {}) {
   });
 }
 
-async function get<T>(url: string): Promise<T> {
-  const res = await api.request({ method: 'GET', url });
-  if (res.statusCode !== 200) throw new Error(`GET ${url}: ${res.statusCode} ${res.body}`);
-  return res.json() as T;
-}
+const get = <T>(url: string) => getJson<T>(api, url);
 
 beforeAll(async () => {
   api = await buildTestApi();
@@ -143,17 +147,12 @@ describe('GET /v1/results', () => {
   });
 
   it('exports every matching configuration as CSV', async () => {
-    const res = await api.request({ method: 'GET', url: '/v1/results?format=csv&dataset=mnist' });
-    expect(res.statusCode).toBe(200);
-    expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
-    const lines = res.body.trimEnd().split('\r\n');
+    const lines = await getCsvLines(api, '/v1/results?format=csv&dataset=mnist');
     expect(lines[0]).toBe(
       'group,teacherId,kind,dataset,family,activation,method,bits,label,description,n,seeds,accuracyMean,' +
         'accuracyStd,accuracyCi95Low,accuracyCi95High,lossMean,lossStd,lossCi95Low,lossCi95High,agreement,agreementPairs,parameters,bytes,' +
         'runIds,sweepIds' +
-        ',dataset.name,model.family,model.hidden,model.channels,model.activation,model.smh.fraction,distill.temperature,distill.alpha,distill.method,distill.thresholds,distill.loss,' +
-        'train.optimizer.name,train.optimizer.lr,train.epochs,train.batchSize,quantize.method,quantize.bits,' +
-        'quantize.bucketSize,quantize.keepFloat,quantize.noise,quantize.blockSize,quantize.centroids,prune.method,prune.sparsity,prune.retrainEpochs,prune.rounds,prune.alpha,data.source,data.method,data.samples,teacher,seed',
+        CONFIG_CSV_HEADER,
     );
     expect(lines).toHaveLength(14);
     expect(lines.find((l) => l.includes('lma-8,ptq,4,'))).toMatch(/,3,1;2;3,0\.8/);
@@ -201,14 +200,11 @@ describe('GET /v1/results/runs', () => {
   });
 
   it('exports rows as CSV', async () => {
-    const res = await api.request({ method: 'GET', url: `/v1/results/runs?format=csv&sweep=${fashionSweep}` });
-    const lines = res.body.trimEnd().split('\r\n');
+    const lines = await getCsvLines(api, `/v1/results/runs?format=csv&sweep=${fashionSweep}`);
     expect(lines[0]).toBe(
       'runId,sweepId,key,kind,dataset,family,activation,method,bits,label,seed,accuracy,loss,parameters,bytes,' +
         'backend,group,teacherId,createdAt' +
-        ',dataset.name,model.family,model.hidden,model.channels,model.activation,model.smh.fraction,distill.temperature,distill.alpha,distill.method,distill.thresholds,distill.loss,' +
-        'train.optimizer.name,train.optimizer.lr,train.epochs,train.batchSize,quantize.method,quantize.bits,' +
-        'quantize.bucketSize,quantize.keepFloat,quantize.noise,quantize.blockSize,quantize.centroids,prune.method,prune.sparsity,prune.retrainEpochs,prune.rounds,prune.alpha,data.source,data.method,data.samples,teacher,seed',
+        CONFIG_CSV_HEADER,
     );
     expect(lines).toHaveLength(1 + 5);
   });
