@@ -17,7 +17,7 @@ import type { RunList } from '../src/schemas/run-summary.ts';
 import type { SweepDetail } from '../src/schemas/sweep-detail.ts';
 import type { SweepPlan } from '../src/schemas/sweep-plan.ts';
 import type { SweepResults } from '../src/schemas/sweep-results.ts';
-import { buildTestApi, quickstart, submitSweep, type TestApi } from './helper.ts';
+import { buildTestApi, quickstart, STAND_IN_RESULT, submitSweep, type TestApi } from './helper.ts';
 import { syntheticAccuracy } from './support-results.ts';
 
 let api: TestApi;
@@ -55,13 +55,7 @@ async function trainQueued(only: (key: string) => boolean = () => true): Promise
     if (claimed === null) throw new Error(`could not claim ${next.key}`);
     const accuracy = syntheticAccuracy({ kind: next.kind, config: next.config as unknown as RunConfig });
     const result = { accuracy, loss: 1 - accuracy, parameters: 1, bytes: next.predictedBytes, bits: next.bits };
-    await completeRun(
-      api.store,
-      next.id,
-      claimed.run.attempt,
-      { ...result, backend: 'test', seconds: 0, splitDigest: '0'.repeat(64) },
-      [],
-    );
+    await completeRun(api.store, next.id, claimed.run.attempt, { ...STAND_IN_RESULT, ...result }, []);
     trained.push(next.id);
   }
 }
@@ -318,16 +312,7 @@ describe('a sweep that reuses runs still on their way', () => {
 
   it('runs the new variant after its reused student, then finishes with every result', async () => {
     const accuracy = 0.8;
-    const result = {
-      accuracy,
-      loss: 0.2,
-      parameters: 1,
-      bytes: 1,
-      bits: 32,
-      backend: 'test',
-      seconds: 0,
-      splitDigest: '0'.repeat(64),
-    };
+    const result = { ...STAND_IN_RESULT, accuracy, loss: 0.2 };
     const done = await completeRun(api.store, student.id, student.attempt, result, []);
     expect(done.released.map((r) => r.runId).sort()).toEqual(
       [
