@@ -273,41 +273,19 @@ export const CURVE_METRICS = {
  */
 export function overlaidCurvesChart(canvas, curves, metric) {
   const { label, accuracy } = CURVE_METRICS[metric];
-  const datasets = curves.map((curve, i) => {
-    const colour = CURVE_COLOURS[i % CURVE_COLOURS.length];
-    return {
-      label: curve.label,
-      data: curve.metrics.filter((m) => m[metric] !== null).map((m) => ({ x: m.epoch, y: m[metric] })),
-      borderColor: colour,
-      backgroundColor: colour,
-      tension: 0.2,
-    };
-  });
+  const datasets = curves.map((curve, i) =>
+    epochSeries(curve.label, curve.metrics, (m) => m[metric], CURVE_COLOURS[i % CURVE_COLOURS.length]),
+  );
   canvas.dataset.curves = String(curves.length);
   canvas.dataset.metric = metric;
-  return draw(canvas, {
-    type: 'line',
-    data: { datasets },
-    options: {
-      parsing: false,
-      scales: {
-        x: { type: 'linear', title: { display: true, text: 'epoch' }, ticks: { stepSize: 1 } },
-        y: { title: { display: true, text: label }, ticks: accuracy ? { callback: percentTick } : {} },
-      },
-    },
+  return epochChart(canvas, datasets, {
+    y: { title: { display: true, text: label }, ticks: accuracy ? { callback: percentTick } : {} },
   });
 }
 
 /** A run's learning curve: accuracies (left axis) and training loss (right axis) by epoch. */
 export function learningCurveChart(canvas, metrics) {
-  const series = (label, pick, colour, axis = 'y') => ({
-    label,
-    data: metrics.filter((m) => pick(m) !== null).map((m) => ({ x: m.epoch, y: pick(m) })),
-    borderColor: colour,
-    backgroundColor: colour,
-    yAxisID: axis,
-    tension: 0.2,
-  });
+  const series = (label, pick, colour, axis = 'y') => epochSeries(label, metrics, pick, colour, { yAxisID: axis });
   const datasets = [series('train accuracy', (m) => m.trainAccuracy, '#1f77b4')];
   if (metrics.some((m) => m.valAccuracy !== null))
     datasets.push(series('validation accuracy', (m) => m.valAccuracy, '#2ca02c'));
@@ -316,16 +294,32 @@ export function learningCurveChart(canvas, metrics) {
     datasets.push(series('validation loss', (m) => m.valLoss, '#ff7f0e', 'loss'));
   canvas.dataset.series = datasets.map((d) => d.label).join(',');
   canvas.dataset.epochs = String(metrics.length);
+  return epochChart(canvas, datasets, {
+    y: { title: { display: true, text: 'accuracy' }, ticks: { callback: percentTick } },
+    loss: { position: 'right', title: { display: true, text: 'loss' }, grid: { drawOnChartArea: false } },
+  });
+}
+
+/** One line by epoch, through the epochs where `pick` has a value; `extra` adds to the dataset (its y axis). */
+function epochSeries(label, metrics, pick, colour, extra = {}) {
+  return {
+    label,
+    data: metrics.filter((m) => pick(m) !== null).map((m) => ({ x: m.epoch, y: pick(m) })),
+    borderColor: colour,
+    backgroundColor: colour,
+    ...extra,
+    tension: 0.2,
+  };
+}
+
+/** A line chart of `datasets` over whole epochs (x), with the y axes in `scales`. */
+function epochChart(canvas, datasets, scales) {
   return draw(canvas, {
     type: 'line',
     data: { datasets },
     options: {
       parsing: false,
-      scales: {
-        x: { type: 'linear', title: { display: true, text: 'epoch' }, ticks: { stepSize: 1 } },
-        y: { title: { display: true, text: 'accuracy' }, ticks: { callback: percentTick } },
-        loss: { position: 'right', title: { display: true, text: 'loss' }, grid: { drawOnChartArea: false } },
-      },
+      scales: { x: { type: 'linear', title: { display: true, text: 'epoch' }, ticks: { stepSize: 1 } }, ...scales },
     },
   });
 }
