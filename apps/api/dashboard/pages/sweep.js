@@ -152,21 +152,19 @@ export async function sweepPage({ main, signal }, id) {
       `${c.waiting} waiting, ${c.failed} failed, ${c.cancelled} cancelled · submitted ${when(sweep.createdAt)}`;
     setProgress(view.overall, sweep.totals.progress);
     if (view.links.childElementCount === 0) {
+      // `what`: results or metrics, the sweep's CSV export of that name.
+      const exportLink = (what, text) =>
+        downloadLink(
+          `/v1/sweeps/${sweep.id}/${what}?format=csv`,
+          `${sweep.name}-${what}.csv`,
+          { 'data-download': what },
+          text,
+        );
       view.links.replaceChildren(
         'Export: ',
-        downloadLink(
-          `/v1/sweeps/${sweep.id}/results?format=csv`,
-          `${sweep.name}-results.csv`,
-          { 'data-download': 'results' },
-          'results CSV',
-        ),
+        exportLink('results', 'results CSV'),
         ' · ',
-        downloadLink(
-          `/v1/sweeps/${sweep.id}/metrics?format=csv`,
-          `${sweep.name}-metrics.csv`,
-          { 'data-download': 'metrics' },
-          'per-epoch metrics CSV',
-        ),
+        exportLink('metrics', 'per-epoch metrics CSV'),
         ' (or ',
         h('code', {}, `distillery results --sweep ${sweep.id} --csv`),
         ')',
