@@ -1,14 +1,11 @@
-import { RunKind } from '@distillery/spec';
 import { z } from 'zod';
 import { RecordedEpoch } from './recorded-epoch.ts';
+import { RunRowFields } from './run-row-fields.ts';
 import { RESULT_FORMATS } from './sweep-queries.ts';
 
 /** One finished epoch of one run: the learning curve as rows, to plot or join on `runId` with the results. */
 export const EpochMetricsRow = RecordedEpoch.extend({
-  runId: z.uuid().describe('The run.'),
-  key: z.string().describe("The run's key in its sweep."),
-  kind: RunKind.describe('teacher, student, quantize-ptq, quantize-qat or prune.'),
-  label: z.string().describe("The run's label."),
+  ...RunRowFields,
   group: z.string().describe("The run's `groupHash`: replicates share it."),
 }).meta({ id: 'EpochMetricsRow' });
 export type EpochMetricsRow = z.infer<typeof EpochMetricsRow>;

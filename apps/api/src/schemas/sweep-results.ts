@@ -1,13 +1,11 @@
 import { ReplicateAgreement, RunKind, SampleSummary, SizeBreakdown } from '@distillery/spec';
 import { z } from 'zod';
 import { ConfigDimensions } from './config-dimensions.ts';
+import { RunRowFields } from './run-row-fields.ts';
 
 /** One run with a result. */
 export const ResultRow = z.object({
-  runId: z.uuid().describe('The run.'),
-  key: z.string().describe("The run's key in its sweep."),
-  kind: RunKind.describe('teacher, student, quantize-ptq, quantize-qat or prune.'),
-  label: z.string().describe("The run's label."),
+  ...RunRowFields,
   seed: z.int().describe('Its seed.'),
   bits: z.int().describe('Bits per quantized weight; 32 for float.'),
   accuracy: z.number().describe('Test accuracy (fraction correct on the test split).'),
@@ -42,6 +40,15 @@ const AGREEMENT_DESCRIPTION =
   'Robustness to the seed: the mean, over the n(n − 1)/2 pairs of replicates with stored test predictions, of the fraction of test examples two predict alike; value null without a pair.';
 export const agreementField = () => ReplicateAgreementStats.describe(AGREEMENT_DESCRIPTION);
 
+/** What every aggregate of replicates measures over them, in this order. */
+export const ReplicateMeasures = {
+  accuracy: ReplicateStats.describe('Test accuracy over the replicates.'),
+  loss: ReplicateStats.describe('Test cross-entropy over the replicates.'),
+  agreement: agreementField(),
+  parameters: z.number().describe('Mean over the replicates (they normally agree).'),
+  bytes: z.number().describe('Measured size in bytes (mean over the replicates).'),
+};
+
 /** Replicates (runs that differ only by seed) aggregated: seeds are replicates, not a search dimension. */
 export const ResultGroup = z.object({
   group: z.string().describe("The runs' shared `groupHash`."),
@@ -50,11 +57,7 @@ export const ResultGroup = z.object({
   n: z.int().describe('Number of replicates with a result.'),
   seeds: z.array(z.int()).describe("The replicates' seeds."),
   runIds: z.array(z.uuid()).describe('The runs behind the numbers, in the order of `seeds`.'),
-  accuracy: ReplicateStats.describe('Test accuracy over the replicates.'),
-  loss: ReplicateStats.describe('Test cross-entropy over the replicates.'),
-  agreement: agreementField(),
-  parameters: z.number().describe('Mean over the replicates (they normally agree).'),
-  bytes: z.number().describe('Measured size in bytes (mean over the replicates).'),
+  ...ReplicateMeasures,
   bits: z.int().describe('Bits per quantized weight; 32 for float.'),
 });
 export type ResultGroup = z.infer<typeof ResultGroup>;

@@ -2,7 +2,7 @@ import { DATASET_NAMES, RunKind } from '@distillery/spec';
 import { z } from 'zod';
 import { ConfigDimensions } from './config-dimensions.ts';
 import { QUANTIZE_METHODS } from './result-filters.ts';
-import { agreementField, ReplicateStats } from './sweep-results.ts';
+import { ReplicateMeasures } from './sweep-results.ts';
 
 /** What every team-wide result says about its configuration, read from the run's config. */
 const ConfigurationFacts = {
@@ -57,11 +57,7 @@ export const ConfigurationResult = z
     seeds: z.array(z.int()).describe("The replicates' seeds."),
     runIds: z.array(z.uuid()).describe('The runs behind the numbers, in seed order.'),
     sweepIds: z.array(z.uuid()).describe('The sweeps the replicates come from.'),
-    accuracy: ReplicateStats.describe('Test accuracy over the replicates.'),
-    loss: ReplicateStats.describe('Test cross-entropy over the replicates.'),
-    agreement: agreementField(),
-    parameters: z.number().describe('Means over the replicates (they normally agree).'),
-    bytes: z.number().describe('Measured size in bytes (mean over the replicates).'),
+    ...ReplicateMeasures,
     latestAt: z.iso.datetime().describe("When the newest replicate's result was stored."),
   })
   .meta({ id: 'ConfigurationResult' });
