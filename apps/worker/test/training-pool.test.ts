@@ -30,6 +30,37 @@ function teacher(seed: number, epochs = 2): RunConfig {
   });
 }
 
+describe('TrainingPool start', () => {
+  it('starts its other threads as soon as the first is ready, before any task waits for them', async () => {
+    const pool = new TrainingPool({ threads: 2 });
+    try {
+      await pool.start(() => {});
+      expect(pool.threadCount).toBe(2);
+      await pool.settled();
+      const outcomes = await Promise.all([1, 2].map((seed) => pool.executeRun({ config: teacher(seed, 1) })));
+      expect(outcomes.map((o) => o.trainPath)).toEqual(['fused-mlp', 'fused-mlp']);
+      expect(pool.threadCount).toBe(2);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('with warm: false starts one thread, and another only when a second task waits', async () => {
+    const pool = new TrainingPool({ threads: 2, warm: false });
+    try {
+      await pool.start(() => {});
+      await pool.settled();
+      expect(pool.threadCount).toBe(1);
+      await pool.executeRun({ config: teacher(1, 1) });
+      expect(pool.threadCount).toBe(1);
+      await Promise.all([1, 2].map((seed) => pool.executeRun({ config: teacher(seed, 1) })));
+      expect(pool.threadCount).toBe(2);
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
 describe('TrainingPool', () => {
   const pool = new TrainingPool({ threads: 2 });
 

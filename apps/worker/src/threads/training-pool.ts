@@ -90,9 +90,10 @@ export class TrainingPool {
   }
 
   /**
-   * Starts the first thread and waits until it has loaded its backend; returns the backend's name. The others
-   * start when tasks first need them (a worker that trains one run at a time never pays for them). `onLog`
-   * receives the backend line (which backend, and why if it is not the one asked for).
+   * Starts the first thread and waits until it has loaded its backend; returns the backend's name. With
+   * `warm` (the default) the others start loading right after, in the background, so they are ready by the
+   * time tasks need them; otherwise they start when tasks first need them. `onLog` receives the backend line
+   * (which backend, and why if it is not the one asked for).
    */
   async start(onLog: (line: string) => void = console.log): Promise<string> {
     configureDatasetCache({ shared: true });
@@ -106,7 +107,18 @@ export class TrainingPool {
       throw error;
     }
     this.release(first);
+    if (this.options.warm ?? true) this.warm();
     return this.backend;
+  }
+
+  /** Threads started, loading their backend or ready (at most {@link size}). */
+  get threadCount(): number {
+    return this.threads.size;
+  }
+
+  /** Resolves once no thread is still loading its backend (each started one ready, or failed to start). */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.threads].map((t) => t.ready));
   }
 
   /** packages/ml's `executeRun`, on a free thread (waiting for one when all are busy). */
@@ -159,21 +171,34 @@ export class TrainingPool {
 
   /** Starts threads for the tasks waiting, as many as wait beyond those starting, up to the pool's size. */
   private growForWaiting(): void {
-    while (!this.closed && this.waiting.length > this.starting && this.threads.size < this.size) {
-      this.starting++;
-      const thread = this.spawn();
-      thread.ready.then(
-        () => {
-          this.starting--;
-          this.release(thread);
-        },
-        (error: Error) => {
-          this.starting--;
-          // Without any thread, nothing would ever serve the waiting tasks.
-          if (this.threads.size === 0) for (const w of this.waiting.splice(0)) w.reject(error);
-        },
-      );
-    }
+    while (!this.closed && this.waiting.length > this.starting && this.threads.size < this.size) this.grow();
+  }
+
+  /**
+   * Starts every thread the pool may still have, for no task yet: loading a backend takes seconds, which the
+   * first task to need another thread would otherwise spend waiting (a sweep's students all become ready when
+   * their teacher finishes). The threads keep no process alive while they load or idle.
+   */
+  private warm(): void {
+    while (!this.closed && this.threads.size < this.size) this.grow().worker.unref();
+  }
+
+  /** One more thread, handed to a waiting task (or kept idle) once it has loaded its backend. */
+  private grow(): TrainingThread {
+    this.starting++;
+    const thread = this.spawn();
+    thread.ready.then(
+      () => {
+        this.starting--;
+        this.release(thread);
+      },
+      (error: Error) => {
+        this.starting--;
+        // Without any thread, nothing would ever serve the waiting tasks.
+        if (this.threads.size === 0) for (const w of this.waiting.splice(0)) w.reject(error);
+      },
+    );
+    return thread;
   }
 
   private acquire(): Promise<TrainingThread> {
