@@ -1,7 +1,7 @@
 import { type ApiKeyIdentity, createApiKey, PgPoolStore, type ResolvedApiKey, revokeApiKey } from '@distillery/db';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ApiKeyCache } from '../src/lib/api-key-cache.ts';
-import { buildTestApi, type TestApi } from './helper.ts';
+import { type TestApi, useTestApi } from './helper.ts';
 
 const IDENTITY: ApiKeyIdentity = { teamId: 't', teamName: 'team', apiKeyId: 'k1', keyName: 'ci', role: 'member' };
 
@@ -95,12 +95,8 @@ async function revokeElsewhere(api: TestApi, apiKeyId: string): Promise<void> {
 }
 
 describe('a key cached by the auth hook', () => {
-  let api: TestApi;
-  beforeAll(async () => {
-    // A TTL far longer than the test, so only the revocation can end the cached key.
-    api = await buildTestApi({ apiKeyCache: { ttlMs: 600_000 } });
-  });
-  afterAll(() => api?.close());
+  // A TTL far longer than the test, so only the revocation can end the cached key.
+  const api = useTestApi({ apiKeyCache: { ttlMs: 600_000 } });
 
   it('is refused on its very next request once revoked through the API', async () => {
     const key = await createApiKey(api.store, api.team.teamId, { role: 'viewer', name: 'laptop' });
@@ -133,11 +129,7 @@ describe('a key cached by the auth hook', () => {
 });
 
 describe('a key revoked by another process, with a short TTL', () => {
-  let api: TestApi;
-  beforeAll(async () => {
-    api = await buildTestApi({ apiKeyCache: { ttlMs: 200 } });
-  });
-  afterAll(() => api?.close());
+  const api = useTestApi({ apiKeyCache: { ttlMs: 200 } });
 
   it('is refused once the TTL has passed', async () => {
     const key = await createApiKey(api.store, api.team.teamId, { role: 'viewer', name: 'elsewhere' });

@@ -1,13 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApi, type TestApi } from './helper.ts';
+import { describe, expect, it } from 'vitest';
+import { useTestApi } from './helper.ts';
 
-let api: TestApi;
-beforeAll(async () => {
-  api = await buildTestApi();
-});
-afterAll(async () => {
-  await api?.close();
-});
+const api = useTestApi();
 
 describe('authentication on /v1', () => {
   it('rejects a request without an API key with 401 and WWW-Authenticate', async () => {

@@ -1,14 +1,8 @@
 import { claimRun, completeRun } from '@distillery/db';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApi, quickstart, STAND_IN_RESULT, submitSweep, type TestApi } from './helper.ts';
+import { describe, expect, it } from 'vitest';
+import { quickstart, STAND_IN_RESULT, submitSweep, useTestApi } from './helper.ts';
 
-let api: TestApi;
-beforeAll(async () => {
-  api = await buildTestApi();
-});
-afterAll(async () => {
-  await api?.close();
-});
+const api = useTestApi();
 
 const cancel = (url: string, as = api.team) => api.request({ method: 'POST', url, as });
 const runsOf = (sweepId: string) => api.db.run.findMany({ where: { sweepId }, orderBy: { position: 'asc' } });

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApi, quickstart, type TestApi } from './helper.ts';
+import { buildTestApi, quickstart, type TestApi, useTestApi } from './helper.ts';
 
 // Real folders: a shared root, the team folders' base, and a folder outside both.
 const base = realpathSync(mkdtempSync(join(tmpdir(), 'distillery-api-data-')));
@@ -91,13 +91,7 @@ describe('POST /v1/sweeps with a data path', () => {
 });
 
 describe('POST /v1/sweeps without data roots (the default)', () => {
-  let bare: TestApi;
-  beforeAll(async () => {
-    bare = await buildTestApi();
-  });
-  afterAll(async () => {
-    await bare?.close();
-  });
+  const bare = useTestApi();
 
   it('refuses every data path and says that no data folders are configured', async () => {
     const res = await bare.request({

@@ -2,22 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { type DatabasePoolOptions, PgPoolStore, type Store } from '@distillery/db';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildApp } from '../src/index.ts';
-import { buildTestApi, type TestApi } from './helper.ts';
+import { useTestApi } from './helper.ts';
 
 /** The outage's bounds: connect 1 s; the client's own statement bound 1.5 s. */
 const POOL: DatabasePoolOptions = { connectTimeoutMs: 1000, statementTimeoutMs: 1000, queryTimeoutMs: 1500 };
 /** An answer must come within the bound that applies plus this much (a busy machine). */
 const SLACK_MS = 1500;
 
-let api: TestApi;
-beforeAll(async () => {
-  api = await buildTestApi();
-});
-afterAll(async () => {
-  await api?.close();
-});
+const api = useTestApi();
 
 async function listen(server: Server): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -5,7 +5,7 @@ import { createTeam, type Store } from '@distillery/db';
 import { createTestDatabase } from '@distillery/db/testing';
 import { RedisProbe, RunQueue } from '@distillery/queue';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { type ApiOptions, buildApp } from '../src/index.ts';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -75,6 +75,28 @@ export async function buildTestApi(overrides: Partial<ApiOptions> = {}): Promise
       await database.drop();
     },
   };
+}
+
+/**
+ * The suite's {@link TestApi}, built in a `beforeAll` and closed in an `afterAll` that this registers where it is
+ * called (a test file's top level). Read it inside tests and hooks: before the build, any use throws.
+ */
+export function useTestApi(overrides: Partial<ApiOptions> = {}): TestApi {
+  let built: TestApi | undefined;
+  beforeAll(async () => {
+    built = await buildTestApi(overrides);
+  });
+  afterAll(async () => {
+    await built?.close();
+  });
+  // A stand-in for the one built: TestApi's members are plain values and closures, so reading them through it is
+  // reading them from the built one.
+  return new Proxy({} as TestApi, {
+    get: (_, member) => {
+      if (built === undefined) throw new Error('the test API is used before its beforeAll hook built it');
+      return built[member as keyof TestApi];
+    },
+  });
 }
 
 /** The contract examples (`examples/*.yaml`): they must be accepted unchanged. */

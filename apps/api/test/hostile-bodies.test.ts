@@ -1,13 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApi, quickstart, type TestApi } from './helper.ts';
+import { describe, expect, it } from 'vitest';
+import { quickstart, useTestApi } from './helper.ts';
 
-let api: TestApi;
-beforeAll(async () => {
-  api = await buildTestApi();
-});
-afterAll(async () => {
-  await api?.close();
-});
+const api = useTestApi();
 
 /** The slowest `/healthz` answer while `work` is in flight: what the event loop gives everyone else meanwhile. */
 async function healthzWorstMsDuring<T>(work: Promise<T>): Promise<{ result: T; worstMs: number }> {

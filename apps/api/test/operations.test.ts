@@ -1,18 +1,12 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { claimRun, recordEpoch } from '@distillery/db';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildApp } from '../src/index.ts';
-import { buildTestApi, quickstart, REDIS_URL, submitSweep, type TestApi } from './helper.ts';
+import { quickstart, REDIS_URL, submitSweep, useTestApi } from './helper.ts';
 
-let api: TestApi;
-beforeAll(async () => {
-  // The gauges are refreshed in the background; often, so the test below sees its runs soon.
-  api = await buildTestApi({ metrics: { refreshMs: 50 } });
-});
-afterAll(async () => {
-  await api?.close();
-});
+// The gauges are refreshed in the background; often, so the test below sees its runs soon.
+const api = useTestApi({ metrics: { refreshMs: 50 } });
 
 /** A pino destination that keeps every JSON line. */
 function captureLogs(): { stream: Writable; lines: Record<string, unknown>[] } {

@@ -1,16 +1,10 @@
 import { claimRun, completeRun, recordEpoch } from '@distillery/db';
 import { RUN_OVERHEAD_CALIBRATION } from '@distillery/spec';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SweepPlan } from '../src/schemas/sweep-plan.ts';
-import { buildTestApi, quickstart, submitSweep, type TestApi } from './helper.ts';
+import { quickstart, submitSweep, useTestApi } from './helper.ts';
 
-let api: TestApi;
-beforeAll(async () => {
-  api = await buildTestApi();
-});
-afterAll(async () => {
-  await api?.close();
-});
+const api = useTestApi();
 
 async function dryRun(spec: Record<string, unknown>, rerun = false): Promise<SweepPlan> {
   const url = `/v1/sweeps?dryRun=true${rerun ? '&rerun=true' : ''}`;

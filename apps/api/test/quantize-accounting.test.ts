@@ -1,13 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApi, quickstart, type TestApi } from './helper.ts';
+import { describe, expect, it } from 'vitest';
+import { quickstart, useTestApi } from './helper.ts';
 
-let api: TestApi;
-beforeAll(async () => {
-  api = await buildTestApi();
-});
-afterAll(async () => {
-  await api?.close();
-});
+const api = useTestApi();
 
 const post = (spec: object, url = '/v1/sweeps') => api.request({ method: 'POST', url, payload: spec });
 

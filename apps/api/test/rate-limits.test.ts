@@ -1,18 +1,12 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { observeStatements } from '@distillery/db/testing';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildApp } from '../src/index.ts';
 import type { RateLimitOptions } from '../src/plugins/rate-limit.ts';
-import { buildTestApi, type TestApi } from './helper.ts';
+import { useTestApi } from './helper.ts';
 
-let api: TestApi;
-beforeAll(async () => {
-  api = await buildTestApi();
-});
-afterAll(async () => {
-  await api?.close();
-});
+const api = useTestApi();
 
 /** An address of its own per test, so counts per address start at zero. */
 const address = () => `10.${randomInt(256)}.${randomInt(256)}.${randomInt(1, 255)}`;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/index.ts';
-import { buildTestApi, quickstart, type TestApi } from './helper.ts';
+import { buildTestApi, quickstart, type TestApi, useTestApi } from './helper.ts';
 
 const post = (api: TestApi, spec: object, url = '/v1/sweeps', as = api.team) =>
   api.request({ method: 'POST', url, payload: spec, as });
@@ -11,13 +11,7 @@ const teacherWith = (hidden: number[]) => {
 };
 
 describe('POST /v1/sweeps with the default run limits', () => {
-  let api: TestApi;
-  beforeAll(async () => {
-    api = await buildTestApi();
-  });
-  afterAll(async () => {
-    await api?.close();
-  });
+  const api = useTestApi();
 
   it('refuses a teacher of 65,536 × 65,536 with a 400 naming the field, not a 500 from the database', async () => {
     const res = await post(api, quickstart({ teacher: teacherWith([65_536, 65_536]) }));

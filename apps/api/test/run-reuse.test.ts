@@ -11,22 +11,16 @@ import {
 } from '@distillery/db';
 import { createTestDatabase } from '@distillery/db/testing';
 import type { RunConfig } from '@distillery/spec';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Frontier } from '../src/schemas/frontier.ts';
 import type { RunList } from '../src/schemas/run-summary.ts';
 import type { SweepDetail } from '../src/schemas/sweep-detail.ts';
 import type { SweepPlan } from '../src/schemas/sweep-plan.ts';
 import type { SweepResults } from '../src/schemas/sweep-results.ts';
-import { buildTestApi, quickstart, STAND_IN_RESULT, submitSweep, type TestApi } from './helper.ts';
+import { quickstart, STAND_IN_RESULT, submitSweep, useTestApi } from './helper.ts';
 import { syntheticAccuracy } from './support-results.ts';
 
-let api: TestApi;
-beforeAll(async () => {
-  api = await buildTestApi();
-});
-afterAll(async () => {
-  await api?.close();
-});
+const api = useTestApi();
 
 /** One connection of its own to the database at `url` (a session the test drives statement by statement). */
 const session = (url: string) => connectPostgres(parseDatabaseUrl(url), { connectTimeoutMs: 10_000 });

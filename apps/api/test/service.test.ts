@@ -1,16 +1,10 @@
 import { PgPoolStore } from '@distillery/db';
 import { RedisProbe } from '@distillery/queue';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildApp } from '../src/index.ts';
-import { buildTestApi, type TestApi } from './helper.ts';
+import { useTestApi } from './helper.ts';
 
-let api: TestApi;
-beforeAll(async () => {
-  api = await buildTestApi();
-});
-afterAll(async () => {
-  await api?.close();
-});
+const api = useTestApi();
 
 describe('GET /healthz', () => {
   it('answers 200 without a key', async () => {

@@ -1,14 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { buildTestApi, contractExamples, quickstart, submitSweep, type TestApi } from './helper.ts';
+import { contractExamples, quickstart, submitSweep, useTestApi } from './helper.ts';
 
-let api: TestApi;
-beforeAll(async () => {
-  api = await buildTestApi();
-});
-afterAll(async () => {
-  await api?.close();
-});
+const api = useTestApi();
 
 const post = (payload: string | object, contentType = 'application/json', url = '/v1/sweeps') =>
   api.request({
