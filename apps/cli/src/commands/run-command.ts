@@ -65,6 +65,16 @@ export async function runCommand(file: string, flags: RunFlags = {}): Promise<vo
     log: (line) => console.log(`store     ${line}`),
     execution,
   });
+  // The run lines below show starts and results; the executor's own events are shown for what they alone say
+  // (retries, resumes), except on a terminal, where they would tear the progress bars redrawn in place.
+  const tty = process.stdout.isTTY === true;
+  // Started first: the training threads load TensorFlow.js (seconds) on other cores while this thread builds
+  // the app and submits the sweep; the runs wait in the queue until the executor takes jobs.
+  const executing = runtime.startExecution((event) => {
+    if (tty || !tellsMoreThanTheRunLines(event)) return;
+    console.log(`          ${formatExecutorEvent(event)}`);
+  });
+  executing.catch(() => {}); // awaited below, after the submission
   const app = await buildRuntimeApp(runtime);
   let interrupted = false;
   const interrupt = () => {
@@ -75,17 +85,12 @@ export async function runCommand(file: string, flags: RunFlags = {}): Promise<vo
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
   try {
-    // The run lines below show starts and results; the executor's own events are shown for what they alone say
-    // (retries, resumes), except on a terminal, where they would tear the progress bars redrawn in place.
-    const tty = process.stdout.isTTY === true;
-    const { backend, workerId, ...size } = await runtime.startExecution((event) => {
-      if (tty || !tellsMoreThanTheRunLines(event)) return;
-      console.log(`          ${formatExecutorEvent(event)}`);
-    });
+    const api = new InjectClient(app, await runtime.apiKey(flags.team ?? LOCAL_TEAM));
+    const submitted = await submitOrResume(api, text, file, flags.rerun === true);
+    const { backend, workerId, ...size } = await executing;
     console.log(`store     ${runtime.where}`);
     console.log(`executor  ${workerId} (tfjs backend: ${backend}, ${formatExecutorSize(size)})`);
-    const api = new InjectClient(app, await runtime.apiKey(flags.team ?? LOCAL_TEAM));
-    await submitAndFollow(api, text, file, flags, started, runtime.where);
+    await follow(api, submitted, started, runtime.where);
   } finally {
     process.off('SIGINT', interrupt);
     process.off('SIGTERM', interrupt);
@@ -108,7 +113,18 @@ async function submitAndFollow(
   started: number,
   where: string,
 ): Promise<void> {
-  const sweep = await submitOrResume(api, text, file, flags.rerun === true);
+  await follow(api, await submitOrResume(api, text, file, flags.rerun === true), started, where);
+}
+
+/** What {@link submitOrResume} found or submitted, and the lines that say which. */
+interface Submitted {
+  sweep: SweepSummary;
+  lines: string[];
+}
+
+/** Prints how the sweep came to be followed, follows it to its end and prints its frontier. */
+async function follow(api: ApiClient, { sweep, lines }: Submitted, started: number, where: string): Promise<void> {
+  for (const line of lines) console.log(line);
   await watchSweep(api, sweep.id);
   const frontier = await api.request<FrontierView>('GET', `/v1/frontier?sweep=${sweep.id}&format=json`);
   console.log(`\n${formatFrontier(frontier)}`);
@@ -148,27 +164,26 @@ async function runOnServe(
 
 /**
  * The sweep to follow: the team's unfinished sweep of this very spec (same canonical hash) if there is one,
- * else a new submission (which reuses the team's identical runs unless `rerun`). Says which on the terminal.
+ * else a new submission (which reuses the team's identical runs unless `rerun`), with the lines that say which.
  */
-async function submitOrResume(api: ApiClient, text: string, file: string, rerun: boolean): Promise<SweepSummary> {
+async function submitOrResume(api: ApiClient, text: string, file: string, rerun: boolean): Promise<Submitted> {
   const body = { text, contentType: 'application/yaml' };
   if (!rerun) {
     const plan = await api.request<SweepPlan>('POST', '/v1/sweeps?dryRun=true', body);
     const { items } = await api.request<SweepList>('GET', `/v1/sweeps?specHash=${plan.specHash}&state=running&limit=1`);
     const unfinished = items[0];
     if (unfinished !== undefined) {
-      console.log(
+      const line =
         `sweep     '${unfinished.name}' ${unfinished.id}: resuming this unfinished sweep of ${file} ` +
-          `(${unfinished.runCount} runs; --rerun submits it anew)\n`,
-      );
-      return unfinished;
+        `(${unfinished.runCount} runs; --rerun submits it anew)\n`;
+      return { sweep: unfinished, lines: [line] };
     }
   }
   const sweep = await api.request<SubmittedSweep>('POST', `/v1/sweeps${rerun ? '?rerun=true' : ''}`, body);
   const reused = await api.request<{ items: { reusedFrom: unknown }[] }>('GET', `/v1/sweeps/${sweep.id}/runs`);
   const count = reused.items.filter((r) => r.reusedFrom !== null).length;
   const note = count > 0 ? ` (${count} reused from earlier sweeps, not trained again)` : '';
-  console.log(`sweep     '${sweep.name}' ${sweep.id}: ${sweep.runCount} runs from ${file}${note}\n`);
-  if (sweep.warnings?.length) console.log(`${formatWarnings(sweep.warnings)}\n`);
-  return sweep;
+  const lines = [`sweep     '${sweep.name}' ${sweep.id}: ${sweep.runCount} runs from ${file}${note}\n`];
+  if (sweep.warnings?.length) lines.push(`${formatWarnings(sweep.warnings)}\n`);
+  return { sweep, lines };
 }
