@@ -84,6 +84,12 @@ describe('ApiKeyCache', () => {
   });
 });
 
+/** A new viewer key of the suite's team, and the team as that key (for `api.request`'s `as`). */
+async function viewerKey(api: TestApi, name: string) {
+  const key = await createApiKey(api.store, api.team.teamId, { role: 'viewer', name });
+  return { key, asKey: { teamId: api.team.teamId, apiKey: key.apiKey } };
+}
+
 /** Revokes the key through a store of its own on the same database: what another process does. */
 async function revokeElsewhere(api: TestApi, apiKeyId: string): Promise<void> {
   const elsewhere = new PgPoolStore(api.databaseUrl);
@@ -99,8 +105,7 @@ describe('a key cached by the auth hook', () => {
   const api = useTestApi({ apiKeyCache: { ttlMs: 600_000 } });
 
   it('is refused on its very next request once revoked through the API', async () => {
-    const key = await createApiKey(api.store, api.team.teamId, { role: 'viewer', name: 'laptop' });
-    const asKey = { teamId: api.team.teamId, apiKey: key.apiKey };
+    const { key, asKey } = await viewerKey(api, 'laptop');
     expect((await api.request({ method: 'GET', url: '/v1/me', as: asKey })).statusCode).toBe(200);
     expect((await api.request({ method: 'GET', url: '/v1/me', as: asKey })).statusCode).toBe(200);
     const revoked = await api.request({ method: 'DELETE', url: `/v1/keys/${key.apiKeyId}` });
@@ -111,16 +116,14 @@ describe('a key cached by the auth hook', () => {
   });
 
   it('is refused on its next request once this process revokes it through the store', async () => {
-    const key = await createApiKey(api.store, api.team.teamId, { role: 'viewer', name: 'script' });
-    const asKey = { teamId: api.team.teamId, apiKey: key.apiKey };
+    const { key, asKey } = await viewerKey(api, 'script');
     expect((await api.request({ method: 'GET', url: '/v1/me', as: asKey })).statusCode).toBe(200);
     expect(await revokeApiKey(api.store, key.apiKeyId)).toBe(true);
     expect((await api.request({ method: 'GET', url: '/v1/me', as: asKey })).statusCode).toBe(401);
   });
 
   it('is served from memory until its TTL when revoked by another process', async () => {
-    const key = await createApiKey(api.store, api.team.teamId, { role: 'viewer', name: 'elsewhere' });
-    const asKey = { teamId: api.team.teamId, apiKey: key.apiKey };
+    const { key, asKey } = await viewerKey(api, 'elsewhere');
     expect((await api.request({ method: 'GET', url: '/v1/me', as: asKey })).statusCode).toBe(200);
     // Revoked by another connection, as another process would: this process is not told.
     await revokeElsewhere(api, key.apiKeyId);
@@ -132,8 +135,7 @@ describe('a key revoked by another process, with a short TTL', () => {
   const api = useTestApi({ apiKeyCache: { ttlMs: 200 } });
 
   it('is refused once the TTL has passed', async () => {
-    const key = await createApiKey(api.store, api.team.teamId, { role: 'viewer', name: 'elsewhere' });
-    const asKey = { teamId: api.team.teamId, apiKey: key.apiKey };
+    const { key, asKey } = await viewerKey(api, 'elsewhere');
     expect((await api.request({ method: 'GET', url: '/v1/me', as: asKey })).statusCode).toBe(200);
     await revokeElsewhere(api, key.apiKeyId);
     await new Promise((resolve) => setTimeout(resolve, 250));
