@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -80,6 +81,54 @@ describe('the embedded store', () => {
       expect(onServer.columns.length).toBeGreaterThan(50);
       expect(onServer.triggers.length).toBeGreaterThan(0);
       expect(await catalog(embedded.store.connection)).toEqual(onServer);
+    });
+  });
+
+  describe('a new store', () => {
+    const folders: string[] = [];
+    const folder = () => {
+      const f = mkdtempSync(join(tmpdir(), 'distillery-template-test-'));
+      folders.push(f);
+      return f;
+    };
+    afterAll(() => Promise.all(folders.map((f) => rm(f, { recursive: true, force: true }))));
+
+    /** Opens a new store in a fresh folder with `templateDir`, closes it; what it logged and migrated, and its schema. */
+    async function openNew(templateDir: string | null) {
+      const dataDir = folder();
+      const lines: string[] = [];
+      const store = await EmbeddedStore.open({ dataDir, templateDir, log: (line) => lines.push(line) });
+      try {
+        return { dataDir, lines, migrations: store.migrations, schema: await catalog(store.connection) };
+      } finally {
+        await store.close();
+      }
+    }
+
+    it('starts as a copy of the migrated template, which the first new store makes: every migration applied, the same schema', async () => {
+      const names = (await readMigrationFiles(DEFAULT_MIGRATIONS_DIRECTORY)).map((m) => m.name);
+      const templates = folder();
+      const first = await openNew(templates);
+      expect(first.lines.some((l) => l.includes('from the migrated template'))).toBe(true);
+      expect(first.migrations).toEqual({ databaseCreated: true, applied: names, alreadyApplied: [] });
+      expect(first.schema).toEqual(await catalog(embedded.store.connection));
+      // A later store copies that template rather than building another: a file put in it shows up in the copy.
+      const [template] = readdirSync(templates);
+      writeFileSync(join(templates, template as string, 'pgdata', 'copied-marker'), 'x');
+      const second = await openNew(templates);
+      expect(readdirSync(templates)).toEqual([template]);
+      expect(existsSync(join(second.dataDir, 'pgdata', 'copied-marker'))).toBe(true);
+      expect(second.migrations).toEqual({ databaseCreated: true, applied: names, alreadyApplied: [] });
+    });
+
+    it('is created in place when no template can be kept (the folder cannot be made), migrated the same', async () => {
+      const names = (await readMigrationFiles(DEFAULT_MIGRATIONS_DIRECTORY)).map((m) => m.name);
+      const file = join(folder(), 'a-file');
+      writeFileSync(file, '');
+      const inPlace = await openNew(join(file, 'templates'));
+      expect(inPlace.lines[0]).toMatch(/^creating the embedded database in /);
+      expect(inPlace.migrations).toEqual({ databaseCreated: true, applied: names, alreadyApplied: [] });
+      expect(inPlace.schema).toEqual(await catalog(embedded.store.connection));
     });
   });
 

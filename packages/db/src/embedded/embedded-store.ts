@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
-import { chmod, mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { chmod, cp, mkdir, rm } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { PostgresConnection } from '../connection/postgres-connection.ts';
 import { PrismaClient } from '../generated/client.ts';
 import { type AppliedMigrations, applyPendingMigrations } from '../migrate/apply-pending-migrations.ts';
-import { readMigrationFiles } from '../migrate/migration-files.ts';
+import { type MigrationFile, readMigrationFiles } from '../migrate/migration-files.ts';
 import { classified } from '../store/classified.ts';
 import { classifyingPrisma } from '../store/classifying-prisma.ts';
 import { compileSql } from '../store/compile-sql.ts';
@@ -21,6 +21,7 @@ import { EmbeddedStoreOpenError } from './embedded-store-errors.ts';
 import { type EmbeddedStoreOptions, resolveEmbeddedStoreOptions } from './embedded-store-options.ts';
 import { pgliteConnection } from './pglite-connection.ts';
 import { PgliteRunEventSource } from './pglite-run-event-source.ts';
+import { migratedStoreTemplate } from './store-template.ts';
 
 /** The data folder's mode: owner only (rwx------). */
 export const DATA_DIR_MODE = 0o700;
@@ -90,16 +91,21 @@ export class EmbeddedStore implements Store {
     try {
       const pgdata = join(dataDir, PGDATA_DIR);
       const databaseCreated = !existsSync(pgdata);
-      if (databaseCreated) opts.log(`creating the embedded database in ${pgdata} (first use only; it takes a while)`);
+      const template = databaseCreated ? await copyTemplate(pgdata, migrationFiles, opts) : null;
+      if (databaseCreated && template === null) {
+        opts.log(`creating the embedded database in ${pgdata} (first use only; it takes a while)`);
+      }
       try {
         pglite = await PGlite.create({ dataDir: pgdata });
       } catch (error) {
         throw new EmbeddedStoreOpenError(dataDir, (error as Error).message, { cause: error });
       }
-      const applied = await applyPendingMigrations(pgliteConnection(pglite), migrationFiles, {
+      const pending = await applyPendingMigrations(pgliteConnection(pglite), migrationFiles, {
         lockTimeoutMs: 60_000,
         log: opts.log,
       });
+      // A database copied from the template was migrated to create it, as one created in place is.
+      const applied = template === null ? pending : { applied: migrationFiles.map((m) => m.name), alreadyApplied: [] };
       const events = new PgliteRunEventSource(pglite);
       await events.start();
       return new EmbeddedStore(dataDir, pglite, events, { databaseCreated, ...applied }, release);
@@ -150,4 +156,26 @@ export class EmbeddedStore implements Store {
     })();
     return this.closing;
   }
+}
+
+/**
+ * Copies the migrated template (made first when there is none) to `pgdata`; returns the template's folder, or
+ * null when there is none to copy (templates turned off, or none can be made) and nothing was written.
+ */
+async function copyTemplate(
+  pgdata: string,
+  migrations: readonly MigrationFile[],
+  opts: Required<EmbeddedStoreOptions>,
+): Promise<string | null> {
+  if (opts.templateDir === null) return null;
+  const template = await migratedStoreTemplate(migrations, opts.templateDir);
+  if (template === null) return null;
+  try {
+    await cp(template, pgdata, { recursive: true });
+  } catch {
+    await rm(pgdata, { recursive: true, force: true });
+    return null;
+  }
+  opts.log(`created the embedded database in ${pgdata} from the migrated template in ${dirname(template)}`);
+  return template;
 }
