@@ -20,10 +20,16 @@ const load = () =>
     .join(' ');
 
 const QUERIES: { name: string; query: ComparisonQuery }[] = [
-  { name: 'activation relu vs lma-8', query: { segments: ['model', 'activation'], a: 'relu', b: 'lma-8' } },
+  { name: 'activation relu vs lma-8', query: { segments: ['model', 'activation'], a: 'relu', b: 'lma-8', limit: 100 } },
   {
     name: 'bits 4 vs 8',
-    query: { segments: ['quantize', 'bits'], quantization: { field: 'bits', float: '32' }, a: '4', b: '8' },
+    query: {
+      segments: ['quantize', 'bits'],
+      quantization: { field: 'bits', float: '32' },
+      a: '4',
+      b: '8',
+      limit: 100,
+    },
   },
 ];
 
@@ -32,7 +38,7 @@ try {
     id: string;
   }>`SELECT id::text FROM teams WHERE name = 'bench'`;
   console.log(`load average at the start ${load()}\n`);
-  console.log('| query | path | sides | p50 ms | max ms |\n|---|---|---|---|---|');
+  console.log('| query | path | pairs | p50 ms | max ms |\n|---|---|---|---|---|');
   for (const { name, query } of QUERIES) {
     const old: ComparisonQuery = { ...query, alsoOmit: [query.segments] };
     const times = { keys: [] as number[], configs: [] as number[] };
@@ -45,7 +51,7 @@ try {
         const started = performance.now();
         const answer = await compareConfigurations(store, teamId, {}, q);
         if (i >= 2) times[path].push(performance.now() - started);
-        sides[path] = answer.sides.length;
+        sides[path] = answer.strata.reduce((n, s) => n + s.configurations, 0);
       }
     }
     for (const path of ['configs', 'keys'] as const) {

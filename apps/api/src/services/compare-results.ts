@@ -1,16 +1,25 @@
-import { compareConfigurations, readRunConfigs, type Store } from '@distillery/db';
-import { comparisonVerdict, pairedComparison, type RunConfig } from '@distillery/spec';
-import type { Comparison, ComparisonPair, ComparisonStratum, SeedPair } from '../schemas/comparison.ts';
+import {
+  type ComparisonPairRow,
+  type ComparisonSideRow,
+  type ComparisonStratumRow,
+  compareConfigurations,
+  readRunConfigs,
+  type Store,
+} from '@distillery/db';
+import { comparisonVerdict, describeSample, pairedComparison, type RunConfig } from '@distillery/spec';
+import type { Comparison, ComparisonPair, ComparisonSide, ComparisonStratum, SeedPair } from '../schemas/comparison.ts';
 import { type CompareQuery, compareDimensionPath } from '../schemas/result-filters.ts';
+import { labelWithoutSeed } from './aggregate-results.ts';
 import { checkFilterTargets } from './check-filter-targets.ts';
 import { describeConfig } from './describe-config.ts';
-import { type ConfigurationPair, pairConfigurations, quantizationLabel } from './pair-configurations.ts';
+import { quantizationLabel } from './quantization-label.ts';
 
 /**
  * Dimensions that are the quantization itself. Comparing them pairs a float student with its quantized variants
  * (or two variants), which differ in more than the one field: their kind (student, quantize-ptq, quantize-qat)
  * and the rest of the `quantize` block (absent for float). The context then leaves out kind and the whole block,
- * and what remains of the block must match (see SideRecord.variant); a float configuration's bit width is 32.
+ * and what remains of the block must match (see ComparisonQuery.quantization); a float configuration's bit width
+ * is 32.
  */
 const QUANTIZATION_DIMENSIONS: Record<string, { field: string; float: string; qatDefault?: string }> = {
   'quantize.bits': { field: 'bits', float: '32' },
@@ -35,8 +44,9 @@ export const DEFAULT_COMPARE_PAIRS = 100;
  * and 4-bit variants share one training, so they are tested separately rather than counted as more pairs.
  *
  * The context is the representative run's config without the dimension (compared as jsonb: key order does not
- * matter) and the teacher, computed per configuration (not per run), in one statement that also counts the values
- * the dimension takes.
+ * matter) and the teacher, computed per configuration (not per run); the database pairs the configurations and
+ * their seeds (compareConfigurations) and sends each stratum's differences and the listed pairs, in one statement
+ * that also counts the values the dimension takes. Here they are tested and described.
  */
 export async function compareResults(db: Store, teamId: string, query: CompareQuery): Promise<Comparison> {
   await checkFilterTargets(db, teamId, query);
@@ -64,17 +74,17 @@ export async function compareResults(db: Store, teamId: string, query: CompareQu
     alsoOmit,
     a: query.a,
     b: query.b,
+    limit: query.limit ?? DEFAULT_COMPARE_PAIRS,
   });
 
-  const { pairs, unpaired } = pairConfigurations(answer.sides, query.a);
   const labels = { a: query.b, b: query.a };
-  const strata = toStrata(pairs, labels);
-  const stratumLabel = new Map(strata.map((s) => [s.key, s.label]));
+  const strata = toStrata(answer.strata, labels);
 
   // Only the listed pairs are described: one config per pair.
-  const listed = pairs.slice(0, query.limit ?? DEFAULT_COMPARE_PAIRS);
-  const reps = listed.map((p) => p.first.rep);
-  const configById = await readRunConfigs(db, reps);
+  const configById = await readRunConfigs(
+    db,
+    answer.pairs.map((p) => p.rep),
+  );
   const omit =
     quantization !== undefined
       ? ['kind', 'quantize']
@@ -96,72 +106,74 @@ export async function compareResults(db: Store, teamId: string, query: CompareQu
       '), each run used once: one pair per (configuration, seed). Differences are B − A in accuracy. Each ' +
       'quantization is a separate stratum with its own paired t-test (95% CI, two-sided p), because float and ' +
       'quantized variants of one student share their training and are not independent pairs.',
-    strata: strata.map(({ key: _key, ...s }) => s),
-    pairs: listed.map((p) =>
-      toPair(p, configById.get(p.first.rep), omit, stratumLabel.get(p.stratumKey) ?? '', labels),
-    ),
-    unpaired,
+    strata,
+    pairs: answer.pairs.map((p) => toPair(p, configById.get(p.rep), omit, strata[p.stratum]?.label ?? '', labels)),
+    unpaired: answer.unpaired,
     values: answer.values,
   };
 }
 
 /** B − A per seed pair, as pairedComparison takes it (its a − b). */
-function differencesOf(seedPairs: readonly SeedPair[]) {
-  return seedPairs.map((p) => ({ a: p.b, b: p.a }));
+function differencesOf(differences: readonly number[]) {
+  return differences.map((d) => ({ a: d, b: 0 }));
 }
 
-/** One stratum per pair of quantizations, in the order the pairs come; labels made unique. */
-function toStrata(
-  pairs: readonly ConfigurationPair[],
-  labels: { a: string; b: string },
-): (ComparisonStratum & { key: string })[] {
-  const byKey = new Map<string, ConfigurationPair[]>();
-  for (const p of pairs) {
-    const members = byKey.get(p.stratumKey);
-    if (members === undefined) byKey.set(p.stratumKey, [p]);
-    else members.push(p);
-  }
-  const label = (key: string, details: boolean) => {
-    const [qa, qb] = JSON.parse(key) as [
-      Parameters<typeof quantizationLabel>[0],
-      Parameters<typeof quantizationLabel>[0],
-    ];
-    const la = quantizationLabel(qa, details);
-    const lb = quantizationLabel(qb, details);
+/** One stratum per pair of quantizations, in the order of their first pairs; labels made unique. */
+function toStrata(rows: readonly ComparisonStratumRow[], labels: { a: string; b: string }): ComparisonStratum[] {
+  const label = (row: ComparisonStratumRow, details: boolean) => {
+    const la = quantizationLabel(row.a, details);
+    const lb = quantizationLabel(row.b, details);
     return la === lb ? la : `${la} vs ${lb}`;
   };
-  const short = [...byKey.keys()].map((k) => label(k, false));
-  return [...byKey].map(([key, members], i) => {
-    const test = pairedComparison(differencesOf(members.flatMap((m) => m.seedPairs)));
+  const short = rows.map((r) => label(r, false));
+  return rows.map((row, i) => {
+    const test = pairedComparison(differencesOf(row.differences));
     const ambiguous = short.filter((l) => l === short[i]).length > 1;
     return {
-      key,
-      label: label(key, ambiguous),
-      configurations: members.length,
+      label: label(row, ambiguous),
+      configurations: row.configurations,
       test,
       verdict: comparisonVerdict(test, labels),
     };
   });
 }
 
+/** One side: its pooled configurations' replicates with their statistics. */
+function toSide(side: ComparisonSideRow): ComparisonSide {
+  return {
+    group: side.group,
+    label: labelWithoutSeed(side.label),
+    quantization: quantizationLabel(side.quantize),
+    n: side.seeds.length,
+    seeds: side.seeds,
+    runIds: side.runIds,
+    accuracy: describeSample(side.accuracies),
+    parameters: side.parameters,
+    bytes: side.bytes,
+  };
+}
+
 function toPair(
-  p: ConfigurationPair,
+  p: ComparisonPairRow,
   config: RunConfig | undefined,
   omit: string[],
   stratum: string,
   labels: { a: string; b: string },
 ): ComparisonPair {
-  const test = pairedComparison(differencesOf(p.seedPairs));
+  const seedPairs: SeedPair[] = p.seedPairs.map((s) => ({ ...s, difference: s.b - s.a }));
+  const test = pairedComparison(differencesOf(seedPairs.map((s) => s.difference)));
+  const a = toSide(p.a);
+  const b = toSide(p.b);
   return {
     context: config === undefined ? '' : describeConfig(config, omit),
     stratum,
-    kind: p.first.kind,
-    dataset: p.first.dataset,
-    teacherId: p.first.teacherId,
-    a: p.a,
-    b: p.b,
-    difference: p.b.accuracy.mean - p.a.accuracy.mean,
-    seedPairs: p.seedPairs,
+    kind: p.kind,
+    dataset: p.dataset,
+    teacherId: p.teacherId,
+    a,
+    b,
+    difference: b.accuracy.mean - a.accuracy.mean,
+    seedPairs,
     test,
     verdict: comparisonVerdict(test, labels),
   };

@@ -1,9 +1,12 @@
 import { ACTIVATION_OPTION_KEYS } from '@distillery/spec';
 import { Prisma } from '../generated/client.ts';
 import type { SqlExecutor } from '../store/sql-executor.ts';
-import { analyticRows } from './analytic-rows.ts';
-import type { ComparisonSideRow } from './comparison-side-row.ts';
+import { analyticSettings } from './analytic-rows.ts';
+import type { ComparisonPairRow } from './comparison-pair-row.ts';
+import type { ComparisonStratumRow } from './comparison-stratum-row.ts';
 import { teamConfigurationStatsSql } from './configurations-sql.ts';
+import { fragmentRows } from './fragment-rows.ts';
+import { pairComparisonSidesSql } from './pair-comparison-sides-sql.ts';
 import type { ResultFactFilters } from './result-fact-filters.ts';
 import { storedConfigurationStatsSql } from './stored-configuration-stats-sql.ts';
 import { teamFactsSql } from './team-facts-sql.ts';
@@ -35,11 +38,19 @@ export interface ComparisonQuery {
   absent?: string;
   a: string;
   b: string;
+  /** The most pairs described (ComparedConfigurations.pairs); the strata cover every pair. */
+  limit: number;
 }
 
-/** The configurations taking A or B, and how many configurations take each value of the dimension. */
+/**
+ * The configurations taking A or B paired (pairComparisonSidesSql): every stratum with its seed pairs'
+ * differences, the first `limit` pairs described, the configurations left without a partner, and how many
+ * configurations take each value of the dimension.
+ */
 export interface ComparedConfigurations {
-  sides: ComparisonSideRow[];
+  strata: ComparisonStratumRow[];
+  pairs: ComparisonPairRow[];
+  unpaired: { a: number; b: number };
   values: { value: string; configurations: number }[];
 }
 
@@ -108,13 +119,14 @@ function keptIndex(query: ComparisonQuery): number {
 /**
  * The team's configurations that take value A or B along one dimension, each with its context (configurations
  * with equal contexts pair: equal configs without the dimension, the same teacher configuration) and its
- * replicates; and the values the dimension takes, counted over the team's configurations — in one statement.
+ * replicates, paired in the database (pairComparisonSidesSql); and the values the dimension takes, counted over
+ * the team's configurations — in one statement.
  *
  * Along a kept dimension (KEPT_COMPARISON_DIMENSIONS) with filters that take whole configurations, the contexts
  * and values are read from configuration_dimension_keys, one narrow row per configuration (keysComparisonSql);
  * otherwise they are computed from every configuration's representative config (configsComparisonSql). Both give
- * the same sides and values (apps/api/test/compare-dimension-keys.test.ts holds them equal); only the contexts'
- * names differ.
+ * the same sides and values (apps/api/test/compare-dimension-keys.test.ts holds the answers equal); only the
+ * contexts' names differ, and the pairing never shows them.
  */
 export async function compareConfigurations(
   db: SqlExecutor,
@@ -122,17 +134,34 @@ export async function compareConfigurations(
   filters: ResultFactFilters,
   query: ComparisonQuery,
 ): Promise<ComparedConfigurations> {
+  // The statement's common table expressions are estimated at a few dozen rows where they hold tens of
+  // thousands; a nested loop between two of them is quadratic (minutes on 100,000 results), so none is planned.
+  const [answer] = await db.transaction(async (tx) => {
+    await analyticSettings(tx);
+    await tx.rows`SELECT set_config('enable_nestloop', ${'off'}, true)`;
+    return fragmentRows<{
+      strata: ComparisonStratumRow[] | null;
+      pairs: ComparisonPairRow[] | null;
+      unpaired: ComparedConfigurations['unpaired'];
+      values: ComparedConfigurations['values'] | null;
+    }>(tx, comparisonSql(teamId, filters, query));
+  });
+  return {
+    strata: answer?.strata ?? [],
+    pairs: answer?.pairs ?? [],
+    unpaired: answer?.unpaired ?? { a: 0, b: 0 },
+    values: answer?.values ?? [],
+  };
+}
+
+/** compareConfigurations' statement. */
+export function comparisonSql(teamId: string, filters: ResultFactFilters, query: ComparisonQuery): Prisma.Sql {
   const index = keptIndex(query);
   const stored =
     index >= 0 ? storedConfigurationStatsSql(teamId, filters, [], [Prisma.sql`c.label`, Prisma.sql`c.quantize`]) : null;
-  const [answer] = await analyticRows<{
-    sides: ComparisonSideRow[] | null;
-    values: ComparedConfigurations['values'] | null;
-  }>(
-    db,
-    stored === null ? configsComparisonSql(teamId, filters, query) : keysComparisonSql(stored, index, teamId, query),
-  );
-  return { sides: answer?.sides ?? [], values: answer?.values ?? [] };
+  const sides =
+    stored === null ? configsComparisonSql(teamId, filters, query) : keysComparisonSql(stored, index, teamId, query);
+  return Prisma.sql`${sides}${pairComparisonSidesSql(query.a, query.limit)}`;
 }
 
 /**
@@ -159,21 +188,17 @@ function keysComparisonSql(stored: Prisma.Sql, index: number, teamId: string, qu
         : Prisma.sql`s.quantize - ${quantization.field}::text`;
   return Prisma.sql`WITH s AS (${stored}),
       v AS MATERIALIZED (
-        SELECT s."group", s.kind, s.dataset, s."teacherId", s.parameters, s.bytes, s.label, s.rep, s.quantize,
+        SELECT s."group", s.tkey, s.kind, s.dataset, s."teacherId", s.parameters, s.bytes, s.label, s.rep, s.quantize,
           ${value} AS value, k.contexts[${index + 1}::int]::text AS context, ${variant} AS variant,
           k.seeds, k.run_ids AS "runIds", k.accuracies
         FROM s JOIN configuration_dimension_keys k ON k.team_id = ${teamId}::uuid
           AND k.group_hash = s."group" AND k.teacher_key = s.tkey
       ),
       sides AS (
-        SELECT v.context, v.value, v.variant, v.quantize, v."group", v.kind, v.dataset, v."teacherId", v.parameters,
-          v.bytes, v.label, v.rep, v.seeds, v."runIds", v.accuracies
+        SELECT v.context, v.value, v.variant, v.quantize, v."group", v.tkey, v.kind, v.dataset, v."teacherId",
+          v.parameters, v.bytes, v.label, v.rep, v.seeds, v."runIds", v.accuracies
         FROM v WHERE v.value = ANY(${[query.a, query.b]}::text[])
-      )
-      SELECT (SELECT json_agg(sides) FROM sides) AS sides,
-        (SELECT json_agg(c ORDER BY c.value) FROM (
-          SELECT value, count(*)::int AS configurations FROM v GROUP BY value
-        ) c) AS "values"`;
+      )`;
 }
 
 /**
@@ -222,15 +247,11 @@ function configsComparisonSql(teamId: string, filters: ResultFactFilters, query:
         WHERE v.value = ANY(${[query.a, query.b]}::text[])
       ),
       sides AS (
-        SELECT c.context, c.value, c.variant, c.quantize, c."group", c.kind, c.dataset, c."teacherId", c.parameters,
-          c.bytes, c.label, c.rep,
-          array_agg(m.seed) AS seeds, array_agg(m."runId"::text) AS "runIds", array_agg(m.accuracy) AS accuracies
+        SELECT c.context, c.value, c.variant, c.quantize, c."group", c.tkey, c.kind, c.dataset, c."teacherId",
+          c.parameters, c.bytes, c.label, c.rep,
+          array_agg(m.seed) AS seeds, array_agg(m."runId"::uuid) AS "runIds", array_agg(m.accuracy) AS accuracies
         FROM chosen c JOIN (${facts}) m ON m."group" = c."group" AND m.tkey = c.tkey
-        GROUP BY c.context, c.value, c.variant, c.quantize, c."group", c.kind, c.dataset, c."teacherId",
+        GROUP BY c.context, c.value, c.variant, c.quantize, c."group", c.tkey, c.kind, c.dataset, c."teacherId",
           c.parameters, c.bytes, c.label, c.rep
-      )
-      SELECT (SELECT json_agg(sides) FROM sides) AS sides,
-        (SELECT json_agg(c ORDER BY c.value) FROM (
-          SELECT value, count(*)::int AS configurations FROM v GROUP BY value
-        ) c) AS "values"`;
+      )`;
 }

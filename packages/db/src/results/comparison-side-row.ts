@@ -1,27 +1,21 @@
 import type { Quantization } from '@distillery/spec';
 
-/** One configuration taking value A or B, with what it shares with its partners (compareConfigurations). */
+/**
+ * One side of a listed configuration pair (compareConfigurations): the configurations pooled on that side (most
+ * often one), described by the first (the smallest group hash), with all their replicates.
+ */
 export interface ComparisonSideRow {
-  /** Configurations with equal contexts are otherwise equal (same config without the dimension, same teacher). */
-  context: string;
-  value: string;
-  /**
-   * What of the quantization must match a partner's: the whole `quantize` block when the dimension is not the
-   * quantization (it is then part of the context anyway), the block without the compared field when it is
-   * (`{ method, bucketSize, keepFloat }` for bits), null for a float configuration, which matches any.
-   */
-  variant: unknown;
-  quantize: Quantization | null;
+  /** The first configuration's group hash. */
   group: string;
-  kind: string;
-  dataset: string;
-  teacherId: string | null;
+  /** Its representative run's label. */
+  label: string;
+  /** Its quantize block, null for float. */
+  quantize: Quantization | null;
+  /** Mean over the pooled replicates of the packed model's parameters and bytes. */
+  parameters: number;
+  bytes: number;
+  /** Every pooled replicate, aligned and ordered by seed, then run id (paired or not). */
   seeds: number[];
   runIds: string[];
   accuracies: number[];
-  parameters: number;
-  bytes: number;
-  label: string;
-  /** The representative run (the smallest id). */
-  rep: string;
 }

@@ -1,5 +1,7 @@
 export * from './compare-configurations.ts';
+export * from './comparison-pair-row.ts';
 export * from './comparison-side-row.ts';
+export * from './comparison-stratum-row.ts';
 export * from './configuration-row.ts';
 export * from './configuration-sort.ts';
 export * from './list-frontier-configurations.ts';
