@@ -25,26 +25,28 @@ import { Prisma } from '../generated/client.ts';
 export function pairComparisonSidesSql(a: string, limit: number): Prisma.Sql {
   // Pools and strata are keyed by jsonb, with float (SQL or JSON null) as JSON null so equal keys hash alike.
   return Prisma.sql`,
+      -- One sort numbers the pools, orders each pool's configurations by group and sums the pool's sizes.
       sided AS MATERIALIZED (
-        SELECT row_number() OVER () AS side, s.context COLLATE "C" AS context, s.value = ${a}::text AS is_a,
-          COALESCE(NULLIF(s.variant, 'null'::jsonb), 'null'::jsonb) AS v, s."group" COLLATE "C" AS "group",
-          s.tkey COLLATE "C" AS tkey, s.bytes, s.parameters, s.seeds, s."runIds", s.accuracies,
-          COALESCE(NULLIF(s.quantize, 'null'::jsonb), 'null'::jsonb) AS q, s.quantize, s.kind, s.dataset,
-          s."teacherId", s.rep, s.label
-        FROM sides s
-      ),
-      pools AS MATERIALIZED (
-        SELECT row_number() OVER () AS pool, x.* FROM (
-          SELECT d.context, d.is_a, d.v, count(*)::int AS configurations, array_agg(d.side) AS members,
-            (array_agg(d.side ORDER BY d."group"))[1] AS first,
-            sum(d.bytes * cardinality(d.seeds)) / sum(cardinality(d.seeds)) AS bytes,
-            sum(d.parameters * cardinality(d.seeds)) / sum(cardinality(d.seeds)) AS parameters
-          FROM sided d GROUP BY d.context, d.is_a, d.v
-        ) x
+        SELECT w.*, dense_rank() OVER (ORDER BY w.context, w.is_a, w.v) AS pool, row_number() OVER byGroup AS nth,
+          count(*) OVER pool::int AS configurations,
+          sum(w.bytes * cardinality(w.seeds)) OVER pool / sum(cardinality(w.seeds)) OVER pool AS pool_bytes,
+          sum(w.parameters * cardinality(w.seeds)) OVER pool / sum(cardinality(w.seeds)) OVER pool AS pool_parameters
+        FROM (
+          SELECT s.context COLLATE "C" AS context, s.value = ${a}::text AS is_a,
+            COALESCE(NULLIF(s.variant, 'null'::jsonb), 'null'::jsonb) AS v, s."group" COLLATE "C" AS "group",
+            s.tkey COLLATE "C" AS tkey, s.bytes, s.parameters, s.seeds, s."runIds", s.accuracies,
+            COALESCE(NULLIF(s.quantize, 'null'::jsonb), 'null'::jsonb) AS q, s.quantize, s.kind, s.dataset,
+            s."teacherId", s.rep, s.label
+          FROM sides s
+        ) w
+        WINDOW pool AS (PARTITION BY w.context, w.is_a, w.v),
+          byGroup AS (PARTITION BY w.context, w.is_a, w.v ORDER BY w."group")
       ),
       firsts AS MATERIALIZED (
-        SELECT o.pool, o.context, o.is_a, o.v, o.bytes, o.parameters, d."group", d.tkey, d.q
-        FROM pools o JOIN sided d ON d.side = o.first
+        SELECT d.pool, d.context, d.is_a, d.v, d.configurations, d.pool_bytes AS bytes,
+          d.pool_parameters AS parameters, d."group", d.tkey, d.q, d.quantize, d.kind, d.dataset, d."teacherId",
+          d.rep, d.label
+        FROM sided d WHERE d.nth = 1
       ),
       pairs AS MATERIALIZED (
         SELECT row_number() OVER (ORDER BY x.bytes, x."group", y."group", x.tkey COLLATE "C") AS pair,
@@ -62,10 +64,9 @@ export function pairComparisonSidesSql(a: string, limit: number): Prisma.Sql {
         SELECT p.pair, p.a_pool, p.b_pool, t.stratum FROM pairs p JOIN strata t ON t.qa = p.qa AND t.qb = p.qb
       ),
       replicates AS MATERIALIZED (
-        SELECT DISTINCT ON (o.pool, r.seed) o.pool, r.seed, r.run_id, r.accuracy
-        FROM pools o CROSS JOIN LATERAL unnest(o.members) AS m(side) JOIN sided d ON d.side = m.side
-        CROSS JOIN LATERAL unnest(d.seeds, d."runIds", d.accuracies) AS r(seed, run_id, accuracy)
-        ORDER BY o.pool, r.seed, r.run_id
+        SELECT DISTINCT ON (d.pool, r.seed) d.pool, r.seed, r.run_id, r.accuracy
+        FROM sided d CROSS JOIN LATERAL unnest(d.seeds, d."runIds", d.accuracies) AS r(seed, run_id, accuracy)
+        ORDER BY d.pool, r.seed, r.run_id
       ),
       seed_pairs AS MATERIALIZED (
         SELECT p.pair, p.stratum, x.seed, x.run_id AS a_run, y.run_id AS b_run, x.accuracy AS a, y.accuracy AS b
@@ -78,19 +79,20 @@ export function pairComparisonSidesSql(a: string, limit: number): Prisma.Sql {
       ),
       listed AS MATERIALIZED (SELECT p.* FROM stratified p WHERE p.pair <= ${limit}::bigint),
       shown AS MATERIALIZED (
-        SELECT o.pool, o.members, d.kind, d.dataset, d."teacherId", d.rep, d.label, d.quantize
-        FROM pools o JOIN sided d ON d.side = o.first
+        SELECT o.pool, o."group", o.bytes, o.parameters, o.kind, o.dataset, o."teacherId", o.rep, o.label,
+          o.quantize
+        FROM firsts o
         WHERE o.pool IN (SELECT l.a_pool FROM listed l UNION SELECT l.b_pool FROM listed l)
       ),
       described AS (
-        SELECT w.pool, json_build_object('group', o."group", 'label', w.label, 'quantize', w.quantize,
-            'parameters', o.parameters, 'bytes', o.bytes, 'seeds', r.seeds, 'runIds', r."runIds",
+        SELECT w.pool, json_build_object('group', w."group", 'label', w.label, 'quantize', w.quantize,
+            'parameters', w.parameters, 'bytes', w.bytes, 'seeds', r.seeds, 'runIds', r."runIds",
             'accuracies', r.accuracies) AS side
-        FROM shown w JOIN firsts o ON o.pool = w.pool JOIN (
+        FROM shown w JOIN (
           SELECT w.pool, array_agg(m.seed ORDER BY m.seed, m.run_id) AS seeds,
             array_agg(m.run_id ORDER BY m.seed, m.run_id) AS "runIds",
             array_agg(m.accuracy ORDER BY m.seed, m.run_id) AS accuracies
-          FROM shown w CROSS JOIN LATERAL unnest(w.members) AS k(side) JOIN sided d ON d.side = k.side
+          FROM shown w JOIN sided d ON d.pool = w.pool
           CROSS JOIN LATERAL unnest(d.seeds, d."runIds", d.accuracies) AS m(seed, run_id, accuracy)
           GROUP BY w.pool
         ) r ON r.pool = w.pool
@@ -114,7 +116,7 @@ export function pairComparisonSidesSql(a: string, limit: number): Prisma.Sql {
         ) AS pairs,
         (SELECT json_build_object('a', COALESCE(sum(o.configurations) FILTER (WHERE o.is_a), 0),
             'b', COALESCE(sum(o.configurations) FILTER (WHERE NOT o.is_a), 0))
-          FROM pools o WHERE o.pool NOT IN (SELECT p.a_pool FROM pairs p UNION ALL SELECT p.b_pool FROM pairs p)
+          FROM firsts o WHERE o.pool NOT IN (SELECT p.a_pool FROM pairs p UNION ALL SELECT p.b_pool FROM pairs p)
         ) AS unpaired,
         (SELECT json_agg(c ORDER BY c.value) FROM (
           SELECT v.value, count(*)::int AS configurations FROM v GROUP BY v.value
