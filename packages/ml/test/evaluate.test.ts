@@ -4,13 +4,13 @@ import { featureCount } from '../src/data/dataset.ts';
 import { makeBatch, type RowSet } from '../src/data/run-data.ts';
 import { SCALED_ROWS_MAX_BYTES, scaledRows } from '../src/data/scaled-rows.ts';
 import { makeSynthetic } from '../src/data/synthetic.ts';
-import { EVAL_BATCH_SIZE, evaluate, evaluateAndPredict } from '../src/train/evaluate.ts';
+import { evalBatchSize, evaluate, evaluateAndPredict } from '../src/train/evaluate.ts';
 import { crossEntropy } from '../src/train/kd-loss.ts';
 import { useWasm } from './setup-backend.ts';
 
 beforeAll(useWasm);
 
-const dataset = makeSynthetic([4, 4, 1], 3, 7, { train: 1300, test: 1200 });
+const dataset = makeSynthetic([4, 4, 1], 3, 7, { train: 1300, test: 6000 });
 const features = featureCount(dataset);
 
 function model(): tf.LayersModel {
@@ -26,8 +26,8 @@ function reference(m: tf.LayersModel, rows: RowSet) {
   let lossSum = 0;
   let correct = 0;
   const classes: number[] = [];
-  for (let from = 0; from < n; from += EVAL_BATCH_SIZE) {
-    const to = Math.min(n, from + EVAL_BATCH_SIZE);
+  for (let from = 0; from < n; from += evalBatchSize('flat')) {
+    const to = Math.min(n, from + evalBatchSize('flat'));
     const batch = makeBatch(rows, rows.indices, from, to, dataset, 'flat');
     tf.tidy(() => {
       const logits = m.apply(batch.x, { training: false }) as tf.Tensor;
@@ -62,13 +62,15 @@ describe('evaluation on a row set', () => {
 
   it('reports the loss, accuracy and predicted classes the model computes, in one pass', async () => {
     const m = model();
-    const rows: RowSet = { split: dataset.test, indices: Int32Array.from({ length: 1200 }, (_, i) => i) };
+    // More rows than a batch holds, and not a whole number of batches.
+    const rows: RowSet = { split: dataset.test, indices: Int32Array.from({ length: 6000 }, (_, i) => i) };
+    expect(6000 % evalBatchSize('flat')).toBeGreaterThan(0);
     const expected = reference(m, rows);
     const before = tf.memory().numTensors;
     const { evaluation, predictions } = await evaluateAndPredict(m, rows, dataset, 'flat');
     const again = await evaluate(m, rows, dataset, 'flat');
     expect(tf.memory().numTensors).toBe(before);
-    expect(evaluation).toEqual({ loss: expected.loss, accuracy: expected.accuracy, count: 1200 });
+    expect(evaluation).toEqual({ loss: expected.loss, accuracy: expected.accuracy, count: 6000 });
     expect(again).toEqual(evaluation);
     expect(Array.from(predictions as Uint8Array)).toEqual(expected.classes);
     m.dispose();

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../data/dataset.ts';
 import { makeBatch, type RowSet } from '../data/run-data.ts';
 import { LMA } from '../layers/lma.ts';
-import { EVAL_BATCH_SIZE } from './evaluate.ts';
+import { evalBatchSize } from './evaluate.ts';
 
 /** The exact statistics one recalibration pass gave an LMA layer. */
 export interface LmaRecalibration {
@@ -44,8 +44,8 @@ export async function recalibrateLma(
     let count = 0;
     let mean = 0;
     let m2 = 0;
-    for (let from = 0; from < n; from += EVAL_BATCH_SIZE) {
-      const to = Math.min(n, from + EVAL_BATCH_SIZE);
+    for (let from = 0; from < n; from += evalBatchSize(layout)) {
+      const to = Math.min(n, from + evalBatchSize(layout));
       const batch = makeBatch(rows, rows.indices, from, to, dataset, layout);
       const moments = tf.tidy(() => {
         let x = batch.x;
