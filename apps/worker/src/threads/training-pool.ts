@@ -260,8 +260,9 @@ export class TrainingPool {
     const fail = (member: number, error: unknown) => {
       if (!callbackErrors.has(member)) callbackErrors.set(member, error);
     };
-    const reply = (member: number, call: number, settled: Promise<void>) => {
-      settled.then(
+    // The thread waits for a member's epoch and checkpoint callbacks to settle: it is told how they did.
+    const reply = (member: number, call: number, callback: () => void | Promise<void>) => {
+      invoke(callback).then(
         () => thread.post({ type: 'reply', call, failed: false }),
         (error) => {
           fail(member, error);
@@ -289,18 +290,10 @@ export class TrainingPool {
       onMessage: (message) => {
         switch (message.type) {
           case 'epoch':
-            reply(
-              message.member,
-              message.call,
-              call(() => members[message.member]?.onEpoch?.(message.metrics)),
-            );
+            reply(message.member, message.call, () => members[message.member]?.onEpoch?.(message.metrics));
             return;
           case 'checkpoint':
-            reply(
-              message.member,
-              message.call,
-              call(() => members[message.member]?.onCheckpoint?.(message.checkpoint)),
-            );
+            reply(message.member, message.call, () => members[message.member]?.onCheckpoint?.(message.checkpoint));
             return;
           case 'batch':
             try {
@@ -332,7 +325,7 @@ export class TrainingPool {
 }
 
 /** `f()`, a throw turned into a rejection. */
-function call(f: () => void | Promise<void>): Promise<void> {
+function invoke(f: () => void | Promise<void>): Promise<void> {
   try {
     return Promise.resolve(f());
   } catch (error) {
