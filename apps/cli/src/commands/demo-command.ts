@@ -46,10 +46,14 @@ export async function demoCommand(file: string, flags: ExecutionFlags = {}): Pro
     log: (line) => console.log(`database  ${line}`),
     execution,
   });
+  // Started first: the training threads load TensorFlow.js (seconds) on other cores while this thread builds
+  // the app.
+  const executing = runtime.startExecution(() => {});
+  executing.catch(() => {}); // awaited below
   const app = await buildRuntimeApp(runtime, { logger: false });
   try {
     const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
-    const { backend, workerId, ...size } = await runtime.startExecution(() => {});
+    const { backend, workerId, ...size } = await executing;
     console.log(`database  ${runtime.where}`);
     console.log(`api       ${baseUrl}   executor ${workerId} (tfjs backend: ${backend}, ${formatExecutorSize(size)})`);
     // On the embedded store the demo's sweep is the local team's, the one `serve` shows on the same store.
