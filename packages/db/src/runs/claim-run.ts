@@ -64,35 +64,33 @@ export async function claimRunInTransaction(
   options: ClaimRunOptions = {},
 ): Promise<ClaimedRun | null> {
   const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
-  let [run] = await sql.rows<ClaimedRunRow>`
-    UPDATE runs SET state = 'running', started_at = now(), heartbeat_at = now(), worker_id = ${workerId},
-                    progress = 0, error = NULL, resumed_from_epoch = NULL, not_before = NULL, updated_at = now(),
-                    batch_progress = NULL, batch_progress_at = NULL, packed_by = NULL
-    WHERE id = ${runId}::uuid AND attempt = ${attempt} AND state = 'queued'
+  // One statement for both cases, the job's attempt `queued` (a claim) or still `running` (a takeover, attempt + 1:
+  // see ClaimedRun.redelivered). A run another job claimed into its pack is not this job's to take over: its own
+  // job was never the one executing it, so being delivered is no sign that its executor died (its heartbeat says
+  // that, and the reconciler then queues its next attempt). In SET, every column read is the row's old value.
+  const [claimed] = await sql.rows<ClaimedRunRow & { redelivered: boolean }>`
+    UPDATE runs SET state = 'running',
+                    attempt = CASE WHEN state = 'running' THEN attempt + 1 ELSE attempt END,
+                    failures = CASE WHEN state = 'running' THEN failures + 1 ELSE failures END,
+                    error = CASE WHEN state = 'running' THEN error END,
+                    not_before = CASE WHEN state = 'running' THEN not_before END,
+                    packed_by = CASE WHEN state = 'running' THEN packed_by END,
+                    started_at = now(), heartbeat_at = now(), worker_id = ${workerId}, progress = 0,
+                    resumed_from_epoch = NULL, updated_at = now(), batch_progress = NULL, batch_progress_at = NULL
+    WHERE id = ${runId}::uuid AND attempt = ${attempt}
+      AND (state = 'queued' OR (state = 'running' AND packed_by IS NULL))
     RETURNING id::text AS id, sweep_id::text AS "sweepId", team_id::text AS "teamId", kind, label, attempt, failures,
-              parent_id::text AS "parentId", config, worker_id AS "workerId", pack_key AS "packKey"`;
-  let redelivered = false;
-  if (run === undefined) {
-    // A run another job claimed into its pack is not this job's to take over: its own job was never the one
-    // executing it, so being delivered is no sign that its executor died (its heartbeat says that, and the
-    // reconciler then queues its next attempt).
-    [run] = await sql.rows<ClaimedRunRow>`
-      UPDATE runs SET attempt = attempt + 1, failures = failures + 1, started_at = now(), heartbeat_at = now(),
-                      worker_id = ${workerId}, progress = 0, resumed_from_epoch = NULL, updated_at = now(),
-                      batch_progress = NULL, batch_progress_at = NULL
-      WHERE id = ${runId}::uuid AND attempt = ${attempt} AND state = 'running' AND packed_by IS NULL
-      RETURNING id::text AS id, sweep_id::text AS "sweepId", team_id::text AS "teamId", kind, label, attempt, failures,
-                parent_id::text AS "parentId", config, worker_id AS "workerId", pack_key AS "packKey"`;
-    if (run === undefined) return null;
-    if (run.failures >= maxAttempts) {
-      await failRunInTransaction(
-        sql,
-        run,
-        `the run's worker stopped ${run.failures} times (attempt limit ${maxAttempts}); last seen by another worker`,
-      );
-      return null;
-    }
-    redelivered = true;
+              parent_id::text AS "parentId", config, worker_id AS "workerId", pack_key AS "packKey",
+              attempt <> ${attempt} AS redelivered`;
+  if (claimed === undefined) return null;
+  const { redelivered, ...run } = claimed;
+  if (redelivered && run.failures >= maxAttempts) {
+    await failRunInTransaction(
+      sql,
+      run,
+      `the run's worker stopped ${run.failures} times (attempt limit ${maxAttempts}); last seen by another worker`,
+    );
+    return null;
   }
   const moved: MovedRun = { id: run.id, sweepId: run.sweepId, attempt: run.attempt };
   await recordTransition(sql, stateEvents([moved], 'running'));
