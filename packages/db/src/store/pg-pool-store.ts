@@ -70,8 +70,8 @@ export class PgPoolStore implements Store {
     const client = await this.pool.connect();
     let broken = false;
     try {
-      await client.query('BEGIN');
-      if (!durable) await client.query('SET LOCAL synchronous_commit = off');
+      // One round trip either way: both commands in one simple-protocol query.
+      await client.query(durable ? 'BEGIN' : 'BEGIN; SET LOCAL synchronous_commit = off');
       const result = await fn(transactionExecutor(client));
       await client.query('COMMIT');
       return result;
