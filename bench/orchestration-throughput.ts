@@ -1,0 +1,211 @@
+/**
+ * Phase 2 of bench/orchestration.ts alone, repeated, with the CPU each process spent per run beside the wall time:
+ * a sweep of RUNS runs (1 teacher, students, PTQ variants; near-zero training) on WORKERS real `distillery worker`
+ * processes, ROUNDS times, submitted over `distillery serve`. Prints, per round: wall time, the runs' own execution,
+ * the per-run overhead as bench/orchestration.ts computes it, and the CPU ms per run of the workers (main and
+ * training threads), the bench database's PostgreSQL backends, Redis and the serve process, read from /proc —
+ * numbers that move less with the machine's load than the wall time does.
+ *
+ * Run: `DISTILLERY_PACK_MAX=1 DISTILLERY_THREADS=1 npx tsx bench/orchestration-throughput.ts [runs=201] [workers=2] [rounds=3]`.
+ * `WORKER_NODE_OPTIONS` are node flags for the workers only (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTeam } from '@distillery/db';
+import { createTestDatabase } from '@distillery/db/testing';
+import { RunQueue } from '@distillery/queue';
+
+const RUNS = Number(process.argv[2] ?? 201);
+const WORKERS = Number(process.argv[3] ?? 2);
+const ROUNDS = Number(process.argv[4] ?? 3);
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const ROOT = join(import.meta.dirname, '..');
+
+const SYNTHETIC = { name: 'synthetic', shape: [4, 4, 1], classes: 3, limit: { train: 300, test: 100 } };
+const TRAIN = { epochs: 1, batchSize: 64, optimizer: { name: 'adam', lr: 0.01 } };
+let teacherSeed = 1;
+
+/** bench/orchestration.ts's sweep: 1 teacher + n students + n PTQ variants (n = (runs − 1) / 2), each teacher new. */
+function sweep(runs: number) {
+  const n = Math.max(1, Math.floor((runs - 1) / 2));
+  const seeds = [1, 2, 3, 4, 5].filter((s) => n % s === 0).at(-1) ?? 1;
+  const widths = n / seeds;
+  return {
+    name: `bench-${runs}`,
+    dataset: SYNTHETIC,
+    teacher: { model: { family: 'mlp', hidden: [8], activation: 'relu' }, train: TRAIN, seed: teacherSeed++ },
+    students: {
+      model: { family: 'mlp', hidden: [4], activation: 'relu' },
+      train: TRAIN,
+      ...(widths > 1 ? { grid: { 'model.hidden': Array.from({ length: widths }, (_, i) => [1 + (i % 16)]) } } : {}),
+    },
+    quantize: [{ method: 'ptq', bits: 8 }],
+    seeds: Array.from({ length: seeds }, (_, i) => i + 1),
+  };
+}
+
+const database = await createTestDatabase({ prefix: 'distillery_bench' });
+const db = database.db;
+const team = await createTeam(database.store, 'bench');
+const prefix = `bench-${randomUUID().slice(0, 8)}`;
+const artifactDir = await mkdtemp(join(tmpdir(), 'distillery-bench-'));
+const { WORKER_NODE_OPTIONS, ...inherited } = process.env;
+const env = {
+  ...inherited,
+  DATABASE_URL: database.url,
+  REDIS_URL,
+  DISTILLERY_QUEUE_PREFIX: prefix,
+  DISTILLERY_ARTIFACT_DIR: artifactDir,
+  DISTILLERY_RATE_LIMIT: '1000000',
+};
+
+const port = await new Promise<number>((resolve) => {
+  const server = createServer().listen(0, '127.0.0.1', () => {
+    const { port } = server.address() as { port: number };
+    server.close(() => resolve(port));
+  });
+});
+const api = spawn(process.execPath, [join(ROOT, 'bin', 'distillery.mjs'), 'serve', '--port', String(port)], {
+  cwd: ROOT,
+  env,
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
+const base = `http://127.0.0.1:${port}`;
+for (;;) {
+  if (api.exitCode !== null) throw new Error(`distillery serve exited (${api.exitCode})`);
+  if (
+    await fetch(`${base}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    )
+  )
+    break;
+  await new Promise((r) => setTimeout(r, 200));
+}
+const auth = { authorization: `Bearer ${team.apiKey}`, 'content-type': 'application/json' };
+
+const workerArgs = WORKER_NODE_OPTIONS ? WORKER_NODE_OPTIONS.split(' ').filter(Boolean) : [];
+const workers = Array.from({ length: WORKERS }, () =>
+  spawn(process.execPath, [...workerArgs, join(ROOT, 'bin', 'distillery.mjs'), 'worker'], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  }),
+);
+await Promise.all(
+  workers.map(
+    (w) =>
+      new Promise<void>((resolve) => {
+        let out = '';
+        w.stdout?.on('data', (d) => {
+          out += d;
+          if (out.includes('ready (backend')) resolve();
+        });
+      }),
+  ),
+);
+
+async function submit(spec: object): Promise<{ id: string; at: number }> {
+  const at = Date.now();
+  const res = await fetch(`${base}/v1/sweeps`, { method: 'POST', headers: auth, body: JSON.stringify(spec) });
+  if (res.status !== 201) throw new Error(`submit: ${res.status} ${await res.text()}`);
+  return { id: ((await res.json()) as { id: string }).id, at };
+}
+async function finished(sweepId: string): Promise<Date> {
+  for (;;) {
+    const s = await db.sweep.findUniqueOrThrow({ where: { id: sweepId } });
+    if (s.state !== 'running') {
+      if (s.state !== 'succeeded') throw new Error(`sweep ${sweepId} ${s.state}`);
+      return s.finishedAt as Date;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** utime + stime of each process so far (all its threads), in ms. */
+function cpuMs(pids: number[]): Map<number, number> {
+  const spent = new Map<number, number>();
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      spent.set(pid, (Number(fields[11]) + Number(fields[12])) * 10);
+    } catch {
+      // Gone.
+    }
+  }
+  return spent;
+}
+function pidsWhose(cmdline: (text: string) => boolean): number[] {
+  const pids: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (cmdline(readFileSync(`/proc/${d}/cmdline`, 'utf8'))) pids.push(Number(d));
+    } catch {
+      // Not ours to read, or gone.
+    }
+  }
+  return pids;
+}
+const dbName = ` ${new URL(database.url).pathname.slice(1)} `;
+const groups = () => ({
+  workers: workers.map((w) => w.pid as number),
+  postgres: pidsWhose((c) => c.includes(dbName)),
+  redis: pidsWhose((c) => c.startsWith('redis-server')),
+  serve: [api.pid as number],
+  bench: [process.pid],
+});
+function grown(before: Map<number, number>, after: Map<number, number>): number {
+  let ms = 0;
+  for (const [pid, now] of after) ms += now - (before.get(pid) ?? 0);
+  return ms;
+}
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(', ');
+
+const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+console.log(`commit ${commit}, ${WORKERS} worker(s), ${RUNS} runs × ${ROUNDS} rounds, load ${load()}`);
+await finished((await submit(sweep(3))).id);
+for (let round = 1; round <= ROUNDS; round++) {
+  const g0 = groups();
+  const before = Object.fromEntries(Object.entries(g0).map(([k, pids]) => [k, cpuMs(pids)]));
+  const { id, at } = await submit(sweep(RUNS));
+  const end = await finished(id);
+  const g1 = groups();
+  const cpu = Object.entries(g1).map(
+    ([k, pids]) => `${k} ${(grown(before[k] as Map<number, number>, cpuMs(pids)) / RUNS).toFixed(1)}`,
+  );
+  const wall = (end.getTime() - at) / 1000;
+  const runs = await db.run.count({ where: { sweepId: id } });
+  const rows = await db.result.findMany({ where: { run: { sweepId: id } }, select: { seconds: true } });
+  const executing = rows.reduce((s, r) => s + r.seconds, 0);
+  const overhead = ((wall * WORKERS - executing) / runs) * 1000;
+  console.log(
+    `round ${round}: ${runs} runs in ${wall.toFixed(2)} s; execution ${((executing / runs) * 1000).toFixed(1)} ms/run, ` +
+      `overhead ${overhead.toFixed(1)} ms/run; CPU ms/run: ${cpu.join(', ')}; load ${load()}`,
+  );
+}
+
+await Promise.all(
+  workers.map((w) => {
+    const exited = new Promise((r) => w.once('exit', r));
+    w.kill('SIGTERM');
+    return exited;
+  }),
+);
+api.kill('SIGTERM');
+await new Promise((r) => api.once('exit', r));
+const queue = new RunQueue({ redisUrl: REDIS_URL, prefix });
+await queue.queue.obliterate({ force: true });
+await queue.close();
+if (process.env.KEEP_DB) console.log(`kept ${database.url}`);
+else await database.drop();
+await rm(artifactDir, { recursive: true, force: true });
