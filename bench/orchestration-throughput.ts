@@ -19,35 +19,13 @@ import { join } from 'node:path';
 import { createTeam } from '@distillery/db';
 import { createTestDatabase } from '@distillery/db/testing';
 import { RunQueue } from '@distillery/queue';
+import { benchSweepFinished, orchestrationSweep, submitBenchSweep, waitForServe } from './orchestration-sweep.ts';
 
 const RUNS = Number(process.argv[2] ?? 201);
 const WORKERS = Number(process.argv[3] ?? 2);
 const ROUNDS = Number(process.argv[4] ?? 3);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const ROOT = join(import.meta.dirname, '..');
-
-const SYNTHETIC = { name: 'synthetic', shape: [4, 4, 1], classes: 3, limit: { train: 300, test: 100 } };
-const TRAIN = { epochs: 1, batchSize: 64, optimizer: { name: 'adam', lr: 0.01 } };
-let teacherSeed = 1;
-
-/** bench/orchestration.ts's sweep: 1 teacher + n students + n PTQ variants (n = (runs − 1) / 2), each teacher new. */
-function sweep(runs: number) {
-  const n = Math.max(1, Math.floor((runs - 1) / 2));
-  const seeds = [1, 2, 3, 4, 5].filter((s) => n % s === 0).at(-1) ?? 1;
-  const widths = n / seeds;
-  return {
-    name: `bench-${runs}`,
-    dataset: SYNTHETIC,
-    teacher: { model: { family: 'mlp', hidden: [8], activation: 'relu' }, train: TRAIN, seed: teacherSeed++ },
-    students: {
-      model: { family: 'mlp', hidden: [4], activation: 'relu' },
-      train: TRAIN,
-      ...(widths > 1 ? { grid: { 'model.hidden': Array.from({ length: widths }, (_, i) => [1 + (i % 16)]) } } : {}),
-    },
-    quantize: [{ method: 'ptq', bits: 8 }],
-    seeds: Array.from({ length: seeds }, (_, i) => i + 1),
-  };
-}
 
 const database = await createTestDatabase({ prefix: 'distillery_bench' });
 const db = database.db;
@@ -76,17 +54,7 @@ const api = spawn(process.execPath, [join(ROOT, 'bin', 'distillery.mjs'), 'serve
   stdio: ['ignore', 'ignore', 'inherit'],
 });
 const base = `http://127.0.0.1:${port}`;
-for (;;) {
-  if (api.exitCode !== null) throw new Error(`distillery serve exited (${api.exitCode})`);
-  if (
-    await fetch(`${base}/healthz`).then(
-      (r) => r.ok,
-      () => false,
-    )
-  )
-    break;
-  await new Promise((r) => setTimeout(r, 200));
-}
+await waitForServe(api, base);
 const auth = { authorization: `Bearer ${team.apiKey}`, 'content-type': 'application/json' };
 
 const workerArgs = WORKER_NODE_OPTIONS ? WORKER_NODE_OPTIONS.split(' ').filter(Boolean) : [];
@@ -110,22 +78,8 @@ await Promise.all(
   ),
 );
 
-async function submit(spec: object): Promise<{ id: string; at: number }> {
-  const at = Date.now();
-  const res = await fetch(`${base}/v1/sweeps`, { method: 'POST', headers: auth, body: JSON.stringify(spec) });
-  if (res.status !== 201) throw new Error(`submit: ${res.status} ${await res.text()}`);
-  return { id: ((await res.json()) as { id: string }).id, at };
-}
-async function finished(sweepId: string): Promise<Date> {
-  for (;;) {
-    const s = await db.sweep.findUniqueOrThrow({ where: { id: sweepId } });
-    if (s.state !== 'running') {
-      if (s.state !== 'succeeded') throw new Error(`sweep ${sweepId} ${s.state}`);
-      return s.finishedAt as Date;
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const submit = (spec: object) => submitBenchSweep(base, auth, spec);
+const finished = (sweepId: string) => benchSweepFinished(db, sweepId);
 
 /** utime + stime of each process so far (all its threads), in ms. */
 function cpuMs(pids: number[]): Map<number, number> {
@@ -173,11 +127,11 @@ const load = () =>
 
 const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
 console.log(`commit ${commit}, ${WORKERS} worker(s), ${RUNS} runs × ${ROUNDS} rounds, load ${load()}`);
-await finished((await submit(sweep(3))).id);
+await finished((await submit(orchestrationSweep(3))).id);
 for (let round = 1; round <= ROUNDS; round++) {
   const g0 = groups();
   const before = Object.fromEntries(Object.entries(g0).map(([k, pids]) => [k, cpuMs(pids)]));
-  const { id, at } = await submit(sweep(RUNS));
+  const { id, at } = await submit(orchestrationSweep(RUNS));
   const end = await finished(id);
   const g1 = groups();
   const cpu = Object.entries(g1).map(

@@ -27,35 +27,13 @@ import { createTeam } from '@distillery/db';
 import { createTestDatabase } from '@distillery/db/testing';
 import { RunQueue } from '@distillery/queue';
 import autocannon from 'autocannon';
+import { benchSweepFinished, orchestrationSweep, submitBenchSweep, waitForServe } from './orchestration-sweep.ts';
 
 const RUNS = Number(process.argv[2] ?? 201);
 const RATE = Number(process.argv[3] ?? 500);
 const SECONDS = Number(process.argv[4] ?? 10);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const ROOT = join(import.meta.dirname, '..');
-
-const SYNTHETIC = { name: 'synthetic', shape: [4, 4, 1], classes: 3, limit: { train: 300, test: 100 } };
-const TRAIN = { epochs: 1, batchSize: 64, optimizer: { name: 'adam', lr: 0.01 } };
-let teacherSeed = 1;
-
-/** 1 teacher + n students + n PTQ variants (n = (runs − 1) / 2), each teacher new. */
-function sweep(runs: number) {
-  const n = Math.max(1, Math.floor((runs - 1) / 2));
-  const seeds = [1, 2, 3, 4, 5].filter((s) => n % s === 0).at(-1) ?? 1;
-  const widths = n / seeds;
-  return {
-    name: `bench-${runs}`,
-    dataset: SYNTHETIC,
-    teacher: { model: { family: 'mlp', hidden: [8], activation: 'relu' }, train: TRAIN, seed: teacherSeed++ },
-    students: {
-      model: { family: 'mlp', hidden: [4], activation: 'relu' },
-      train: TRAIN,
-      ...(widths > 1 ? { grid: { 'model.hidden': Array.from({ length: widths }, (_, i) => [1 + (i % 16)]) } } : {}),
-    },
-    quantize: [{ method: 'ptq', bits: 8 }],
-    seeds: Array.from({ length: seeds }, (_, i) => i + 1),
-  };
-}
 
 const database = await createTestDatabase({ prefix: 'distillery_bench' });
 const db = database.db;
@@ -88,15 +66,7 @@ const api = spawn(process.execPath, [join(ROOT, 'bin', 'distillery.mjs'), 'serve
   stdio: ['ignore', 'ignore', 'inherit'],
 });
 const base = `http://127.0.0.1:${port}`;
-for (;;) {
-  if (api.exitCode !== null) throw new Error(`distillery serve exited (${api.exitCode}) before answering /healthz`);
-  const up = await fetch(`${base}/healthz`).then(
-    (r) => r.ok,
-    () => false,
-  );
-  if (up) break;
-  await new Promise((r) => setTimeout(r, 200));
-}
+await waitForServe(api, base);
 const auth = { authorization: `Bearer ${team.apiKey}`, 'content-type': 'application/json' };
 
 type Worker = ReturnType<typeof spawn>;
@@ -132,23 +102,9 @@ async function stopWorkers(workers: Worker[]): Promise<void> {
   );
 }
 
-async function submit(spec: object): Promise<{ id: string; at: number }> {
-  const at = Date.now();
-  const res = await fetch(`${base}/v1/sweeps`, { method: 'POST', headers: auth, body: JSON.stringify(spec) });
-  if (res.status !== 201) throw new Error(`submit: ${res.status} ${await res.text()}`);
-  return { id: ((await res.json()) as { id: string }).id, at };
-}
+const submit = (spec: object) => submitBenchSweep(base, auth, spec);
 
-async function finished(sweepId: string): Promise<Date> {
-  for (;;) {
-    const s = await db.sweep.findUniqueOrThrow({ where: { id: sweepId } });
-    if (s.state !== 'running') {
-      if (s.state !== 'succeeded') throw new Error(`sweep ${sweepId} ${s.state}`);
-      return s.finishedAt as Date;
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const finished = (sweepId: string) => benchSweepFinished(db, sweepId);
 
 const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -183,10 +139,10 @@ say('');
 {
   const workers = await startWorkers(1);
   // Warm-up: the worker's first run loads the data set code paths and compiles wasm kernels.
-  await finished((await submit(sweep(3))).id);
+  await finished((await submit(orchestrationSweep(3))).id);
   const latencies: number[] = [];
   for (let i = 0; i < 20; i++) {
-    const { id, at } = await submit(sweep(3));
+    const { id, at } = await submit(orchestrationSweep(3));
     await finished(id);
     const teacher = await db.run.findFirstOrThrow({ where: { sweepId: id, kind: 'teacher' } });
     latencies.push((teacher.startedAt as Date).getTime() - at);
@@ -201,8 +157,8 @@ say('');
 // 2. Throughput on 1 and 2 workers.
 for (const n of [1, 2]) {
   const workers = await startWorkers(n);
-  await finished((await submit(sweep(3))).id);
-  const { id, at } = await submit(sweep(RUNS));
+  await finished((await submit(orchestrationSweep(3))).id);
+  const { id, at } = await submit(orchestrationSweep(RUNS));
   const end = await finished(id);
   const wall = (end.getTime() - at) / 1000;
   const runs = await db.run.count({ where: { sweepId: id } });
@@ -283,7 +239,7 @@ const describeLatency = (r: Awaited<ReturnType<typeof hammer>>) =>
   `${r.requests.total} requests (${(r.requests.total / SECONDS).toFixed(0)}/s), p50 ${r.latency.p50} ms, ` +
   `p90 ${r.latency.p90} ms, p99 ${r.latency.p99} ms, max ${r.latency.max} ms, non-2xx ${r.non2xx}, errors ${r.errors}`;
 {
-  const { id } = await submit(sweep(RUNS));
+  const { id } = await submit(orchestrationSweep(RUNS));
   const [[result, cpu], healthz] = await Promise.all([cpuPerRequest(hammer(id)), hammerHealthz()]);
   say(`- GET /v1/sweeps/:id at ${RATE} req/s for ${SECONDS} s, no worker running: ${describeLatency(result)}`);
   say(`  - ${cpu} (/healthz's included)`);
@@ -291,7 +247,7 @@ const describeLatency = (r: Awaited<ReturnType<typeof hammer>>) =>
 }
 {
   const workers = await startWorkers(2);
-  const { id } = await submit(sweep(Math.max(RUNS, 601)));
+  const { id } = await submit(orchestrationSweep(Math.max(RUNS, 601)));
   const [[result, cpu], healthz] = await Promise.all([cpuPerRequest(hammer(id)), hammerHealthz()]);
   const progress = await db.run.count({ where: { sweepId: id, state: 'succeeded' } });
   say(

@@ -1,0 +1,67 @@
+import type { PrismaClient } from '@distillery/db/testing';
+
+/**
+ * The orchestration benches' sweep: 1 teacher + n students + n PTQ variants (n = (runs − 1) / 2) on a small
+ * synthetic data set with near-zero training, so what is measured is the workflow around the runs. Each call gives
+ * the next teacher seed, so every sweep trains its own teacher (none is reused from an earlier sweep).
+ */
+export const BENCH_SYNTHETIC = { name: 'synthetic', shape: [4, 4, 1], classes: 3, limit: { train: 300, test: 100 } };
+const TRAIN = { epochs: 1, batchSize: 64, optimizer: { name: 'adam', lr: 0.01 } };
+let teacherSeed = 1;
+
+export function orchestrationSweep(runs: number) {
+  const n = Math.max(1, Math.floor((runs - 1) / 2));
+  const seeds = [1, 2, 3, 4, 5].filter((s) => n % s === 0).at(-1) ?? 1;
+  const widths = n / seeds;
+  return {
+    name: `bench-${runs}`,
+    dataset: BENCH_SYNTHETIC,
+    teacher: { model: { family: 'mlp', hidden: [8], activation: 'relu' }, train: TRAIN, seed: teacherSeed++ },
+    students: {
+      model: { family: 'mlp', hidden: [4], activation: 'relu' },
+      train: TRAIN,
+      ...(widths > 1 ? { grid: { 'model.hidden': Array.from({ length: widths }, (_, i) => [1 + (i % 16)]) } } : {}),
+    },
+    quantize: [{ method: 'ptq', bits: 8 }],
+    seeds: Array.from({ length: seeds }, (_, i) => i + 1),
+  };
+}
+
+/** Resolves once `distillery serve` (the process `api`) answers /healthz at `base`; throws if it exits first. */
+export async function waitForServe(api: { exitCode: number | null }, base: string): Promise<void> {
+  for (;;) {
+    if (api.exitCode !== null) throw new Error(`distillery serve exited (${api.exitCode})`);
+    if (
+      await fetch(`${base}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Submits `spec` over the API; its id and when it was submitted. */
+export async function submitBenchSweep(
+  base: string,
+  headers: Record<string, string>,
+  spec: object,
+): Promise<{ id: string; at: number }> {
+  const at = Date.now();
+  const res = await fetch(`${base}/v1/sweeps`, { method: 'POST', headers, body: JSON.stringify(spec) });
+  if (res.status !== 201) throw new Error(`submit: ${res.status} ${await res.text()}`);
+  return { id: ((await res.json()) as { id: string }).id, at };
+}
+
+/** When the sweep finished, polled in the database every 20 ms; throws unless it succeeded. */
+export async function benchSweepFinished(db: PrismaClient, sweepId: string): Promise<Date> {
+  for (;;) {
+    const s = await db.sweep.findUniqueOrThrow({ where: { id: sweepId } });
+    if (s.state !== 'running') {
+      if (s.state !== 'succeeded') throw new Error(`sweep ${sweepId} ${s.state}`);
+      return s.finishedAt as Date;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
