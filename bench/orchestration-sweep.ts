@@ -1,3 +1,5 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
 import type { PrismaClient } from '@distillery/db/testing';
 
 /**
@@ -64,4 +66,33 @@ export async function benchSweepFinished(db: PrismaClient, sweepId: string): Pro
     }
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** `n` `distillery worker` processes of the checkout at `root` (with node flags `nodeArgs`), once each is ready. */
+export async function startBenchWorkers(
+  n: number,
+  root: string,
+  env: NodeJS.ProcessEnv,
+  nodeArgs: string[] = [],
+): Promise<ChildProcess[]> {
+  const workers = Array.from({ length: n }, () =>
+    spawn(process.execPath, [...nodeArgs, join(root, 'bin', 'distillery.mjs'), 'worker'], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }),
+  );
+  await Promise.all(
+    workers.map(
+      (w) =>
+        new Promise<void>((resolve) => {
+          let out = '';
+          w.stdout?.on('data', (d) => {
+            out += d;
+            if (out.includes('ready (backend')) resolve();
+          });
+        }),
+    ),
+  );
+  return workers;
 }

@@ -19,7 +19,13 @@ import { join } from 'node:path';
 import { createTeam } from '@distillery/db';
 import { createTestDatabase } from '@distillery/db/testing';
 import { RunQueue } from '@distillery/queue';
-import { benchSweepFinished, orchestrationSweep, submitBenchSweep, waitForServe } from './orchestration-sweep.ts';
+import {
+  benchSweepFinished,
+  orchestrationSweep,
+  startBenchWorkers,
+  submitBenchSweep,
+  waitForServe,
+} from './orchestration-sweep.ts';
 
 const RUNS = Number(process.argv[2] ?? 201);
 const WORKERS = Number(process.argv[3] ?? 2);
@@ -58,25 +64,7 @@ await waitForServe(api, base);
 const auth = { authorization: `Bearer ${team.apiKey}`, 'content-type': 'application/json' };
 
 const workerArgs = WORKER_NODE_OPTIONS ? WORKER_NODE_OPTIONS.split(' ').filter(Boolean) : [];
-const workers = Array.from({ length: WORKERS }, () =>
-  spawn(process.execPath, [...workerArgs, join(ROOT, 'bin', 'distillery.mjs'), 'worker'], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'ignore'],
-  }),
-);
-await Promise.all(
-  workers.map(
-    (w) =>
-      new Promise<void>((resolve) => {
-        let out = '';
-        w.stdout?.on('data', (d) => {
-          out += d;
-          if (out.includes('ready (backend')) resolve();
-        });
-      }),
-  ),
-);
+const workers = await startBenchWorkers(WORKERS, ROOT, env, workerArgs);
 
 const submit = (spec: object) => submitBenchSweep(base, auth, spec);
 const finished = (sweepId: string) => benchSweepFinished(db, sweepId);

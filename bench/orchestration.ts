@@ -27,7 +27,13 @@ import { createTeam } from '@distillery/db';
 import { createTestDatabase } from '@distillery/db/testing';
 import { RunQueue } from '@distillery/queue';
 import autocannon from 'autocannon';
-import { benchSweepFinished, orchestrationSweep, submitBenchSweep, waitForServe } from './orchestration-sweep.ts';
+import {
+  benchSweepFinished,
+  orchestrationSweep,
+  startBenchWorkers,
+  submitBenchSweep,
+  waitForServe,
+} from './orchestration-sweep.ts';
 
 const RUNS = Number(process.argv[2] ?? 201);
 const RATE = Number(process.argv[3] ?? 500);
@@ -70,28 +76,7 @@ await waitForServe(api, base);
 const auth = { authorization: `Bearer ${team.apiKey}`, 'content-type': 'application/json' };
 
 type Worker = ReturnType<typeof spawn>;
-async function startWorkers(n: number): Promise<Worker[]> {
-  const workers = Array.from({ length: n }, () =>
-    spawn(process.execPath, [join(ROOT, 'bin', 'distillery.mjs'), 'worker'], {
-      cwd: ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }),
-  );
-  await Promise.all(
-    workers.map(
-      (w) =>
-        new Promise<void>((resolve) => {
-          let out = '';
-          w.stdout?.on('data', (d) => {
-            out += d;
-            if (out.includes('ready (backend')) resolve();
-          });
-        }),
-    ),
-  );
-  return workers;
-}
+const startWorkers = (n: number): Promise<Worker[]> => startBenchWorkers(n, ROOT, env);
 async function stopWorkers(workers: Worker[]): Promise<void> {
   await Promise.all(
     workers.map((w) => {

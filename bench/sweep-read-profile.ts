@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { createTeam } from '@distillery/db';
 import { createTestDatabase } from '@distillery/db/testing';
 import autocannon from 'autocannon';
+import { waitForServe } from './orchestration-sweep.ts';
 
 const RATE = Number(process.argv[2] ?? 500);
 const SECONDS = Number(process.argv[3] ?? 10);
@@ -42,17 +43,7 @@ const api = spawn(
   { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] },
 );
 const base = `http://127.0.0.1:${port}`;
-for (;;) {
-  if (api.exitCode !== null) throw new Error(`serve exited ${api.exitCode}`);
-  if (
-    await fetch(`${base}/healthz`).then(
-      (r) => r.ok,
-      () => false,
-    )
-  )
-    break;
-  await new Promise((r) => setTimeout(r, 200));
-}
+await waitForServe(api, base);
 const headers = { authorization: `Bearer ${team.apiKey}`, 'content-type': 'application/json' };
 const spec = {
   name: 'profile',
