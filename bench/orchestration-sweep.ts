@@ -1,6 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PrismaClient } from '@distillery/db/testing';
+import { createTeam } from '@distillery/db';
+import { createTestDatabase, type PrismaClient } from '@distillery/db/testing';
 
 /**
  * The orchestration benches' sweep: 1 teacher + n students + n PTQ variants (n = (runs − 1) / 2) on a small
@@ -95,4 +99,27 @@ export async function startBenchWorkers(
     ),
   );
   return workers;
+}
+
+/**
+ * What the orchestration benches run against: a fresh migrated database with a team `bench`, a queue prefix of
+ * their own on `redisUrl`, an artifact folder, and the environment their `serve` and workers get (`inherited`
+ * plus those).
+ */
+export async function benchDeployment(redisUrl: string, inherited: NodeJS.ProcessEnv = process.env) {
+  const database = await createTestDatabase({ prefix: 'distillery_bench' });
+  const team = await createTeam(database.store, 'bench');
+  const prefix = `bench-${randomUUID().slice(0, 8)}`;
+  const artifactDir = await mkdtemp(join(tmpdir(), 'distillery-bench-'));
+  const env = {
+    ...inherited,
+    DATABASE_URL: database.url,
+    REDIS_URL: redisUrl,
+    DISTILLERY_QUEUE_PREFIX: prefix,
+    DISTILLERY_ARTIFACT_DIR: artifactDir,
+    // One key makes every request here: the per-key limit (1,200 a minute by default) would answer 429 instead.
+    // A limit this high keeps the limiter's per-request Redis round trip in the measurement.
+    DISTILLERY_RATE_LIMIT: '1000000',
+  };
+  return { database, db: database.db, team, prefix, artifactDir, env };
 }

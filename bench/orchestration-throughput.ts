@@ -10,16 +10,14 @@
  * `WORKER_NODE_OPTIONS` are node flags for the workers only (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { loadavg, tmpdir } from 'node:os';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { createTeam } from '@distillery/db';
-import { createTestDatabase } from '@distillery/db/testing';
 import { RunQueue } from '@distillery/queue';
 import {
+  benchDeployment,
   benchSweepFinished,
   orchestrationSweep,
   startBenchWorkers,
@@ -33,20 +31,8 @@ const ROUNDS = Number(process.argv[4] ?? 3);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const ROOT = join(import.meta.dirname, '..');
 
-const database = await createTestDatabase({ prefix: 'distillery_bench' });
-const db = database.db;
-const team = await createTeam(database.store, 'bench');
-const prefix = `bench-${randomUUID().slice(0, 8)}`;
-const artifactDir = await mkdtemp(join(tmpdir(), 'distillery-bench-'));
 const { WORKER_NODE_OPTIONS, ...inherited } = process.env;
-const env = {
-  ...inherited,
-  DATABASE_URL: database.url,
-  REDIS_URL,
-  DISTILLERY_QUEUE_PREFIX: prefix,
-  DISTILLERY_ARTIFACT_DIR: artifactDir,
-  DISTILLERY_RATE_LIMIT: '1000000',
-};
+const { database, db, team, prefix, artifactDir, env } = await benchDeployment(REDIS_URL, inherited);
 
 const port = await new Promise<number>((resolve) => {
   const server = createServer().listen(0, '127.0.0.1', () => {

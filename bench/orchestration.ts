@@ -17,17 +17,15 @@
  * load than the latency does).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { appendFile, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { appendFile, readdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { createTeam } from '@distillery/db';
-import { createTestDatabase } from '@distillery/db/testing';
 import { RunQueue } from '@distillery/queue';
 import autocannon from 'autocannon';
 import {
+  benchDeployment,
   benchSweepFinished,
   orchestrationSweep,
   startBenchWorkers,
@@ -41,21 +39,7 @@ const SECONDS = Number(process.argv[4] ?? 10);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const ROOT = join(import.meta.dirname, '..');
 
-const database = await createTestDatabase({ prefix: 'distillery_bench' });
-const db = database.db;
-const team = await createTeam(database.store, 'bench');
-const prefix = `bench-${randomUUID().slice(0, 8)}`;
-const artifactDir = await mkdtemp(join(tmpdir(), 'distillery-bench-'));
-const env = {
-  ...process.env,
-  DATABASE_URL: database.url,
-  REDIS_URL,
-  DISTILLERY_QUEUE_PREFIX: prefix,
-  DISTILLERY_ARTIFACT_DIR: artifactDir,
-  // One key makes every request here: the per-key limit (1,200 a minute by default) would answer 429 instead.
-  // A limit this high keeps the limiter's per-request Redis round trip in the measurement.
-  DISTILLERY_RATE_LIMIT: '1000000',
-};
+const { database, db, team, prefix, artifactDir, env } = await benchDeployment(REDIS_URL);
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
