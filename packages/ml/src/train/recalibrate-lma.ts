@@ -44,8 +44,9 @@ export async function recalibrateLma(
     let count = 0;
     let mean = 0;
     let m2 = 0;
-    for (let from = 0; from < n; from += evalBatchSize(layout)) {
-      const to = Math.min(n, from + evalBatchSize(layout));
+    const size = evalBatchSize(layout);
+    for (let from = 0; from < n; from += size) {
+      const to = Math.min(n, from + size);
       const batch = makeBatch(rows, rows.indices, from, to, dataset, layout);
       const moments = tf.tidy(() => {
         let x = batch.x;
