@@ -53,15 +53,39 @@ async function expectKeysToAnswerAsConfigs(): Promise<void> {
   }
 }
 
-async function keyRows(): Promise<{ configurations: number; keys: number; replicatesDiffer: number }> {
-  const [row] = await api.store.rows<{ configurations: number; keys: number; replicatesDiffer: number }>`SELECT
+/**
+ * How many configurations and key rows there are, and how many key rows differ from what the triggers keep: their
+ * replicates from the facts; their sizes and quantize from configuration_stats (the same numbers, so pooled sizes
+ * come out alike); their values' labels and texts from the values.
+ */
+async function keyRows(): Promise<{
+  configurations: number;
+  keys: number;
+  replicatesDiffer: number;
+  copiesDiffer: number;
+}> {
+  const [row] = await api.store.rows<{
+    configurations: number;
+    keys: number;
+    replicatesDiffer: number;
+    copiesDiffer: number;
+  }>`SELECT
       (SELECT count(*)::int FROM configuration_stats) AS configurations,
       (SELECT count(*)::int FROM configuration_dimension_keys) AS keys,
       (SELECT count(*)::int FROM configuration_dimension_keys k WHERE k.run_ids IS DISTINCT FROM (
         SELECT array_agg(f.run_id ORDER BY f.run_id) FROM result_facts f
         WHERE f.team_id = k.team_id AND f.group_hash = k.group_hash COLLATE "default" AND f.teacher_key = k.teacher_key
-      )) AS "replicatesDiffer"`;
-  return row as { configurations: number; keys: number; replicatesDiffer: number };
+      )) AS "replicatesDiffer",
+      (SELECT count(*)::int FROM configuration_dimension_keys k
+        LEFT JOIN configuration_stats c ON c.team_id = k.team_id AND c.group_hash = k.group_hash
+          AND c.teacher_key = k.teacher_key
+        WHERE c.team_id IS NULL
+          OR (k.parameters, k.bytes, k.quantize) IS DISTINCT FROM (c.parameters, c.bytes, c.quantize)
+          OR (k.dimension_labels, k.dimension_texts) IS DISTINCT FROM (
+            (configuration_dimension_labels_of(k.dimension_values)).labels,
+            (configuration_dimension_labels_of(k.dimension_values)).texts)
+      ) AS "copiesDiffer"`;
+  return row as { configurations: number; keys: number; replicatesDiffer: number; copiesDiffer: number };
 }
 
 beforeAll(async () => {
@@ -103,10 +127,15 @@ afterAll(async () => {
 });
 
 describe('GET /v1/compare along a kept dimension', () => {
-  it('keeps one row of keys and replicates per configuration', async () => {
+  it('keeps one row of keys, replicates, sizes, quantization and labels per configuration', async () => {
     const rows = await keyRows();
     expect(rows.configurations).toBeGreaterThan(100);
-    expect(rows).toEqual({ configurations: rows.configurations, keys: rows.configurations, replicatesDiffer: 0 });
+    expect(rows).toEqual({
+      configurations: rows.configurations,
+      keys: rows.configurations,
+      replicatesDiffer: 0,
+      copiesDiffer: 0,
+    });
   });
 
   it('gives the comparison computed from every configuration’s config: the same pairs, seed pairs, tests and values', async () => {
@@ -119,7 +148,7 @@ describe('GET /v1/compare along a kept dimension', () => {
     it('follows a changed accuracy', async () => {
       await api.store.run`UPDATE results SET accuracy = accuracy - 0.05
         WHERE run_id IN (SELECT run_id FROM result_facts WHERE seed = 2 AND kind = 'student' LIMIT 5)`;
-      expect((await keyRows()).replicatesDiffer).toBe(0);
+      expect(await keyRows()).toMatchObject({ replicatesDiffer: 0, copiesDiffer: 0 });
       await expectKeysToAnswerAsConfigs();
     });
 
@@ -130,7 +159,12 @@ describe('GET /v1/compare along a kept dimension', () => {
         WHERE kind = 'student')`;
       await api.store.run`DELETE FROM results WHERE run_id IN (SELECT run_id FROM result_facts WHERE bits = 8)`;
       const rows = await keyRows();
-      expect(rows).toEqual({ configurations: rows.configurations, keys: rows.configurations, replicatesDiffer: 0 });
+      expect(rows).toEqual({
+        configurations: rows.configurations,
+        keys: rows.configurations,
+        replicatesDiffer: 0,
+        copiesDiffer: 0,
+      });
       await expectKeysToAnswerAsConfigs();
     });
 
@@ -143,7 +177,12 @@ describe('GET /v1/compare along a kept dimension', () => {
           'wasm', 1
         FROM runs r WHERE r.id = ANY(${runs.map((r) => r.id)}::uuid[])`;
       const rows = await keyRows();
-      expect(rows).toEqual({ configurations: rows.configurations, keys: rows.configurations, replicatesDiffer: 0 });
+      expect(rows).toEqual({
+        configurations: rows.configurations,
+        keys: rows.configurations,
+        replicatesDiffer: 0,
+        copiesDiffer: 0,
+      });
       await expectKeysToAnswerAsConfigs();
     });
   });

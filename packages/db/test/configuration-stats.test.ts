@@ -11,7 +11,8 @@ import { insertRun, insertSweep, insertTeacher } from './support/result-fixtures
 
 // The configuration_stats read model against a full re-grouping of result_facts, after random sequences of what
 // changes facts: new replicates, re-trained runs replacing theirs (same identity and backend), older results that
-// must not replace a newer one, changed and deleted results, multi-row inserts.
+// must not replace a newer one, changed and deleted results, multi-row inserts. The configuration_dimension_keys
+// rows kept beside it (replicates, sizes, quantize, labels) are held to it and to the facts after each step.
 
 /** A row of configurationStatsSql: a configuration's numbers as configurationsSql reads them, by teacher key. */
 type StatsRow = Pick<
@@ -82,7 +83,34 @@ async function compare(teamId: string): Promise<number> {
   expect(points(kept)).toEqual(points(computed));
   const tkeys = (rows: object[]) => rows.map((r) => (r as { tkey: string }).tkey);
   expect(tkeys(kept)).toEqual(tkeys(computed));
+  expect(await keysDiffering(teamId)).toEqual({ keys: grouped.size, differ: 0 });
   return grouped.size;
+}
+
+/**
+ * The team's configuration_dimension_keys rows, and how many of them are not what the triggers keep: one per
+ * configuration, with its replicates (in run id order), configuration_stats' sizes and quantize, and the labels
+ * of its values.
+ */
+async function keysDiffering(teamId: string): Promise<{ keys: number; differ: number }> {
+  const [row] = await testDb.store.rows<{ keys: number; differ: number }>`SELECT count(*)::int AS keys,
+      count(*) FILTER (WHERE c.team_id IS NULL
+        OR (k.parameters, k.bytes, k.quantize) IS DISTINCT FROM (c.parameters, c.bytes, c.quantize)
+        OR (k.dimension_labels, k.dimension_texts) IS DISTINCT FROM (
+          (configuration_dimension_labels_of(k.dimension_values)).labels,
+          (configuration_dimension_labels_of(k.dimension_values)).texts)
+        OR (k.seeds, k.run_ids, k.accuracies) IS DISTINCT FROM (f.seeds, f.run_ids, f.accuracies))::int AS differ
+    FROM configuration_dimension_keys k
+    LEFT JOIN configuration_stats c ON c.team_id = k.team_id AND c.group_hash = k.group_hash
+      AND c.teacher_key = k.teacher_key
+    LEFT JOIN LATERAL (
+      SELECT array_agg(f.seed ORDER BY f.run_id) AS seeds, array_agg(f.run_id ORDER BY f.run_id) AS run_ids,
+        array_agg(f.accuracy ORDER BY f.run_id) AS accuracies
+      FROM result_facts f WHERE f.team_id = k.team_id AND f.group_hash = k.group_hash COLLATE "default"
+        AND f.teacher_key = k.teacher_key
+    ) f ON true
+    WHERE k.team_id = ${teamId}::uuid`;
+  return row as { keys: number; differ: number };
 }
 
 describe('the configuration_stats read model', () => {
