@@ -36,7 +36,11 @@ async function pairedInDatabase(sides: readonly SideRecord[], a: string): Promis
           variant jsonb, quantize jsonb, "group" text, tkey text, kind text, dataset text, "teacherId" text,
           parameters float8, bytes float8, label text, rep text, seeds int[], "runIds" uuid[], accuracies float8[])
       ),
-      v AS (SELECT s.value FROM sides s)${pairComparisonSidesSql(a, 1_000_000)}`,
+      v AS (SELECT s.value FROM sides s)${pairComparisonSidesSql(
+        a,
+        1_000_000,
+        Prisma.sql`SELECT s."group", s.tkey, s.kind, s.dataset, s."teacherId", s.rep, s.label FROM sides s`,
+      )}`,
   );
   if (answer === undefined) throw new Error('no answer');
   return {

@@ -1,4 +1,3 @@
-import { ACTIVATION_OPTION_KEYS } from '@distillery/spec';
 import { Prisma } from '../generated/client.ts';
 import type { SqlExecutor } from '../store/sql-executor.ts';
 import { analyticSettings } from './analytic-rows.ts';
@@ -8,8 +7,9 @@ import { teamConfigurationStatsSql } from './configurations-sql.ts';
 import { fragmentRows } from './fragment-rows.ts';
 import { pairComparisonSidesSql } from './pair-comparison-sides-sql.ts';
 import type { ResultFactFilters } from './result-fact-filters.ts';
-import { storedConfigurationStatsSql } from './stored-configuration-stats-sql.ts';
+import { storedConfigurationConditions } from './stored-configuration-stats-sql.ts';
 import { teamFactsSql } from './team-facts-sql.ts';
+import { valueLabelSql } from './value-label-sql.ts';
 
 /** Along which config path to compare, and the two values compared. */
 export interface ComparisonQuery {
@@ -52,22 +52,6 @@ export interface ComparedConfigurations {
   pairs: ComparisonPairRow[];
   unpaired: { a: number; b: number };
   values: { value: string; configurations: number }[];
-}
-
-/**
- * A value's label as results show it: strings and numbers as they are, `lma-8` for activations (whatever their
- * options, as activationLabel and the results' `activation` say), JSON otherwise.
- */
-function valueLabelSql(value: Prisma.Sql): Prisma.Sql {
-  const options = [...ACTIVATION_OPTION_KEYS];
-  return Prisma.sql`CASE
-      WHEN ${value} IS NULL OR jsonb_typeof(${value}) = 'null' THEN 'none'
-      WHEN jsonb_typeof(${value}) IN ('string', 'number', 'boolean') THEN ${value} #>> '{}'
-      WHEN jsonb_typeof(${value}) = 'object' AND ${value} ? 'name'
-        AND ${value} - 'name' - 'segments' - ${options}::text[] = '{}'::jsonb
-        THEN (${value} ->> 'name') || COALESCE('-' || (${value} ->> 'segments'), '')
-      ELSE replace(${value}::text, ' ', '')
-    END`;
 }
 
 /**
@@ -157,48 +141,64 @@ export async function compareConfigurations(
 /** compareConfigurations' statement. */
 export function comparisonSql(teamId: string, filters: ResultFactFilters, query: ComparisonQuery): Prisma.Sql {
   const index = keptIndex(query);
-  const stored =
-    index >= 0 ? storedConfigurationStatsSql(teamId, filters, [], [Prisma.sql`c.label`, Prisma.sql`c.quantize`]) : null;
-  const sides =
-    stored === null ? configsComparisonSql(teamId, filters, query) : keysComparisonSql(stored, index, teamId, query);
-  return Prisma.sql`${sides}${pairComparisonSidesSql(query.a, query.limit)}`;
+  const conditions = index >= 0 ? storedConfigurationConditions(teamId, filters) : null;
+  if (conditions === null) {
+    const descriptions = Prisma.sql`SELECT s."group", s.tkey, s.kind, s.dataset, s."teacherId", s.rep, s.label
+      FROM sides s`;
+    return Prisma.sql`${configsComparisonSql(teamId, filters, query)}${pairComparisonSidesSql(query.a, query.limit, descriptions)}`;
+  }
+  // The listed pairs' first configurations, by their primary key.
+  const descriptions = Prisma.sql`SELECT c.group_hash AS "group", c.teacher_key AS tkey, c.kind, c.dataset,
+      c.teacher_id::text AS "teacherId", c.rep_run_id::text AS rep, c.label
+    FROM configuration_stats c
+    WHERE c.team_id = ${teamId}::uuid AND c.group_hash = ANY(ARRAY(SELECT w."group" FROM shown w))`;
+  return Prisma.sql`${keysComparisonSql(conditions, index, teamId, query)}${pairComparisonSidesSql(query.a, query.limit, descriptions)}`;
 }
 
 /**
- * From configuration_dimension_keys: the filtered configurations (`stored`, with their label and quantize) with
- * their value and key at the dimension's `index` and their replicates, the values labelled as configsComparisonSql
- * labels them. The filters `stored` takes are whole configurations', so every replicate of one passes them.
+ * From configuration_dimension_keys alone: the team's configurations with their value and key at the dimension's
+ * `index`, their sizes, quantization and replicates (all kept in the row), the values as configsComparisonSql
+ * computes them. `conditions` (storedConfigurationConditions) are on configuration_stats: with
+ * filters beyond the team's, the configurations they keep (whole configurations, so every replicate of one passes
+ * them) are looked up there.
  */
-function keysComparisonSql(stored: Prisma.Sql, index: number, teamId: string, query: ComparisonQuery): Prisma.Sql {
+function keysComparisonSql(
+  conditions: Prisma.Sql[],
+  index: number,
+  teamId: string,
+  query: ComparisonQuery,
+): Prisma.Sql {
   const { quantization } = query;
-  const kept = Prisma.sql`(k.dimension_values -> ${index}::int)`;
+  // The value as configsComparisonSql computes it from the config: labelled (valueLabelSql), or its text with
+  // the dimension's defaults; both kept per dimension (configuration_dimension_labels_of), null where JSON null.
+  const text = Prisma.sql`k.dimension_texts[${index + 1}::int]`;
   const value =
     query.absent !== undefined
-      ? Prisma.sql`COALESCE(${kept} #>> '{}', ${query.absent}::text)`
+      ? Prisma.sql`COALESCE(${text}, ${query.absent}::text)`
       : quantization === undefined
-        ? valueLabelSql(kept)
-        : Prisma.sql`COALESCE(${kept} #>> '{}',
-          CASE WHEN s.quantize ->> 'method' = 'qat' THEN ${quantization.qatDefault ?? null}::text END,
+        ? Prisma.sql`COALESCE(k.dimension_labels[${index + 1}::int], 'none')`
+        : Prisma.sql`COALESCE(${text},
+          CASE WHEN k.quantize ->> 'method' = 'qat' THEN ${quantization.qatDefault ?? null}::text END,
           ${quantization.float})`;
   const variant =
     quantization === undefined
-      ? Prisma.sql`s.quantize`
+      ? Prisma.sql`k.quantize`
       : quantization.field === 'method'
-        ? Prisma.sql`CASE WHEN s.quantize ->> 'method' = 'pq' THEN NULL ELSE s.quantize - ${quantization.field}::text END`
-        : Prisma.sql`s.quantize - ${quantization.field}::text`;
-  return Prisma.sql`WITH s AS (${stored}),
-      v AS MATERIALIZED (
-        SELECT s."group", s.tkey, s.kind, s.dataset, s."teacherId", s.parameters, s.bytes, s.label, s.rep, s.quantize,
-          ${value} AS value, k.contexts[${index + 1}::int]::text AS context, ${variant} AS variant,
+        ? Prisma.sql`CASE WHEN k.quantize ->> 'method' = 'pq' THEN NULL ELSE k.quantize - ${quantization.field}::text END`
+        : Prisma.sql`k.quantize - ${quantization.field}::text`;
+  const filtered =
+    conditions.length === 1
+      ? Prisma.empty
+      : Prisma.sql`AND EXISTS (SELECT 1 FROM configuration_stats c WHERE c.group_hash = k.group_hash
+          AND c.teacher_key = k.teacher_key AND ${Prisma.join(conditions, ' AND ')})`;
+  return Prisma.sql`WITH v AS MATERIALIZED (
+        SELECT k.group_hash AS "group", k.teacher_key AS tkey, ${value} AS value,
+          k.contexts[${index + 1}::int] AS context, ${variant} AS variant, k.quantize, k.parameters, k.bytes,
           k.seeds, k.run_ids AS "runIds", k.accuracies
-        FROM s JOIN configuration_dimension_keys k ON k.team_id = ${teamId}::uuid
-          AND k.group_hash = s."group" AND k.teacher_key = s.tkey
+        FROM configuration_dimension_keys k
+        WHERE k.team_id = ${teamId}::uuid ${filtered}
       ),
-      sides AS (
-        SELECT v.context, v.value, v.variant, v.quantize, v."group", v.tkey, v.kind, v.dataset, v."teacherId",
-          v.parameters, v.bytes, v.label, v.rep, v.seeds, v."runIds", v.accuracies
-        FROM v WHERE v.value = ANY(${[query.a, query.b]}::text[])
-      )`;
+      sides AS (SELECT v.* FROM v WHERE v.value = ANY(${[query.a, query.b]}::text[]))`;
 }
 
 /**

@@ -3,11 +3,14 @@ import { Prisma } from '../generated/client.ts';
 /**
  * The pairing of a comparison, in the database: the further common table expressions and the final SELECT of a
  * statement whose earlier ones name `sides` (the configurations taking A or B) and `v` (every configuration with
- * its `value`, for the counts of values). `sides` has one row per configuration with
- * `context` (text: equal for configurations equal but for the dimension and the seed, under one teacher),
+ * its `value`, for the counts of values). `sides` has one row per configuration with `context` (any type with
+ * equality and an order: equal for configurations equal but for the dimension and the seed, under one teacher),
  * `value`, `variant` (jsonb, SQL or JSON null for float: what of the quantization must match a partner's),
- * `quantize`, `group`, `tkey`, `kind`, `dataset`, `teacherId`, `parameters`, `bytes`, `label`, `rep`, and its
- * replicates as aligned arrays `seeds`, `runIds` (uuid[]) and `accuracies`.
+ * `quantize`, `group`, `tkey`, `parameters`, `bytes`, and its replicates as aligned arrays `seeds`, `runIds`
+ * (uuid[]) and `accuracies`. `descriptions` is a query reading the CTE `shown` (`group`, `tkey`: the first
+ * configuration of each side of each listed pair, a few hundred at most) and giving, for at least those
+ * configurations, `group`, `tkey`, `kind`, `dataset`, `teacherId`, `rep` and `label`: only the listed pairs are
+ * described, so the sides need not carry it.
  *
  * Within a context, the configurations of one side and one variant are pooled (equal values spelled differently
  * in stored configs, `relu` and `{ name: relu }`); an A pool and a B pool pair when their variants are equal or
@@ -21,31 +24,35 @@ import { Prisma } from '../generated/client.ts';
  * B − A in pair and seed order, all of them: what the paired test takes), `pairs` (the first `limit`, with their
  * pooled sides' replicates and their seed pairs), `unpaired` (configurations in a pool without a partner) and
  * `values`. What travels is a few rows per listed pair and one number per seed pair, not every configuration.
+ *
+ * Each pass over the sides costs in proportion to their rows' width (tens of thousands of them on a large team):
+ * the one sort of the sides carries no description, the pools come out of one window over it, and the
+ * replicates are unnested once.
  */
-export function pairComparisonSidesSql(a: string, limit: number): Prisma.Sql {
+export function pairComparisonSidesSql(a: string, limit: number, descriptions: Prisma.Sql): Prisma.Sql {
   // Pools and strata are keyed by jsonb, with float (SQL or JSON null) as JSON null so equal keys hash alike.
   return Prisma.sql`,
-      -- One sort numbers the pools, orders each pool's configurations by group and sums the pool's sizes.
+      -- One sort and one window: each configuration's place in its pool (by group), the pool's number (the
+      -- first configuration's row), how many configurations it holds and its sizes, summed in group order.
       sided AS MATERIALIZED (
-        SELECT w.*, dense_rank() OVER (ORDER BY w.context, w.is_a, w.v) AS pool, row_number() OVER byGroup AS nth,
+        SELECT first_value(w.i) OVER pool AS pool, row_number() OVER pool AS nth, w.context, w.is_a, w.v,
+          w."group", w.tkey, w.q, w.quantize, w.seeds, w."runIds", w.accuracies,
           count(*) OVER pool::int AS configurations,
-          sum(w.bytes * cardinality(w.seeds)) OVER pool / sum(cardinality(w.seeds)) OVER pool AS pool_bytes,
-          sum(w.parameters * cardinality(w.seeds)) OVER pool / sum(cardinality(w.seeds)) OVER pool AS pool_parameters
+          sum(w.bytes * w.n) OVER pool / sum(w.n) OVER pool AS bytes,
+          sum(w.parameters * w.n) OVER pool / sum(w.n) OVER pool AS parameters
         FROM (
-          SELECT s.context COLLATE "C" AS context, s.value = ${a}::text AS is_a,
+          SELECT row_number() OVER () AS i, s.context, s.value = ${a}::text AS is_a,
             COALESCE(NULLIF(s.variant, 'null'::jsonb), 'null'::jsonb) AS v, s."group" COLLATE "C" AS "group",
-            s.tkey COLLATE "C" AS tkey, s.bytes, s.parameters, s.seeds, s."runIds", s.accuracies,
-            COALESCE(NULLIF(s.quantize, 'null'::jsonb), 'null'::jsonb) AS q, s.quantize, s.kind, s.dataset,
-            s."teacherId", s.rep, s.label
+            s.tkey COLLATE "C" AS tkey, s.bytes, s.parameters, cardinality(s.seeds) AS n, s.seeds, s."runIds",
+            s.accuracies, COALESCE(NULLIF(s.quantize, 'null'::jsonb), 'null'::jsonb) AS q, s.quantize
           FROM sides s
         ) w
-        WINDOW pool AS (PARTITION BY w.context, w.is_a, w.v),
-          byGroup AS (PARTITION BY w.context, w.is_a, w.v ORDER BY w."group")
+        WINDOW pool AS (PARTITION BY w.context, w.is_a, w.v ORDER BY w."group"
+          ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
       ),
       firsts AS MATERIALIZED (
-        SELECT d.pool, d.context, d.is_a, d.v, d.configurations, d.pool_bytes AS bytes,
-          d.pool_parameters AS parameters, d."group", d.tkey, d.q, d.quantize, d.kind, d.dataset, d."teacherId",
-          d.rep, d.label
+        SELECT d.pool, d.context, d.is_a, d.v, d.configurations, d.bytes, d.parameters, d."group", d.tkey, d.q,
+          d.quantize
         FROM sided d WHERE d.nth = 1
       ),
       pairs AS MATERIALIZED (
@@ -64,9 +71,13 @@ export function pairComparisonSidesSql(a: string, limit: number): Prisma.Sql {
         SELECT p.pair, p.a_pool, p.b_pool, t.stratum FROM pairs p JOIN strata t ON t.qa = p.qa AND t.qb = p.qb
       ),
       replicates AS MATERIALIZED (
-        SELECT DISTINCT ON (d.pool, r.seed) d.pool, r.seed, r.run_id, r.accuracy
-        FROM sided d CROSS JOIN LATERAL unnest(d.seeds, d."runIds", d.accuracies) AS r(seed, run_id, accuracy)
-        ORDER BY d.pool, r.seed, r.run_id
+        SELECT DISTINCT ON (r.pool, r.seed) r.pool, r.seed, r.run_id, r.accuracy
+        FROM (
+          -- Set-returning functions in the select list unnest aligned arrays in step, without a call per row.
+          SELECT d.pool, unnest(d.seeds) AS seed, unnest(d."runIds") AS run_id, unnest(d.accuracies) AS accuracy
+          FROM sided d
+        ) r
+        ORDER BY r.pool, r.seed, r.run_id
       ),
       seed_pairs AS MATERIALIZED (
         SELECT p.pair, p.stratum, x.seed, x.run_id AS a_run, y.run_id AS b_run, x.accuracy AS a, y.accuracy AS b
@@ -79,22 +90,28 @@ export function pairComparisonSidesSql(a: string, limit: number): Prisma.Sql {
       ),
       listed AS MATERIALIZED (SELECT p.* FROM stratified p WHERE p.pair <= ${limit}::bigint),
       shown AS MATERIALIZED (
-        SELECT o.pool, o."group", o.bytes, o.parameters, o.kind, o.dataset, o."teacherId", o.rep, o.label,
-          o.quantize
+        SELECT o.pool, o."group", o.tkey, o.bytes, o.parameters, o.quantize
         FROM firsts o
         WHERE o.pool IN (SELECT l.a_pool FROM listed l UNION SELECT l.b_pool FROM listed l)
       ),
+      shown_descriptions AS MATERIALIZED (
+        SELECT w.pool, d.kind, d.dataset, d."teacherId", d.rep, d.label
+        FROM shown w JOIN (${descriptions}) d
+          ON d."group" COLLATE "C" = w."group" AND d.tkey COLLATE "C" = w.tkey
+      ),
       described AS (
-        SELECT w.pool, json_build_object('group', w."group", 'label', w.label, 'quantize', w.quantize,
+        SELECT w.pool, json_build_object('group', w."group", 'label', e.label, 'quantize', w.quantize,
             'parameters', w.parameters, 'bytes', w.bytes, 'seeds', r.seeds, 'runIds', r."runIds",
             'accuracies', r.accuracies) AS side
-        FROM shown w JOIN (
-          SELECT w.pool, array_agg(m.seed ORDER BY m.seed, m.run_id) AS seeds,
+        FROM shown w JOIN shown_descriptions e ON e.pool = w.pool JOIN (
+          SELECT m.pool, array_agg(m.seed ORDER BY m.seed, m.run_id) AS seeds,
             array_agg(m.run_id ORDER BY m.seed, m.run_id) AS "runIds",
             array_agg(m.accuracy ORDER BY m.seed, m.run_id) AS accuracies
-          FROM shown w JOIN sided d ON d.pool = w.pool
-          CROSS JOIN LATERAL unnest(d.seeds, d."runIds", d.accuracies) AS m(seed, run_id, accuracy)
-          GROUP BY w.pool
+          FROM (
+            SELECT d.pool, unnest(d.seeds) AS seed, unnest(d."runIds") AS run_id, unnest(d.accuracies) AS accuracy
+            FROM sided d WHERE d.pool IN (SELECT w.pool FROM shown w)
+          ) m
+          GROUP BY m.pool
         ) r ON r.pool = w.pool
       ),
       listed_seed_pairs AS (
@@ -110,7 +127,7 @@ export function pairComparisonSidesSql(a: string, limit: number): Prisma.Sql {
         (SELECT json_agg(json_build_object('stratum', l.stratum, 'kind', w.kind, 'dataset', w.dataset,
             'teacherId', w."teacherId", 'rep', w.rep, 'a', x.side, 'b', y.side,
             'seedPairs', COALESCE(sp."seedPairs", '[]')) ORDER BY l.pair)
-          FROM listed l JOIN shown w ON w.pool = l.a_pool
+          FROM listed l JOIN shown_descriptions w ON w.pool = l.a_pool
           JOIN described x ON x.pool = l.a_pool JOIN described y ON y.pool = l.b_pool
           LEFT JOIN listed_seed_pairs sp ON sp.pair = l.pair
         ) AS pairs,

@@ -38,6 +38,20 @@ export function storedConfigurationStatsSql(
   extra: Prisma.Sql[] = [],
   columns: Prisma.Sql[] = [],
 ): Prisma.Sql | null {
+  const where = storedConfigurationConditions(teamId, filters);
+  if (where === null) return null;
+  return Prisma.sql`SELECT c.group_hash AS "group", c.teacher_key AS tkey, c.teacher_id::text AS "teacherId",
+      c.dataset, c.kind, c.n, c.accuracy_mean AS "accuracyMean", c.accuracy_std AS "accuracyStd",
+      c.loss_mean AS "lossMean", c.loss_std AS "lossStd", c.parameters, c.bytes, c.latest_at AS "latestAt",
+      c.rep_run_id::text AS rep${columns.length === 0 ? Prisma.empty : Prisma.sql`, ${Prisma.join(columns)}`}
+    FROM configuration_stats c WHERE ${Prisma.join([...where, ...extra], ' AND ')}`;
+}
+
+/**
+ * storedConfigurationStatsSql's conditions on `configuration_stats c`: the team's first, then one per filter
+ * given; null when a filter needs the replicates grouped again.
+ */
+export function storedConfigurationConditions(teamId: string, filters: ResultFactFilters): Prisma.Sql[] | null {
   if (PER_REPLICATE.some((k) => filters[k] !== undefined)) return null;
   const where: Prisma.Sql[] = [Prisma.sql`c.team_id = ${teamId}::uuid`];
   if (filters.dataset !== undefined) where.push(Prisma.sql`c.dataset = ANY(${filters.dataset}::text[])`);
@@ -52,9 +66,5 @@ export function storedConfigurationStatsSql(
       Prisma.sql`(c.activation = ANY(${filters.activation}::text[]) OR c.activation_name = ANY(${filters.activation}::text[]))`,
     );
   }
-  return Prisma.sql`SELECT c.group_hash AS "group", c.teacher_key AS tkey, c.teacher_id::text AS "teacherId",
-      c.dataset, c.kind, c.n, c.accuracy_mean AS "accuracyMean", c.accuracy_std AS "accuracyStd",
-      c.loss_mean AS "lossMean", c.loss_std AS "lossStd", c.parameters, c.bytes, c.latest_at AS "latestAt",
-      c.rep_run_id::text AS rep${columns.length === 0 ? Prisma.empty : Prisma.sql`, ${Prisma.join(columns)}`}
-    FROM configuration_stats c WHERE ${Prisma.join([...where, ...extra], ' AND ')}`;
+  return where;
 }

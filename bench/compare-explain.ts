@@ -1,0 +1,89 @@
+/**
+ * `/v1/compare`'s statement (comparisonSql, as compareConfigurations runs it: work_mem, no JIT, no nested loops)
+ * on a kept bench database (bench/store-scale.ts, BENCH_KEEP=1), for the two comparisons the store benches
+ * measure: `EXPLAIN (ANALYZE, BUFFERS)` of each once after a warm-up, then `rounds` plain runs with their wall
+ * time and the PostgreSQL backend's CPU time (utime + stime from /proc: the database on this host).
+ *
+ * Run: `BENCH_DATABASE_URL=<url> npx tsx bench/compare-explain.ts [rounds=5]`; `BENCH_EXPLAIN=0` leaves out the
+ * plans. Prints the plans, then a markdown table.
+ */
+import { readFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
+import { type ComparisonQuery, comparisonSql, PgPoolStore, type SqlExecutor } from '@distillery/db';
+
+const url = process.env.BENCH_DATABASE_URL;
+if (url === undefined) throw new Error('BENCH_DATABASE_URL: a kept bench database (bench/store-scale.ts)');
+const ROUNDS = Number(process.argv[2] ?? 5);
+const store = new PgPoolStore(url, { maxConnections: 1 });
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
+
+const QUERIES: { name: string; query: ComparisonQuery }[] = [
+  { name: 'relu vs lma-8', query: { segments: ['model', 'activation'], a: 'relu', b: 'lma-8', limit: 100 } },
+  {
+    name: 'bits 4 vs 8',
+    query: {
+      segments: ['quantize', 'bits'],
+      quantization: { field: 'bits', float: '32' },
+      a: '4',
+      b: '8',
+      limit: 100,
+    },
+  },
+];
+
+/** The backend's CPU time in ms (utime + stime, in clock ticks of 10 ms). */
+async function backendCpuMs(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+async function statement(tx: SqlExecutor, prefix: string, sql: ReturnType<typeof comparisonSql>) {
+  const strings = [...sql.strings];
+  strings[0] = `${prefix}${strings[0]}`;
+  return tx.rows<Record<string, unknown>>(Object.assign(strings, { raw: strings }), ...sql.values);
+}
+
+try {
+  const [{ id: teamId } = { id: '' }] = await store.rows<{
+    id: string;
+  }>`SELECT id::text FROM teams WHERE name = 'bench'`;
+  const [{ pid } = { pid: 0 }] = await store.rows<{ pid: number }>`SELECT pg_backend_pid() AS pid`;
+  const table = [
+    `load average at the start ${load()}`,
+    '',
+    '| query | wall ms (each run) | backend CPU ms (each run) |',
+    '|---|---|---|',
+  ];
+  for (const { name, query } of QUERIES) {
+    const sql = comparisonSql(teamId, {}, query);
+    const run = (prefix: string) =>
+      store.transaction(async (tx) => {
+        await tx.rows`SELECT set_config('work_mem', '64MB', true), set_config('jit', 'off', true),
+          set_config('enable_nestloop', 'off', true)`;
+        return statement(tx, prefix, sql);
+      });
+    await run('');
+    if (process.env.BENCH_EXPLAIN !== '0') {
+      const plan = await run('EXPLAIN (ANALYZE, BUFFERS) ');
+      console.log(`\n### ${name}\n\n${plan.map((r) => r['QUERY PLAN']).join('\n')}\n`);
+    }
+    const walls: number[] = [];
+    const cpus: number[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      const cpu = await backendCpuMs(pid);
+      const started = performance.now();
+      await run('');
+      walls.push(performance.now() - started);
+      cpus.push((await backendCpuMs(pid)) - cpu);
+    }
+    table.push(`| ${name} | ${walls.map((t) => t.toFixed(0)).join(', ')} | ${cpus.join(', ')} |`);
+  }
+  table.push('', `load average at the end ${load()}`);
+  console.log(table.join('\n'));
+} finally {
+  await store.close();
+}
