@@ -9,7 +9,7 @@ import { type AppliedMigrations, applyPendingMigrations } from '../migrate/apply
 import { type MigrationFile, readMigrationFiles } from '../migrate/migration-files.ts';
 import { classified } from '../store/classified.ts';
 import { classifyingPrisma } from '../store/classifying-prisma.ts';
-import { compileSql } from '../store/compile-sql.ts';
+import { preparedSql } from '../store/compile-sql.ts';
 import { PRISMA_CLIENT } from '../store/prisma-client-key.ts';
 import { retryTransient } from '../store/retry-transient.ts';
 import type { SqlExecutor } from '../store/sql-executor.ts';
@@ -20,6 +20,7 @@ import { lockDataDir } from './data-dir-lock.ts';
 import { EmbeddedStoreOpenError } from './embedded-store-errors.ts';
 import { type EmbeddedStoreOptions, resolveEmbeddedStoreOptions } from './embedded-store-options.ts';
 import { pgliteConnection } from './pglite-connection.ts';
+import { PglitePreparedStatements } from './pglite-prepared-statements.ts';
 import { PgliteRunEventSource } from './pglite-run-event-source.ts';
 import { migratedStoreTemplate } from './store-template.ts';
 
@@ -29,12 +30,32 @@ export const DATA_DIR_MODE = 0o700;
 /** The database folder inside the data folder. */
 export const PGDATA_DIR = 'pgdata';
 
+/**
+ * One statement on PGlite: a template written in the code with parameters as a prepared statement (see
+ * {@link PglitePreparedStatements}), any other (composed at run time, or without parameters) through `query`,
+ * inside `tx` when given.
+ */
+function runStatement<T>(
+  db: PGlite,
+  prepared: PglitePreparedStatements,
+  tx: Transaction | null,
+  strings: TemplateStringsArray,
+  values: unknown[],
+) {
+  const statement = preparedSql(strings, values);
+  if (tx?.closed) throw new Error('Transaction is closed');
+  if (statement.name !== undefined) {
+    return classified(prepared.query<T>(statement.name, statement.text, statement.values, tx !== null));
+  }
+  return classified((tx ?? db).query<T>(statement.text, statement.values));
+}
+
 /** Statements inside a PGlite transaction; a nested transaction joins it. */
-function transactionExecutor(tx: Transaction): SqlExecutor {
+function transactionExecutor(db: PGlite, prepared: PglitePreparedStatements, tx: Transaction): SqlExecutor {
   const sql: SqlExecutor = {
     rows: async <T>(strings: TemplateStringsArray, ...values: unknown[]) =>
-      (await classified(tx.query<T>(compileSql(strings), values))).rows,
-    run: async (strings, ...values) => (await classified(tx.query(compileSql(strings), values))).affectedRows ?? 0,
+      (await runStatement<T>(db, prepared, tx, strings, values)).rows,
+    run: async (strings, ...values) => (await runStatement(db, prepared, tx, strings, values)).affectedRows ?? 0,
     transaction: (fn) => fn(sql),
   };
   return sql;
@@ -45,8 +66,9 @@ function transactionExecutor(tx: Transaction): SqlExecutor {
  * compiled to WebAssembly, persistent under a data folder, with the same schema and SQL migrations as a server
  * — recorded in the same `_prisma_migrations` ledger. Every operation, statement and trigger of packages/db runs
  * on it unchanged. Statements go to PGlite itself: through Prisma's driver adapter one costs ~15 ms here,
- * against ~3 ms on PGlite (measured on the project's 2-core machine); Prisma's client (through
- * `pglite-prisma-adapter`) is made on first use for packages/db's CRUD.
+ * against ~3 ms on PGlite (measured on the project's 2-core machine), and the templates written in the code run
+ * as prepared statements ({@link PglitePreparedStatements}); Prisma's client (through `pglite-prisma-adapter`)
+ * is made on first use for packages/db's CRUD.
  *
  * One process at a time (a lock file in the folder): PGlite is a single-session database inside this process.
  * Opening a folder for the first time runs initdb, which takes tens of seconds in WebAssembly; later opens
@@ -56,6 +78,7 @@ export class EmbeddedStore implements Store {
   readonly kind = 'embedded';
   private closing: Promise<void> | undefined;
   private prisma: PrismaClient | undefined;
+  private readonly prepared: PglitePreparedStatements;
 
   private constructor(
     /** The absolute data folder. */
@@ -67,7 +90,9 @@ export class EmbeddedStore implements Store {
     /** What opening it migrated. */
     readonly migrations: AppliedMigrations & { databaseCreated: boolean },
     private readonly release: () => void,
-  ) {}
+  ) {
+    this.prepared = new PglitePreparedStatements(pglite);
+  }
 
   /**
    * Opens (creating and migrating as needed) the store in `options.dataDir`. Throws
@@ -125,11 +150,11 @@ export class EmbeddedStore implements Store {
   }
 
   async rows<T>(strings: TemplateStringsArray, ...values: unknown[]): Promise<T[]> {
-    return (await classified(this.pglite.query<T>(compileSql(strings), values))).rows;
+    return (await runStatement<T>(this.pglite, this.prepared, null, strings, values)).rows;
   }
 
   async run(strings: TemplateStringsArray, ...values: unknown[]): Promise<number> {
-    return (await classified(this.pglite.query(compileSql(strings), values))).affectedRows ?? 0;
+    return (await runStatement(this.pglite, this.prepared, null, strings, values)).affectedRows ?? 0;
   }
 
   /**
@@ -138,7 +163,9 @@ export class EmbeddedStore implements Store {
    */
   transaction<T>(fn: (sql: SqlExecutor) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     const { tries } = { ...TRANSACTION_DEFAULTS, ...options };
-    return retryTransient(tries, () => classified(this.pglite.transaction((tx) => fn(transactionExecutor(tx)))));
+    return retryTransient(tries, () =>
+      classified(this.pglite.transaction((tx) => fn(transactionExecutor(this.pglite, this.prepared, tx)))),
+    );
   }
 
   /** One session for the migrator and export/import (PGlite has only one: it is shared with the statements). */
