@@ -8,31 +8,13 @@
  * plans. Prints the plans, then a markdown table.
  */
 import { readFile } from 'node:fs/promises';
-import { loadavg } from 'node:os';
-import { type ComparisonQuery, comparisonSql, PgPoolStore, type SqlExecutor } from '@distillery/db';
+import { comparisonSql, PgPoolStore, type SqlExecutor } from '@distillery/db';
+import { loadAverage as load, COMPARE_BENCH_QUERIES as QUERIES } from './compare-bench-queries.ts';
 
 const url = process.env.BENCH_DATABASE_URL;
 if (url === undefined) throw new Error('BENCH_DATABASE_URL: a kept bench database (bench/store-scale.ts)');
 const ROUNDS = Number(process.argv[2] ?? 5);
 const store = new PgPoolStore(url, { maxConnections: 1 });
-const load = () =>
-  loadavg()
-    .map((l) => l.toFixed(1))
-    .join(' ');
-
-const QUERIES: { name: string; query: ComparisonQuery }[] = [
-  { name: 'relu vs lma-8', query: { segments: ['model', 'activation'], a: 'relu', b: 'lma-8', limit: 100 } },
-  {
-    name: 'bits 4 vs 8',
-    query: {
-      segments: ['quantize', 'bits'],
-      quantization: { field: 'bits', float: '32' },
-      a: '4',
-      b: '8',
-      limit: 100,
-    },
-  },
-];
 
 /** The backend's CPU time in ms (utime + stime, in clock ticks of 10 ms). */
 async function backendCpuMs(pid: number): Promise<number> {

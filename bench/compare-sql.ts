@@ -7,31 +7,13 @@
  *
  * Run: `BENCH_DATABASE_URL=<url> npx tsx bench/compare-sql.ts [rounds=10]`. Prints a markdown table.
  */
-import { loadavg } from 'node:os';
 import { type ComparisonQuery, compareConfigurations, PgPoolStore } from '@distillery/db';
+import { loadAverage as load, COMPARE_BENCH_QUERIES as QUERIES } from './compare-bench-queries.ts';
 
 const url = process.env.BENCH_DATABASE_URL;
 if (url === undefined) throw new Error('BENCH_DATABASE_URL: a kept bench database (bench/store-scale.ts)');
 const ROUNDS = Number(process.argv[2] ?? 10);
 const store = new PgPoolStore(url);
-const load = () =>
-  loadavg()
-    .map((l) => l.toFixed(1))
-    .join(' ');
-
-const QUERIES: { name: string; query: ComparisonQuery }[] = [
-  { name: 'activation relu vs lma-8', query: { segments: ['model', 'activation'], a: 'relu', b: 'lma-8', limit: 100 } },
-  {
-    name: 'bits 4 vs 8',
-    query: {
-      segments: ['quantize', 'bits'],
-      quantization: { field: 'bits', float: '32' },
-      a: '4',
-      b: '8',
-      limit: 100,
-    },
-  },
-];
 
 try {
   const [{ id: teamId } = { id: '' }] = await store.rows<{
