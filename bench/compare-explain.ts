@@ -7,21 +7,17 @@
  * Run: `BENCH_DATABASE_URL=<url> npx tsx bench/compare-explain.ts [rounds=5]`; `BENCH_EXPLAIN=0` leaves out the
  * plans. Prints the plans, then a markdown table.
  */
-import { readFile } from 'node:fs/promises';
 import { comparisonSql, PgPoolStore, type SqlExecutor } from '@distillery/db';
 import { loadAverage as load, COMPARE_BENCH_QUERIES as QUERIES } from './compare-bench-queries.ts';
+import { processCpuMs } from './process-cpu.ts';
 
 const url = process.env.BENCH_DATABASE_URL;
 if (url === undefined) throw new Error('BENCH_DATABASE_URL: a kept bench database (bench/store-scale.ts)');
 const ROUNDS = Number(process.argv[2] ?? 5);
 const store = new PgPoolStore(url, { maxConnections: 1 });
 
-/** The backend's CPU time in ms (utime + stime, in clock ticks of 10 ms). */
-async function backendCpuMs(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
+/** The backend's CPU time in ms so far. */
+const backendCpuMs = async (pid: number): Promise<number> => processCpuMs(pid) ?? 0;
 
 async function statement(tx: SqlExecutor, prefix: string, sql: ReturnType<typeof comparisonSql>) {
   const strings = [...sql.strings];

@@ -24,6 +24,7 @@ import {
   submitBenchSweep,
   waitForServe,
 } from './orchestration-sweep.ts';
+import { processesCpuMs } from './process-cpu.ts';
 
 const RUNS = Number(process.argv[2] ?? 201);
 const WORKERS = Number(process.argv[3] ?? 2);
@@ -55,20 +56,6 @@ const workers = await startBenchWorkers(WORKERS, ROOT, env, workerArgs);
 const submit = (spec: object) => submitBenchSweep(base, auth, spec);
 const finished = (sweepId: string) => benchSweepFinished(db, sweepId);
 
-/** utime + stime of each process so far (all its threads), in ms. */
-function cpuMs(pids: number[]): Map<number, number> {
-  const spent = new Map<number, number>();
-  for (const pid of pids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      spent.set(pid, (Number(fields[11]) + Number(fields[12])) * 10);
-    } catch {
-      // Gone.
-    }
-  }
-  return spent;
-}
 function pidsWhose(cmdline: (text: string) => boolean): number[] {
   const pids: number[] = [];
   for (const d of readdirSync('/proc')) {
@@ -104,12 +91,12 @@ console.log(`commit ${commit}, ${WORKERS} worker(s), ${RUNS} runs × ${ROUNDS} r
 await finished((await submit(orchestrationSweep(3))).id);
 for (let round = 1; round <= ROUNDS; round++) {
   const g0 = groups();
-  const before = Object.fromEntries(Object.entries(g0).map(([k, pids]) => [k, cpuMs(pids)]));
+  const before = Object.fromEntries(Object.entries(g0).map(([k, pids]) => [k, processesCpuMs(pids)]));
   const { id, at } = await submit(orchestrationSweep(RUNS));
   const end = await finished(id);
   const g1 = groups();
   const cpu = Object.entries(g1).map(
-    ([k, pids]) => `${k} ${(grown(before[k] as Map<number, number>, cpuMs(pids)) / RUNS).toFixed(1)}`,
+    ([k, pids]) => `${k} ${(grown(before[k] as Map<number, number>, processesCpuMs(pids)) / RUNS).toFixed(1)}`,
   );
   const wall = (end.getTime() - at) / 1000;
   const runs = await db.run.count({ where: { sweepId: id } });

@@ -32,6 +32,7 @@ import {
   submitBenchSweep,
   waitForServe,
 } from './orchestration-sweep.ts';
+import { processesCpuMs } from './process-cpu.ts';
 
 const RUNS = Number(process.argv[2] ?? 201);
 const RATE = Number(process.argv[3] ?? 500);
@@ -143,20 +144,6 @@ for (const n of [1, 2]) {
 }
 
 // 3. API latency at a fixed rate: first with no worker running, then while 2 workers run a sweep.
-/** utime + stime of each process so far, in ms (/proc/<pid>/stat, in clock ticks of 10 ms); gone ones left out. */
-function cpuMs(pids: number[]): Map<number, number> {
-  const spent = new Map<number, number>();
-  for (const pid of pids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      spent.set(pid, (Number(fields[11]) + Number(fields[12])) * 10);
-    } catch {
-      // The process ended meanwhile.
-    }
-  }
-  return spent;
-}
 /** The PostgreSQL backends connected to the bench's database (their process titles name it). */
 async function backends(): Promise<number[]> {
   const name = ` ${new URL(database.url).pathname.slice(1)} `;
@@ -180,11 +167,11 @@ function grown(before: Map<number, number>, after: Map<number, number>): number 
 /** The serve process's and its PostgreSQL backends' CPU while `work` runs, in ms per request it made. */
 async function cpuPerRequest<T extends { requests: { total: number } }>(work: Promise<T>): Promise<[T, string]> {
   const serve = [api.pid as number];
-  const before = [cpuMs(serve), cpuMs(await backends())] as const;
+  const before = [processesCpuMs(serve), processesCpuMs(await backends())] as const;
   const result = await work;
   const n = Math.max(1, result.requests.total);
-  const serveMs = grown(before[0], cpuMs(serve)) / n;
-  const pgMs = grown(before[1], cpuMs(await backends())) / n;
+  const serveMs = grown(before[0], processesCpuMs(serve)) / n;
+  const pgMs = grown(before[1], processesCpuMs(await backends())) / n;
   return [
     result,
     `serve CPU ${serveMs.toFixed(2)} ms/request; the bench database's PostgreSQL backends (any worker's included) ` +

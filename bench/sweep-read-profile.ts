@@ -14,6 +14,7 @@ import { createTeam } from '@distillery/db';
 import { createTestDatabase } from '@distillery/db/testing';
 import autocannon from 'autocannon';
 import { waitForServe } from './orchestration-sweep.ts';
+import { processCpuMs } from './process-cpu.ts';
 
 const RATE = Number(process.argv[2] ?? 500);
 const SECONDS = Number(process.argv[3] ?? 10);
@@ -64,18 +65,8 @@ const spec = {
 const res = await fetch(`${base}/v1/sweeps`, { method: 'POST', headers, body: JSON.stringify(spec) });
 if (res.status !== 201) throw new Error(`submit ${res.status} ${await res.text()}`);
 const { id } = (await res.json()) as { id: string };
-/** utime + stime of the processes, in ms (from /proc). */
-function cpuOf(pids: number[]): number {
-  let ticks = 0;
-  for (const pid of pids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {}
-  }
-  return ticks * 10;
-}
+/** utime + stime of the processes, in ms (from /proc); ended ones count 0. */
+const cpuOf = (pids: number[]): number => pids.reduce((ms, pid) => ms + (processCpuMs(pid) ?? 0), 0);
 /** The PostgreSQL backends connected to the database (their process titles name it). */
 async function backendsOf(name: string): Promise<number[]> {
   const pids: number[] = [];
