@@ -4,7 +4,7 @@ import { analyticRows } from './analytic-rows.ts';
 import type { ConfigurationRow } from './configuration-row.ts';
 import type { ConfigurationSort } from './configuration-sort.ts';
 import { configurationStatsSql, configurationsSql } from './configurations-sql.ts';
-import { pageTotal } from './page-total.ts';
+import { countRows, pageTotal } from './page-total.ts';
 import type { ResultFactFilters } from './result-fact-filters.ts';
 import { storedConfigurationStatsSql } from './stored-configuration-stats-sql.ts';
 import { teamFactsSql } from './team-facts-sql.ts';
@@ -39,7 +39,8 @@ export interface TeamConfigurationPage {
  * The team's configurations (replicates aggregated), filtered, sorted, one page — in one statement: facts (or
  * the stored configurations) → configurations → the page → its replicates. The total comes with the page when
  * the configurations are grouped on the fly (a window over them); otherwise, and for a page past the end, it is
- * counted apart.
+ * counted apart: for stored configurations at the same time as the page is read (on a pool, on another
+ * connection), so a page waits for the longer of the two statements rather than for both in turn.
  */
 export async function listTeamConfigurations(
   db: SqlExecutor,
@@ -61,6 +62,11 @@ export async function listTeamConfigurations(
       SELECT c.*, ${totalSql} AS total FROM ${configurations} c
       ORDER BY ${order}, c."group", c.tkey LIMIT ${query.limit} OFFSET ${query.offset}
     ) q`;
-  const rows = await analyticRows<ConfigurationRow & { total: number }>(db, configurationsSql(facts, page, stats));
+  const read = analyticRows<ConfigurationRow & { total: number }>(db, configurationsSql(facts, page, stats));
+  if (stored !== null) {
+    const [rows, total] = await Promise.all([read, countRows(db, stored)]);
+    return { total, rows };
+  }
+  const rows = await read;
   return { total: await pageTotal(db, rows, stats), rows };
 }

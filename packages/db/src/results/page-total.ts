@@ -13,6 +13,11 @@ export async function pageTotal(
 ): Promise<number> {
   const carried = rows[0]?.total;
   if (carried !== undefined && carried !== null) return carried;
+  return countRows(db, relation);
+}
+
+/** How many rows `relation` has, in a statement of its own. */
+export async function countRows(db: SqlExecutor, relation: Prisma.Sql): Promise<number> {
   const [counted] = await fragmentRows<{ total: number }>(
     db,
     Prisma.sql`SELECT count(*)::int AS total FROM (${relation}) r`,
