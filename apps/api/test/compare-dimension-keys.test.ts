@@ -3,11 +3,12 @@ import type { Comparison } from '../src/schemas/comparison.ts';
 import { buildTestApi, quickstart, submitSweep, type TestApi } from './helper.ts';
 import { storeResults, syntheticAccuracy } from './support-results.ts';
 
-// Along a named dimension, with filters that take whole configurations, `/v1/compare` reads what it pairs on from
-// configuration_dimension_keys (kept by the database as results land). With a filter that keeps replicates one by
-// one (`minAccuracy=0` keeps them all) it computes the same from every configuration's representative config, as
-// it always did. The two answers must be the same comparison, on a store seeded through the API and the triggers,
-// and again after results are changed, deleted and stored anew.
+// Along a named dimension `/v1/compare` reads what it pairs on as the database keeps it while results land: the
+// pools (comparison_pools) for all of a team's configurations, the configurations' keys
+// (configuration_dimension_keys) with filters that take whole configurations. With a filter that keeps replicates
+// one by one (`minAccuracy=0` keeps them all) it computes the same from every configuration's representative
+// config, as it always did. The answers must be the same comparison, on a store seeded through the API and the
+// triggers, and again after results are changed, deleted and stored anew.
 
 let api: TestApi;
 
@@ -53,67 +54,103 @@ async function expectKeysToAnswerAsConfigs(): Promise<void> {
   }
 }
 
-/**
- * How many configurations and key rows there are, and how many key rows differ from what the triggers keep: their
- * replicates from the facts; their sizes and quantize from configuration_stats (the same numbers, so pooled sizes
- * come out alike); their values' labels and texts from the values.
- */
-async function keyRows(): Promise<{
+/** What keyRows counts. */
+interface KeyRows {
   configurations: number;
   keys: number;
+  replicates: number;
   replicatesDiffer: number;
   copiesDiffer: number;
-}> {
-  const [row] = await api.store.rows<{
-    configurations: number;
-    keys: number;
-    replicatesDiffer: number;
-    copiesDiffer: number;
-  }>`SELECT
+  poolsDiffer: number;
+}
+
+/**
+ * How many configurations, key rows and replicates rows there are, and how many rows differ from what the
+ * triggers keep: the replicates from the facts; the sizes and quantize from configuration_stats (the same numbers,
+ * so pooled sizes come out alike); the values' labels and texts from the values; the pools from the key rows,
+ * grouped anew.
+ */
+async function keyRows(): Promise<KeyRows> {
+  const [row] = await api.store.rows<KeyRows>`WITH grouped AS (
+      SELECT k.team_id, x.dimension, x.value, x.context, x.variant, k.teacher_key,
+        array_agg(k.group_hash ORDER BY k.group_hash COLLATE "C") AS members
+      FROM configuration_dimension_keys k
+      CROSS JOIN LATERAL comparison_pool_keys_of(k.contexts, k.dimension_labels, k.dimension_texts, k.quantize) x
+      GROUP BY k.team_id, x.dimension, x.value, x.context, x.variant, k.teacher_key
+    ),
+    kept AS (SELECT team_id, dimension, value, context, variant, teacher_key, members FROM comparison_pools)
+    SELECT
       (SELECT count(*)::int FROM configuration_stats) AS configurations,
       (SELECT count(*)::int FROM configuration_dimension_keys) AS keys,
-      (SELECT count(*)::int FROM configuration_dimension_keys k WHERE k.run_ids IS DISTINCT FROM (
+      (SELECT count(*)::int FROM configuration_replicates) AS replicates,
+      (SELECT count(*)::int FROM configuration_replicates r WHERE r.run_ids IS DISTINCT FROM (
         SELECT array_agg(f.run_id ORDER BY f.run_id) FROM result_facts f
-        WHERE f.team_id = k.team_id AND f.group_hash = k.group_hash COLLATE "default" AND f.teacher_key = k.teacher_key
+        WHERE f.team_id = r.team_id AND f.group_hash = r.group_hash COLLATE "default" AND f.teacher_key = r.teacher_key
       )) AS "replicatesDiffer",
       (SELECT count(*)::int FROM configuration_dimension_keys k
         LEFT JOIN configuration_stats c ON c.team_id = k.team_id AND c.group_hash = k.group_hash
           AND c.teacher_key = k.teacher_key
-        WHERE c.team_id IS NULL
-          OR (k.parameters, k.bytes, k.quantize) IS DISTINCT FROM (c.parameters, c.bytes, c.quantize)
+        LEFT JOIN configuration_replicates r ON r.team_id = k.team_id AND r.group_hash = k.group_hash
+          AND r.teacher_key = k.teacher_key
+        WHERE c.team_id IS NULL OR r.team_id IS NULL
+          OR (r.parameters, r.bytes, r.quantize, k.quantize) IS DISTINCT FROM (c.parameters, c.bytes, c.quantize, c.quantize)
           OR (k.dimension_labels, k.dimension_texts) IS DISTINCT FROM (
             (configuration_dimension_labels_of(k.dimension_values)).labels,
             (configuration_dimension_labels_of(k.dimension_values)).texts)
-      ) AS "copiesDiffer"`;
-  return row as { configurations: number; keys: number; replicatesDiffer: number; copiesDiffer: number };
+      ) AS "copiesDiffer",
+      (SELECT count(*)::int FROM (
+        (SELECT * FROM kept EXCEPT ALL SELECT * FROM grouped) UNION ALL (SELECT * FROM grouped EXCEPT ALL SELECT * FROM kept)
+      ) d) AS "poolsDiffer"`;
+  return row as KeyRows;
+}
+
+/** keyRows as it is when every row is what the triggers keep. */
+function consistent(rows: KeyRows): KeyRows {
+  return {
+    configurations: rows.configurations,
+    keys: rows.configurations,
+    replicates: rows.configurations,
+    replicatesDiffer: 0,
+    copiesDiffer: 0,
+    poolsDiffer: 0,
+  };
 }
 
 beforeAll(async () => {
   api = await buildTestApi();
   const base = quickstart();
   const students = base.students as Record<string, unknown>;
-  for (const lr of [0.001, 0.003]) {
-    const sweep = await submitSweep(
-      api,
-      quickstart({
-        students: {
-          ...students,
-          train: { epochs: 2, batchSize: 64, optimizer: { name: 'adam', lr } },
-          grid: {
-            'model.activation': ['relu', { name: 'lma', segments: 8 }],
-            'model.hidden': [[16], [32]],
-            'distill.temperature': [2, 4],
-            'train.epochs': [1, 2],
-          },
+  const specs = [0.001, 0.003].map((lr) =>
+    quickstart({
+      students: {
+        ...students,
+        train: { epochs: 2, batchSize: 64, optimizer: { name: 'adam', lr } },
+        grid: {
+          'model.activation': ['relu', { name: 'lma', segments: 8 }],
+          'model.hidden': [[16], [32]],
+          'distill.temperature': [2, 4],
+          'train.epochs': [1, 2],
         },
-        quantize: [
-          { method: 'ptq', bits: 4 },
-          { method: 'ptq', bits: 8 },
-          { method: 'qat', bits: 4 },
-        ],
-        seeds: [1, 2, 3],
-      }),
-    );
+      },
+      quantize: [
+        { method: 'ptq', bits: 4 },
+        { method: 'ptq', bits: 8 },
+        { method: 'qat', bits: 4 },
+      ],
+      seeds: [1, 2, 3],
+    }),
+  );
+  // ReLU spelled as an object, under the first sweep's teacher: configurations that pool with the first sweep's
+  // `relu` ones along the activation (the same value and context, other configs).
+  const [first] = specs as [Record<string, unknown>];
+  const firstStudents = first.students as Record<string, unknown>;
+  specs.push({
+    ...first,
+    name: 'spelled',
+    students: { ...firstStudents, grid: { ...(firstStudents.grid as object), 'model.activation': [{ name: 'relu' }] } },
+  });
+  for (const spec of specs) {
+    const sweep = await submitSweep(api, spec);
     // Leave out a few replicates, so some configurations have fewer seeds than their partners.
     await storeResults(api, sweep, (run) => {
       const { model, seed } = run.config;
@@ -130,12 +167,13 @@ describe('GET /v1/compare along a kept dimension', () => {
   it('keeps one row of keys, replicates, sizes, quantization and labels per configuration', async () => {
     const rows = await keyRows();
     expect(rows.configurations).toBeGreaterThan(100);
-    expect(rows).toEqual({
-      configurations: rows.configurations,
-      keys: rows.configurations,
-      replicatesDiffer: 0,
-      copiesDiffer: 0,
-    });
+    expect(rows).toEqual(consistent(rows));
+  });
+
+  it('keeps the pools, among them some of several configurations', async () => {
+    const [shared] = await api.store.rows<{ pools: number }>`SELECT count(*)::int AS pools FROM comparison_pools
+      WHERE cardinality(members) > 1`;
+    expect(shared?.pools).toBeGreaterThan(0);
   });
 
   it('gives the comparison computed from every configuration’s config: the same pairs, seed pairs, tests and values', async () => {
@@ -148,7 +186,7 @@ describe('GET /v1/compare along a kept dimension', () => {
     it('follows a changed accuracy', async () => {
       await api.store.run`UPDATE results SET accuracy = accuracy - 0.05
         WHERE run_id IN (SELECT run_id FROM result_facts WHERE seed = 2 AND kind = 'student' LIMIT 5)`;
-      expect(await keyRows()).toMatchObject({ replicatesDiffer: 0, copiesDiffer: 0 });
+      expect(await keyRows()).toMatchObject({ replicatesDiffer: 0, copiesDiffer: 0, poolsDiffer: 0 });
       await expectKeysToAnswerAsConfigs();
     });
 
@@ -159,12 +197,7 @@ describe('GET /v1/compare along a kept dimension', () => {
         WHERE kind = 'student')`;
       await api.store.run`DELETE FROM results WHERE run_id IN (SELECT run_id FROM result_facts WHERE bits = 8)`;
       const rows = await keyRows();
-      expect(rows).toEqual({
-        configurations: rows.configurations,
-        keys: rows.configurations,
-        replicatesDiffer: 0,
-        copiesDiffer: 0,
-      });
+      expect(rows).toEqual(consistent(rows));
       await expectKeysToAnswerAsConfigs();
     });
 
@@ -177,12 +210,7 @@ describe('GET /v1/compare along a kept dimension', () => {
           'wasm', 1
         FROM runs r WHERE r.id = ANY(${runs.map((r) => r.id)}::uuid[])`;
       const rows = await keyRows();
-      expect(rows).toEqual({
-        configurations: rows.configurations,
-        keys: rows.configurations,
-        replicatesDiffer: 0,
-        copiesDiffer: 0,
-      });
+      expect(rows).toEqual(consistent(rows));
       await expectKeysToAnswerAsConfigs();
     });
   });

@@ -18,17 +18,23 @@ afterAll(async () => {
   await scratch.dropAll();
 });
 
-/** Key rows of the team that are not what the triggers keep (configuration_stats' copies, the values' labels). */
+/**
+ * Key rows of the team that are not what the triggers keep (configuration_stats' copies, the values' labels). The
+ * sizes the migration copied into the key rows are, since migration 20261208010000_comparison_pools, kept in the
+ * configuration's replicates row, where they are checked.
+ */
 async function differing(db: PgPoolStore, teamId: string): Promise<{ keys: number; differ: number }> {
   const [row] = await db.rows<{ keys: number; differ: number }>`SELECT count(*)::int AS keys,
-      count(*) FILTER (WHERE c.team_id IS NULL
-        OR (k.parameters, k.bytes, k.quantize) IS DISTINCT FROM (c.parameters, c.bytes, c.quantize)
+      count(*) FILTER (WHERE c.team_id IS NULL OR r.team_id IS NULL
+        OR (r.parameters, r.bytes, k.quantize) IS DISTINCT FROM (c.parameters, c.bytes, c.quantize)
         OR (k.dimension_labels, k.dimension_texts) IS DISTINCT FROM (
           (configuration_dimension_labels_of(k.dimension_values)).labels,
           (configuration_dimension_labels_of(k.dimension_values)).texts))::int AS differ
     FROM configuration_dimension_keys k
     LEFT JOIN configuration_stats c ON c.team_id = k.team_id AND c.group_hash = k.group_hash
       AND c.teacher_key = k.teacher_key
+    LEFT JOIN configuration_replicates r ON r.team_id = k.team_id AND r.group_hash = k.group_hash
+      AND r.teacher_key = k.teacher_key
     WHERE k.team_id = ${teamId}::uuid`;
   return row as { keys: number; differ: number };
 }

@@ -11,8 +11,9 @@ import { insertRun, insertSweep, insertTeacher } from './support/result-fixtures
 
 // The configuration_stats read model against a full re-grouping of result_facts, after random sequences of what
 // changes facts: new replicates, re-trained runs replacing theirs (same identity and backend), older results that
-// must not replace a newer one, changed and deleted results, multi-row inserts. The configuration_dimension_keys
-// rows kept beside it (replicates, sizes, quantize, labels) are held to it and to the facts after each step.
+// must not replace a newer one, changed and deleted results, multi-row inserts. The rows kept beside it
+// (configuration_dimension_keys' keys and labels, configuration_replicates' replicates, sizes and quantize, the
+// comparison_pools they make) are held to it and to the facts after each step.
 
 /** A row of configurationStatsSql: a configuration's numbers as configurationsSql reads them, by teacher key. */
 type StatsRow = Pick<
@@ -84,25 +85,46 @@ async function compare(teamId: string): Promise<number> {
   const tkeys = (rows: object[]) => rows.map((r) => (r as { tkey: string }).tkey);
   expect(tkeys(kept)).toEqual(tkeys(computed));
   expect(await keysDiffering(teamId)).toEqual({ keys: grouped.size, differ: 0 });
+  expect(await poolsDiffering(teamId)).toBe(0);
   return grouped.size;
+}
+
+/** How many of the team's comparison_pools rows differ from its key rows grouped anew (either way). */
+async function poolsDiffering(teamId: string): Promise<number> {
+  const [row] = await testDb.store.rows<{ differ: number }>`WITH grouped AS (
+      SELECT k.team_id, x.dimension, x.value, x.context, x.variant, k.teacher_key,
+        array_agg(k.group_hash ORDER BY k.group_hash COLLATE "C") AS members
+      FROM configuration_dimension_keys k
+      CROSS JOIN LATERAL comparison_pool_keys_of(k.contexts, k.dimension_labels, k.dimension_texts, k.quantize) x
+      WHERE k.team_id = ${teamId}::uuid
+      GROUP BY k.team_id, x.dimension, x.value, x.context, x.variant, k.teacher_key
+    ),
+    kept AS (SELECT team_id, dimension, value, context, variant, teacher_key, members FROM comparison_pools
+      WHERE team_id = ${teamId}::uuid)
+    SELECT count(*)::int AS differ FROM (
+      (SELECT * FROM kept EXCEPT ALL SELECT * FROM grouped) UNION ALL (SELECT * FROM grouped EXCEPT ALL SELECT * FROM kept)
+    ) d`;
+  return row?.differ ?? -1;
 }
 
 /**
  * The team's configuration_dimension_keys rows, and how many of them are not what the triggers keep: one per
- * configuration, with its replicates (in run id order), configuration_stats' sizes and quantize, and the labels
- * of its values.
+ * configuration, with its replicates row (the replicates in run id order, configuration_stats' sizes and
+ * quantize), configuration_stats' quantize, and the labels of its values.
  */
 async function keysDiffering(teamId: string): Promise<{ keys: number; differ: number }> {
   const [row] = await testDb.store.rows<{ keys: number; differ: number }>`SELECT count(*)::int AS keys,
-      count(*) FILTER (WHERE c.team_id IS NULL
-        OR (k.parameters, k.bytes, k.quantize) IS DISTINCT FROM (c.parameters, c.bytes, c.quantize)
+      count(*) FILTER (WHERE c.team_id IS NULL OR r.team_id IS NULL
+        OR (r.parameters, r.bytes, r.quantize, k.quantize) IS DISTINCT FROM (c.parameters, c.bytes, c.quantize, c.quantize)
         OR (k.dimension_labels, k.dimension_texts) IS DISTINCT FROM (
           (configuration_dimension_labels_of(k.dimension_values)).labels,
           (configuration_dimension_labels_of(k.dimension_values)).texts)
-        OR (k.seeds, k.run_ids, k.accuracies) IS DISTINCT FROM (f.seeds, f.run_ids, f.accuracies))::int AS differ
+        OR (r.seeds, r.run_ids, r.accuracies) IS DISTINCT FROM (f.seeds, f.run_ids, f.accuracies))::int AS differ
     FROM configuration_dimension_keys k
     LEFT JOIN configuration_stats c ON c.team_id = k.team_id AND c.group_hash = k.group_hash
       AND c.teacher_key = k.teacher_key
+    LEFT JOIN configuration_replicates r ON r.team_id = k.team_id AND r.group_hash = k.group_hash
+      AND r.teacher_key = k.teacher_key
     LEFT JOIN LATERAL (
       SELECT array_agg(f.seed ORDER BY f.run_id) AS seeds, array_agg(f.run_id ORDER BY f.run_id) AS run_ids,
         array_agg(f.accuracy ORDER BY f.run_id) AS accuracies

@@ -31,10 +31,20 @@ const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')
 async function pairedInDatabase(sides: readonly SideRecord[], a: string): Promise<ComparedConfigurations> {
   const [answer] = await fragmentRows<ComparedConfigurations>(
     db.store,
-    Prisma.sql`WITH sides AS (
+    // The statement takes each configuration's replicates in run id order, as the store keeps them.
+    Prisma.sql`WITH given AS (
         SELECT * FROM jsonb_to_recordset(${JSON.stringify(sides)}::jsonb) AS x(context text, value text,
           variant jsonb, quantize jsonb, "group" text, tkey text, kind text, dataset text, "teacherId" text,
           parameters float8, bytes float8, label text, rep text, seeds int[], "runIds" uuid[], accuracies float8[])
+      ),
+      sides AS (
+        SELECT g.context, g.value, g.variant, g.quantize, g."group", g.tkey, g.kind, g.dataset, g."teacherId",
+          g.parameters, g.bytes, g.label, g.rep, r.seeds, r."runIds", r.accuracies
+        FROM given g CROSS JOIN LATERAL (
+          SELECT array_agg(u.seed ORDER BY u.run_id) AS seeds, array_agg(u.run_id ORDER BY u.run_id) AS "runIds",
+            array_agg(u.accuracy ORDER BY u.run_id) AS accuracies
+          FROM unnest(g.seeds, g."runIds", g.accuracies) AS u(seed, run_id, accuracy)
+        ) r
       ),
       v AS (SELECT s.value FROM sides s)${pairComparisonSidesSql(
         a,

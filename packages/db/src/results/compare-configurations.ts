@@ -5,6 +5,7 @@ import type { ComparisonPairRow } from './comparison-pair-row.ts';
 import type { ComparisonStratumRow } from './comparison-stratum-row.ts';
 import { teamConfigurationStatsSql } from './configurations-sql.ts';
 import { fragmentRows } from './fragment-rows.ts';
+import { pairComparisonPoolsSql } from './pair-comparison-pools-sql.ts';
 import { pairComparisonSidesSql } from './pair-comparison-sides-sql.ts';
 import type { ResultFactFilters } from './result-fact-filters.ts';
 import { storedConfigurationConditions } from './stored-configuration-stats-sql.ts';
@@ -43,7 +44,7 @@ export interface ComparisonQuery {
 }
 
 /**
- * The configurations taking A or B paired (pairComparisonSidesSql): every stratum with its seed pairs'
+ * The configurations taking A or B paired (pairComparisonPoolsSql): every stratum with its seed pairs'
  * differences, the first `limit` pairs described, the configurations left without a partner, and how many
  * configurations take each value of the dimension.
  */
@@ -65,29 +66,44 @@ function config(): Prisma.Sql {
       THEN jsonb_set(r.config, '{train}', p.config -> 'train') ELSE r.config END)`;
 }
 
+/** How a dimension's values are read where a configuration does not name one (ComparisonQuery's defaults). */
+interface ValueDefaults {
+  quantization?: { field: string; float: string; qatDefault?: string };
+  absent?: string;
+}
+
 /**
  * The dimensions `configuration_dimension_keys` keeps a value and a pairing key of for every configuration, in the
  * order of its arrays (migration 20261205010000_configuration_dimension_keys: configuration_dimension_keys_of lists
  * the same): the API's named dimensions and prune.method, each with the further paths its context leaves out
- * (ComparisonQuery.alsoOmit).
+ * (ComparisonQuery.alsoOmit) and the defaults its values take in `comparison_pools` (migration
+ * 20261208010000_comparison_pools: comparison_pool_keys_of writes the same), the API's.
  */
-export const KEPT_COMPARISON_DIMENSIONS: readonly { path: string; alsoOmit: readonly (readonly string[])[] }[] = [
-  { path: 'model.activation', alsoOmit: [] },
-  { path: 'model.hidden', alsoOmit: [] },
-  { path: 'model.channels', alsoOmit: [] },
-  { path: 'model.batchNorm', alsoOmit: [] },
-  { path: 'model.smh.fraction', alsoOmit: [] },
-  { path: 'quantize.bits', alsoOmit: [] },
-  { path: 'quantize.method', alsoOmit: [] },
-  { path: 'quantize.noise', alsoOmit: [] },
-  { path: 'distill.temperature', alsoOmit: [] },
-  { path: 'distill.alpha', alsoOmit: [] },
-  { path: 'train.optimizer.name', alsoOmit: [] },
-  { path: 'train.optimizer.lr', alsoOmit: [] },
-  { path: 'train.epochs', alsoOmit: [] },
-  { path: 'prune.sparsity', alsoOmit: [] },
-  { path: 'prune.method', alsoOmit: [['prune', 'alpha']] },
-  { path: 'data.source', alsoOmit: [['data']] },
+export const KEPT_COMPARISON_DIMENSIONS: readonly {
+  path: string;
+  alsoOmit: readonly (readonly string[])[];
+  pooled: ValueDefaults;
+}[] = [
+  { path: 'model.activation', alsoOmit: [], pooled: {} },
+  { path: 'model.hidden', alsoOmit: [], pooled: {} },
+  { path: 'model.channels', alsoOmit: [], pooled: {} },
+  { path: 'model.batchNorm', alsoOmit: [], pooled: {} },
+  { path: 'model.smh.fraction', alsoOmit: [], pooled: {} },
+  { path: 'quantize.bits', alsoOmit: [], pooled: { quantization: { field: 'bits', float: '32' } } },
+  { path: 'quantize.method', alsoOmit: [], pooled: { quantization: { field: 'method', float: 'none' } } },
+  {
+    path: 'quantize.noise',
+    alsoOmit: [],
+    pooled: { quantization: { field: 'noise', float: 'none', qatDefault: '1' } },
+  },
+  { path: 'distill.temperature', alsoOmit: [], pooled: {} },
+  { path: 'distill.alpha', alsoOmit: [], pooled: {} },
+  { path: 'train.optimizer.name', alsoOmit: [], pooled: {} },
+  { path: 'train.optimizer.lr', alsoOmit: [], pooled: {} },
+  { path: 'train.epochs', alsoOmit: [], pooled: {} },
+  { path: 'prune.sparsity', alsoOmit: [], pooled: {} },
+  { path: 'prune.method', alsoOmit: [['prune', 'alpha']], pooled: {} },
+  { path: 'data.source', alsoOmit: [['data']], pooled: { absent: 'real' } },
 ];
 
 /** The query's dimension's place in configuration_dimension_keys' arrays (0-based), or -1 where it is not kept. */
@@ -100,17 +116,30 @@ function keptIndex(query: ComparisonQuery): number {
   return JSON.stringify(query.alsoOmit ?? []) === JSON.stringify(kept.alsoOmit) ? i : -1;
 }
 
+/** Whether the query reads a kept dimension's values with the defaults its pools were made with. */
+function takesPooledDefaults(query: ComparisonQuery, index: number): boolean {
+  const pooled = KEPT_COMPARISON_DIMENSIONS[index]?.pooled;
+  const q = query.quantization;
+  const p = pooled?.quantization;
+  const sameQuantization =
+    q === undefined || p === undefined
+      ? q === p
+      : q.field === p.field && q.float === p.float && q.qatDefault === p.qatDefault;
+  return pooled !== undefined && sameQuantization && query.absent === pooled.absent;
+}
+
 /**
  * The team's configurations that take value A or B along one dimension, each with its context (configurations
  * with equal contexts pair: equal configs without the dimension, the same teacher configuration) and its
- * replicates, paired in the database (pairComparisonSidesSql); and the values the dimension takes, counted over
- * the team's configurations — in one statement.
+ * replicates, pooled and paired in the database (pairComparisonPoolsSql); and the values the dimension takes,
+ * counted over the team's configurations — in one statement.
  *
- * Along a kept dimension (KEPT_COMPARISON_DIMENSIONS) with filters that take whole configurations, the contexts
- * and values are read from configuration_dimension_keys, one narrow row per configuration (keysComparisonSql);
- * otherwise they are computed from every configuration's representative config (configsComparisonSql). Both give
- * the same sides and values (apps/api/test/compare-dimension-keys.test.ts holds the answers equal); only the
- * contexts' names differ, and the pairing never shows them.
+ * Along a kept dimension (KEPT_COMPARISON_DIMENSIONS) of all the team's configurations, the pools are read as the
+ * database keeps them (comparison_pools: poolsComparisonSql); with filters that take whole configurations, the
+ * contexts and values are read from configuration_dimension_keys, one row per configuration, and pooled
+ * (keysComparisonSql); otherwise they are computed from every configuration's representative config
+ * (configsComparisonSql). All three give the same pairs, tests and values (apps/api/test/compare-dimension-keys.test.ts
+ * holds the answers equal); only the contexts' names differ, and the pairing never shows them.
  */
 export async function compareConfigurations(
   db: SqlExecutor,
@@ -152,15 +181,71 @@ export function comparisonSql(teamId: string, filters: ResultFactFilters, query:
       c.teacher_id::text AS "teacherId", c.rep_run_id::text AS rep, c.label
     FROM configuration_stats c
     WHERE c.team_id = ${teamId}::uuid AND c.group_hash = ANY(ARRAY(SELECT w."group" FROM shown w))`;
+  if (conditions.length === 1 && takesPooledDefaults(query, index)) {
+    return Prisma.sql`${poolsComparisonSql(index, teamId, query)}${pairComparisonPoolsSql(query.limit, descriptions)}`;
+  }
   return Prisma.sql`${keysComparisonSql(conditions, index, teamId, query)}${pairComparisonSidesSql(query.a, query.limit, descriptions)}`;
 }
 
 /**
- * From configuration_dimension_keys alone: the team's configurations with their value and key at the dimension's
- * `index`, their sizes, quantization and replicates (all kept in the row), the values as configsComparisonSql
- * computes them. `conditions` (storedConfigurationConditions) are on configuration_stats: with
- * filters beyond the team's, the configurations they keep (whole configurations, so every replicate of one passes
- * them) are looked up there.
+ * From comparison_pools: the team's pools taking A or B along the kept dimension at `index` (an index range), each
+ * with its configurations' replicates and sizes from configuration_replicates (a pool of one configuration, nearly
+ * every one, is that configuration's row; the few of several are merged as poolComparisonSidesSql merges them),
+ * and the values' counts from the dimension's pools. Only for a team's every configuration: pools are not kept
+ * per filter.
+ */
+function poolsComparisonSql(index: number, teamId: string, query: ComparisonQuery): Prisma.Sql {
+  const team = Prisma.sql`${teamId}::uuid`;
+  return Prisma.sql`WITH pools AS MATERIALIZED (
+        SELECT row_number() OVER () AS pool, p.context, p.value = ${query.a}::text AS is_a, p.variant AS v,
+          p.members, p.teacher_key
+        FROM comparison_pools p
+        WHERE p.team_id = ${team} AND p.dimension = ${index}::smallint
+          AND p.value = ANY(${[query.a, query.b]}::text[])
+      ),
+      pooled AS MATERIALIZED (
+        -- Sizes as a pool's are averaged (sum of size × replicates over the sum of replicates), so that a pool of
+        -- one comes out as the same number.
+        SELECT p.pool, p.context, p.is_a, p.v, 1 AS configurations, r.group_hash AS "group",
+          p.teacher_key COLLATE "C" AS tkey, r.bytes * cardinality(r.seeds) / cardinality(r.seeds) AS bytes,
+          r.parameters * cardinality(r.seeds) / cardinality(r.seeds) AS parameters, r.quantize,
+          COALESCE(r.quantize::text, 'null') COLLATE "C" AS q, r.seeds, r.run_ids AS "runIds", r.accuracies
+        FROM pools p JOIN configuration_replicates r
+          ON r.team_id = ${team} AND r.group_hash = p.members[1] AND r.teacher_key = p.teacher_key
+        WHERE cardinality(p.members) = 1
+        UNION ALL
+        SELECT p.pool, p.context, p.is_a, p.v, cardinality(p.members), p.members[1], p.teacher_key COLLATE "C",
+          z.bytes, z.parameters, z.quantize, COALESCE(z.quantize::text, 'null') COLLATE "C", m.seeds, m."runIds",
+          m.accuracies
+        FROM pools p
+        CROSS JOIN LATERAL (
+          SELECT sum(r.bytes * cardinality(r.seeds) ORDER BY r.group_hash) / sum(cardinality(r.seeds)) AS bytes,
+            sum(r.parameters * cardinality(r.seeds) ORDER BY r.group_hash) / sum(cardinality(r.seeds)) AS parameters,
+            (array_agg(r.quantize ORDER BY r.group_hash))[1] AS quantize
+          FROM configuration_replicates r
+          WHERE r.team_id = ${team} AND r.group_hash = ANY(p.members) AND r.teacher_key = p.teacher_key
+        ) z
+        CROSS JOIN LATERAL (
+          SELECT array_agg(u.seed ORDER BY u.run_id) AS seeds, array_agg(u.run_id ORDER BY u.run_id) AS "runIds",
+            array_agg(u.accuracy ORDER BY u.run_id) AS accuracies
+          FROM configuration_replicates r, unnest(r.seeds, r.run_ids, r.accuracies) AS u(seed, run_id, accuracy)
+          WHERE r.team_id = ${team} AND r.group_hash = ANY(p.members) AND r.teacher_key = p.teacher_key
+        ) m
+        WHERE cardinality(p.members) > 1
+      ),
+      value_counts AS (
+        SELECT p.value, sum(cardinality(p.members))::int AS configurations FROM comparison_pools p
+        WHERE p.team_id = ${team} AND p.dimension = ${index}::smallint
+        GROUP BY p.value
+      )`;
+}
+
+/**
+ * From configuration_dimension_keys: the team's configurations with their value and key at the dimension's
+ * `index`, the values as configsComparisonSql computes them; the ones taking A or B with their sizes and
+ * replicates from configuration_replicates. `conditions` (storedConfigurationConditions) are on
+ * configuration_stats: with filters beyond the team's, the configurations they keep (whole configurations, so
+ * every replicate of one passes them) are looked up there.
  */
 function keysComparisonSql(
   conditions: Prisma.Sql[],
@@ -193,12 +278,16 @@ function keysComparisonSql(
           AND c.teacher_key = k.teacher_key AND ${Prisma.join(conditions, ' AND ')})`;
   return Prisma.sql`WITH v AS MATERIALIZED (
         SELECT k.group_hash AS "group", k.teacher_key AS tkey, ${value} AS value,
-          k.contexts[${index + 1}::int] AS context, ${variant} AS variant, k.quantize, k.parameters, k.bytes,
-          k.seeds, k.run_ids AS "runIds", k.accuracies
+          k.contexts[${index + 1}::int] AS context, ${variant} AS variant, k.quantize
         FROM configuration_dimension_keys k
         WHERE k.team_id = ${teamId}::uuid ${filtered}
       ),
-      sides AS (SELECT v.* FROM v WHERE v.value = ANY(${[query.a, query.b]}::text[]))`;
+      sides AS (
+        SELECT v.*, r.parameters, r.bytes, r.seeds, r.run_ids AS "runIds", r.accuracies
+        FROM v JOIN configuration_replicates r
+          ON r.team_id = ${teamId}::uuid AND r.group_hash = v."group" AND r.teacher_key = v.tkey
+        WHERE v.value = ANY(${[query.a, query.b]}::text[])
+      )`;
 }
 
 /**
@@ -249,7 +338,8 @@ function configsComparisonSql(teamId: string, filters: ResultFactFilters, query:
       sides AS (
         SELECT c.context, c.value, c.variant, c.quantize, c."group", c.tkey, c.kind, c.dataset, c."teacherId",
           c.parameters, c.bytes, c.label, c.rep,
-          array_agg(m.seed) AS seeds, array_agg(m."runId"::uuid) AS "runIds", array_agg(m.accuracy) AS accuracies
+          array_agg(m.seed ORDER BY m."runId"::uuid) AS seeds, array_agg(m."runId"::uuid ORDER BY m."runId"::uuid) AS "runIds",
+          array_agg(m.accuracy ORDER BY m."runId"::uuid) AS accuracies
         FROM chosen c JOIN (${facts}) m ON m."group" = c."group" AND m.tkey = c.tkey
         GROUP BY c.context, c.value, c.variant, c.quantize, c."group", c.tkey, c.kind, c.dataset, c."teacherId",
           c.parameters, c.bytes, c.label, c.rep

@@ -31,6 +31,8 @@ function nativeTypeSql([name, args]: [string, string[]]): string {
       return first === undefined ? 'character varying' : `character varying(${first})`;
     case 'Integer':
       return 'integer';
+    case 'SmallInt':
+      return 'smallint';
     case 'BigInt':
       return 'bigint';
     case 'DoublePrecision':
