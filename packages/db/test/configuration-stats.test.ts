@@ -6,7 +6,7 @@ import { configurationStatsSql } from '../src/results/configurations-sql.ts';
 import { fragmentRows } from '../src/results/fragment-rows.ts';
 import { storedConfigurationStatsSql } from '../src/results/stored-configuration-stats-sql.ts';
 import { teamFactsSql } from '../src/results/team-facts-sql.ts';
-import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
+import { countStaleComparisonPools, createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
 import { insertRun, insertSweep, insertTeacher } from './support/result-fixtures.ts';
 
 // The configuration_stats read model against a full re-grouping of result_facts, after random sequences of what
@@ -85,26 +85,8 @@ async function compare(teamId: string): Promise<number> {
   const tkeys = (rows: object[]) => rows.map((r) => (r as { tkey: string }).tkey);
   expect(tkeys(kept)).toEqual(tkeys(computed));
   expect(await keysDiffering(teamId)).toEqual({ keys: grouped.size, differ: 0 });
-  expect(await poolsDiffering(teamId)).toBe(0);
+  expect(await countStaleComparisonPools(testDb.store, teamId)).toBe(0);
   return grouped.size;
-}
-
-/** How many of the team's comparison_pools rows differ from its key rows grouped anew (either way). */
-async function poolsDiffering(teamId: string): Promise<number> {
-  const [row] = await testDb.store.rows<{ differ: number }>`WITH grouped AS (
-      SELECT k.team_id, x.dimension, x.value, x.context, x.variant, k.teacher_key,
-        array_agg(k.group_hash ORDER BY k.group_hash COLLATE "C") AS members
-      FROM configuration_dimension_keys k
-      CROSS JOIN LATERAL comparison_pool_keys_of(k.contexts, k.dimension_labels, k.dimension_texts, k.quantize) x
-      WHERE k.team_id = ${teamId}::uuid
-      GROUP BY k.team_id, x.dimension, x.value, x.context, x.variant, k.teacher_key
-    ),
-    kept AS (SELECT team_id, dimension, value, context, variant, teacher_key, members FROM comparison_pools
-      WHERE team_id = ${teamId}::uuid)
-    SELECT count(*)::int AS differ FROM (
-      (SELECT * FROM kept EXCEPT ALL SELECT * FROM grouped) UNION ALL (SELECT * FROM grouped EXCEPT ALL SELECT * FROM kept)
-    ) d`;
-  return row?.differ ?? -1;
 }
 
 /**
