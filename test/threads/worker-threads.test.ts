@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TestDatabase } from '@distillery/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,6 +29,12 @@ function sweep(name: string, seed: number, epochs = TEACHER_EPOCHS) {
     quantize: [{ method: 'ptq', bits: 8 }],
     seeds: [1],
   };
+}
+
+/** A thread's nice value: field 19 of its /proc stat line, counted after the command name's closing parenthesis. */
+async function niceOf(pid: number, tid: string): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
 }
 
 /**
@@ -82,6 +88,11 @@ describe('a worker process with two training threads', () => {
       );
       return training ? runs : undefined;
     }, logs);
+    // Every thread of the worker trains at nice 10, the default: the training threads, started after the process
+    // lowered its priority, inherited it.
+    const tasks = await readdir(`/proc/${first.pid}/task`);
+    expect(tasks.length).toBeGreaterThan(2);
+    expect(new Set(await Promise.all(tasks.map((tid) => niceOf(first.pid, tid))))).toEqual(new Set([10]));
     first.child.kill('SIGTERM');
     expect(await first.exited, logs()).toBe(0);
     for (const t of teachers) {

@@ -100,6 +100,11 @@ function program(): Command {
     .option('--pack-max <n>', PACK_MAX_HELP)
     .option('--backend <name>', 'TensorFlow.js backend: tensorflow | wasm | cpu (env DISTILLERY_BACKEND)')
     .option('--no-reconcile', 'do not run a reconciler in this worker (run `distillery reconcile` instead)')
+    .option(
+      '--nice <n>',
+      'scheduling priority to train at, 0 (normal) to 19 (lowest), so an API or database on the same machine is ' +
+        'served first (env DISTILLERY_WORKER_NICE; default 10)',
+    )
     .action(workerCommand);
   cli
     .command('reconcile')

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { threadsFlag } from '../src/commands/worker-command.ts';
+import { niceSetting, threadsFlag } from '../src/commands/worker-command.ts';
 import { ConfigError } from '../src/config-error.ts';
 import { loadDataRoots } from '../src/data-roots-config.ts';
 import { loadWorkflowConfig } from '../src/workflow-config.ts';
@@ -66,6 +66,23 @@ describe('worker --threads', () => {
     );
     expect(() => threadsFlag({ threads: '2', concurrency: '4' })).toThrow(
       new ConfigError('--threads 2 and --concurrency 4 disagree: give one (--threads)'),
+    );
+  });
+});
+
+describe('worker --nice', () => {
+  it('takes --nice over DISTILLERY_WORKER_NICE, and trains at nice 10 without either', () => {
+    expect(niceSetting({ nice: '0' }, { DISTILLERY_WORKER_NICE: '15' })).toBe(0);
+    expect(niceSetting({}, { DISTILLERY_WORKER_NICE: '15' })).toBe(15);
+    expect(niceSetting({}, { DISTILLERY_WORKER_NICE: '' })).toBe(10);
+    expect(niceSetting({}, {})).toBe(10);
+  });
+
+  it('names the flag or the variable and the rule when a value is wrong', () => {
+    expect(() => niceSetting({ nice: '20' }, {})).toThrow(new ConfigError("--nice must be an integer 0–19, got '20'"));
+    expect(() => niceSetting({ nice: '-5' }, {})).toThrow(new ConfigError("--nice must be an integer 0–19, got '-5'"));
+    expect(() => niceSetting({}, { DISTILLERY_WORKER_NICE: 'low' })).toThrow(
+      new ConfigError("DISTILLERY_WORKER_NICE must be an integer 0–19, got 'low'"),
     );
   });
 });

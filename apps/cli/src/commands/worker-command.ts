@@ -4,6 +4,7 @@ import { loadConfig, requireServer } from '../config.ts';
 import { ConfigError } from '../config-error.ts';
 import { loadDataRoots } from '../data-roots-config.ts';
 import { type ExecutionFlags, integerFlag } from '../execution-flags.ts';
+import { DEFAULT_WORKER_NICE, lowerProcessPriority, MAX_NICE } from '../process-priority.ts';
 import { checkRedis, connectDatabase } from '../services.ts';
 import { onShutdown } from '../shutdown.ts';
 import { loadWorkflowConfig } from '../workflow-config.ts';
@@ -14,6 +15,8 @@ export interface WorkerFlags extends ExecutionFlags {
   backend?: string;
   /** commander's `--no-reconcile`: false when given. */
   reconcile?: boolean;
+  /** --nice: the scheduling priority the process trains at. @defaultValue DISTILLERY_WORKER_NICE, else 10 */
+  nice?: string;
 }
 
 const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
@@ -36,6 +39,17 @@ export function threadsFlag(flags: WorkerFlags): number | undefined {
 }
 
 /**
+ * The nice value (0–19) the worker runs at: `--nice`, else DISTILLERY_WORKER_NICE, else
+ * {@link DEFAULT_WORKER_NICE}; a bad value is a ConfigError naming the flag or the variable.
+ */
+export function niceSetting(flags: WorkerFlags, env: NodeJS.ProcessEnv = process.env): number {
+  if (flags.nice !== undefined) return integerFlag('--nice', flags.nice, 0, MAX_NICE);
+  const raw = env.DISTILLERY_WORKER_NICE;
+  if (raw === undefined || raw === '') return DEFAULT_WORKER_NICE;
+  return integerFlag('DISTILLERY_WORKER_NICE', raw, 0, MAX_NICE);
+}
+
+/**
  * Runs a worker process until SIGINT/SIGTERM, training `--threads` runs at once. On SIGTERM every run stops at
  * its next checkpoint (or at once, bounded by DISTILLERY_SHUTDOWN_TIMEOUT_MS), is released to the queue, and the
  * process exits.
@@ -44,6 +58,7 @@ export async function workerCommand(flags: WorkerFlags): Promise<void> {
   const config = loadConfig();
   requireServer(config, 'worker');
   const threads = threadsFlag(flags);
+  const nice = niceSetting(flags);
   const backend = flags.backend as (typeof BACKENDS)[number] | undefined;
   if (backend !== undefined && !BACKENDS.includes(backend)) {
     throw new ConfigError(`--backend must be one of ${BACKENDS.join(', ')}, got '${flags.backend}'`);
@@ -70,6 +85,8 @@ export async function workerCommand(flags: WorkerFlags): Promise<void> {
     await db.close();
     throw new ConfigError(`${(e as Error).message} (check the DISTILLERY_* variables)`, { cause: e });
   }
+  // Before the training threads start, so that they inherit it.
+  lowerProcessPriority(nice);
   await worker.start();
   onShutdown(async () => {
     await worker.close();
