@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import { createTeam } from '@distillery/db';
 import { createTestDatabase, type PrismaClient } from '@distillery/db/testing';
 
@@ -86,14 +88,19 @@ export async function startBenchWorkers(
       stdio: ['ignore', 'pipe', 'ignore'],
     }),
   );
+  // Ready when its log says so: the `ready` event on one of its JSON lines. Later lines are read and dropped, so
+  // the pipe never fills and nothing accumulates in this process, which also measures the API's latency.
   await Promise.all(
     workers.map(
       (w) =>
         new Promise<void>((resolve) => {
-          let out = '';
-          w.stdout?.on('data', (d) => {
-            out += d;
-            if (out.includes('ready (backend')) resolve();
+          const out = w.stdout as Readable;
+          const lines = createInterface({ input: out });
+          lines.on('line', (line) => {
+            if (!isReadyLine(line)) return;
+            lines.close();
+            out.on('data', () => {}).resume();
+            resolve();
           });
         }),
     ),
@@ -122,4 +129,13 @@ export async function benchDeployment(redisUrl: string, inherited: NodeJS.Proces
     DISTILLERY_RATE_LIMIT: '1000000',
   };
   return { database, db: database.db, team, prefix, artifactDir, env };
+}
+
+/** Whether a worker's log line carries its `ready` event. */
+function isReadyLine(line: string): boolean {
+  try {
+    return (JSON.parse(line) as { event?: { type?: unknown } }).event?.type === 'ready';
+  } catch {
+    return false;
+  }
 }

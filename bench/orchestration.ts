@@ -94,7 +94,7 @@ const load = () =>
 say(`# Orchestration overhead — ${new Date().toISOString()}`);
 say('');
 const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-const settings = ['DISTILLERY_PACK_MAX', 'DISTILLERY_THREADS']
+const settings = ['DISTILLERY_PACK_MAX', 'DISTILLERY_THREADS', 'DISTILLERY_WORKER_NICE']
   .filter((name) => process.env[name] !== undefined)
   .map((name) => `${name}=${process.env[name]} `)
   .join('');
@@ -203,7 +203,8 @@ const describeLatency = (r: Awaited<ReturnType<typeof hammer>>) =>
 }
 {
   const workers = await startWorkers(2);
-  const { id } = await submit(orchestrationSweep(Math.max(RUNS, 601)));
+  // More runs than 2 workers finish in the phase (about 60-90 a second on 2 cores), so they train throughout it.
+  const { id } = await submit(orchestrationSweep(Math.max(RUNS, 100 * SECONDS * 2 + 1)));
   const [[result, cpu], healthz] = await Promise.all([cpuPerRequest(hammer(id)), hammerHealthz()]);
   const progress = await db.run.count({ where: { sweepId: id, state: 'succeeded' } });
   say(
