@@ -1,10 +1,11 @@
 import { randomInt, randomUUID } from 'node:crypto';
+import { createApiKey } from '@distillery/db';
 import { observeStatements } from '@distillery/db/testing';
 import type { FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../src/index.ts';
 import type { RateLimitOptions } from '../src/plugins/rate-limit.ts';
-import { useTestApi } from './helper.ts';
+import { REDIS_URL, useTestApi } from './helper.ts';
 
 const api = useTestApi();
 
@@ -34,6 +35,33 @@ describe('the per-key rate limit', () => {
       expect(codes).toEqual([200, 200, 200, 200, 429]);
     } finally {
       await app.close();
+    }
+  });
+});
+
+describe('the per-key rate limit counted in Redis', () => {
+  it('holds one key to its limit across two API processes', async () => {
+    const rateLimit = { max: 5, redisUrl: REDIS_URL };
+    const apps = [
+      await buildApp({ db: api.store, queue: api.queue, redisProbe: api.redisProbe, rateLimit }),
+      await buildApp({ db: api.store, queue: api.queue, redisProbe: api.redisProbe, rateLimit }),
+    ];
+    try {
+      // A key of its own, so that its count in Redis starts at zero.
+      const { apiKey } = await createApiKey(api.store, api.team.teamId, { name: `limit-${randomUUID()}` });
+      const headers = { authorization: `Bearer ${apiKey}` };
+      const codes = async (app: FastifyInstance, n: number) => {
+        const out = [];
+        for (let i = 0; i < n; i++) out.push((await app.inject({ method: 'GET', url: '/v1/me', headers })).statusCode);
+        return out;
+      };
+      expect(await codes(apps[0] as FastifyInstance, 3)).toEqual([200, 200, 200]);
+      // The first process has sent its requests (within its batching delay), and the second counts on from them.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const second = await codes(apps[1] as FastifyInstance, 3);
+      expect(second).toEqual([200, 200, 429]);
+    } finally {
+      await Promise.all(apps.map((app) => app.close()));
     }
   });
 });
