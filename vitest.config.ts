@@ -54,6 +54,11 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Each worker process imports a module once for all the files it runs, not once per file: imports were a third
+    // of the run (210 s of 561 s on 2 cores; bench/results/test-suite.md). This holds because every suite sets up
+    // what it relies on itself — its own database, queue prefix and ports; the TensorFlow.js backend in beforeAll,
+    // put back in afterAll by a suite that changes it — and no suite mutates another's modules.
+    isolate: false,
     // Vitest's default on a 2-core machine is one worker (cores − 1), which leaves a core idle while a file waits
     // on PostgreSQL, Redis or a child process; two keep both busy.
     maxWorkers: 2,

@@ -1,12 +1,15 @@
 import type { DatasetSpec, EpochMetrics, RunConfig, StudentRunConfig } from '@distillery/spec';
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { executePack, executeRun, initBackend, type RunOutcome } from '../src/index.ts';
+import { useWasm } from './setup-backend.ts';
 
 // The cpu backend has no fused step: a pack's members train with the reference step, in the same loop.
 beforeAll(async () => {
   await initBackend('cpu', () => {});
 });
+// Back to the backend the other files of this test process expect.
+afterAll(useWasm);
 
 const dataset: DatasetSpec = {
   name: 'synthetic',
