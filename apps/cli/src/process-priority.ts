@@ -13,13 +13,12 @@ export const MAX_NICE = 19;
 export const DEFAULT_WORKER_NICE = 10;
 
 /**
- * Lowers this process's scheduling priority to the nice value `nice` (0–19) and returns the main thread's nice
- * value afterwards. A thread already at `nice` or lower stays as it is: raising a priority back takes privileges
- * a worker should not need. Linux keeps a nice value per thread, so every thread running now is set (those of
+ * Lowers this process's scheduling priority to the nice value `nice` (0–19). A thread already at `nice` or lower
+ * stays as it is: raising a priority back takes privileges a worker should not need. Linux keeps a nice value per thread, so every thread running now is set (those of
  * /proc/self/task), and the threads started later (training threads, libuv's pool) inherit it from the thread
  * that starts them; elsewhere the value is the process's.
  */
-export function lowerProcessPriority(nice: number): number {
+export function lowerProcessPriority(nice: number): void {
   if (!Number.isInteger(nice) || nice < 0 || nice > MAX_NICE) {
     throw new RangeError(`nice must be an integer 0–${MAX_NICE}, got ${nice}`);
   }
@@ -35,5 +34,4 @@ export function lowerProcessPriority(nice: number): number {
   } else if (getPriority(0) < nice) {
     setPriority(0, nice);
   }
-  return getPriority(0);
 }

@@ -63,16 +63,18 @@ const limits: FastifyPluginAsync<RateLimitOptions> = async (app, options) => {
           lazyConnect: true,
           connectTimeout: 2000,
         });
-  // The plugin builds its store from a class; this one counts on our connection, batching requests well under a
-  // key's limit instead of a Redis round trip per request. Sent before the connection closes.
+  // The plugin builds its store from a class: this one counts on our connection, batching requests well under a
+  // key's limit instead of a Redis round trip per request, and sends what it holds before the connection closes.
   let store: BatchedRedisRateLimitStore | undefined;
-  const Store = class extends BatchedRedisRateLimitStore {
-    constructor() {
-      super({ redis: redis as Redis, prefix: REDIS_PREFIX });
-      store ??= this;
-    }
-  };
+  let Store: (new () => BatchedRedisRateLimitStore) | undefined;
   if (redis) {
+    const connection = redis;
+    Store = class extends BatchedRedisRateLimitStore {
+      constructor() {
+        super({ redis: connection, prefix: REDIS_PREFIX });
+        store = this;
+      }
+    };
     redis.on('error', (error) => app.log.warn({ err: error }, 'rate limiter cannot reach Redis; not limiting'));
     app.addHook('onClose', async () => {
       await store?.close();
@@ -90,7 +92,7 @@ const limits: FastifyPluginAsync<RateLimitOptions> = async (app, options) => {
     timeWindow: windowMs,
     keyGenerator: limitKey,
     skipOnError: true,
-    ...(redis && { store: Store }),
+    ...(Store && { store: Store }),
     errorResponseBuilder: (_request, context) =>
       new RateLimitedError(
         `rate limit of ${context.max} requests per ${context.after}`,
