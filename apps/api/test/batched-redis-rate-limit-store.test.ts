@@ -79,12 +79,13 @@ describe('the batched Redis rate-limit store', () => {
     const a = new BatchedRedisRateLimitStore({ redis: connect(), prefix, flushMs: 20 });
     const b = new BatchedRedisRateLimitStore({ redis: connect(), prefix, flushMs: 20 });
     for (let i = 0; i < 50; i++) await request(a, 'k', 100).count;
-    await sleep(100);
+    // The first process closing sends what it still holds, as it does within flushMs while it runs.
+    await a.close();
     const fromB = [];
     for (let i = 0; i < 60; i++) fromB.push((await request(b, 'k', 100).count).current);
     expect(fromB[0]).toBe(51);
     expect(fromB.filter((current) => current <= 100)).toHaveLength(50);
-    await Promise.all([a.close(), b.close()]);
+    await b.close();
   });
 
   it('starts a new window once the last one ended, without carrying its count over', async () => {

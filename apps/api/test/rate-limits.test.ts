@@ -2,6 +2,7 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { createApiKey } from '@distillery/db';
 import { observeStatements } from '@distillery/db/testing';
 import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../src/index.ts';
 import type { RateLimitOptions } from '../src/plugins/rate-limit.ts';
@@ -48,7 +49,7 @@ describe('the per-key rate limit counted in Redis', () => {
     ];
     try {
       // A key of its own, so that its count in Redis starts at zero.
-      const { apiKey } = await createApiKey(api.store, api.team.teamId, { name: `limit-${randomUUID()}` });
+      const { apiKey, apiKeyId } = await createApiKey(api.store, api.team.teamId, { name: `limit-${randomUUID()}` });
       const headers = { authorization: `Bearer ${apiKey}` };
       const codes = async (app: FastifyInstance, n: number) => {
         const out = [];
@@ -56,8 +57,16 @@ describe('the per-key rate limit counted in Redis', () => {
         return out;
       };
       expect(await codes(apps[0] as FastifyInstance, 3)).toEqual([200, 200, 200]);
-      // The first process has sent its requests (within its batching delay), and the second counts on from them.
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // The first process sends its requests within its batching delay; the second counts on from them.
+      const redis = new Redis(REDIS_URL);
+      try {
+        const deadline = Date.now() + 10_000;
+        while ((await redis.get(`distillery-rate-limit:key:${apiKeyId}`)) !== '3' && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      } finally {
+        redis.disconnect();
+      }
       const second = await codes(apps[1] as FastifyInstance, 3);
       expect(second).toEqual([200, 200, 429]);
     } finally {
