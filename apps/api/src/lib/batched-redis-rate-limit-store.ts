@@ -26,7 +26,7 @@ export interface BatchedRedisRateLimitStoreOptions {
   exactFrom?: number;
 }
 
-export const BATCHED_RATE_LIMIT_DEFAULTS = { flushMs: 50, exactFrom: 0.9 } as const;
+const BATCHED_RATE_LIMIT_DEFAULTS = { flushMs: 50, exactFrom: 0.9 } as const;
 
 /** What @fastify/rate-limit's stores answer: the requests counted in the key's window, and the window's time left. */
 interface Count {
@@ -45,6 +45,8 @@ interface Window {
   pending: number;
   /** When the window ends, by this process's clock (ms since the epoch). */
   endsAt: number;
+  /** The window's length the plugin gave, in ms: the next one's too, if Redis starts it on a batch of this key. */
+  windowMs: number;
 }
 
 /**
@@ -82,7 +84,6 @@ export class BatchedRedisRateLimitStore implements FastifyRateLimitStore {
   private readonly options: Required<Omit<BatchedRedisRateLimitStoreOptions, 'redis'>>;
   private readonly windows = new Map<string, Window>();
   private timer: NodeJS.Timeout | undefined;
-  private windowMs = 0;
 
   constructor(options: BatchedRedisRateLimitStoreOptions) {
     const { redis, ...rest } = options;
@@ -97,7 +98,6 @@ export class BatchedRedisRateLimitStore implements FastifyRateLimitStore {
 
   /** Counts one request of `key` (@fastify/rate-limit's store interface). */
   incr(key: string, callback: Callback, timeWindow: number, max: number): void {
-    this.windowMs = timeWindow;
     const now = Date.now();
     let window = this.windows.get(key);
     if (window !== undefined && window.endsAt <= now && window.sending === 0) {
@@ -113,7 +113,7 @@ export class BatchedRedisRateLimitStore implements FastifyRateLimitStore {
     }
     // Counted in Redis before it is answered, with this key's requests not yet sent.
     if (window === undefined) {
-      window = { known: 0, sending: 0, pending: 0, endsAt: now + timeWindow };
+      window = { known: 0, sending: 0, pending: 0, endsAt: now + timeWindow, windowMs: timeWindow };
       this.windows.set(key, window);
     }
     this.send(key, window, window.pending + 1).then(
@@ -146,7 +146,7 @@ export class BatchedRedisRateLimitStore implements FastifyRateLimitStore {
     window.pending = 0;
     window.sending += n;
     try {
-      const [count, ttl] = await this.redis.distilleryRateLimitIncrement(this.options.prefix + key, n, this.windowMs);
+      const [count, ttl] = await this.redis.distilleryRateLimitIncrement(this.options.prefix + key, n, window.windowMs);
       // Replies on one connection come in the order sent, so the last one holds every count sent before it.
       window.known = count;
       window.endsAt = Date.now() + ttl;
